@@ -1,0 +1,3 @@
+from policyreason.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""Command-line entry point: wires arguments to analyses and reporters.
+
+Each verb lives in `policyreason/commands/<verb>.py` with `register(subparsers)`; the module
+imports nothing heavy at import time, so `--help` stays fast and cvc5 loads only for a query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from policyreason import __version__, commands
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every verb registered."""
+    parser = _Parser(
+        prog="policyreason",
+        description=(
+            "Exact, offline reasoning about AWS access policies and VPC networks. "
+            "Every answer is witnessed (a concrete request or packet), proven, or unknown."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"policyreason {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code (0 ok, 1 findings, 2 usage/input error)."""
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The intermediate representation: frozen pydantic models, the contract between all stages."""

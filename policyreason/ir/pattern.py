@@ -1,0 +1,69 @@
+"""IAM string patterns: literals, `*`, `?` and policy variables."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Text(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["text"] = "text"
+    text: str
+
+
+class Star(BaseModel):
+    """`*`: any sequence of characters, also the empty one."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["star"] = "star"
+
+
+class AnyChar(BaseModel):
+    """`?`: exactly one character."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["anychar"] = "anychar"
+
+
+class Variable(BaseModel):
+    """`${key}` or `${key, 'default'}`; `key` is lower-cased (condition keys ignore case)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["variable"] = "variable"
+    key: str
+    default: str | None = None
+
+
+Part = Annotated[Text | Star | AnyChar | Variable, Field(discriminator="kind")]
+
+
+class Pattern(BaseModel):
+    """A parsed pattern. `text` is the source text exactly as written."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    parts: tuple[Part, ...]
+
+    @property
+    def is_literal(self) -> bool:
+        return all(isinstance(p, Text) for p in self.parts)
+
+    @property
+    def has_wildcard(self) -> bool:
+        return any(isinstance(p, Star | AnyChar) for p in self.parts)
+
+    @property
+    def has_variable(self) -> bool:
+        return any(isinstance(p, Variable) for p in self.parts)
+
+    @property
+    def is_match_all(self) -> bool:
+        """True for `*` (and `**`, ...): matches every string."""
+        return bool(self.parts) and all(isinstance(p, Star) for p in self.parts)
+
+    def literal_text(self) -> str:
+        """The text the pattern stands for when it has no wildcard or variable."""
+        return "".join(p.text for p in self.parts if isinstance(p, Text))

@@ -1,0 +1,242 @@
+"""IAM policy documents: the whole policy grammar as frozen models.
+
+Names follow the IAM JSON policy reference. Everything case-insensitive in AWS (action names,
+condition key names) is stored lower-cased next to the text as written.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from policyreason.ir.pattern import Pattern
+from policyreason.ir.span import Span
+
+
+class PolicyKind(StrEnum):
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    SCP = "scp"
+    RCP = "rcp"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    ENDPOINT = "endpoint"
+
+    @property
+    def has_principal(self) -> bool:
+        """Kinds whose statements name a Principal (or NotPrincipal)."""
+        return self in (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.RCP, PolicyKind.ENDPOINT)
+
+
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class PrincipalType(StrEnum):
+    AWS = "AWS"
+    SERVICE = "Service"
+    FEDERATED = "Federated"
+    CANONICAL_USER = "CanonicalUser"
+
+
+class PrincipalEntry(BaseModel):
+    """One value of a Principal block, e.g. ("AWS", "arn:aws:iam::123456789012:root")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: PrincipalType
+    value: str
+    span: Span
+
+    @property
+    def account(self) -> str | None:
+        """The account an AWS principal stands for as a whole (12 digits or `...:root`)."""
+        if self.type is not PrincipalType.AWS:
+            return None
+        if len(self.value) == 12 and self.value.isdigit():
+            return self.value
+        parts = self.value.split(":")
+        if len(parts) == 6 and parts[2] == "iam" and parts[5] == "root":
+            return parts[4]
+        return None
+
+
+class Principal(BaseModel):
+    """A Principal or NotPrincipal element; `anyone` is the bare `"*"` (or `{"AWS": "*"}`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anyone: bool
+    entries: tuple[PrincipalEntry, ...]
+    span: Span
+
+
+class Family(StrEnum):
+    STRING = "String"
+    NUMERIC = "Numeric"
+    DATE = "Date"
+    BOOL = "Bool"
+    BINARY = "Binary"
+    IP = "Ip"
+    ARN = "Arn"
+    NULL = "Null"
+
+
+class Comparison(StrEnum):
+    EQ = "eq"
+    LIKE = "like"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+
+
+class OperatorSpec(BaseModel):
+    """What a base condition operator (without IfExists/set qualifier) means."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    family: Family
+    comparison: Comparison
+    negated: bool = False
+    ignore_case: bool = False
+
+
+def _op(
+    name: str, family: Family, cmp: Comparison, negated: bool = False, ignore_case: bool = False
+) -> tuple[str, OperatorSpec]:
+    spec = OperatorSpec(
+        name=name, family=family, comparison=cmp, negated=negated, ignore_case=ignore_case
+    )
+    return name.lower(), spec
+
+
+S, N, D, A = Family.STRING, Family.NUMERIC, Family.DATE, Family.ARN
+EQ, LIKE, LT, LE, GT, GE = (Comparison.EQ, Comparison.LIKE, Comparison.LT, Comparison.LE,
+                            Comparison.GT, Comparison.GE)  # fmt: skip
+
+OPERATORS: dict[str, OperatorSpec] = dict(
+    [
+        _op("StringEquals", S, EQ),
+        _op("StringNotEquals", S, EQ, negated=True),
+        _op("StringEqualsIgnoreCase", S, EQ, ignore_case=True),
+        _op("StringNotEqualsIgnoreCase", S, EQ, negated=True, ignore_case=True),
+        _op("StringLike", S, LIKE),
+        _op("StringNotLike", S, LIKE, negated=True),
+        _op("NumericEquals", N, EQ),
+        _op("NumericNotEquals", N, EQ, negated=True),
+        _op("NumericLessThan", N, LT),
+        _op("NumericLessThanEquals", N, LE),
+        _op("NumericGreaterThan", N, GT),
+        _op("NumericGreaterThanEquals", N, GE),
+        _op("DateEquals", D, EQ),
+        _op("DateNotEquals", D, EQ, negated=True),
+        _op("DateLessThan", D, LT),
+        _op("DateLessThanEquals", D, LE),
+        _op("DateGreaterThan", D, GT),
+        _op("DateGreaterThanEquals", D, GE),
+        _op("Bool", Family.BOOL, EQ),
+        _op("BinaryEquals", Family.BINARY, EQ),
+        _op("IpAddress", Family.IP, EQ),
+        _op("NotIpAddress", Family.IP, EQ, negated=True),
+        # ArnEquals and ArnLike behave identically: both take wildcards in every segment.
+        _op("ArnEquals", A, LIKE),
+        _op("ArnLike", A, LIKE),
+        _op("ArnNotEquals", A, LIKE, negated=True),
+        _op("ArnNotLike", A, LIKE, negated=True),
+        _op("Null", Family.NULL, EQ),
+    ]
+)
+
+
+class SetQualifier(StrEnum):
+    FOR_ALL_VALUES = "ForAllValues"
+    FOR_ANY_VALUE = "ForAnyValue"
+
+
+class Cidr(BaseModel):
+    """An IPv4 or IPv6 network: `version` 4 or 6, the network address as an int, the prefix."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: int
+    address: int
+    prefix: int
+
+    def __str__(self) -> str:
+        import ipaddress
+
+        net = ipaddress.ip_network((self.address, self.prefix))
+        return str(net)
+
+
+class ConditionValue(BaseModel):
+    """One value of a condition, with the typed reading its operator family needs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    span: Span
+    pattern: Pattern | None = None  # String/Arn families
+    number: int | None = None  # Numeric (integer), Date (epoch seconds)
+    flag: bool | None = None  # Bool and Null
+    cidr: Cidr | None = None  # IpAddress / NotIpAddress
+
+
+class Condition(BaseModel):
+    """`"Op": {"key": [values]}` for one key. Values of one condition are OR-ed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    operator_text: str
+    op: OperatorSpec
+    if_exists: bool
+    qualifier: SetQualifier | None
+    key_text: str
+    key: str  # lower-cased
+    values: tuple[ConditionValue, ...]
+    span: Span
+
+
+class Statement(BaseModel):
+    """One statement. Absent Principal/Resource elements are None (valid in some kinds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    sid: str | None
+    effect: Effect
+    principal: Principal | None = None
+    not_principal: bool = False
+    actions: tuple[Pattern, ...]  # lower-cased patterns
+    not_action: bool = False
+    resources: tuple[Pattern, ...] | None = None
+    not_resource: bool = False
+    conditions: tuple[Condition, ...] = ()
+    span: Span
+
+    @property
+    def label(self) -> str:
+        return self.sid if self.sid else f"Statement[{self.index}]"
+
+
+class Policy(BaseModel):
+    """A parsed policy document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: PolicyKind
+    version: str | None
+    id: str | None = None
+    statements: tuple[Statement, ...]
+    span: Span
+    name: str = ""
+
+    @property
+    def supports_variables(self) -> bool:
+        """Policy variables exist only in Version 2012-10-17 documents."""
+        return self.version == "2012-10-17"

@@ -1,0 +1,1 @@
+"""Turning text into IR: Lark grammars with source positions kept."""

@@ -1,0 +1,97 @@
+"""IAM patterns (grammars/pattern.lark) into `ir.pattern.Pattern`."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable
+from policyreason.resources import grammar_text
+
+
+class PatternError(Exception):
+    """A malformed pattern; `offset` is the 0-based character index of the problem."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@cache
+def _parser() -> Lark:
+    return Lark(grammar_text("pattern.lark"), parser="lalr", maybe_placeholders=True)
+
+
+@cache
+def parse_pattern(text: str, variables: bool = True, lower: bool = False) -> Pattern:
+    """Parse an IAM pattern. Without `variables` (Version 2008-10-17, actions) `$` is literal.
+
+    `lower` lower-cases the literal text (action names compare case-insensitively).
+    """
+    if not variables or "$" not in text:
+        parts = _wildcards_only(text)
+    else:
+        parts = _with_variables(text)
+    if lower:
+        parts = [Text(text=p.text.lower()) if isinstance(p, Text) else p for p in parts]
+    return Pattern(text=text, parts=tuple(_merge_text(parts)))
+
+
+def _wildcards_only(text: str) -> list[Part]:
+    parts: list[Part] = []
+    buf: list[str] = []
+    for ch in text:
+        if ch in "*?":
+            if buf:
+                parts.append(Text(text="".join(buf)))
+                buf = []
+            parts.append(Star() if ch == "*" else AnyChar())
+        else:
+            buf.append(ch)
+    if buf:
+        parts.append(Text(text="".join(buf)))
+    return parts
+
+
+def _with_variables(text: str) -> list[Part]:
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
+        raise PatternError(
+            "malformed policy variable: expected ${key} or ${key, 'default'}", offset
+        ) from None
+    parts: list[Part] = []
+    for child in tree.children:
+        if isinstance(child, Token):
+            if child.type == "STAR":
+                parts.append(Star())
+            elif child.type == "QMARK":
+                parts.append(AnyChar())
+            else:
+                parts.append(Text(text=str(child)))
+        elif isinstance(child, Tree) and child.data == "escape":
+            parts.append(Text(text=str(child.children[0])))
+        elif isinstance(child, Tree) and child.data == "variable":
+            key, _sep, default = child.children
+            parts.append(
+                Variable(
+                    key=str(key).lower(),
+                    default=None if default is None else str(default)[1:-1],
+                )
+            )
+    return parts
+
+
+def _merge_text(parts: list[Part]) -> list[Part]:
+    """Adjacent text parts become one, so equal patterns have equal parts."""
+    out: list[Part] = []
+    for p in parts:
+        if isinstance(p, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(text=out[-1].text + p.text)
+        else:
+            out.append(p)
+    return out

@@ -1,0 +1,1 @@
+"""The SMT layer: the only package that imports cvc5."""
