@@ -1,0 +1,329 @@
+"""The AWS service authorization reference: services, actions, resource types, condition keys.
+
+The data ships as `service_reference.json.gz` beside this module (see README.md there) and is
+read once, on first use. Action names, service prefixes and condition key names are
+case-insensitive in IAM, so every lookup here is too; results carry the canonical spelling.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from policyreason.data.global_keys import ALSO_NUMERIC, GLOBAL_KEYS
+
+ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResource:
+    """A resource type an action can act on, as listed for that action."""
+
+    name: str
+    required: bool
+    condition_keys: tuple[str, ...]
+    dependent_actions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action (permission) of a service."""
+
+    service: str
+    name: str
+    access_level: str
+    resource_types: tuple[ActionResource, ...]
+    condition_keys: tuple[str, ...]
+    dependent_actions: tuple[str, ...]
+    # None when current; the documented replacement ("" if none is named) when deprecated.
+    replacement: str | None = None
+
+    @property
+    def full_name(self) -> str:
+        """`prefix:Name`, e.g. `s3:GetObject`."""
+        return f"{self.service}:{self.name}"
+
+    @property
+    def deprecated(self) -> bool:
+        """True when AWS documents the action as deprecated."""
+        return self.replacement is not None
+
+    @property
+    def access_levels(self) -> tuple[str, ...]:
+        """Every level the reference gives, e.g. ("Tagging", "Write") for tagging actions."""
+        return tuple(level.strip() for level in self.access_level.split(","))
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """A resource type of a service with its ARN format(s)."""
+
+    service: str
+    name: str
+    arn_formats: tuple[str, ...]
+    condition_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionKey:
+    """A condition key's canonical name and type (String, ArrayOfString, ARN, Bool, ...)."""
+
+    name: str
+    type: str
+    replacement: str | None = None
+
+    @property
+    def multivalued(self) -> bool:
+        """Multivalued keys (`ArrayOf...`) are sets in the request context."""
+        return self.type.startswith("ArrayOf")
+
+    @property
+    def base_type(self) -> str:
+        """The type of one value: `String` for both String and ArrayOfString."""
+        return self.type.removeprefix("ArrayOf")
+
+    @property
+    def deprecated(self) -> bool:
+        """True when AWS documents the key as deprecated."""
+        return self.replacement is not None
+
+    @property
+    def templated(self) -> bool:
+        """True for keys with a part the author chooses, e.g. `aws:RequestTag/${TagKey}`."""
+        return _TEMPLATE.search(self.name) is not None
+
+    @property
+    def also_numeric(self) -> bool:
+        """Date keys that AWS also compares with Numeric operators (aws:EpochTime)."""
+        return self.name.lower() in ALSO_NUMERIC
+
+
+# `${TagKey}` and `<key>` are both used in the reference for the author-chosen part of a key.
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+
+
+def _template_regex(name: str) -> re.Pattern[str]:
+    pieces = _TEMPLATE.split(name)
+    return re.compile(".+".join(re.escape(p) for p in pieces), re.IGNORECASE)
+
+
+class KeyTable:
+    """Condition keys by lower-cased name, plus the templated ones tried as patterns."""
+
+    def __init__(self, keys: list[ConditionKey]) -> None:
+        self.exact: dict[str, ConditionKey] = {}
+        self.templates: list[tuple[re.Pattern[str], ConditionKey]] = []
+        for key in keys:
+            self.exact.setdefault(key.name.lower(), key)
+            if key.templated:
+                self.templates.append((_template_regex(key.name), key))
+
+    def get(self, key: str) -> ConditionKey | None:
+        """The key's definition; a concrete key (`aws:RequestTag/team`) finds its template."""
+        found = self.exact.get(key.lower())
+        if found is not None:
+            return found
+        for regex, template in self.templates:
+            if regex.fullmatch(key):
+                return template
+        return None
+
+
+class Service:
+    """One service prefix: its actions, resource types and condition keys."""
+
+    def __init__(self, prefix: str, raw: dict[str, Any]) -> None:
+        self.prefix = prefix
+        self.name: str = raw["name"]
+        self.actions: dict[str, Action] = {
+            name.lower(): _action(prefix, name, entry) for name, entry in raw["actions"].items()
+        }
+        self.resource_types: dict[str, ResourceType] = {
+            name: ResourceType(prefix, name, (arn,), tuple(keys))
+            for name, (arn, keys) in raw["resources"].items()
+        }
+        self.keys = KeyTable([_key(name, entry) for name, entry in raw["keys"].items()])
+
+    def __repr__(self) -> str:
+        return f"Service({self.prefix!r})"
+
+    def action(self, name: str) -> Action | None:
+        """The action called `name` (without the prefix), any case."""
+        return self.actions.get(name.lower())
+
+    def condition_key(self, key: str) -> ConditionKey | None:
+        """The key if this service documents it (global keys are not included)."""
+        return self.keys.get(key)
+
+
+def _action(prefix: str, name: str, entry: list[Any]) -> Action:
+    level, rtypes, keys, deps, *rest = entry
+    return Action(
+        service=prefix,
+        name=name,
+        access_level=level,
+        resource_types=tuple(
+            ActionResource(rname, bool(required), tuple(rkeys), tuple(rdeps))
+            for rname, required, rkeys, rdeps in rtypes
+        ),
+        condition_keys=tuple(keys),
+        dependent_actions=tuple(deps),
+        replacement=rest[0] if rest else None,
+    )
+
+
+def _key(name: str, entry: str | list[str]) -> ConditionKey:
+    if isinstance(entry, str):
+        return ConditionKey(name, entry)
+    return ConditionKey(name, entry[0], entry[1])
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    blob = resources.files("policyreason.data").joinpath("service_reference.json.gz").read_bytes()
+    document: dict[str, Any] = json.loads(gzip.decompress(blob))
+    return document
+
+
+@cache
+def _service_index() -> dict[str, str]:
+    return {prefix.lower(): prefix for prefix in _raw()["services"]}
+
+
+def service(prefix: str) -> Service | None:
+    """The service with this prefix (`s3`, `iam`, ...), or None if the reference lacks it."""
+    canonical = _service_index().get(prefix.lower())
+    return _load_service(canonical) if canonical is not None else None
+
+
+@cache
+def _load_service(canonical: str) -> Service:
+    return Service(canonical, _raw()["services"][canonical])
+
+
+def service_prefixes() -> tuple[str, ...]:
+    """Every service prefix in the reference, sorted."""
+    return tuple(sorted(_raw()["services"]))
+
+
+def action(name: str) -> Action | None:
+    """The action `prefix:Name` (any case), or None if unknown or malformed."""
+    prefix, sep, rest = name.partition(":")
+    if not sep:
+        return None
+    svc = service(prefix)
+    return svc.action(rest) if svc is not None else None
+
+
+def _wildcard_regex(text: str) -> re.Pattern[str]:
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+@cache
+def actions_matching(pattern_text: str) -> tuple[Action, ...]:
+    """Every action an IAM action pattern (`s3:Get*`, `*`, `ec2:?escribe*`) matches."""
+    if pattern_text.strip("*") == "" and pattern_text:
+        return tuple(a for p in service_prefixes() for a in _service_actions(p))
+    prefix_text, sep, name_text = pattern_text.partition(":")
+    if not sep:
+        return ()
+    if "*" in prefix_text or "?" in prefix_text:
+        prefix_re = _wildcard_regex(prefix_text)
+        prefixes = [p for p in service_prefixes() if prefix_re.fullmatch(p)]
+    else:
+        prefixes = [p for p in (_service_index().get(prefix_text.lower()),) if p]
+    name_re = _wildcard_regex(name_text)
+    return tuple(a for p in prefixes for a in _service_actions(p) if name_re.fullmatch(a.name))
+
+
+def _service_actions(prefix: str) -> tuple[Action, ...]:
+    svc = service(prefix)
+    return tuple(sorted(svc.actions.values(), key=lambda a: a.name)) if svc else ()
+
+
+@cache
+def _global_keys() -> KeyTable:
+    return KeyTable([ConditionKey(name, kind) for name, kind in GLOBAL_KEYS.items()])
+
+
+@cache
+def _all_keys() -> KeyTable:
+    # A key a service defines is usable wherever that service's actions are; the owner's
+    # definition (the service whose prefix the key carries) wins over a cross-service copy.
+    keys: list[ConditionKey] = []
+    for prefix in service_prefixes():
+        svc = service(prefix)
+        assert svc is not None
+        own = [k for k in svc.keys.exact.values() if k.name.lower().startswith(prefix + ":")]
+        keys.extend(own)
+    for prefix in service_prefixes():
+        svc = service(prefix)
+        assert svc is not None
+        keys.extend(svc.keys.exact.values())
+    return KeyTable(keys)
+
+
+def global_key(key: str) -> ConditionKey | None:
+    """The key if it is a global (or documented cross-service) condition key."""
+    return _global_keys().get(key)
+
+
+def condition_key(key: str) -> ConditionKey | None:
+    """Type information for any known condition key, global or service-specific."""
+    return global_key(key) or _all_keys().get(key)
+
+
+def is_multivalued(key: str) -> bool:
+    """True when the key is known and multivalued (a set in the request context)."""
+    info = condition_key(key)
+    return info is not None and info.multivalued
+
+
+def key_prefix_services(prefix: str) -> tuple[str, ...]:
+    """Services that define keys under a non-service prefix (`saml`, OIDC providers, ...)."""
+    mapping: dict[str, list[str]] = _raw()["key_prefixes"]
+    for name, services in mapping.items():
+        if _template_regex(name).fullmatch(prefix):
+            return tuple(services)
+    return ()
+
+
+def resource_types_for(name: str) -> tuple[ResourceType, ...]:
+    """The resource types the action `prefix:Name` acts on (empty: only `*` applies)."""
+    found = action(name)
+    if found is None:
+        return ()
+    svc = service(found.service)
+    assert svc is not None
+    return tuple(
+        svc.resource_types[rt.name] for rt in found.resource_types if rt.name in svc.resource_types
+    )
+
+
+def resource_type(prefix: str, name: str) -> ResourceType | None:
+    """The resource type `name` of the service `prefix`."""
+    svc = service(prefix)
+    return svc.resource_types.get(name) if svc is not None else None
+
+
+def arn_formats(prefix: str, name: str) -> tuple[str, ...]:
+    """The ARN format(s) of a resource type, e.g. `arn:${Partition}:s3:::${BucketName}`."""
+    found = resource_type(prefix, name)
+    return found.arn_formats if found is not None else ()
+
+
+def access_level(name: str) -> str | None:
+    """The primary access level (List, Read, Write, Permissions management, Tagging)."""
+    found = action(name)
+    return found.access_levels[0] if found is not None else None
+
+
+def rcp_services() -> tuple[str, ...]:
+    """Services that resource control policies (RCPs) apply to."""
+    return tuple(_raw()["rcp_services"])
