@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from policyreason.ir.span import Span
+
 
 class Text(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -46,6 +48,7 @@ class Pattern(BaseModel):
 
     text: str
     parts: tuple[Part, ...]
+    span: Span | None = None
 
     @property
     def is_literal(self) -> bool:
@@ -67,3 +70,11 @@ class Pattern(BaseModel):
     def literal_text(self) -> str:
         """The text the pattern stands for when it has no wildcard or variable."""
         return "".join(p.text for p in self.parts if isinstance(p, Text))
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """Lower-case A-Z only: IAM's case-insensitive comparisons, and SMT-LIB's str.to_lower."""
+    return text.translate(_ASCII_LOWER)

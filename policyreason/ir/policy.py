@@ -116,8 +116,14 @@ def _op(
 
 
 S, N, D, A = Family.STRING, Family.NUMERIC, Family.DATE, Family.ARN
-EQ, LIKE, LT, LE, GT, GE = (Comparison.EQ, Comparison.LIKE, Comparison.LT, Comparison.LE,
-                            Comparison.GT, Comparison.GE)  # fmt: skip
+EQ, LIKE, LT, LE, GT, GE = (
+    Comparison.EQ,
+    Comparison.LIKE,
+    Comparison.LT,
+    Comparison.LE,
+    Comparison.GT,
+    Comparison.GE,
+)
 
 OPERATORS: dict[str, OperatorSpec] = dict(
     [
@@ -218,6 +224,7 @@ class Statement(BaseModel):
     not_resource: bool = False
     conditions: tuple[Condition, ...] = ()
     span: Span
+    keys: dict[str, Span] = {}  # element name as written -> span of the key, for findings
 
     @property
     def label(self) -> str:
@@ -240,3 +247,30 @@ class Policy(BaseModel):
     def supports_variables(self) -> bool:
         """Policy variables exist only in Version 2012-10-17 documents."""
         return self.version == "2012-10-17"
+
+
+class PolicySet(BaseModel):
+    """Every policy that applies to one request, by role in AWS's evaluation logic.
+
+    `scps` and `rcps` are levels of the organization tree (root, OUs, account): within a level
+    the policies are united; every level must allow.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    identity: tuple[Policy, ...] = ()
+    resource: Policy | None = None
+    boundary: Policy | None = None
+    session: tuple[Policy, ...] = ()
+    scps: tuple[tuple[Policy, ...], ...] = ()
+    rcps: tuple[tuple[Policy, ...], ...] = ()
+    endpoint: Policy | None = None
+
+    def all_policies(self) -> list[Policy]:
+        """Every policy in the set, each once."""
+        out = list(self.identity)
+        out += [p for p in (self.resource, self.boundary, self.endpoint) if p is not None]
+        out += list(self.session)
+        for level in (*self.scps, *self.rcps):
+            out += list(level)
+        return out

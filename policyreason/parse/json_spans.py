@@ -82,21 +82,21 @@ class _Build(Transformer[Token, JNode]):
         end_col = tok.end_column if tok.end_column is not None else tok.column
         return JScalar(value, self._span(tok.line, tok.column, end_line, end_col))
 
-    def STRING(self, tok: Token) -> JScalar:  # noqa: N802 - Lark terminal callback
+    def STRING(self, tok: Token) -> JScalar:
         return self._tok(tok, json.loads(tok))
 
-    def NUMBER(self, tok: Token) -> JScalar:  # noqa: N802
+    def NUMBER(self, tok: Token) -> JScalar:
         text = str(tok)
         is_int = not any(c in text for c in ".eE")
         return self._tok(tok, int(text) if is_int else float(text))
 
-    def TRUE(self, tok: Token) -> JScalar:  # noqa: N802
+    def TRUE(self, tok: Token) -> JScalar:
         return self._tok(tok, True)
 
-    def FALSE(self, tok: Token) -> JScalar:  # noqa: N802
+    def FALSE(self, tok: Token) -> JScalar:
         return self._tok(tok, False)
 
-    def NULL(self, tok: Token) -> JScalar:  # noqa: N802
+    def NULL(self, tok: Token) -> JScalar:
         return self._tok(tok, None)
 
     @v_args(meta=True)

@@ -7,7 +7,7 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
-from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.resources import grammar_text
 
 
@@ -31,12 +31,10 @@ def parse_pattern(text: str, variables: bool = True, lower: bool = False) -> Pat
 
     `lower` lower-cases the literal text (action names compare case-insensitively).
     """
-    if not variables or "$" not in text:
-        parts = _wildcards_only(text)
-    else:
-        parts = _with_variables(text)
+    plain = not variables or "$" not in text
+    parts = _wildcards_only(text) if plain else _with_variables(text)
     if lower:
-        parts = [Text(text=p.text.lower()) if isinstance(p, Text) else p for p in parts]
+        parts = [Text(text=ascii_lower(p.text)) if isinstance(p, Text) else p for p in parts]
     return Pattern(text=text, parts=tuple(_merge_text(parts)))
 
 

@@ -1,0 +1,313 @@
+"""The reference semantics: concrete evaluation of one request, pure Python, no solver.
+
+This module is the ground truth the SMT encoding is tested against, and every solver witness is
+replayed through it before it is shown. It follows the IAM User Guide's policy evaluation logic;
+the choices made where AWS's text leaves room are listed in DESIGN.md and mirrored in
+`policyreason/smt/encode_policy.py`:
+
+- a context key with no values is treated as missing (ForAllValues: true; ForAnyValue: false);
+- a policy variable resolves only when its key has exactly one value, else its default, else
+  the pattern matches nothing;
+- a plain (unqualified) operator on a multivalued key matches when any value matches; its
+  negation when none does;
+- aws:PrincipalArn, aws:PrincipalAccount and aws:ResourceAccount come from the request itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, ascii_lower
+from policyreason.ir.policy import (
+    Comparison,
+    Condition,
+    ConditionValue,
+    Effect,
+    Family,
+    Policy,
+    PolicySet,
+    Principal,
+    PrincipalType,
+    SetQualifier,
+    Statement,
+)
+from policyreason.ir.request import Request
+from policyreason.parse.policy import parse_date
+
+Context = dict[str, tuple[str, ...]]
+
+DERIVED_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:resourceaccount")
+
+
+class Decision(StrEnum):
+    ALLOWED = "Allowed"
+    EXPLICIT_DENY = "ExplicitlyDenied"
+    IMPLICIT_DENY = "ImplicitlyDenied"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The decision and the statements that made it (matching Denies, or the Allows)."""
+
+    decision: Decision
+    deciding: list[tuple[Policy, Statement]] = field(default_factory=list)
+    reason: str = ""
+
+
+def context_of(req: Request) -> Context:
+    """The request's context with lower-cased keys and the keys derived from the request."""
+    ctx = {k.lower(): v for k, v in req.context.items() if v}
+    for key in DERIVED_KEYS:
+        ctx.pop(key, None)
+    if req.principal_type is PrincipalType.AWS and req.principal is not None:
+        ctx["aws:principalarn"] = (req.principal,)
+        if req.principal_account:
+            ctx["aws:principalaccount"] = (req.principal_account,)
+    if req.resource_account:
+        ctx["aws:resourceaccount"] = (req.resource_account,)
+    return ctx
+
+
+# -- patterns ----------------------------------------------------------------------------------
+
+
+def _resolve(var: Variable, ctx: Context) -> str | None:
+    values = ctx.get(var.key, ())
+    if len(values) == 1:
+        return values[0]
+    return var.default
+
+
+def _regex(
+    parts: tuple[Text | Star | AnyChar | Variable, ...],
+    ctx: Context,
+    any_char: str,
+    fold: bool = False,
+) -> str | None:
+    out: list[str] = []
+    for p in parts:
+        if isinstance(p, Text):
+            out.append(re.escape(ascii_lower(p.text) if fold else p.text))
+        elif isinstance(p, Star):
+            out.append(f"{any_char}*")
+        elif isinstance(p, AnyChar):
+            out.append(any_char)
+        else:
+            value = _resolve(p, ctx)
+            if value is None or (any_char != "." and ":" in value):
+                return None
+            out.append(re.escape(ascii_lower(value) if fold else value))
+    return "".join(out)
+
+
+def glob_match(pattern: Pattern, value: str, ctx: Context, ignore_case: bool = False) -> bool:
+    """Whole-string match of an IAM pattern (`*`, `?`, variables) against `value`.
+
+    With `ignore_case` both sides compare lower-cased (StringEqualsIgnoreCase)."""
+    rx = _regex(pattern.parts, ctx, ".", ignore_case)
+    if rx is None:
+        return False
+    return re.fullmatch(rx, ascii_lower(value) if ignore_case else value, re.DOTALL) is not None
+
+
+def arn_segments(pattern: Pattern) -> list[tuple[Text | Star | AnyChar | Variable, ...]]:
+    """Split a pattern at the first five `:` of its literal text: ARN segments, the last of
+    which (the resource part) may itself contain `:`."""
+    segments: list[list[Text | Star | AnyChar | Variable]] = [[]]
+    for p in pattern.parts:
+        if isinstance(p, Text) and len(segments) < 6:
+            pieces = p.text.split(":", 6 - len(segments))
+            for i, piece in enumerate(pieces):
+                if i > 0:
+                    segments.append([])
+                if piece:
+                    segments[-1].append(Text(text=piece))
+        else:
+            segments[-1].append(p)
+    return [tuple(s) for s in segments]
+
+
+def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
+    """ARN matching as IAM does it: segment by segment; wildcards never cross a `:` except in
+    the last (resource) segment."""
+    if pattern.is_match_all:
+        return True
+    segments = arn_segments(pattern)
+    pieces: list[str] = []
+    for i, seg in enumerate(segments):
+        rx = _regex(seg, ctx, "." if i == len(segments) - 1 else "[^:]")
+        if rx is None:
+            return False
+        pieces.append(rx)
+    return re.fullmatch(":".join(pieces), value, re.DOTALL) is not None
+
+
+# -- elements ----------------------------------------------------------------------------------
+
+
+def principal_matches(principal: Principal, req: Request) -> bool:
+    """Whether the request's principal is one the Principal element names."""
+    if principal.anyone:
+        return True
+    for entry in principal.entries:
+        if entry.type is not req.principal_type:
+            continue
+        account = entry.account
+        if account is not None:
+            if req.principal_account == account:
+                return True
+        elif req.principal == entry.value:
+            return True
+    return False
+
+
+def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> bool:
+    op = cond.op
+    family = op.family
+    if family in (Family.STRING, Family.BINARY):
+        if cv.pattern is None:
+            return value == cv.text
+        # Outside the Like operators the parser made `*` and `?` literal text already.
+        return glob_match(cv.pattern, value, ctx, op.ignore_case)
+    if family is Family.ARN:
+        return cv.pattern is not None and arn_match(cv.pattern, value, ctx)
+    if family is Family.BOOL:
+        return value.lower() == cv.text.lower()
+    if family is Family.IP:
+        try:
+            addr = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        net = cv.cidr
+        return (
+            net is not None
+            and addr.version == net.version
+            and int(addr) >> (addr.max_prefixlen - net.prefix)
+            == net.address >> (addr.max_prefixlen - net.prefix)
+        )
+    if family is Family.NUMERIC:
+        try:
+            left, right = Decimal(value), Decimal(cv.text)
+        except InvalidOperation:
+            return False
+        return _order(op.comparison, left, right)
+    if family is Family.DATE:
+        when = parse_date(value)
+        return when is not None and cv.number is not None and _order(op.comparison, when, cv.number)
+    return False
+
+
+def _order(cmp: Comparison, left: Decimal | int, right: Decimal | int) -> bool:
+    if cmp is Comparison.LT:
+        return left < right
+    if cmp is Comparison.LE:
+        return left <= right
+    if cmp is Comparison.GT:
+        return left > right
+    if cmp is Comparison.GE:
+        return left >= right
+    return left == right
+
+
+def condition_holds(cond: Condition, ctx: Context) -> bool:
+    """One operator/key pair of a Condition block (its values OR-ed)."""
+    values = ctx.get(cond.key, ())
+    if cond.op.family is Family.NULL:
+        absent = not values
+        return any(v.flag == absent for v in cond.values)
+    if not values:
+        if cond.qualifier is SetQualifier.FOR_ALL_VALUES:
+            return True
+        if cond.qualifier is SetQualifier.FOR_ANY_VALUE:
+            return False
+        return cond.if_exists or cond.op.negated
+
+    def matches(v: str) -> bool:
+        return any(_compare(cond, v, cv, ctx) for cv in cond.values)
+
+    def holds(v: str) -> bool:
+        return not matches(v) if cond.op.negated else matches(v)
+
+    if cond.qualifier is SetQualifier.FOR_ALL_VALUES:
+        return all(holds(v) for v in values)
+    if cond.qualifier is SetQualifier.FOR_ANY_VALUE:
+        return any(holds(v) for v in values)
+    hit = any(matches(v) for v in values)
+    return not hit if cond.op.negated else hit
+
+
+def statement_matches(stmt: Statement, req: Request, ctx: Context | None = None) -> bool:
+    """Whether a statement applies to the request (its Effect aside)."""
+    ctx = context_of(req) if ctx is None else ctx
+    if stmt.principal is not None and principal_matches(stmt.principal, req) == stmt.not_principal:
+        return False
+    action = ascii_lower(req.action)
+    if any(glob_match(p, action, ctx) for p in stmt.actions) == stmt.not_action:
+        return False
+    if stmt.resources is not None and (
+        any(arn_match(p, req.resource, ctx) for p in stmt.resources) == stmt.not_resource
+    ):
+        return False
+    return all(condition_holds(c, ctx) for c in stmt.conditions)
+
+
+def _matching(policy: Policy, req: Request, ctx: Context, effect: Effect) -> list[Statement]:
+    return [s for s in policy.statements if s.effect is effect and statement_matches(s, req, ctx)]
+
+
+def allows(policy: Policy, req: Request) -> bool:
+    """One policy on its own: some Allow applies and no Deny does."""
+    ctx = context_of(req)
+    return bool(_matching(policy, req, ctx, Effect.ALLOW)) and not _matching(
+        policy, req, ctx, Effect.DENY
+    )
+
+
+def evaluate(policies: PolicySet, req: Request) -> Evaluation:
+    """AWS's evaluation logic over every policy type that applies to the request."""
+    ctx = context_of(req)
+    denies = [(p, s) for p in policies.all_policies() for s in _matching(p, req, ctx, Effect.DENY)]
+    if denies:
+        return Evaluation(Decision.EXPLICIT_DENY, denies, "an explicit Deny applies")
+
+    def allowing(p: Policy) -> list[tuple[Policy, Statement]]:
+        return [(p, s) for s in _matching(p, req, ctx, Effect.ALLOW)]
+
+    def level_allows(level: tuple[Policy, ...]) -> bool:
+        return any(allowing(p) for p in level)
+
+    for name, levels in (
+        ("service control policy", policies.scps),
+        ("resource control policy", policies.rcps),
+    ):
+        for level in levels:
+            if not level_allows(level):
+                return Evaluation(Decision.IMPLICIT_DENY, [], f"no {name} allows it")
+    if policies.endpoint is not None and not allowing(policies.endpoint):
+        return Evaluation(Decision.IMPLICIT_DENY, [], "the VPC endpoint policy does not allow it")
+    identity = [a for p in policies.identity for a in allowing(p)]
+    if identity and policies.boundary is not None and not allowing(policies.boundary):
+        identity = []
+    if identity and policies.session and not level_allows(policies.session):
+        identity = []
+    resource = allowing(policies.resource) if policies.resource is not None else []
+    cross = bool(
+        req.principal_account
+        and req.resource_account
+        and req.principal_account != req.resource_account
+    )
+    if cross:
+        if identity and resource:
+            return Evaluation(Decision.ALLOWED, identity + resource, "cross-account: both allow")
+        return Evaluation(
+            Decision.IMPLICIT_DENY,
+            [],
+            "cross-account access needs both an identity and a resource policy Allow",
+        )
+    if identity or resource:
+        return Evaluation(Decision.ALLOWED, identity + resource, "allowed")
+    return Evaluation(Decision.IMPLICIT_DENY, [], "no policy allows it")
