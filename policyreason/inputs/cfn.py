@@ -1,0 +1,673 @@
+"""CloudFormation templates (JSON or YAML): every policy document in the template's resources,
+with intrinsic functions resolved as far as the template itself allows.
+
+Parameters resolve to their defaults (or to values given in the configuration), Mappings and
+Conditions are evaluated, `!Sub`/`!Join`/`!Select`/`!Split`/`!If` are computed. What only a
+deployment knows (pseudo parameters, `!GetAtt`, `!ImportValue`, a resource's `!Ref`) becomes a
+`*` in the policy, i.e. "any value", with a warning at the intrinsic's position. In a Principal,
+where IAM allows no wildcard, such a value makes the principal `"*"` (anyone): the analysis then
+over-approximates rather than guesses.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from policyreason.inputs.document import Document
+from policyreason.inputs.embedded import parse_embedded
+from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.ir.policy import PolicyKind
+from policyreason.ir.span import Span
+from policyreason.parse.json_spans import (
+    JArray,
+    JNode,
+    JObject,
+    JScalar,
+    JsonSyntaxError,
+    to_python,
+)
+from policyreason.parse.policy import parse_policy_node
+
+PSEUDO_PARAMETERS = (
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+)
+
+
+@dataclass(frozen=True)
+class _Property:
+    name: str
+    kind: PolicyKind | None
+    attachment: str = "managed"
+
+
+# Resource type -> properties holding one policy document.
+_POLICY_PROPERTIES: dict[str, tuple[_Property, ...]] = {
+    "AWS::IAM::ManagedPolicy": (_Property("PolicyDocument", PolicyKind.IDENTITY),),
+    "AWS::IAM::RolePolicy": (_Property("PolicyDocument", PolicyKind.IDENTITY, "role"),),
+    "AWS::IAM::UserPolicy": (_Property("PolicyDocument", PolicyKind.IDENTITY, "user"),),
+    "AWS::IAM::GroupPolicy": (_Property("PolicyDocument", PolicyKind.IDENTITY, "group"),),
+    "AWS::IAM::Role": (_Property("AssumeRolePolicyDocument", PolicyKind.TRUST, "role"),),
+    "AWS::S3::BucketPolicy": (_Property("PolicyDocument", PolicyKind.RESOURCE),),
+    "AWS::S3::AccessPoint": (_Property("Policy", PolicyKind.RESOURCE),),
+    "AWS::SQS::QueuePolicy": (_Property("PolicyDocument", PolicyKind.RESOURCE),),
+    "AWS::SNS::TopicPolicy": (_Property("PolicyDocument", PolicyKind.RESOURCE),),
+    "AWS::KMS::Key": (_Property("KeyPolicy", PolicyKind.RESOURCE),),
+    "AWS::SecretsManager::ResourcePolicy": (_Property("ResourcePolicy", PolicyKind.RESOURCE),),
+    "AWS::ECR::Repository": (_Property("RepositoryPolicyText", PolicyKind.RESOURCE),),
+    "AWS::EFS::FileSystem": (_Property("FileSystemPolicy", PolicyKind.RESOURCE),),
+    "AWS::OpenSearchService::Domain": (_Property("AccessPolicies", PolicyKind.RESOURCE),),
+    "AWS::Backup::BackupVault": (_Property("AccessPolicy", PolicyKind.RESOURCE),),
+    "AWS::EC2::VPCEndpoint": (_Property("PolicyDocument", PolicyKind.ENDPOINT),),
+    "AWS::Organizations::Policy": (_Property("Content", None),),
+}
+# Resource types with a `Policies` list of inline {PolicyName, PolicyDocument}.
+_INLINE_LISTS = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
+_ORG_POLICY_KINDS = {
+    "SERVICE_CONTROL_POLICY": PolicyKind.SCP,
+    "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
+}
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def is_template(root: JNode) -> bool:
+    """True for a CloudFormation template (a `Resources` object or a format version)."""
+    if not isinstance(root, JObject):
+        return False
+    return (
+        isinstance(root.get("Resources"), JObject)
+        or root.get("AWSTemplateFormatVersion") is not None
+    )
+
+
+def read_template(
+    root: JNode, source: str, file: str, parameters: Mapping[str, str] | None = None
+) -> tuple[list[Document], list[Diagnostic]]:
+    """Every policy document of the template, and problems with the template itself."""
+    assert isinstance(root, JObject)
+    template = _Template(root, source, file, parameters or {})
+    documents: list[Document] = []
+    resources = root.get("Resources")
+    if not isinstance(resources, JObject):
+        span = resources.span if resources is not None else root.span
+        template.error("cfn-shape", "Resources must be an object of resources", span)
+        return documents, template.diags
+    for key, resource in resources.pairs:
+        logical_id = str(key.value)
+        if not isinstance(resource, JObject):
+            template.error("cfn-shape", f"resource {logical_id} must be an object", resource.span)
+            continue
+        documents += template.resource_documents(logical_id, resource)
+    return documents, template.diags
+
+
+class _Template:
+    def __init__(self, root: JObject, source: str, file: str, given: Mapping[str, str]) -> None:
+        self.root = root
+        self.source = source
+        self.file = file
+        self.given = given
+        self.diags: list[Diagnostic] = []
+        self.fuzzy: set[int] = set()  # ids of scalars holding an unresolved part
+        self.condition_cache: dict[str, bool | None] = {}
+        self.resources = root.get("Resources")
+        self.pending: list[Diagnostic] = []
+
+    # -- diagnostics -------------------------------------------------------------------------
+
+    def error(self, code: str, message: str, span: Span) -> None:
+        self.diags.append(Diagnostic(code=code, level=Level.ERROR, message=message, span=span))
+
+    def warn(self, code: str, message: str, span: Span) -> None:
+        self.pending.append(Diagnostic(code=code, level=Level.WARNING, message=message, span=span))
+
+    def take_warnings(self) -> tuple[Diagnostic, ...]:
+        out, self.pending = tuple(self.pending), []
+        return out
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def resource_documents(self, logical_id: str, resource: JObject) -> list[Document]:
+        rtype_node = resource.get("Type")
+        rtype = str(rtype_node.value) if isinstance(rtype_node, JScalar) else ""
+        props = resource.get("Properties")
+        if not isinstance(props, JObject):
+            return []
+        out: list[Document] = []
+        for prop in _POLICY_PROPERTIES.get(rtype, ()):
+            node = props.get(prop.name)
+            if node is None:
+                continue
+            kind = prop.kind or self._organizations_kind(props)
+            if kind is None:
+                continue
+            out += self._document(node, kind, f"{logical_id}.{prop.name}", prop.attachment)
+        if rtype == "AWS::IAM::Policy" and (node := props.get("PolicyDocument")) is not None:
+            out += self._document(
+                node, PolicyKind.IDENTITY, f"{logical_id}.PolicyDocument", self._attachment(props)
+            )
+        if rtype in _INLINE_LISTS:
+            out += self._inline_policies(logical_id, props, _INLINE_LISTS[rtype])
+        if rtype == "AWS::IAM::Role":
+            out += self._boundary(logical_id, props)
+        if rtype == "AWS::Lambda::Permission":
+            out += self._lambda_permission(logical_id, props, resource.span)
+        return out
+
+    def _organizations_kind(self, props: JObject) -> PolicyKind | None:
+        node = props.get("Type")
+        value = self.resolve(node) if node is not None else None
+        self.take_warnings()
+        return _ORG_POLICY_KINDS.get(str(value.value)) if isinstance(value, JScalar) else None
+
+    def _attachment(self, props: JObject) -> str:
+        for key, attachment in (("Roles", "role"), ("Users", "user"), ("Groups", "group")):
+            if props.get(key) is not None:
+                return attachment
+        return "role"
+
+    def _inline_policies(self, logical_id: str, props: JObject, attachment: str) -> list[Document]:
+        policies = props.get("Policies")
+        if policies is None:
+            return []
+        resolved = self.resolve(policies)
+        warnings = self.take_warnings()
+        if not isinstance(resolved, JArray):
+            if resolved is not None:
+                self.error("cfn-shape", "Policies must be a list", policies.span)
+            return []
+        out: list[Document] = []
+        for index, item in enumerate(resolved.items):
+            if not isinstance(item, JObject) or item.get("PolicyDocument") is None:
+                self.error("cfn-shape", "each Policies entry needs a PolicyDocument", item.span)
+                continue
+            label = item.get("PolicyName")
+            suffix = str(label.value) if isinstance(label, JScalar) else str(index)
+            doc_node = item.get("PolicyDocument")
+            assert doc_node is not None
+            name = f"{logical_id}.Policies[{suffix}]"
+            out += self._parse(doc_node, PolicyKind.IDENTITY, name, attachment, warnings)
+            warnings = ()
+        return out
+
+    def _boundary(self, logical_id: str, props: JObject) -> list[Document]:
+        # A boundary given as `!Ref` to a managed policy of this template is analysed as one.
+        node = props.get("PermissionsBoundary")
+        if not (isinstance(node, JObject) and len(node.pairs) == 1 and node.keys() == ["Ref"]):
+            return []
+        target = node.pairs[0][1]
+        if not isinstance(target, JScalar) or not isinstance(self.resources, JObject):
+            return []
+        policy = self.resources.get(str(target.value))
+        if not isinstance(policy, JObject):
+            return []
+        rtype = policy.get("Type")
+        props_node = policy.get("Properties")
+        if not (
+            isinstance(rtype, JScalar)
+            and rtype.value == "AWS::IAM::ManagedPolicy"
+            and isinstance(props_node, JObject)
+            and (doc := props_node.get("PolicyDocument")) is not None
+        ):
+            return []
+        name = f"{logical_id}.PermissionsBoundary ({target.value})"
+        return self._document(doc, PolicyKind.BOUNDARY, name, "managed")
+
+    def _lambda_permission(self, logical_id: str, props: JObject, span: Span) -> list[Document]:
+        values: dict[str, JScalar] = {}
+        for key in (
+            "Action",
+            "Principal",
+            "FunctionName",
+            "SourceArn",
+            "SourceAccount",
+            "PrincipalOrgID",
+            "FunctionUrlAuthType",
+        ):
+            node = props.get(key)
+            resolved = self.resolve(node) if node is not None else None
+            if isinstance(resolved, JScalar) and isinstance(resolved.value, str):
+                values[key] = resolved
+        warnings = self.take_warnings()
+        if not all(k in values for k in ("Action", "Principal", "FunctionName")):
+            self.diags += warnings
+            self.diags.append(
+                Diagnostic(
+                    code="cfn-lambda-permission",
+                    level=Level.WARNING,
+                    message="Lambda permission without a plain Action, Principal and "
+                    "FunctionName; not analysed",
+                    span=span,
+                )
+            )
+            return []
+        statement = _lambda_statement(values, props.span)
+        doc = JObject(
+            (
+                (JScalar("Version", span), JScalar("2012-10-17", span)),
+                (JScalar("Statement", span), JArray((statement,), props.span)),
+            ),
+            props.span,
+        )
+        name = f"{logical_id} (Lambda permission)"
+        return self._parse(doc, PolicyKind.RESOURCE, name, "managed", warnings)
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def _document(
+        self, node: JNode, kind: PolicyKind, name: str, attachment: str
+    ) -> list[Document]:
+        resolved = self.resolve(node)
+        warnings = self.take_warnings()
+        if resolved is None:
+            return []
+        return self._parse(resolved, kind, name, attachment, warnings)
+
+    def _parse(
+        self,
+        node: JNode,
+        kind: PolicyKind,
+        name: str,
+        attachment: str,
+        warnings: tuple[Diagnostic, ...],
+    ) -> list[Document]:
+        source: str | None = None
+        if isinstance(node, JScalar) and isinstance(node.value, str):
+            # A policy given as a JSON string (the `Json` property type).
+            source = node.value
+            try:
+                node = parse_embedded(node.value, node.span, self.source)
+            except JsonSyntaxError as exc:
+                self.diags += warnings
+                self.error("json", exc.message, exc.span)
+                return []
+        else:
+            node = self._principals_any(node)
+            warnings += self.take_warnings()
+        parsed = parse_policy_node(node, kind, name)
+        return [
+            Document(
+                parsed=parsed,
+                kind=kind,
+                file=self.file,
+                name=name,
+                diagnostics=warnings,
+                attachment=attachment,
+                source=source,
+            )
+        ]
+
+    def _principals_any(self, node: JNode) -> JNode:
+        # An unresolved value in a Principal cannot be a wildcard: the principal becomes "*".
+        if not isinstance(node, JObject):
+            return node
+        statements = node.get("Statement")
+        if statements is None:
+            return node
+        items = statements.items if isinstance(statements, JArray) else (statements,)
+        fixed = tuple(self._statement_principal(s) for s in items)
+        new_statements: JNode = (
+            JArray(fixed, statements.span) if isinstance(statements, JArray) else fixed[0]
+        )
+        return _replace(node, "Statement", new_statements)
+
+    def _statement_principal(self, stmt: JNode) -> JNode:
+        if not isinstance(stmt, JObject):
+            return stmt
+        for key in ("Resource", "NotResource"):
+            value = stmt.get(key)
+            if value is not None:
+                stmt = _replace(stmt, key, self._arn_shaped(value))
+        for key in ("Principal", "NotPrincipal"):
+            value = stmt.get(key)
+            if value is not None and any(id(s) in self.fuzzy for s in _scalars(value)):
+                self.warn(
+                    "cfn-unresolved-principal",
+                    f"the {key} depends on values known only at deployment; analysed as "
+                    'any principal ("*")',
+                    value.span,
+                )
+                stmt = _replace(stmt, key, JScalar("*", value.span))
+        return stmt
+
+    def _arn_shaped(self, node: JNode) -> JNode:
+        # "${Bucket.Arn}/*" became "*/*"; a resource is always an ARN, so "arn:*/*" keeps
+        # every value the template could produce and stays a well-formed resource.
+        if isinstance(node, JArray):
+            return JArray(tuple(self._arn_shaped(i) for i in node.items), node.span)
+        if (
+            isinstance(node, JScalar)
+            and id(node) in self.fuzzy
+            and isinstance(node.value, str)
+            and node.value.startswith("*")
+            and node.value != "*"
+        ):
+            return self._fuzzy(JScalar("arn:" + node.value, node.span))
+        return node
+
+    # -- intrinsic functions -----------------------------------------------------------------
+
+    def resolve(self, node: JNode) -> JNode | None:
+        """The node with intrinsic functions evaluated; None for AWS::NoValue."""
+        if isinstance(node, JScalar):
+            return node
+        if isinstance(node, JArray):
+            items = [self.resolve(i) for i in node.items]
+            return JArray(tuple(i for i in items if i is not None), node.span)
+        if len(node.pairs) == 1:
+            key = str(node.pairs[0][0].value)
+            if key == "Ref" or key.startswith("Fn::"):
+                return self._intrinsic(key, node.pairs[0][1], node.span)
+        pairs = [(k, self.resolve(v)) for k, v in node.pairs]
+        return JObject(tuple((k, v) for k, v in pairs if v is not None), node.span)
+
+    def _unresolved(self, what: str, span: Span) -> JScalar:
+        self.warn(
+            "cfn-unresolved",
+            f"{what} is known only at deployment; analysed as any value (*)",
+            span,
+        )
+        return self._fuzzy(JScalar("*", span))
+
+    def _fuzzy(self, scalar: JScalar) -> JScalar:
+        self.fuzzy.add(id(scalar))
+        return scalar
+
+    def _intrinsic(self, name: str, arg: JNode, span: Span) -> JNode | None:
+        if name == "Ref":
+            return self._ref(arg, span)
+        if name == "Fn::Sub":
+            return self._sub(arg, span)
+        if name == "Fn::Join":
+            return self._join(arg, span)
+        if name == "Fn::If":
+            return self._if(arg, span)
+        if name == "Fn::Select":
+            return self._select(arg, span)
+        if name == "Fn::Split":
+            return self._split(arg, span)
+        if name == "Fn::FindInMap":
+            return self._find_in_map(arg, span)
+        if name == "Fn::Base64":
+            value = self.resolve(arg)
+            if isinstance(value, JScalar) and id(value) not in self.fuzzy:
+                encoded = base64.b64encode(str(value.value).encode()).decode()
+                return JScalar(encoded, span)
+        return self._unresolved(f"{name} {_short(arg)}", span)
+
+    def _ref(self, arg: JNode, span: Span) -> JNode | None:
+        if not isinstance(arg, JScalar):
+            return self._unresolved(f"Ref {_short(arg)}", span)
+        name = str(arg.value)
+        if name == "AWS::NoValue":
+            return None
+        if name in self.given:
+            return JScalar(self.given[name], span)
+        default = self._parameter_default(name)
+        if default is not None:
+            return _relocate(default, span)
+        if name in PSEUDO_PARAMETERS:
+            return self._unresolved(name, span)
+        if isinstance(self.resources, JObject) and self.resources.get(name) is not None:
+            return self._unresolved(f"Ref {name} (a resource of this template)", span)
+        return self._unresolved(f"Ref {name}", span)
+
+    def _parameter_default(self, name: str) -> JNode | None:
+        params = self.root.get("Parameters")
+        param = params.get(name) if isinstance(params, JObject) else None
+        if not isinstance(param, JObject):
+            return None
+        default = param.get("Default")
+        if not isinstance(default, JScalar):
+            return default
+        ptype = param.get("Type")
+        if isinstance(ptype, JScalar) and (
+            str(ptype.value) == "CommaDelimitedList" or str(ptype.value).startswith("List<")
+        ):
+            parts = [p.strip() for p in str(default.value).split(",")]
+            return JArray(tuple(JScalar(p, default.span) for p in parts), default.span)
+        value = default.value
+        return JScalar(str(value) if not isinstance(value, str) else value, default.span)
+
+    def _sub(self, arg: JNode, span: Span) -> JNode:
+        variables: dict[str, JNode | None] = {}
+        template = arg
+        if isinstance(arg, JArray) and len(arg.items) == 2 and isinstance(arg.items[1], JObject):
+            template = arg.items[0]
+            variables = {str(k.value): self.resolve(v) for k, v in arg.items[1].pairs}
+        if not isinstance(template, JScalar) or not isinstance(template.value, str):
+            return self._unresolved(f"Fn::Sub {_short(arg)}", span)
+        fuzzy = False
+        pieces: list[str] = []
+        position = 0
+        text = template.value
+        for match in _SUB_VARIABLE.finditer(text):
+            pieces.append(text[position : match.start()])
+            position = match.end()
+            inner = match.group(1)
+            if inner.startswith("!"):
+                pieces.append("${" + inner[1:] + "}")
+                continue
+            value = self._sub_variable(inner, variables, span)
+            if value is None:
+                fuzzy = True
+                pieces.append("*")
+            else:
+                fuzzy = fuzzy or id(value) in self.fuzzy
+                pieces.append(str(value.value))
+        pieces.append(text[position:])
+        result = JScalar("".join(pieces), span)
+        return self._fuzzy(result) if fuzzy else result
+
+    def _sub_variable(
+        self, inner: str, variables: dict[str, JNode | None], span: Span
+    ) -> JScalar | None:
+        if inner in variables:
+            value = variables[inner]
+        elif "." in inner and not inner.startswith("AWS::"):
+            resource, _, attribute = inner.partition(".")
+            self.warn(
+                "cfn-unresolved",
+                f"${{{inner}}} (attribute {attribute} of {resource}) is known only at "
+                "deployment; analysed as any value (*)",
+                span,
+            )
+            return None
+        else:
+            value = self._ref(JScalar(inner, span), span)
+        if isinstance(value, JScalar) and id(value) in self.fuzzy and value.value == "*":
+            return None
+        if isinstance(value, JScalar):
+            return value
+        self._unresolved(f"${{{inner}}} (not a single value)", span)
+        return None
+
+    def _join(self, arg: JNode, span: Span) -> JNode:
+        if not (isinstance(arg, JArray) and len(arg.items) == 2):
+            return self._unresolved(f"Fn::Join {_short(arg)}", span)
+        delimiter = self.resolve(arg.items[0])
+        values = self.resolve(arg.items[1])
+        if not isinstance(delimiter, JScalar) or not isinstance(values, JArray):
+            return self._unresolved(f"Fn::Join {_short(arg)}", span)
+        if not all(isinstance(v, JScalar) for v in values.items):
+            return self._unresolved(f"Fn::Join {_short(arg)}", span)
+        fuzzy = any(id(v) in self.fuzzy for v in values.items)
+        joined = str(delimiter.value).join(
+            str(v.value) for v in values.items if isinstance(v, JScalar)
+        )
+        result = JScalar(joined, span)
+        return self._fuzzy(result) if fuzzy else result
+
+    def _select(self, arg: JNode, span: Span) -> JNode | None:
+        if not (isinstance(arg, JArray) and len(arg.items) == 2):
+            return self._unresolved(f"Fn::Select {_short(arg)}", span)
+        index = self.resolve(arg.items[0])
+        values = self.resolve(arg.items[1])
+        try:
+            position = int(str(index.value)) if isinstance(index, JScalar) else -1
+        except ValueError:
+            position = -1
+        if isinstance(values, JArray) and 0 <= position < len(values.items):
+            return values.items[position]
+        return self._unresolved(f"Fn::Select {_short(arg)}", span)
+
+    def _split(self, arg: JNode, span: Span) -> JNode:
+        if not (isinstance(arg, JArray) and len(arg.items) == 2):
+            return self._unresolved(f"Fn::Split {_short(arg)}", span)
+        delimiter = self.resolve(arg.items[0])
+        value = self.resolve(arg.items[1])
+        if not isinstance(delimiter, JScalar) or not isinstance(value, JScalar):
+            return self._unresolved(f"Fn::Split {_short(arg)}", span)
+        parts = [JScalar(p, span) for p in str(value.value).split(str(delimiter.value))]
+        if id(value) in self.fuzzy:
+            parts = [self._fuzzy(p) for p in parts]
+        return JArray(tuple(parts), span)
+
+    def _find_in_map(self, arg: JNode, span: Span) -> JNode:
+        if not (isinstance(arg, JArray) and len(arg.items) >= 3):
+            return self._unresolved(f"Fn::FindInMap {_short(arg)}", span)
+        keys = [self.resolve(i) for i in arg.items[:3]]
+        mappings = self.root.get("Mappings")
+        found: JNode | None = mappings
+        for key in keys:
+            if not isinstance(key, JScalar) or id(key) in self.fuzzy:
+                found = None
+                break
+            found = found.get(str(key.value)) if isinstance(found, JObject) else None
+        if found is not None:
+            return _relocate(found, span)
+        return self._unresolved(f"Fn::FindInMap {_short(arg)}", span)
+
+    def _if(self, arg: JNode, span: Span) -> JNode | None:
+        if not (isinstance(arg, JArray) and len(arg.items) == 3):
+            return self._unresolved(f"Fn::If {_short(arg)}", span)
+        name_node, when_true, when_false = arg.items
+        name = str(name_node.value) if isinstance(name_node, JScalar) else ""
+        decided = self.condition(name, set())
+        if decided is True:
+            return self.resolve(when_true)
+        if decided is False:
+            return self.resolve(when_false)
+        first, second = self.resolve(when_true), self.resolve(when_false)
+        if first is None or second is None:
+            return first if second is None else second
+        if isinstance(first, JScalar) and isinstance(second, JScalar):
+            if first.value == second.value:
+                return first
+            return self._unresolved(f"Fn::If {name} (condition undecided)", span)
+        self.warn(
+            "cfn-condition",
+            f"condition {name} depends on deployment values; analysed with its true branch",
+            span,
+        )
+        return first
+
+    def condition(self, name: str, seen: set[str]) -> bool | None:
+        """The value of a template condition, or None when it depends on the deployment."""
+        if name in self.condition_cache:
+            return self.condition_cache[name]
+        conditions = self.root.get("Conditions")
+        node = conditions.get(name) if isinstance(conditions, JObject) else None
+        if node is None or name in seen:
+            return None
+        value = self._evaluate(node, seen | {name})
+        self.condition_cache[name] = value
+        return value
+
+    def _evaluate(self, node: JNode, seen: set[str]) -> bool | None:
+        if not (isinstance(node, JObject) and len(node.pairs) == 1):
+            return None
+        key, arg = str(node.pairs[0][0].value), node.pairs[0][1]
+        if key == "Condition" and isinstance(arg, JScalar):
+            return self.condition(str(arg.value), seen)
+        if not isinstance(arg, JArray):
+            return None
+        if key == "Fn::Equals" and len(arg.items) == 2:
+            saved = self.pending
+            left, right = self.resolve(arg.items[0]), self.resolve(arg.items[1])
+            self.pending = saved
+            if not (isinstance(left, JScalar) and isinstance(right, JScalar)):
+                return None
+            if id(left) in self.fuzzy or id(right) in self.fuzzy:
+                return None
+            return str(left.value) == str(right.value)
+        values = [self._evaluate(i, seen) for i in arg.items]
+        if key == "Fn::Not" and len(values) == 1:
+            return None if values[0] is None else not values[0]
+        if key == "Fn::And":
+            return False if False in values else None if None in values else True
+        if key == "Fn::Or":
+            return True if True in values else None if None in values else False
+        return None
+
+
+def _lambda_statement(values: dict[str, JScalar], span: Span) -> JObject:
+    principal = values["Principal"]
+    text = str(principal.value)
+    principal_node: JNode
+    if text == "*":
+        principal_node = principal
+    else:
+        ptype = "AWS" if text.isdigit() or text.startswith("arn:") else "Service"
+        principal_node = JObject(((JScalar(ptype, principal.span), principal),), principal.span)
+    function = values["FunctionName"]
+    if not str(function.value).startswith("arn:"):
+        function = JScalar(f"arn:*:lambda:*:*:function:{function.value}", function.span)
+    conditions: list[tuple[JScalar, JNode]] = []
+    for key, operator, condition_key in (
+        ("SourceArn", "ArnLike", "aws:SourceArn"),
+        ("SourceAccount", "StringEquals", "aws:SourceAccount"),
+        ("PrincipalOrgID", "StringEquals", "aws:PrincipalOrgID"),
+        ("FunctionUrlAuthType", "StringEquals", "lambda:FunctionUrlAuthType"),
+    ):
+        if key in values:
+            value = values[key]
+            block = JObject(((JScalar(condition_key, value.span), value),), value.span)
+            conditions.append((JScalar(operator, value.span), block))
+    pairs: list[tuple[JScalar, JNode]] = [
+        (JScalar("Effect", span), JScalar("Allow", span)),
+        (JScalar("Principal", principal.span), principal_node),
+        (JScalar("Action", values["Action"].span), values["Action"]),
+        (JScalar("Resource", function.span), function),
+    ]
+    if conditions:
+        pairs.append((JScalar("Condition", span), JObject(tuple(conditions), span)))
+    return JObject(tuple(pairs), span)
+
+
+def _replace(obj: JObject, key: str, value: JNode) -> JObject:
+    return JObject(tuple((k, value if k.value == key else v) for k, v in obj.pairs), obj.span)
+
+
+def _scalars(node: JNode) -> Iterator[JScalar]:
+    if isinstance(node, JScalar):
+        yield node
+    elif isinstance(node, JArray):
+        for item in node.items:
+            yield from _scalars(item)
+    else:
+        for _key, value in node.pairs:
+            yield from _scalars(value)
+
+
+def _relocate(node: JNode, span: Span) -> JNode:
+    # A value copied from Parameters or Mappings is reported where it is used.
+    if isinstance(node, JScalar):
+        return JScalar(node.value, span)
+    if isinstance(node, JArray):
+        return JArray(tuple(_relocate(i, span) for i in node.items), span)
+    return JObject(tuple((k, _relocate(v, span)) for k, v in node.pairs), span)
+
+
+def _short(node: JNode) -> str:
+    text = json.dumps(to_python(node), separators=(",", ":"))
+    return text if len(text) <= 60 else text[:57] + "..."

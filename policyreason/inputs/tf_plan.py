@@ -1,0 +1,226 @@
+"""Terraform plans (`terraform show -json plan.out`): every policy the plan would create or keep.
+
+Policies are JSON strings inside the plan; each is parsed on its own and its positions are
+mapped back into the plan file. A policy known only after apply (it depends on an attribute of
+another resource) cannot be analysed from the plan: that is a warning at the resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from policyreason.inputs.document import Document
+from policyreason.inputs.embedded import parse_embedded
+from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.ir.policy import PolicyKind
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
+from policyreason.parse.policy import detect_kind, parse_policy_node
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    name: str
+    kind: PolicyKind | None  # None: detected from the statements
+    attachment: str = "managed"
+
+
+# (mode, type) -> attributes holding one policy document as a JSON string.
+_POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[_Attribute, ...]] = {
+    ("managed", "aws_iam_policy"): (_Attribute("policy", PolicyKind.IDENTITY),),
+    ("managed", "aws_iam_role"): (_Attribute("assume_role_policy", PolicyKind.TRUST, "role"),),
+    ("managed", "aws_iam_role_policy"): (_Attribute("policy", PolicyKind.IDENTITY, "role"),),
+    ("managed", "aws_iam_user_policy"): (_Attribute("policy", PolicyKind.IDENTITY, "user"),),
+    ("managed", "aws_iam_group_policy"): (_Attribute("policy", PolicyKind.IDENTITY, "group"),),
+    ("managed", "aws_s3_bucket_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_s3_bucket"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_s3_access_point"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_sqs_queue_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_sqs_queue"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_sns_topic_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_sns_topic"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_kms_key"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_kms_key_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_secretsmanager_secret_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_secretsmanager_secret"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_ecr_repository_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_efs_file_system_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_opensearch_domain_policy"): (
+        _Attribute("access_policies", PolicyKind.RESOURCE),
+    ),
+    ("managed", "aws_vpc_endpoint"): (_Attribute("policy", PolicyKind.ENDPOINT),),
+    ("managed", "aws_organizations_policy"): (_Attribute("content", None),),
+    ("data", "aws_iam_policy_document"): (_Attribute("json", None),),
+}
+_ORG_POLICY_KINDS = {
+    "SERVICE_CONTROL_POLICY": PolicyKind.SCP,
+    "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
+}
+
+
+@dataclass(frozen=True)
+class _Resource:
+    address: str
+    mode: str
+    type: str
+    values: JObject
+    unknown: JObject | None
+    anchor: JNode
+
+
+def is_plan(root: JNode) -> bool:
+    """True for the JSON of a Terraform plan (or of `terraform show -json` state)."""
+    return (
+        isinstance(root, JObject)
+        and root.get("format_version") is not None
+        and any(root.get(k) is not None for k in ("planned_values", "resource_changes", "values"))
+    )
+
+
+def read_plan(root: JNode, source: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
+    """Every policy in the plan, and file-level problems (policies known only after apply)."""
+    assert isinstance(root, JObject)
+    documents: list[Document] = []
+    diags: list[Diagnostic] = []
+    seen: set[str] = set()
+    for resource in _resources(root):
+        if resource.address in seen:
+            continue
+        seen.add(resource.address)
+        for attribute in _POLICY_ATTRIBUTES.get((resource.mode, resource.type), ()):
+            found = _policy(resource, attribute, source, file, diags)
+            documents += found
+        if (resource.mode, resource.type) == ("managed", "aws_iam_role"):
+            documents += _inline_policies(resource, source, file, diags)
+    return documents, diags
+
+
+def _resources(root: JObject) -> Iterator[_Resource]:
+    # resource_changes first: it says what is deleted (no `after`) and what is unknown.
+    changes = root.get("resource_changes")
+    for change in changes.items if isinstance(changes, JArray) else ():
+        if not isinstance(change, JObject):
+            continue
+        body = change.get("change")
+        after = body.get("after") if isinstance(body, JObject) else None
+        unknown = body.get("after_unknown") if isinstance(body, JObject) else None
+        header = _header(change)
+        if header is None:
+            continue
+        if not isinstance(after, JObject):
+            # Deleted: planned values do not have it either.
+            yield _Resource(*header, JObject((), change.span), None, change)
+            continue
+        yield _Resource(*header, after, unknown if isinstance(unknown, JObject) else None, change)
+    for key in ("planned_values", "prior_state", "values"):
+        section = root.get(key)
+        if isinstance(section, JObject) and key == "prior_state":
+            section = section.get("values")
+        if isinstance(section, JObject):
+            yield from _module(section.get("root_module"))
+
+
+def _module(module: JNode | None) -> Iterator[_Resource]:
+    if not isinstance(module, JObject):
+        return
+    resources = module.get("resources")
+    for item in resources.items if isinstance(resources, JArray) else ():
+        header = _header(item) if isinstance(item, JObject) else None
+        values = item.get("values") if isinstance(item, JObject) else None
+        if header is not None and isinstance(values, JObject):
+            yield _Resource(*header, values, None, item)
+    children = module.get("child_modules")
+    for child in children.items if isinstance(children, JArray) else ():
+        yield from _module(child)
+
+
+def _header(node: JObject) -> tuple[str, str, str] | None:
+    parts = [node.get(k) for k in ("address", "mode", "type")]
+    if not all(isinstance(p, JScalar) and isinstance(p.value, str) for p in parts):
+        return None
+    return tuple(str(p.value) for p in parts if isinstance(p, JScalar))  # type: ignore[return-value]
+
+
+def _policy(
+    resource: _Resource, attribute: _Attribute, source: str, file: str, diags: list[Diagnostic]
+) -> list[Document]:
+    value = resource.values.get(attribute.name)
+    name = f"{resource.address}.{attribute.name}"
+    if value is None or (isinstance(value, JScalar) and value.value is None):
+        unknown = resource.unknown.get(attribute.name) if resource.unknown else None
+        if isinstance(unknown, JScalar) and unknown.value is True:
+            diags.append(
+                Diagnostic(
+                    code="tf-unknown-after-apply",
+                    level=Level.WARNING,
+                    message=f"{name} is known only after apply; not analysed "
+                    "(analyse the applied state, or the policy document itself)",
+                    span=resource.anchor.span,
+                )
+            )
+        return []
+    kind = attribute.kind
+    if kind is None and resource.type == "aws_organizations_policy":
+        org_type = resource.values.get("type")
+        kind = _ORG_POLICY_KINDS.get(str(org_type.value)) if isinstance(org_type, JScalar) else None
+        if kind is None:
+            return []
+    return _document(value, kind, name, attribute.attachment, source, file, diags)
+
+
+def _inline_policies(
+    resource: _Resource, source: str, file: str, diags: list[Diagnostic]
+) -> list[Document]:
+    blocks = resource.values.get("inline_policy")
+    out: list[Document] = []
+    for index, block in enumerate(blocks.items if isinstance(blocks, JArray) else ()):
+        if not isinstance(block, JObject):
+            continue
+        label = block.get("name")
+        suffix = str(label.value) if isinstance(label, JScalar) and label.value else str(index)
+        policy = block.get("policy")
+        if policy is None:
+            continue
+        name = f"{resource.address}.inline_policy[{suffix}]"
+        out += _document(policy, PolicyKind.IDENTITY, name, "role", source, file, diags)
+    return out
+
+
+def _document(
+    value: JNode,
+    kind: PolicyKind | None,
+    name: str,
+    attachment: str,
+    source: str,
+    file: str,
+    diags: list[Diagnostic],
+) -> list[Document]:
+    if not isinstance(value, JScalar) or not isinstance(value.value, str):
+        diags.append(
+            Diagnostic(
+                code="tf-shape",
+                level=Level.ERROR,
+                message=f"{name} must be a JSON string",
+                span=value.span,
+            )
+        )
+        return []
+    if not value.value.strip():
+        return []
+    try:
+        node = parse_embedded(value.value, value.span, source)
+    except JsonSyntaxError as exc:
+        diags.append(Diagnostic(code="json", level=Level.ERROR, message=exc.message, span=exc.span))
+        return []
+    policy_kind = kind or detect_kind(node)
+    parsed = parse_policy_node(node, policy_kind, name)
+    return [
+        Document(
+            parsed=parsed,
+            kind=policy_kind,
+            file=file,
+            name=name,
+            attachment=attachment,
+            source=value.value,
+        )
+    ]
