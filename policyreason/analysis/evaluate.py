@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, ascii_lower
+from policyreason.ir.pattern import (
+    AnyChar,
+    Pattern,
+    Star,
+    Text,
+    Variable,
+    arn_segments,
+    ascii_lower,
+)
 from policyreason.ir.policy import (
     Comparison,
     Condition,
@@ -112,23 +120,6 @@ def glob_match(pattern: Pattern, value: str, ctx: Context, ignore_case: bool = F
     if rx is None:
         return False
     return re.fullmatch(rx, ascii_lower(value) if ignore_case else value, re.DOTALL) is not None
-
-
-def arn_segments(pattern: Pattern) -> list[tuple[Text | Star | AnyChar | Variable, ...]]:
-    """Split a pattern at the first five `:` of its literal text: ARN segments, the last of
-    which (the resource part) may itself contain `:`."""
-    segments: list[list[Text | Star | AnyChar | Variable]] = [[]]
-    for p in pattern.parts:
-        if isinstance(p, Text) and len(segments) < 6:
-            pieces = p.text.split(":", 6 - len(segments))
-            for i, piece in enumerate(pieces):
-                if i > 0:
-                    segments.append([])
-                if piece:
-                    segments[-1].append(Text(text=piece))
-        else:
-            segments[-1].append(p)
-    return [tuple(s) for s in segments]
 
 
 def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:

@@ -78,3 +78,20 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def ascii_lower(text: str) -> str:
     """Lower-case A-Z only: IAM's case-insensitive comparisons, and SMT-LIB's str.to_lower."""
     return text.translate(_ASCII_LOWER)
+
+
+def arn_segments(pattern: Pattern) -> list[tuple[Part, ...]]:
+    """Split a pattern at the first five `:` of its literal text: ARN segments, the last of
+    which (the resource part) may itself contain `:`."""
+    segments: list[list[Part]] = [[]]
+    for p in pattern.parts:
+        if isinstance(p, Text) and len(segments) < 6:
+            pieces = p.text.split(":", 6 - len(segments))
+            for i, piece in enumerate(pieces):
+                if i > 0:
+                    segments.append([])
+                if piece:
+                    segments[-1].append(Text(text=piece))
+        else:
+            segments[-1].append(p)
+    return [tuple(s) for s in segments]

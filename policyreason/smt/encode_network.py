@@ -1,0 +1,301 @@
+"""Packet headers as bitvectors and network components as predicates over them.
+
+A path through the network is a conjunction of per-hop predicates over one symbolic packet
+(src/dst BV32, protocol BV8, ports BV16). Translations in AWS (IGW 1:1 NAT, NAT gateway) always
+rewrite to concrete addresses, so each hop sees a `View`: every header field is either the
+symbolic variable of the original packet (named by a string) or a concrete integer. Predicates
+are built by constant-folding constructors, so most checks on concrete fields vanish before the
+solver sees them; `to_term` then turns what is left into cvc5 terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import cvc5
+
+from policyreason.ir.network import (
+    EPHEMERAL_PORTS,
+    NON_INTERNET,
+    TCP,
+    UDP,
+    AclEntry,
+    Cidr,
+    NetworkAcl,
+    Packet,
+    SgRule,
+)
+from policyreason.smt.session import Session
+
+Field = str | int
+WIDTH = {"src": 32, "dst": 32, "proto": 8, "sport": 16, "dport": 16}
+
+
+@dataclass(frozen=True)
+class View:
+    """The header as one hop sees it."""
+
+    src: Field = "src"
+    dst: Field = "dst"
+    sport: Field = "sport"
+    dport: Field = "dport"
+    proto: Field = "proto"
+
+    def reply(self) -> View:
+        return View(
+            src=self.dst, dst=self.src, sport=self.dport, dport=self.sport, proto=self.proto
+        )
+
+
+# -- predicates ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InCidr:
+    field: str
+    cidr: Cidr
+
+
+@dataclass(frozen=True)
+class Between:
+    field: str
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class Eq:
+    field: str
+    value: int
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Pred, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Pred, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Pred
+
+
+Pred = InCidr | Between | Eq | And | Or | Not
+TRUE: Pred = And(())
+FALSE: Pred = Or(())
+
+
+def conj(*items: Pred) -> Pred:
+    flat: list[Pred] = []
+    for p in items:
+        if p == FALSE:
+            return FALSE
+        if isinstance(p, And):
+            flat += p.items
+        else:
+            flat.append(p)
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
+
+
+def disj(*items: Pred) -> Pred:
+    flat: list[Pred] = []
+    for p in items:
+        if p == TRUE:
+            return TRUE
+        if isinstance(p, Or):
+            flat += p.items
+        else:
+            flat.append(p)
+    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+
+
+def neg(p: Pred) -> Pred:
+    if p == TRUE:
+        return FALSE
+    if p == FALSE:
+        return TRUE
+    if isinstance(p, Not):
+        return p.item
+    return Not(p)
+
+
+def in_cidr(f: Field, cidr: Cidr) -> Pred:
+    if isinstance(f, int):
+        return TRUE if cidr.contains(f) else FALSE
+    return TRUE if cidr.prefix == 0 else InCidr(f, cidr)
+
+
+def in_any(f: Field, cidrs: Iterable[Cidr]) -> Pred:
+    return disj(*(in_cidr(f, c) for c in cidrs))
+
+
+def between(f: Field, lo: int, hi: int) -> Pred:
+    if isinstance(f, int):
+        return TRUE if lo <= f <= hi else FALSE
+    if lo <= 0 and hi >= (1 << WIDTH[f]) - 1:
+        return TRUE
+    return Between(f, lo, hi)
+
+
+def eq(f: Field, value: int) -> Pred:
+    if isinstance(f, int):
+        return TRUE if f == value else FALSE
+    return Eq(f, value)
+
+
+def one_of(f: Field, values: Iterable[int]) -> Pred:
+    return disj(*(eq(f, v) for v in values))
+
+
+def evaluate(p: Pred, env: dict[str, int]) -> bool:
+    """The truth of `p` under concrete values of the symbolic fields (for tests and checks)."""
+    if isinstance(p, InCidr):
+        return p.cidr.contains(env[p.field])
+    if isinstance(p, Between):
+        return p.lo <= env[p.field] <= p.hi
+    if isinstance(p, Eq):
+        return env[p.field] == p.value
+    if isinstance(p, And):
+        return all(evaluate(i, env) for i in p.items)
+    if isinstance(p, Or):
+        return any(evaluate(i, env) for i in p.items)
+    return not evaluate(p.item, env)
+
+
+# -- components ---------------------------------------------------------------------------------
+
+
+def well_formed(v: View) -> Pred:
+    """Ports are zero without TCP/UDP; a TCP/UDP client picks an ephemeral source port."""
+    ported = one_of(v.proto, (TCP, UDP))
+    return conj(
+        disj(neg(ported), between(v.sport, *EPHEMERAL_PORTS)),
+        disj(ported, conj(eq(v.sport, 0), eq(v.dport, 0))),
+    )
+
+
+def internet_address(f: Field) -> Pred:
+    return conj(*(neg(in_cidr(f, c)) for c in NON_INTERNET))
+
+
+def _proto_ports(v: View, protocol: int, lo_hi: tuple[int, int] | None) -> Pred:
+    if protocol == -1:
+        return TRUE
+    p = eq(v.proto, protocol)
+    if lo_hi is not None and protocol in (TCP, UDP):
+        p = conj(p, between(v.dport, *lo_hi))
+    return p
+
+
+def sg_rule(
+    v: View,
+    rule: SgRule,
+    ingress: bool,
+    group_ips: Callable[[str], Iterable[int]],
+    prefix_list: Callable[[str], Iterable[Cidr]],
+) -> Pred:
+    """One security group rule; a group reference matches the private IPs of its members."""
+    peer = v.src if ingress else v.dst
+    ports = (rule.ports.lo, rule.ports.hi) if rule.ports else None
+    sources = [in_cidr(peer, c) for c in rule.cidrs]
+    sources += [eq(peer, ip) for g in rule.group_ids for ip in group_ips(g)]
+    sources += [in_cidr(peer, c) for pl in rule.prefix_list_ids for c in prefix_list(pl)]
+    return conj(_proto_ports(v, rule.protocol, ports), disj(*sources))
+
+
+def acl_entry(v: View, entry: AclEntry) -> Pred:
+    peer = v.dst if entry.egress else v.src
+    ports = (entry.ports.lo, entry.ports.hi) if entry.ports else None
+    return conj(_proto_ports(v, entry.protocol, ports), in_cidr(peer, entry.cidr))
+
+
+def acl_allows(v: View, acl: NetworkAcl, egress: bool) -> Pred:
+    """First match wins in rule-number order; nothing matching is a deny."""
+    result = FALSE
+    for entry in reversed(acl.ordered(egress)):
+        m = acl_entry(v, entry)
+        result = disj(conj(m, TRUE if entry.allow else FALSE), conj(neg(m), result))
+    return result
+
+
+def acl_first_match(v: View, acl: NetworkAcl, egress: bool, index: int) -> Pred:
+    """Entry `index` (in evaluation order) is the first to match."""
+    entries = acl.ordered(egress)
+    return conj(*(neg(acl_entry(v, e)) for e in entries[:index]), acl_entry(v, entries[index]))
+
+
+def longest_match(f: Field, entries: list[Cidr], index: int) -> Pred:
+    """Entry `index` is the longest prefix containing `f` (ties go to the earlier entry)."""
+    chosen = entries[index]
+    beaten = [
+        c
+        for i, c in enumerate(entries)
+        if c.prefix > chosen.prefix or (c.prefix == chosen.prefix and i < index)
+    ]
+    return conj(in_cidr(f, chosen), *(neg(in_cidr(f, c)) for c in beaten))
+
+
+def no_match(f: Field, entries: Iterable[Cidr]) -> Pred:
+    return conj(*(neg(in_cidr(f, c)) for c in entries))
+
+
+# -- solver terms -------------------------------------------------------------------------------
+
+
+class HeaderVars:
+    """The symbolic header of one query, in one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        tm = session.tm
+        self.vars: dict[str, cvc5.Term] = {
+            name: tm.mkConst(tm.mkBitVectorSort(width), name) for name, width in WIDTH.items()
+        }
+
+    def _bv(self, value: int, width: int) -> cvc5.Term:
+        return self.session.tm.mkBitVector(width, value)
+
+    def to_term(self, p: Pred) -> cvc5.Term:
+        tm = self.session.tm
+        if isinstance(p, InCidr):
+            var = self.vars[p.field]
+            mask = self._bv(p.cidr.mask, 32)
+            return tm.mkTerm(
+                cvc5.Kind.EQUAL,
+                tm.mkTerm(cvc5.Kind.BITVECTOR_AND, var, mask),
+                self._bv(p.cidr.addr, 32),
+            )
+        if isinstance(p, Between):
+            var, w = self.vars[p.field], WIDTH[p.field]
+            return tm.mkTerm(
+                cvc5.Kind.AND,
+                tm.mkTerm(cvc5.Kind.BITVECTOR_UGE, var, self._bv(p.lo, w)),
+                tm.mkTerm(cvc5.Kind.BITVECTOR_ULE, var, self._bv(p.hi, w)),
+            )
+        if isinstance(p, Eq):
+            return tm.mkTerm(cvc5.Kind.EQUAL, self.vars[p.field], self._bv(p.value, WIDTH[p.field]))
+        if isinstance(p, Not):
+            return tm.mkTerm(cvc5.Kind.NOT, self.to_term(p.item))
+        items = [self.to_term(i) for i in p.items]
+        if not items:
+            return tm.mkTrue() if isinstance(p, And) else tm.mkFalse()
+        if len(items) == 1:
+            return items[0]
+        return tm.mkTerm(cvc5.Kind.AND if isinstance(p, And) else cvc5.Kind.OR, *items)
+
+    def packet(self) -> Packet:
+        """The header of the last sat model."""
+        v: dict[str, Any] = {name: self.session.value(t) for name, t in self.vars.items()}
+        return Packet(
+            src=int(v["src"]),
+            dst=int(v["dst"]),
+            protocol=int(v["proto"]),
+            src_port=int(v["sport"]),
+            dst_port=int(v["dport"]),
+        )
