@@ -1,0 +1,892 @@
+"""Reachability questions over a network, answered by the solver and replayed concretely.
+
+The network is explored symbolically: a walk from each source follows every way a packet could
+go (each route that could be the longest match, each ACL verdict, each destination interface)
+and yields *branches*, each a conjunction of header predicates with an ending (delivered, or
+dropped with an explanation code). A delivered forward branch is joined with every branch of
+its reply. The solver then looks for one packet that satisfies a joined branch: sat gives a
+witness, which `simulate` must confirm hop by hop; unsat for every branch proves "not
+reachable"; an unknown verdict anywhere leaves the answer unknown.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+from policyreason.analysis.simulate import (
+    INTERNET,
+    Code,
+    NetIndex,
+    Trace,
+    simulate,
+    simulate_reply,
+)
+from policyreason.errors import ModelInvalid
+from policyreason.ir.network import (
+    ICMP,
+    NON_INTERNET,
+    TCP,
+    UDP,
+    Cidr,
+    Eni,
+    NatGateway,
+    Network,
+    Packet,
+    Route,
+    Subnet,
+    TargetKind,
+    TgwAttachment,
+    protocol_name,
+)
+from policyreason.smt.encode_network import (
+    FALSE,
+    TRUE,
+    And,
+    Eq,
+    Field,
+    HeaderVars,
+    InCidr,
+    Not,
+    Pred,
+    View,
+    acl_allows,
+    between,
+    conj,
+    disj,
+    eq,
+    in_any,
+    in_cidr,
+    internet_address,
+    longest_match,
+    neg,
+    no_match,
+    one_of,
+    sg_rule,
+    well_formed,
+)
+from policyreason.smt.session import Session, Verdict
+
+DELIVERED = "delivered"
+UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way through the network: its constraints, the components passed, how it ends."""
+
+    preds: tuple[Pred, ...]
+    components: tuple[str, ...]
+    end: str
+    view: View
+    delivered_to: str | None = None
+    nat_sessions: tuple[tuple[str, Field], ...] = ()
+
+    def pred(self) -> Pred:
+        return conj(*self.preds)
+
+
+@dataclass(frozen=True)
+class _St:
+    """A branch under construction. `bounds` keeps, per address field, the narrowest CIDR it
+    must lie in and the CIDRs it must avoid, so that contradictory branches (a route that can
+    no longer be the longest match, a loop back into a range already left) are pruned early."""
+
+    preds: tuple[Pred, ...] = ()
+    components: tuple[str, ...] = ()
+    sessions: tuple[tuple[str, Field], ...] = ()
+    bounds: tuple[tuple[str, Cidr, tuple[Cidr, ...]], ...] = ()
+    dead: bool = False
+
+    def add(self, p: Pred, component: str | None = None) -> _St:
+        comps = self.components + ((component,) if component else ())
+        bounds = dict((f, (pos, negs)) for f, pos, negs in self.bounds)
+        dead = self.dead or p == FALSE or not _narrow(bounds, p)
+        return replace(
+            self,
+            preds=self.preds + ((p,) if p != TRUE else ()),
+            components=comps,
+            bounds=tuple((f, pos, negs) for f, (pos, negs) in bounds.items()),
+            dead=dead,
+        )
+
+
+_ANY = Cidr(addr=0, prefix=0)
+
+
+def _narrow(bounds: dict[str, tuple[Cidr, tuple[Cidr, ...]]], p: Pred) -> bool:
+    """Record address facts implied by `p`; False when they contradict what is known."""
+    if isinstance(p, And):
+        return all(_narrow(bounds, i) for i in p.items)
+    positive, negative = None, None
+    if isinstance(p, InCidr):
+        positive = (p.field, p.cidr)
+    elif isinstance(p, Eq) and p.field in ("src", "dst"):
+        positive = (p.field, Cidr(addr=p.value, prefix=32))
+    elif isinstance(p, Not) and isinstance(p.item, InCidr):
+        negative = (p.item.field, p.item.cidr)
+    elif isinstance(p, Not) and isinstance(p.item, Eq) and p.item.field in ("src", "dst"):
+        negative = (p.item.field, Cidr(addr=p.item.value, prefix=32))
+    if positive is not None:
+        f, c = positive
+        pos, negs = bounds.get(f, (_ANY, ()))
+        if pos.contains(c.addr) and c.prefix >= pos.prefix:
+            pos = c
+        elif not c.contains(pos.addr) or c.prefix > pos.prefix:
+            return False
+        bounds[f] = (pos, negs)
+    elif negative is not None:
+        f, c = negative
+        pos, negs = bounds.get(f, (_ANY, ()))
+        bounds[f] = (pos, (*negs, c))
+    else:
+        return True
+    pos, negs = bounds[f]
+    return not any(n.prefix <= pos.prefix and n.contains(pos.addr) for n in negs)
+
+
+class _Explorer:
+    """The symbolic twin of `simulate`: the same components, branching instead of deciding."""
+
+    def __init__(self, ix: NetIndex, reply: bool, wanted: Callable[[Eni], bool]) -> None:
+        self.ix = ix
+        self.reply = reply
+        self.wanted = wanted
+
+    def _end(self, st: _St, end: str, v: View, to: str | None = None) -> list[Branch]:
+        if st.dead:
+            return []
+        return [Branch(st.preds, st.components, end, v, to, st.sessions)]
+
+    def _deliver(self, st: _St, view: View, to: str) -> list[Branch]:
+        return self._end(st, DELIVERED, view, to)
+
+    def _split(
+        self,
+        st: _St,
+        ok: Pred,
+        component: str,
+        code: Code,
+        v: View,
+        then: Callable[[_St], list[Branch]],
+    ) -> list[Branch]:
+        out: list[Branch] = []
+        bad = neg(ok)
+        if bad != FALSE:
+            out += self._end(st.add(bad, component), code.value, v)
+        passed = st.add(ok, component)
+        if not passed.dead:
+            out += then(passed)
+        return out
+
+    def sg(self, eni: Eni, v: View, ingress: bool) -> Pred:
+        if not eni.group_ids or self.reply:
+            return TRUE
+        rules = []
+        for gid in eni.group_ids:
+            sg = self.ix.sgs.get(gid)
+            if sg is not None:
+                rules += [
+                    sg_rule(v, r, ingress, self._group_ips, self._prefix_list)
+                    for r in (sg.ingress if ingress else sg.egress)
+                ]
+        return disj(*rules)
+
+    def _group_ips(self, gid: str) -> tuple[int, ...]:
+        return self.ix.group_ips.get(gid, ())
+
+    def _prefix_list(self, pid: str) -> tuple[Cidr, ...]:
+        return self.ix.prefix_lists.get(pid, ())
+
+    def acl(self, subnet_id: str, v: View, egress: bool) -> Pred:
+        acl = self.ix.acl_of_subnet.get(subnet_id)
+        return TRUE if acl is None else acl_allows(v, acl, egress)
+
+    def from_eni(self, eni: Eni, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, eni.id)
+        if not self.ix.eni_active(eni):
+            return self._end(st, Code.INSTANCE_NOT_RUNNING.value, v)
+        own = one_of(v.src, eni.private_ips)
+        if own == FALSE:
+            return self._end(st, Code.SOURCE_ADDRESS_MISMATCH.value, v)
+        st = st.add(own)
+        return self._split(
+            st,
+            self.sg(eni, v, ingress=False),
+            ",".join(eni.group_ids) or eni.id,
+            Code.ENI_SG_RULES_MISMATCH,
+            v,
+            lambda s: self.route(eni.subnet_id, v, True, s),
+        )
+
+    def route(self, subnet_id: str, v: View, acl_egress: bool, st: _St) -> list[Branch]:
+        if len(st.components) > 64:
+            return self._end(st, Code.LOOP.value, v)
+        subnet = self.ix.subnets.get(subnet_id)
+        table = self.ix.route_table(subnet_id)
+        if subnet is None or table is None:
+            return self._end(st, Code.NO_ROUTE_TO_DESTINATION.value, v)
+        entries = self.ix.route_entries(table)
+        cidrs = [c for c, _ in entries]
+        # Among equal prefixes the local route wins, as in `simulate.lpm`.
+        order = sorted(
+            range(len(entries)), key=lambda i: entries[i][1].target_kind is not TargetKind.LOCAL
+        )
+        ranked = [cidrs[i] for i in order]
+        out: list[Branch] = []
+        none = no_match(v.dst, cidrs)
+        if none != FALSE:
+            out += self._end(st.add(none, table.id), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        for pos, i in enumerate(order):
+            taken = st.add(longest_match(v.dst, ranked, pos), table.id)
+            if not taken.dead:
+                out += self._take(subnet, entries[i][1], v, acl_egress, taken)
+        return out
+
+    def _take(
+        self, subnet: Subnet, route: Route, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        if route.blackhole:
+            return self._end(st, Code.BLACKHOLE_ROUTE.value, v)
+        if route.target_kind is TargetKind.LOCAL:
+            return self.local(subnet.vpc_id, subnet.id, v, acl_egress, st)
+        if route.target_kind is TargetKind.OTHER:
+            return self._end(st, UNSUPPORTED, v)
+        ok = self.acl(subnet.id, v, egress=True) if acl_egress else TRUE
+        acl_id = self._acl_id(subnet.id)
+        return self._split(
+            st,
+            ok,
+            acl_id,
+            Code.SUBNET_ACL_RESTRICTION,
+            v,
+            lambda s: self._gateway(subnet, route, v, s),
+        )
+
+    def _acl_id(self, subnet_id: str) -> str:
+        acl = self.ix.acl_of_subnet.get(subnet_id)
+        return acl.id if acl else subnet_id
+
+    def _gateway(self, subnet: Subnet, route: Route, v: View, st: _St) -> list[Branch]:
+        kind = route.target_kind
+        if kind is TargetKind.INTERNET_GATEWAY:
+            return self.igw_out(route.target_id, subnet.vpc_id, v, st)
+        if kind is TargetKind.NAT_GATEWAY:
+            return self.nat_in(route.target_id, subnet.id, v, st)
+        if kind is TargetKind.VPC_PEERING:
+            return self.peering(route.target_id, subnet.vpc_id, v, st)
+        if kind is TargetKind.TRANSIT_GATEWAY:
+            return self.tgw_enter(route.target_id, subnet, v, st)
+        return self._end(st.add(TRUE, route.target_id), DELIVERED, v, route.target_id)
+
+    def _destinations(self, vpc_id: str, v: View) -> Iterator[tuple[Eni, int]]:
+        if isinstance(v.dst, int):
+            eni = self.ix.eni_by_ip.get((vpc_id, v.dst))
+            if eni is not None:
+                yield eni, v.dst
+            return
+        for (vid, ip), eni in self.ix.eni_by_ip.items():
+            if vid == vpc_id and (self.wanted(eni) or eni.id in self.ix.nat_of_eni):
+                yield eni, ip
+
+    def local(
+        self, vpc_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        out: list[Branch] = []
+        used: list[int] = []
+        for eni, ip in self._destinations(vpc_id, v):
+            used.append(ip)
+            at = replace(v, dst=ip)
+            s = st.add(eq(v.dst, ip))
+            if s.dead:
+                continue
+            if eni.subnet_id == from_subnet:
+                out += self.to_eni(eni, at, from_subnet, s)
+                continue
+            out += self._acl_pair(eni, at, from_subnet, acl_egress, s)
+        if isinstance(v.dst, str):
+            unused = conj(*(neg(eq(v.dst, ip)) for ip in self.ix_ips(vpc_id)))
+            if unused != FALSE:
+                out += self._end(st.add(unused), Code.DESTINATION_ADDRESS_UNUSED.value, v)
+        elif not used:
+            out += self._end(st, Code.DESTINATION_ADDRESS_UNUSED.value, v)
+        return out
+
+    def ix_ips(self, vpc_id: str) -> list[int]:
+        return [ip for (vid, ip) in self.ix.eni_by_ip if vid == vpc_id]
+
+    def _acl_pair(
+        self, eni: Eni, v: View, from_subnet: str | None, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        def inbound(s: _St) -> list[Branch]:
+            return self._split(
+                s,
+                self.acl(eni.subnet_id, v, egress=False),
+                self._acl_id(eni.subnet_id),
+                Code.SUBNET_ACL_RESTRICTION,
+                v,
+                lambda s2: self.to_eni(eni, v, from_subnet, s2),
+            )
+
+        if acl_egress and from_subnet:
+            return self._split(
+                st,
+                self.acl(from_subnet, v, egress=True),
+                self._acl_id(from_subnet),
+                Code.SUBNET_ACL_RESTRICTION,
+                v,
+                inbound,
+            )
+        return inbound(st)
+
+    def to_eni(self, eni: Eni, v: View, from_subnet: str | None, st: _St) -> list[Branch]:
+        nat = self.ix.nat_of_eni.get(eni.id)
+        if nat is not None:
+            return self.nat_at(nat, from_subnet, v, st)
+        if not self.ix.eni_active(eni):
+            return self._end(st.add(TRUE, eni.id), Code.INSTANCE_NOT_RUNNING.value, v)
+        return self._split(
+            st,
+            self.sg(eni, v, ingress=True),
+            ",".join(eni.group_ids) or eni.id,
+            Code.ENI_SG_RULES_MISMATCH,
+            v,
+            lambda s: self._end(s.add(TRUE, eni.id), DELIVERED, v, eni.id),
+        )
+
+    def igw_out(self, igw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, igw_id)
+        if vpc_id not in self.ix.igw_vpcs.get(igw_id, ()):
+            return self._end(st, Code.IGW_NOT_ATTACHED.value, v)
+        out: list[Branch] = []
+        pairs = [(p, pub) for (vid, p), pub in self.ix.private_to_public.items() if vid == vpc_id]
+        with_public = [p for p, _ in pairs]
+        no_public = conj(*(neg(eq(v.src, p)) for p in with_public))
+        if no_public != FALSE:
+            out += self._end(st.add(no_public), Code.IGW_NO_PUBLIC_IP.value, v)
+        for private, public in pairs:
+            s = st.add(eq(v.src, private))
+            if s.dead:
+                continue
+            after = replace(v, src=public)
+            out += self._split(
+                s,
+                internet_address(v.dst),
+                INTERNET,
+                Code.NO_ROUTE_TO_DESTINATION,
+                after,
+                partial(self._deliver, view=after, to=INTERNET),
+            )
+        return out
+
+    def from_internet(self, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, INTERNET)
+        return self._split(
+            st,
+            internet_address(v.src),
+            INTERNET,
+            Code.NOT_INTERNET_SOURCE,
+            v,
+            lambda s: self._inbound(v, s),
+        )
+
+    def _inbound(self, v: View, st: _St) -> list[Branch]:
+        out: list[Branch] = []
+        routed: list[int] = []
+        for public, (vpc_id, private) in self.ix.public.items():
+            if vpc_id not in self.ix.igw_of_vpc:
+                continue
+            routed.append(public)
+            if isinstance(v.dst, int) and v.dst != public:
+                continue
+            eni = self.ix.eni_by_ip.get((vpc_id, private))
+            nat = eni is not None and eni.id in self.ix.nat_of_eni
+            if isinstance(v.dst, str) and eni is not None and not nat and not self.wanted(eni):
+                continue
+            s = st.add(eq(v.dst, public), self.ix.igw_of_vpc[vpc_id])
+            if s.dead:
+                continue
+            out += self.local(vpc_id, None, replace(v, dst=private), False, s)
+        lost = conj(*(neg(eq(v.dst, p)) for p in routed))
+        if lost != FALSE:
+            out += self._end(st.add(lost), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        return out
+
+    def nat_in(self, nat_id: str, from_subnet: str, v: View, st: _St) -> list[Branch]:
+        nat = self.ix.nats.get(nat_id)
+        if nat is None or nat.private_ip is None:
+            return self._end(st.add(TRUE, nat_id), Code.NAT_NOT_AVAILABLE.value, v)
+        if nat.subnet_id == from_subnet:
+            return self.nat_at(nat, from_subnet, v, st)
+        return self._split(
+            st,
+            self.acl(nat.subnet_id, v, egress=False),
+            self._acl_id(nat.subnet_id),
+            Code.SUBNET_ACL_RESTRICTION,
+            v,
+            lambda s: self.nat_at(nat, from_subnet, v, s),
+        )
+
+    def nat_at(self, nat: NatGateway, from_subnet: str | None, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, nat.id)
+        if nat.state != "available" or nat.private_ip is None:
+            return self._end(st, Code.NAT_NOT_AVAILABLE.value, v)
+        private = nat.private_ip
+        if v.dst == private:
+            original = dict(st.sessions).get(nat.id)
+            if not self.reply or original is None:
+                return self._end(st, Code.NAT_INBOUND.value, v)
+            back = replace(v, dst=original)
+            return self.route(nat.subnet_id, back, True, st)
+        if from_subnet == nat.subnet_id:
+            return self._end(st, Code.NAT_SAME_SUBNET.value, v)
+        out = replace(v, src=private)
+        sessions = (*tuple(s for s in st.sessions if s[0] != nat.id), (nat.id, v.src))
+        return self._split(
+            st,
+            one_of(v.proto, (TCP, UDP, ICMP)),
+            nat.id,
+            Code.NAT_UNSUPPORTED_PROTOCOL,
+            v,
+            lambda s: self.route(nat.subnet_id, out, True, replace(s, sessions=sessions)),
+        )
+
+    def peering(self, pcx_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, pcx_id)
+        pcx = self.ix.peerings.get(pcx_id)
+        if pcx is None or not pcx.active:
+            return self._end(st, Code.PEERING_NOT_ACTIVE.value, v)
+        sides = {
+            pcx.requester_vpc_id: pcx.accepter_vpc_id,
+            pcx.accepter_vpc_id: pcx.requester_vpc_id,
+        }
+        peer = self.ix.vpcs.get(sides.get(vpc_id, ""))
+        inside = in_any(v.dst, peer.cidrs) if peer else FALSE
+        return self._split(
+            st,
+            inside,
+            pcx_id,
+            Code.PEERING_NOT_TRANSITIVE,
+            v,
+            lambda s: self.local(peer.id, None, v, False, s) if peer else [],
+        )
+
+    def tgw_enter(self, tgw_id: str, subnet: Subnet, v: View, st: _St) -> list[Branch]:
+        st = st.add(TRUE, tgw_id)
+        att = next(
+            (
+                a
+                for a in self.ix.net.tgw_attachments
+                if a.tgw_id == tgw_id
+                and a.resource_type == "vpc"
+                and a.resource_id == subnet.vpc_id
+                and a.available
+            ),
+            None,
+        )
+        if att is None:
+            return self._end(st, Code.TGW_NOT_ATTACHED.value, v)
+        azs = {self.ix.subnets[s].az for s in att.subnet_ids if s in self.ix.subnets}
+        if subnet.az not in azs:
+            return self._end(st.add(TRUE, att.id), Code.TGW_NO_ATTACHMENT_IN_AZ.value, v)
+        return self.tgw_route(att, v, st)
+
+    def tgw_route(self, att: TgwAttachment, v: View, st: _St) -> list[Branch]:
+        table = self.ix.tgw_tables.get(att.route_table_id or "")
+        if table is None:
+            return self._end(st, Code.TGW_NO_ROUTE_TABLE.value, v)
+        if len(st.components) > 64:
+            return self._end(st, Code.LOOP.value, v)
+        cidrs = [r.destination for r in table.routes]
+        out: list[Branch] = []
+        none = no_match(v.dst, cidrs)
+        if none != FALSE:
+            out += self._end(st.add(none, table.id), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        for i, route in enumerate(table.routes):
+            s = st.add(longest_match(v.dst, cidrs, i), table.id)
+            if s.dead:
+                continue
+            if route.blackhole or not route.attachment_ids:
+                out += self._end(s, Code.BLACKHOLE_ROUTE.value, v)
+                continue
+            nxt = self.ix.attachments.get((att.tgw_id, route.attachment_ids[0]))
+            if nxt is None:
+                out += self._end(s, Code.TGW_NOT_ATTACHED.value, v)
+            elif nxt.resource_type == "peering":
+                other = self.ix.attachments.get((nxt.resource_id, nxt.id))
+                if other is None:
+                    out += self._end(s, Code.TGW_NOT_ATTACHED.value, v)
+                else:
+                    out += self.tgw_route(other, v, s.add(TRUE, nxt.id))
+            elif nxt.resource_type != "vpc" or not nxt.subnet_ids:
+                out += self._end(s, UNSUPPORTED, v)
+            else:
+                out += self.route(nxt.subnet_ids[0], v, False, s.add(TRUE, nxt.id))
+        return out
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where packets come from or go to: the internet, some interfaces, or an address range."""
+
+    text: str
+    internet: bool = False
+    enis: tuple[str, ...] = ()
+    cidr: Cidr | None = None
+
+
+def resolve_endpoint(ix: NetIndex, text: str) -> Endpoint:
+    """Parse internet / eni-… / i-… / subnet-… / CIDR / IP; raises ValueError if unknown."""
+    t = text.strip()
+    if t.lower() == INTERNET:
+        return Endpoint(t, internet=True)
+    if t in ix.enis:
+        return Endpoint(t, enis=(t,))
+    by_instance = tuple(e.id for e in ix.net.enis if e.instance_id == t)
+    if by_instance:
+        return Endpoint(t, enis=by_instance)
+    if t in ix.subnets:
+        return Endpoint(t, enis=tuple(e.id for e in ix.net.enis if e.subnet_id == t))
+    try:
+        net = ipaddress.IPv4Network(t, strict=False)
+    except ValueError:
+        raise ValueError(
+            f"unknown endpoint {t!r} (expected internet, an ENI, instance or "
+            "subnet id, a CIDR or an IP)"
+        ) from None
+    cidr = Cidr(addr=int(net.network_address), prefix=net.prefixlen)
+    return Endpoint(t, cidr=cidr)
+
+
+def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
+    """(source id, initial view, extra constraint) for every place `ep` can send from."""
+    out: list[tuple[str, View, Pred]] = []
+    enis = [ix.enis[e] for e in ep.enis]
+    if ep.cidr is not None:
+        enis = [e for e in ix.net.enis if any(ep.cidr.contains(ip) for ip in e.private_ips)]
+    for eni in enis:
+        for ip in eni.private_ips:
+            if ep.cidr is None or ep.cidr.contains(ip):
+                out.append((eni.id, View(src=ip), eq("src", ip)))
+    if ep.internet or (ep.cidr is not None and internet_address_overlaps(ep.cidr)):
+        extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
+        out.append((INTERNET, View(), extra))
+    return out
+
+
+def internet_address_overlaps(cidr: Cidr) -> bool:
+    return not any(c.prefix <= cidr.prefix and c.contains(cidr.addr) for c in NON_INTERNET)
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathWitness:
+    """A concrete packet with its forward trace and the trace of its reply."""
+
+    source: str
+    packet: Packet
+    forward: Trace
+    reply: Trace | None
+
+
+@dataclass(frozen=True)
+class ReachResult:
+    reachable: bool | None
+    paths: tuple[PathWitness, ...] = ()
+    blocked: PathWitness | None = None
+    reason: str = ""
+    queries: int = 0
+
+
+_NICE = conj(eq("proto", TCP), eq("sport", 49152))
+# The furthest blocked path is searched among this many branches at most; the proof of
+# unreachability does not depend on it, only the choice of the explanation shown.
+_EXPLAIN_LIMIT = 200
+
+
+@dataclass
+class _Query:
+    ix: NetIndex
+    session: Session = field(default_factory=Session)
+
+    def __post_init__(self) -> None:
+        self.hv = HeaderVars(self.session)
+        self.session.add(self.hv.to_term(well_formed(View())))
+
+    def solve(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
+        if p == FALSE:
+            return Verdict.UNSAT, None, ""
+        result = self.session.check(self.hv.to_term(p))
+        if result.verdict is Verdict.SAT:
+            return Verdict.SAT, self.hv.packet(), ""
+        return result.verdict, None, result.reason
+
+    def witness(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
+        """Like `solve`, preferring a readable packet (TCP, a typical client port) if one fits."""
+        verdict, pkt, why = self.solve(p)
+        if verdict is Verdict.SAT:
+            nicer, better, _ = self.solve(conj(p, _NICE))
+            if nicer is Verdict.SAT:
+                return nicer, better, ""
+        return verdict, pkt, why
+
+
+def _explore(ix: NetIndex, source: str, v: View, wanted: Callable[[Eni], bool]) -> list[Branch]:
+    ex = _Explorer(ix, reply=False, wanted=wanted)
+    if source == INTERNET:
+        return ex.from_internet(v, _St())
+    return ex.from_eni(ix.enis[source], v, _St())
+
+
+def _replies(ix: NetIndex, fwd: Branch) -> list[Branch]:
+    ex = _Explorer(ix, reply=True, wanted=lambda e: True)
+    back = fwd.view.reply()
+    st = _St(components=fwd.components, sessions=fwd.nat_sessions).add(conj(*fwd.preds))
+    if fwd.delivered_to == INTERNET:
+        return ex._inbound(back, st.add(TRUE, INTERNET))
+    eni = ix.enis.get(fwd.delivered_to or "")
+    if eni is None:
+        return [
+            Branch(fwd.preds, fwd.components, DELIVERED, back, fwd.delivered_to, fwd.nat_sessions)
+        ]
+    return ex.from_eni(eni, back, st)
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """What counts as arriving: where a packet may be delivered, and which interfaces matter."""
+
+    ep: Endpoint
+
+    def accepts(self, delivered_to: str | None) -> bool:
+        if self.ep.internet:
+            return delivered_to == INTERNET
+        if self.ep.cidr is not None:
+            return delivered_to is not None
+        return delivered_to in self.ep.enis
+
+    def wanted(self, eni: Eni) -> bool:
+        cidr = self.ep.cidr
+        if cidr is not None:
+            addresses = (*eni.private_ips, *(pub for _, pub in eni.public_ips))
+            return any(cidr.contains(ip) for ip in addresses)
+        return eni.id in self.ep.enis
+
+    def pred(self) -> Pred:
+        return in_cidr("dst", self.ep.cidr) if self.ep.cidr is not None else TRUE
+
+
+def _replay(ix: NetIndex, source: str, pkt: Packet) -> tuple[Trace, Trace | None]:
+    fwd = simulate(ix, source, pkt)
+    return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
+
+
+def reach(
+    network: Network | NetIndex,
+    src: str,
+    dst: str,
+    protocol: int | None = None,
+    port: int | None = None,
+) -> ReachResult:
+    """Can a packet from `src` reach `dst`, and its answer come back? Witnessed, proven, or
+    unknown (never a "no" without a proof)."""
+    ix = network if isinstance(network, NetIndex) else NetIndex(network)
+    s_ep, d_ep = resolve_endpoint(ix, src), resolve_endpoint(ix, dst)
+    goal = _Goal(d_ep)
+    query = conj(
+        goal.pred(),
+        eq("proto", protocol) if protocol is not None else TRUE,
+        eq("dport", port) if port is not None else TRUE,
+    )
+    q = _Query(ix)
+    unknown = ""
+    dead: list[tuple[str, Branch]] = []
+    for source, v, extra in _sources(ix, s_ep):
+        base = conj(query, extra)
+        for fwd in _explore(ix, source, v, goal.wanted):
+            if fwd.end == UNSUPPORTED:
+                verdict, _, why = q.solve(conj(base, fwd.pred()))
+                if verdict is not Verdict.UNSAT:
+                    unknown = unknown or "a path leads through a component that is not modelled"
+                continue
+            if fwd.end != DELIVERED or not goal.accepts(fwd.delivered_to):
+                dead.append((source, replace(fwd, preds=(base, *fwd.preds))))
+                continue
+            for back in _replies(ix, fwd):
+                if back.end != DELIVERED or back.delivered_to != source:
+                    dead.append((source, replace(back, preds=(base, *back.preds))))
+                    continue
+                verdict, pkt, why = q.witness(conj(base, back.pred()))
+                if verdict is Verdict.SAT and pkt is not None:
+                    trace, reply = _replay(ix, source, pkt)
+                    if not trace.delivered or reply is None or not reply.delivered:
+                        raise ModelInvalid(f"solver witness {pkt} from {source} is not delivered")
+                    witness = PathWitness(source, pkt, trace, reply)
+                    return ReachResult(True, (witness,), queries=q.session.queries)
+                if verdict is Verdict.UNKNOWN:
+                    unknown = unknown or f"solver: {why}"
+    if unknown:
+        return ReachResult(None, reason=unknown, queries=q.session.queries)
+    blocked = _explain(ix, q, dead, goal)
+    reason = blocked.forward.explanation if blocked else "no packet matches the endpoints"
+    if blocked is not None and blocked.reply is not None:
+        reason = f"the reply is dropped: {blocked.reply.explanation}"
+    return ReachResult(False, blocked=blocked, reason=reason, queries=q.session.queries)
+
+
+def _explain(
+    ix: NetIndex, q: _Query, dead: list[tuple[str, Branch]], goal: _Goal
+) -> PathWitness | None:
+    """The blocked path that gets furthest, replayed concretely."""
+    ranked = sorted(dead, key=lambda sb: -len(sb[1].components))
+    for source, branch in ranked[:_EXPLAIN_LIMIT]:
+        verdict, pkt, _ = q.witness(branch.pred())
+        if verdict is not Verdict.SAT or pkt is None:
+            continue
+        trace, reply = _replay(ix, source, pkt)
+        if goal.accepts(trace.delivered_to) and reply is not None and reply.delivered:
+            raise ModelInvalid(f"{pkt} from {source} gets through, the encoding says it cannot")
+        return PathWitness(source, pkt, trace, reply)
+    return None
+
+
+# -- exposures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """An interface reachable from the internet: the protocol, its exact ports, one witness."""
+
+    target: str
+    eni: str
+    protocol: str
+    ports: tuple[tuple[int, int], ...]
+    witness: PathWitness
+
+
+@dataclass(frozen=True)
+class ExposureResult:
+    exposures: tuple[Exposure, ...]
+    unknown: tuple[tuple[str, str], ...] = ()
+    queries: int = 0
+
+
+def _is_eni(eni_id: str, eni: Eni) -> bool:
+    return eni.id == eni_id
+
+
+def _cuts(ix: NetIndex) -> list[int]:
+    cuts = {0, 65536}
+    for sg in ix.net.security_groups:
+        for rule in sg.ingress + sg.egress:
+            if rule.ports:
+                cuts |= {rule.ports.lo, rule.ports.hi + 1}
+    for acl in ix.net.network_acls:
+        for entry in acl.entries:
+            if entry.ports:
+                cuts |= {entry.ports.lo, entry.ports.hi + 1}
+    return sorted(c for c in cuts if 0 <= c <= 65536)
+
+
+def _protocols(ix: NetIndex) -> set[int]:
+    named = {TCP, UDP, ICMP}
+    for sg in ix.net.security_groups:
+        named |= {r.protocol for r in sg.ingress + sg.egress if r.protocol != -1}
+    for acl in ix.net.network_acls:
+        named |= {e.protocol for e in acl.entries if e.protocol != -1}
+    return named
+
+
+def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def exposures(network: Network | NetIndex) -> ExposureResult:
+    """Every interface reachable from the internet, with exact protocols and port ranges.
+
+    Within one interval between consecutive rule boundaries every destination port behaves
+    alike (all port constraints are unions of such intervals), so one witness proves the whole
+    interval; the interval is then excluded and the solver asked again until unsat.
+    """
+    ix = network if isinstance(network, NetIndex) else NetIndex(network)
+    cuts = _cuts(ix)
+    named = _protocols(ix)
+    q = _Query(ix)
+    found: list[Exposure] = []
+    unknown: list[tuple[str, str]] = []
+    for eni in ix.net.enis:
+        if not eni.public_ips or eni.id in ix.nat_of_eni or eni.vpc_id not in ix.igw_of_vpc:
+            continue
+        paths = []
+        for fwd in _explore(ix, INTERNET, View(), partial(_is_eni, eni.id)):
+            if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
+                continue
+            paths += [
+                b.pred()
+                for b in _replies(ix, fwd)
+                if b.end == DELIVERED and b.delivered_to == INTERNET
+            ]
+        reachable = disj(*paths)
+        if reachable == FALSE:
+            continue
+        target = eni.instance_id or eni.id
+        per_proto: dict[str, list[tuple[int, int]]] = {}
+        witnesses: dict[str, Packet] = {}
+        q.session.push()
+        q.session.add(q.hv.to_term(reachable))
+        while True:
+            verdict, pkt, why = q.solve(TRUE)
+            if verdict is Verdict.UNKNOWN:
+                unknown.append((target, why))
+                break
+            if verdict is Verdict.UNSAT or pkt is None:
+                break
+            block, name, span = _class_of(pkt, cuts, named)
+            per_proto.setdefault(name, []).append(span)
+            witnesses.setdefault(name, pkt)
+            q.session.add(q.hv.to_term(neg(block)))
+        q.session.pop()
+        for name, ranges in per_proto.items():
+            pkt = witnesses[name]
+            trace, reply = _replay(ix, INTERNET, pkt)
+            if (
+                not trace.delivered
+                or trace.delivered_to != eni.id
+                or reply is None
+                or not reply.delivered
+            ):
+                raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
+            ports = _merge(ranges) if name in ("tcp", "udp") else ()
+            found.append(
+                Exposure(target, eni.id, name, ports, PathWitness(INTERNET, pkt, trace, reply))
+            )
+    return ExposureResult(tuple(found), tuple(unknown), q.session.queries)
+
+
+def _class_of(pkt: Packet, cuts: list[int], named: set[int]) -> tuple[Pred, str, tuple[int, int]]:
+    """The class of headers that behave like `pkt`: protocol, and the port interval if any."""
+    if pkt.protocol in (TCP, UDP):
+        lo = max(c for c in cuts if c <= pkt.dst_port)
+        hi = min(c for c in cuts if c > pkt.dst_port) - 1
+        block = conj(eq("proto", pkt.protocol), _ports(lo, hi))
+        return block, protocol_name(pkt.protocol), (lo, hi)
+    if pkt.protocol in named:
+        return eq("proto", pkt.protocol), protocol_name(pkt.protocol), (0, 0)
+    return neg(one_of("proto", sorted(named))), "other", (0, 0)
+
+
+def _ports(lo: int, hi: int) -> Pred:
+    return between("dport", lo, hi)

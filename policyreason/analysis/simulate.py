@@ -1,0 +1,671 @@
+"""Concrete packet forwarding: the reference semantics of the network model, no solver.
+
+`simulate` walks one packet from a source (an ENI or the internet) hop by hop and returns the
+trace: each hop names the component, its kind, what it did and the rule that decided, and the
+trace ends delivered, dropped (with a Reachability-Analyzer-style explanation code) or
+unsupported. `simulate_reply` walks the answer to a delivered packet, through the same stateful
+components (security groups and NAT accept established traffic) and the stateless ones again
+(network ACLs, routes). Every solver witness is re-run here before it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from policyreason.ir.network import (
+    ICMP,
+    TCP,
+    UDP,
+    AclEntry,
+    Cidr,
+    Eni,
+    LoadBalancer,
+    NatGateway,
+    Network,
+    NetworkAcl,
+    Packet,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SgRule,
+    Subnet,
+    TargetKind,
+    TgwAttachment,
+    TgwRoute,
+    TgwRouteTable,
+    Vpc,
+    VpcEndpoint,
+    format_ip,
+    has_ports,
+    is_internet_ip,
+)
+from policyreason.ir.span import Span
+
+INTERNET = "internet"
+MAX_HOPS = 64
+
+
+class Disposition(StrEnum):
+    DELIVERED = "delivered"
+    DROPPED = "dropped"
+    UNSUPPORTED = "unsupported"
+
+
+class Code(StrEnum):
+    """Why a packet stops; the names follow VPC Reachability Analyzer's explanation codes."""
+
+    NO_ROUTE_TO_DESTINATION = "NO_ROUTE_TO_DESTINATION"
+    BLACKHOLE_ROUTE = "BLACKHOLE_ROUTE"
+    SUBNET_ACL_RESTRICTION = "SUBNET_ACL_RESTRICTION"
+    ENI_SG_RULES_MISMATCH = "ENI_SG_RULES_MISMATCH"
+    IGW_NO_PUBLIC_IP = "IGW_NO_PUBLIC_IP"
+    IGW_NOT_ATTACHED = "IGW_NOT_ATTACHED"
+    NAT_INBOUND = "NAT_INBOUND"
+    NAT_SAME_SUBNET = "NAT_SAME_SUBNET"
+    NAT_UNSUPPORTED_PROTOCOL = "NAT_UNSUPPORTED_PROTOCOL"
+    NAT_NOT_AVAILABLE = "NAT_NOT_AVAILABLE"
+    INSTANCE_NOT_RUNNING = "INSTANCE_NOT_RUNNING"
+    SOURCE_ADDRESS_MISMATCH = "SOURCE_ADDRESS_MISMATCH"
+    DESTINATION_ADDRESS_UNUSED = "DESTINATION_ADDRESS_UNUSED"
+    PEERING_NOT_ACTIVE = "PEERING_NOT_ACTIVE"
+    PEERING_NOT_TRANSITIVE = "PEERING_NOT_TRANSITIVE"
+    TGW_NOT_ATTACHED = "TGW_NOT_ATTACHED"
+    TGW_NO_ATTACHMENT_IN_AZ = "TGW_NO_ATTACHMENT_IN_AZ"
+    TGW_NO_ROUTE_TABLE = "TGW_NO_ROUTE_TABLE"
+    NOT_INTERNET_SOURCE = "NOT_INTERNET_SOURCE"
+    UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET"
+    LOOP = "LOOP"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a trace: a component, what it did, and the rule or entry that decided."""
+
+    component: str
+    kind: str
+    action: str
+    rule: str = ""
+    span: Span | None = None
+    packet: Packet | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"component": self.component, "kind": self.kind}
+        out["action"] = self.action
+        if self.rule:
+            out["rule"] = self.rule
+        if self.span is not None and self.span.line > 0:
+            out["location"] = str(self.span)
+        if self.packet is not None:
+            out["packet"] = self.packet.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class Trace:
+    hops: tuple[Hop, ...]
+    disposition: Disposition
+    code: Code | None = None
+    explanation: str = ""
+    final: Packet | None = None
+    delivered_to: str | None = None
+    nat_sessions: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def delivered(self) -> bool:
+        return self.disposition is Disposition.DELIVERED
+
+
+class NetIndex:
+    """Lookups over one network, built once."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.vpcs: dict[str, Vpc] = {v.id: v for v in net.vpcs}
+        self.subnets: dict[str, Subnet] = {s.id: s for s in net.subnets}
+        self.enis: dict[str, Eni] = {e.id: e for e in net.enis}
+        self.sgs: dict[str, SecurityGroup] = {g.id: g for g in net.security_groups}
+        self.instances = {i.id: i for i in net.instances}
+        self.nats: dict[str, NatGateway] = {n.id: n for n in net.nat_gateways}
+        self.peerings = {p.id: p for p in net.peerings}
+        self.endpoints: dict[str, VpcEndpoint] = {e.id: e for e in net.vpc_endpoints}
+        self.prefix_lists = {p.id: p.cidrs for p in net.prefix_lists}
+        self.tgw_tables: dict[str, TgwRouteTable] = {t.id: t for t in net.tgw_route_tables}
+        self.attachments: dict[tuple[str, str], TgwAttachment] = {
+            (a.tgw_id, a.id): a for a in net.tgw_attachments
+        }
+        self.igw_of_vpc: dict[str, str] = {}
+        for igw in net.internet_gateways:
+            for vpc_id in igw.vpc_ids:
+                self.igw_of_vpc[vpc_id] = igw.id
+        self.igw_vpcs = {igw.id: igw.vpc_ids for igw in net.internet_gateways}
+        self.acl_of_subnet: dict[str, NetworkAcl] = {}
+        for acl in net.network_acls:
+            for sid in acl.subnet_ids:
+                self.acl_of_subnet[sid] = acl
+        self.table_of_subnet: dict[str, RouteTable] = {}
+        self.main_table: dict[str, RouteTable] = {}
+        for table in net.route_tables:
+            for sid in table.subnet_ids:
+                self.table_of_subnet[sid] = table
+            if table.main:
+                self.main_table[table.vpc_id] = table
+        self.eni_by_ip: dict[tuple[str, int], Eni] = {}
+        self.public: dict[int, tuple[str, int]] = {}  # public IP -> (vpc, private IP)
+        self.private_to_public: dict[tuple[str, int], int] = {}
+        for eni in net.enis:
+            for ip in eni.private_ips:
+                self.eni_by_ip.setdefault((eni.vpc_id, ip), eni)
+            for private, public in eni.public_ips:
+                self.public[public] = (eni.vpc_id, private)
+                self.private_to_public[(eni.vpc_id, private)] = public
+        self.nat_of_eni: dict[str, NatGateway] = {}
+        for nat in net.nat_gateways:
+            if nat.private_ip is not None:
+                if nat.public_ip is not None:
+                    self.public[nat.public_ip] = (nat.vpc_id, nat.private_ip)
+                    self.private_to_public[(nat.vpc_id, nat.private_ip)] = nat.public_ip
+                nat_eni = self.eni_by_ip.get((nat.vpc_id, nat.private_ip))
+                if nat_eni is not None:
+                    self.nat_of_eni[nat_eni.id] = nat
+        self.group_ips: dict[str, tuple[int, ...]] = {}
+        for eni in net.enis:
+            for gid in eni.group_ids:
+                self.group_ips[gid] = self.group_ips.get(gid, ()) + eni.private_ips
+        self.lb_of_eni: dict[str, LoadBalancer] = {}
+        for lb in net.load_balancers:
+            for eid in lb.eni_ids:
+                self.lb_of_eni[eid] = lb
+        self.endpoint_of_eni: dict[str, VpcEndpoint] = {}
+        for ep in net.vpc_endpoints:
+            for eid in ep.eni_ids:
+                self.endpoint_of_eni[eid] = ep
+
+    def route_table(self, subnet_id: str) -> RouteTable | None:
+        """The explicitly associated table, else the VPC's main table."""
+        if subnet_id in self.table_of_subnet:
+            return self.table_of_subnet[subnet_id]
+        subnet = self.subnets.get(subnet_id)
+        return self.main_table.get(subnet.vpc_id) if subnet else None
+
+    def route_entries(self, table: RouteTable) -> list[tuple[Cidr, Route]]:
+        """Each route once per destination CIDR (prefix lists expanded)."""
+        out: list[tuple[Cidr, Route]] = []
+        for route in table.routes:
+            if route.destination is not None:
+                out.append((route.destination, route))
+            elif route.prefix_list_id is not None:
+                out += [(c, route) for c in self.prefix_lists.get(route.prefix_list_id, ())]
+        return out
+
+    def eni_active(self, eni: Eni) -> bool:
+        if eni.instance_id is None:
+            return True
+        inst = self.instances.get(eni.instance_id)
+        return inst is None or inst.state == "running"
+
+    def sg_peer_match(self, rule: SgRule, peer: int) -> bool:
+        if any(c.contains(peer) for c in rule.cidrs):
+            return True
+        if any(peer in self.group_ips.get(g, ()) for g in rule.group_ids):
+            return True
+        return any(
+            c.contains(peer) for pl in rule.prefix_list_ids for c in self.prefix_lists.get(pl, ())
+        )
+
+
+def lpm(entries: list[tuple[Cidr, Route]], ip: int) -> tuple[Cidr, Route] | None:
+    """Longest prefix match; among equal prefixes the local route, then the first listed."""
+    best: tuple[Cidr, Route] | None = None
+    for cidr, route in entries:
+        if not cidr.contains(ip):
+            continue
+        if (
+            best is None
+            or cidr.prefix > best[0].prefix
+            or (cidr.prefix == best[0].prefix and route.target_kind is TargetKind.LOCAL)
+        ):
+            best = (cidr, route)
+    return best
+
+
+def tgw_lpm(table: TgwRouteTable, ip: int) -> TgwRoute | None:
+    best: TgwRoute | None = None
+    for route in table.routes:
+        if route.destination.contains(ip) and (
+            best is None or route.destination.prefix > best.destination.prefix
+        ):
+            best = route
+    return best
+
+
+def sg_rule_matches(ix: NetIndex, rule: SgRule, pkt: Packet, peer: int) -> bool:
+    if rule.protocol != -1 and rule.protocol != pkt.protocol:
+        return False
+    ports = rule.ports
+    if ports is not None and has_ports(pkt.protocol) and not ports.lo <= pkt.dst_port <= ports.hi:
+        return False
+    return ix.sg_peer_match(rule, peer)
+
+
+def acl_entry_matches(entry: AclEntry, pkt: Packet, peer: int) -> bool:
+    if entry.protocol != -1 and entry.protocol != pkt.protocol:
+        return False
+    ports = entry.ports
+    if ports is not None and has_ports(pkt.protocol) and not ports.lo <= pkt.dst_port <= ports.hi:
+        return False
+    return entry.cidr.contains(peer)
+
+
+def _rule_label(sg: SecurityGroup, rule: SgRule, ingress: bool) -> str:
+    direction = "inbound" if ingress else "outbound"
+    rules = sg.ingress if ingress else sg.egress
+    return f"{sg.id} {direction} rule #{rules.index(rule) + 1}"
+
+
+@dataclass
+class _Walk:
+    ix: NetIndex
+    reply: bool
+    nat_sessions: dict[str, int] = field(default_factory=dict)
+    hops: list[Hop] = field(default_factory=list)
+
+    def hop(
+        self,
+        component: str,
+        kind: str,
+        action: str,
+        rule: str = "",
+        span: Span | None = None,
+        packet: Packet | None = None,
+    ) -> None:
+        self.hops.append(Hop(component, kind, action, rule, span, packet))
+
+    def end(
+        self,
+        disposition: Disposition,
+        pkt: Packet,
+        code: Code | None = None,
+        explanation: str = "",
+        delivered_to: str | None = None,
+    ) -> Trace:
+        return Trace(
+            hops=tuple(self.hops),
+            disposition=disposition,
+            code=code,
+            explanation=explanation,
+            final=pkt,
+            delivered_to=delivered_to,
+            nat_sessions=tuple(sorted(self.nat_sessions.items())),
+        )
+
+    def drop(self, pkt: Packet, code: Code, explanation: str) -> Trace:
+        return self.end(Disposition.DROPPED, pkt, code, explanation)
+
+    # -- components ---------------------------------------------------------------------------
+
+    def sg(self, eni: Eni, pkt: Packet, ingress: bool) -> bool:
+        """Security groups of `eni`; stateful, so a reply passes without a rule."""
+        if not eni.group_ids:
+            return True
+        kind = "security-group"
+        ids = ",".join(eni.group_ids)
+        if self.reply:
+            self.hop(ids, kind, "allow (established connection)")
+            return True
+        peer = pkt.src if ingress else pkt.dst
+        for gid in eni.group_ids:
+            sg = self.ix.sgs.get(gid)
+            if sg is None:
+                continue
+            for rule in sg.ingress if ingress else sg.egress:
+                if sg_rule_matches(self.ix, rule, pkt, peer):
+                    self.hop(gid, kind, "allow", _rule_label(sg, rule, ingress), rule.span)
+                    return True
+        self.hop(ids, kind, "deny", "no rule matches")
+        return False
+
+    def acl(self, subnet_id: str, pkt: Packet, egress: bool) -> bool:
+        acl = self.ix.acl_of_subnet.get(subnet_id)
+        if acl is None:
+            return True
+        peer = pkt.dst if egress else pkt.src
+        direction = "outbound" if egress else "inbound"
+        for entry in acl.ordered(egress):
+            if acl_entry_matches(entry, pkt, peer):
+                action = "allow" if entry.allow else "deny"
+                label = f"{acl.id} {direction} rule {entry.rule_number}"
+                self.hop(acl.id, "network-acl", action, label, entry.span)
+                return entry.allow
+        self.hop(acl.id, "network-acl", "deny", f"{acl.id} {direction} default deny (*)", acl.span)
+        return False
+
+    # -- positions ----------------------------------------------------------------------------
+
+    def from_eni(self, eni: Eni, pkt: Packet) -> Trace:
+        self.hop(eni.id, "network-interface", "send", packet=pkt)
+        if not self.ix.eni_active(eni):
+            return self.drop(pkt, Code.INSTANCE_NOT_RUNNING, f"{eni.instance_id} is not running")
+        if pkt.src not in eni.private_ips:
+            return self.drop(
+                pkt,
+                Code.SOURCE_ADDRESS_MISMATCH,
+                f"{format_ip(pkt.src)} is not a private address of {eni.id}",
+            )
+        if not self.sg(eni, pkt, ingress=False):
+            return self.drop(pkt, Code.ENI_SG_RULES_MISMATCH, f"no outbound rule of {eni.id}")
+        return self.route(eni.subnet_id, pkt, acl_egress=True)
+
+    def route(self, subnet_id: str, pkt: Packet, acl_egress: bool) -> Trace:
+        """Forward `pkt` from inside `subnet_id` by its route table."""
+        if len(self.hops) > MAX_HOPS:
+            return self.drop(pkt, Code.LOOP, "forwarding loop")
+        subnet = self.ix.subnets.get(subnet_id)
+        table = self.ix.route_table(subnet_id)
+        if subnet is None or table is None:
+            return self.drop(pkt, Code.NO_ROUTE_TO_DESTINATION, f"no route table for {subnet_id}")
+        match = lpm(self.ix.route_entries(table), pkt.dst)
+        if match is None:
+            self.hop(table.id, "route-table", "no route", f"no route to {format_ip(pkt.dst)}")
+            return self.drop(
+                pkt,
+                Code.NO_ROUTE_TO_DESTINATION,
+                f"{table.id} has no route to {format_ip(pkt.dst)}",
+            )
+        cidr, route = match
+        self.hop(table.id, "route-table", "route", f"{cidr} -> {route.target_id}", route.span)
+        if route.blackhole:
+            return self.drop(
+                pkt, Code.BLACKHOLE_ROUTE, f"route {cidr} in {table.id} is a blackhole"
+            )
+        vpc_id = subnet.vpc_id
+        if route.target_kind is TargetKind.LOCAL:
+            return self.local(vpc_id, subnet_id, pkt, acl_egress)
+        if route.target_kind is TargetKind.OTHER:
+            return self.end(
+                Disposition.UNSUPPORTED,
+                pkt,
+                Code.UNSUPPORTED_TARGET,
+                f"route target {route.target_id} is not modelled",
+            )
+        if acl_egress and not self.acl(subnet_id, pkt, egress=True):
+            return self.drop(pkt, Code.SUBNET_ACL_RESTRICTION, f"outbound ACL of {subnet_id}")
+        if route.target_kind is TargetKind.INTERNET_GATEWAY:
+            return self.igw_out(route.target_id, vpc_id, pkt)
+        if route.target_kind is TargetKind.NAT_GATEWAY:
+            return self.nat_in(route.target_id, subnet_id, pkt)
+        if route.target_kind is TargetKind.VPC_PEERING:
+            return self.peering(route.target_id, vpc_id, pkt)
+        if route.target_kind is TargetKind.TRANSIT_GATEWAY:
+            return self.tgw_enter(route.target_id, vpc_id, subnet, pkt)
+        endpoint = self.ix.endpoints.get(route.target_id)
+        service = endpoint.service_name if endpoint else route.target_id
+        self.hop(route.target_id, "vpc-endpoint", "deliver", service)
+        return self.end(Disposition.DELIVERED, pkt, delivered_to=route.target_id)
+
+    def local(self, vpc_id: str, from_subnet: str | None, pkt: Packet, acl_egress: bool) -> Trace:
+        eni = self.ix.eni_by_ip.get((vpc_id, pkt.dst))
+        if eni is None:
+            return self.drop(
+                pkt,
+                Code.DESTINATION_ADDRESS_UNUSED,
+                f"no network interface has {format_ip(pkt.dst)} in {vpc_id}",
+            )
+        # Inside one subnet only security groups apply; ACLs guard the subnet's edge.
+        if eni.subnet_id != from_subnet:
+            if acl_egress and from_subnet and not self.acl(from_subnet, pkt, egress=True):
+                return self.drop(pkt, Code.SUBNET_ACL_RESTRICTION, f"outbound ACL of {from_subnet}")
+            if not self.acl(eni.subnet_id, pkt, egress=False):
+                return self.drop(
+                    pkt, Code.SUBNET_ACL_RESTRICTION, f"inbound ACL of {eni.subnet_id}"
+                )
+        return self.to_eni(eni, pkt, from_subnet)
+
+    def to_eni(self, eni: Eni, pkt: Packet, from_subnet: str | None) -> Trace:
+        nat = self.ix.nat_of_eni.get(eni.id)
+        if nat is not None:
+            return self.nat_at(nat, from_subnet, pkt)
+        if not self.ix.eni_active(eni):
+            self.hop(eni.id, "network-interface", "drop")
+            return self.drop(pkt, Code.INSTANCE_NOT_RUNNING, f"{eni.instance_id} is not running")
+        if not self.sg(eni, pkt, ingress=True):
+            return self.drop(
+                pkt, Code.ENI_SG_RULES_MISMATCH, f"no inbound rule of {eni.id} matches"
+            )
+        kind = "network-interface"
+        if eni.id in self.ix.lb_of_eni:
+            kind = "load-balancer"
+        elif eni.id in self.ix.endpoint_of_eni:
+            kind = "vpc-endpoint"
+        self.hop(eni.id, kind, "deliver", packet=pkt)
+        return self.end(Disposition.DELIVERED, pkt, delivered_to=eni.id)
+
+    def igw_out(self, igw_id: str, vpc_id: str, pkt: Packet) -> Trace:
+        if vpc_id not in self.ix.igw_vpcs.get(igw_id, ()):
+            self.hop(igw_id, "internet-gateway", "drop")
+            return self.drop(pkt, Code.IGW_NOT_ATTACHED, f"{igw_id} is not attached to {vpc_id}")
+        public = self.ix.private_to_public.get((vpc_id, pkt.src))
+        if public is None:
+            self.hop(igw_id, "internet-gateway", "drop", "no public IP")
+            return self.drop(
+                pkt, Code.IGW_NO_PUBLIC_IP, f"{format_ip(pkt.src)} has no public or Elastic IP"
+            )
+        out = pkt.model_copy(update={"src": public})
+        self.hop(
+            igw_id,
+            "internet-gateway",
+            "translate source",
+            f"{format_ip(pkt.src)} -> {format_ip(public)}",
+            packet=out,
+        )
+        if not is_internet_ip(out.dst):
+            return self.drop(
+                out, Code.NO_ROUTE_TO_DESTINATION, f"{format_ip(out.dst)} is not on the internet"
+            )
+        self.hop(INTERNET, INTERNET, "deliver", packet=out)
+        return self.end(Disposition.DELIVERED, out, delivered_to=INTERNET)
+
+    def from_internet(self, pkt: Packet) -> Trace:
+        self.hop(INTERNET, INTERNET, "send", packet=pkt)
+        if not is_internet_ip(pkt.src):
+            return self.drop(
+                pkt, Code.NOT_INTERNET_SOURCE, f"{format_ip(pkt.src)} is not an internet address"
+            )
+        target = self.ix.public.get(pkt.dst)
+        if target is None or target[0] not in self.ix.igw_of_vpc:
+            return self.drop(
+                pkt, Code.NO_ROUTE_TO_DESTINATION, f"{format_ip(pkt.dst)} is not routed to the VPC"
+            )
+        vpc_id, private = target
+        igw_id = self.ix.igw_of_vpc[vpc_id]
+        inside = pkt.model_copy(update={"dst": private})
+        self.hop(
+            igw_id,
+            "internet-gateway",
+            "translate destination",
+            f"{format_ip(pkt.dst)} -> {format_ip(private)}",
+            packet=inside,
+        )
+        return self.local(vpc_id, None, inside, acl_egress=False)
+
+    def nat_in(self, nat_id: str, from_subnet: str, pkt: Packet) -> Trace:
+        nat = self.ix.nats.get(nat_id)
+        if nat is None or nat.private_ip is None:
+            self.hop(nat_id, "nat-gateway", "drop")
+            return self.drop(pkt, Code.NAT_NOT_AVAILABLE, f"{nat_id} is not in the snapshot")
+        if nat.subnet_id != from_subnet and not self.acl(nat.subnet_id, pkt, egress=False):
+            return self.drop(pkt, Code.SUBNET_ACL_RESTRICTION, f"inbound ACL of {nat.subnet_id}")
+        return self.nat_at(nat, from_subnet, pkt)
+
+    def nat_at(self, nat: NatGateway, from_subnet: str | None, pkt: Packet) -> Trace:
+        kind = "nat-gateway"
+        if nat.state != "available" or nat.private_ip is None:
+            self.hop(nat.id, kind, "drop")
+            return self.drop(pkt, Code.NAT_NOT_AVAILABLE, f"{nat.id} is {nat.state}")
+        if pkt.dst == nat.private_ip:
+            # Addressed to the NAT itself: only the answer to a translated packet gets in.
+            original = self.nat_sessions.get(nat.id)
+            if not self.reply or original is None:
+                self.hop(nat.id, kind, "drop", "no connection to translate back")
+                return self.drop(pkt, Code.NAT_INBOUND, f"{nat.id} accepts no inbound connections")
+            back = pkt.model_copy(update={"dst": original})
+            self.hop(
+                nat.id,
+                kind,
+                "translate destination",
+                f"{format_ip(pkt.dst)} -> {format_ip(original)}",
+                packet=back,
+            )
+            return self.route(nat.subnet_id, back, acl_egress=True)
+        if from_subnet == nat.subnet_id:
+            self.hop(nat.id, kind, "drop", "source in the NAT gateway's own subnet")
+            return self.drop(pkt, Code.NAT_SAME_SUBNET, f"{nat.id} does not serve its own subnet")
+        if pkt.protocol not in (TCP, UDP, ICMP):
+            self.hop(nat.id, kind, "drop", f"protocol {pkt.protocol}")
+            return self.drop(
+                pkt, Code.NAT_UNSUPPORTED_PROTOCOL, f"{nat.id} translates only TCP, UDP and ICMP"
+            )
+        self.nat_sessions[nat.id] = pkt.src
+        out = pkt.model_copy(update={"src": nat.private_ip})
+        self.hop(
+            nat.id,
+            kind,
+            "translate source",
+            f"{format_ip(pkt.src)} -> {format_ip(nat.private_ip)}",
+            nat.span,
+            out,
+        )
+        return self.route(nat.subnet_id, out, acl_egress=True)
+
+    def peering(self, pcx_id: str, vpc_id: str, pkt: Packet) -> Trace:
+        kind = "vpc-peering"
+        pcx = self.ix.peerings.get(pcx_id)
+        if pcx is None or not pcx.active:
+            self.hop(pcx_id, kind, "drop")
+            return self.drop(pkt, Code.PEERING_NOT_ACTIVE, f"{pcx_id} is not active")
+        sides = {
+            pcx.requester_vpc_id: pcx.accepter_vpc_id,
+            pcx.accepter_vpc_id: pcx.requester_vpc_id,
+        }
+        peer_id = sides.get(vpc_id)
+        peer = self.ix.vpcs.get(peer_id or "")
+        if peer is None or not any(c.contains(pkt.dst) for c in peer.cidrs):
+            self.hop(pcx_id, kind, "drop", "destination outside the peer VPC")
+            return self.drop(
+                pkt,
+                Code.PEERING_NOT_TRANSITIVE,
+                f"{format_ip(pkt.dst)} is not in the peer VPC; peering is not transitive",
+            )
+        self.hop(pcx_id, kind, "forward", f"{vpc_id} -> {peer.id}", pcx.span)
+        return self.local(peer.id, None, pkt, acl_egress=False)
+
+    def tgw_enter(self, tgw_id: str, vpc_id: str, subnet: Subnet, pkt: Packet) -> Trace:
+        kind = "transit-gateway"
+        att = next(
+            (
+                a
+                for a in self.ix.net.tgw_attachments
+                if a.tgw_id == tgw_id
+                and a.resource_type == "vpc"
+                and a.resource_id == vpc_id
+                and a.available
+            ),
+            None,
+        )
+        if att is None:
+            self.hop(tgw_id, kind, "drop")
+            return self.drop(pkt, Code.TGW_NOT_ATTACHED, f"{vpc_id} has no attachment to {tgw_id}")
+        azs = {self.ix.subnets[s].az for s in att.subnet_ids if s in self.ix.subnets}
+        if subnet.az not in azs:
+            self.hop(
+                att.id, "transit-gateway-attachment", "drop", f"no attachment subnet in {subnet.az}"
+            )
+            return self.drop(
+                pkt,
+                Code.TGW_NO_ATTACHMENT_IN_AZ,
+                f"{att.id} has no subnet in {subnet.az or 'this zone'}",
+            )
+        return self.tgw_route(att, pkt)
+
+    def tgw_route(self, att: TgwAttachment, pkt: Packet) -> Trace:
+        kind = "transit-gateway"
+        table = self.ix.tgw_tables.get(att.route_table_id or "")
+        if table is None:
+            self.hop(att.tgw_id, kind, "drop", f"{att.id} has no route table")
+            return self.drop(pkt, Code.TGW_NO_ROUTE_TABLE, f"{att.id} is not associated")
+        route = tgw_lpm(table, pkt.dst)
+        if route is None:
+            self.hop(table.id, "transit-gateway-route-table", "no route")
+            return self.drop(
+                pkt,
+                Code.NO_ROUTE_TO_DESTINATION,
+                f"{table.id} has no route to {format_ip(pkt.dst)}",
+            )
+        label = f"{route.destination} -> {','.join(route.attachment_ids) or 'blackhole'}"
+        self.hop(table.id, "transit-gateway-route-table", "route", label, route.span)
+        if route.blackhole or not route.attachment_ids:
+            return self.drop(
+                pkt, Code.BLACKHOLE_ROUTE, f"{route.destination} in {table.id} is a blackhole"
+            )
+        if len(self.hops) > MAX_HOPS:
+            return self.drop(pkt, Code.LOOP, "forwarding loop")
+        nxt = self.ix.attachments.get((att.tgw_id, route.attachment_ids[0]))
+        if nxt is None:
+            return self.drop(pkt, Code.TGW_NOT_ATTACHED, f"{route.attachment_ids[0]} is unknown")
+        if nxt.resource_type == "peering":
+            other = self.ix.attachments.get((nxt.resource_id, nxt.id))
+            if other is None:
+                return self.drop(pkt, Code.TGW_NOT_ATTACHED, f"{nxt.resource_id} is unknown")
+            self.hop(
+                nxt.id, "transit-gateway-attachment", "forward", f"{att.tgw_id} -> {other.tgw_id}"
+            )
+            return self.tgw_route(other, pkt)
+        if nxt.resource_type != "vpc" or not nxt.subnet_ids:
+            return self.end(
+                Disposition.UNSUPPORTED,
+                pkt,
+                Code.UNSUPPORTED_TARGET,
+                f"{nxt.id} ({nxt.resource_type}) is not modelled",
+            )
+        self.hop(nxt.id, "transit-gateway-attachment", "forward", f"into {nxt.resource_id}")
+        return self.route(nxt.subnet_ids[0], pkt, acl_egress=False)
+
+
+def simulate(net: Network | NetIndex, source: str, pkt: Packet) -> Trace:
+    """Forward `pkt` from `source` (an ENI id or "internet") and return its trace."""
+    ix = net if isinstance(net, NetIndex) else NetIndex(net)
+    walk = _Walk(ix, reply=False)
+    if source == INTERNET:
+        return walk.from_internet(pkt)
+    eni = ix.enis.get(source)
+    if eni is None:
+        raise KeyError(source)
+    return walk.from_eni(eni, pkt)
+
+
+def simulate_reply(net: Network | NetIndex, forward: Trace) -> Trace:
+    """The answer to a delivered packet, sent back from where it arrived."""
+    ix = net if isinstance(net, NetIndex) else NetIndex(net)
+    assert forward.delivered and forward.final is not None and forward.delivered_to is not None
+    walk = _Walk(ix, reply=True, nat_sessions=dict(forward.nat_sessions))
+    pkt = forward.final.reply()
+    if forward.delivered_to == INTERNET:
+        walk.hop(INTERNET, INTERNET, "send", packet=pkt)
+        target = ix.public.get(pkt.dst)
+        if target is None or target[0] not in ix.igw_of_vpc:
+            return walk.drop(pkt, Code.NO_ROUTE_TO_DESTINATION, "the reply is not routed back")
+        vpc_id, private = target
+        inside = pkt.model_copy(update={"dst": private})
+        walk.hop(
+            ix.igw_of_vpc[vpc_id],
+            "internet-gateway",
+            "translate destination",
+            f"{format_ip(pkt.dst)} -> {format_ip(private)}",
+            packet=inside,
+        )
+        return walk.local(vpc_id, None, inside, acl_egress=False)
+    eni = ix.enis.get(forward.delivered_to)
+    if eni is None:
+        # Delivered to a gateway endpoint's service: its answer is outside the model.
+        return walk.end(Disposition.DELIVERED, pkt, delivered_to=forward.delivered_to)
+    return walk.from_eni(eni, pkt)
