@@ -106,7 +106,7 @@ def test_crlf_line_endings_count_lines() -> None:
         ("   \n  ", 1, 1, "ends too early"),
         ('{"a": 1,}', 1, 9, "unexpected '}'"),
         ('{"a": @}', 1, 7, "unexpected character '@'"),
-        ('[1,\n 2,\n]', 3, 1, "unexpected ']'"),
+        ("[1,\n 2,\n]", 3, 1, "unexpected ']'"),
         ('{"a" 1}', 1, 6, "unexpected '1'"),
         ("[1] 2", 1, 5, "unexpected '2'"),
         ("{'a': 1}", 1, 2, "unexpected character"),
