@@ -1,0 +1,139 @@
+"""`policyreason reach SNAPSHOT`: network reachability and internet exposure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXAMPLES = """\
+endpoints (--from/--to): internet, an ENI id (eni-...), an instance id (i-...), a subnet id
+(subnet-...), a CIDR (10.0.0.0/24) or an IP address.
+
+examples:
+  policyreason reach snapshot/ --exposures
+  policyreason reach snapshot/ --from internet --to i-0abc --protocol tcp --port 22
+  policyreason reach snapshot/ --from subnet-0123 --to 8.8.8.8 --format json
+  policyreason reach examples/networks/public-web.net --exposures --format sarif --output r.sarif
+
+SNAPSHOT is an `aws ec2 describe-*` folder (its aws_configs/ if present, nested by account
+and region or not), one merged describe-* JSON file, or a network description (*.net).
+
+exit codes: 0 = not reachable (proven) or nothing exposed; 1 = reachable or exposed, or
+unknown (fail closed); 2 = usage or input error."""
+
+
+def register(sub: Any) -> None:
+    """Add the verb to the CLI."""
+    p = sub.add_parser(
+        "reach",
+        help="can packets get from A to B (and back)? what is reachable from the internet?",
+        description=(
+            "Exact reachability over a VPC snapshot: a witness packet with every hop of its "
+            "forward and return path, a proof that no packet exists with the component that "
+            "blocks, or unknown. --exposures lists every interface reachable from the internet "
+            "with its exact protocols and port ranges."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p.add_argument("--from", dest="src", metavar="X", help="source endpoint")
+    p.add_argument("--to", dest="dst", metavar="Y", help="destination endpoint")
+    p.add_argument("--protocol", help="tcp, udp, icmp or an IP protocol number")
+    p.add_argument("--port", type=int, help="destination port (tcp/udp)")
+    p.add_argument(
+        "--exposures", action="store_true", help="everything reachable from the internet"
+    )
+    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    p.set_defaults(run=run)
+
+
+def _load(path: str) -> Any:
+    """The network and whether the input had errors; every diagnostic goes to stderr."""
+    from policyreason.inputs.aws_describe import read_snapshot
+    from policyreason.ir.diagnostic import Level
+    from policyreason.parse.network_dsl import NetworkDslError, parse_network
+
+    p = Path(path)
+    if p.is_file() and p.suffix == ".net":
+        try:
+            return parse_network(p.read_text(encoding="utf-8"), str(p)), False
+        except NetworkDslError as exc:
+            print(f"{exc.span}: error: {exc.message}", file=sys.stderr)
+            return None, True
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{p}:1:1: error: cannot read file: {exc}", file=sys.stderr)
+            return None, True
+    network, diagnostics = read_snapshot(p)
+    for d in diagnostics:
+        print(f"{d.span}: {d.level.value}: {d.message}", file=sys.stderr)
+    return network, any(d.level is Level.ERROR for d in diagnostics)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from policyreason.analysis.reachability import exposures, reach
+    from policyreason.ir.network import parse_protocol
+    from policyreason.report.network_json import exposures_json, reach_json
+    from policyreason.report.network_sarif import exposures_sarif, reach_sarif
+    from policyreason.report.network_text import render_exposures, render_reach
+
+    if not args.exposures and not (args.src and args.dst):
+        print("policyreason reach: error: give --from and --to, or --exposures", file=sys.stderr)
+        return 2
+    protocol = None
+    if args.protocol is not None:
+        try:
+            protocol = parse_protocol(args.protocol)
+        except ValueError:
+            print(f"policyreason reach: error: unknown protocol {args.protocol!r}", file=sys.stderr)
+            return 2
+    if args.port is not None and not 0 <= args.port <= 65535:
+        print("policyreason reach: error: --port must be within 0..65535", file=sys.stderr)
+        return 2
+    if args.port is not None and protocol not in (None, 6, 17):
+        print("policyreason reach: error: --port needs --protocol tcp or udp", file=sys.stderr)
+        return 2
+    network, had_errors = _load(args.snapshot)
+    if network is None:
+        return 2
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        console = Console(file=out, width=120 if args.output else None)
+        if args.exposures:
+            exp = exposures(network)
+            if args.format == "json":
+                json.dump(exposures_json(exp), out, indent=2)
+                out.write("\n")
+            elif args.format == "sarif":
+                json.dump(exposures_sarif(exp), out, indent=2)
+                out.write("\n")
+            else:
+                render_exposures(console, exp)
+            found = bool(exp.exposures or exp.unknown)
+        else:
+            try:
+                result = reach(network, args.src, args.dst, protocol, args.port)
+            except ValueError as exc:
+                print(f"policyreason reach: error: {exc}", file=sys.stderr)
+                return 2
+            if args.format == "json":
+                json.dump(reach_json(result, args.src, args.dst), out, indent=2)
+                out.write("\n")
+            elif args.format == "sarif":
+                json.dump(reach_sarif(result, args.src, args.dst), out, indent=2)
+                out.write("\n")
+            else:
+                render_reach(console, result, args.src, args.dst)
+            found = result.reachable is not False
+    finally:
+        if args.output:
+            out.close()
+    if had_errors:
+        return 2
+    return 1 if found else 0

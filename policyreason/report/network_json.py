@@ -1,0 +1,67 @@
+"""Reachability answers as JSON (schema documented in docs/reach-json.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
+
+
+def path_json(w: PathWitness) -> dict[str, Any]:
+    """A witness: the packet as sent, its hops, and the hops of its reply."""
+    return {
+        "source": w.source,
+        "packet": w.packet.to_json(),
+        "hops": [h.to_json() for h in w.forward.hops],
+        "disposition": w.forward.disposition.value,
+        "return_hops": [h.to_json() for h in w.reply.hops] if w.reply else [],
+        "return_disposition": w.reply.disposition.value if w.reply else None,
+    }
+
+
+def blocked_json(w: PathWitness) -> dict[str, Any]:
+    """Where the furthest-going packet stops, and why."""
+    stopped = w.reply if w.forward.delivered and w.reply is not None else w.forward
+    last = stopped.hops[-1] if stopped.hops else None
+    out = path_json(w)
+    out.update(
+        {
+            "direction": "return" if stopped is w.reply else "forward",
+            "component": last.component if last else None,
+            "kind": last.kind if last else None,
+            "code": stopped.code.value if stopped.code else None,
+            "explanation": stopped.explanation,
+        }
+    )
+    return out
+
+
+def reach_json(result: ReachResult, src: str, dst: str) -> dict[str, Any]:
+    """The answer of `reach` as a JSON-ready dict."""
+    return {
+        "from": src,
+        "to": dst,
+        "reachable": result.reachable,
+        "paths": [path_json(p) for p in result.paths],
+        "blocked": blocked_json(result.blocked) if result.blocked else None,
+        "reason": result.reason or None,
+        "queries": result.queries,
+    }
+
+
+def exposures_json(result: ExposureResult) -> dict[str, Any]:
+    """The answer of `reach --exposures` as a JSON-ready dict."""
+    return {
+        "exposures": [
+            {
+                "target": e.target,
+                "eni": e.eni,
+                "protocol": e.protocol,
+                "ports": [list(r) for r in e.ports],
+                "path": path_json(e.witness),
+            }
+            for e in result.exposures
+        ],
+        "unknown": [{"target": t, "reason": r} for t, r in result.unknown],
+        "queries": result.queries,
+    }

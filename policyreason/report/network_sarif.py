@@ -1,0 +1,114 @@
+"""SARIF 2.1.0 for network answers: one result per exposure (or reachable path), located at
+the describe-* rule that lets the traffic in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from policyreason import __version__
+from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
+from policyreason.analysis.simulate import Hop
+from policyreason.ir.span import Span
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULES = {
+    "NET001": ("internet-exposure", "An interface is reachable from the internet"),
+    "NET002": ("reachable", "Traffic between the endpoints is possible"),
+    "NET003": ("not-reachable", "Traffic between the endpoints is blocked"),
+}
+
+
+def _opener(w: PathWitness) -> Hop | None:
+    """The hop whose rule decides: the inbound security group rule, else any located hop."""
+    located = [h for h in w.forward.hops if h.span is not None and h.span.line > 0]
+    for hop in located:
+        if hop.kind == "security-group":
+            return hop
+    return located[-1] if located else None
+
+
+def _location(span: Span | None) -> list[dict[str, Any]]:
+    if span is None or span.line <= 0:
+        return []
+    uri = Path(span.file).as_posix()
+    return [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri},
+                "region": {
+                    "startLine": span.line,
+                    "startColumn": span.column,
+                    "endLine": span.end_line,
+                    "endColumn": span.end_column,
+                },
+            }
+        }
+    ]
+
+
+def _result(rule: str, level: str, message: str, w: PathWitness | None) -> dict[str, Any]:
+    hop = _opener(w) if w is not None else None
+    out: dict[str, Any] = {
+        "ruleId": rule,
+        "level": level,
+        "message": {"text": message},
+        "locations": _location(hop.span if hop else None),
+    }
+    if w is not None:
+        out["properties"] = {"packet": w.packet.to_json(), "source": w.source}
+    return out
+
+
+def _log(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "policyreason",
+                        "version": __version__,
+                        "rules": [
+                            {"id": rid, "name": name, "shortDescription": {"text": text}}
+                            for rid, (name, text) in RULES.items()
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def exposures_sarif(result: ExposureResult) -> dict[str, Any]:
+    """One warning per exposed interface and protocol."""
+    results = []
+    for e in result.exposures:
+        ports = ", ".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in e.ports)
+        what = f"{e.protocol} {ports}".strip()
+        message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
+        results.append(_result("NET001", "warning", message, e.witness))
+    for target, reason in result.unknown:
+        results.append(_result("NET001", "note", f"{target}: unknown ({reason})", None))
+    return _log(results)
+
+
+def reach_sarif(result: ReachResult, src: str, dst: str) -> dict[str, Any]:
+    """One result: the reachable path, or the block, or the unknown."""
+    if result.reachable is True:
+        res = _result("NET002", "warning", f"{src} can reach {dst}", result.paths[0])
+    elif result.reachable is False:
+        res = _result(
+            "NET003", "note", f"{src} cannot reach {dst}: {result.reason}", result.blocked
+        )
+        if result.blocked is not None:
+            stopped = result.blocked.reply or result.blocked.forward
+            if not result.blocked.forward.delivered:
+                stopped = result.blocked.forward
+            located = [h for h in stopped.hops if h.span is not None and h.span.line > 0]
+            res["locations"] = _location(located[-1].span if located else None)
+    else:
+        res = _result("NET002", "note", f"{src} -> {dst}: unknown ({result.reason})", None)
+    return _log([res])
