@@ -1,0 +1,127 @@
+"""IAM patterns: wildcards, policy variables with defaults, escapes, the 2008 version."""
+
+from __future__ import annotations
+
+import pytest
+
+from policyreason.ir.pattern import AnyChar, Part, Star, Text, Variable
+from policyreason.parse.pattern import PatternError, parse_pattern
+
+
+def _parts(text: str, variables: bool = True, lower: bool = False) -> tuple[Part, ...]:
+    return parse_pattern(text, variables=variables, lower=lower).parts
+
+
+def test_literal_text_is_one_part() -> None:
+    p = parse_pattern("arn:aws:s3:::bucket/key")
+    assert p.parts == (Text(text="arn:aws:s3:::bucket/key"),)
+    assert p.is_literal and not p.has_wildcard and not p.has_variable
+    assert p.literal_text() == "arn:aws:s3:::bucket/key"
+    assert p.text == "arn:aws:s3:::bucket/key"
+
+
+def test_star_and_question_mark() -> None:
+    assert _parts("a*b?c") == (Text(text="a"), Star(), Text(text="b"), AnyChar(), Text(text="c"))
+    assert parse_pattern("a?").has_wildcard
+    assert not parse_pattern("a?").is_match_all
+
+
+def test_match_all() -> None:
+    assert parse_pattern("*").is_match_all
+    assert parse_pattern("**").is_match_all
+    assert not parse_pattern("*a").is_match_all
+    # The empty pattern matches only the empty string, not everything.
+    assert _parts("") == ()
+    assert not parse_pattern("").is_match_all
+
+
+def test_variable() -> None:
+    assert _parts("home/${aws:username}/*") == (
+        Text(text="home/"),
+        Variable(key="aws:username"),
+        Text(text="/"),
+        Star(),
+    )
+
+
+def test_variable_keys_are_lower_cased_because_condition_keys_ignore_case() -> None:
+    assert _parts("${aws:PrincipalTag/Team}") == (Variable(key="aws:principaltag/team"),)
+
+
+def test_variable_with_default() -> None:
+    assert _parts("${aws:PrincipalTag/team, 'none'}") == (
+        Variable(key="aws:principaltag/team", default="none"),
+    )
+    # No space around the comma, and an empty default, are both accepted.
+    assert _parts("${s3:prefix,''}") == (Variable(key="s3:prefix", default=""),)
+    # The default's text keeps its case: it is a value, not a key.
+    assert _parts("x${aws:username,'Nobody'}") == (
+        Text(text="x"),
+        Variable(key="aws:username", default="Nobody"),
+    )
+
+
+def test_escapes_are_literal_characters() -> None:
+    p = parse_pattern("a${*}b${?}c${$}d")
+    assert p.parts == (Text(text="a*b?c$d"),)
+    assert p.is_literal
+    assert not p.has_wildcard
+
+
+def test_escapes_next_to_real_wildcards() -> None:
+    assert _parts("${*}*") == (Text(text="*"), Star())
+
+
+def test_lone_dollar_is_literal() -> None:
+    assert _parts("a$b") == (Text(text="a$b"),)
+    assert _parts("$") == (Text(text="$"),)
+    assert _parts("price$*") == (Text(text="price$"), Star())
+
+
+def test_version_2008_has_no_variables() -> None:
+    # In Version 2008-10-17 documents `${...}` is ordinary text, wildcards still work.
+    assert _parts("home/${aws:username}/*", variables=False) == (
+        Text(text="home/${aws:username}/"),
+        Star(),
+    )
+    # Not even malformed variables are errors there.
+    assert _parts("${oops", variables=False) == (Text(text="${oops"),)
+
+
+def test_lower_folds_literal_text_only() -> None:
+    assert _parts("S3:Get*Object", variables=False, lower=True) == (
+        Text(text="s3:get"),
+        Star(),
+        Text(text="object"),
+    )
+    assert _parts("Home/${aws:UserName, 'Bob'}", lower=True) == (
+        Text(text="home/"),
+        Variable(key="aws:username", default="Bob"),
+    )
+
+
+def test_adjacent_text_parts_are_merged_so_equal_patterns_compare_equal() -> None:
+    assert parse_pattern("ab${*}cd").parts == (Text(text="ab*cd"),)
+    assert parse_pattern("a${$}").parts == parse_pattern("a$").parts
+
+
+@pytest.mark.parametrize(
+    ("text", "offset"),
+    [
+        ("${}", 2),
+        ("${a b}", 3),
+        ("${a,'x}", 4),
+        ("x${aws:username, default}", 17),
+    ],
+)
+def test_malformed_variables_are_errors_with_an_offset(text: str, offset: int) -> None:
+    with pytest.raises(PatternError) as info:
+        parse_pattern(text)
+    assert "malformed policy variable" in info.value.message
+    assert info.value.offset == offset
+
+
+def test_unterminated_variable_is_an_error_inside_the_variable() -> None:
+    with pytest.raises(PatternError) as info:
+        parse_pattern("a/${aws:username")
+    assert 3 <= info.value.offset <= len("a/${aws:username")
