@@ -1,0 +1,118 @@
+"""Baselines: fingerprints of accepted findings, so a gate fails only on new ones.
+
+A fingerprint hashes the rule id, the file, the policy's name in that file, the statement the
+finding sits in and the flagged element, each normalised as JSON (key order and whitespace do
+not matter). It has no line numbers, so moving a policy, or editing another statement, keeps
+the fingerprints of the findings that did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from policyreason import __version__
+from policyreason.analysis.findings import Finding
+from policyreason.ir.span import Span
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, to_python
+
+BASELINE_VERSION = 1
+DEFAULT_BASELINE = ".policyreason-baseline.json"
+
+
+class BaselineError(Exception):
+    """A baseline file that cannot be read."""
+
+
+def fingerprint(finding: Finding, document: str, root: JNode | None) -> str:
+    """A stable identifier of a finding (see the module docstring)."""
+    statement = _statement(root, finding.span) if root is not None else None
+    element = _node_at(root, finding.span) if root is not None else None
+    parts = [
+        finding.rule_id,
+        finding.span.file,
+        document,
+        _normal(statement) if statement is not None else "",
+        _normal(element) if element is not None else finding.message,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _normal(node: JNode) -> str:
+    return json.dumps(to_python(node), sort_keys=True, separators=(",", ":"))
+
+
+def _contains(outer: Span, inner: Span) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and (
+        inner.end_line,
+        inner.end_column,
+    ) <= (outer.end_line, outer.end_column)
+
+
+def _statement(root: JNode, span: Span) -> JNode | None:
+    if not isinstance(root, JObject):
+        return None
+    statements = root.get("Statement")
+    items = statements.items if isinstance(statements, JArray) else (statements,)
+    return next((s for s in items if s is not None and _contains(s.span, span)), None)
+
+
+def _node_at(root: JNode, span: Span) -> JNode | None:
+    # The innermost node (or key) whose span is exactly the finding's.
+    if root.span == span:
+        return root
+    if isinstance(root, JScalar) or not _contains(root.span, span):
+        return None
+    children: list[JNode] = []
+    if isinstance(root, JArray):
+        children = list(root.items)
+    else:
+        for key, value in root.pairs:
+            if key.span == span:
+                return key
+            children.append(value)
+    for child in children:
+        found = _node_at(child, span)
+        if found is not None:
+            return found
+    return None
+
+
+def write_baseline(path: Path, entries: Iterable[tuple[str, Finding, str]]) -> int:
+    """Write (fingerprint, finding, document) entries; returns how many were written."""
+    rows: list[dict[str, Any]] = [
+        {
+            "fingerprint": fp,
+            "rule_id": f.rule_id,
+            "file": f.span.file,
+            "document": document,
+            "message": f.message,
+        }
+        for fp, f, document in entries
+    ]
+    rows.sort(key=lambda r: (r["file"], r["rule_id"], r["document"], r["fingerprint"]))
+    data = {"baseline_version": BASELINE_VERSION, "tool_version": __version__, "findings": rows}
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+def read_baseline(path: Path) -> Counter[str]:
+    """The fingerprints of a baseline file, with how often each occurs."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BaselineError(f"{path}: error: cannot read baseline: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise BaselineError(f"{path}: error: the baseline is not valid JSON") from None
+    rows = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or data.get("baseline_version") != BASELINE_VERSION:
+        raise BaselineError(
+            f"{path}: error: not a policyreason baseline (version {BASELINE_VERSION})"
+        )
+    return Counter(
+        str(r["fingerprint"]) for r in rows if isinstance(r, dict) and "fingerprint" in r
+    )

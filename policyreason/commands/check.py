@@ -1,0 +1,179 @@
+"""`policyreason check PATH...`: lint and analyse every policy found, as a CI gate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policyreason.gate import RunOptions
+
+SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
+INPUT_TYPES = (
+    "policy",
+    "cloudformation",
+    "terraform-plan",
+    "authorization-details",
+    "aws-describe",
+)
+KINDS = ("identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint")
+PROGRESS_MIN_FILES = 20
+
+
+def register(subparsers: Any) -> None:
+    """Add the `check` verb."""
+    parser = subparsers.add_parser(
+        "check",
+        help="lint and analyse policies in files and folders (CI gate)",
+        description=(
+            "Find every policy in the given files and folders (policy JSON, CloudFormation, "
+            "Terraform plan JSON, IAM authorization exports) and report findings. Exit 0: "
+            "nothing at or above --fail-on; 1: findings at or above it; 2: input or usage error."
+        ),
+    )
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="also show input warnings and rule help"
+    )
+    add_common_arguments(parser)
+    parser.add_argument(
+        "--fail-on",
+        metavar="LEVEL",
+        type=str.upper,
+        choices=SEVERITIES,
+        help="lowest severity that fails the gate (default SECURITY_WARNING)",
+    )
+    parser.add_argument(
+        "--unknown",
+        choices=("fail", "pass"),
+        help="whether unknown results fail the gate (default fail)",
+    )
+    parser.add_argument("--baseline", metavar="FILE", help="fail only on findings not in FILE")
+    parser.add_argument(
+        "--zone-of-trust",
+        action="append",
+        metavar="ACCOUNT|o-ORGID",
+        help="account or organization whose access is not external (repeatable)",
+    )
+    parser.set_defaults(run=run)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Input and configuration options shared by check, baseline and explain."""
+    parser.add_argument("--kind", choices=KINDS, help="policy kind of raw policy JSON files")
+    parser.add_argument("--input-type", choices=INPUT_TYPES, help="force the input format")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
+    parser.add_argument("--enable", action="append", metavar="CHECK_ID", help="run only these")
+    parser.add_argument("--disable", action="append", metavar="CHECK_ID", help="skip a check")
+
+
+def options_from_args(args: argparse.Namespace) -> RunOptions:
+    """Configuration file, then flags on top; raises ConfigError or BaselineError."""
+    from pathlib import Path
+
+    from policyreason.baseline import read_baseline
+    from policyreason.config import (
+        find_config,
+        load_config,
+        parse_severity,
+        parse_unknown,
+        validate_trust,
+    )
+    from policyreason.gate import RunOptions, validate_check_ids
+    from policyreason.inputs import InputType, LoadOptions
+    from policyreason.ir.policy import PolicyKind
+
+    config_path = Path(args.config) if args.config else find_config()
+    cfg = load_config(config_path)
+    updates: dict[str, Any] = {}
+    if getattr(args, "fail_on", None):
+        updates["fail_on"] = parse_severity(args.fail_on)
+    if getattr(args, "unknown", None):
+        updates["unknown"] = parse_unknown(args.unknown)
+    if getattr(args, "zone_of_trust", None):
+        updates["zone_of_trust"] = tuple(validate_trust(v) for v in args.zone_of_trust)
+    enable = tuple(args.enable or ())
+    if enable:
+        updates["enable"] = enable
+    disable = tuple(args.disable) if args.disable else cfg.disable
+    # A check enabled on the command line runs even if the file disables it.
+    updates["disable"] = tuple(d for d in disable if d not in enable)
+    cfg = cfg.model_copy(update=updates)
+    validate_check_ids([*cfg.enable, *cfg.disable])
+    baseline_file = getattr(args, "baseline", None) or cfg.baseline
+    load = LoadOptions(
+        input_type=InputType(args.input_type) if args.input_type else None,
+        kind=PolicyKind(args.kind) if args.kind else None,
+        parameters=cfg.parameters,
+        max_bytes=int(cfg.max_file_size_mb * 1024 * 1024),
+    )
+    return RunOptions(
+        config=cfg,
+        load=load,
+        baseline=read_baseline(Path(baseline_file)) if baseline_file else None,
+        config_dir=config_path.resolve().parent if config_path else None,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the gate; returns its exit code."""
+    from policyreason.baseline import BaselineError
+    from policyreason.config import ConfigError
+    from policyreason.gate import EXIT_ERROR
+
+    try:
+        options = options_from_args(args)
+    except (ConfigError, BaselineError) as exc:
+        sys.stderr.write(f"{exc}\n" if ": error: " in str(exc) else f"error: {exc}\n")
+        return EXIT_ERROR
+    report = run_with_progress(args.paths, options)
+    return emit(report, args.format, args.output, args.verbose)
+
+
+def run_with_progress(paths: list[str], options: RunOptions) -> Any:
+    """`gate.run` with a progress bar on stderr for large batches in a terminal."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from policyreason.gate import run as run_gate
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return run_gate(paths, options)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("checking", total=None, visible=False)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, visible=total >= PROGRESS_MIN_FILES)
+
+        return run_gate(paths, options, advance)
+
+
+def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:
+    """Write the report where asked; input errors also go to stderr unless the text report
+    already shows them there. Returns the gate's exit code."""
+    from rich.console import Console
+
+    from policyreason.report import render
+    from policyreason.report.text import diagnostic_line, print_report
+
+    if fmt == "text" and output is None:
+        print_report(report, Console(highlight=False, soft_wrap=True), verbose)
+    else:
+        text = render(report, fmt)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            try:
+                with open(output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as exc:
+                sys.stderr.write(f"{output}: error: cannot write: {exc.strerror or exc}\n")
+                return 2
+        for d in report.errors:
+            sys.stderr.write(diagnostic_line(d) + "\n")
+    code: int = report.gate.exit_code
+    return code

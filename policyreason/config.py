@@ -1,0 +1,212 @@
+"""Project configuration: `[tool.policyreason]` in `pyproject.toml`, or `.policyreason.toml`.
+
+The file is found by walking up from the working directory (`.policyreason.toml` first in each
+folder). Command-line flags override the file, the file overrides the defaults. Unknown keys are
+errors, so a typo never silently turns a check back on; a suppression must give its reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from policyreason.analysis.findings import Severity
+
+CONFIG_FILE = ".policyreason.toml"
+_ACCOUNT = re.compile(r"^\d{12}$")
+_ORGANIZATION = re.compile(r"^o-[a-z0-9]{10,32}$")
+_KEYS = {
+    "fail-on",
+    "unknown",
+    "zone-of-trust",
+    "enable",
+    "disable",
+    "suppress",
+    "baseline",
+    "parameters",
+    "max-file-size-mb",
+}
+_SUPPRESSION_KEYS = {"paths", "rules", "reason"}
+
+
+class ConfigError(Exception):
+    """An invalid configuration file or value; the gate exits with 2."""
+
+
+class Suppression(BaseModel):
+    """Findings of `rules` (all rules when empty) in files matching `paths` are not reported."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paths: tuple[str, ...]
+    rules: tuple[str, ...]
+    reason: str
+
+    def matches(self, path: str, rule_id: str) -> bool:
+        """True when the suppression covers this finding (`path` relative, with `/`)."""
+        if self.rules and rule_id not in self.rules:
+            return False
+        posix = PurePosixPath(path).as_posix()
+        return any(fnmatch.fnmatchcase(posix, glob) for glob in self.paths)
+
+
+class Config(BaseModel):
+    """Effective settings of one run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fail_on: Severity = Severity.SECURITY_WARNING
+    unknown: Literal["fail", "pass"] = "fail"
+    zone_of_trust: tuple[str, ...] = ()
+    enable: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    baseline: str | None = None
+    parameters: dict[str, str] = {}
+    max_file_size_mb: float = 5.0
+    source: str | None = None
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest `.policyreason.toml`, or `pyproject.toml` with a `[tool.policyreason]`
+    table, in `start` (default: the working directory) or a parent."""
+    folder = (start or Path.cwd()).resolve()
+    for candidate in (folder, *folder.parents):
+        own = candidate / CONFIG_FILE
+        if own.is_file():
+            return own
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _has_section(pyproject):
+            return pyproject
+    return None
+
+
+def _has_section(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return isinstance(data.get("tool"), dict) and "policyreason" in data["tool"]
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the configuration file (None: defaults); raises ConfigError with the file name."""
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: error: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: error: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: error: invalid TOML: {exc}") from None
+    table: Any = data
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("policyreason", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: error: [tool.policyreason] must be a table")
+    try:
+        return _parse(table, path)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: error: {exc}") from None
+
+
+def _parse(table: dict[str, Any], path: Path) -> Config:
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    values: dict[str, Any] = {"source": str(path)}
+    if "fail-on" in table:
+        values["fail_on"] = parse_severity(_string(table, "fail-on"))
+    if "unknown" in table:
+        values["unknown"] = parse_unknown(_string(table, "unknown"))
+    if "zone-of-trust" in table:
+        values["zone_of_trust"] = tuple(validate_trust(v) for v in _strings(table, "zone-of-trust"))
+    for key in ("enable", "disable"):
+        if key in table:
+            values[key] = tuple(_strings(table, key))
+    if "baseline" in table:
+        values["baseline"] = str(path.parent / _string(table, "baseline"))
+    if "parameters" in table:
+        params = table["parameters"]
+        if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+            raise ConfigError("parameters must be a table of strings")
+        values["parameters"] = dict(params)
+    if "max-file-size-mb" in table:
+        size = table["max-file-size-mb"]
+        if not isinstance(size, int | float) or isinstance(size, bool) or size <= 0:
+            raise ConfigError("max-file-size-mb must be a positive number")
+        values["max_file_size_mb"] = float(size)
+    if "suppress" in table:
+        values["suppressions"] = tuple(_suppressions(table["suppress"]))
+    return Config(**values)
+
+
+def _suppressions(raw: Any) -> list[Suppression]:
+    if not isinstance(raw, list):
+        raise ConfigError("suppress must be an array of tables ([[tool.policyreason.suppress]])")
+    out: list[Suppression] = []
+    for number, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"suppression #{number} must be a table")
+        extra = sorted(set(entry) - _SUPPRESSION_KEYS)
+        if extra:
+            raise ConfigError(f"suppression #{number}: unknown key {extra[0]!r}")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(
+                f"suppression #{number} has no reason: every suppression must say why "
+                '(reason = "...")'
+            )
+        paths = _strings(entry, "paths") if "paths" in entry else ["*"]
+        rules = _strings(entry, "rules") if "rules" in entry else []
+        out.append(Suppression(paths=tuple(paths), rules=tuple(rules), reason=reason.strip()))
+    return out
+
+
+def parse_severity(text: str) -> Severity:
+    """A severity from its name, in any case, with `-` or `_` (`security-warning`)."""
+    name = text.strip().upper().replace("-", "_")
+    try:
+        return Severity(name)
+    except ValueError:
+        choices = ", ".join(s.value for s in Severity)
+        raise ConfigError(f"unknown severity {text!r} (one of {choices})") from None
+
+
+def parse_unknown(text: str) -> Literal["fail", "pass"]:
+    """The policy for unknown results: `fail` (the default, fail closed) or `pass`."""
+    if text == "fail":
+        return "fail"
+    if text == "pass":
+        return "pass"
+    raise ConfigError(f"unknown must be 'fail' or 'pass', not {text!r}")
+
+
+def validate_trust(text: str) -> str:
+    """A zone-of-trust entry: a 12-digit account id or an organization id (o-...)."""
+    if _ACCOUNT.match(text) or _ORGANIZATION.match(text):
+        return text
+    raise ConfigError(f"zone of trust entry {text!r} is neither an account id nor an o-... id")
+
+
+def _string(table: dict[str, Any], key: str) -> str:
+    value = table[key]
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be a string")
+    return value
+
+
+def _strings(table: dict[str, Any], key: str) -> list[str]:
+    value = table[key]
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of strings")
+    return list(value)

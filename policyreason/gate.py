@@ -1,0 +1,205 @@
+"""The CI gate: read inputs, run the checks on every policy, apply suppressions and the
+baseline, and decide the exit code.
+
+Exit codes: 0 nothing at or above the threshold, 1 findings at or above it, 2 an input or
+usage error (which wins over 1: a file we could not read was not checked).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from policyreason.analysis.findings import Finding, Status
+from policyreason.baseline import fingerprint
+from policyreason.config import Config, ConfigError
+from policyreason.inputs import Document, LoadOptions, SourceFile, discover, load_file
+from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.report import FileEntry, Gate, Report, ReportedFinding, RuleInfo
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything one run needs besides the paths."""
+
+    config: Config = field(default_factory=Config)
+    load: LoadOptions = field(default_factory=LoadOptions)
+    baseline: Counter[str] | None = None
+    config_dir: Path | None = None
+
+
+def rule_catalogue() -> list[RuleInfo]:
+    """Every registered check as reporters document it."""
+    from policyreason.checks import all_checks
+
+    return [
+        RuleInfo(id=c.id, title=c.title, help=c.help, severity=c.severity) for c in all_checks()
+    ]
+
+
+def validate_check_ids(ids: Sequence[str]) -> None:
+    """Raise ConfigError for an id no check has (a typo would silently check nothing)."""
+    known = {r.id for r in rule_catalogue()}
+    for check_id in ids:
+        if check_id not in known:
+            raise ConfigError(f"unknown check id {check_id!r}")
+
+
+def run(paths: Sequence[str], options: RunOptions, progress: Progress | None = None) -> Report:
+    """Check every policy found under `paths` and build the report."""
+    files, missing = discover(paths)
+    sources: list[SourceFile] = list(missing)
+    for number, path in enumerate(files, start=1):
+        sources.append(load_file(path, options.load))
+        if progress is not None:
+            progress(number, len(files))
+    return evaluate(sources, options)
+
+
+def evaluate(sources: Sequence[SourceFile], options: RunOptions) -> Report:
+    """Run the checks over already-read files and apply the gate."""
+    cfg = options.config
+    errors: list[Diagnostic] = []
+    entries: list[FileEntry] = []
+    found: list[tuple[Finding, Document]] = []
+    for source in sources:
+        diags = _unique(source.all_diagnostics)
+        errors += [d for d in diags if d.level is Level.ERROR]
+        entries.append(
+            FileEntry(
+                path=source.path,
+                input_type=source.input_type.value if source.input_type else None,
+                documents=tuple((d.name, d.kind.value) for d in source.documents),
+                notes=source.notes,
+                warnings=tuple(d for d in diags if d.level is Level.WARNING),
+            )
+        )
+        for document in source.documents:
+            findings, failure = _check(document, cfg)
+            if failure is not None:
+                errors.append(failure)
+            found += [(f, document) for f in findings]
+    reported, suppressed = _apply(found, options)
+    failing = sum(1 for item in reported if _fails(item, cfg))
+    exit_code = EXIT_ERROR if errors else EXIT_FINDINGS if failing else EXIT_OK
+    catalogue = rule_catalogue()
+    known = {r.id for r in catalogue}
+    extra = {
+        item.finding.rule_id: RuleInfo(
+            id=item.finding.rule_id,
+            title=item.finding.title,
+            help=item.finding.title,
+            severity=item.finding.severity,
+        )
+        for item in reported
+        if item.finding.rule_id not in known
+    }
+    return Report(
+        files=tuple(entries),
+        findings=tuple(reported),
+        errors=tuple(sorted(errors, key=lambda d: (d.span.file, d.span.line, d.span.column))),
+        rules=tuple(catalogue + sorted(extra.values(), key=lambda r: r.id)),
+        suppressed=suppressed,
+        gate=Gate(fail_on=cfg.fail_on, unknown=cfg.unknown, failing=failing, exit_code=exit_code),
+    )
+
+
+def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic | None]:
+    from policyreason.checks import CheckContext, run_checks
+
+    policy = document.parsed.policy
+    if policy is None:
+        return [], None
+    context = CheckContext(source=document.source, attachment=document.attachment)
+    try:
+        findings = run_checks(
+            policy,
+            enabled=cfg.enable or None,
+            disabled=cfg.disable,
+            context=context,
+        )
+    except Exception as exc:
+        return [], Diagnostic(
+            code="internal-error",
+            level=Level.ERROR,
+            message=f"internal error while checking {document.name}: "
+            f"{type(exc).__name__}: {exc} (please report this)",
+            span=policy.span,
+        )
+    return findings, None
+
+
+def _apply(
+    found: list[tuple[Finding, Document]], options: RunOptions
+) -> tuple[list[ReportedFinding], int]:
+    seen: set[tuple[str, str, str]] = set()
+    reported: list[ReportedFinding] = []
+    suppressed = 0
+    remaining = Counter(options.baseline) if options.baseline is not None else None
+    ordered = sorted(
+        found,
+        key=lambda p: (p[0].span.file, p[0].span.line, p[0].span.column, p[0].rule_id),
+    )
+    for finding, document in ordered:
+        # A boundary analysed twice (as a managed policy and as a role's boundary) reports once.
+        key = (finding.rule_id, str(finding.span), finding.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        if _suppressed(finding, options):
+            suppressed += 1
+            continue
+        fp = fingerprint(finding, document.name, document.parsed.root)
+        state: Literal["new", "unchanged"] | None = None
+        if remaining is not None:
+            state = "unchanged" if remaining[fp] > 0 else "new"
+            remaining[fp] -= 1
+        reported.append(
+            ReportedFinding(
+                finding=finding,
+                document=document.name,
+                fingerprint=fp,
+                baseline=state,
+            )
+        )
+    return reported, suppressed
+
+
+def _suppressed(finding: Finding, options: RunOptions) -> bool:
+    suppressions = options.config.suppressions
+    if not suppressions:
+        return False
+    path = _relative(finding.span.file, options.config_dir)
+    return any(s.matches(path, finding.rule_id) for s in suppressions)
+
+
+def _relative(file: str, base: Path | None) -> str:
+    if base is None:
+        return file
+    try:
+        return Path(file).absolute().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return file
+
+
+def _fails(item: ReportedFinding, cfg: Config) -> bool:
+    f = item.finding
+    if item.baseline == "unchanged" or f.severity.rank < cfg.fail_on.rank:
+        return False
+    return f.status is not Status.UNKNOWN or cfg.unknown == "fail"
+
+
+def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
+    out: dict[tuple[str, str, str], Diagnostic] = {}
+    for d in diags:
+        out.setdefault((d.code, str(d.span), d.message), d)
+    return list(out.values())

@@ -1,0 +1,124 @@
+"""What every reporter consumes: the result of one `check` run, analysis-free.
+
+Reporters (text, JSON, SARIF, markdown) only format a Report; the gate builds it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.ir.diagnostic import Diagnostic
+
+FORMATS = ("text", "json", "sarif", "markdown")
+
+
+class RuleInfo(BaseModel):
+    """A rule as documented to users (SARIF `rules`, `explain`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    help: str
+    severity: Severity
+
+
+class ReportedFinding(BaseModel):
+    """A finding with where it sits and how it compares to the baseline.
+
+    `fingerprint` is stable across edits that only move the policy around (see baseline.py);
+    `baseline` is None without a baseline, else "new" or "unchanged".
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    document: str
+    fingerprint: str
+    baseline: Literal["new", "unchanged"] | None = None
+
+
+class FileEntry(BaseModel):
+    """One file read: its detected format, the policies found, notes and input warnings."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    input_type: str | None
+    documents: tuple[tuple[str, str], ...]  # (name, kind)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+class Gate(BaseModel):
+    """The CI gate's settings and verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fail_on: Severity
+    unknown: Literal["fail", "pass"]
+    failing: int
+    exit_code: int
+
+
+class Report(BaseModel):
+    """Everything one run found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files: tuple[FileEntry, ...]
+    findings: tuple[ReportedFinding, ...]
+    errors: tuple[Diagnostic, ...]
+    rules: tuple[RuleInfo, ...]
+    suppressed: int
+    gate: Gate
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        """The documentation of a rule, when known."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def summary(self) -> dict[str, object]:
+        """Counts for the summary line and the JSON `summary` object."""
+        by_severity = {s.value: 0 for s in Severity}
+        by_status = {s.value: 0 for s in Status}
+        for item in self.findings:
+            by_severity[item.finding.severity.value] += 1
+            by_status[item.finding.status.value] += 1
+        return {
+            "files": len(self.files),
+            "documents": sum(len(f.documents) for f in self.files),
+            "findings": len(self.findings),
+            "by_severity": by_severity,
+            "by_status": by_status,
+            "new": sum(1 for f in self.findings if f.baseline == "new"),
+            "unchanged": sum(1 for f in self.findings if f.baseline == "unchanged"),
+            "suppressed": self.suppressed,
+            "errors": len(self.errors),
+            "warnings": sum(len(f.warnings) for f in self.files),
+            "fail_on": self.gate.fail_on.value,
+            "unknown": self.gate.unknown,
+            "failing": self.gate.failing,
+            "exit_code": self.gate.exit_code,
+        }
+
+
+def render(report: Report, fmt: str, color: bool = False, width: int = 100) -> str:
+    """The report in one of FORMATS."""
+    if fmt == "json":
+        from policyreason.report.json import render_json
+
+        return render_json(report)
+    if fmt == "sarif":
+        from policyreason.report.sarif import render_sarif
+
+        return render_sarif(report)
+    if fmt == "markdown":
+        from policyreason.report.markdown import render_markdown
+
+        return render_markdown(report)
+    from policyreason.report.text import render_text
+
+    return render_text(report, color=color, width=width)
