@@ -645,7 +645,8 @@ def _explore(ix: NetIndex, source: str, v: View, wanted: Callable[[Eni], bool]) 
     return ex.from_eni(ix.enis[source], v, _St())
 
 
-def _replies(ix: NetIndex, fwd: Branch) -> list[Branch]:
+def _replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
+    """Every way the answer to `fwd` can go; arriving back at `source` is success."""
     ex = _Explorer(ix, reply=True, wanted=lambda e: True)
     back = fwd.view.reply()
     st = _St(components=fwd.components, sessions=fwd.nat_sessions).add(conj(*fwd.preds))
@@ -653,9 +654,8 @@ def _replies(ix: NetIndex, fwd: Branch) -> list[Branch]:
         return ex._inbound(back, st.add(TRUE, INTERNET))
     eni = ix.enis.get(fwd.delivered_to or "")
     if eni is None:
-        return [
-            Branch(fwd.preds, fwd.components, DELIVERED, back, fwd.delivered_to, fwd.nat_sessions)
-        ]
+        # A gateway endpoint's service answers along the path the request came.
+        return [Branch(fwd.preds, fwd.components, DELIVERED, back, source, fwd.nat_sessions)]
     return ex.from_eni(eni, back, st)
 
 
@@ -679,8 +679,18 @@ class _Goal:
             return any(cidr.contains(ip) for ip in addresses)
         return eni.id in self.ep.enis
 
-    def pred(self) -> Pred:
-        return in_cidr("dst", self.ep.cidr) if self.ep.cidr is not None else TRUE
+    def pred(self, ix: NetIndex) -> Pred:
+        """The original destination address: an interface is reached only by its own
+        private or public addresses (so explanations talk about those packets)."""
+        if self.ep.cidr is not None:
+            return in_cidr("dst", self.ep.cidr)
+        if self.ep.internet:
+            return internet_address("dst")
+        enis = [ix.enis[e] for e in self.ep.enis]
+        ips = [ip for e in enis for ip in e.private_ips] + [
+            p for e in enis for _, p in e.public_ips
+        ]
+        return one_of("dst", ips)
 
 
 def _replay(ix: NetIndex, source: str, pkt: Packet) -> tuple[Trace, Trace | None]:
@@ -701,7 +711,7 @@ def reach(
     s_ep, d_ep = resolve_endpoint(ix, src), resolve_endpoint(ix, dst)
     goal = _Goal(d_ep)
     query = conj(
-        goal.pred(),
+        goal.pred(ix),
         eq("proto", protocol) if protocol is not None else TRUE,
         eq("dport", port) if port is not None else TRUE,
     )
@@ -719,7 +729,7 @@ def reach(
             if fwd.end != DELIVERED or not goal.accepts(fwd.delivered_to):
                 dead.append((source, replace(fwd, preds=(base, *fwd.preds))))
                 continue
-            for back in _replies(ix, fwd):
+            for back in _replies(ix, fwd, source):
                 if back.end != DELIVERED or back.delivered_to != source:
                     dead.append((source, replace(back, preds=(base, *back.preds))))
                     continue
@@ -836,7 +846,7 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
                 continue
             paths += [
                 b.pred()
-                for b in _replies(ix, fwd)
+                for b in _replies(ix, fwd, INTERNET)
                 if b.end == DELIVERED and b.delivered_to == INTERNET
             ]
         reachable = disj(*paths)
@@ -890,3 +900,29 @@ def _class_of(pkt: Packet, cuts: list[int], named: set[int]) -> tuple[Pred, str,
 
 def _ports(lo: int, hi: int) -> Pred:
     return between("dport", lo, hi)
+
+
+def packet_reachable(network: Network | NetIndex, source: str, pkt: Packet) -> bool | None:
+    """The solver's verdict on one concrete packet (every header field pinned): does it arrive
+    somewhere and does its reply come back? The differential tests compare it with `simulate`."""
+    ix = network if isinstance(network, NetIndex) else NetIndex(network)
+    pinned = conj(
+        eq("src", pkt.src),
+        eq("dst", pkt.dst),
+        eq("proto", pkt.protocol),
+        eq("sport", pkt.src_port),
+        eq("dport", pkt.dst_port),
+    )
+    q = _Query(ix)
+    unknown = False
+    for fwd in _explore(ix, source, View(), lambda e: True):
+        if fwd.end != DELIVERED:
+            continue
+        for back in _replies(ix, fwd, source):
+            if back.end != DELIVERED or back.delivered_to != source:
+                continue
+            verdict, _, _ = q.solve(conj(pinned, back.pred()))
+            if verdict is Verdict.SAT:
+                return True
+            unknown = unknown or verdict is Verdict.UNKNOWN
+    return None if unknown else False
