@@ -53,7 +53,7 @@ def print_report(report: Report, console: Console, verbose: bool = False) -> Non
         for item in by_file.get(path, []):
             print_finding(item, report, console, verbose)
         console.print()
-    console.print(summary_line(report))
+    console.print(summary_line(report, verbose))
 
 
 def diagnostic_line(d: Diagnostic) -> str:
@@ -116,7 +116,7 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join(pad + line if line else line for line in text.splitlines())
 
 
-def summary_line(report: Report) -> Text:
+def summary_line(report: Report, verbose: bool = False) -> Text:
     """`N findings (…) in M files, K errors — gate: passed/failed`."""
     summary = report.summary()
     counts = [
@@ -136,7 +136,8 @@ def summary_line(report: Report) -> Text:
     if report.errors:
         text.append(f", {len(report.errors)} input error(s)", style="bold red")
     if summary["warnings"]:
-        text.append(f", {summary['warnings']} input warning(s) (--verbose shows them)")
+        hint = "" if verbose else " (--verbose shows them)"
+        text.append(f", {summary['warnings']} input warning(s){hint}")
     gate = report.gate
     verdict = {0: ("passed", "bold green"), 1: ("failed", "bold red")}.get(
         gate.exit_code, ("error", "bold red")

@@ -1,0 +1,77 @@
+"""`policyreason explain FILE[:LINE]`: every finding of a file (or of one line) in full:
+message, fix, witness, details and the rule's documentation."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import Any
+
+from policyreason.commands.check import add_common_arguments
+
+_WITH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
+
+
+def register(subparsers: Any) -> None:
+    """Add the `explain` verb."""
+    parser = subparsers.add_parser(
+        "explain",
+        help="show every finding of a file or line in full, with the rules' documentation",
+        description="Explain the findings of FILE, or only those covering LINE.",
+    )
+    parser.add_argument("target", metavar="FILE[:LINE]")
+    add_common_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def split_target(target: str) -> tuple[str, int | None]:
+    """(path, line) from `FILE[:LINE]`; a file whose name ends in `:digits` wins if it exists."""
+    from pathlib import Path
+
+    match = _WITH_LINE.match(target)
+    if match is None or Path(target).exists():
+        return target, None
+    return match.group("path"), int(match.group("line"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the findings; exit 2 when the file cannot be read, else 0."""
+    from dataclasses import replace
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from policyreason.baseline import BaselineError
+    from policyreason.commands.check import options_from_args
+    from policyreason.config import ConfigError
+    from policyreason.gate import EXIT_ERROR, EXIT_OK
+    from policyreason.gate import run as run_gate
+    from policyreason.report.text import diagnostic_line, print_finding
+
+    path, line = split_target(args.target)
+    try:
+        options = options_from_args(args)
+    except (ConfigError, BaselineError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_ERROR
+    # Explain shows everything, suppressed findings included.
+    config = options.config.model_copy(update={"suppressions": ()})
+    report = run_gate([path], replace(options, config=config, baseline=None))
+    console = Console(highlight=False, soft_wrap=True)
+    for d in report.errors:
+        console.print(diagnostic_line(d), style="red")
+    chosen = [
+        item
+        for item in report.findings
+        if line is None or item.finding.span.line <= line <= item.finding.span.end_line
+    ]
+    where = f"{path}:{line}" if line is not None else path
+    if not chosen:
+        console.print(f"no findings at {where}")
+    for item in chosen:
+        f = item.finding
+        console.print(Text(f"{f.span}: {f.rule_id} {f.title}", style="bold"))
+        print_finding(item, report, console, verbose=True)
+        console.print()
+    return EXIT_ERROR if report.errors else EXIT_OK
