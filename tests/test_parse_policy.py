@@ -1,0 +1,485 @@
+"""Policy documents into the IR: exact locations, every diagnostic, kind detection."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from policyreason.ir.diagnostic import Level
+from policyreason.ir.pattern import Star, Text, Variable
+from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType, SetQualifier
+from policyreason.parse.policy import ParsedPolicy, parse_cidr, parse_date, parse_policy_text
+
+
+def _at(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """1-based (line, column) of the nth occurrence of `needle` in `text`."""
+    index = -1
+    for _ in range(nth + 1):
+        index = text.index(needle, index + 1)
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _ok(doc: dict[str, Any] | str, kind: PolicyKind | None = None) -> Policy:
+    text = doc if isinstance(doc, str) else json.dumps(doc)
+    parsed = parse_policy_text(text, "p.json", kind)
+    assert parsed.errors == [], [str(d) for d in parsed.diagnostics]
+    assert parsed.policy is not None
+    return parsed.policy
+
+
+def _only(text: str, kind: PolicyKind | None = None) -> tuple[ParsedPolicy, str, int, int]:
+    parsed = parse_policy_text(text, "p.json", kind)
+    assert len(parsed.diagnostics) == 1, [str(d) for d in parsed.diagnostics]
+    d = parsed.diagnostics[0]
+    assert d.span.file == "p.json"
+    return parsed, d.code, d.span.line, d.span.column
+
+
+POLICY = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "Read",
+      "Effect": "Allow",
+      "Action": ["s3:GetObject", "S3:List*"],
+      "Resource": "arn:aws:s3:::bucket/${aws:username}/*",
+      "Condition": {
+        "StringEquals": {"aws:PrincipalTag/Team": ["red", "blue"]},
+        "ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "env*"}
+      }
+    },
+    {
+      "Effect": "Deny",
+      "NotAction": "iam:*",
+      "NotResource": "*"
+    }
+  ]
+}"""
+
+
+def test_statements_and_elements_are_located() -> None:
+    policy = _ok(POLICY)
+    assert policy.kind is PolicyKind.IDENTITY
+    assert policy.version == "2012-10-17"
+    assert policy.span.line == 1 and policy.span.column == 1
+    first, second = policy.statements
+    assert (first.span.line, first.span.column, first.span.end_line) == (4, 5, 13)
+    assert (second.span.line, second.span.column) == (14, 5)
+    assert first.label == "Read" and second.label == "Statement[1]"
+    assert (first.index, second.index) == (0, 1)
+    # The element names keep the position of their key, for findings that point at them.
+    assert (first.keys["Action"].line, first.keys["Action"].column) == (7, 7)
+    assert (second.keys["NotAction"].line, second.keys["NotAction"].column) == (16, 7)
+    # Values are located too.
+    _get, lst = first.actions
+    assert lst.span is not None and (lst.span.line, lst.span.column) == _at(POLICY, '"S3:List*"')
+    assert first.resources is not None and first.resources[0].span is not None
+    assert first.resources[0].span.line == 8
+
+
+def test_actions_are_lower_cased_resources_keep_case_and_variables() -> None:
+    first = _ok(POLICY).statements[0]
+    assert [a.parts for a in first.actions] == [
+        (Text(text="s3:getobject"),),
+        (Text(text="s3:list"), Star()),
+    ]
+    assert first.resources is not None
+    assert first.resources[0].parts == (
+        Text(text="arn:aws:s3:::bucket/"),
+        Variable(key="aws:username"),
+        Text(text="/"),
+        Star(),
+    )
+
+
+def test_conditions_one_per_key_with_qualifiers() -> None:
+    first = _ok(POLICY).statements[0]
+    eq, like = first.conditions
+    assert eq.op.name == "StringEquals" and eq.key == "aws:principaltag/team"
+    assert eq.key_text == "aws:PrincipalTag/Team"
+    assert [v.text for v in eq.values] == ["red", "blue"]
+    assert (eq.span.line, eq.span.column) == _at(POLICY, '"aws:PrincipalTag/Team"')
+    assert like.qualifier is SetQualifier.FOR_ANY_VALUE and like.if_exists
+    assert like.op.name == "StringLike"
+    assert like.values[0].pattern is not None
+    assert like.values[0].pattern.parts == (Text(text="env"), Star())
+
+
+def test_negated_elements() -> None:
+    second = _ok(POLICY).statements[1]
+    assert second.effect is Effect.DENY
+    assert second.not_action and second.not_resource
+    assert second.resources is not None and second.resources[0].is_match_all
+
+
+def test_single_statement_object_and_missing_version() -> None:
+    policy = _ok({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}})
+    assert len(policy.statements) == 1
+    assert policy.version is None
+    assert not policy.supports_variables
+
+
+def test_version_2008_keeps_dollar_text_literal() -> None:
+    doc = {
+        "Version": "2008-10-17",
+        "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${x y}"},
+    }
+    stmt = _ok(doc).statements[0]
+    assert stmt.resources is not None
+    assert stmt.resources[0].parts == (Text(text="arn:aws:s3:::b/${x y}"),)
+
+
+def test_wildcards_are_literal_outside_like_operators() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"k": "a*"}, "StringLike": {"k": "a*"}},
+        }
+    }
+    eq, like = _ok(doc).statements[0].conditions
+    assert eq.values[0].pattern is not None and like.values[0].pattern is not None
+    assert eq.values[0].pattern.parts == (Text(text="a*"),)
+    assert like.values[0].pattern.parts == (Text(text="a"), Star())
+
+
+def test_typed_condition_values() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {
+                "NumericLessThan": {"n": 10},
+                "DateGreaterThan": {"d": "2024-01-01T00:00:00Z"},
+                "Bool": {"b": True},
+                "IpAddress": {"ip": ["10.1.2.3/8", "2001:db8::/32"]},
+                "Null": {"x": "false"},
+            },
+        }
+    }
+    num, date, flag, ip, null = _ok(doc).statements[0].conditions
+    assert num.values[0].number == 10
+    assert date.values[0].number == 1704067200
+    assert flag.values[0].flag is True and flag.values[0].text == "true"
+    v4, v6 = (v.cidr for v in ip.values)
+    # Host bits are masked away, as IAM does.
+    assert v4 is not None and (v4.version, v4.prefix, str(v4)) == (4, 8, "10.0.0.0/8")
+    assert v6 is not None and (v6.version, v6.prefix) == (6, 32)
+    assert null.values[0].flag is False
+
+
+def test_parse_date_and_cidr_helpers() -> None:
+    assert parse_date("1700000000") == 1700000000
+    assert parse_date("2024-01-01") == 1704067200
+    assert parse_date("2024-01-01T01:00:00+01:00") == 1704067200
+    assert parse_date("tomorrow") is None
+    assert parse_cidr("192.168.1.7") is not None
+    assert str(parse_cidr("192.168.1.7")) == "192.168.1.7/32"
+    assert parse_cidr("10.0.0.0/33") is None
+
+
+def test_principals() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": {
+                "AWS": ["123456789012", "arn:aws:iam::111122223333:role/r"],
+                "Service": "ec2.amazonaws.com",
+            },
+            "Action": "s3:GetObject",
+            "Resource": "*",
+        }
+    }
+    stmt = _ok(doc).statements[0]
+    assert stmt.principal is not None and not stmt.principal.anyone
+    entries = [(e.type, e.value, e.account) for e in stmt.principal.entries]
+    assert entries == [
+        (PrincipalType.AWS, "123456789012", "123456789012"),
+        (PrincipalType.AWS, "arn:aws:iam::111122223333:role/r", None),
+        (PrincipalType.SERVICE, "ec2.amazonaws.com", None),
+    ]
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}])
+def test_anyone(principal: object) -> None:
+    doc = {
+        "Statement": {"Effect": "Allow", "Principal": principal, "Action": "s3:*", "Resource": "*"}
+    }
+    stmt = _ok(doc).statements[0]
+    assert stmt.principal is not None and stmt.principal.anyone
+
+
+# -- kind detection --------------------------------------------------------------------------
+
+
+def test_kind_identity_without_principal() -> None:
+    assert _ok({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}).kind is (
+        PolicyKind.IDENTITY
+    )
+
+
+def test_kind_resource_with_principal() -> None:
+    doc = {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}}
+    assert _ok(doc).kind is PolicyKind.RESOURCE
+
+
+def test_kind_trust_when_every_action_assumes_a_role() -> None:
+    doc = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/x"},
+                "Action": "STS:AssumeRoleWithWebIdentity",
+            },
+        ]
+    }
+    policy = _ok(doc)
+    assert policy.kind is PolicyKind.TRUST
+    # Trust policies need no Resource.
+    assert policy.statements[0].resources is None
+
+
+def test_kind_resource_when_one_action_is_not_sts() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["sts:AssumeRole", "s3:GetObject"],
+            "Resource": "*",
+        }
+    }
+    assert _ok(doc).kind is PolicyKind.RESOURCE
+
+
+def test_explicit_kind_wins_over_detection() -> None:
+    doc = {"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
+    assert _ok(doc, PolicyKind.SCP).kind is PolicyKind.SCP
+
+
+# -- diagnostics: one small document per code, located --------------------------------------
+
+S = '"Effect": "Allow", "Action": "s3:*", "Resource": "*"'
+
+CASES: list[tuple[str, str, str, PolicyKind | None]] = [
+    # (code, document, text the diagnostic points at, kind)
+    ("json", '{\n  "Statement": [\n    {"Effect": @}\n  ]\n}', "@", None),
+    ("policy-not-object", '  ["Statement"]', "[", None),
+    ("unknown-element", '{"Statement": [],\n "Foo": 1}', '"Foo"', None),
+    ("duplicate-element", '{"Statement": [],\n "Statement": []}', '"Statement"', None),
+    ("bad-version", '{"Version": "2012-10-18", "Statement": []}', '"2012-10-18"', None),
+    ("not-a-string", '{"Id": 5, "Statement": []}', "5", None),
+    ("missing-statement", '\n\n  {"Version": "2012-10-17"}', "{", None),
+    ("statement-not-object", '{"Statement": [\n  "x"]}', '"x"', None),
+    (
+        "missing-effect",
+        '{"Statement": [\n {"Action": "s3:*", "Resource": "*"}]}',
+        '{"Action"',
+        None,
+    ),
+    (
+        "bad-effect",
+        '{"Statement": {"Effect": "allow", "Action": "s3:*", "Resource": "*"}}',
+        '"allow"',
+        None,
+    ),
+    ("both-elements", '{"Statement": {' + S + ',\n "NotAction": "s3:Get*"}}', '"s3:Get*"', None),
+    (
+        "missing-action",
+        '{"Statement": [\n  {"Effect": "Allow", "Resource": "*"}]}',
+        '{"Effect"',
+        None,
+    ),
+    (
+        "missing-resource",
+        '{"Statement": [\n  {"Effect": "Allow", "Action": "s3:*"}]}',
+        '{"Effect"',
+        None,
+    ),
+    (
+        "empty-element",
+        '{"Statement": {"Effect": "Allow", "Action": [], "Resource": "*"}}',
+        "[]",
+        None,
+    ),
+    (
+        "malformed-action",
+        '{"Statement": {"Effect": "Allow", "Action": ["s3:*", "GetObject"], "Resource": "*"}}',
+        '"GetObject"',
+        None,
+    ),
+    (
+        "malformed-arn",
+        '{"Statement": {"Effect": "Allow", "Action": "s3:*",\n  "Resource": "bucket/key"}}',
+        '"bucket/key"',
+        None,
+    ),
+    (
+        "principal-not-allowed",
+        '{"Statement": {' + S + ',\n "Principal": "*"}}',
+        '"*"}',
+        PolicyKind.IDENTITY,
+    ),
+    ("missing-principal", '{"Statement": [\n  {' + S + "}]}", '{"Effect"', PolicyKind.RESOURCE),
+    ("bad-principal", '{"Statement": {' + S + ',\n "Principal": {"AWS": "bob"}}}', '"bob"', None),
+    (
+        "bad-principal-type",
+        '{"Statement": {' + S + ',\n "Principal": {"aws": "*"}}}',
+        '"aws"',
+        None,
+    ),
+    (
+        "principal-wildcard",
+        '{"Statement": {' + S + ',\n "Principal": {"AWS": "arn:aws:iam::123456789012:role/*"}}}',
+        '"arn:aws:iam::123456789012:role/*"',
+        None,
+    ),
+    ("bad-condition", '{"Statement": {' + S + ',\n "Condition": ["x"]}}', '["x"]', None),
+    (
+        "unknown-operator",
+        '{"Statement": {' + S + ',\n "Condition": {"StringEqual": {"k": "v"}}}}',
+        '"StringEqual"',
+        None,
+    ),
+    (
+        "bad-condition-value",
+        '{"Statement": {' + S + ',\n "Condition": {"StringEquals": {"k": [{"v": 1}]}}}}',
+        '{"v": 1}',
+        None,
+    ),
+    (
+        "bad-number",
+        '{"Statement": {' + S + ',\n "Condition": {"NumericLessThan": {"n": "ten"}}}}',
+        '"ten"',
+        None,
+    ),
+    (
+        "fractional-number",
+        '{"Statement": {' + S + ',\n "Condition": {"NumericLessThan": {"n": "1.5"}}}}',
+        '"1.5"',
+        None,
+    ),
+    (
+        "bad-date",
+        '{"Statement": {' + S + ',\n "Condition": {"DateLessThan": {"d": "tomorrow"}}}}',
+        '"tomorrow"',
+        None,
+    ),
+    (
+        "bad-bool",
+        '{"Statement": {' + S + ',\n "Condition": {"Bool": {"b": "yes"}}}}',
+        '"yes"',
+        None,
+    ),
+    (
+        "bad-cidr",
+        '{"Statement": {' + S + ',\n "Condition": {"IpAddress": {"ip": "10.0.0.0/33"}}}}',
+        '"10.0.0.0/33"',
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "needle", "kind"), CASES, ids=[c[0] for c in CASES])
+def test_every_diagnostic_is_located(
+    code: str, text: str, needle: str, kind: PolicyKind | None
+) -> None:
+    parsed, got, line, column = _only(text, kind)
+    assert got == code
+    # A duplicate is reported at its second occurrence, the rest at the first.
+    assert (line, column) == _at(text, needle, 1 if code == "duplicate-element" else 0)
+    if code == "fractional-number":
+        assert parsed.diagnostics[0].level is Level.WARNING
+        assert parsed.policy is not None
+    else:
+        assert parsed.diagnostics[0].level is Level.ERROR
+        assert parsed.policy is None
+
+
+def test_malformed_variable_points_inside_the_value() -> None:
+    text = (
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*",\n'
+        '  "Resource": "arn:aws:s3:::b/${x y}"}}'
+    )
+    _parsed, code, line, column = _only(text)
+    assert code == "malformed-variable"
+    # The space inside `${x y}` is the offending character.
+    assert (line, column) == _at(text, " y}")
+
+
+def test_json_error_in_a_multiline_document() -> None:
+    text = '{\n  "Statement": [\n    {"Effect": "Allow",}\n  ]\n}'
+    _parsed, code, line, column = _only(text)
+    assert code == "json"
+    assert (line, column) == (3, 24)
+
+
+def test_element_names_are_case_sensitive_with_a_hint() -> None:
+    text = '{"Statement": {"effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
+    parsed = parse_policy_text(text, "p.json")
+    codes = [d.code for d in parsed.diagnostics]
+    assert codes == ["unknown-element", "missing-effect"]
+    assert "did you mean 'Effect'" in parsed.diagnostics[0].message
+    assert parsed.diagnostics[0].span.column == _at(text, '"effect"')[1]
+
+
+def test_null_if_exists_is_not_an_operator() -> None:
+    text = '{"Statement": {' + S + ', "Condition": {"NullIfExists": {"k": "true"}}}}'
+    _parsed, code, _line, column = _only(text)
+    assert code == "unknown-operator"
+    assert column == _at(text, '"NullIfExists"')[1]
+
+
+def test_operators_and_qualifiers_ignore_case() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"forallvalues:stringequalsifexists": {"k": "v"}},
+        }
+    }
+    cond = _ok(doc).statements[0].conditions[0]
+    assert cond.qualifier is SetQualifier.FOR_ALL_VALUES
+    assert cond.if_exists and cond.op.name == "StringEquals"
+
+
+def test_several_errors_are_all_reported() -> None:
+    text = (
+        '{"Statement": [\n'
+        '  {"Effect": "Permit", "Action": "s3:*", "Resource": "*"},\n'
+        '  {"Effect": "Allow", "Action": "nocolon", "Resource": "*"}\n'
+        "]}"
+    )
+    parsed = parse_policy_text(text, "p.json")
+    assert [(d.code, d.span.line) for d in parsed.diagnostics] == [
+        ("bad-effect", 2),
+        ("malformed-action", 3),
+    ]
+    assert parsed.policy is None
+    assert parsed.root is not None
+
+
+def test_the_cases_cover_every_code_the_parser_emits() -> None:
+    import inspect
+    import re
+
+    import policyreason.parse.policy as module
+
+    source = inspect.getsource(module)
+    emitted = set(re.findall(r'(?:error|warn)\(\s*"([a-z-]+)"', source))
+    emitted |= set(re.findall(r'code="([a-z-]+)"', source))
+    # `missing-{positive.lower()}` for the two required elements.
+    assert 'f"missing-{positive.lower()}"' in source
+    emitted |= {"missing-action", "missing-resource"}
+    covered = {c[0] for c in CASES} | {"malformed-variable"}
+    assert emitted == covered
