@@ -575,7 +575,7 @@ def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
                 out.append((eni.id, View(src=ip), eq("src", ip)))
     if ep.internet or (ep.cidr is not None and internet_address_overlaps(ep.cidr)):
         extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
-        out.append((INTERNET, View(), extra))
+        out.append((INTERNET, View(), conj(internet_address("src"), extra)))
     return out
 
 

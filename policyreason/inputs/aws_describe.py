@@ -224,7 +224,7 @@ class _Builder:
             c = _cidr(a, "CidrBlock")
             if c not in cidrs:
                 cidrs.append(c)
-        owner = _str(o, "OwnerId", False) or account
+        owner = account or _str(o, "OwnerId", False)
         self.vpcs.append(
             Vpc(id=_str(o, "VpcId"), cidrs=tuple(cidrs), account=owner, region=region, span=o.span)
         )
