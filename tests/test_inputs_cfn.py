@@ -1,0 +1,220 @@
+"""CloudFormation templates: every policy found, intrinsics resolved, positions in the template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policyreason.inputs import Document, InputType, LoadOptions, load_file
+from policyreason.ir.diagnostic import Level
+from policyreason.ir.policy import PolicyKind
+from policyreason.parse.json_spans import JArray, JObject, JScalar, to_python
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "cloudformation"
+
+
+def _line_of(path: Path, needle: str, start: int = 1) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if number >= start and needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def _by_name(documents: tuple[Document, ...]) -> dict[str, Document]:
+    return {d.name: d for d in documents}
+
+
+def _statement(document: Document, index: int) -> dict[str, object]:
+    root = document.parsed.root
+    assert isinstance(root, JObject)
+    statements = root.get("Statement")
+    assert isinstance(statements, JArray)
+    value = to_python(statements.items[index])
+    assert isinstance(value, dict)
+    return value
+
+
+@pytest.fixture(scope="module")
+def yaml_template() -> tuple[Path, dict[str, Document]]:
+    path = EXAMPLES / "app-stack.yaml"
+    source = load_file(path)
+    assert source.input_type is InputType.CLOUDFORMATION
+    return path, _by_name(source.documents)
+
+
+def test_yaml_template_finds_every_policy_with_its_kind(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    _, docs = yaml_template
+    kinds = {name: d.kind for name, d in docs.items()}
+    assert kinds == {
+        "ReportsBucketPolicy.PolicyDocument": PolicyKind.RESOURCE,
+        "WorkerRole.AssumeRolePolicyDocument": PolicyKind.TRUST,
+        "WorkerRole.Policies[ReadReports]": PolicyKind.IDENTITY,
+        "WorkerRole.Policies[AdminEverything]": PolicyKind.IDENTITY,
+        "WorkerRole.PermissionsBoundary (WorkerBoundary)": PolicyKind.BOUNDARY,
+        "WorkerBoundary.PolicyDocument": PolicyKind.IDENTITY,
+        "AuditRole.AssumeRolePolicyDocument": PolicyKind.TRUST,
+        "JobsQueuePolicy.PolicyDocument": PolicyKind.RESOURCE,
+        "ReportsKey.KeyPolicy": PolicyKind.RESOURCE,
+        "InvokeFromAnywhere (Lambda permission)": PolicyKind.RESOURCE,
+    }
+    assert all(d.parsed.policy is not None for d in docs.values())
+    assert docs["WorkerRole.Policies[ReadReports]"].attachment == "role"
+
+
+def test_yaml_positions_point_into_the_template(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    path, docs = yaml_template
+    policy = docs["ReportsBucketPolicy.PolicyDocument"].parsed.policy
+    assert policy is not None
+    public = policy.statements[0]
+    assert public.sid == "PublicRead"
+    assert public.span.file.endswith("examples/cloudformation/app-stack.yaml")
+    assert public.span.line == _line_of(path, "- Sid: PublicRead")
+    assert public.principal is not None
+    assert public.principal.span.line == _line_of(path, 'Principal: "*"')
+
+
+def test_parameters_mappings_and_conditions_resolve(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    _, docs = yaml_template
+    bucket = docs["ReportsBucketPolicy.PolicyDocument"]
+    # Parameter default (CommaDelimitedList) becomes a list of account ids.
+    assert _statement(bucket, 1)["Principal"] == {"AWS": ["111122223333", "444455556666"]}
+    # !Sub with a parameter default and an unresolved pseudo parameter.
+    assert _statement(bucket, 0)["Resource"] == "arn:aws:s3:::reports-prod-*/public/*"
+    # IsProd is decidable from the default: the !If keeps its statement.
+    worker = docs["WorkerRole.Policies[ReadReports]"]
+    assert _statement(worker, 1)["Action"] == "logs:PutLogEvents"
+
+
+def test_unresolved_values_become_wildcards_with_a_warning(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    path, docs = yaml_template
+    worker = docs["WorkerRole.Policies[ReadReports]"]
+    # "${ReportsBucket.Arn}/*" -> any ARN ending in "/*"; never an invalid resource.
+    assert _statement(worker, 0)["Resource"] == ["*", "arn:*/*"]
+    warnings = [d for d in worker.diagnostics if d.level is Level.WARNING]
+    assert any("ReportsBucket" in d.message for d in warnings)
+    getatt_line = _line_of(path, "- !GetAtt ReportsBucket.Arn", start=80)
+    assert any(d.span.line == getatt_line for d in warnings)
+
+
+def test_unresolved_principal_becomes_anyone(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    _, docs = yaml_template
+    audit = docs["AuditRole.AssumeRolePolicyDocument"]
+    assert _statement(audit, 0)["Principal"] == "*"
+    assert any(d.code == "cfn-unresolved-principal" for d in audit.diagnostics)
+
+
+def test_configured_parameters_replace_pseudo_parameters() -> None:
+    options = LoadOptions(parameters={"AWS::AccountId": "123456789012", "AWS::Partition": "aws"})
+    docs = _by_name(load_file(EXAMPLES / "app-stack.yaml", options).documents)
+    key = docs["ReportsKey.KeyPolicy"]
+    assert _statement(key, 0)["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert not key.diagnostics
+
+
+def test_lambda_permission_becomes_a_resource_policy(
+    yaml_template: tuple[Path, dict[str, Document]],
+) -> None:
+    _, docs = yaml_template
+    permission = _statement(docs["InvokeFromAnywhere (Lambda permission)"], 0)
+    assert permission["Principal"] == "*"
+    assert permission["Action"] == "lambda:InvokeFunction"
+    assert permission["Resource"] == "arn:*:lambda:*:*:function:reports-export"
+
+
+def test_json_template_with_embedded_string_policy() -> None:
+    path = EXAMPLES / "data-pipeline.json"
+    source = load_file(path)
+    docs = _by_name(source.documents)
+    assert set(docs) == {
+        "IngestTopicPolicy.PolicyDocument",
+        "IngestSecretPolicy.ResourcePolicy",
+        "IngestRole.AssumeRolePolicyDocument",
+        "IngestRole.Policies[ingest]",
+    }
+    secret = docs["IngestSecretPolicy.ResourcePolicy"].parsed.policy
+    assert secret is not None
+    # The policy is a JSON string: positions are mapped to the exact column in the template.
+    line = _line_of(path, '"ResourcePolicy": "{')
+    text = path.read_text().splitlines()[line - 1]
+    effect = secret.statements[0].keys["Effect"]
+    assert effect.line == line
+    assert text[effect.column - 1 : effect.column + 9] == '\\"Effect\\"'
+    ingest = docs["IngestRole.Policies[ingest]"]
+    # ${!aws:username} is the literal policy variable; the undecidable !If is "any value".
+    assert _statement(ingest, 0)["Resource"] == "arn:aws:s3:::acme-ingest/${aws:username}/*"
+    assert _statement(ingest, 1)["Resource"] == "*"
+
+
+def test_invalid_yaml_is_a_located_error(tmp_path: Path) -> None:
+    bad = tmp_path / "stack.yaml"
+    bad.write_text("Resources:\n  Role:\n    Type: AWS::IAM::Role\n   Properties: [\n")
+    source = load_file(bad)
+    assert source.input_type is None
+    (error,) = source.diagnostics
+    assert error.level is Level.ERROR
+    assert error.span.line >= 3
+    assert "invalid YAML" in error.message
+
+
+def test_other_yaml_is_skipped(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n")
+    source = load_file(workflow)
+    assert source.input_type is None
+    assert not source.diagnostics
+    assert source.notes
+
+
+def test_short_forms_of_every_tag_do_not_crash(tmp_path: Path) -> None:
+    template = tmp_path / "tags.yaml"
+    template.write_text(
+        """Parameters:
+  Names: {Type: CommaDelimitedList, Default: "a,b"}
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: !Select [0, !Split [",", "s3:GetObject,s3:PutObject"]]
+            Resource:
+              - !Join ["", ["arn:aws:s3:::", !Select [1, !Ref Names], "/*"]]
+              - !Sub ["arn:aws:s3:::${B}/*", {B: !ImportValue shared-bucket}]
+              - !Base64 "x"
+              - !GetAZs ""
+              - !Cidr [10.0.0.0/16, 2, 8]
+              - !FindInMap [Missing, a, b]
+              - !Unknown thing
+"""
+    )
+    (doc,) = load_file(template).documents
+    resources = _statement(doc, 0)["Resource"]
+    assert isinstance(resources, list)
+    assert resources[0] == "arn:aws:s3:::b/*"
+    assert resources[1] == "arn:aws:s3:::*/*"
+    assert _statement(doc, 0)["Action"] == "s3:GetObject"
+    assert len(doc.diagnostics) >= 5
+
+
+def test_scalar_values_from_yaml_keep_their_text() -> None:
+    from policyreason.inputs.cfn_yaml import parse_yaml
+
+    root = parse_yaml("Version: 2012-10-17\nN: 5\nB: true\nZ: ~\n", "f.yaml")
+    assert isinstance(root, JObject)
+    assert [to_python(v) for _k, v in root.pairs] == ["2012-10-17", 5, True, None]
+    version = root.get("Version")
+    assert isinstance(version, JScalar)
+    assert (version.span.line, version.span.column) == (1, 10)
