@@ -103,8 +103,9 @@ class ConditionKey:
         return self.name.lower() in ALSO_NUMERIC
 
 
-# `${TagKey}` and `<key>` are both used in the reference for the author-chosen part of a key.
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+# The reference marks the author-chosen part of a key as `${TagKey}`, `<key>`, or (for a few
+# services) a bare trailing `tag-key`, as in `secretsmanager:ResourceTag/tag-key`.
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|<[^>]*>|(?<=/)tag-key$")
 
 
 def _template_regex(name: str) -> re.Pattern[str]:

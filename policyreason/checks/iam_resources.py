@@ -1,0 +1,538 @@
+"""Checks on Resource/NotResource: ARN shape, and whether resources fit the actions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from policyreason.analysis.findings import Finding, Severity
+from policyreason.checks import (
+    CheckContext,
+    actions_of,
+    check,
+    element_span,
+    is_allow,
+    is_star,
+    literal_or_none,
+    span_of,
+    wildcard_covers,
+)
+from policyreason.data import reference as ref
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Text
+from policyreason.ir.policy import Policy, Statement
+
+PARTITIONS = frozenset(
+    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
+)
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_ACCOUNT = re.compile(r"\d{12}|aws")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+# Placeholders that never contain "/": without this, a bucket ARN format would also match
+# object ARNs. Every other placeholder may (role paths, log group names, object keys...).
+_NO_SLASH = frozenset({"BucketName", "Partition", "Region", "Account", "AccountId"})
+
+
+# -- ARN segments of a resource pattern --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    """One step of a wildcard pattern: a character class, repeated (`star`) or once."""
+
+    kind: str  # "char" (exactly `char`), "any", or "not" (any character except `char`)
+    char: str = ""
+    star: bool = False
+
+
+_ANY_STAR = Token("any", star=True)
+
+
+def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
+    tokens: list[Token] = []
+    for part in parts:
+        if isinstance(part, Text):
+            tokens.extend(Token("char", ch) for ch in part.text)
+        elif isinstance(part, AnyChar):
+            tokens.append(Token("any"))
+        else:
+            # `*`, and a policy variable: its value is unknown, so it may be anything.
+            tokens.append(_ANY_STAR)
+    return tokens
+
+
+def _segments(tokens: list[Token]) -> list[list[Token]] | None:
+    """Split at the first five literal colons: ARNs match segment by segment."""
+    out: list[list[Token]] = [[]]
+    for token in tokens:
+        if len(out) < 6 and token.kind == "char" and token.char == ":":
+            out.append([])
+        else:
+            out[-1].append(token)
+    return out if len(out) == 6 else None
+
+
+@cache
+def _format_segments(arn_format: str) -> list[list[Token]] | None:
+    tokens: list[Token] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(arn_format):
+        tokens.extend(Token("char", ch) for ch in arn_format[position : match.start()])
+        if match.group(1) in _NO_SLASH:
+            tokens += [Token("not", "/"), Token("not", "/", star=True)]
+        else:
+            tokens += [Token("any"), _ANY_STAR]
+        position = match.end()
+    tokens.extend(_ANY_STAR if ch == "*" else Token("char", ch) for ch in arn_format[position:])
+    return _segments(tokens)
+
+
+def _compatible(a: Token, b: Token) -> bool:
+    if a.kind == "any" or b.kind == "any":
+        return True
+    if a.kind == "char" and b.kind == "char":
+        return a.char == b.char
+    if a.kind == "char":
+        return a.char != b.char
+    if b.kind == "char":
+        return b.char != a.char
+    return True
+
+
+def tokens_overlap(a: list[Token], b: list[Token]) -> bool:
+    """True when some string matches both token sequences (a product-automaton search)."""
+    stack = [(0, 0)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i].star:
+            stack.append((i + 1, j))
+        if j < len(b) and b[j].star:
+            stack.append((i, j + 1))
+        if i < len(a) and j < len(b) and _compatible(a[i], b[j]):
+            step = (i if a[i].star else i + 1, j if b[j].star else j + 1)
+            if step != (i, j):
+                stack.append(step)
+    return False
+
+
+def arn_segments(pattern: Pattern) -> list[list[Token]] | None:
+    """The six ARN segments of a resource pattern, or None if it is not ARN-shaped."""
+    return _parts_segments(pattern.parts)
+
+
+@cache
+def _parts_segments(parts: tuple[Part, ...]) -> list[list[Token]] | None:
+    return _segments(_pattern_tokens(parts))
+
+
+def _overlaps_format(pattern: Pattern, arn_format: str) -> bool:
+    return _parts_overlap_format(pattern.parts, arn_format)
+
+
+@cache
+def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
+    mine, theirs = _parts_segments(parts), _format_segments(arn_format)
+    if mine is None or theirs is None:
+        return True  # cannot tell: never report a mismatch we are unsure of
+    return all(tokens_overlap(x, y) for x, y in zip(mine, theirs, strict=True))
+
+
+# Prefixes shared by two service pages (API Gateway and API Gateway V2, ELB and ELBv2, ...):
+# the reference keeps one resource list per action name, so an action of the other page may act
+# on any resource type of the prefix.
+_MERGED_PREFIXES = frozenset(
+    {"apigateway", "elasticloadbalancing", "kinesisanalytics", "lex", "ses", "aws-marketplace"}
+)
+
+
+def fits_action(pattern: Pattern, action: ref.Action) -> bool:
+    """True when the resource pattern may name a resource of one of the action's types."""
+    svc = ref.service(action.service)
+    assert svc is not None
+    if action.service in _MERGED_PREFIXES:
+        types = svc.resource_types.values()
+        return any(_overlaps_format(pattern, f) for t in types for f in t.arn_formats)
+    for rt in action.resource_types:
+        rtype = svc.resource_types.get(rt.name)
+        if rtype is None or any(_overlaps_format(pattern, f) for f in rtype.arn_formats):
+            return True
+    return False
+
+
+def _literal_segment(pattern: Pattern, index: int) -> str | None:
+    """Segment `index` of the ARN when that segment has no wildcard or variable."""
+    segments = arn_segments(pattern)
+    if segments is None:
+        return None
+    tokens = segments[index]
+    if any(t.kind != "char" for t in tokens):
+        return None
+    return "".join(t.char for t in tokens)
+
+
+@cache
+def _arn_services() -> dict[str, tuple[set[str], set[str]]]:
+    """ARN service segment -> (region segments, account segments) its formats use."""
+    out: dict[str, tuple[set[str], set[str]]] = {}
+    for prefix in ref.service_prefixes():
+        svc = ref.service(prefix)
+        assert svc is not None
+        for rtype in svc.resource_types.values():
+            for arn_format in rtype.arn_formats:
+                parts = arn_format.split(":", 5)
+                if len(parts) == 6:
+                    regions, accounts = out.setdefault(parts[2], (set(), set()))
+                    regions.add(parts[3])
+                    accounts.add(parts[4])
+    return out
+
+
+def _specific(stmt: Statement) -> list[Pattern]:
+    """The statement's Resource patterns other than `*` (none for NotResource)."""
+    if stmt.resources is None or stmt.not_resource:
+        return []
+    return [r for r in stmt.resources if not is_star(r)]
+
+
+def _shape_problem(pattern: Pattern) -> str | None:
+    """Why an ARN can never match any resource, if it is malformed in a way IAM accepts."""
+    return _shape_problem_of(pattern.text, pattern.parts)
+
+
+@cache
+def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> str | None:
+    pattern = Pattern(text=text, parts=parts)
+    if any(ch.isspace() for ch in text):
+        return "contains whitespace"
+    partition = _literal_segment(pattern, 1)
+    if partition is not None and partition not in PARTITIONS:
+        return f"partition {partition!r} is not an AWS partition"
+    service = _literal_segment(pattern, 2)
+    known = _arn_services()
+    # A service prefix is accepted even when the reference lists no resource types for it.
+    if service is not None and service not in known and ref.service(service) is None:
+        return f"no resource type has the ARN service {service!r}"
+    region = _literal_segment(pattern, 3)
+    if region and not _REGION.fullmatch(region):
+        return f"region {region!r} is not a region code"
+    account = _literal_segment(pattern, 4)
+    if account and not _ACCOUNT.fullmatch(account):
+        return f"account {account!r} is not a 12-digit account id"
+    if service in known:
+        regions, accounts = known[service]
+        if region and regions == {""}:
+            return f"{service} ARNs have an empty region segment"
+        if account and accounts == {""}:
+            return f"{service} ARNs have an empty account segment"
+    return None
+
+
+def _shape_check(policy: Policy, ctx: CheckContext, starts: tuple[str, ...]) -> Iterator[Finding]:
+    for stmt in policy.statements:
+        for pattern in stmt.resources or ():
+            problem = _shape_problem(pattern)
+            if problem is not None and problem.startswith(starts):
+                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem}")
+
+
+@check(
+    id="PR401",
+    severity=Severity.WARNING,
+    title="Invalid partition in ARN",
+    fix="Use aws, aws-cn or aws-us-gov (or another AWS partition) as the second ARN segment.",
+)
+def invalid_partition(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The second segment of an ARN is the partition (aws, aws-cn, aws-us-gov, aws-iso...);
+    an ARN with any other partition matches no resource."""
+    yield from _shape_check(policy, ctx, ("partition",))
+
+
+@check(
+    id="PR402",
+    severity=Severity.WARNING,
+    title="Unknown service in ARN",
+    fix="Check the service segment of the ARN against the resource types of the service.",
+)
+def unknown_arn_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """No resource type in the reference has this ARN service segment (e.g. `arn:aws:s4:::b`)."""
+    yield from _shape_check(policy, ctx, ("no resource type",))
+
+
+@check(
+    id="PR403",
+    severity=Severity.WARNING,
+    title="Invalid region in ARN",
+    fix="Use a region code such as us-east-1, a wildcard, or leave the segment empty.",
+)
+def invalid_region(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The fourth segment of an ARN is a region code (us-east-1, eu-west-3, cn-north-1...)."""
+    yield from _shape_check(policy, ctx, ("region",))
+
+
+@check(
+    id="PR404",
+    severity=Severity.WARNING,
+    title="Invalid account in ARN",
+    fix="Use the 12-digit account id (or a wildcard) as the fifth ARN segment.",
+)
+def invalid_account(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The fifth segment of an ARN is a 12-digit account id (or `aws` for AWS managed
+    policies); anything else matches no resource."""
+    yield from _shape_check(policy, ctx, ("account",))
+
+
+@check(
+    id="PR405",
+    severity=Severity.WARNING,
+    title="Region or account in an ARN that has none",
+    fix="Leave the segment empty, e.g. arn:aws:iam::123456789012:role/x or arn:aws:s3:::bucket.",
+)
+def segment_not_used(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Some services leave the region or account segment empty in every ARN (IAM has no region;
+    S3 buckets and objects have neither); a value there matches nothing."""
+    for stmt in policy.statements:
+        for pattern in stmt.resources or ():
+            problem = _shape_problem(pattern)
+            if problem is not None and "have an empty" in problem:
+                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem}")
+
+
+@check(
+    id="PR406",
+    severity=Severity.WARNING,
+    title="Whitespace in a resource ARN",
+    fix="Remove the spaces from the ARN.",
+)
+def resource_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """An ARN with a space (often a trailing one) matches no resource."""
+    yield from _shape_check(policy, ctx, ("contains whitespace",))
+
+
+def _known_actions(stmt: Statement) -> list[ref.Action] | None:
+    """Every known action of the statement; None when an action is `*` or unknown."""
+    if stmt.not_action:
+        return None
+    out: list[ref.Action] = []
+    for pattern in stmt.actions:
+        matched = actions_of(pattern)
+        if is_star(pattern) or not matched:
+            return None
+        out.extend(matched)
+    return out
+
+
+@check(
+    id="PR407",
+    severity=Severity.WARNING,
+    title="Resource matches none of the statement's actions",
+    fix="Use an ARN of a resource type the actions act on (see the Service Authorization "
+    "Reference), or move the resource to a statement with matching actions.",
+)
+def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """No action of the statement acts on resources of this ARN's shape, so the resource adds
+    nothing (e.g. a DynamoDB table ARN in a statement of S3 actions)."""
+    for stmt in policy.statements:
+        specific = _specific(stmt)
+        actions = _known_actions(stmt) if specific else None
+        if not actions:
+            continue
+        for pattern in specific:
+            if _shape_problem(pattern) is not None:
+                continue
+            if not any(fits_action(pattern, action) for action in actions):
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f"{pattern.text!r} is not a resource of any action in {stmt.label}",
+                )
+
+
+def s3_level_mismatch(action: ref.Action, resources: list[Pattern]) -> str | None:
+    """ "object"/"bucket" when an S3 action acts only on objects (or only on buckets) yet every
+    resource is a bucket (or object) ARN."""
+    if action.service != "s3":
+        return None
+    names = {rt.name for rt in action.resource_types}
+    if not names or not resources:
+        return None
+    literal = [literal_or_none(r) for r in resources]
+    if any(text is None or not text.startswith("arn:") for text in literal):
+        return None
+    texts = [t for t in literal if t is not None]
+    on_buckets = all(t.split(":", 5)[2] == "s3" and "/" not in t.split(":", 5)[5] for t in texts)
+    on_objects = all(t.split(":", 5)[2] == "s3" and "/" in t.split(":", 5)[5] for t in texts)
+    if names <= {"object", "accesspointobject"} and on_buckets:
+        return "object"
+    if names <= {"bucket", "accesspoint"} and on_objects:
+        return "bucket"
+    return None
+
+
+def _literal_actions(stmt: Statement) -> Iterator[tuple[Pattern, ref.Action]]:
+    if stmt.not_action:
+        return
+    for pattern in stmt.actions:
+        if not pattern.has_wildcard:
+            found = ref.action(pattern.text)
+            if found is not None:
+                yield pattern, found
+
+
+@check(
+    id="PR408",
+    severity=Severity.WARNING,
+    title="Action matches none of the statement's resources",
+    fix="Add an ARN of a resource type the action acts on, or move the action to another "
+    "statement.",
+)
+def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The action acts on resource types none of the statement's resources can be, so the
+    statement never applies to it."""
+    for stmt in policy.statements:
+        specific = _specific(stmt)
+        if not specific or len(specific) != len(stmt.resources or ()):
+            continue
+        if any(_shape_problem(p) is not None or arn_segments(p) is None for p in specific):
+            continue
+        for pattern, action in _literal_actions(stmt):
+            if not action.resource_types or s3_level_mismatch(action, specific):
+                continue
+            if not any(fits_action(r, action) for r in specific):
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f"{action.full_name} acts on "
+                    f"{', '.join(rt.name for rt in action.resource_types)}, "
+                    f"which none of the resources of {stmt.label} is",
+                )
+
+
+@check(
+    id="PR409",
+    severity=Severity.WARNING,
+    title='Action supports only Resource "*"',
+    fix='Move the action to a statement with "Resource": "*".',
+)
+def action_needs_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Actions without resource-level permissions (e.g. s3:ListAllMyBuckets) are granted only
+    by `"Resource": "*"`; with specific ARNs the statement never applies to them."""
+    for stmt in policy.statements:
+        specific = _specific(stmt)
+        if not specific or len(specific) != len(stmt.resources or ()):
+            continue
+        for pattern, action in _literal_actions(stmt):
+            if not action.resource_types:
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f'{action.full_name} supports only "Resource": "*"',
+                )
+
+
+@check(
+    id="PR410",
+    severity=Severity.WARNING,
+    title="S3 object action on a bucket ARN (or bucket action on an object ARN)",
+    fix="Object actions need arn:aws:s3:::bucket/* ; bucket actions need arn:aws:s3:::bucket.",
+)
+def s3_bucket_object_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """S3 object actions (GetObject, PutObject...) apply to `arn:aws:s3:::bucket/key` ARNs and
+    bucket actions (ListBucket...) to `arn:aws:s3:::bucket`; mixing them up grants nothing."""
+    for stmt in policy.statements:
+        specific = _specific(stmt)
+        if not specific or len(specific) != len(stmt.resources or ()):
+            continue
+        for pattern, action in _literal_actions(stmt):
+            level = s3_level_mismatch(action, specific)
+            if level == "object":
+                message = f"{action.full_name} acts on objects, but every resource is a bucket"
+                yield ctx.report(span_of(pattern, stmt), message)
+            elif level == "bucket":
+                message = f"{action.full_name} acts on buckets, but every resource is an object"
+                yield ctx.report(span_of(pattern, stmt), message)
+
+
+@check(
+    id="PR411",
+    severity=Severity.SUGGESTION,
+    title="Duplicate resource",
+    fix="Delete the repeated resource.",
+)
+def duplicate_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The same ARN appears twice in one statement."""
+    for stmt in policy.statements:
+        seen: set[str] = set()
+        for pattern in stmt.resources or ():
+            if pattern.text in seen:
+                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} is listed twice")
+            seen.add(pattern.text)
+
+
+@check(
+    id="PR412",
+    severity=Severity.SUGGESTION,
+    title="Resource covered by a wildcard in the same statement",
+    fix="Delete the resource; the wildcard already includes it.",
+)
+def resource_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """A literal ARN that another Resource pattern of the same statement already matches (for
+    example any ARN next to `"*"`)."""
+    for stmt in policy.statements:
+        patterns = list(stmt.resources or ())
+        wildcards = [p for p in patterns if p.has_wildcard]
+        for pattern in patterns:
+            text = literal_or_none(pattern)
+            if text is None:
+                continue
+            cover = next((w for w in wildcards if wildcard_covers(w, text)), None)
+            if cover is not None:
+                yield ctx.report(
+                    span_of(pattern, stmt), f"{pattern.text!r} is already matched by {cover.text!r}"
+                )
+
+
+@check(
+    id="PR413",
+    severity=Severity.SECURITY_WARNING,
+    title="Allow with NotResource",
+    fix="List the allowed resources in Resource instead of excluding some with NotResource.",
+)
+def allow_not_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Allow with NotResource grants the actions on every resource except those listed,
+    including resources in other accounts and resources created later."""
+    for stmt in policy.statements:
+        if is_allow(stmt) and stmt.not_resource:
+            yield ctx.report(
+                element_span(stmt, "NotResource"),
+                f"{stmt.label} allows every resource except {len(stmt.resources or ())} listed",
+            )
+
+
+@check(
+    id="PR414",
+    severity=Severity.WARNING,
+    title="Invalid S3 bucket name in ARN",
+    fix="Bucket names are 3-63 lower-case letters, digits, dots and hyphens.",
+)
+def invalid_bucket_name(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """S3 bucket names are lower case; an ARN naming `My_Bucket` matches no bucket."""
+    for stmt in policy.statements:
+        for pattern in stmt.resources or ():
+            if _literal_segment(pattern, 2) != "s3" or _literal_segment(pattern, 4) != "":
+                continue
+            segments = arn_segments(pattern)
+            assert segments is not None
+            bucket: list[str] = []
+            for token in segments[5]:
+                if token.kind != "char" or token.char == "/":
+                    break
+                bucket.append(token.char)
+            name = "".join(bucket)
+            complete = len(bucket) == len(segments[5]) or segments[5][len(bucket)].char == "/"
+            if name and complete and not _BUCKET.fullmatch(name):
+                yield ctx.report(span_of(pattern, stmt), f"{name!r} is not a valid S3 bucket name")
