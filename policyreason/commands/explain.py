@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     report = run_gate([path], replace(options, config=config, baseline=None))
     console = Console(highlight=False, soft_wrap=True)
     for d in report.errors:
-        console.print(diagnostic_line(d), style="red")
+        console.print(Text(diagnostic_line(d), style="red"))
     chosen = [
         item
         for item in report.findings
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     ]
     where = f"{path}:{line}" if line is not None else path
     if not chosen:
-        console.print(f"no findings at {where}")
+        console.print(Text(f"no findings at {where}"))
     for item in chosen:
         f = item.finding
         console.print(Text(f"{f.span}: {f.rule_id} {f.title}", style="bold"))

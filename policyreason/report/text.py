@@ -47,9 +47,9 @@ def print_report(report: Report, console: Console, verbose: bool = False) -> Non
     for path in paths:
         console.print(Text(path, style="bold underline"))
         for d in errors.get(path, []):
-            console.print(diagnostic_line(d), style="red")
+            console.print(Text(diagnostic_line(d), style="red"))
         for d in warnings.get(path, []):
-            console.print(diagnostic_line(d), style="dim")
+            console.print(Text(diagnostic_line(d), style="dim"))
         for item in by_file.get(path, []):
             print_finding(item, report, console, verbose)
         console.print()
