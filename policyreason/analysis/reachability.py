@@ -371,15 +371,24 @@ class _Explorer:
             if s.dead:
                 continue
             after = replace(v, src=public)
-            out += self._split(
-                s,
-                internet_address(v.dst),
-                INTERNET,
-                Code.NO_ROUTE_TO_DESTINATION,
+            away = [neg(eq(after.dst, p)) for p in self._routed()]
+            out += self._end(
+                s.add(conj(internet_address(after.dst), *away), INTERNET),
+                DELIVERED,
                 after,
-                partial(self._deliver, view=after, to=INTERNET),
+                INTERNET,
             )
+            out += self._end(
+                s.add(conj(neg(internet_address(after.dst)), *away), INTERNET),
+                Code.NO_ROUTE_TO_DESTINATION.value,
+                after,
+            )
+            # To a public address of the network itself: out and back in through an IGW.
+            out += self._inbound(after, s.add(TRUE, INTERNET), lost=False)
         return out
+
+    def _routed(self) -> list[int]:
+        return [p for p in self.ix.public if self.ix.routed_public(p)]
 
     def from_internet(self, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, INTERNET)
@@ -392,7 +401,7 @@ class _Explorer:
             lambda s: self._inbound(v, s),
         )
 
-    def _inbound(self, v: View, st: _St) -> list[Branch]:
+    def _inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
         out: list[Branch] = []
         routed: list[int] = []
         for public, (vpc_id, private) in self.ix.public.items():
@@ -409,9 +418,9 @@ class _Explorer:
             if s.dead:
                 continue
             out += self.local(vpc_id, None, replace(v, dst=private), False, s)
-        lost = conj(*(neg(eq(v.dst, p)) for p in routed))
-        if lost != FALSE:
-            out += self._end(st.add(lost), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        if lost:
+            unrouted = conj(*(neg(eq(v.dst, p)) for p in routed))
+            out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
         return out
 
     def nat_in(self, nat_id: str, from_subnet: str, v: View, st: _St) -> list[Branch]:

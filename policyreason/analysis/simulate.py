@@ -181,6 +181,11 @@ class NetIndex:
             for eid in ep.eni_ids:
                 self.endpoint_of_eni[eid] = ep
 
+    def routed_public(self, ip: int) -> bool:
+        """Is `ip` a public address of the network whose VPC has an internet gateway?"""
+        target = self.public.get(ip)
+        return target is not None and target[0] in self.igw_of_vpc
+
     def route_table(self, subnet_id: str) -> RouteTable | None:
         """The explicitly associated table, else the VPC's main table."""
         if subnet_id in self.table_of_subnet:
@@ -458,6 +463,10 @@ class _Walk:
             f"{format_ip(pkt.src)} -> {format_ip(public)}",
             packet=out,
         )
+        if self.ix.routed_public(out.dst):
+            # To a public address of the network itself: out and back in through an IGW.
+            self.hop(INTERNET, INTERNET, "forward", "to a public address of the network")
+            return self.inbound(out)
         if not is_internet_ip(out.dst):
             return self.drop(
                 out, Code.NO_ROUTE_TO_DESTINATION, f"{format_ip(out.dst)} is not on the internet"
@@ -471,8 +480,12 @@ class _Walk:
             return self.drop(
                 pkt, Code.NOT_INTERNET_SOURCE, f"{format_ip(pkt.src)} is not an internet address"
             )
+        return self.inbound(pkt)
+
+    def inbound(self, pkt: Packet) -> Trace:
+        """From the internet into the VPC that owns the destination's public address."""
         target = self.ix.public.get(pkt.dst)
-        if target is None or target[0] not in self.ix.igw_of_vpc:
+        if target is None or not self.ix.routed_public(pkt.dst):
             return self.drop(
                 pkt, Code.NO_ROUTE_TO_DESTINATION, f"{format_ip(pkt.dst)} is not routed to the VPC"
             )
@@ -651,19 +664,7 @@ def simulate_reply(net: Network | NetIndex, forward: Trace) -> Trace:
     pkt = forward.final.reply()
     if forward.delivered_to == INTERNET:
         walk.hop(INTERNET, INTERNET, "send", packet=pkt)
-        target = ix.public.get(pkt.dst)
-        if target is None or target[0] not in ix.igw_of_vpc:
-            return walk.drop(pkt, Code.NO_ROUTE_TO_DESTINATION, "the reply is not routed back")
-        vpc_id, private = target
-        inside = pkt.model_copy(update={"dst": private})
-        walk.hop(
-            ix.igw_of_vpc[vpc_id],
-            "internet-gateway",
-            "translate destination",
-            f"{format_ip(pkt.dst)} -> {format_ip(private)}",
-            packet=inside,
-        )
-        return walk.local(vpc_id, None, inside, acl_egress=False)
+        return walk.inbound(pkt)
     eni = ix.enis.get(forward.delivered_to)
     if eni is None:
         # Delivered to a gateway endpoint's service: its answer is outside the model.
