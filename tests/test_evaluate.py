@@ -689,3 +689,54 @@ def test_deciding_statements_are_the_allows() -> None:
     assert [s.label for _p, s in ev.deciding] == ["A", "B", "Statement[0]"]
     assert ev.deciding[2][0] is RESOURCE
     assert evaluate(PolicySet(identity=(NOTHING,)), caller()).deciding == []
+
+
+@pytest.mark.parametrize(
+    ("cidr", "address", "expected"),
+    [
+        ("2001:db8::1/128", "2001:db8::1", True),
+        ("2001:db8::1/128", "2001:db8::2", False),
+        ("2001:db8:0:1::/64", "2001:db8:0:1:ffff:ffff:ffff:ffff", True),
+        ("2001:db8:0:1::/64", "2001:db8:0:2::", False),
+        ("::/0", "fe80::1", True),
+        ("10.0.0.0/31", "10.0.0.1", True),
+        ("10.0.0.0/31", "10.0.0.2", False),
+        ("192.168.0.0/16", "192.169.0.0", False),
+    ],
+)
+def test_ip_masks(cidr: str, address: str, expected: bool) -> None:
+    assert when({"IpAddress": {"aws:SourceIp": cidr}}, {"aws:SourceIp": address}) is expected
+    assert when({"NotIpAddress": {"aws:SourceIp": cidr}}, {"aws:SourceIp": address}) is not expected
+
+
+def test_principal_arn_is_derived_for_arn_conditions() -> None:
+    cond = {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/ops-*"}}
+    p = policy(allow(Condition=cond))
+    ops = f"arn:aws:iam::{ACCOUNT}:role/ops-1"
+    assert allows(p, req(principal=ops, principal_type=PrincipalType.AWS))
+    assert not allows(p, req(principal=ALICE, principal_type=PrincipalType.AWS))
+    # A service principal has no aws:PrincipalArn: the positive operator fails.
+    svc = req(principal="ec2.amazonaws.com", principal_type=PrincipalType.SERVICE)
+    assert not allows(p, svc)
+
+
+def test_variable_in_an_arn_condition() -> None:
+    cond = {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:${aws:PrincipalAccount}:t"}}
+    p = policy(allow(Condition=cond))
+    r = req(
+        principal=ALICE,
+        principal_type=PrincipalType.AWS,
+        principal_account=ACCOUNT,
+        context={"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"},
+    )
+    assert allows(p, r)
+    assert not allows(p, r.model_copy(update={"principal_account": OTHER}))
+
+
+def test_several_principals_in_one_statement_are_ored() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/reader"
+    p = bucket({"AWS": [role, OTHER], "Service": "ec2.amazonaws.com"})
+    assert allows(p, aws(role, ACCOUNT))
+    assert allows(p, aws(f"arn:aws:iam::{OTHER}:user/bob", OTHER))
+    assert allows(p, req(principal="ec2.amazonaws.com", principal_type=PrincipalType.SERVICE))
+    assert not allows(p, aws(ALICE, ACCOUNT))
