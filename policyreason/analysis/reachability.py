@@ -614,7 +614,12 @@ class ReachResult:
     queries: int = 0
 
 
-_NICE = conj(eq("proto", TCP), eq("sport", 49152))
+# Preferences for the packet shown, most readable first; each is dropped when it does not fit.
+_NICE = (
+    conj(eq("proto", TCP), eq("sport", 49152), in_cidr("src", Cidr.parse("203.0.113.0/24"))),
+    conj(eq("proto", TCP), eq("sport", 49152)),
+    eq("sport", 49152),
+)
 # The furthest blocked path is searched among this many branches at most; the proof of
 # unreachability does not depend on it, only the choice of the explanation shown.
 _EXPLAIN_LIMIT = 200
@@ -638,12 +643,14 @@ class _Query:
         return result.verdict, None, result.reason
 
     def witness(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
-        """Like `solve`, preferring a readable packet (TCP, a typical client port) if one fits."""
+        """Like `solve`, preferring a readable packet (TCP, a typical client port, a source
+        from the documentation range) when one exists."""
         verdict, pkt, why = self.solve(p)
         if verdict is Verdict.SAT:
-            nicer, better, _ = self.solve(conj(p, _NICE))
-            if nicer is Verdict.SAT:
-                return nicer, better, ""
+            for nice in _NICE:
+                nicer, better, _ = self.solve(conj(p, nice))
+                if nicer is Verdict.SAT:
+                    return nicer, better, ""
         return verdict, pkt, why
 
 
@@ -788,6 +795,7 @@ class Exposure:
     protocol: str
     ports: tuple[tuple[int, int], ...]
     witness: PathWitness
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -862,8 +870,9 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
         if reachable == FALSE:
             continue
         target = eni.instance_id or eni.id
-        per_proto: dict[str, list[tuple[int, int]]] = {}
-        witnesses: dict[str, Packet] = {}
+        # (protocol, rule that lets it in) -> port ranges, and the first witness of each.
+        ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        witnesses: dict[tuple[str, str], PathWitness] = {}
         q.session.push()
         q.session.add(q.hv.to_term(reachable))
         while True:
@@ -874,25 +883,25 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
             if verdict is Verdict.UNSAT or pkt is None:
                 break
             block, name, span = _class_of(pkt, cuts, named)
-            per_proto.setdefault(name, []).append(span)
-            witnesses.setdefault(name, pkt)
+            _, nicer, _ = q.witness(block)
+            pkt = nicer or pkt
+            trace, reply = _replay(ix, INTERNET, pkt)
+            if trace.delivered_to != eni.id or reply is None or not reply.delivered:
+                raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
+            key = (name, _opening_rule(trace))
+            ranges.setdefault(key, []).append(span)
+            witnesses.setdefault(key, PathWitness(INTERNET, pkt, trace, reply))
             q.session.add(q.hv.to_term(neg(block)))
         q.session.pop()
-        for name, ranges in per_proto.items():
-            pkt = witnesses[name]
-            trace, reply = _replay(ix, INTERNET, pkt)
-            if (
-                not trace.delivered
-                or trace.delivered_to != eni.id
-                or reply is None
-                or not reply.delivered
-            ):
-                raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
-            ports = _merge(ranges) if name in ("tcp", "udp") else ()
-            found.append(
-                Exposure(target, eni.id, name, ports, PathWitness(INTERNET, pkt, trace, reply))
-            )
+        for (name, rule), spans in ranges.items():
+            ports = _merge(spans) if name in ("tcp", "udp") else ()
+            found.append(Exposure(target, eni.id, name, ports, witnesses[(name, rule)], rule))
     return ExposureResult(tuple(found), tuple(unknown), q.session.queries)
+
+
+def _opening_rule(trace: Trace) -> str:
+    """The security group rule that admitted the packet (empty for unfiltered interfaces)."""
+    return next((h.rule for h in trace.hops if h.kind == "security-group" and h.rule), "")
 
 
 def _class_of(pkt: Packet, cuts: list[int], named: set[int]) -> tuple[Pred, str, tuple[int, int]]:

@@ -58,6 +58,7 @@ def exposures_json(result: ExposureResult) -> dict[str, Any]:
                 "eni": e.eni,
                 "protocol": e.protocol,
                 "ports": [list(r) for r in e.ports],
+                "rule": e.rule or None,
                 "path": path_json(e.witness),
             }
             for e in result.exposures

@@ -19,19 +19,32 @@ RULES = {
 }
 
 
-def _opener(w: PathWitness) -> Hop | None:
-    """The hop whose rule decides: the inbound security group rule, else any located hop."""
+def _opener(w: PathWitness, rule: str = "") -> Hop | None:
+    """The hop whose rule decides: the named rule, else the inbound security group rule, else
+    the last located hop."""
     located = [h for h in w.forward.hops if h.span is not None and h.span.line > 0]
     for hop in located:
-        if hop.kind == "security-group":
+        if (rule and hop.rule == rule) or (not rule and hop.kind == "security-group"):
             return hop
     return located[-1] if located else None
+
+
+def _uri(file: str) -> str:
+    """Relative to the working folder when inside it (what code scanning expects), else a
+    file:// URI."""
+    path = Path(file)
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_uri()
 
 
 def _location(span: Span | None) -> list[dict[str, Any]]:
     if span is None or span.line <= 0:
         return []
-    uri = Path(span.file).as_posix()
+    uri = _uri(span.file)
     return [
         {
             "physicalLocation": {
@@ -47,8 +60,10 @@ def _location(span: Span | None) -> list[dict[str, Any]]:
     ]
 
 
-def _result(rule: str, level: str, message: str, w: PathWitness | None) -> dict[str, Any]:
-    hop = _opener(w) if w is not None else None
+def _result(
+    rule: str, level: str, message: str, w: PathWitness | None, opener: str = ""
+) -> dict[str, Any]:
+    hop = _opener(w, opener) if w is not None else None
     out: dict[str, Any] = {
         "ruleId": rule,
         "level": level,
@@ -89,7 +104,9 @@ def exposures_sarif(result: ExposureResult) -> dict[str, Any]:
         ports = ", ".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in e.ports)
         what = f"{e.protocol} {ports}".strip()
         message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
-        results.append(_result("NET001", "warning", message, e.witness))
+        if e.rule:
+            message += f", opened by {e.rule}"
+        results.append(_result("NET001", "warning", message, e.witness, e.rule))
     for target, reason in result.unknown:
         results.append(_result("NET001", "note", f"{target}: unknown ({reason})", None))
     return _log(results)

@@ -66,7 +66,7 @@ def render_exposures(console: Console, result: ExposureResult) -> None:
             table.add_row(e.target, e.eni, e.protocol, ports or "-", rule)
         console.print(table)
         for e in result.exposures:
-            console.print(f"[bold]{e.target}[/] {e.protocol}:")
+            console.print(f"[bold]{e.target}[/] {e.protocol} via {e.rule or 'no filter'}:")
             render_path(console, e.witness)
     for target, reason in result.unknown:
         console.print(f"[yellow]unknown[/] for {target}: {reason}")
