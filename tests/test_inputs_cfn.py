@@ -218,3 +218,60 @@ def test_scalar_values_from_yaml_keep_their_text() -> None:
     version = root.get("Version")
     assert isinstance(version, JScalar)
     assert (version.span.line, version.span.column) == (1, 10)
+
+
+def test_iam_policy_users_groups_and_block_string_policies(tmp_path: Path) -> None:
+    template = tmp_path / "iam.yaml"
+    template.write_text(
+        """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Shared:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: shared
+      Groups: [!Ref Devs]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: "s3:ListAllMyBuckets", Resource: "*"}
+  Devs:
+    Type: AWS::IAM::Group
+    Properties:
+      Policies:
+        - PolicyName: read
+          PolicyDocument: |
+            {
+              "Version": "2012-10-17",
+              "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]
+            }
+  Bot:
+    Type: AWS::IAM::User
+    Properties:
+      Policies:
+        - PolicyName: deny-all
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement: [{Effect: Deny, Action: "*", Resource: "*"}]
+  Guard:
+    Type: AWS::Organizations::Policy
+    Properties:
+      Type: SERVICE_CONTROL_POLICY
+      Content:
+        Version: "2012-10-17"
+        Statement: [{Effect: Deny, Action: "iam:CreateUser", Resource: "*"}]
+"""
+    )
+    docs = _by_name(load_file(template).documents)
+    assert {n: (d.kind, d.attachment) for n, d in docs.items()} == {
+        "Shared.PolicyDocument": (PolicyKind.IDENTITY, "group"),
+        "Devs.Policies[read]": (PolicyKind.IDENTITY, "group"),
+        "Bot.Policies[deny-all]": (PolicyKind.IDENTITY, "user"),
+        "Guard.Content": (PolicyKind.SCP, "managed"),
+    }
+    block = docs["Devs.Policies[read]"].parsed.policy
+    assert block is not None
+    # A JSON string in a `|` block maps line by line into the template.
+    statement_line = _line_of(template, '"Statement": [{"Effect"')
+    assert block.statements[0].span.line == statement_line
+    text = template.read_text().splitlines()[statement_line - 1]
+    assert text[block.statements[0].span.column - 1] == "{"
