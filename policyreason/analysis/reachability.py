@@ -392,9 +392,10 @@ class _Explorer:
 
     def from_internet(self, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, INTERNET)
+        outside = conj(internet_address(v.src), *(neg(eq(v.src, p)) for p in self._routed()))
         return self._split(
             st,
-            internet_address(v.src),
+            outside,
             INTERNET,
             Code.NOT_INTERNET_SOURCE,
             v,
@@ -584,7 +585,8 @@ def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
                 out.append((eni.id, View(src=ip), eq("src", ip)))
     if ep.internet or (ep.cidr is not None and internet_address_overlaps(ep.cidr)):
         extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
-        out.append((INTERNET, View(), conj(internet_address("src"), extra)))
+        own = [neg(eq("src", p)) for p in ix.public if ix.routed_public(p)]
+        out.append((INTERNET, View(), conj(internet_address("src"), *own, extra)))
     return out
 
 
@@ -710,8 +712,13 @@ class _Goal:
 
 
 def _replay(ix: NetIndex, source: str, pkt: Packet) -> tuple[Trace, Trace | None]:
+    """The concrete forward trace and, if it arrived, the trace of its reply."""
     fwd = simulate(ix, source, pkt)
     return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
+
+
+def _round_trip(source: str, reply: Trace | None) -> bool:
+    return reply is not None and reply.delivered and reply.delivered_to == source
 
 
 def reach(
@@ -752,7 +759,7 @@ def reach(
                 verdict, pkt, why = q.witness(conj(base, back.pred()))
                 if verdict is Verdict.SAT and pkt is not None:
                     trace, reply = _replay(ix, source, pkt)
-                    if not trace.delivered or reply is None or not reply.delivered:
+                    if not trace.delivered or not _round_trip(source, reply):
                         raise ModelInvalid(f"solver witness {pkt} from {source} is not delivered")
                     witness = PathWitness(source, pkt, trace, reply)
                     return ReachResult(True, (witness,), queries=q.session.queries)
@@ -777,7 +784,7 @@ def _explain(
         if verdict is not Verdict.SAT or pkt is None:
             continue
         trace, reply = _replay(ix, source, pkt)
-        if goal.accepts(trace.delivered_to) and reply is not None and reply.delivered:
+        if goal.accepts(trace.delivered_to) and _round_trip(source, reply):
             raise ModelInvalid(f"{pkt} from {source} gets through, the encoding says it cannot")
         return PathWitness(source, pkt, trace, reply)
     return None
@@ -886,7 +893,7 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
             _, nicer, _ = q.witness(block)
             pkt = nicer or pkt
             trace, reply = _replay(ix, INTERNET, pkt)
-            if trace.delivered_to != eni.id or reply is None or not reply.delivered:
+            if trace.delivered_to != eni.id or reply is None or not _round_trip(INTERNET, reply):
                 raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
             key = (name, _opening_rule(trace))
             ranges.setdefault(key, []).append(span)

@@ -476,9 +476,11 @@ class _Walk:
 
     def from_internet(self, pkt: Packet) -> Trace:
         self.hop(INTERNET, INTERNET, "send", packet=pkt)
-        if not is_internet_ip(pkt.src):
+        if not is_internet_ip(pkt.src) or self.ix.routed_public(pkt.src):
             return self.drop(
-                pkt, Code.NOT_INTERNET_SOURCE, f"{format_ip(pkt.src)} is not an internet address"
+                pkt,
+                Code.NOT_INTERNET_SOURCE,
+                f"{format_ip(pkt.src)} is not an internet address outside the network",
             )
         return self.inbound(pkt)
 
@@ -667,6 +669,6 @@ def simulate_reply(net: Network | NetIndex, forward: Trace) -> Trace:
         return walk.inbound(pkt)
     eni = ix.enis.get(forward.delivered_to)
     if eni is None:
-        # Delivered to a gateway endpoint's service: its answer is outside the model.
-        return walk.end(Disposition.DELIVERED, pkt, delivered_to=forward.delivered_to)
+        # A gateway endpoint's service answers along the path the request came.
+        return walk.end(Disposition.DELIVERED, pkt, delivered_to=forward.hops[0].component)
     return walk.from_eni(eni, pkt)

@@ -317,11 +317,21 @@ def test_exposures_are_exact_port_ranges():
         out 100 allow all to 0.0.0.0/0 }
       instance i-web in pub ip 10.0.1.10 public 54.0.0.10 sg web""")
     result = exposures(n)
-    assert [(e.target, e.protocol, e.ports) for e in result.exposures] == [
-        ("i-web", "tcp", ((20, 27), (29, 40)))
-    ]
-    witness = result.exposures[0].witness
-    assert witness.forward.delivered and witness.reply is not None and witness.reply.delivered
+    assert {(e.target, e.protocol) for e in result.exposures} == {("i-web", "tcp")}
+    ports = sorted(r for e in result.exposures for r in e.ports)
+    merged: list[tuple[int, int]] = []
+    for lo, hi in ports:
+        if merged and lo == merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], hi)
+        else:
+            merged.append((lo, hi))
+    assert merged == [(20, 27), (29, 40)]
+    # Each entry names the rule that opens it; 31-40 only the second rule allows.
+    by_rule = {e.rule: e.ports for e in result.exposures}
+    assert by_rule["web inbound rule #2"][-1] == (31, 40)
+    for e in result.exposures:
+        w = e.witness
+        assert w.forward.delivered and w.reply is not None and w.reply.delivered
 
 
 def test_every_protocol_open_is_reported_as_classes():

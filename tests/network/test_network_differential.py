@@ -137,7 +137,8 @@ def test_solver_and_simulator_agree_on_packets(
     ix = NetIndex(network)
     for source, pkt in cases:
         forward = simulate(ix, source, pkt)
-        concrete = forward.delivered and simulate_reply(ix, forward).delivered
+        back = simulate_reply(ix, forward) if forward.delivered else None
+        concrete = back is not None and back.delivered and back.delivered_to == source
         assert packet_reachable(ix, source, pkt) is concrete, (source, str(pkt))
 
 
@@ -158,7 +159,7 @@ def test_every_witness_replays(network: Network, src: str, dst: str, proto: int 
         assert path.forward.delivered and path.reply is not None and path.reply.delivered
     elif result.reachable is False and result.blocked is not None:
         w = result.blocked
-        through = w.forward.delivered and w.reply is not None and w.reply.delivered
+        through = w.reply is not None and w.reply.delivered_to == w.source
         # A blocked witness may arrive, but never at the destination asked for.
         assert not (through and w.forward.delivered_to in TARGETS.get(dst, ()))
 
@@ -184,7 +185,7 @@ def test_exposed_ports_are_exactly_the_simulated_ones(network: Network) -> None:
                     src=parse_ip("1.2.3.4"), dst=public, protocol=TCP, src_port=40000, dst_port=port
                 )
                 fwd = simulate(ix, "internet", pkt)
-                ok = fwd.delivered and simulate_reply(ix, fwd).delivered
+                ok = fwd.delivered_to == eni.id and simulate_reply(ix, fwd).delivered
                 ranges = found.get((eni.id, "tcp"), ())
                 listed = any(lo <= port <= hi for lo, hi in ranges)
                 # Exposure ranges hold for some internet source; 1.2.3.4 is one source, so a
