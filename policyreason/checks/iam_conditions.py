@@ -44,6 +44,10 @@ _ORG_ID_KEYS = frozenset(
 _ORG_PATH_KEYS = frozenset(
     {"aws:principalorgpaths", "aws:resourceorgpaths", "aws:sourceorgpaths", "aws:vpceorgpaths"}
 )
+# RFC 1918 and IPv6 unique local addresses: what VPC-internal callers have.
+_PRIVATE = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+)
 _PRINCIPAL_TYPES = frozenset({"Account", "User", "FederatedUser", "AssumedRole", "Anonymous"})
 _ID_PREFIXES = {
     "aws:sourcevpc": "vpc-",
@@ -519,7 +523,10 @@ def source_ip_private(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     for _cond, value in _ip_values(policy, "aws:sourceip"):
         assert value.cidr is not None
         network = ipaddress.ip_network(str(value.cidr))
-        if network.is_private and network.prefixlen > 0:
+        if any(
+            network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+            for private in _PRIVATE
+        ):
             yield ctx.report(value.span, f"{value.text} is a private range")
 
 

@@ -354,20 +354,26 @@ def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Findi
                 )
 
 
+def _s3_part(pattern: Pattern) -> str | None:
+    parts = pattern.text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "s3" or parts[3] or parts[4]:
+        return None
+    return parts[5]
+
+
 def s3_level_mismatch(action: ref.Action, resources: list[Pattern]) -> str | None:
-    """ "object"/"bucket" when an S3 action acts only on objects (or only on buckets) yet every
-    resource is a bucket (or object) ARN."""
+    """Whether an S3 action acts only on objects ("object") or only on buckets ("bucket") while
+    every resource is of the other kind; None otherwise."""
     if action.service != "s3":
         return None
     names = {rt.name for rt in action.resource_types}
-    if not names or not resources:
+    paths = [_s3_part(r) for r in resources]
+    if not names or not paths or any(p is None for p in paths):
         return None
-    literal = [literal_or_none(r) for r in resources]
-    if any(text is None or not text.startswith("arn:") for text in literal):
-        return None
-    texts = [t for t in literal if t is not None]
-    on_buckets = all(t.split(":", 5)[2] == "s3" and "/" not in t.split(":", 5)[5] for t in texts)
-    on_objects = all(t.split(":", 5)[2] == "s3" and "/" in t.split(":", 5)[5] for t in texts)
+    # A "/" makes an object ARN (bucket names have none); a bucket ARN is a bare name, since
+    # a wildcard in it could also reach into objects.
+    on_objects = all(p is not None and "/" in p for p in paths)
+    on_buckets = all(p is not None and not any(c in p for c in "/*?$") for p in paths)
     if names <= {"object", "accesspointobject"} and on_buckets:
         return "object"
     if names <= {"bucket", "accesspoint"} and on_objects:
