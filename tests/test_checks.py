@@ -358,6 +358,24 @@ CASES: list[tuple[str, PolicyKind, dict[str, Any] | str, dict[str, Any] | str]] 
         doc(stmt(Condition=cond("ArnLike", "aws:SourceArn", "reports"))),
         doc(stmt(Condition=cond("ArnLike", "aws:SourceArn", "arn:aws:s3:::reports"))),
     ),
+    (
+        "PR333",
+        IDT,
+        doc(
+            stmt(
+                Action="kms:DescribeKey",
+                Resource="*",
+                Condition=cond("ForAnyValue:StringEquals", "aws:TagKeys", "team"),
+            )
+        ),
+        doc(
+            stmt(
+                Action="kms:CreateKey",
+                Resource="*",
+                Condition=cond("ForAnyValue:StringEquals", "aws:TagKeys", "team"),
+            )
+        ),
+    ),
     # -- resources ------------------------------------------------------------------------------
     ("PR401", IDT, doc(stmt(Resource="arn:aws-moon:s3:::reports/*")), doc(stmt())),
     ("PR402", IDT, doc(stmt(Resource="arn:aws:s4:::reports/*")), doc(stmt())),

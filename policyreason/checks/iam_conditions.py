@@ -184,6 +184,32 @@ def key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.report(cond.span, f"no action of {stmt.label} supports {cond.key_text!r}")
 
 
+_TAG_KEYS = ("aws:requesttag/", "aws:resourcetag/", "aws:tagkeys")
+
+
+@check(
+    id="PR333",
+    severity=Severity.WARNING,
+    title="Tag condition key not supported by the statement's actions",
+    fix="Move the tag condition to a statement of actions that support it (see the actions' "
+    "condition keys in the Service Authorization Reference).",
+)
+def tag_key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """aws:RequestTag, aws:ResourceTag and aws:TagKeys are global keys, yet each action carries
+    only the tag keys its service supports for it; on other actions the key is absent, so the
+    condition never matches (or, negated, always does)."""
+    for stmt in policy.statements:
+        tagged = [c for c in stmt.conditions if c.key.startswith(_TAG_KEYS)]
+        actions = _statement_actions(stmt) if tagged else None
+        if not actions:
+            continue
+        supported = _supported_keys(actions)
+        for cond in tagged:
+            info = ref.condition_key(cond.key_text)
+            if info is not None and info.name.lower() not in supported:
+                yield ctx.report(cond.span, f"no action of {stmt.label} supports {cond.key_text!r}")
+
+
 def _type_checked(
     policy: Policy, test: Callable[[Condition, ref.ConditionKey], str | None]
 ) -> Iterator[tuple[Condition, str]]:
