@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
@@ -188,21 +188,17 @@ def actions_of(pattern: Pattern) -> tuple[ref.Action, ...]:
     return ref.actions_matching(pattern.text)
 
 
-def statement_actions(statement: Statement) -> Iterator[tuple[Pattern, tuple[ref.Action, ...]]]:
-    """Each Action pattern of the statement with the known actions it matches."""
+def known_actions(statement: Statement) -> list[ref.Action] | None:
+    """Every known action the statement's Action patterns match; None when the statement uses
+    NotAction or `*`, or names an action the reference does not know (nothing can be said)."""
     if statement.not_action:
-        return
+        return None
+    out: list[ref.Action] = []
     for pattern in statement.actions:
-        yield pattern, actions_of(pattern)
-
-
-def statement_services(statement: Statement) -> set[str]:
-    """Service prefixes (lower-case) named by the statement's actions, wildcards excluded."""
-    out: set[str] = set()
-    for pattern in statement.actions:
-        parts = split_action(pattern)
-        if parts is not None and "*" not in parts[0] and "?" not in parts[0]:
-            out.add(parts[0].lower())
+        matched = actions_of(pattern)
+        if is_star(pattern) or not matched:
+            return None
+        out.extend(matched)
     return out
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from policyreason.analysis.findings import Finding, Severity
-from policyreason.checks import CheckContext, actions_of, check, is_allow, is_star
+from policyreason.checks import CheckContext, check, is_allow, known_actions
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Pattern, Variable
 from policyreason.ir.policy import (
@@ -149,18 +149,6 @@ def _supported_keys(actions: list[ref.Action]) -> set[str]:
     return keys
 
 
-def _statement_actions(stmt: Statement) -> list[ref.Action] | None:
-    if stmt.not_action:
-        return None
-    out: list[ref.Action] = []
-    for pattern in stmt.actions:
-        matched = actions_of(pattern)
-        if is_star(pattern) or not matched:
-            return None
-        out.extend(matched)
-    return out
-
-
 @check(
     id="PR304",
     severity=Severity.WARNING,
@@ -172,7 +160,7 @@ def key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     absent from every request the statement matches."""
     for stmt in policy.statements:
         keyed = [c for c in stmt.conditions if _clean(c) and ref.global_key(c.key_text) is None]
-        actions = _statement_actions(stmt) if keyed else None
+        actions = known_actions(stmt) if keyed else None
         if not actions:
             continue
         supported = _supported_keys(actions)
@@ -200,7 +188,7 @@ def tag_key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding
     condition never matches (or, negated, always does)."""
     for stmt in policy.statements:
         tagged = [c for c in stmt.conditions if c.key.startswith(_TAG_KEYS)]
-        actions = _statement_actions(stmt) if tagged else None
+        actions = known_actions(stmt) if tagged else None
         if not actions:
             continue
         supported = _supported_keys(actions)

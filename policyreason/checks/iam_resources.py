@@ -10,11 +10,11 @@ from functools import cache
 from policyreason.analysis.findings import Finding, Severity
 from policyreason.checks import (
     CheckContext,
-    actions_of,
     check,
     element_span,
     is_allow,
     is_star,
+    known_actions,
     literal_or_none,
     span_of,
     wildcard_covers,
@@ -316,19 +316,6 @@ def resource_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     yield from _shape_check(policy, ctx, ("contains whitespace",))
 
 
-def _known_actions(stmt: Statement) -> list[ref.Action] | None:
-    """Every known action of the statement; None when an action is `*` or unknown."""
-    if stmt.not_action:
-        return None
-    out: list[ref.Action] = []
-    for pattern in stmt.actions:
-        matched = actions_of(pattern)
-        if is_star(pattern) or not matched:
-            return None
-        out.extend(matched)
-    return out
-
-
 @check(
     id="PR407",
     severity=Severity.WARNING,
@@ -341,7 +328,7 @@ def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Findi
     nothing (e.g. a DynamoDB table ARN in a statement of S3 actions)."""
     for stmt in policy.statements:
         specific = _specific(stmt)
-        actions = _known_actions(stmt) if specific else None
+        actions = known_actions(stmt) if specific else None
         if not actions:
             continue
         for pattern in specific:

@@ -11,6 +11,7 @@ from typing import Any
 from policyreason.analysis.findings import Finding, Severity
 from policyreason.checks import CheckContext, check, element_span, is_allow
 from policyreason.ir.policy import Policy, PolicyKind, PrincipalType, Statement
+from policyreason.ir.span import Span
 
 # IAM (and Organizations) accept only ASCII letters and digits in a Sid; resource policies of
 # other services (S3, SNS, SQS, KMS...) also accept spaces and punctuation.
@@ -106,7 +107,7 @@ def missing_version(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.report(policy.span, "the policy has no Version element")
 
 
-def _variable_texts(stmt: Statement) -> Iterator[tuple[str, Any]]:
+def _variable_texts(stmt: Statement) -> Iterator[tuple[str, Span]]:
     for resource in stmt.resources or ():
         yield resource.text, resource.span or stmt.span
     for cond in stmt.conditions:
