@@ -363,12 +363,6 @@ CASES: list[tuple[str, str, str, PolicyKind | None]] = [
         None,
     ),
     (
-        "fractional-number",
-        '{"Statement": {' + S + ',\n "Condition": {"NumericLessThan": {"n": "1.5"}}}}',
-        '"1.5"',
-        None,
-    ),
-    (
         "bad-date",
         '{"Statement": {' + S + ',\n "Condition": {"DateLessThan": {"d": "tomorrow"}}}}',
         '"tomorrow"',
@@ -397,12 +391,8 @@ def test_every_diagnostic_is_located(
     assert got == code
     # A duplicate is reported at its second occurrence, the rest at the first.
     assert (line, column) == _at(text, needle, 1 if code == "duplicate-element" else 0)
-    if code == "fractional-number":
-        assert parsed.diagnostics[0].level is Level.WARNING
-        assert parsed.policy is not None
-    else:
-        assert parsed.diagnostics[0].level is Level.ERROR
-        assert parsed.policy is None
+    assert parsed.diagnostics[0].level is Level.ERROR
+    assert parsed.policy is None
 
 
 def test_malformed_variable_points_inside_the_value() -> None:

@@ -116,11 +116,11 @@ def compare(
     session = Session(rlimit=rlimit)
     try:
         enc = PolicyEncoder(session.tm, [old, new], multivalued)
+        allow_old, allow_new = enc.allows(old), enc.allows(new)
     except EncodeError as exc:
         unknown = Search(Verdict.UNKNOWN, [], str(exc))
         return CompareResult(CompareVerdict.UNKNOWN, unknown, unknown)
     session.add(enc.domain(principal_types(old, new)))
-    allow_old, allow_new = enc.allows(old), enc.allows(new)
     f = enc.f
     gained = find_requests(
         session,

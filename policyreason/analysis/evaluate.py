@@ -211,11 +211,13 @@ def condition_holds(cond: Condition, ctx: Context) -> bool:
         absent = not values
         return any(v.flag == absent for v in cond.values)
     if not values:
+        if cond.if_exists:
+            return True
         if cond.qualifier is SetQualifier.FOR_ALL_VALUES:
             return True
         if cond.qualifier is SetQualifier.FOR_ANY_VALUE:
             return False
-        return cond.if_exists or cond.op.negated
+        return cond.op.negated
 
     def matches(v: str) -> bool:
         return any(_compare(cond, v, cv, ctx) for cv in cond.values)

@@ -10,6 +10,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.pattern import AnyChar, Pattern, Star, Text
@@ -474,20 +475,15 @@ class _Builder:
             )
         if family is Family.NUMERIC:
             try:
-                number = int(text)
-            except ValueError:
-                try:
-                    float(text)
-                except ValueError:
-                    self.error("bad-number", f"{text!r} is not a number", span)
-                    return None
-                self.warn(
-                    "fractional-number",
-                    f"{text!r}: fractional numbers are not supported by the analysis",
-                    span,
-                )
-                return ConditionValue(text=text, span=span)
-            return ConditionValue(text=text, span=span, number=number)
+                number = Decimal(text)
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if not number.is_finite():
+                self.error("bad-number", f"{text!r} is not a number", span)
+                return None
+            # Integers are kept as such; fractions stay in `text` (read exactly with Decimal).
+            whole = int(number) if number == number.to_integral_value() else None
+            return ConditionValue(text=text, span=span, number=whole)
         if family is Family.DATE:
             epoch = parse_date(text)
             if epoch is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from policyreason.errors import DecodeError
 from policyreason.ir.policy import PrincipalType
@@ -17,7 +18,9 @@ _TYPES = {code: ptype for ptype, code in PRINCIPAL_CODES.items()}
 def _value(session: Session, kv: KeyVars, i: int) -> str:
     raw = session.value(kv.slots[i])
     if kv.sort is KeySort.INT:
-        return str(raw)
+        if kv.scale == 1:
+            return str(raw)
+        return str((Decimal(int(raw)) / kv.scale).normalize())
     if kv.sort is KeySort.DATE:
         return datetime.fromtimestamp(int(raw), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kv.sort is KeySort.IP:

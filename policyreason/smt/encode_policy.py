@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 import cvc5
@@ -90,6 +91,7 @@ class KeyVars:
     slots: list[Term]
     v6: list[Term] = field(default_factory=list)  # IP sort: is slot i an IPv6 address
     derived: bool = False
+    scale: int = 1  # INT sort: the integer slot stands for slot / scale
 
 
 def is_multivalued_default(key: str) -> bool:
@@ -124,6 +126,7 @@ class PolicyEncoder:
         sorts: dict[str, set[KeySort]] = {}
         names: dict[str, str] = {}
         multi: set[str] = set()
+        decimals: dict[str, int] = {}
         for policy in policies:
             for stmt in policy.statements:
                 for pattern in _patterns(stmt):
@@ -139,6 +142,9 @@ class PolicyEncoder:
                         sorts[cond.key].add(sort)
                     if cond.qualifier is not None:
                         multi.add(cond.key)
+                    if cond.op.family is Family.NUMERIC:
+                        places = max((_decimals(v.text) for v in cond.values), default=0)
+                        decimals[cond.key] = max(decimals.get(cond.key, 0), places)
         derived = {
             "aws:principalarn": (self.principal, self.f.eq(self.ptype, self.f.integer(1))),
             "aws:principalaccount": (
@@ -173,8 +179,12 @@ class PolicyEncoder:
             slots = [f.const(smt_sort, f"ctx[{key}][{i}]") for i in range(n)]
             v6 = [f.const(f.bool_sort, f"ctx[{key}][{i}].v6") for i in range(n)]
             count = f.const(f.int_sort, f"ctx[{key}].count")
+            # Fractional literals: integers on a grid one digit finer than the literals, so
+            # every open interval between two literals still holds a value.
+            places = decimals.get(key, 0)
+            scale = 10 ** (places + 1) if places else 1
             self.keys[key] = KeyVars(
-                names[key], sort, count, slots, v6 if sort is KeySort.IP else []
+                names[key], sort, count, slots, v6 if sort is KeySort.IP else [], scale=scale
             )
 
     def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
@@ -407,10 +417,14 @@ class PolicyEncoder:
         ]
         negated = cond.op.negated
         holds = [f.not_(m) if negated else m for m in matches]
+        # IfExists makes a missing key pass, whatever the set qualifier says.
+        exists_ok = missing if cond.if_exists else f.false
         if cond.qualifier is SetQualifier.FOR_ALL_VALUES:
             return f.and_(f.implies(p, h) for p, h in zip(present, holds, strict=True))
         if cond.qualifier is SetQualifier.FOR_ANY_VALUE:
-            return f.or_(f.and_([p, h]) for p, h in zip(present, holds, strict=True))
+            return f.or_(
+                [exists_ok, *(f.and_([p, h]) for p, h in zip(present, holds, strict=True))]
+            )
         hit = f.or_(f.and_([p, m]) for p, m in zip(present, matches, strict=True))
         when_missing = f.bool_const(cond.if_exists or negated)
         return f.ite(missing, when_missing, f.not_(hit) if negated else hit)
@@ -438,11 +452,14 @@ class PolicyEncoder:
             bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), slot)
             want = f.tm.mkBitVector(cv.cidr.prefix, cv.cidr.address >> lo)
             return f.and_([version, f.eq(bits, want)])
-        if cv.number is None:
-            raise EncodeError(
-                f"{cond.key_text}: the value {cv.text!r} is not an integer; fractional numbers "
-                "are not supported"
-            )
+        if family is Family.NUMERIC:
+            scaled = Decimal(cv.text) * kv.scale
+            literal = f.integer(int(scaled))
+            if scaled != scaled.to_integral_value():
+                raise EncodeError(f"{cond.key_text}: cannot represent {cv.text!r} exactly")
+        else:
+            assert cv.number is not None
+            literal = f.integer(cv.number)
         kind = {
             Comparison.EQ: Kind.EQUAL,
             Comparison.LT: Kind.LT,
@@ -450,7 +467,13 @@ class PolicyEncoder:
             Comparison.GT: Kind.GT,
             Comparison.GE: Kind.GEQ,
         }[cond.op.comparison]
-        return f.app(kind, slot, f.integer(cv.number))
+        return f.app(kind, slot, literal)
+
+
+def _decimals(text: str) -> int:
+    """Digits after the decimal point of a numeric literal (0 for integers)."""
+    exponent = Decimal(text).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _patterns(stmt: Statement) -> list[Pattern]:

@@ -1,0 +1,164 @@
+"""Hypothesis strategies: small IAM policies and requests over shared vocabularies, so that
+generated requests often hit generated statements (random strings almost never would)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from policyreason.ir.policy import Policy, PolicyKind, PrincipalType
+from policyreason.ir.request import Request
+from policyreason.parse.policy import parse_policy_text
+
+ACCOUNT_A, ACCOUNT_B = "111122223333", "444455556666"
+
+ACTION_PATTERNS = [
+    "s3:GetObject", "s3:Get*", "s3:*", "*", "ec2:Describe?nstances", "iam:PassRole",
+    "s3:put*", "S3:LISTBUCKET",
+]  # fmt: skip
+ACTIONS = ["s3:GetObject", "s3:PutObject", "ec2:DescribeInstances", "iam:PassRole", "s3:ListBucket"]
+
+RESOURCE_PATTERNS = [
+    "*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::*",
+    "arn:aws:ec2:*:111122223333:instance/*", "arn:aws:s3:::b/a?c", "arn:aws:*:us-east-1:*:*",
+    "arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/*",
+]  # fmt: skip
+RESOURCES = [
+    "arn:aws:s3:::b/alice/x", "arn:aws:s3:::b/abc", "arn:aws:s3:::b/none/k",
+    "arn:aws:ec2:us-east-1:111122223333:instance/i-1", "arn:aws:s3:::c",
+    "arn:aws:ec2:us-east-1:1:x:y", "arn:aws:s3:::b/ops/a:b",
+]  # fmt: skip
+
+# key -> (type, condition values, request values)
+KEYS: dict[str, tuple[str, list[str], list[str]]] = {
+    "aws:username": ("string", ["alice", "a*", "al?ce", "bob"], ["alice", "bob", "Alice"]),
+    "aws:PrincipalTag/team": ("string", ["ops", "dev", "o*"], ["ops", "dev"]),
+    "aws:TagKeys": ("string", ["env", "cost*", "owner"], ["env", "costcenter", "owner", "x"]),
+    "aws:SourceIp": (
+        "ip",
+        ["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32", "0.0.0.0/0", "10.1.2.3"],
+        ["10.1.2.3", "192.168.0.1", "2001:db8::1", "8.8.8.8"],
+    ),
+    "aws:CurrentTime": (
+        "date",
+        ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"],
+        ["2025-06-01T00:00:00Z", "2019-01-01T00:00:00Z", "2031-02-03T04:05:06Z"],
+    ),
+    "aws:MultiFactorAuthAge": ("numeric", ["0", "3600", "100"], ["50", "4000", "100"]),
+    "aws:SecureTransport": ("bool", ["true", "false"], ["true", "false"]),
+    "aws:SourceArn": (
+        "arn",
+        ["arn:aws:s3:::b", "arn:aws:sns:*:111122223333:*", "arn:aws:s3:::${aws:username}"],
+        ["arn:aws:s3:::b", "arn:aws:sns:us-east-1:111122223333:topic", "arn:aws:s3:::alice"],
+    ),
+    "aws:PrincipalAccount": ("string", [ACCOUNT_A, ACCOUNT_B], []),
+}
+MULTIVALUED = {"aws:TagKeys"}
+
+OPERATORS = {
+    "string": ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
+               "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"],
+    "ip": ["IpAddress", "NotIpAddress"],
+    "date": ["DateEquals", "DateNotEquals", "DateLessThan", "DateGreaterThanEquals"],
+    "numeric": ["NumericEquals", "NumericNotEquals", "NumericLessThan",
+                "NumericGreaterThanEquals"],
+    "bool": ["Bool"],
+    "arn": ["ArnLike", "ArnNotLike", "ArnEquals"],
+}  # fmt: skip
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> dict[str, Any]:
+    block: dict[str, dict[str, Any]] = {}
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(sorted(KEYS)))
+        kind, values, _ = KEYS[key]
+        if draw(st.integers(0, 9)) == 0:
+            op = "Null"
+            vals: list[str] = [draw(st.sampled_from(["true", "false"]))]
+        else:
+            op = draw(st.sampled_from(OPERATORS[kind]))
+            if draw(st.booleans()) and op != "Bool":
+                op += "IfExists"
+            vals = draw(st.lists(st.sampled_from(values), min_size=1, max_size=2, unique=True))
+            qualifier = draw(st.sampled_from(["", "", "ForAllValues:", "ForAnyValue:"]))
+            op = qualifier + op
+        block.setdefault(op, {})[key] = vals
+    return block
+
+
+@st.composite
+def principals(draw: st.DrawFn) -> Any:
+    return draw(
+        st.sampled_from(
+            [
+                "*",
+                {"AWS": "*"},
+                {"AWS": ACCOUNT_A},
+                {"AWS": f"arn:aws:iam::{ACCOUNT_B}:root"},
+                {"AWS": [f"arn:aws:iam::{ACCOUNT_A}:role/app", ACCOUNT_B]},
+                {"Service": "lambda.amazonaws.com"},
+            ]
+        )
+    )
+
+
+@st.composite
+def statements(draw: st.DrawFn, with_principal: bool) -> dict[str, Any]:
+    stmt: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"]))}
+    actions = draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=2))
+    stmt["NotAction" if draw(st.integers(0, 5)) == 0 else "Action"] = actions
+    resources = draw(st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2))
+    stmt["NotResource" if draw(st.integers(0, 5)) == 0 else "Resource"] = resources
+    if with_principal:
+        stmt["NotPrincipal" if draw(st.integers(0, 6)) == 0 else "Principal"] = draw(principals())
+    cond = draw(conditions())
+    if cond:
+        stmt["Condition"] = cond
+    return stmt
+
+
+@st.composite
+def policy_documents(draw: st.DrawFn, kind: PolicyKind = PolicyKind.IDENTITY) -> dict[str, Any]:
+    with_principal = kind.has_principal
+    stmts = draw(st.lists(statements(with_principal), min_size=1, max_size=3))
+    return {"Version": "2012-10-17", "Statement": stmts}
+
+
+def to_policy(doc: dict[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
+    parsed = parse_policy_text(json.dumps(doc), "generated.json", kind)
+    assert parsed.policy is not None, [str(d) for d in parsed.diagnostics]
+    return parsed.policy
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> Request:
+    who = draw(st.sampled_from(["anonymous", "role-a", "role-b", "service"]))
+    principal: str | None = None
+    ptype: PrincipalType | None = None
+    account: str | None = None
+    if who.startswith("role"):
+        account = ACCOUNT_A if who == "role-a" else ACCOUNT_B
+        principal = f"arn:aws:iam::{account}:role/app"
+        ptype = PrincipalType.AWS
+    elif who == "service":
+        principal, ptype = "lambda.amazonaws.com", PrincipalType.SERVICE
+    context: dict[str, tuple[str, ...]] = {}
+    for key, (_kind, _values, request_values) in KEYS.items():
+        if not request_values or draw(st.booleans()):
+            continue
+        size = 2 if key in MULTIVALUED else 1
+        context[key] = tuple(
+            draw(st.lists(st.sampled_from(request_values), min_size=1, max_size=size, unique=True))
+        )
+    return Request(
+        principal=principal,
+        principal_type=ptype,
+        principal_account=account,
+        action=draw(st.sampled_from(ACTIONS)),
+        resource=draw(st.sampled_from(RESOURCES)),
+        resource_account=draw(st.sampled_from([ACCOUNT_A, ACCOUNT_B])),
+        context=context,
+    )
