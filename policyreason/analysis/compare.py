@@ -105,6 +105,12 @@ def find_requests(
     return Search(Verdict.SAT if found else Verdict.UNSAT, found)
 
 
+# Tried in order for each question until one answers. Finite model finding for strings
+# settles the many-wildcard queries the default strategy times out on (a managed-policy query
+# went from a 30 s timeout to 0.4 s), while the default is the faster prover of "no access".
+PORTFOLIO: tuple[tuple[dict[str, str], int], ...] = (({}, 5_000), ({"strings-fmf": "true"}, 30_000))
+
+
 def compare(
     old: Policy,
     new: Policy,
@@ -113,31 +119,35 @@ def compare(
 ) -> CompareResult:
     """Compare two policies (each on its own: Allow minus Deny) in both directions."""
     start = time.perf_counter()
-    session = Session(rlimit=rlimit)
-    try:
-        enc = PolicyEncoder(session.tm, [old, new], multivalued)
-        allow_old, allow_new = enc.allows(old), enc.allows(new)
-    except EncodeError as exc:
-        unknown = Search(Verdict.UNKNOWN, [], str(exc))
-        return CompareResult(CompareVerdict.UNKNOWN, unknown, unknown)
-    session.add(enc.domain(principal_types(old, new)))
-    f = enc.f
-    gained = find_requests(
-        session,
-        enc,
-        f.and_([allow_new, f.not_(allow_old)]),
-        lambda r: allows(new, r) and not allows(old, r),
-        witnesses,
-    )
-    lost = find_requests(
-        session,
-        enc,
-        f.and_([allow_old, f.not_(allow_new)]),
-        lambda r: allows(old, r) and not allows(new, r),
-        witnesses,
-    )
+    queries = 0
+
+    def direction(wider: Policy, narrower: Policy) -> Search:
+        nonlocal queries
+        search = Search(Verdict.UNKNOWN)
+        for options, tlimit in PORTFOLIO:
+            session = Session(rlimit=rlimit, tlimit_ms=tlimit, options=options)
+            try:
+                enc = PolicyEncoder(session.tm, [old, new], multivalued)
+                goal = enc.f.and_([enc.allows(wider), enc.f.not_(enc.allows(narrower))])
+            except EncodeError as exc:
+                return Search(Verdict.UNKNOWN, [], str(exc))
+            session.add(enc.domain(principal_types(old, new)))
+            search = find_requests(
+                session,
+                enc,
+                goal,
+                lambda r: allows(wider, r) and not allows(narrower, r),
+                witnesses,
+            )
+            queries += session.queries
+            if search.verdict is not Verdict.UNKNOWN:
+                break
+        return search
+
+    gained = direction(new, old)
+    lost = direction(old, new)
     verdict = _verdict(gained.verdict, lost.verdict)
-    return CompareResult(verdict, gained, lost, time.perf_counter() - start, session.queries)
+    return CompareResult(verdict, gained, lost, time.perf_counter() - start, queries)
 
 
 def _verdict(gained: Verdict, lost: Verdict) -> CompareVerdict:

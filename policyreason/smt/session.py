@@ -35,12 +35,17 @@ class Session:
     """Wraps one cvc5 Solver. Use `check` with assumptions, or push/pop around assertions."""
 
     def __init__(
-        self, rlimit: int | None = DEFAULT_RLIMIT, tlimit_ms: int | None = DEFAULT_TLIMIT_MS
+        self,
+        rlimit: int | None = DEFAULT_RLIMIT,
+        tlimit_ms: int | None = DEFAULT_TLIMIT_MS,
+        options: dict[str, str] | None = None,
     ) -> None:
         self.tm = cvc5.TermManager()
         self.solver = cvc5.Solver(self.tm)
         self.solver.setOption("produce-models", "true")
         self.solver.setOption("strings-exp", "true")
+        for name, value in (options or {}).items():
+            self.solver.setOption(name, value)
         if rlimit is not None:
             self.solver.setOption("rlimit-per", str(rlimit))
         if tlimit_ms is not None:
