@@ -50,6 +50,8 @@ from policyreason.smt.encode_network import (
     HeaderVars,
     InCidr,
     Not,
+    Or,
+    OutsideSet,
     Pred,
     View,
     acl_allows,
@@ -57,13 +59,16 @@ from policyreason.smt.encode_network import (
     conj,
     disj,
     eq,
+    evaluate,
     in_any,
     in_cidr,
+    in_set,
     internet_address,
     longest_match,
     neg,
     no_match,
     one_of,
+    outside_set,
     sg_rule,
     well_formed,
 )
@@ -91,60 +96,96 @@ class Branch:
 @dataclass(frozen=True)
 class _St:
     """A branch under construction. `bounds` keeps, per address field, the narrowest CIDR it
-    must lie in and the CIDRs it must avoid, so that contradictory branches (a route that can
-    no longer be the longest match, a loop back into a range already left) are pruned early."""
+    must lie in, the CIDRs it must avoid and the address sets it must avoid, so that
+    contradictory branches (a route that can no longer be the longest match, a loop back into
+    a range already left) are pruned before the solver sees them."""
 
     preds: tuple[Pred, ...] = ()
     components: tuple[str, ...] = ()
     sessions: tuple[tuple[str, Field], ...] = ()
-    bounds: tuple[tuple[str, Cidr, tuple[Cidr, ...]], ...] = ()
+    bounds: tuple[tuple[str, _Bound], ...] = ()
     dead: bool = False
 
     def add(self, p: Pred, component: str | None = None) -> _St:
         comps = self.components + ((component,) if component else ())
-        bounds = dict((f, (pos, negs)) for f, pos, negs in self.bounds)
+        bounds = dict(self.bounds)
         dead = self.dead or p == FALSE or not _narrow(bounds, p)
         return replace(
             self,
             preds=self.preds + ((p,) if p != TRUE else ()),
             components=comps,
-            bounds=tuple((f, pos, negs) for f, (pos, negs) in bounds.items()),
+            bounds=tuple(bounds.items()),
             dead=dead,
         )
 
 
-_ANY = Cidr(addr=0, prefix=0)
+_EVERYWHERE = Cidr(addr=0, prefix=0)
 
 
-def _narrow(bounds: dict[str, tuple[Cidr, tuple[Cidr, ...]]], p: Pred) -> bool:
+@dataclass(frozen=True)
+class _Bound:
+    inside: Cidr = _EVERYWHERE
+    avoid: tuple[Cidr, ...] = ()
+    avoid_sets: tuple[frozenset[int], ...] = ()
+
+    def consistent(self) -> bool:
+        if any(n.prefix <= self.inside.prefix and n.contains(self.inside.addr) for n in self.avoid):
+            return False
+        exact = self.inside.prefix == 32
+        return not (exact and any(self.inside.addr in s for s in self.avoid_sets))
+
+
+def _fold(p: Pred, bounds: dict[str, _Bound]) -> Pred:
+    """`p` with address tests already decided by `bounds` replaced by their value (a security
+    group naming other groups, seen from the internet, is mostly such tests)."""
+    if isinstance(p, And):
+        return conj(*(_fold(i, bounds) for i in p.items))
+    if isinstance(p, Or):
+        return disj(*(_fold(i, bounds) for i in p.items))
+    if isinstance(p, Not):
+        return neg(_fold(p.item, bounds))
+    if isinstance(p, InCidr | Eq) and p.field in bounds:
+        c = p.cidr if isinstance(p, InCidr) else Cidr(addr=p.value, prefix=32)
+        b = bounds[p.field]
+        if c.prefix <= b.inside.prefix and c.contains(b.inside.addr):
+            return TRUE
+        disjoint = not (b.inside.prefix <= c.prefix and b.inside.contains(c.addr))
+        if disjoint or any(n.prefix <= c.prefix and n.contains(c.addr) for n in b.avoid):
+            return FALSE
+    return p
+
+
+def _narrow(bounds: dict[str, _Bound], p: Pred) -> bool:
     """Record address facts implied by `p`; False when they contradict what is known."""
     if isinstance(p, And):
         return all(_narrow(bounds, i) for i in p.items)
-    positive, negative = None, None
+    if isinstance(p, Not) and isinstance(p.item, Or):
+        return all(_narrow(bounds, neg(i)) for i in p.item.items)
+    if isinstance(p, OutsideSet):
+        b = bounds.get(p.field, _Bound())
+        bounds[p.field] = b = replace(b, avoid_sets=(*b.avoid_sets, p.ips))
+        return b.consistent()
+    fact: tuple[str, Cidr, bool] | None = None
     if isinstance(p, InCidr):
-        positive = (p.field, p.cidr)
+        fact = (p.field, p.cidr, True)
     elif isinstance(p, Eq) and p.field in ("src", "dst"):
-        positive = (p.field, Cidr(addr=p.value, prefix=32))
+        fact = (p.field, Cidr(addr=p.value, prefix=32), True)
     elif isinstance(p, Not) and isinstance(p.item, InCidr):
-        negative = (p.item.field, p.item.cidr)
+        fact = (p.item.field, p.item.cidr, False)
     elif isinstance(p, Not) and isinstance(p.item, Eq) and p.item.field in ("src", "dst"):
-        negative = (p.item.field, Cidr(addr=p.item.value, prefix=32))
-    if positive is not None:
-        f, c = positive
-        pos, negs = bounds.get(f, (_ANY, ()))
-        if pos.contains(c.addr) and c.prefix >= pos.prefix:
-            pos = c
-        elif not c.contains(pos.addr) or c.prefix > pos.prefix:
-            return False
-        bounds[f] = (pos, negs)
-    elif negative is not None:
-        f, c = negative
-        pos, negs = bounds.get(f, (_ANY, ()))
-        bounds[f] = (pos, (*negs, c))
-    else:
+        fact = (p.item.field, Cidr(addr=p.item.value, prefix=32), False)
+    if fact is None:
         return True
-    pos, negs = bounds[f]
-    return not any(n.prefix <= pos.prefix and n.contains(pos.addr) for n in negs)
+    f, c, positive = fact
+    b = bounds.get(f, _Bound())
+    if not positive:
+        b = replace(b, avoid=(*b.avoid, c))
+    elif b.inside.contains(c.addr) and c.prefix >= b.inside.prefix:
+        b = replace(b, inside=c)
+    elif not c.contains(b.inside.addr) or c.prefix > b.inside.prefix:
+        return False
+    bounds[f] = b
+    return b.consistent()
 
 
 class _Explorer:
@@ -154,6 +195,7 @@ class _Explorer:
         self.ix = ix
         self.reply = reply
         self.wanted = wanted
+        self.routed = frozenset(p for p in ix.public if ix.routed_public(p))
 
     def _end(self, st: _St, end: str, v: View, to: str | None = None) -> list[Branch]:
         if st.dead:
@@ -173,6 +215,7 @@ class _Explorer:
         then: Callable[[_St], list[Branch]],
     ) -> list[Branch]:
         out: list[Branch] = []
+        ok = _fold(ok, dict(st.bounds))
         bad = neg(ok)
         if bad != FALSE:
             out += self._end(st.add(bad, component), code.value, v)
@@ -208,7 +251,7 @@ class _Explorer:
         st = st.add(TRUE, eni.id)
         if not self.ix.eni_active(eni):
             return self._end(st, Code.INSTANCE_NOT_RUNNING.value, v)
-        own = one_of(v.src, eni.private_ips)
+        own = in_set(v.src, eni.private_ips)
         if own == FALSE:
             return self._end(st, Code.SOURCE_ADDRESS_MISMATCH.value, v)
         st = st.add(own)
@@ -307,7 +350,7 @@ class _Explorer:
                 continue
             out += self._acl_pair(eni, at, from_subnet, acl_egress, s)
         if isinstance(v.dst, str):
-            unused = conj(*(neg(eq(v.dst, ip)) for ip in self.ix_ips(vpc_id)))
+            unused = outside_set(v.dst, frozenset(self.ix_ips(vpc_id)))
             if unused != FALSE:
                 out += self._end(st.add(unused), Code.DESTINATION_ADDRESS_UNUSED.value, v)
         elif not used:
@@ -363,7 +406,7 @@ class _Explorer:
         out: list[Branch] = []
         pairs = [(p, pub) for (vid, p), pub in self.ix.private_to_public.items() if vid == vpc_id]
         with_public = [p for p, _ in pairs]
-        no_public = conj(*(neg(eq(v.src, p)) for p in with_public))
+        no_public = outside_set(v.src, frozenset(with_public))
         if no_public != FALSE:
             out += self._end(st.add(no_public), Code.IGW_NO_PUBLIC_IP.value, v)
         for private, public in pairs:
@@ -371,15 +414,15 @@ class _Explorer:
             if s.dead:
                 continue
             after = replace(v, src=public)
-            away = [neg(eq(after.dst, p)) for p in self._routed()]
+            away = outside_set(after.dst, self.routed)
             out += self._end(
-                s.add(conj(internet_address(after.dst), *away), INTERNET),
+                s.add(conj(internet_address(after.dst), away), INTERNET),
                 DELIVERED,
                 after,
                 INTERNET,
             )
             out += self._end(
-                s.add(conj(neg(internet_address(after.dst)), *away), INTERNET),
+                s.add(conj(neg(internet_address(after.dst)), away), INTERNET),
                 Code.NO_ROUTE_TO_DESTINATION.value,
                 after,
             )
@@ -387,19 +430,17 @@ class _Explorer:
             out += self._inbound(after, s.add(TRUE, INTERNET), lost=False)
         return out
 
-    def _routed(self) -> list[int]:
-        return [p for p in self.ix.public if self.ix.routed_public(p)]
-
     def from_internet(self, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, INTERNET)
-        outside = conj(internet_address(v.src), *(neg(eq(v.src, p)) for p in self._routed()))
+        # The network's own public addresses are no internet source; that exclusion is kept
+        # out of the drop branch because it may only appear positively (see OutsideSet).
         return self._split(
             st,
-            outside,
+            internet_address(v.src),
             INTERNET,
             Code.NOT_INTERNET_SOURCE,
             v,
-            lambda s: self._inbound(v, s),
+            lambda s: self._inbound(v, s.add(outside_set(v.src, self.routed))),
         )
 
     def _inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
@@ -420,7 +461,7 @@ class _Explorer:
                 continue
             out += self.local(vpc_id, None, replace(v, dst=private), False, s)
         if lost:
-            unrouted = conj(*(neg(eq(v.dst, p)) for p in routed))
+            unrouted = outside_set(v.dst, frozenset(routed))
             out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
         return out
 
@@ -585,8 +626,8 @@ def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
                 out.append((eni.id, View(src=ip), eq("src", ip)))
     if ep.internet or (ep.cidr is not None and internet_address_overlaps(ep.cidr)):
         extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
-        own = [neg(eq("src", p)) for p in ix.public if ix.routed_public(p)]
-        out.append((INTERNET, View(), conj(internet_address("src"), *own, extra)))
+        own = outside_set("src", frozenset(p for p in ix.public if ix.routed_public(p)))
+        out.append((INTERNET, View(), conj(internet_address("src"), own, extra)))
     return out
 
 
@@ -622,6 +663,13 @@ _NICE = (
     conj(eq("proto", TCP), eq("sport", 49152)),
     eq("sport", 49152),
 )
+# One try per exposure class (its protocol is fixed already): queries are what exposures cost.
+_NICE_EXPOSURE = (
+    conj(
+        disj(eq("sport", 49152), eq("sport", 0)),
+        in_cidr("src", Cidr.parse("203.0.113.0/24")),
+    ),
+)
 # The furthest blocked path is searched among this many branches at most; the proof of
 # unreachability does not depend on it, only the choice of the explanation shown.
 _EXPLAIN_LIMIT = 200
@@ -637,19 +685,25 @@ class _Query:
         self.session.add(self.hv.to_term(well_formed(View())))
 
     def solve(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
+        """Check `p`, refining address-set exclusions until the model satisfies all of it."""
         if p == FALSE:
             return Verdict.UNSAT, None, ""
-        result = self.session.check(self.hv.to_term(p))
-        if result.verdict is Verdict.SAT:
-            return Verdict.SAT, self.hv.packet(), ""
-        return result.verdict, None, result.reason
+        while True:
+            result = self.session.check(self.hv.to_term(p))
+            if result.verdict is not Verdict.SAT:
+                return result.verdict, None, result.reason
+            env = self.hv.env()
+            if evaluate(p, env):
+                return Verdict.SAT, self.hv.packet(env), ""
+            if not self.hv.refine(p, env):
+                raise ModelInvalid("a model violates a constraint it was given")
 
-    def witness(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
+    def witness(self, p: Pred, tries: tuple[Pred, ...] = ()) -> tuple[Verdict, Packet | None, str]:
         """Like `solve`, preferring a readable packet (TCP, a typical client port, a source
         from the documentation range) when one exists."""
         verdict, pkt, why = self.solve(p)
         if verdict is Verdict.SAT:
-            for nice in _NICE:
+            for nice in tries or _NICE:
                 nicer, better, _ = self.solve(conj(p, nice))
                 if nicer is Verdict.SAT:
                     return nicer, better, ""
@@ -708,7 +762,7 @@ class _Goal:
         ips = [ip for e in enis for ip in e.private_ips] + [
             p for e in enis for _, p in e.public_ips
         ]
-        return one_of("dst", ips)
+        return in_set("dst", ips)
 
 
 def _replay(ix: NetIndex, source: str, pkt: Packet) -> tuple[Trace, Trace | None]:
@@ -854,6 +908,10 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
     Within one interval between consecutive rule boundaries every destination port behaves
     alike (all port constraints are unions of such intervals), so one witness proves the whole
     interval; the interval is then excluded and the solver asked again until unsat.
+
+    Interfaces whose reachability predicate is the same up to their public address (same
+    groups, same ACL and route contents) share one answer; each still gets its own witness,
+    replayed concretely, and is solved afresh if the replay fails.
     """
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
     cuts = _cuts(ix)
@@ -861,49 +919,113 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
     q = _Query(ix)
     found: list[Exposure] = []
     unknown: list[tuple[str, str]] = []
+    shapes: dict[Pred, list[_Exposed]] = {}
     for eni in ix.net.enis:
         if not eni.public_ips or eni.id in ix.nat_of_eni or eni.vpc_id not in ix.igw_of_vpc:
             continue
-        paths = []
-        for fwd in _explore(ix, INTERNET, View(), partial(_is_eni, eni.id)):
-            if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
-                continue
-            paths += [
-                b.pred()
-                for b in _replies(ix, fwd, INTERNET)
-                if b.end == DELIVERED and b.delivered_to == INTERNET
-            ]
-        reachable = disj(*paths)
+        reachable = _reachable_from_internet(ix, eni)
         if reachable == FALSE:
             continue
         target = eni.instance_id or eni.id
-        # (protocol, rule that lets it in) -> port ranges, and the first witness of each.
-        ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
-        witnesses: dict[tuple[str, str], PathWitness] = {}
-        q.session.push()
-        q.session.add(q.hv.to_term(reachable))
-        while True:
-            verdict, pkt, why = q.solve(TRUE)
-            if verdict is Verdict.UNKNOWN:
+        shape = _shape(reachable, eni)
+        exposed = _reuse(ix, eni, shapes.get(shape)) if shape is not None else None
+        if exposed is None:
+            exposed, why = _expose(ix, q, eni, reachable, cuts, named)
+            if why:
                 unknown.append((target, why))
-                break
-            if verdict is Verdict.UNSAT or pkt is None:
-                break
-            block, name, span = _class_of(pkt, cuts, named)
-            _, nicer, _ = q.witness(block)
-            pkt = nicer or pkt
-            trace, reply = _replay(ix, INTERNET, pkt)
-            if trace.delivered_to != eni.id or reply is None or not _round_trip(INTERNET, reply):
-                raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
-            key = (name, _opening_rule(trace))
-            ranges.setdefault(key, []).append(span)
-            witnesses.setdefault(key, PathWitness(INTERNET, pkt, trace, reply))
-            q.session.add(q.hv.to_term(neg(block)))
-        q.session.pop()
-        for (name, rule), spans in ranges.items():
-            ports = _merge(spans) if name in ("tcp", "udp") else ()
-            found.append(Exposure(target, eni.id, name, ports, witnesses[(name, rule)], rule))
+            elif shape is not None:
+                shapes[shape] = exposed
+        for e in exposed:
+            found.append(Exposure(target, eni.id, e.protocol, e.ports, e.witness, e.rule))
     return ExposureResult(tuple(found), tuple(unknown), q.session.queries)
+
+
+@dataclass(frozen=True)
+class _Exposed:
+    protocol: str
+    rule: str
+    ports: tuple[tuple[int, int], ...]
+    witness: PathWitness
+
+
+def _reachable_from_internet(ix: NetIndex, eni: Eni) -> Pred:
+    """All packets from the internet that reach `eni` and whose answer gets back."""
+    paths = []
+    for fwd in _explore(ix, INTERNET, View(), partial(_is_eni, eni.id)):
+        if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
+            continue
+        paths += [
+            b.pred()
+            for b in _replies(ix, fwd, INTERNET)
+            if b.end == DELIVERED and b.delivered_to == INTERNET
+        ]
+    return disj(*paths)
+
+
+def _expose(
+    ix: NetIndex, q: _Query, eni: Eni, reachable: Pred, cuts: list[int], named: set[int]
+) -> tuple[list[_Exposed], str]:
+    """The exposure classes of one interface, each with a replayed witness."""
+    ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    witnesses: dict[tuple[str, str], PathWitness] = {}
+    blocks: list[Pred] = []
+    why = ""
+    while True:
+        verdict, pkt, why = q.solve(conj(reachable, *blocks))
+        if verdict is not Verdict.SAT or pkt is None:
+            break
+        block, name, span = _class_of(pkt, cuts, named)
+        _, nicer, _ = q.witness(conj(reachable, block), _NICE_EXPOSURE)
+        pkt = nicer or pkt
+        trace, reply = _replay(ix, INTERNET, pkt)
+        if trace.delivered_to != eni.id or not _round_trip(INTERNET, reply):
+            raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
+        key = (name, _opening_rule(trace))
+        ranges.setdefault(key, []).append(span)
+        witnesses.setdefault(key, PathWitness(INTERNET, pkt, trace, reply))
+        blocks.append(neg(block))
+    exposed = []
+    for (name, rule), spans in ranges.items():
+        ports = _merge(spans) if name in ("tcp", "udp") else ()
+        exposed.append(_Exposed(name, rule, ports, witnesses[(name, rule)]))
+    return exposed, why
+
+
+def _shape(p: Pred, eni: Eni) -> Pred | None:
+    """`p` with the interface's public address abstracted (None if it has several)."""
+    if len(eni.public_ips) != 1:
+        return None
+    public = eni.public_ips[0][1]
+
+    def rename(q: Pred) -> Pred:
+        if isinstance(q, Eq) and q.field == "dst" and q.value == public:
+            return Eq("dst", -1)
+        if isinstance(q, And):
+            return And(tuple(rename(i) for i in q.items))
+        if isinstance(q, Or):
+            return Or(tuple(rename(i) for i in q.items))
+        if isinstance(q, Not):
+            return Not(rename(q.item))
+        return q
+
+    return rename(p)
+
+
+def _reuse(ix: NetIndex, eni: Eni, known: list[_Exposed] | None) -> list[_Exposed] | None:
+    """The answer of a same-shaped interface, with witnesses moved to `eni` and replayed."""
+    if known is None:
+        return None
+    public = eni.public_ips[0][1]
+    out = []
+    for e in known:
+        pkt = e.witness.packet.model_copy(update={"dst": public})
+        trace, reply = _replay(ix, INTERNET, pkt)
+        if trace.delivered_to != eni.id or not _round_trip(INTERNET, reply):
+            return None
+        if _opening_rule(trace) != e.rule:
+            return None
+        out.append(replace(e, witness=PathWitness(INTERNET, pkt, trace, reply)))
+    return out
 
 
 def _opening_rule(trace: Trace) -> str:

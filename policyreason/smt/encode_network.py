@@ -10,12 +10,13 @@ solver sees them; `to_term` then turns what is left into cvc5 terms.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import cvc5
 
+from policyreason.errors import EncodeError
 from policyreason.ir.network import (
     EPHEMERAL_PORTS,
     NON_INTERNET,
@@ -86,7 +87,23 @@ class Not:
     item: Pred
 
 
-Pred = InCidr | Between | Eq | And | Or | Not
+@dataclass(frozen=True)
+class OutsideSet:
+    """`field` is none of `ips` (say, not one of the network's own public addresses).
+
+    Sets like this can hold thousands of addresses, and one disequality each makes every query
+    slow. The solver therefore sees only the addresses it has already picked once: a model that
+    lands in the set teaches `HeaderVars.refine` that address, and the query is asked again.
+    Each round is an over-approximation, so unsat is final, and sat is returned only for a
+    model that satisfies the real predicate. This holds because the atom is only ever used
+    positively (never under Not); `to_term` enforces it.
+    """
+
+    field: str
+    ips: frozenset[int]
+
+
+Pred = InCidr | Between | Eq | And | Or | Not | OutsideSet
 TRUE: Pred = And(())
 FALSE: Pred = Or(())
 
@@ -153,6 +170,26 @@ def one_of(f: Field, values: Iterable[int]) -> Pred:
     return disj(*(eq(f, v) for v in values))
 
 
+def covering(ips: Iterable[int]) -> list[Cidr]:
+    """The fewest CIDRs covering exactly `ips` (adjacent addresses merge into one prefix)."""
+    nets = ipaddress.collapse_addresses(ipaddress.IPv4Network(ip) for ip in set(ips))
+    return [Cidr(addr=int(n.network_address), prefix=n.prefixlen) for n in nets]
+
+
+def in_set(f: Field, ips: Iterable[int]) -> Pred:
+    """`f` is one of `ips`, as a few prefix tests rather than one equality per address."""
+    if isinstance(f, int):
+        return TRUE if f in set(ips) else FALSE
+    return disj(*(in_cidr(f, c) for c in covering(ips)))
+
+
+def outside_set(f: Field, ips: frozenset[int]) -> Pred:
+    """`f` is none of `ips`; for use in positive positions only (see OutsideSet)."""
+    if isinstance(f, int):
+        return FALSE if f in ips else TRUE
+    return OutsideSet(f, ips) if ips else TRUE
+
+
 def evaluate(p: Pred, env: dict[str, int]) -> bool:
     """The truth of `p` under concrete values of the symbolic fields (for tests and checks)."""
     if isinstance(p, InCidr):
@@ -165,6 +202,8 @@ def evaluate(p: Pred, env: dict[str, int]) -> bool:
         return all(evaluate(i, env) for i in p.items)
     if isinstance(p, Or):
         return any(evaluate(i, env) for i in p.items)
+    if isinstance(p, OutsideSet):
+        return env[p.field] not in p.ips
     return not evaluate(p.item, env)
 
 
@@ -204,7 +243,7 @@ def sg_rule(
     peer = v.src if ingress else v.dst
     ports = (rule.ports.lo, rule.ports.hi) if rule.ports else None
     sources = [in_cidr(peer, c) for c in rule.cidrs]
-    sources += [eq(peer, ip) for g in rule.group_ids for ip in group_ips(g)]
+    sources.append(in_set(peer, [ip for g in rule.group_ids for ip in group_ips(g)]))
     sources += [in_cidr(peer, c) for pl in rule.prefix_list_ids for c in prefix_list(pl)]
     return conj(_proto_ports(v, rule.protocol, ports), disj(*sources))
 
@@ -257,12 +296,39 @@ class HeaderVars:
         self.vars: dict[str, cvc5.Term] = {
             name: tm.mkConst(tm.mkBitVectorSort(width), name) for name, width in WIDTH.items()
         }
+        # Per OutsideSet (field and set): the members a model has picked so far.
+        self.learned: dict[tuple[str, frozenset[int]], set[int]] = {}
+
+    def refine(self, p: Pred, env: dict[str, int]) -> bool:
+        """Learn every OutsideSet member the model `env` picked; False if there was none."""
+        learned = False
+        stack = [p]
+        while stack:
+            q = stack.pop()
+            if isinstance(q, And | Or):
+                stack += q.items
+            elif isinstance(q, Not):
+                stack.append(q.item)
+            elif isinstance(q, OutsideSet) and env[q.field] in q.ips:
+                seen = self.learned.setdefault((q.field, q.ips), set())
+                if env[q.field] not in seen:
+                    seen.add(env[q.field])
+                    learned = True
+        return learned
 
     def _bv(self, value: int, width: int) -> cvc5.Term:
         return self.session.tm.mkBitVector(width, value)
 
-    def to_term(self, p: Pred) -> cvc5.Term:
+    def to_term(self, p: Pred, positive: bool = True) -> cvc5.Term:
         tm = self.session.tm
+        if isinstance(p, OutsideSet):
+            if not positive:
+                raise EncodeError("an address-set exclusion was negated")
+            var, seen = self.vars[p.field], self.learned.get((p.field, p.ips), set())
+            outside = [tm.mkTerm(cvc5.Kind.DISTINCT, var, self._bv(ip, 32)) for ip in sorted(seen)]
+            if not outside:
+                return tm.mkTrue()
+            return outside[0] if len(outside) == 1 else tm.mkTerm(cvc5.Kind.AND, *outside)
         if isinstance(p, InCidr):
             var = self.vars[p.field]
             mask = self._bv(p.cidr.mask, 32)
@@ -281,17 +347,21 @@ class HeaderVars:
         if isinstance(p, Eq):
             return tm.mkTerm(cvc5.Kind.EQUAL, self.vars[p.field], self._bv(p.value, WIDTH[p.field]))
         if isinstance(p, Not):
-            return tm.mkTerm(cvc5.Kind.NOT, self.to_term(p.item))
-        items = [self.to_term(i) for i in p.items]
+            return tm.mkTerm(cvc5.Kind.NOT, self.to_term(p.item, not positive))
+        items = [self.to_term(i, positive) for i in p.items]
         if not items:
             return tm.mkTrue() if isinstance(p, And) else tm.mkFalse()
         if len(items) == 1:
             return items[0]
         return tm.mkTerm(cvc5.Kind.AND if isinstance(p, And) else cvc5.Kind.OR, *items)
 
-    def packet(self) -> Packet:
-        """The header of the last sat model."""
-        v: dict[str, Any] = {name: self.session.value(t) for name, t in self.vars.items()}
+    def env(self) -> dict[str, int]:
+        """The header fields of the last sat model."""
+        return {name: int(self.session.value(t)) for name, t in self.vars.items()}
+
+    def packet(self, v: dict[str, int] | None = None) -> Packet:
+        """The header of the last sat model (or of `v`)."""
+        v = v if v is not None else self.env()
         return Packet(
             src=int(v["src"]),
             dst=int(v["dst"]),

@@ -177,7 +177,9 @@ TARGETS = {
 @given(networks())
 def test_exposed_ports_are_exactly_the_simulated_ones(network: Network) -> None:
     ix = NetIndex(network)
-    found = {(e.eni, e.protocol): e.ports for e in exposures(ix).exposures}
+    found: dict[tuple[str, str], tuple[tuple[int, int], ...]] = {}
+    for e in exposures(ix).exposures:
+        found[(e.eni, e.protocol)] = found.get((e.eni, e.protocol), ()) + e.ports
     for eni in network.enis:
         for _, public in eni.public_ips:
             for port in (21, 22, 23, 80, 443, 999, 1000, 1500, 2000, 2001, 40000):
