@@ -18,6 +18,7 @@ from functools import partial
 
 from policyreason.analysis.simulate import (
     INTERNET,
+    LISTENER_PROTOCOLS,
     Code,
     NetIndex,
     Trace,
@@ -32,6 +33,7 @@ from policyreason.ir.network import (
     UDP,
     Cidr,
     Eni,
+    LoadBalancer,
     NatGateway,
     Network,
     Packet,
@@ -87,7 +89,8 @@ class Branch:
     end: str
     view: View
     delivered_to: str | None = None
-    nat_sessions: tuple[tuple[str, Field], ...] = ()
+    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
 
     def pred(self) -> Pred:
         return conj(*self.preds)
@@ -102,7 +105,8 @@ class _St:
 
     preds: tuple[Pred, ...] = ()
     components: tuple[str, ...] = ()
-    sessions: tuple[tuple[str, Field], ...] = ()
+    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
     bounds: tuple[tuple[str, _Bound], ...] = ()
     dead: bool = False
 
@@ -200,7 +204,7 @@ class _Explorer:
     def _end(self, st: _St, end: str, v: View, to: str | None = None) -> list[Branch]:
         if st.dead:
             return []
-        return [Branch(st.preds, st.components, end, v, to, st.sessions)]
+        return [Branch(st.preds, st.components, end, v, to, st.sessions, st.choices)]
 
     def _deliver(self, st: _St, view: View, to: str) -> list[Branch]:
         return self._end(st, DELIVERED, view, to)
@@ -390,14 +394,58 @@ class _Explorer:
             return self.nat_at(nat, from_subnet, v, st)
         if not self.ix.eni_active(eni):
             return self._end(st.add(TRUE, eni.id), Code.INSTANCE_NOT_RUNNING.value, v)
+        lb = self.ix.lb_of_eni.get(eni.id)
+
+        def arrive(s: _St) -> list[Branch]:
+            if lb is not None:
+                return self.lb_at(eni, lb, s, v)
+            return self._end(s.add(TRUE, eni.id), DELIVERED, v, eni.id)
+
         return self._split(
             st,
             self.sg(eni, v, ingress=True),
             ",".join(eni.group_ids) or eni.id,
             Code.ENI_SG_RULES_MISMATCH,
             v,
-            lambda s: self._end(s.add(TRUE, eni.id), DELIVERED, v, eni.id),
+            arrive,
         )
+
+    def lb_at(self, eni: Eni, lb: LoadBalancer, st: _St, v: View) -> list[Branch]:
+        st = st.add(TRUE, lb.name)
+        own = eni.private_ips[0]
+        if self.reply:
+            session = dict(st.sessions).get(eni.id)
+            if session is None:
+                return self._end(st, Code.LB_NO_LISTENER.value, v)
+            client, client_port, listener_port = session
+            back = View(src=own, dst=client, sport=listener_port, dport=client_port, proto=v.proto)
+            return self.route(eni.subnet_id, back, True, st)
+        out: list[Branch] = []
+        matches = []
+        for listener in lb.listeners:
+            m = conj(
+                one_of(v.proto, LISTENER_PROTOCOLS.get(listener.protocol, ())),
+                eq(v.dport, listener.port),
+            )
+            matches.append(m)
+            sessions = (
+                *(x for x in st.sessions if x[0] != eni.id),
+                (eni.id, (v.src, v.sport, v.dport)),
+            )
+            targets = self.ix.lb_targets(listener)
+            if not targets:
+                out += self._end(st.add(m), Code.LB_NO_TARGET.value, v)
+            for target_id, ip, port in targets:
+                s = replace(
+                    st.add(m),
+                    sessions=sessions,
+                    choices=(*st.choices, (eni.id, target_id)),
+                )
+                if not s.dead:
+                    fwd = replace(v, src=own, dst=ip, dport=port)
+                    out += self.route(eni.subnet_id, fwd, True, s)
+        out += self._end(st.add(neg(disj(*matches))), Code.LB_NO_LISTENER.value, v)
+        return out
 
     def igw_out(self, igw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, igw_id)
@@ -489,12 +537,12 @@ class _Explorer:
             original = dict(st.sessions).get(nat.id)
             if not self.reply or original is None:
                 return self._end(st, Code.NAT_INBOUND.value, v)
-            back = replace(v, dst=original)
+            back = replace(v, dst=original[0])
             return self.route(nat.subnet_id, back, True, st)
         if from_subnet == nat.subnet_id:
             return self._end(st, Code.NAT_SAME_SUBNET.value, v)
         out = replace(v, src=private)
-        sessions = (*tuple(s for s in st.sessions if s[0] != nat.id), (nat.id, v.src))
+        sessions = (*tuple(s for s in st.sessions if s[0] != nat.id), (nat.id, (v.src,)))
         return self._split(
             st,
             one_of(v.proto, (TCP, UDP, ICMP)),
@@ -721,13 +769,14 @@ def _replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
     """Every way the answer to `fwd` can go; arriving back at `source` is success."""
     ex = _Explorer(ix, reply=True, wanted=lambda e: True)
     back = fwd.view.reply()
-    st = _St(components=fwd.components, sessions=fwd.nat_sessions).add(conj(*fwd.preds))
+    st = _St(components=fwd.components, sessions=fwd.sessions, choices=fwd.choices)
+    st = st.add(conj(*fwd.preds))
     if fwd.delivered_to == INTERNET:
         return ex._inbound(back, st.add(TRUE, INTERNET))
     eni = ix.enis.get(fwd.delivered_to or "")
     if eni is None:
         # A gateway endpoint's service answers along the path the request came.
-        return [Branch(fwd.preds, fwd.components, DELIVERED, back, source, fwd.nat_sessions)]
+        return [Branch(fwd.preds, fwd.components, DELIVERED, back, source, fwd.sessions)]
     return ex.from_eni(eni, back, st)
 
 
@@ -736,6 +785,8 @@ class _Goal:
     """What counts as arriving: where a packet may be delivered, and which interfaces matter."""
 
     ep: Endpoint
+    # Load balancer interfaces with a listener that forwards to one of the target interfaces.
+    balancers: frozenset[str] = frozenset()
 
     def accepts(self, delivered_to: str | None) -> bool:
         if self.ep.internet:
@@ -749,25 +800,38 @@ class _Goal:
         if cidr is not None:
             addresses = (*eni.private_ips, *(pub for _, pub in eni.public_ips))
             return any(cidr.contains(ip) for ip in addresses)
-        return eni.id in self.ep.enis
+        return eni.id in self.ep.enis or eni.id in self.balancers
 
     def pred(self, ix: NetIndex) -> Pred:
-        """The original destination address: an interface is reached only by its own
-        private or public addresses (so explanations talk about those packets)."""
+        """The original destination address: an interface is reached by its own private or
+        public addresses, or through a load balancer in front of it (so explanations talk
+        about those packets)."""
         if self.ep.cidr is not None:
             return in_cidr("dst", self.ep.cidr)
         if self.ep.internet:
             return internet_address("dst")
-        enis = [ix.enis[e] for e in self.ep.enis]
+        enis = [ix.enis[e] for e in (*self.ep.enis, *sorted(self.balancers))]
         ips = [ip for e in enis for ip in e.private_ips] + [
             p for e in enis for _, p in e.public_ips
         ]
         return in_set("dst", ips)
 
 
-def _replay(ix: NetIndex, source: str, pkt: Packet) -> tuple[Trace, Trace | None]:
+def _goal(ix: NetIndex, ep: Endpoint) -> _Goal:
+    targets = {ip for e in ep.enis for ip in ix.enis[e].private_ips[:1]}
+    balancers = frozenset(
+        eni_id
+        for eni_id, lb in ix.lb_of_eni.items()
+        if any(t[1] in targets for li in lb.listeners for t in ix.lb_targets(li))
+    )
+    return _Goal(ep, balancers)
+
+
+def _replay(
+    ix: NetIndex, source: str, pkt: Packet, choices: tuple[tuple[str, str], ...] = ()
+) -> tuple[Trace, Trace | None]:
     """The concrete forward trace and, if it arrived, the trace of its reply."""
-    fwd = simulate(ix, source, pkt)
+    fwd = simulate(ix, source, pkt, dict(choices))
     return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
 
 
@@ -786,7 +850,7 @@ def reach(
     unknown (never a "no" without a proof)."""
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
     s_ep, d_ep = resolve_endpoint(ix, src), resolve_endpoint(ix, dst)
-    goal = _Goal(d_ep)
+    goal = _goal(ix, d_ep)
     query = conj(
         goal.pred(ix),
         eq("proto", protocol) if protocol is not None else TRUE,
@@ -812,7 +876,7 @@ def reach(
                     continue
                 verdict, pkt, why = q.witness(conj(base, back.pred()))
                 if verdict is Verdict.SAT and pkt is not None:
-                    trace, reply = _replay(ix, source, pkt)
+                    trace, reply = _replay(ix, source, pkt, back.choices)
                     if not trace.delivered or not _round_trip(source, reply):
                         raise ModelInvalid(f"solver witness {pkt} from {source} is not delivered")
                     witness = PathWitness(source, pkt, trace, reply)
@@ -837,7 +901,7 @@ def _explain(
         verdict, pkt, _ = q.witness(branch.pred())
         if verdict is not Verdict.SAT or pkt is None:
             continue
-        trace, reply = _replay(ix, source, pkt)
+        trace, reply = _replay(ix, source, pkt, branch.choices)
         if goal.accepts(trace.delivered_to) and _round_trip(source, reply):
             raise ModelInvalid(f"{pkt} from {source} gets through, the encoding says it cannot")
         return PathWitness(source, pkt, trace, reply)
@@ -923,14 +987,15 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
     for eni in ix.net.enis:
         if not eni.public_ips or eni.id in ix.nat_of_eni or eni.vpc_id not in ix.igw_of_vpc:
             continue
-        reachable = _reachable_from_internet(ix, eni)
+        paths = _reachable_from_internet(ix, eni)
+        reachable = disj(*(b.pred() for b in paths))
         if reachable == FALSE:
             continue
         target = eni.instance_id or eni.id
         shape = _shape(reachable, eni)
         exposed = _reuse(ix, eni, shapes.get(shape)) if shape is not None else None
         if exposed is None:
-            exposed, why = _expose(ix, q, eni, reachable, cuts, named)
+            exposed, why = _expose(ix, q, eni, paths, cuts, named)
             if why:
                 unknown.append((target, why))
             elif shape is not None:
@@ -948,24 +1013,37 @@ class _Exposed:
     witness: PathWitness
 
 
-def _reachable_from_internet(ix: NetIndex, eni: Eni) -> Pred:
-    """All packets from the internet that reach `eni` and whose answer gets back."""
+def _reachable_from_internet(ix: NetIndex, eni: Eni) -> list[Branch]:
+    """Every way a packet from the internet reaches `eni` and its answer gets back."""
     paths = []
     for fwd in _explore(ix, INTERNET, View(), partial(_is_eni, eni.id)):
         if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
             continue
         paths += [
-            b.pred()
+            b
             for b in _replies(ix, fwd, INTERNET)
             if b.end == DELIVERED and b.delivered_to == INTERNET
         ]
-    return disj(*paths)
+    return paths
+
+
+def _choices_of(paths: list[Branch], pkt: Packet) -> tuple[tuple[str, str], ...]:
+    """The load balancer targets of the first path `pkt` takes."""
+    env = {
+        "src": pkt.src,
+        "dst": pkt.dst,
+        "proto": pkt.protocol,
+        "sport": pkt.src_port,
+        "dport": pkt.dst_port,
+    }
+    return next((b.choices for b in paths if evaluate(b.pred(), env)), ())
 
 
 def _expose(
-    ix: NetIndex, q: _Query, eni: Eni, reachable: Pred, cuts: list[int], named: set[int]
+    ix: NetIndex, q: _Query, eni: Eni, paths: list[Branch], cuts: list[int], named: set[int]
 ) -> tuple[list[_Exposed], str]:
     """The exposure classes of one interface, each with a replayed witness."""
+    reachable = disj(*(b.pred() for b in paths))
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
     witnesses: dict[tuple[str, str], PathWitness] = {}
     blocks: list[Pred] = []
@@ -977,7 +1055,7 @@ def _expose(
         block, name, span = _class_of(pkt, cuts, named)
         _, nicer, _ = q.witness(conj(reachable, block), _NICE_EXPOSURE)
         pkt = nicer or pkt
-        trace, reply = _replay(ix, INTERNET, pkt)
+        trace, reply = _replay(ix, INTERNET, pkt, _choices_of(paths, pkt))
         if trace.delivered_to != eni.id or not _round_trip(INTERNET, reply):
             raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
         key = (name, _opening_rule(trace))

@@ -20,6 +20,7 @@ from policyreason.ir.network import (
     AclEntry,
     Cidr,
     Eni,
+    Listener,
     LoadBalancer,
     NatGateway,
     Network,
@@ -39,6 +40,8 @@ from policyreason.ir.network import (
     format_ip,
     has_ports,
     is_internet_ip,
+    parse_ip,
+    protocol_name,
 )
 from policyreason.ir.span import Span
 
@@ -75,6 +78,8 @@ class Code(StrEnum):
     TGW_NO_ROUTE_TABLE = "TGW_NO_ROUTE_TABLE"
     NOT_INTERNET_SOURCE = "NOT_INTERNET_SOURCE"
     UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET"
+    LB_NO_LISTENER = "LB_NO_LISTENER"
+    LB_NO_TARGET = "LB_NO_TARGET"
     LOOP = "LOOP"
 
 
@@ -109,7 +114,7 @@ class Trace:
     explanation: str = ""
     final: Packet | None = None
     delivered_to: str | None = None
-    nat_sessions: tuple[tuple[str, int], ...] = ()
+    sessions: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def delivered(self) -> bool:
@@ -176,6 +181,11 @@ class NetIndex:
         for lb in net.load_balancers:
             for eid in lb.eni_ids:
                 self.lb_of_eni[eid] = lb
+        self.target_groups = {g.arn: g for g in net.target_groups}
+        self.instance_ip: dict[str, int] = {}
+        for eni in net.enis:
+            if eni.instance_id and eni.private_ips:
+                self.instance_ip.setdefault(eni.instance_id, eni.private_ips[0])
         self.endpoint_of_eni: dict[str, VpcEndpoint] = {}
         for ep in net.vpc_endpoints:
             for eid in ep.eni_ids:
@@ -185,6 +195,25 @@ class NetIndex:
         """Is `ip` a public address of the network whose VPC has an internet gateway?"""
         target = self.public.get(ip)
         return target is not None and target[0] in self.igw_of_vpc
+
+    def lb_targets(self, listener: Listener) -> list[tuple[str, int, int]]:
+        """(target id, address, port) of every healthy target behind `listener`, in order."""
+        out = []
+        for arn in listener.target_group_arns:
+            group = self.target_groups.get(arn)
+            if group is None:
+                continue
+            for t in group.targets:
+                port = t.port or group.port
+                ip = self.instance_ip.get(t.id)
+                if ip is None and group.target_type == "ip":
+                    try:
+                        ip = parse_ip(t.id)
+                    except ValueError:
+                        ip = None
+                if t.healthy and ip is not None and port:
+                    out.append((t.id, ip, port))
+        return out
 
     def route_table(self, subnet_id: str) -> RouteTable | None:
         """The explicitly associated table, else the VPC's main table."""
@@ -217,6 +246,21 @@ class NetIndex:
         return any(
             c.contains(peer) for pl in rule.prefix_list_ids for c in self.prefix_lists.get(pl, ())
         )
+
+
+LISTENER_PROTOCOLS = {
+    "tcp": (TCP,),
+    "tls": (TCP,),
+    "http": (TCP,),
+    "https": (TCP,),
+    "udp": (UDP,),
+    "tcp_udp": (TCP, UDP),
+}
+
+
+def listener_matches(listener: Listener, pkt: Packet) -> bool:
+    protocols = LISTENER_PROTOCOLS.get(listener.protocol, ())
+    return pkt.protocol in protocols and pkt.dst_port == listener.port
 
 
 def lpm(entries: list[tuple[Cidr, Route]], ip: int) -> tuple[Cidr, Route] | None:
@@ -272,7 +316,8 @@ def _rule_label(sg: SecurityGroup, rule: SgRule, ingress: bool) -> str:
 class _Walk:
     ix: NetIndex
     reply: bool
-    nat_sessions: dict[str, int] = field(default_factory=dict)
+    sessions: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)
     hops: list[Hop] = field(default_factory=list)
 
     def hop(
@@ -301,7 +346,7 @@ class _Walk:
             explanation=explanation,
             final=pkt,
             delivered_to=delivered_to,
-            nat_sessions=tuple(sorted(self.nat_sessions.items())),
+            sessions=tuple(sorted(self.sessions.items())),
         )
 
     def drop(self, pkt: Packet, code: Code, explanation: str) -> Trace:
@@ -437,13 +482,53 @@ class _Walk:
             return self.drop(
                 pkt, Code.ENI_SG_RULES_MISMATCH, f"no inbound rule of {eni.id} matches"
             )
-        kind = "network-interface"
-        if eni.id in self.ix.lb_of_eni:
-            kind = "load-balancer"
-        elif eni.id in self.ix.endpoint_of_eni:
-            kind = "vpc-endpoint"
+        lb = self.ix.lb_of_eni.get(eni.id)
+        if lb is not None:
+            return self.lb_at(eni, lb, pkt)
+        kind = "vpc-endpoint" if eni.id in self.ix.endpoint_of_eni else "network-interface"
         self.hop(eni.id, kind, "deliver", packet=pkt)
         return self.end(Disposition.DELIVERED, pkt, delivered_to=eni.id)
+
+    def lb_at(self, eni: Eni, lb: LoadBalancer, pkt: Packet) -> Trace:
+        """A network load balancer as a proxy: a listener takes the connection and opens one
+        from the balancer's address to a healthy target; the answer goes back the same way."""
+        kind = "load-balancer"
+        own = eni.private_ips[0]
+        session = self.sessions.get(eni.id)
+        if self.reply:
+            if session is None:
+                self.hop(lb.name, kind, "drop", "no connection to answer")
+                return self.drop(pkt, Code.LB_NO_LISTENER, f"{lb.name} has no such connection")
+            client, client_port, listener_port = session
+            back = pkt.model_copy(
+                update={
+                    "src": own,
+                    "dst": client,
+                    "src_port": listener_port,
+                    "dst_port": client_port,
+                }
+            )
+            self.hop(lb.name, kind, "answer", f"to {format_ip(client)}", packet=back)
+            return self.route(eni.subnet_id, back, acl_egress=True)
+        listener = next((li for li in lb.listeners if listener_matches(li, pkt)), None)
+        if listener is None:
+            self.hop(lb.name, kind, "drop", "no listener")
+            return self.drop(
+                pkt,
+                Code.LB_NO_LISTENER,
+                f"{lb.name} has no listener for {protocol_name(pkt.protocol)} {pkt.dst_port}",
+            )
+        targets = self.ix.lb_targets(listener)
+        chosen = self.choices.get(eni.id)
+        target = next((t for t in targets if t[0] == chosen), targets[0] if targets else None)
+        if target is None:
+            self.hop(lb.name, kind, "drop", "no healthy target")
+            return self.drop(pkt, Code.LB_NO_TARGET, f"{lb.name} has no healthy target")
+        self.sessions[eni.id] = (pkt.src, pkt.src_port, pkt.dst_port)
+        out = pkt.model_copy(update={"src": own, "dst": target[1], "dst_port": target[2]})
+        label = f"listener {listener.protocol} {listener.port} -> {target[0]}:{target[2]}"
+        self.hop(lb.name, kind, "forward", label, listener.span, out)
+        return self.route(eni.subnet_id, out, acl_egress=True)
 
     def igw_out(self, igw_id: str, vpc_id: str, pkt: Packet) -> Trace:
         if vpc_id not in self.ix.igw_vpcs.get(igw_id, ()):
@@ -519,16 +604,16 @@ class _Walk:
             return self.drop(pkt, Code.NAT_NOT_AVAILABLE, f"{nat.id} is {nat.state}")
         if pkt.dst == nat.private_ip:
             # Addressed to the NAT itself: only the answer to a translated packet gets in.
-            original = self.nat_sessions.get(nat.id)
+            original = self.sessions.get(nat.id)
             if not self.reply or original is None:
                 self.hop(nat.id, kind, "drop", "no connection to translate back")
                 return self.drop(pkt, Code.NAT_INBOUND, f"{nat.id} accepts no inbound connections")
-            back = pkt.model_copy(update={"dst": original})
+            back = pkt.model_copy(update={"dst": original[0]})
             self.hop(
                 nat.id,
                 kind,
                 "translate destination",
-                f"{format_ip(pkt.dst)} -> {format_ip(original)}",
+                f"{format_ip(pkt.dst)} -> {format_ip(original[0])}",
                 packet=back,
             )
             return self.route(nat.subnet_id, back, acl_egress=True)
@@ -540,7 +625,7 @@ class _Walk:
             return self.drop(
                 pkt, Code.NAT_UNSUPPORTED_PROTOCOL, f"{nat.id} translates only TCP, UDP and ICMP"
             )
-        self.nat_sessions[nat.id] = pkt.src
+        self.sessions[nat.id] = (pkt.src,)
         out = pkt.model_copy(update={"src": nat.private_ip})
         self.hop(
             nat.id,
@@ -646,10 +731,15 @@ class _Walk:
         return self.route(nxt.subnet_ids[0], pkt, acl_egress=False)
 
 
-def simulate(net: Network | NetIndex, source: str, pkt: Packet) -> Trace:
-    """Forward `pkt` from `source` (an ENI id or "internet") and return its trace."""
+def simulate(
+    net: Network | NetIndex, source: str, pkt: Packet, choices: dict[str, str] | None = None
+) -> Trace:
+    """Forward `pkt` from `source` (an ENI id or "internet") and return its trace.
+
+    `choices` picks, per load balancer interface, the target a connection goes to (by default
+    the first healthy one); the solver's witnesses say which one they took."""
     ix = net if isinstance(net, NetIndex) else NetIndex(net)
-    walk = _Walk(ix, reply=False)
+    walk = _Walk(ix, reply=False, choices=dict(choices or {}))
     if source == INTERNET:
         return walk.from_internet(pkt)
     eni = ix.enis.get(source)
@@ -662,7 +752,7 @@ def simulate_reply(net: Network | NetIndex, forward: Trace) -> Trace:
     """The answer to a delivered packet, sent back from where it arrived."""
     ix = net if isinstance(net, NetIndex) else NetIndex(net)
     assert forward.delivered and forward.final is not None and forward.delivered_to is not None
-    walk = _Walk(ix, reply=True, nat_sessions=dict(forward.nat_sessions))
+    walk = _Walk(ix, reply=True, sessions=dict(forward.sessions))
     pkt = forward.final.reply()
     if forward.delivered_to == INTERNET:
         walk.hop(INTERNET, INTERNET, "send", packet=pkt)

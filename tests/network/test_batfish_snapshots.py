@@ -168,3 +168,21 @@ def test_interface_endpoint(snapshots: Path) -> None:
     assert r.reachable is True
     assert r.paths[0].forward.hops[-1].kind == "vpc-endpoint"
     assert reach(n, "i-0eb6eb395a0d09117", "eni-0084b734451ba23ca", TCP, 80).reachable is False
+
+
+def test_load_balancer_forwards_its_listener_port_to_the_targets(snapshots: Path) -> None:
+    n = load(snapshots, "test-load-balancer")
+    client, lb_ip = "i-0c8ce8bbdd98cc4e8", "10.1.1.237"
+    r = reach(n, client, lb_ip, TCP, 80)
+    assert r.reachable is True
+    path = r.paths[0]
+    lb_hop = next(h for h in path.forward.hops if h.kind == "load-balancer")
+    assert lb_hop.packet is not None and lb_hop.packet.dst_port == 22
+    assert path.forward.delivered_to in ("eni-0a4486d9ba39d5e3e", "eni-02e730a1b02dbc756")
+    assert path.reply is not None and path.reply.delivered_to == "eni-038def4bc4303c3e6"
+    other = reach(n, client, lb_ip, TCP, 81)
+    assert other.reachable is False and other.blocked is not None
+    assert other.blocked.forward.code is Code.LB_NO_LISTENER
+    # A target is reached through the balancer on the listener's port.
+    via = reach(n, client, "i-0f4af951d61a19245", TCP, 80)
+    assert via.reachable is True and via.paths[0].packet.dst != parse_ip("10.1.20.95")
