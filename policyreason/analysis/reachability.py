@@ -74,7 +74,7 @@ from policyreason.smt.encode_network import (
     sg_rule,
     well_formed,
 )
-from policyreason.smt.session import Session, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
 
 DELIVERED = "delivered"
 UNSUPPORTED = "unsupported"
@@ -845,9 +845,10 @@ def reach(
     dst: str,
     protocol: int | None = None,
     port: int | None = None,
+    rlimit: int | None = DEFAULT_RLIMIT,
 ) -> ReachResult:
     """Can a packet from `src` reach `dst`, and its answer come back? Witnessed, proven, or
-    unknown (never a "no" without a proof)."""
+    unknown (never a "no" without a proof). `rlimit` bounds each solver query."""
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
     s_ep, d_ep = resolve_endpoint(ix, src), resolve_endpoint(ix, dst)
     goal = _goal(ix, d_ep)
@@ -856,7 +857,7 @@ def reach(
         eq("proto", protocol) if protocol is not None else TRUE,
         eq("dport", port) if port is not None else TRUE,
     )
-    q = _Query(ix)
+    q = _Query(ix, Session(rlimit=rlimit))
     unknown = ""
     dead: list[tuple[str, Branch]] = []
     for source, v, extra in _sources(ix, s_ep):
@@ -966,7 +967,7 @@ def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def exposures(network: Network | NetIndex) -> ExposureResult:
+def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) -> ExposureResult:
     """Every interface reachable from the internet, with exact protocols and port ranges.
 
     Within one interval between consecutive rule boundaries every destination port behaves
@@ -980,7 +981,7 @@ def exposures(network: Network | NetIndex) -> ExposureResult:
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
     cuts = _cuts(ix)
     named = _protocols(ix)
-    q = _Query(ix)
+    q = _Query(ix, Session(rlimit=rlimit))
     found: list[Exposure] = []
     unknown: list[tuple[str, str]] = []
     shapes: dict[Pred, list[_Exposed]] = {}

@@ -47,6 +47,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--exposures", action="store_true", help="everything reachable from the internet"
     )
+    p.add_argument(
+        "--rlimit",
+        type=int,
+        metavar="N",
+        help="solver resource limit per query (reproducible); exceeding it answers unknown",
+    )
     p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     p.set_defaults(run=run)
@@ -99,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None and protocol not in (None, 6, 17):
         print("policyreason reach: error: --port needs --protocol tcp or udp", file=sys.stderr)
         return 2
+    limits = {"rlimit": args.rlimit} if args.rlimit else {}
     network, had_errors = _load(args.snapshot)
     if network is None:
         return 2
@@ -106,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         console = Console(file=out, width=120 if args.output else None)
         if args.exposures:
-            exp = exposures(network)
+            exp = exposures(network, **limits)
             if args.format == "json":
                 json.dump(exposures_json(exp), out, indent=2)
                 out.write("\n")
@@ -118,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             found = bool(exp.exposures or exp.unknown)
         else:
             try:
-                result = reach(network, args.src, args.dst, protocol, args.port)
+                result = reach(network, args.src, args.dst, protocol, args.port, **limits)
             except ValueError as exc:
                 print(f"policyreason reach: error: {exc}", file=sys.stderr)
                 return 2

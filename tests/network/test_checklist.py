@@ -372,3 +372,13 @@ def test_reply_of_a_simulated_packet_comes_back_through_the_igw():
     back = simulate_reply(n, fwd)
     assert back.delivered and back.final is not None
     assert back.final.src == parse_ip("54.0.0.10") and back.final.dst == parse_ip("1.2.3.4")
+
+
+def test_a_solver_that_gives_up_answers_unknown_never_no():
+    n = net("""
+      sg web { in tcp 22 from 0.0.0.0/0 }
+      instance i-web in pub ip 10.0.1.10 public 54.0.0.10 sg web""")
+    r = reach(n, "internet", "i-web", TCP, 80, rlimit=1)
+    assert r.reachable is None and r.reason
+    assert r.blocked is None
+    assert exposures(n, rlimit=1).unknown != ()
