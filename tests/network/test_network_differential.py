@@ -57,7 +57,11 @@ def networks(draw: st.DrawFn) -> Network:
         )
         groups.append(f"sg {g} {{ {' '.join(rules)}{no_egress} }}")
     nat = draw(st.booleans())
-    s2_target = draw(st.sampled_from(["igw-a", "pcx-ab", *(["nat-a"] if nat else [])]))
+    link = draw(st.sampled_from(["pcx-ab", "tgw-1"]))
+    s2_target = draw(st.sampled_from(["igw-a", link, *(["nat-a"] if nat else [])]))
+    s2_zone = draw(st.sampled_from(["a", "b"]))
+    attach_in = draw(st.sampled_from(["s1", "s2"]))
+    tgw_blackhole = draw(st.sampled_from(["", "route 10.1.1.0/28 -> blackhole"]))
     s2_extra = draw(st.sampled_from(["", "route 8.8.8.0/24 -> igw-a blackhole"]))
     acls = [draw(acl(f"acl-{s}", s)) for s in ("s1", "s2") if draw(st.booleans())]
     instances = []
@@ -72,10 +76,10 @@ def networks(draw: st.DrawFn) -> Network:
 vpc vpc-a 10.0.0.0/16 {{
   igw igw-a
   subnet s1 10.0.1.0/24 az a
-  subnet s2 10.0.2.0/24 az a
+  subnet s2 10.0.2.0/24 az {s2_zone}
   route-table r1 {{ associate s1
                    route 0.0.0.0/0 -> igw-a
-                   route 10.1.0.0/16 -> pcx-ab }}
+                   route 10.1.0.0/16 -> {link} }}
   route-table r2 {{ associate s2
                    route 0.0.0.0/0 -> {s2_target}
                    {s2_extra} }}
@@ -87,12 +91,18 @@ vpc vpc-a 10.0.0.0/16 {{
 vpc vpc-b 10.1.0.0/16 {{
   igw igw-b
   subnet s3 10.1.1.0/24 az a
-  route-table r3 main {{ route 10.0.0.0/16 -> pcx-ab
+  route-table r3 main {{ route 10.0.0.0/16 -> {link}
                         route 0.0.0.0/0 -> igw-b }}
   sg gb {{ {draw(sg_rule("in"))} }}
   instance i-c in s3 ip 10.1.1.10{" public 54.0.0.30" if draw(st.booleans()) else ""} sg gb
 }}
 peering pcx-ab vpc-a vpc-b
+tgw tgw-1 {{
+  attach att-a vpc vpc-a subnets {attach_in} table t
+  attach att-b vpc vpc-b subnets s3 table t
+  table t {{ propagate att-a att-b
+             {tgw_blackhole} }}
+}}
 """
     return parse_network(text, "generated.net")
 
