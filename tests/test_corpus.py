@@ -67,13 +67,15 @@ def test_dropping_an_allow_statement_never_adds_access(part: int) -> None:
         )
         result = compare(smaller, policy, witnesses=1)
         verdicts[result.verdict] += 1
-        assert result.verdict in (CompareVerdict.MORE_PERMISSIVE, CompareVerdict.EQUIVALENT), (
-            name,
-            result.verdict,
-            result.reason,
-        )
+        # Unknown (a solver time limit, reported as such) is honest; a wrong verdict is not.
+        assert result.verdict in (
+            CompareVerdict.MORE_PERMISSIVE,
+            CompareVerdict.EQUIVALENT,
+            CompareVerdict.UNKNOWN,
+        ), (name, result.verdict, result.reason)
         for w in result.new_access.witnesses:
             assert allows(policy, w) and not allows(smaller, w), name
     # Most statements in AWS's own policies do matter; a broken encoding that proves
     # everything equivalent would fail here.
     assert verdicts[CompareVerdict.MORE_PERMISSIVE] > 0.8 * sum(verdicts.values())
+    assert verdicts[CompareVerdict.UNKNOWN] <= 3, verdicts
