@@ -206,9 +206,6 @@ class _Explorer:
             return []
         return [Branch(st.preds, st.components, end, v, to, st.sessions, st.choices)]
 
-    def _deliver(self, st: _St, view: View, to: str) -> list[Branch]:
-        return self._end(st, DELIVERED, view, to)
-
     def _split(
         self,
         st: _St,
@@ -354,14 +351,14 @@ class _Explorer:
                 continue
             out += self._acl_pair(eni, at, from_subnet, acl_egress, s)
         if isinstance(v.dst, str):
-            unused = outside_set(v.dst, frozenset(self.ix_ips(vpc_id)))
+            unused = outside_set(v.dst, frozenset(self._vpc_ips(vpc_id)))
             if unused != FALSE:
                 out += self._end(st.add(unused), Code.DESTINATION_ADDRESS_UNUSED.value, v)
         elif not used:
             out += self._end(st, Code.DESTINATION_ADDRESS_UNUSED.value, v)
         return out
 
-    def ix_ips(self, vpc_id: str) -> list[int]:
+    def _vpc_ips(self, vpc_id: str) -> list[int]:
         return [ip for (vid, ip) in self.ix.eni_by_ip if vid == vpc_id]
 
     def _acl_pair(
@@ -672,14 +669,14 @@ def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
         for ip in eni.private_ips:
             if ep.cidr is None or ep.cidr.contains(ip):
                 out.append((eni.id, View(src=ip), eq("src", ip)))
-    if ep.internet or (ep.cidr is not None and internet_address_overlaps(ep.cidr)):
+    if ep.internet or (ep.cidr is not None and _overlaps_internet(ep.cidr)):
         extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
         own = outside_set("src", frozenset(p for p in ix.public if ix.routed_public(p)))
         out.append((INTERNET, View(), conj(internet_address("src"), own, extra)))
     return out
 
 
-def internet_address_overlaps(cidr: Cidr) -> bool:
+def _overlaps_internet(cidr: Cidr) -> bool:
     return not any(c.prefix <= cidr.prefix and c.contains(cidr.addr) for c in NON_INTERNET)
 
 

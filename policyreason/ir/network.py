@@ -365,32 +365,6 @@ class Network(_Node):
     span: Span = unknown_span()
 
 
-def merge_networks(parts: list[Network]) -> Network:
-    """One network from several (accounts, regions); the first of duplicate ids wins."""
-    fields: dict[str, list[BaseModel]] = {
-        name: [] for name in Network.model_fields if name != "span"
-    }
-    seen: set[tuple[str, str]] = set()
-    for part in parts:
-        for name in fields:
-            for item in getattr(part, name):
-                key = (
-                    name,
-                    str(getattr(item, "id", None) or getattr(item, "arn", "")) + _tgw(item),
-                )
-                if key in seen:
-                    continue
-                seen.add(key)
-                fields[name].append(item)
-    span = parts[0].span if parts else unknown_span()
-    return Network.model_validate({**{k: tuple(v) for k, v in fields.items()}, "span": span})
-
-
-def _tgw(item: BaseModel) -> str:
-    # A peering attachment has the same id on both transit gateways: keep one per side.
-    return f"@{item.tgw_id}" if isinstance(item, TgwAttachment) else ""
-
-
 class Packet(_Node):
     """A concrete IPv4 packet header. Ports are 0 for protocols without ports."""
 

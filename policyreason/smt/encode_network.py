@@ -263,12 +263,6 @@ def acl_allows(v: View, acl: NetworkAcl, egress: bool) -> Pred:
     return result
 
 
-def acl_first_match(v: View, acl: NetworkAcl, egress: bool, index: int) -> Pred:
-    """Entry `index` (in evaluation order) is the first to match."""
-    entries = acl.ordered(egress)
-    return conj(*(neg(acl_entry(v, e)) for e in entries[:index]), acl_entry(v, entries[index]))
-
-
 def longest_match(f: Field, entries: list[Cidr], index: int) -> Pred:
     """Entry `index` is the longest prefix containing `f` (ties go to the earlier entry)."""
     chosen = entries[index]
