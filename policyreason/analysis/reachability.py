@@ -110,6 +110,17 @@ class _St:
     bounds: tuple[tuple[str, _Bound], ...] = ()
     dead: bool = False
 
+    def excludes(self, f: Field, ip: int) -> bool:
+        """Is `f == ip` already ruled out (a cheap test before building a branch)?"""
+        if isinstance(f, int):
+            return f != ip
+        b = next((b for name, b in self.bounds if name == f), None)
+        if b is None:
+            return False
+        if not b.inside.contains(ip) or any(s for s in b.avoid_sets if ip in s):
+            return True
+        return any(n.contains(ip) for n in b.avoid)
+
     def add(self, p: Pred, component: str | None = None) -> _St:
         comps = self.components + ((component,) if component else ())
         bounds = dict(self.bounds)
@@ -342,6 +353,8 @@ class _Explorer:
         used: list[int] = []
         for eni, ip in self._destinations(vpc_id, v):
             used.append(ip)
+            if st.excludes(v.dst, ip):
+                continue
             at = replace(v, dst=ip)
             s = st.add(eq(v.dst, ip))
             if s.dead:
@@ -449,9 +462,15 @@ class _Explorer:
         if vpc_id not in self.ix.igw_vpcs.get(igw_id, ()):
             return self._end(st, Code.IGW_NOT_ATTACHED.value, v)
         out: list[Branch] = []
-        pairs = [(p, pub) for (vid, p), pub in self.ix.private_to_public.items() if vid == vpc_id]
-        with_public = [p for p, _ in pairs]
-        no_public = outside_set(v.src, frozenset(with_public))
+        if isinstance(v.src, int):
+            public_of = self.ix.private_to_public.get((vpc_id, v.src))
+            pairs = [(v.src, public_of)] if public_of is not None else []
+            no_public = FALSE if pairs else TRUE
+        else:
+            pairs = [
+                (p, pub) for (vid, p), pub in self.ix.private_to_public.items() if vid == vpc_id
+            ]
+            no_public = outside_set(v.src, frozenset(p for p, _ in pairs))
         if no_public != FALSE:
             out += self._end(st.add(no_public), Code.IGW_NO_PUBLIC_IP.value, v)
         for private, public in pairs:
@@ -490,23 +509,25 @@ class _Explorer:
 
     def _inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
         out: list[Branch] = []
-        routed: list[int] = []
-        for public, (vpc_id, private) in self.ix.public.items():
-            if vpc_id not in self.ix.igw_of_vpc:
-                continue
-            routed.append(public)
-            if isinstance(v.dst, int) and v.dst != public:
+        candidates = self.ix.public.items()
+        if isinstance(v.dst, int):
+            target = self.ix.public.get(v.dst)
+            candidates = {v.dst: target}.items() if target else {}.items()
+        for public, (vpc_id, private) in candidates:
+            if public not in self.routed:
                 continue
             eni = self.ix.eni_by_ip.get((vpc_id, private))
             nat = eni is not None and eni.id in self.ix.nat_of_eni
             if isinstance(v.dst, str) and eni is not None and not nat and not self.wanted(eni):
+                continue
+            if st.excludes(v.dst, public):
                 continue
             s = st.add(eq(v.dst, public), self.ix.igw_of_vpc[vpc_id])
             if s.dead:
                 continue
             out += self.local(vpc_id, None, replace(v, dst=private), False, s)
         if lost:
-            unrouted = outside_set(v.dst, frozenset(routed))
+            unrouted = outside_set(v.dst, self.routed)
             out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
         return out
 

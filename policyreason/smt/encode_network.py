@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import cvc5
 
@@ -170,17 +171,18 @@ def one_of(f: Field, values: Iterable[int]) -> Pred:
     return disj(*(eq(f, v) for v in values))
 
 
-def covering(ips: Iterable[int]) -> list[Cidr]:
+@cache
+def covering(ips: frozenset[int]) -> tuple[Cidr, ...]:
     """The fewest CIDRs covering exactly `ips` (adjacent addresses merge into one prefix)."""
-    nets = ipaddress.collapse_addresses(ipaddress.IPv4Network(ip) for ip in set(ips))
-    return [Cidr(addr=int(n.network_address), prefix=n.prefixlen) for n in nets]
+    nets = ipaddress.collapse_addresses(ipaddress.IPv4Network(ip) for ip in ips)
+    return tuple(Cidr(addr=int(n.network_address), prefix=n.prefixlen) for n in nets)
 
 
 def in_set(f: Field, ips: Iterable[int]) -> Pred:
     """`f` is one of `ips`, as a few prefix tests rather than one equality per address."""
     if isinstance(f, int):
         return TRUE if f in set(ips) else FALSE
-    return disj(*(in_cidr(f, c) for c in covering(ips)))
+    return disj(*(in_cidr(f, c) for c in covering(frozenset(ips))))
 
 
 def outside_set(f: Field, ips: frozenset[int]) -> Pred:
