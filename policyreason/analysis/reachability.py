@@ -949,8 +949,8 @@ class ExposureResult:
     queries: int = 0
 
 
-def _is_eni(eni_id: str, eni: Eni) -> bool:
-    return eni.id == eni_id
+def _is_eni_or(eni_id: str, others: frozenset[str], eni: Eni) -> bool:
+    return eni.id == eni_id or eni.id in others
 
 
 def _cuts(ix: NetIndex) -> list[int]:
@@ -963,6 +963,8 @@ def _cuts(ix: NetIndex) -> list[int]:
         for entry in acl.entries:
             if entry.ports:
                 cuts |= {entry.ports.lo, entry.ports.hi + 1}
+    for lb in ix.net.load_balancers:
+        cuts |= {p for li in lb.listeners for p in (li.port, li.port + 1)}
     return sorted(c for c in cuts if 0 <= c <= 65536)
 
 
@@ -1003,10 +1005,15 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
     found: list[Exposure] = []
     unknown: list[tuple[str, str]] = []
     shapes: dict[Pred, list[_Exposed]] = {}
+    balancers = frozenset(e for e in ix.lb_of_eni if ix.enis[e].public_ips)
+    behind = _behind(ix, balancers)
     for eni in ix.net.enis:
-        if not eni.public_ips or eni.id in ix.nat_of_eni or eni.vpc_id not in ix.igw_of_vpc:
+        if eni.id in ix.nat_of_eni or eni.id in ix.lb_of_eni:
             continue
-        paths = _reachable_from_internet(ix, eni)
+        public = eni.public_ips and eni.vpc_id in ix.igw_of_vpc
+        if not public and eni.id not in behind:
+            continue
+        paths = _reachable_from_internet(ix, eni, balancers)
         reachable = disj(*(b.pred() for b in paths))
         if reachable == FALSE:
             continue
@@ -1032,10 +1039,25 @@ class _Exposed:
     witness: PathWitness
 
 
-def _reachable_from_internet(ix: NetIndex, eni: Eni) -> list[Branch]:
-    """Every way a packet from the internet reaches `eni` and its answer gets back."""
+def _behind(ix: NetIndex, balancers: frozenset[str]) -> set[str]:
+    """The interfaces that internet-facing load balancers forward to."""
+    out = set()
+    for eni_id in balancers:
+        vpc = ix.enis[eni_id].vpc_id
+        for listener in ix.lb_of_eni[eni_id].listeners:
+            for _, ip, _ in ix.lb_targets(listener):
+                target = ix.eni_by_ip.get((vpc, ip))
+                if target is not None:
+                    out.add(target.id)
+    return out
+
+
+def _reachable_from_internet(ix: NetIndex, eni: Eni, balancers: frozenset[str]) -> list[Branch]:
+    """Every way a packet from the internet reaches `eni` (directly or through an
+    internet-facing load balancer) and its answer gets back."""
     paths = []
-    for fwd in _explore(ix, INTERNET, View(), partial(_is_eni, eni.id)):
+    wanted = partial(_is_eni_or, eni.id, balancers)
+    for fwd in _explore(ix, INTERNET, View(), wanted):
         if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
             continue
         paths += [

@@ -8,7 +8,7 @@ from policyreason.analysis.reachability import exposures, reach
 from policyreason.analysis.simulate import Code, Trace
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.diagnostic import Level
-from policyreason.ir.network import ICMP, TCP, UDP, Network, parse_ip
+from policyreason.ir.network import ICMP, TCP, UDP, Cidr, Network, TargetKind, parse_ip
 
 SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"
 
@@ -186,3 +186,31 @@ def test_load_balancer_forwards_its_listener_port_to_the_targets(snapshots: Path
     # A target is reached through the balancer on the listener's port.
     via = reach(n, client, "i-0f4af951d61a19245", TCP, 80)
     assert via.reachable is True and via.paths[0].packet.dst != parse_ip("10.1.20.95")
+
+
+def test_targets_behind_an_internet_facing_balancer_are_exposed(snapshots: Path) -> None:
+    n = load(snapshots, "test-load-balancer")
+    # Make the balancer internet-facing: a public address on one of its interfaces and a
+    # default route to the internet gateway in the subnets' main table.
+    lb_eni = next(e for e in n.enis if e.id == "eni-0c82d6f7254ae6695")
+    public = parse_ip("3.3.3.3")
+    lb_eni = lb_eni.model_copy(update={"public_ips": ((lb_eni.private_ips[0], public),)})
+    igw = n.internet_gateways[0]
+    tables = []
+    for table in n.route_tables:
+        if table.main:
+            default = table.routes[0].model_copy(
+                update={
+                    "destination": Cidr.parse("0.0.0.0/0"),
+                    "target_kind": TargetKind.INTERNET_GATEWAY,
+                    "target_id": igw.id,
+                }
+            )
+            table = table.model_copy(update={"routes": (*table.routes, default)})
+        tables.append(table)
+    enis = tuple(lb_eni if e.id == lb_eni.id else e for e in n.enis)
+    n2 = n.model_copy(update={"enis": enis, "route_tables": tuple(tables)})
+    found = {(e.target, e.protocol, e.ports) for e in exposures(n2).exposures}
+    assert ("i-0f4af951d61a19245", "tcp", ((80, 80),)) in found
+    assert ("i-055b0db7be365202c", "tcp", ((80, 80),)) in found
+    assert ("i-0f4af951d61a19245", "tcp", ((22, 22),)) not in found
