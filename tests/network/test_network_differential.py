@@ -139,7 +139,7 @@ def packets(draw: st.DrawFn) -> tuple[str, Packet]:
     )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(), st.lists(packets(), min_size=1, max_size=4))
 def test_solver_and_simulator_agree_on_packets(
     network: Network, cases: list[tuple[str, Packet]]
@@ -155,7 +155,7 @@ def test_solver_and_simulator_agree_on_packets(
 ENDPOINTS = ["internet", "i-a", "i-b", "i-c", "s1", "10.0.2.0/24", "8.8.8.8", "54.0.0.10"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     networks(),
     st.sampled_from(ENDPOINTS),
@@ -183,7 +183,7 @@ TARGETS = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_exposed_ports_are_exactly_the_simulated_ones(network: Network) -> None:
     ix = NetIndex(network)

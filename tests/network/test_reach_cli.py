@@ -99,3 +99,27 @@ def test_bad_inputs_are_located_errors(tmp_path: Path, capsys: pytest.CaptureFix
 def test_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reach", WEB, *args]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_reach_sarif_points_at_the_blocking_rule(tmp_path: Path) -> None:
+    snapshot = str(SNAPSHOTS / "test-public-subnet")
+    out = tmp_path / "r.sarif"
+    args = ["reach", snapshot, "--from", "internet", "--to", "i-06669a407b2ef3ae5"]
+    assert (
+        main(
+            [*args, "--port", "80", "--protocol", "tcp", "--format", "sarif", "--output", str(out)]
+        )
+        == 0
+    )
+    (result,) = json.loads(out.read_text())["runs"][0]["results"]
+    assert result["ruleId"] == "NET003"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("NetworkAcls.json") or location[
+        "artifactLocation"
+    ]["uri"].endswith("SecurityGroups.json")
+
+
+def test_unknown_fails_closed(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["reach", WEB, "--from", "internet", "--to", "i-web", "--rlimit", "1"]
+    assert main([*args, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["reachable"] is None
