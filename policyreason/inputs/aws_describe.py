@@ -616,7 +616,40 @@ class _Builder:
 
     # -- linking ------------------------------------------------------------------------------
 
+    def check_references(self) -> None:
+        """Warn about prefix lists and groups a rule names but the snapshot lacks: such a
+        rule matches nothing here, which may hide traffic that AWS would let through."""
+        groups = {g.id for g in self.security_groups}
+        for sg in self.security_groups:
+            for rule in sg.ingress + sg.egress:
+                for pl in rule.prefix_list_ids:
+                    if pl not in self.prefix_lists:
+                        self.warn(
+                            "NET-MISSING-REF",
+                            f"prefix list {pl} is not in the snapshot; "
+                            "this rule matches none of its addresses",
+                            rule.span,
+                        )
+                for gid in rule.group_ids:
+                    if gid not in groups:
+                        self.warn(
+                            "NET-MISSING-REF",
+                            f"security group {gid} is not in the "
+                            "snapshot; this rule matches none of its members",
+                            rule.span,
+                        )
+        for table in self.route_tables:
+            for route in table.routes:
+                if route.prefix_list_id and route.prefix_list_id not in self.prefix_lists:
+                    self.warn(
+                        "NET-MISSING-REF",
+                        f"prefix list {route.prefix_list_id} is not in "
+                        "the snapshot; this route matches nothing",
+                        route.span,
+                    )
+
     def network(self, span: Span) -> Network:
+        self.check_references()
         enis = dict(self.enis)
         for eni in self.instance_enis:
             enis.setdefault(eni.id, eni)
