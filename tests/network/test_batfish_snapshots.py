@@ -214,3 +214,33 @@ def test_targets_behind_an_internet_facing_balancer_are_exposed(snapshots: Path)
     assert ("i-0f4af951d61a19245", "tcp", ((80, 80),)) in found
     assert ("i-055b0db7be365202c", "tcp", ((80, 80),)) in found
     assert ("i-0f4af951d61a19245", "tcp", ((22, 22),)) not in found
+
+
+def _tgw_tables(trace: Trace | None) -> list[str]:
+    assert trace is not None
+    return [h.component for h in trace.hops if h.kind == "transit-gateway-route-table"]
+
+
+def test_cross_account_peering_and_transit_gateway(snapshots: Path) -> None:
+    peering = load(snapshots, "test-vpc-peering-multi-account")
+    r = reach(peering, "10.2.1.252", "10.1.1.100", TCP, 22)
+    assert r.reachable is True and "vpc-peering" in kinds(r.paths[0].forward)
+    tgw = load(snapshots, "test-transit-gateway-multi-account")
+    assert reach(tgw, "10.1.1.100", "10.2.1.183", TCP, 22).reachable is True
+
+
+def test_each_attachment_uses_its_own_tgw_route_table(snapshots: Path) -> None:
+    n = load(snapshots, "test-transit-gateway-multi-table")
+    r = reach(n, "10.10.10.157", "192.168.1.106", TCP, 22)
+    assert r.reachable is True
+    path = r.paths[0]
+    assert _tgw_tables(path.forward) == ["tgw-rtb-0fa40c8df355dce6e"]
+    assert _tgw_tables(path.reply) == ["tgw-rtb-096a7119299ab1c42"]
+
+
+def test_asymmetric_paths_through_two_transit_gateways(snapshots: Path) -> None:
+    n = load(snapshots, "test-transit-gateway-asymmetric-paths")
+    r = reach(n, "10.1.1.100", "10.2.1.100", TCP, 22)
+    assert r.reachable is True
+    path = r.paths[0]
+    assert _tgw_tables(path.forward) != _tgw_tables(path.reply)
