@@ -608,9 +608,17 @@ class _Explorer:
         azs = {self.ix.subnets[s].az for s in att.subnet_ids if s in self.ix.subnets}
         if subnet.az not in azs:
             return self._end(st.add(TRUE, att.id), Code.TGW_NO_ATTACHMENT_IN_AZ.value, v)
-        return self.tgw_route(att, v, st)
+        entry = self.ix.attachment_subnet(att, subnet.az)
+        return self._split(
+            st,
+            self.acl(entry, v, egress=False),
+            self._acl_id(entry),
+            Code.SUBNET_ACL_RESTRICTION,
+            v,
+            lambda s: self.tgw_route(att, v, s, subnet.az),
+        )
 
-    def tgw_route(self, att: TgwAttachment, v: View, st: _St) -> list[Branch]:
+    def tgw_route(self, att: TgwAttachment, v: View, st: _St, az: str) -> list[Branch]:
         table = self.ix.tgw_tables.get(att.route_table_id or "")
         if table is None:
             return self._end(st, Code.TGW_NO_ROUTE_TABLE.value, v)
@@ -636,11 +644,12 @@ class _Explorer:
                 if other is None:
                     out += self._end(s, Code.TGW_NOT_ATTACHED.value, v)
                 else:
-                    out += self.tgw_route(other, v, s.add(TRUE, nxt.id))
+                    out += self.tgw_route(other, v, s.add(TRUE, nxt.id), az)
             elif nxt.resource_type != "vpc" or not nxt.subnet_ids:
                 out += self._end(s, UNSUPPORTED, v)
             else:
-                out += self.route(nxt.subnet_ids[0], v, False, s.add(TRUE, nxt.id))
+                exit_subnet = self.ix.attachment_subnet(nxt, az)
+                out += self.route(exit_subnet, v, True, s.add(TRUE, nxt.id))
         return out
 
 

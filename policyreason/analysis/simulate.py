@@ -215,6 +215,12 @@ class NetIndex:
                     out.append((t.id, ip, port))
         return out
 
+    def attachment_subnet(self, att: TgwAttachment, az: str) -> str:
+        """The attachment's subnet in zone `az`, else its first (traffic keeps to its zone
+        when it can)."""
+        in_zone = [s for s in att.subnet_ids if s in self.subnets and self.subnets[s].az == az]
+        return (in_zone or list(att.subnet_ids))[0]
+
     def route_table(self, subnet_id: str) -> RouteTable | None:
         """The explicitly associated table, else the VPC's main table."""
         if subnet_id in self.table_of_subnet:
@@ -685,9 +691,14 @@ class _Walk:
                 Code.TGW_NO_ATTACHMENT_IN_AZ,
                 f"{att.id} has no subnet in {subnet.az or 'this zone'}",
             )
-        return self.tgw_route(att, pkt)
+        # The attachment's interface in this zone receives the packet: its subnet's inbound
+        # rules apply (AWS "Network ACLs for transit gateways").
+        entry = self.ix.attachment_subnet(att, subnet.az)
+        if not self.acl(entry, pkt, egress=False):
+            return self.drop(pkt, Code.SUBNET_ACL_RESTRICTION, f"inbound ACL of {entry}")
+        return self.tgw_route(att, pkt, subnet.az)
 
-    def tgw_route(self, att: TgwAttachment, pkt: Packet) -> Trace:
+    def tgw_route(self, att: TgwAttachment, pkt: Packet, az: str) -> Trace:
         kind = "transit-gateway"
         table = self.ix.tgw_tables.get(att.route_table_id or "")
         if table is None:
@@ -719,7 +730,7 @@ class _Walk:
             self.hop(
                 nxt.id, "transit-gateway-attachment", "forward", f"{att.tgw_id} -> {other.tgw_id}"
             )
-            return self.tgw_route(other, pkt)
+            return self.tgw_route(other, pkt, az)
         if nxt.resource_type != "vpc" or not nxt.subnet_ids:
             return self.end(
                 Disposition.UNSUPPORTED,
@@ -728,7 +739,9 @@ class _Walk:
                 f"{nxt.id} ({nxt.resource_type}) is not modelled",
             )
         self.hop(nxt.id, "transit-gateway-attachment", "forward", f"into {nxt.resource_id}")
-        return self.route(nxt.subnet_ids[0], pkt, acl_egress=False)
+        # Out of the attachment's interface: its subnet's outbound rules, then the
+        # destination subnet's inbound rules (neither when both are the same subnet).
+        return self.route(self.ix.attachment_subnet(nxt, az), pkt, acl_egress=True)
 
 
 def simulate(

@@ -382,3 +382,44 @@ def test_a_solver_that_gives_up_answers_unknown_never_no():
     assert r.reachable is None and r.reason
     assert r.blocked is None
     assert exposures(n, rlimit=1).unknown != ()
+
+
+TGW_PAIR = """
+vpc vpc-b 10.1.0.0/16 {
+  subnet b-app 10.1.1.0/24 az a
+  subnet b-tgw 10.1.9.0/24 az a
+  route-table rt-b main { route 10.0.0.0/16 -> tgw-1 }
+  sg any { in all from 0.0.0.0/0 }
+  %s
+  instance i-b in b-app ip 10.1.1.10 sg any
+}
+tgw tgw-1 {
+  attach att-a vpc vpc-a subnets app table t
+  attach att-b vpc vpc-b subnets b-tgw table t
+  table t { propagate att-a att-b }
+}
+"""
+TGW_A = """
+      route-table rt-app { associate app
+                           route 10.1.0.0/16 -> tgw-1 }
+      sg any0 { in all from 0.0.0.0/0 }
+      instance i-a in app ip 10.0.2.10 sg any0"""
+
+
+def test_transit_gateway_attachment_subnet_acls():
+    # Into the TGW: the attachment subnet's inbound rules judge the source address.
+    inbound = (
+        "nacl acl-t subnets b-tgw { in 100 deny all from 10.1.1.0/24 "
+        "in 200 allow all from 0.0.0.0/0 out 100 allow all to 0.0.0.0/0 }"
+    )
+    r = reach(net(TGW_A, TGW_PAIR % inbound), "i-b", "i-a", TCP, 22)
+    assert r.reachable is False and blocked_code(r) is Code.SUBNET_ACL_RESTRICTION
+    assert r.blocked is not None and r.blocked.forward.hops[-1].component == "acl-t"
+    # Out of the TGW: the attachment subnet's outbound rules judge the destination address.
+    outbound = (
+        "nacl acl-t subnets b-tgw { in 100 allow all from 0.0.0.0/0 "
+        "out 100 deny all to 10.1.1.0/24 out 200 allow all to 0.0.0.0/0 }"
+    )
+    r = reach(net(TGW_A, TGW_PAIR % outbound), "i-a", "i-b", TCP, 22)
+    assert r.reachable is False and blocked_code(r) is Code.SUBNET_ACL_RESTRICTION
+    assert reach(net(TGW_A, TGW_PAIR % ""), "i-a", "i-b", TCP, 22).reachable is True
