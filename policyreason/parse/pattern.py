@@ -26,13 +26,25 @@ def _parser() -> Lark:
 
 
 @cache
-def parse_pattern(text: str, variables: bool = True, lower: bool = False) -> Pattern:
+def parse_pattern(
+    text: str, variables: bool = True, lower: bool = False, wildcards: bool = True
+) -> Pattern:
     """Parse an IAM pattern. Without `variables` (Version 2008-10-17, actions) `$` is literal.
 
-    `lower` lower-cases the literal text (action names compare case-insensitively).
+    `lower` lower-cases the literal text (action names compare case-insensitively); without
+    `wildcards` (every condition operator but the Like ones) `*` and `?` are ordinary text.
     """
     plain = not variables or "$" not in text
     parts = _wildcards_only(text) if plain else _with_variables(text)
+    if not wildcards:
+        parts = [
+            Text(text="*")
+            if isinstance(p, Star)
+            else Text(text="?")
+            if isinstance(p, AnyChar)
+            else p
+            for p in parts
+        ]
     if lower:
         parts = [Text(text=ascii_lower(p.text)) if isinstance(p, Text) else p for p in parts]
     return Pattern(text=text, parts=tuple(_merge_text(parts)))

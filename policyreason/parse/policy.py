@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from policyreason.ir.diagnostic import Diagnostic, Level
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text
+from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import (
     OPERATORS,
     Cidr,
@@ -309,7 +309,7 @@ class _Builder:
 
     def _pattern(self, text: str, span: Span, like: bool) -> Pattern | None:
         try:
-            pattern = parse_pattern(text, variables=self.variables)
+            pattern = parse_pattern(text, variables=self.variables, wildcards=like)
         except PatternError as exc:
             self.error(
                 "malformed-variable",
@@ -317,9 +317,6 @@ class _Builder:
                 span.model_copy(update={"column": span.column + 1 + exc.offset}),
             )
             return None
-        if not like and pattern.has_wildcard:
-            # Outside the Like operators `*` and `?` are ordinary characters.
-            pattern = _literal_wildcards(pattern)
         return pattern.model_copy(update={"span": span})
 
     # -- principal --------------------------------------------------------------------------
@@ -528,20 +525,6 @@ def _valid_aws_principal(text: str) -> bool:
         return True
     parts = text.split(":", 5)
     return len(parts) == 6 and parts[0] == "arn" and parts[2] in ("iam", "sts")
-
-
-def _literal_wildcards(pattern: Pattern) -> Pattern:
-    parts = [
-        Text(text="*") if isinstance(p, Star) else Text(text="?") if isinstance(p, AnyChar) else p
-        for p in pattern.parts
-    ]
-    merged: list[Text | Star | AnyChar | object] = []
-    for p in parts:
-        if isinstance(p, Text) and merged and isinstance(merged[-1], Text):
-            merged[-1] = Text(text=merged[-1].text + p.text)
-        else:
-            merged.append(p)
-    return Pattern.model_validate({"text": pattern.text, "parts": merged})
 
 
 def parse_date(text: str) -> int | None:
