@@ -5,22 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policyreason.analysis.compare import (
-    PORTFOLIO,
-    Search,
-    find_requests,
-    multivalued,
-    principal_types,
-)
 from policyreason.analysis.evaluate import allows as concrete_allows
 from policyreason.analysis.evaluate import arn_match, context_of, glob_match
-from policyreason.errors import EncodeError
+from policyreason.analysis.search import Search, search_requests
 from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
 from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
+from policyreason.smt.factory import Term
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 
 @dataclass
@@ -53,24 +47,15 @@ def _answer(
     def check(r: Request) -> bool:
         return in_scope(r) and concrete_allows(policy, r)
 
-    search = Search(Verdict.UNKNOWN)
-    for options, tlimit in PORTFOLIO:
-        session = Session(rlimit=rlimit, tlimit_ms=tlimit, options=options)
-        try:
-            enc = PolicyEncoder(session.tm, [policy], multivalued)
-            f = enc.f
-            goal = f.and_(
-                [
-                    enc.allows(policy),
-                    enc.glob(action_pattern, enc.action),
-                    f.or_(enc.arn(p, enc.resource) for p in resource_patterns),
-                ]
-            )
-        except EncodeError as exc:
-            search = Search(Verdict.UNKNOWN, [], str(exc))
-            break
-        session.add(enc.domain(principal_types(policy)))
-        search = find_requests(session, enc, goal, check, 1)
-        if search.verdict is not Verdict.UNKNOWN:
-            break
+    def goal(enc: PolicyEncoder) -> Term:
+        f = enc.f
+        return f.and_(
+            [
+                enc.allows(policy),
+                enc.glob(action_pattern, enc.action),
+                f.or_(enc.arn(p, enc.resource) for p in resource_patterns),
+            ]
+        )
+
+    search = search_requests([policy], goal, check, 1, rlimit)
     return ActionAnswer(action, search)

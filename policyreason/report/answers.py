@@ -11,8 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from policyreason.analysis.compare import CompareResult, Search
+from policyreason.analysis.compare import CompareResult
 from policyreason.analysis.evaluate import Evaluation
+from policyreason.analysis.search import Search
 from policyreason.ir.request import Request
 from policyreason.smt.session import Verdict
 
