@@ -87,6 +87,52 @@ def find_requests(
     return Search(Verdict.SAT if found else Verdict.UNSAT, found)
 
 
+class Searcher:
+    """One encoding of `policies` per PORTFOLIO option set, kept across many questions (each
+    asked inside push/pop), so a run of related queries pays for encoding once.
+
+    Option sets after the first are created only when a question comes back unknown."""
+
+    def __init__(self, policies: Sequence[Policy], rlimit: int | None) -> None:
+        self._policies = list(policies)
+        self._rlimit = rlimit
+        self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
+        self.queries = 0
+
+    def _session(self, level: int) -> tuple[Session, PolicyEncoder]:
+        while len(self._sessions) <= level:
+            options, tlimit = PORTFOLIO[len(self._sessions)]
+            session = Session(rlimit=self._rlimit, tlimit_ms=tlimit, options=options)
+            try:
+                enc = PolicyEncoder(session.tm, self._policies, multivalued)
+                session.add(enc.domain(principal_types(*self._policies)))
+                self._sessions.append((session, enc))
+            except EncodeError as exc:
+                self._sessions.append(exc)
+        made = self._sessions[level]
+        if isinstance(made, EncodeError):
+            raise made
+        return made
+
+    def find(self, goal: Callable[[PolicyEncoder], Term], check: Check, limit: int = 1) -> Search:
+        """Up to `limit` witnesses of `goal` (see `find_requests`), trying each option set
+        in turn until one answers; an encoding error is unknown at once."""
+        search = Search(Verdict.UNKNOWN)
+        for level in range(len(PORTFOLIO)):
+            try:
+                session, enc = self._session(level)
+                formula = goal(enc)
+            except EncodeError as exc:
+                return Search(Verdict.UNKNOWN, [], str(exc), self.queries)
+            before = session.queries
+            search = find_requests(session, enc, formula, check, limit)
+            self.queries += session.queries - before
+            search.queries = self.queries
+            if search.verdict is not Verdict.UNKNOWN:
+                break
+        return search
+
+
 def search_requests(
     policies: Sequence[Policy],
     goal: Callable[[PolicyEncoder], Term],
@@ -94,21 +140,6 @@ def search_requests(
     limit: int,
     rlimit: int | None,
 ) -> Search:
-    """Encode `policies` over one symbolic request and look for `goal`, trying each
-    PORTFOLIO option set in turn until one answers (an encoding error is unknown at once)."""
-    search = Search(Verdict.UNKNOWN)
-    queries = 0
-    for options, tlimit in PORTFOLIO:
-        session = Session(rlimit=rlimit, tlimit_ms=tlimit, options=options)
-        try:
-            enc = PolicyEncoder(session.tm, policies, multivalued)
-            formula = goal(enc)
-        except EncodeError as exc:
-            return Search(Verdict.UNKNOWN, [], str(exc), queries)
-        session.add(enc.domain(principal_types(*policies)))
-        search = find_requests(session, enc, formula, check, limit)
-        queries += session.queries
-        search.queries = queries
-        if search.verdict is not Verdict.UNKNOWN:
-            break
-    return search
+    """Encode `policies` over one symbolic request and look for `goal` (a one-question
+    `Searcher`)."""
+    return Searcher(policies, rlimit).find(goal, check, limit)

@@ -28,6 +28,7 @@ from policyreason.errors import EncodeError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
 from policyreason.ir.pattern import ascii_lower as lower
 from policyreason.ir.policy import (
+    Cidr,
     Comparison,
     Condition,
     ConditionValue,
@@ -444,14 +445,7 @@ class PolicyEncoder:
             return f.eq(f.app(Kind.STRING_TO_LOWER, slot), f.string(lower(cv.text)))
         if family is Family.IP:
             assert cv.cidr is not None
-            width = 32 if cv.cidr.version == 4 else 128
-            version = f.not_(kv.v6[i]) if cv.cidr.version == 4 else kv.v6[i]
-            if cv.cidr.prefix == 0:
-                return version
-            hi, lo = width - 1, width - cv.cidr.prefix
-            bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), slot)
-            want = f.tm.mkBitVector(cv.cidr.prefix, cv.cidr.address >> lo)
-            return f.and_([version, f.eq(bits, want)])
+            return self.in_cidr(kv, i, cv.cidr)
         if family is Family.NUMERIC:
             scaled = Decimal(cv.text) * kv.scale
             literal = f.integer(int(scaled))
@@ -468,6 +462,18 @@ class PolicyEncoder:
             Comparison.GE: Kind.GEQ,
         }[cond.op.comparison]
         return f.app(kind, slot, literal)
+
+    def in_cidr(self, kv: KeyVars, i: int, cidr: Cidr) -> Term:
+        """Slot `i` of an IP-sorted key is an address of the network."""
+        f = self.f
+        width = 32 if cidr.version == 4 else 128
+        version = f.not_(kv.v6[i]) if cidr.version == 4 else kv.v6[i]
+        if cidr.prefix == 0:
+            return version
+        hi, lo = width - 1, width - cidr.prefix
+        bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), kv.slots[i])
+        want = f.tm.mkBitVector(cidr.prefix, cidr.address >> lo)
+        return f.and_([version, f.eq(bits, want)])
 
 
 def _decimals(text: str) -> int:

@@ -1,0 +1,224 @@
+"""Is a resource or trust policy public? S3 Block Public Access's definition, decided exactly.
+
+A policy is public when some request it allows comes from "anyone": a caller that is none of
+the principals the policy names and whose identifying keys (aws:PrincipalOrgID, aws:SourceArn,
+aws:SourceVpce...) hold none of the policy's fixed values, from a source IP outside every
+narrow range the policy names (`analysis/scope.py`). Caller-controlled keys (aws:Referer,
+aws:UserAgent) are not pinning keys, so the solver is free to send whatever they require.
+The answer is a witness request, a proof (unsat), or unknown with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from policyreason.analysis.evaluate import allows, statement_matches
+from policyreason.analysis.scope import in_scope, pins_of
+from policyreason.analysis.search import Searcher
+from policyreason.ir.policy import Effect, Policy, PolicyKind
+from policyreason.ir.request import Request
+from policyreason.ir.scope import Pins, PrincipalClass, PrincipalKind, Scope
+from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.encode_scope import scope_term
+from policyreason.smt.factory import Term
+from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A resource type Access Analyzer reasons about: its services' actions apply to it."""
+
+    name: str
+    services: tuple[str, ...]
+    arn_service: str
+    arn_resource: str  # the service reference's resource type name
+
+
+# Access Analyzer's supported resource types (CloudFormation names), each with the service
+# whose actions act on it and the resource type that names its ARNs in the service reference.
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("AWS::S3::Bucket", ("s3",), "s3", "bucket"),
+    ResourceType("AWS::S3::AccessPoint", ("s3",), "s3", "accesspoint"),
+    ResourceType("AWS::S3Express::DirectoryBucket", ("s3express",), "s3express", "bucket"),
+    ResourceType("AWS::S3Tables::TableBucket", ("s3tables",), "s3tables", "TableBucket"),
+    ResourceType("AWS::IAM::Role", ("sts",), "iam", "role"),
+    ResourceType("AWS::KMS::Key", ("kms",), "kms", "key"),
+    ResourceType("AWS::Lambda::Function", ("lambda",), "lambda", "function"),
+    ResourceType("AWS::Lambda::LayerVersion", ("lambda",), "lambda", "layerVersion"),
+    ResourceType("AWS::SQS::Queue", ("sqs",), "sqs", "queue"),
+    ResourceType("AWS::SNS::Topic", ("sns",), "sns", "topic"),
+    ResourceType("AWS::SecretsManager::Secret", ("secretsmanager",), "secretsmanager", "Secret"),
+    ResourceType("AWS::ECR::Repository", ("ecr",), "ecr", "repository"),
+    ResourceType(
+        "AWS::EFS::FileSystem", ("elasticfilesystem",), "elasticfilesystem", "file-system"
+    ),
+    ResourceType("AWS::DynamoDB::Table", ("dynamodb",), "dynamodb", "table"),
+    ResourceType("AWS::DynamoDB::Stream", ("dynamodb",), "dynamodb", "stream"),
+    ResourceType("AWS::OpenSearchService::Domain", ("es",), "es", "domain"),
+    ResourceType("AWS::Kinesis::Stream", ("kinesis",), "kinesis", "stream"),
+    ResourceType("AWS::Glacier::Vault", ("glacier",), "glacier", "vault"),
+    ResourceType("AWS::Backup::BackupVault", ("backup",), "backup", "backupVault"),
+    ResourceType(
+        "AWS::ApiGateway::RestApi", ("execute-api",), "execute-api", "execute-api-general"
+    ),
+    ResourceType("AWS::CodeArtifact::Domain", ("codeartifact",), "codeartifact", "domain"),
+    ResourceType("AWS::CodeArtifact::Repository", ("codeartifact",), "codeartifact", "repository"),
+    ResourceType(
+        "AWS::CloudTrail::EventDataStore", ("cloudtrail",), "cloudtrail", "eventdatastore"
+    ),
+)
+_BY_NAME = {t.name.lower(): t for t in RESOURCE_TYPES}
+
+
+class ResourceTypeError(ValueError):
+    """A --resource-type that is not supported."""
+
+
+def resource_type(name: str) -> ResourceType:
+    """The resource type called `name` (CloudFormation spelling, any case)."""
+    found = _BY_NAME.get(name.lower())
+    if found is None:
+        known = ", ".join(t.name for t in RESOURCE_TYPES)
+        raise ResourceTypeError(f"unsupported resource type {name!r}; supported: {known}")
+    return found
+
+
+def infer_resource_type(policy: Policy) -> ResourceType | None:
+    """The resource type a resource or trust policy is attached to, read off its Resource ARNs
+    (or, for `"Resource": "*"`, the one service its Allow actions name); None if unclear."""
+    if policy.kind is PolicyKind.TRUST:
+        return resource_type("AWS::IAM::Role")
+    found: set[ResourceType] = set()
+    services: set[str] = set()
+    for stmt in policy.statements:
+        for pattern in stmt.resources or ():
+            guess = _from_arn(pattern.text)
+            if guess is not None:
+                found.add(guess)
+        if stmt.effect is Effect.ALLOW and not stmt.not_action:
+            services.update(p.text.partition(":")[0].lower() for p in stmt.actions)
+    if len(found) == 1:
+        return found.pop()
+    if not found and len(services) == 1:
+        service = services.pop()
+        return next((t for t in RESOURCE_TYPES if t.services == (service,)), None)
+    return None
+
+
+def _from_arn(arn: str) -> ResourceType | None:
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    service, rest = parts[2].lower(), parts[5]
+    head = rest.split("/", 1)[0].split(":", 1)[0]
+    if service == "s3":
+        return resource_type("AWS::S3::AccessPoint" if head == "accesspoint" else "AWS::S3::Bucket")
+    if service == "lambda":
+        return resource_type(
+            "AWS::Lambda::LayerVersion" if head == "layer" else "AWS::Lambda::Function"
+        )
+    if service == "dynamodb":
+        stream = "/stream/" in rest
+        return resource_type("AWS::DynamoDB::Stream" if stream else "AWS::DynamoDB::Table")
+    if service == "codeartifact":
+        name = "AWS::CodeArtifact::Domain" if head == "domain" else "AWS::CodeArtifact::Repository"
+        return resource_type(name)
+    return next((t for t in RESOURCE_TYPES if t.arn_service == service), None)
+
+
+@dataclass
+class PublicResult:
+    """`public` True with a witness, False proven, or None (unknown) with the reason."""
+
+    public: bool | None
+    reason: str
+    resource_type: ResourceType | None
+    witness: Request | None = None
+    statements: tuple[int, ...] = ()  # indexes of the Allow statements the witness uses
+    queries: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON answer of `policyreason public`."""
+        return {
+            "public": self.public,
+            "reason": self.reason,
+            "resource_type": self.resource_type.name if self.resource_type else None,
+            "witness": self.witness.to_json() if self.witness else None,
+            "statements": list(self.statements),
+        }
+
+
+def anyone_scope(policy: Policy, rtype: ResourceType | None) -> Scope:
+    """The cell of requests from anyone, restricted to the resource type's actions."""
+    return Scope(
+        principal=PrincipalClass(kind=PrincipalKind.ANYONE),
+        pins=pins_of(policy),
+        services=rtype.services if rtype else (),
+    )
+
+
+def public_access(
+    policy: Policy,
+    rtype: ResourceType | None = None,
+    rlimit: int | None = DEFAULT_RLIMIT,
+    searcher: Searcher | None = None,
+) -> PublicResult:
+    """Decide whether the policy grants anyone access (see the module docstring)."""
+    if rtype is None and policy.kind.has_principal:
+        rtype = infer_resource_type(policy)
+    scope = anyone_scope(policy, rtype)
+
+    def goal(enc: PolicyEncoder) -> Term:
+        return enc.f.and_([enc.allows(policy), scope_term(enc, scope)])
+
+    def check(req: Request) -> bool:
+        return in_scope(scope, req) and allows(policy, req)
+
+    search = (searcher or Searcher([policy], rlimit)).find(goal, check, 1)
+    if search.verdict is Verdict.UNKNOWN:
+        return PublicResult(None, f"unknown: {search.reason}", rtype, queries=search.queries)
+    if search.verdict is Verdict.UNSAT:
+        return PublicResult(False, _pinned_reason(scope.pins, rtype), rtype, queries=search.queries)
+    witness = search.witnesses[0]
+    used = granting_statements(policy, witness)
+    return PublicResult(
+        True,
+        _public_reason(policy, witness, used),
+        rtype,
+        witness,
+        used,
+        search.queries,
+    )
+
+
+def granting_statements(policy: Policy, req: Request) -> tuple[int, ...]:
+    """Indexes of the Allow statements that apply to the request."""
+    return tuple(
+        i
+        for i, s in enumerate(policy.statements)
+        if s.effect is Effect.ALLOW and statement_matches(s, req)
+    )
+
+
+def _who(req: Request) -> str:
+    if req.principal_type is None:
+        return "an anonymous caller"
+    if req.principal_account:
+        return f"a principal of account {req.principal_account} the policy does not name"
+    return f"{req.principal_type.value} principal {req.principal}"
+
+
+def _public_reason(policy: Policy, req: Request, used: tuple[int, ...]) -> str:
+    labels = ", ".join(policy.statements[i].label for i in used)
+    return f"{labels} lets {_who(req)} call {req.action} on {req.resource}"
+
+
+def _pinned_reason(pins: Pins, rtype: ResourceType | None) -> str:
+    scope = f" to {rtype.name}" if rtype else ""
+    fixed = [*pins.accounts, *pins.arns, *(v for _k, v in pins.others)]
+    fixed += [f"{k} = {', '.join(v)}" for k, v in pins.keys]
+    fixed += [f"aws:SourceIp in {c}" for c in pins.source_ips]
+    if not fixed:
+        return f"no request from anyone is allowed{scope}"
+    return f"every grant{scope} is pinned to fixed values: " + "; ".join(fixed)
