@@ -30,8 +30,11 @@ _KEYS = {
     "baseline",
     "parameters",
     "max-file-size-mb",
+    "accept",
 }
 _SUPPRESSION_KEYS = {"paths", "rules", "reason"}
+_ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
+DIRECTIONS = ("new-access", "lost-access")
 
 
 class ConfigError(Exception):
@@ -55,6 +58,25 @@ class Suppression(BaseModel):
         return any(fnmatch.fnmatchcase(posix, glob) for glob in self.paths)
 
 
+class Acceptance(BaseModel):
+    """A reviewed change `diff` no longer fails on: access in `direction` to `actions` (IAM
+    action patterns) of the policies matching `policy` (a glob over the file path of a policy
+    file, or the document name: CloudFormation logical id, Terraform address)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy: str
+    direction: Literal["new-access", "lost-access"]
+    actions: tuple[str, ...]
+    reason: str
+
+    def covers(self, names: tuple[str, ...], direction: str) -> bool:
+        """True when the entry is about one of `names` of a changed policy, in `direction`."""
+        return direction == self.direction and any(
+            fnmatch.fnmatchcase(name, self.policy) for name in names
+        )
+
+
 class Config(BaseModel):
     """Effective settings of one run."""
 
@@ -66,6 +88,7 @@ class Config(BaseModel):
     enable: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
+    accepts: tuple[Acceptance, ...] = ()
     baseline: str | None = None
     parameters: dict[str, str] = {}
     max_file_size_mb: float = 5.0
@@ -145,6 +168,8 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
         values["max_file_size_mb"] = float(size)
     if "suppress" in table:
         values["suppressions"] = tuple(_suppressions(table["suppress"]))
+    if "accept" in table:
+        values["accepts"] = tuple(_accepts(table["accept"]))
     return Config(**values)
 
 
@@ -167,6 +192,44 @@ def _suppressions(raw: Any) -> list[Suppression]:
         paths = _strings(entry, "paths") if "paths" in entry else ["*"]
         rules = _strings(entry, "rules") if "rules" in entry else []
         out.append(Suppression(paths=tuple(paths), rules=tuple(rules), reason=reason.strip()))
+    return out
+
+
+def _accepts(raw: Any) -> list[Acceptance]:
+    if not isinstance(raw, list):
+        raise ConfigError("accept must be an array of tables ([[tool.policyreason.accept]])")
+    out: list[Acceptance] = []
+    for number, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"accepted change #{number} must be a table")
+        extra = sorted(set(entry) - _ACCEPT_KEYS)
+        if extra:
+            raise ConfigError(f"accepted change #{number}: unknown key {extra[0]!r}")
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(
+                f"accepted change #{number} has no reason: every accepted change must say why "
+                '(reason = "...")'
+            )
+        for key in ("policy", "direction", "actions"):
+            if key not in entry:
+                raise ConfigError(f"accepted change #{number} needs {key!r}")
+        direction = _string(entry, "direction")
+        if direction not in DIRECTIONS:
+            raise ConfigError(
+                f"accepted change #{number}: direction must be one of {', '.join(DIRECTIONS)}"
+            )
+        actions = _strings(entry, "actions")
+        if not actions:
+            raise ConfigError(f"accepted change #{number}: actions must not be empty")
+        out.append(
+            Acceptance(
+                policy=_string(entry, "policy"),
+                direction=direction,  # type: ignore[arg-type]
+                actions=tuple(actions),
+                reason=reason.strip(),
+            )
+        )
     return out
 
 

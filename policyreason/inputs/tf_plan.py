@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
@@ -95,23 +96,43 @@ def read_plan(root: JNode, source: str, file: str) -> tuple[list[Document], list
     return documents, diags
 
 
-def _resources(root: JObject) -> Iterator[_Resource]:
-    # resource_changes first: it says what is deleted (no `after`) and what is unknown.
+def read_plan_side(
+    root: JNode, source: str, file: str, side: Literal["before", "after"]
+) -> tuple[list[Document], list[Diagnostic]]:
+    """The policies of the plan's resource changes as they are before, or after, the change
+    (a resource created has none before, one deleted none after)."""
+    assert isinstance(root, JObject)
+    documents: list[Document] = []
+    diags: list[Diagnostic] = []
+    for resource in _changes(root, side):
+        for attribute in _POLICY_ATTRIBUTES.get((resource.mode, resource.type), ()):
+            documents += _policy(resource, attribute, source, file, diags)
+        if (resource.mode, resource.type) == ("managed", "aws_iam_role"):
+            documents += _inline_policies(resource, source, file, diags)
+    return documents, diags
+
+
+def _changes(root: JObject, side: Literal["before", "after"]) -> Iterator[_Resource]:
     changes = root.get("resource_changes")
     for change in changes.items if isinstance(changes, JArray) else ():
         if not isinstance(change, JObject):
             continue
         body = change.get("change")
-        after = body.get("after") if isinstance(body, JObject) else None
-        unknown = body.get("after_unknown") if isinstance(body, JObject) else None
+        values = body.get(side) if isinstance(body, JObject) else None
+        unknown = body.get(f"{side}_unknown") if isinstance(body, JObject) else None
         header = _header(change)
         if header is None:
             continue
-        if not isinstance(after, JObject):
-            # Deleted: planned values do not have it either.
+        if not isinstance(values, JObject):
+            # Absent on this side (created or deleted): planned values do not have it either.
             yield _Resource(*header, JObject((), change.span), None, change)
             continue
-        yield _Resource(*header, after, unknown if isinstance(unknown, JObject) else None, change)
+        yield _Resource(*header, values, unknown if isinstance(unknown, JObject) else None, change)
+
+
+def _resources(root: JObject) -> Iterator[_Resource]:
+    # resource_changes first: it says what is deleted (no `after`) and what is unknown.
+    yield from _changes(root, "after")
     for key in ("planned_values", "prior_state", "values"):
         section = root.get(key)
         if isinstance(section, JObject) and key == "prior_state":

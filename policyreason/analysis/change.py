@@ -1,0 +1,513 @@
+"""The change gate: compare each policy's base and head versions (paired by
+`inputs.git.pair`) and turn new and lost access into findings a reviewer can act on. An added
+policy is compared against no access, a deleted one against its base version.
+
+Classification derives from witness requests the concrete evaluator re-checked: new access for
+an anonymous caller is `public`, for an AWS principal of another account than the resource's
+(outside the zone of trust) `cross-account`. For policies with a Principal element one extra
+query looks for such a witness among the new access, so its absence is proven, not guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from policyreason.analysis.compare import CompareVerdict, compare
+from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
+from policyreason.analysis.findings import Severity, Status
+from policyreason.analysis.search import Search, search_requests
+from policyreason.config import Acceptance
+from policyreason.ir.diagnostic import Diagnostic
+from policyreason.ir.pattern import ascii_lower
+from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
+from policyreason.ir.request import Request
+from policyreason.ir.span import Span
+from policyreason.parse.pattern import parse_pattern
+from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.factory import Term
+from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+
+NEW_ACCESS = "new-access"
+LOST_ACCESS = "lost-access"
+PUBLIC = "public"
+CROSS_ACCOUNT = "cross-account"
+UNKNOWN = "unknown"
+CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
+DEFAULT_FAIL_ON = frozenset({NEW_ACCESS, PUBLIC})
+_WHO_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.ENDPOINT)
+
+
+class ChangeStatus(StrEnum):
+    ADDED = "added"
+    DELETED = "deleted"
+    MODIFIED = "modified"
+    MOVED = "moved"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One side of a change: the policy (None when it has errors), where it is, its name."""
+
+    policy: Policy | None
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """One policy at base and head (`old` None: added; `new` None: deleted). `names` are what
+    accepted-change entries match: the head and base file paths and the document name.
+    `problem` says why the base version could not be used (the comparison is then unknown)."""
+
+    key: str
+    names: tuple[str, ...]
+    kind: PolicyKind
+    status: ChangeStatus
+    old: Version | None
+    new: Version | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A re-checked request, its classification, and the statement that grants it (in the head
+    version for new access, the base version for lost access)."""
+
+    request: Request
+    tags: tuple[str, ...] = ()
+    statement: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Access:
+    """One direction of one change: witnesses, or proven none, or unknown; `accepted` are the
+    entries that cover part of it, and `fully_accepted` says no other access remains."""
+
+    direction: str
+    verdict: Verdict
+    witnesses: tuple[Witness, ...] = ()
+    reason: str = ""
+    accepted: tuple[Acceptance, ...] = ()
+    fully_accepted: bool = False
+    classified: bool = True
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class DiffFinding:
+    """What the gate judges: one direction of one change (or its unknown answer)."""
+
+    category: str
+    tags: tuple[str, ...]
+    severity: Severity
+    status: Status
+    policy: str
+    message: str
+    span: Span | None
+    witnesses: tuple[Witness, ...] = ()
+    accepted: tuple[Acceptance, ...] = ()
+    failing: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """The comparison of one policy change and the findings it yields."""
+
+    change: PolicyChange
+    verdict: CompareVerdict
+    new_access: Access
+    lost_access: Access
+    summary: str
+    findings: tuple[DiffFinding, ...]
+    seconds: float = 0.0
+    queries: int = 0
+
+
+@dataclass(frozen=True)
+class DiffSettings:
+    """How to compare and when to fail."""
+
+    witnesses: int = 3
+    rlimit: int | None = DEFAULT_RLIMIT
+    accepts: tuple[Acceptance, ...] = ()
+    trusted_accounts: frozenset[str] = frozenset()
+    fail_on: frozenset[str] = DEFAULT_FAIL_ON
+    unknown: str = "fail"
+
+
+@dataclass
+class DiffRun:
+    """Everything `diff` reports: the changes compared, input errors, and the gate."""
+
+    base: str
+    head: str
+    results: list[ChangeResult] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    unchanged: int = 0
+    fail_on: frozenset[str] = DEFAULT_FAIL_ON
+    unknown: str = "fail"
+
+    @property
+    def findings(self) -> list[DiffFinding]:
+        """Every finding, in change order."""
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def failing(self) -> int:
+        """How many findings fail the gate."""
+        return sum(1 for f in self.findings if f.failing)
+
+    @property
+    def exit_code(self) -> int:
+        """2 for input errors (they win), 1 for failing findings, else 0."""
+        return 2 if self.errors else 1 if self.failing else 0
+
+
+# --- comparison ----------------------------------------------------------------------------
+
+
+def empty_policy(kind: PolicyKind, file: str) -> Policy:
+    """A policy that allows nothing: the other side of an added or deleted policy."""
+    return Policy(
+        kind=kind,
+        version="2012-10-17",
+        statements=(),
+        span=Span(file=file, line=1, column=1, end_line=1, end_column=1),
+    )
+
+
+def analyse(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
+    """Compare one change and classify what it grants and takes away."""
+    some = change.new or change.old
+    assert some is not None
+    old = change.old.policy if change.old else None
+    new = change.new.policy if change.new else None
+    if change.problem is not None or (change.new is not None and new is None):
+        reason = change.problem or "the head version has errors"
+        unknown = Access(NEW_ACCESS, Verdict.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
+        lost = Access(LOST_ACCESS, Verdict.UNKNOWN, reason=reason, summary=unknown.summary)
+        return _result(change, CompareVerdict.UNKNOWN, unknown, lost, settings, 0.0, 0)
+    old_policy = old or empty_policy(change.kind, some.file)
+    new_policy = new or empty_policy(change.kind, some.file)
+    result = compare(old_policy, new_policy, settings.witnesses, settings.rlimit)
+    queries = result.queries
+    gained, extra = _direction(
+        NEW_ACCESS, result.new_access, old_policy, new_policy, change, settings
+    )
+    queries += extra
+    lost, extra = _direction(
+        LOST_ACCESS, result.lost_access, new_policy, old_policy, change, settings
+    )
+    queries += extra
+    return _result(change, result.verdict, gained, lost, settings, result.seconds, queries)
+
+
+def _direction(
+    direction: str,
+    found: Search,
+    narrower: Policy,
+    wider: Policy,
+    change: PolicyChange,
+    settings: DiffSettings,
+) -> tuple[Access, int]:
+    """Acceptance and classification of one direction (`wider` allows what `narrower` does not)."""
+    accepts = tuple(a for a in settings.accepts if a.covers(change.names, direction))
+    if found.verdict is not Verdict.SAT:
+        access = Access(direction, found.verdict, reason=found.reason)
+        return _summarised(access, change.kind), 0
+    queries = 0
+    search = found
+    excluded = [parse_pattern(p, variables=False, lower=True) for a in accepts for p in a.actions]
+
+    def outside(r: Request) -> bool:
+        action = ascii_lower(r.action)
+        return not any(glob_match(p, action, context_of(r)) for p in excluded)
+
+    def outside_goal(enc: PolicyEncoder) -> Term:
+        return enc.f.and_([enc.f.not_(enc.glob(p, enc.action)) for p in excluded])
+
+    if accepts:
+        search = _search(narrower, wider, outside_goal, outside, settings.witnesses, settings)
+        queries += search.queries
+        if search.verdict is Verdict.UNSAT:
+            access = Access(
+                direction,
+                Verdict.SAT,
+                _witnesses(found, wider, direction, settings),
+                accepted=accepts,
+                fully_accepted=True,
+            )
+            return _summarised(access, change.kind), queries
+        if search.verdict is Verdict.UNKNOWN:
+            search = found
+    witnesses = list(search.witnesses)
+    classified = True
+    if direction == NEW_ACCESS and wider.kind.has_principal:
+        trusted = settings.trusted_accounts
+
+        def external(r: Request) -> bool:
+            return outside(r) and bool(_tags(r, wider, trusted))
+
+        def external_goal(enc: PolicyEncoder) -> Term:
+            f = enc.f
+            other = f.and_(
+                [
+                    f.eq(enc.ptype, f.integer(1)),
+                    f.not_(f.eq(enc.principal_account, enc.resource_account)),
+                    *(f.not_(f.eq(enc.principal_account, f.string(a))) for a in sorted(trusted)),
+                ]
+            )
+            anonymous = f.eq(enc.ptype, f.integer(0))
+            return f.and_([outside_goal(enc), f.or_([anonymous, other])])
+
+        if not any(_tags(w, wider, trusted) for w in witnesses):
+            exposed = _search(narrower, wider, external_goal, external, 1, settings)
+            queries += exposed.queries
+            classified = exposed.verdict is not Verdict.UNKNOWN
+            witnesses = exposed.witnesses + witnesses[: max(settings.witnesses - 1, 1)]
+    result = Search(Verdict.SAT, witnesses)
+    access = Access(
+        direction,
+        Verdict.SAT,
+        _witnesses(result, wider, direction, settings),
+        reason=search.reason,
+        accepted=accepts,
+        classified=classified,
+    )
+    return _summarised(access, change.kind), queries
+
+
+def _search(
+    narrower: Policy,
+    wider: Policy,
+    extra_goal: Callable[[PolicyEncoder], Term],
+    extra_check: Callable[[Request], bool],
+    limit: int,
+    settings: DiffSettings,
+) -> Search:
+    def goal(enc: PolicyEncoder) -> Term:
+        f = enc.f
+        return f.and_([enc.allows(wider), f.not_(enc.allows(narrower)), extra_goal(enc)])
+
+    def check(r: Request) -> bool:
+        return allows(wider, r) and not allows(narrower, r) and extra_check(r)
+
+    return search_requests([narrower, wider], goal, check, limit, settings.rlimit)
+
+
+def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[str, ...]:
+    if not policy.kind.has_principal:
+        return ()
+    if request.principal_type is None:
+        return (PUBLIC,)
+    if (
+        request.principal_type is PrincipalType.AWS
+        and request.principal_account
+        and request.resource_account
+        and request.principal_account != request.resource_account
+        and request.principal_account not in trusted
+    ):
+        return (CROSS_ACCOUNT,)
+    return ()
+
+
+def _witnesses(
+    search: Search, granting: Policy, direction: str, settings: DiffSettings
+) -> tuple[Witness, ...]:
+    out: list[Witness] = []
+    seen: set[str] = set()
+    for request in search.witnesses:
+        text = json.dumps(request.to_json(), sort_keys=True)
+        if text in seen:
+            continue
+        seen.add(text)
+        ctx = context_of(request)
+        statement = next(
+            (
+                s
+                for s in granting.statements
+                if s.effect is Effect.ALLOW and statement_matches(s, request, ctx)
+            ),
+            None,
+        )
+        tags = (
+            _tags(request, granting, settings.trusted_accounts) if direction == NEW_ACCESS else ()
+        )
+        out.append(
+            Witness(
+                request=request,
+                tags=tags,
+                statement=statement.label if statement else None,
+                span=statement.span if statement else None,
+            )
+        )
+    return tuple(out)
+
+
+# --- summaries and findings ----------------------------------------------------------------
+
+
+def _summarised(access: Access, kind: PolicyKind) -> Access:
+    return Access(
+        access.direction,
+        access.verdict,
+        access.witnesses,
+        access.reason,
+        access.accepted,
+        access.fully_accepted,
+        access.classified,
+        _summary(access, kind),
+    )
+
+
+def _summary(access: Access, kind: PolicyKind) -> str:
+    if access.verdict is Verdict.UNKNOWN:
+        return f"unknown: {access.reason}"
+    if access.verdict is Verdict.UNSAT or not access.witnesses:
+        return ""
+    verb = "now allows" if access.direction == NEW_ACCESS else "no longer allows"
+    actions = list(dict.fromkeys(w.request.action for w in access.witnesses))
+    first = access.witnesses[0].request
+    text = f"{verb} {', '.join(actions)} on {first.resource}"
+    if kind in _WHO_KINDS or kind.has_principal:
+        text += " " + _who(access.witnesses[0])
+    if first.context:
+        shown = sorted(first.context.items())[:2]
+        text += " when " + ", ".join(f"{k}={'|'.join(v) or '[]'}" for k, v in shown)
+    if access.fully_accepted:
+        text += " (accepted)"
+    return text
+
+
+def _who(witness: Witness) -> str:
+    r = witness.request
+    if r.principal_type is None:
+        return "to anonymous callers (public)"
+    if r.principal_type is PrincipalType.AWS and r.principal_account:
+        where = f"to any principal in account {r.principal_account}"
+        return where + (" (cross-account)" if CROSS_ACCOUNT in witness.tags else "")
+    return f"to {r.principal_type.value} principal {r.principal}"
+
+
+def _result(
+    change: PolicyChange,
+    verdict: CompareVerdict,
+    gained: Access,
+    lost: Access,
+    settings: DiffSettings,
+    seconds: float,
+    queries: int,
+) -> ChangeResult:
+    findings: list[DiffFinding] = []
+    if verdict is CompareVerdict.UNKNOWN and Verdict.UNKNOWN in (gained.verdict, lost.verdict):
+        reason = "; ".join(dict.fromkeys(a.reason for a in (gained, lost) if a.reason))
+        findings.append(
+            _finding(
+                UNKNOWN,
+                (UNKNOWN,),
+                Severity.WARNING,
+                Status.UNKNOWN,
+                change,
+                f"could not decide: {reason}",
+                _span(change, None),
+                (),
+                (),
+                settings,
+            )
+        )
+    for access in (gained, lost):
+        if access.verdict is not Verdict.SAT:
+            continue
+        tags: tuple[str, ...] = (access.direction,)
+        if access.direction == NEW_ACCESS:
+            tags += tuple(
+                t for t in (PUBLIC, CROSS_ACCOUNT) if any(t in w.tags for w in access.witnesses)
+            )
+        severity = Severity.SECURITY_WARNING if len(tags) > 1 else Severity.WARNING
+        category = tags[-1] if len(tags) > 1 else tags[0]
+        first = access.witnesses[0] if access.witnesses else None
+        span = _span(change, first if access.direction == NEW_ACCESS else None)
+        if access.direction == LOST_ACCESS and change.new is None and first is not None:
+            span = first.span
+        message = access.summary
+        if not access.classified:
+            message += " (whether it is public or cross-account is unknown)"
+        findings.append(
+            _finding(
+                category,
+                tags,
+                severity,
+                Status.WITNESSED,
+                change,
+                message,
+                span,
+                access.witnesses,
+                access.accepted if access.fully_accepted else (),
+                settings,
+                access.classified,
+            )
+        )
+    parts = [a.summary for a in (gained, lost) if a.summary]
+    if verdict is CompareVerdict.EQUIVALENT:
+        parts = ["equivalent: the same requests are allowed"]
+    summary = "; ".join(dict.fromkeys(parts))
+    return ChangeResult(change, verdict, gained, lost, summary, tuple(findings), seconds, queries)
+
+
+def _finding(
+    category: str,
+    tags: tuple[str, ...],
+    severity: Severity,
+    status: Status,
+    change: PolicyChange,
+    message: str,
+    span: Span | None,
+    witnesses: tuple[Witness, ...],
+    accepted: tuple[Acceptance, ...],
+    settings: DiffSettings,
+    classified: bool = True,
+) -> DiffFinding:
+    if accepted:
+        failing = False
+    elif status is Status.UNKNOWN:
+        failing = settings.unknown == "fail"
+    else:
+        failing = bool(set(tags) & settings.fail_on)
+        # Unclassified new access may be public or cross-account: fail closed on those.
+        if not classified and NEW_ACCESS in tags and settings.fail_on & {PUBLIC, CROSS_ACCOUNT}:
+            failing = failing or settings.unknown == "fail"
+    return DiffFinding(
+        category=category,
+        tags=tags,
+        severity=severity,
+        status=status,
+        policy=change.key,
+        message=message,
+        span=span,
+        witnesses=witnesses,
+        accepted=accepted,
+        failing=failing,
+    )
+
+
+def _span(change: PolicyChange, witness: Witness | None) -> Span | None:
+    if witness is not None and witness.span is not None:
+        return witness.span
+    for version in (change.new, change.old):
+        if version is not None and version.policy is not None:
+            return version.policy.span
+    version = change.new or change.old
+    if version is None:
+        return None
+    return Span(file=version.file, line=1, column=1, end_line=1, end_column=1)
+
+
+def run_changes(changes: Sequence[PolicyChange], settings: DiffSettings) -> list[ChangeResult]:
+    """Compare every change (in order)."""
+    return [analyse(c, settings) for c in changes]

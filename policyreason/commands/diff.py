@@ -1,0 +1,281 @@
+"""`policyreason diff`: the change gate over two git revisions or a Terraform plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policyreason.analysis.change import DiffRun, DiffSettings, PolicyChange
+    from policyreason.inputs import LoadOptions
+    from policyreason.inputs.git import DocumentPair
+
+FAIL_ON = ("new-access", "lost-access", "public", "cross-account", "any")
+
+EXAMPLES = """\
+examples:
+  policyreason diff --base HEAD~1                      # last commit against the working tree
+  policyreason diff --base origin/main --head HEAD --format markdown policies/
+  policyreason diff --staged                           # staged changes (pre-commit)
+  policyreason diff --plan plan.json                   # terraform show -json plan.out
+
+categories: new-access (WARNING), public and cross-account new access (SECURITY_WARNING),
+lost-access (WARNING). By default the gate fails on new-access and public.
+
+exit codes: 0 = nothing failing; 1 = failing changes, or unknown answers (unless
+--unknown=pass); 2 = usage, git or input error."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the `diff` verb."""
+    parser = subparsers.add_parser(
+        "diff",
+        help="new and lost access between two revisions or in a Terraform plan (change gate)",
+        description=(
+            "Compare every policy changed between two git revisions (or before and after a "
+            "Terraform plan) and report the access each change grants and takes away, with "
+            "concrete requests re-checked by the evaluator."
+        ),
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="limit to these files/folders")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--base", metavar="REF", help="base revision (a commit, branch, tag)")
+    source.add_argument(
+        "--staged", action="store_true", help="HEAD against the index (what a commit would do)"
+    )
+    source.add_argument("--plan", metavar="PLAN.json", help="terraform show -json output")
+    parser.add_argument("--head", metavar="REF", help="head revision (default: the working tree)")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--fail-on",
+        metavar="CATEGORY",
+        action="append",
+        help=f"what fails the gate, repeatable or comma-separated: {', '.join(FAIL_ON)} "
+        "(default: new-access,public)",
+    )
+    parser.add_argument(
+        "--unknown", choices=("fail", "pass"), help="whether unknown answers fail (default fail)"
+    )
+    parser.add_argument("--witnesses", type=int, default=3, help="witnesses per direction")
+    parser.add_argument(
+        "--zone-of-trust",
+        action="append",
+        metavar="ACCOUNT",
+        help="account whose access is not cross-account (repeatable)",
+    )
+    parser.add_argument("--kind", help="policy kind of raw policy JSON files (default: detected)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the change gate; returns its exit code."""
+    from policyreason.config import ConfigError
+    from policyreason.inputs.git import GitError
+
+    try:
+        settings, load = _settings(args)
+        if args.head and (args.plan or args.staged):
+            raise ConfigError("--head goes with --base")
+        diff = _plan(args.plan, settings, load) if args.plan else _git(args, settings, load)
+    except (ConfigError, GitError) as exc:
+        text = str(exc)
+        sys.stderr.write(f"{text}\n" if "error: " in text else f"error: {text}\n")
+        return 2
+    return _emit(diff, args.format, args.output)
+
+
+def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
+    from pathlib import Path
+
+    from policyreason.analysis.change import CATEGORIES, DEFAULT_FAIL_ON, DiffSettings
+    from policyreason.config import ConfigError, find_config, load_config, validate_trust
+    from policyreason.inputs import LoadOptions
+    from policyreason.ir.policy import PolicyKind
+
+    cfg = load_config(Path(args.config) if args.config else find_config())
+    fail_on = set(DEFAULT_FAIL_ON)
+    if args.fail_on:
+        fail_on = {c.strip() for raw in args.fail_on for c in raw.split(",") if c.strip()}
+        unknown = sorted(fail_on - set(FAIL_ON))
+        if unknown:
+            raise ConfigError(f"--fail-on: unknown category {unknown[0]!r} ({', '.join(FAIL_ON)})")
+        if "any" in fail_on:
+            fail_on = set(CATEGORIES)
+    if args.witnesses < 1:
+        raise ConfigError("--witnesses must be at least 1")
+    kinds = [k.value for k in PolicyKind]
+    if args.kind and args.kind not in kinds:
+        raise ConfigError(f"--kind must be one of {', '.join(kinds)}")
+    trust = [validate_trust(v) for v in (args.zone_of_trust or cfg.zone_of_trust)]
+    settings = DiffSettings(
+        witnesses=args.witnesses,
+        accepts=cfg.accepts,
+        trusted_accounts=frozenset(t for t in trust if t.isdigit()),
+        fail_on=frozenset(fail_on),
+        unknown=args.unknown or cfg.unknown,
+    )
+    load = LoadOptions(
+        kind=PolicyKind(args.kind) if args.kind else None,
+        parameters=cfg.parameters,
+        max_bytes=int(cfg.max_file_size_mb * 1024 * 1024),
+    )
+    return settings, load
+
+
+def _git(args: argparse.Namespace, settings: DiffSettings, load: LoadOptions) -> DiffRun:
+    from policyreason.inputs import SourceFile
+    from policyreason.inputs.git import (
+        INDEX,
+        WORKTREE,
+        changes,
+        load_at,
+        open_repository,
+        pair,
+        resolve,
+        resolve_base,
+    )
+
+    repo = open_repository()
+    base_ref = "HEAD" if args.staged else args.base
+    base = resolve_base(repo, base_ref, args.staged)
+    head = INDEX if args.staged else resolve(repo, args.head) if args.head else WORKTREE
+    changed = changes(repo, base, head, args.paths)
+    old_files: list[SourceFile] = []
+    new_files: list[SourceFile] = []
+    renames: dict[str, str] = {}
+    for change in changed:
+        if change.old is not None:
+            old_files.append(load_at(repo, base, change.old, load))
+        if change.new is not None:
+            new_files.append(load_at(repo, head, change.new, load))
+        if change.old is not None and change.new is not None and change.old != change.new:
+            renames[repo.show_path(change.old)] = repo.show_path(change.new)
+    pairs, unchanged = pair(old_files, new_files, renames)
+    head_label = {INDEX: "index", WORKTREE: "working tree"}.get(head, args.head or head)
+    return _compare(
+        pairs, new_files, unchanged, settings, f"{base_ref} ({base[:12]})", head_label, len(changed)
+    )
+
+
+def _plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
+    from pathlib import Path
+
+    from policyreason.inputs import SourceFile, display_path
+    from policyreason.inputs.git import pair
+    from policyreason.inputs.tf_plan import is_plan, read_plan_side
+    from policyreason.ir.diagnostic import Diagnostic, Level
+    from policyreason.ir.span import Span
+    from policyreason.parse.json_spans import JsonSyntaxError, parse_json
+
+    shown = display_path(Path(path))
+    span = Span(file=shown, line=1, column=1, end_line=1, end_column=1)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        root = parse_json(text, shown)
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = Diagnostic(
+            code="unreadable", level=Level.ERROR, message=f"cannot read: {exc}", span=span
+        )
+    except JsonSyntaxError as exc:
+        problem = Diagnostic(code="syntax", level=Level.ERROR, message=exc.message, span=exc.span)
+    else:
+        if is_plan(root):
+            before, _ = read_plan_side(root, text, shown, "before")
+            after, diags = read_plan_side(root, text, shown, "after")
+            olds = SourceFile(shown, None, tuple(before))
+            news = SourceFile(shown, None, tuple(after), tuple(diags))
+            pairs, unchanged = pair([olds], [news])
+            return _compare(pairs, [news], unchanged, settings, "before", "after", 1)
+        problem = Diagnostic(
+            code="wrong-input-type",
+            level=Level.ERROR,
+            message="not a Terraform plan (terraform show -json plan.out)",
+            span=span,
+        )
+    failed = SourceFile(shown, None, diagnostics=(problem,))
+    return _compare([], [failed], 0, settings, "before", "after", 1)
+
+
+def _compare(
+    pairs: list[DocumentPair],
+    new_files: list[Any],
+    unchanged: int,
+    settings: DiffSettings,
+    base: str,
+    head: str,
+    files: int,
+) -> DiffRun:
+    from policyreason.analysis.change import DiffRun, run_changes
+    from policyreason.ir.diagnostic import Diagnostic, Level
+
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    for source in new_files:
+        for d in source.all_diagnostics:
+            (errors if d.level is Level.ERROR else warnings).append(d)
+    results = run_changes([_policy_change(p) for p in pairs], settings)
+    return DiffRun(
+        base=base,
+        head=head,
+        results=results,
+        errors=errors,
+        warnings=warnings,
+        files=files,
+        unchanged=unchanged,
+        fail_on=settings.fail_on,
+        unknown=settings.unknown,
+    )
+
+
+def _policy_change(p: DocumentPair) -> PolicyChange:
+    from policyreason.analysis.change import ChangeStatus, PolicyChange, Version
+
+    some = p.new or p.old
+    assert some is not None
+    return PolicyChange(
+        key=p.key,
+        names=p.names,
+        kind=some.kind,
+        status=ChangeStatus(p.status),
+        old=Version(p.old.parsed.policy, p.old.file, p.old.name) if p.old else None,
+        new=Version(p.new.parsed.policy, p.new.file, p.new.name) if p.new else None,
+        problem=p.problem,
+    )
+
+
+def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
+    from rich.console import Console
+
+    from policyreason.report.diff_json import render_diff_json
+    from policyreason.report.diff_markdown import render_diff_markdown
+    from policyreason.report.diff_sarif import render_diff_sarif
+    from policyreason.report.diff_text import print_diff, render_diff_text
+    from policyreason.report.text import diagnostic_line
+
+    if fmt == "text" and output is None:
+        print_diff(diff, Console(highlight=False, soft_wrap=True))
+        return diff.exit_code
+    renderers = {
+        "text": render_diff_text,
+        "json": render_diff_json,
+        "sarif": render_diff_sarif,
+        "markdown": render_diff_markdown,
+    }
+    text = renderers[fmt](diff)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            sys.stderr.write(f"{output}: error: cannot write: {exc.strerror or exc}\n")
+            return 2
+    for d in diff.errors:
+        sys.stderr.write(diagnostic_line(d) + "\n")
+    return diff.exit_code
