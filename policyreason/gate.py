@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Literal
 
 from policyreason.analysis.findings import Finding, Status
-from policyreason.baseline import fingerprint
+from policyreason.batch import Execution, FileResult, FoundFinding, execute, file_result
 from policyreason.config import Config, ConfigError
-from policyreason.inputs import Document, LoadOptions, SourceFile, discover, load_file
+from policyreason.inputs import Document, LoadOptions, SourceFile, discover
 from policyreason.ir.diagnostic import Diagnostic, Level
-from policyreason.report import FileEntry, Gate, Report, ReportedFinding, RuleInfo
+from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -54,40 +54,30 @@ def validate_check_ids(ids: Sequence[str]) -> None:
             raise ConfigError(f"unknown check id {check_id!r}")
 
 
-def run(paths: Sequence[str], options: RunOptions, progress: Progress | None = None) -> Report:
-    """Check every policy found under `paths` and build the report."""
+def run(
+    paths: Sequence[str],
+    options: RunOptions,
+    progress: Progress | None = None,
+    execution: Execution | None = None,
+) -> Report:
+    """Check every policy found under `paths` and build the report. `execution` says how to
+    spread the per-file work (default: in this process, no cache); the report is the same."""
     files, missing = discover(paths)
-    sources: list[SourceFile] = list(missing)
-    for number, path in enumerate(files, start=1):
-        sources.append(load_file(path, options.load))
-        if progress is not None:
-            progress(number, len(files))
-    return evaluate(sources, options)
+    results = [file_result(source, options.config) for source in missing]
+    results += execute(files, options, execution or Execution(), progress)
+    return assemble(results, options)
 
 
 def evaluate(sources: Sequence[SourceFile], options: RunOptions) -> Report:
     """Run the checks over already-read files and apply the gate."""
+    return assemble([file_result(source, options.config) for source in sources], options)
+
+
+def assemble(results: Sequence[FileResult], options: RunOptions) -> Report:
+    """Apply suppressions, the baseline and the gate to per-file results, in their order."""
     cfg = options.config
-    errors: list[Diagnostic] = []
-    entries: list[FileEntry] = []
-    found: list[tuple[Finding, Document]] = []
-    for source in sources:
-        diags = _unique(source.all_diagnostics)
-        errors += [d for d in diags if d.level is Level.ERROR]
-        entries.append(
-            FileEntry(
-                path=source.path,
-                input_type=source.input_type.value if source.input_type else None,
-                documents=tuple((d.name, d.kind.value) for d in source.documents),
-                notes=source.notes,
-                warnings=tuple(d for d in diags if d.level is Level.WARNING),
-            )
-        )
-        for document in source.documents:
-            findings, failure = _check(document, cfg)
-            if failure is not None:
-                errors.append(failure)
-            found += [(f, document) for f in findings]
+    errors = [d for result in results for d in result.errors]
+    found = [item for result in results for item in result.found]
     reported, suppressed = _apply(found, options)
     failing = sum(1 for item in reported if _fails(item, cfg))
     exit_code = EXIT_ERROR if errors else EXIT_FINDINGS if failing else EXIT_OK
@@ -104,7 +94,7 @@ def evaluate(sources: Sequence[SourceFile], options: RunOptions) -> Report:
         if item.finding.rule_id not in known
     }
     return Report(
-        files=tuple(entries),
+        files=tuple(result.entry for result in results),
         findings=tuple(reported),
         errors=tuple(sorted(errors, key=lambda d: (d.span.file, d.span.line, d.span.column))),
         rules=tuple(catalogue + sorted(extra.values(), key=lambda r: r.id)),
@@ -138,18 +128,22 @@ def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic |
     return findings, None
 
 
-def _apply(
-    found: list[tuple[Finding, Document]], options: RunOptions
-) -> tuple[list[ReportedFinding], int]:
+def _apply(found: list[FoundFinding], options: RunOptions) -> tuple[list[ReportedFinding], int]:
     seen: set[tuple[str, str, str]] = set()
     reported: list[ReportedFinding] = []
     suppressed = 0
     remaining = Counter(options.baseline) if options.baseline is not None else None
     ordered = sorted(
         found,
-        key=lambda p: (p[0].span.file, p[0].span.line, p[0].span.column, p[0].rule_id),
+        key=lambda p: (
+            p.finding.span.file,
+            p.finding.span.line,
+            p.finding.span.column,
+            p.finding.rule_id,
+        ),
     )
-    for finding, document in ordered:
+    for item in ordered:
+        finding = item.finding
         # A boundary analysed twice (as a managed policy and as a role's boundary) reports once.
         key = (finding.rule_id, str(finding.span), finding.message)
         if key in seen:
@@ -158,16 +152,15 @@ def _apply(
         if _suppressed(finding, options):
             suppressed += 1
             continue
-        fp = fingerprint(finding, document.name, document.parsed.root)
         state: Literal["new", "unchanged"] | None = None
         if remaining is not None:
-            state = "unchanged" if remaining[fp] > 0 else "new"
-            remaining[fp] -= 1
+            state = "unchanged" if remaining[item.fingerprint] > 0 else "new"
+            remaining[item.fingerprint] -= 1
         reported.append(
             ReportedFinding(
                 finding=finding,
-                document=document.name,
-                fingerprint=fp,
+                document=item.document,
+                fingerprint=item.fingerprint,
                 baseline=state,
             )
         )
@@ -196,10 +189,3 @@ def _fails(item: ReportedFinding, cfg: Config) -> bool:
     if item.baseline == "unchanged" or f.severity.rank < cfg.fail_on.rank:
         return False
     return f.status is not Status.UNKNOWN or cfg.unknown == "fail"
-
-
-def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
-    out: dict[tuple[str, str, str], Diagnostic] = {}
-    for d in diags:
-        out.setdefault((d.code, str(d.span), d.message), d)
-    return list(out.values())

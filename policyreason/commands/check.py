@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from policyreason.batch import Execution
     from policyreason.gate import RunOptions
 
 SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
@@ -58,7 +59,66 @@ def register(subparsers: Any) -> None:
         metavar="ACCOUNT|o-ORGID",
         help="account or organization whose access is not external (repeatable)",
     )
+    parallel = parser.add_argument_group("parallel runs and the result cache")
+    parallel.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: one per CPU for 20 files or more, else 1)",
+    )
+    parallel.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check the files on a Dask cluster (e.g. tcp://host:8786; needs policyreason[dask])",
+    )
+    parallel.add_argument(
+        "--file-timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        default=600.0,
+        help="stop checking a file after this long, an error for that file (default 600; "
+        "with --jobs above 1 or --scheduler)",
+    )
+    parallel.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    parallel.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="result cache folder (default $POLICYREASON_CACHE_DIR, else the user cache folder)",
+    )
     parser.set_defaults(run=run)
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def execution_from_args(args: argparse.Namespace) -> Execution:
+    """How to spread the work and where the cache is, from the flags."""
+    from pathlib import Path
+
+    from policyreason.batch import Execution
+    from policyreason.cache import default_cache_dir
+
+    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    return Execution(
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        cache_dir=cache_dir,
+        file_timeout=args.file_timeout,
+    )
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -121,6 +181,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 def run(args: argparse.Namespace) -> int:
     """Run the gate; returns its exit code."""
     from policyreason.baseline import BaselineError
+    from policyreason.batch import SchedulerError
     from policyreason.config import ConfigError
     from policyreason.gate import EXIT_ERROR
 
@@ -129,11 +190,17 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, BaselineError) as exc:
         sys.stderr.write(f"{exc}\n" if ": error: " in str(exc) else f"error: {exc}\n")
         return EXIT_ERROR
-    report = run_with_progress(args.paths, options)
+    try:
+        report = run_with_progress(args.paths, options, execution_from_args(args))
+    except SchedulerError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
     return emit(report, args.format, args.output, args.verbose)
 
 
-def run_with_progress(paths: list[str], options: RunOptions) -> Any:
+def run_with_progress(
+    paths: list[str], options: RunOptions, execution: Execution | None = None
+) -> Any:
     """`gate.run` with a progress bar on stderr for large batches in a terminal."""
     from rich.console import Console
     from rich.progress import Progress
@@ -142,14 +209,14 @@ def run_with_progress(paths: list[str], options: RunOptions) -> Any:
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return run_gate(paths, options)
+        return run_gate(paths, options, execution=execution)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("checking", total=None, visible=False)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, visible=total >= PROGRESS_MIN_FILES)
 
-        return run_gate(paths, options, advance)
+        return run_gate(paths, options, advance, execution)
 
 
 def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:

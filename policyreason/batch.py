@@ -1,0 +1,374 @@
+"""The per-file unit of work of `check` and the ways to run it: in this process, in a local
+process pool, or on a Dask cluster. Results stream back as they finish; the gate assembles
+them in path order, so the report does not depend on how the work was spread.
+
+A file whose task crashes its worker, raises, or runs past the per-file time limit gets an
+error diagnostic of its own and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from policyreason.analysis.findings import Finding, Status
+from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.ir.span import Span
+from policyreason.report import FileEntry
+
+if TYPE_CHECKING:
+    from policyreason.cache import ResultCache
+    from policyreason.config import Config
+    from policyreason.gate import RunOptions
+    from policyreason.inputs import SourceFile
+
+# Below this many files to check, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 20
+DEFAULT_FILE_TIMEOUT_S = 600.0
+# Diagnostics that describe a failed run rather than the file: never cached.
+RUN_FAILURE_CODES = frozenset({"internal-error", "worker-crash", "timeout", "task-failed"})
+
+Progress = Callable[[int, int], None]
+
+
+class FoundFinding(BaseModel):
+    """A finding with the document it is in and its baseline fingerprint."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    document: str
+    fingerprint: str
+
+
+class FileResult(BaseModel):
+    """Everything the gate needs from one file: its report entry, its error diagnostics and
+    its findings (before suppressions, the baseline and the gate decision)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry: FileEntry
+    errors: tuple[Diagnostic, ...] = ()
+    found: tuple[FoundFinding, ...] = ()
+
+    @property
+    def cacheable(self) -> bool:
+        """False when a retry might answer differently: an unknown finding, a crash, a timeout."""
+        return not any(f.finding.status is Status.UNKNOWN for f in self.found) and not any(
+            d.code in RUN_FAILURE_CODES for d in self.errors
+        )
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How to run the per-file work: `jobs` worker processes (None: decide from the batch
+    size), or the Dask scheduler at `scheduler`; results cached under `cache_dir` (None: no
+    cache); `file_timeout` seconds per file in a pool or cluster."""
+
+    jobs: int | None = 1
+    scheduler: str | None = None
+    cache_dir: Path | None = None
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S
+
+
+Work = Callable[[Path, "RunOptions"], FileResult]
+
+
+class SchedulerError(Exception):
+    """The Dask scheduler cannot be used (extra not installed, unreachable); exit 2."""
+
+
+def check_file(path: Path, options: RunOptions) -> FileResult:
+    """Read one file and run the checks on each policy in it (picklable, for workers)."""
+    from policyreason.inputs import load_file
+
+    return file_result(load_file(path, options.load), options.config)
+
+
+def file_result(source: SourceFile, cfg: Config) -> FileResult:
+    """The checks' results for an already-read file."""
+    from policyreason.baseline import fingerprint
+    from policyreason.gate import _check
+
+    diags = _unique(source.all_diagnostics)
+    errors = [d for d in diags if d.level is Level.ERROR]
+    entry = FileEntry(
+        path=source.path,
+        input_type=source.input_type.value if source.input_type else None,
+        documents=tuple((d.name, d.kind.value) for d in source.documents),
+        notes=source.notes,
+        warnings=tuple(d for d in diags if d.level is Level.WARNING),
+    )
+    found: list[FoundFinding] = []
+    for document in source.documents:
+        findings, failure = _check(document, cfg)
+        if failure is not None:
+            errors.append(failure)
+        found += [
+            FoundFinding(
+                finding=f,
+                document=document.name,
+                fingerprint=fingerprint(f, document.name, document.parsed.root),
+            )
+            for f in findings
+        ]
+    return FileResult(entry=entry, errors=tuple(errors), found=tuple(found))
+
+
+def default_jobs(files: int) -> int:
+    """One process for a handful of files, else one per usable CPU."""
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+def execute(
+    files: Sequence[Path],
+    options: RunOptions,
+    execution: Execution,
+    progress: Progress | None = None,
+    work: Work = check_file,
+) -> list[FileResult]:
+    """Run `work` on every file (cached results reused) and return the results in the order of
+    `files`. Raises SchedulerError when a requested scheduler cannot be used."""
+    from policyreason.cache import open_cache
+
+    results: dict[int, FileResult] = {}
+    cache = open_cache(execution.cache_dir) if execution.cache_dir is not None else None
+    keys: dict[int, str] = {}
+    todo: list[tuple[int, Path]] = []
+    done = 0
+    for index, path in enumerate(files):
+        key = cache.file_key(path, options) if cache is not None else None
+        cached = _cached(cache, key)
+        if cached is not None:
+            results[index] = cached
+            done += 1
+            if progress is not None:
+                progress(done, len(files))
+            continue
+        if key is not None:
+            keys[index] = key
+        todo.append((index, path))
+    pending: list[tuple[str, str]] = []
+    try:
+        for index, result in _dispatch(todo, options, execution, work):
+            results[index] = result
+            if index in keys and result.cacheable:
+                pending.append((keys[index], result.model_dump_json()))
+            done += 1
+            if progress is not None:
+                progress(done, len(files))
+    finally:
+        if cache is not None:
+            cache.put_many(pending)
+            cache.close()
+    return [results[i] for i in range(len(files))]
+
+
+def _cached(cache: ResultCache | None, key: str | None) -> FileResult | None:
+    if cache is None or key is None:
+        return None
+    text = cache.get(key)
+    if text is None:
+        return None
+    try:
+        return FileResult.model_validate_json(text)
+    except ValueError:
+        return None  # written by another layout: recomputed and overwritten
+
+
+def _dispatch(
+    todo: list[tuple[int, Path]], options: RunOptions, execution: Execution, work: Work
+) -> Iterator[tuple[int, FileResult]]:
+    if execution.scheduler is not None:
+        yield from _on_cluster(todo, options, execution, work)
+        return
+    jobs = execution.jobs if execution.jobs is not None else default_jobs(len(todo))
+    if jobs <= 1 or len(todo) <= 1:
+        for index, path in todo:
+            yield index, work(path, options)
+        return
+    yield from _in_pool(todo, options, min(jobs, len(todo)), execution.file_timeout, work)
+
+
+def _in_pool(
+    todo: list[tuple[int, Path]],
+    options: RunOptions,
+    jobs: int,
+    timeout: float | None,
+    work: Work,
+) -> Iterator[tuple[int, FileResult]]:
+    # At most `width` tasks are in flight, so a task starts when it is submitted (for the time
+    # limit) and a crash leaves at most `width` suspects. Suspects are then run one at a time,
+    # which tells the file that crashed its worker from its neighbours.
+    queue = list(reversed(todo))
+    suspects: list[tuple[int, Path]] = []
+    context = multiprocessing.get_context("spawn")
+    while queue or suspects:
+        solo = not queue
+        if solo:
+            queue, suspects = suspects, []
+        width = 1 if solo else min(jobs, len(queue))
+        pool = ProcessPoolExecutor(max_workers=width, mp_context=context)
+        running: dict[Future[FileResult], tuple[int, Path, float]] = {}
+        crashed = stuck = False
+        try:
+            while (queue or running) and not (crashed or stuck):
+                while queue and len(running) < width:
+                    index, path = queue.pop()
+                    try:
+                        future = pool.submit(work, path, options)
+                    except BrokenProcessPool:
+                        queue.append((index, path))
+                        crashed = True
+                        break
+                    running[future] = (index, path, time.monotonic())
+                finished, _ = wait(
+                    running, timeout=_wait_for(running, timeout), return_when=FIRST_COMPLETED
+                )
+                for future in finished:
+                    index, path, _start = running.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        yield index, future.result()
+                    elif isinstance(error, BrokenProcessPool):
+                        crashed = True
+                        if solo:
+                            yield (
+                                index,
+                                _failed(
+                                    path, "worker-crash", "the process checking this file crashed"
+                                ),
+                            )
+                        else:
+                            suspects.append((index, path))
+                    else:
+                        yield index, _failed(path, "task-failed", _describe(error))
+                for future in _overdue(running, timeout):
+                    index, path, _start = running.pop(future)
+                    stuck = True
+                    yield (
+                        index,
+                        _failed(
+                            path, "timeout", f"checking this file took over {timeout:g} s; stopped"
+                        ),
+                    )
+            # Tasks still in flight when a pool is torn down run again: alone after a crash
+            # (one of them may be the cause), with the others after a time-out.
+            for index, path, _start in running.values():
+                (suspects if crashed and not solo else queue).append((index, path))
+        finally:
+            _stop(pool, kill=crashed or stuck or bool(running))
+
+
+def _wait_for(
+    running: dict[Future[FileResult], tuple[int, Path, float]], timeout: float | None
+) -> float | None:
+    if timeout is None or not running:
+        return None
+    first = min(start for _i, _p, start in running.values())
+    return max(0.0, first + timeout - time.monotonic())
+
+
+def _overdue(
+    running: dict[Future[FileResult], tuple[int, Path, float]], timeout: float | None
+) -> list[Future[FileResult]]:
+    if timeout is None:
+        return []
+    now = time.monotonic()
+    return [f for f, (_i, _p, start) in running.items() if now - start >= timeout]
+
+
+def _stop(pool: ProcessPoolExecutor, kill: bool) -> None:
+    if kill:
+        # No public way to stop a running task: end its process, then the pool.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def _on_cluster(
+    todo: list[tuple[int, Path]], options: RunOptions, execution: Execution, work: Work
+) -> Iterator[tuple[int, FileResult]]:
+    try:
+        # Imported by name: an optional extra, and untyped.
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise SchedulerError(
+            "--scheduler needs the Dask extra: pip install 'policyreason[dask]'"
+        ) from None
+    try:
+        client = distributed.Client(execution.scheduler, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerError(
+            f"cannot reach the Dask scheduler at {execution.scheduler}: {exc}"
+        ) from None
+    futures: dict[Any, tuple[int, Path]] = {}
+    try:
+        futures = {
+            client.submit(work, path, options, pure=False, retries=0): (index, path)
+            for index, path in todo
+        }
+        limit = _cluster_timeout(execution, len(todo))
+        for future in distributed.as_completed(futures, timeout=limit):
+            index, path = futures[future]
+            if future.status == "finished":
+                yield index, future.result()
+            else:
+                yield index, _failed(path, "task-failed", _describe(future.exception()))
+    except TimeoutError:
+        for future, (index, path) in futures.items():
+            if not future.done():
+                future.cancel()
+                yield (
+                    index,
+                    _failed(
+                        path, "timeout", "the cluster did not check this file in time; stopped"
+                    ),
+                )
+    finally:
+        client.close()
+
+
+def _cluster_timeout(execution: Execution, tasks: int) -> float | None:
+    # Tasks queue on the cluster, so the limit is on the batch: every file given its limit,
+    # one after another, on the slowest case of a single worker thread.
+    return None if execution.file_timeout is None else execution.file_timeout * max(1, tasks)
+
+
+def _failed(path: Path, code: str, message: str) -> FileResult:
+    from policyreason.inputs import display_path
+
+    shown = display_path(path)
+    span = Span(file=shown, line=1, column=1, end_line=1, end_column=1)
+    diagnostic = Diagnostic(code=code, level=Level.ERROR, message=message, span=span)
+    return FileResult(
+        entry=FileEntry(path=shown, input_type=None, documents=()), errors=(diagnostic,)
+    )
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "the task failed"
+    return f"checking this file failed: {type(exc).__name__}: {exc}"
+
+
+def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
+    out: dict[tuple[str, str, str], Diagnostic] = {}
+    for d in diags:
+        out.setdefault((d.code, str(d.span), d.message), d)
+    return list(out.values())
