@@ -257,6 +257,8 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     from policyreason.report.diff_text import print_diff, render_diff_text
     from policyreason.report.text import diagnostic_line
 
+    for d in diff.errors:
+        sys.stderr.write(diagnostic_line(d) + "\n")
     if fmt == "text" and output is None:
         print_diff(diff, Console(highlight=False, soft_wrap=True))
         return diff.exit_code
@@ -276,6 +278,4 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
         except OSError as exc:
             sys.stderr.write(f"{output}: error: cannot write: {exc.strerror or exc}\n")
             return 2
-    for d in diff.errors:
-        sys.stderr.write(diagnostic_line(d) + "\n")
     return diff.exit_code

@@ -9,7 +9,6 @@ from rich.markup import escape
 
 from policyreason.analysis.change import Access, ChangeResult, DiffRun
 from policyreason.report.answers import witness_table
-from policyreason.report.text import diagnostic_line
 from policyreason.smt.session import Verdict
 
 _VERDICTS = {
@@ -36,8 +35,9 @@ def print_diff(diff: DiffRun, console: Console) -> None:
         f"{len(diff.results)} changed policies in {diff.files} changed file(s), "
         f"{diff.unchanged} unchanged"
     )
-    for d in diff.errors:
-        console.print(f"[red]{escape(diagnostic_line(d))}[/]")
+    if diff.errors:
+        # The errors themselves go to stderr, one located line each.
+        console.print(f"[red]{len(diff.errors)} input error(s): those files were not compared[/]")
     for result in diff.results:
         _change(console, result)
     verdict = {0: "[green]passed[/]", 1: "[red]failed[/]"}.get(diff.exit_code, "[red]error[/]")
