@@ -229,3 +229,31 @@ def test_sarif_points_at_the_granting_statement_and_markdown_is_short(
     assert main(["diff", "--base", "HEAD~1"]) == 1
     text = capsys.readouterr().out
     assert "bucket.json" in text and "public" in text and "gate failed" in text
+
+
+def test_pre_commit_hook_blocks_a_staged_widening(tmp_path: Path) -> None:
+    from tests.test_precommit import PRE_COMMIT, ROOT, _run
+
+    assert PRE_COMMIT is not None
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["policyreason-diff"]
+    local = {k: hook[k] for k in ("id", "name", "entry", "pass_filenames", "always_run")}
+    config = {"repos": [{"repo": "local", "hooks": [{**local, "language": "system"}]}]}
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    (repo / ".policyreason.toml").write_text("")
+    assert _run(["git", "init", "-q"], repo).returncode == 0
+    (repo / "bucket.json").write_text(json.dumps(bucket_policy("s3:GetObject"), indent=2))
+    _run(["git", "add", "."], repo)
+    # The first commit has no HEAD to compare with: everything staged is new access.
+    first = _run([PRE_COMMIT, "run"], repo)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert _run(["git", "commit", "-q", "--no-verify", "-m", "bucket"], repo).returncode == 0
+    same = _run([PRE_COMMIT, "run"], repo)
+    assert same.returncode == 0, same.stdout + same.stderr
+    (repo / "bucket.json").write_text(json.dumps(bucket_policy("s3:*"), indent=2))
+    _run(["git", "add", "bucket.json"], repo)
+    risky = _run([PRE_COMMIT, "run"], repo)
+    assert risky.returncode == 1, risky.stdout + risky.stderr
+    assert "now allows s3:" in risky.stdout

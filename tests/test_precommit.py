@@ -54,8 +54,8 @@ def test_manifest_is_valid() -> None:
     assert PRE_COMMIT is not None, "pre-commit is a test dependency"
     result = _run([PRE_COMMIT, "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")], ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "policyreason"
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["policyreason"]
     assert hook["entry"] == "policyreason check"
     assert hook["language"] == "python"
     assert hook["types_or"] == ["json", "yaml"]
@@ -65,7 +65,8 @@ def test_hook_passes_clean_policy_and_blocks_public_bucket(tmp_path: Path) -> No
     assert PRE_COMMIT is not None
     repo = tmp_path / "repo"
     repo.mkdir()
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["policyreason"]
     config = {
         "repos": [
             {
