@@ -1,0 +1,173 @@
+"""Parallel `check`: a process pool and a Dask cluster give the serial report, and a file whose
+task crashes, fails or hangs is reported for that file while the batch goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from policyreason.batch import Execution, FileResult, SchedulerError, check_file, execute
+from policyreason.cli import main
+from policyreason.gate import RunOptions, run
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".policyreason.toml").write_text("")
+    monkeypatch.setenv("POLICYREASON_CACHE_DIR", str(tmp_path / "user-cache"))
+
+
+def _folder() -> Path:
+    """The examples, a file that cannot be parsed, and a second copy of a policy."""
+    folder = Path("inputs")
+    if folder.exists():
+        return folder
+    shutil.copytree(EXAMPLES, folder)
+    (folder / "broken.json").write_text('{"Version": "2012-10-17", "Statement": [\n')
+    shutil.copy(folder / "policies" / "s3-read-widened.json", folder / "policies" / "copy.json")
+    return folder
+
+
+# Work functions that misbehave on one file; top-level so spawned workers can import them.
+
+
+def crash_on_boom(path: Path, options: RunOptions) -> FileResult:
+    if path.name == "boom.json":
+        os._exit(3)
+    return check_file(path, options)
+
+
+def raise_on_boom(path: Path, options: RunOptions) -> FileResult:
+    if path.name == "boom.json":
+        raise RuntimeError("boom")
+    return check_file(path, options)
+
+
+def hang_on_boom(path: Path, options: RunOptions) -> FileResult:
+    if path.name == "boom.json":
+        time.sleep(60)
+    return check_file(path, options)
+
+
+def _json_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(["check", "inputs", "--format", "json", "--no-cache", *args])
+    return code, capsys.readouterr().out
+
+
+def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) -> None:
+    _folder()
+    serial_code, serial = _json_report(capsys, "--jobs", "1")
+    pooled_code, pooled = _json_report(capsys, "--jobs", "2")
+    assert serial_code == pooled_code == 2  # broken.json is an input error
+    assert pooled == serial
+    report = json.loads(serial)
+    assert report["summary"]["files"] >= 8
+    assert report["summary"]["findings"] > 0
+
+
+def test_sarif_report_matches_too(capsys: pytest.CaptureFixture[str]) -> None:
+    _folder()
+    main(["check", "inputs", "--format", "sarif", "--no-cache", "-j", "1"])
+    serial = capsys.readouterr().out
+    main(["check", "inputs", "--format", "sarif", "--no-cache", "-j", "2"])
+    assert capsys.readouterr().out == serial
+
+
+def _boom_batch() -> list[Path]:
+    folder = _folder()
+    (folder / "boom.json").write_text((EXAMPLES / "policies" / "s3-read.json").read_text())
+    files = sorted(p for p in folder.rglob("*.json") if "networks" not in p.parts)
+    assert len(files) >= 5
+    return files
+
+
+def _errors(results: list[FileResult], files: list[Path]) -> dict[str, list[str]]:
+    return {f.name: [d.code for d in r.errors] for f, r in zip(files, results, strict=True)}
+
+
+def test_a_crashed_worker_is_reported_for_its_file() -> None:
+    files = _boom_batch()
+    expected = execute(files, RunOptions(), Execution(jobs=1))
+    results = execute(files, RunOptions(), Execution(jobs=2), work=crash_on_boom)
+    errors = _errors(results, files)
+    assert errors["boom.json"] == ["worker-crash"]
+    assert (
+        "process checking this file crashed"
+        in results[files.index(Path("inputs/boom.json"))].errors[0].message
+    )
+    for index, file in enumerate(files):
+        if file.name != "boom.json":
+            assert results[index] == expected[index], file
+
+
+def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
+    files = _boom_batch()
+    expected = execute(files, RunOptions(), Execution(jobs=1))
+    start = time.monotonic()
+    results = execute(files, RunOptions(), Execution(jobs=2, file_timeout=3.0), work=hang_on_boom)
+    assert time.monotonic() - start < 30
+    assert _errors(results, files)["boom.json"] == ["timeout"]
+    for index, file in enumerate(files):
+        if file.name != "boom.json":
+            assert results[index] == expected[index], file
+
+
+def test_a_failing_task_is_reported_in_a_pool() -> None:
+    files = _boom_batch()
+    results = execute(files, RunOptions(), Execution(jobs=2), work=raise_on_boom)
+    errors = _errors(results, files)
+    assert errors["boom.json"] == ["task-failed"]
+    assert sum(1 for codes in errors.values() if codes) == 2  # boom.json and broken.json
+
+
+def test_local_dask_cluster_gives_the_serial_report() -> None:
+    if os.environ.get("CI") == "true":
+        import distributed  # CI installs the dask extra: a missing one must fail, not skip
+    else:
+        distributed = pytest.importorskip("distributed")
+
+    _folder()
+    serial = run(["inputs"], RunOptions(), execution=Execution(jobs=1))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        clustered = run(
+            ["inputs"], RunOptions(), execution=Execution(scheduler=cluster.scheduler_address)
+        )
+        files = _boom_batch()
+        results = execute(
+            files,
+            RunOptions(),
+            Execution(scheduler=cluster.scheduler_address),
+            work=raise_on_boom,
+        )
+    assert clustered == serial
+    assert _errors(results, files)["boom.json"] == ["task-failed"]
+    assert "RuntimeError: boom" in results[files.index(Path("inputs/boom.json"))].errors[0].message
+
+
+def test_scheduler_without_the_dask_extra_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _folder()
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(SchedulerError, match=r"policyreason\[dask\]"):
+        execute([Path("inputs/broken.json")], RunOptions(), Execution(scheduler="tcp://x:1"))
+    assert main(["check", "inputs", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "policyreason[dask]" in capsys.readouterr().err
+
+
+def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", ".", "--jobs", "0"])
+    assert exit_info.value.code == 2
+    assert "at least 1" in capsys.readouterr().err
