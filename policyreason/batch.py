@@ -324,7 +324,7 @@ def _on_cluster(
             for index, path in todo
         }
         limit = _cluster_timeout(execution, len(todo))
-        for future in distributed.as_completed(futures, timeout=limit):
+        for future in distributed.as_completed(futures, timeout=limit, loop=client.loop):
             index, path = futures[future]
             if future.status == "finished":
                 yield index, future.result()
