@@ -374,7 +374,9 @@ def _summary(access: Access, kind: PolicyKind) -> str:
     verb = "now allows" if access.direction == NEW_ACCESS else "no longer allows"
     actions = list(dict.fromkeys(w.request.action for w in access.witnesses))
     first = access.witnesses[0].request
-    text = f"{verb} {', '.join(actions)} on {first.resource}"
+    others = len(actions) - 1
+    more = f" (and {others} other action{'s' if others > 1 else ''})" if others else ""
+    text = f"{verb} {actions[0]}{more} on {first.resource}"
     if kind in _WHO_KINDS or kind.has_principal:
         text += " " + _who(access.witnesses[0])
     if first.context:
