@@ -345,3 +345,20 @@ def test_staged_compares_head_with_the_index(
     assert code == 1
     (witness,) = requests(out["changes"][0]["new_access"])
     assert witness.action == "sqs:SendMessage"
+
+
+def test_unreadable_base_version_is_unknown(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = "policies/broken.json"
+    (repo / path).write_text('{"Version": "2012-10-17", "Statement": [\n')
+    commit(repo, "broken")
+    write(repo, path, corpus(SQS_READ))
+    commit(repo, "fixed")
+    code, out = diff(capsys, "--base", "HEAD~1")
+    assert code == 1
+    (change,) = out["changes"]
+    assert change["verdict"] == "unknown"
+    (finding,) = change["findings"]
+    assert finding["category"] == "unknown"
+    assert "base version could not be read" in finding["message"]
+    code, _ = diff(capsys, "--base", "HEAD~1", "--unknown", "pass")
+    assert code == 0

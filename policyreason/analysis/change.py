@@ -245,7 +245,9 @@ def _direction(
             )
             return _summarised(access, change.kind), queries
         if search.verdict is Verdict.UNKNOWN:
-            search = found
+            # Not known to stay within the accepted actions: report it all, unaccepted.
+            reason = f"accepted actions not checked: {search.reason}"
+            search = Search(found.verdict, found.witnesses, reason, found.queries)
     witnesses = list(search.witnesses)
     classified = True
     if direction == NEW_ACCESS and wider.kind.has_principal:
@@ -270,7 +272,8 @@ def _direction(
             exposed = _search(narrower, wider, external_goal, external, 1, settings)
             queries += exposed.queries
             classified = exposed.verdict is not Verdict.UNKNOWN
-            witnesses = exposed.witnesses + witnesses[: max(settings.witnesses - 1, 1)]
+            if exposed.witnesses:
+                witnesses = exposed.witnesses + witnesses[: max(settings.witnesses - 1, 1)]
     result = Search(Verdict.SAT, witnesses)
     access = Access(
         direction,
