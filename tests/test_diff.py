@@ -362,3 +362,60 @@ def test_unreadable_base_version_is_unknown(repo: Path, capsys: pytest.CaptureFi
     assert "base version could not be read" in finding["message"]
     code, _ = diff(capsys, "--base", "HEAD~1", "--unknown", "pass")
     assert code == 0
+
+
+def test_pairing_by_document_name_needs_a_unique_name() -> None:
+    from policyreason.inputs import InputType, SourceFile
+    from policyreason.inputs.document import Document
+    from policyreason.inputs.git import pair
+
+    def source(path: str, names: list[str], action: str) -> SourceFile:
+        text = json.dumps({"Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+        docs = tuple(
+            Document(
+                parse_policy_text(text, path, PolicyKind.IDENTITY), PolicyKind.IDENTITY, path, name
+            )
+            for name in names
+        )
+        return SourceFile(path, InputType.CLOUDFORMATION, docs)
+
+    old = [
+        source("a.yaml", ["Shared", "OnlyA"], "s3:GetObject"),
+        source("b.yaml", ["Shared"], "s3:GetObject"),
+    ]
+    # Both templates moved: "OnlyA" is unique and pairs across files, "Shared" does not.
+    new = [
+        source("c.yaml", ["Shared", "OnlyA"], "s3:GetObject"),
+        source("d.yaml", ["Shared"], "s3:PutObject"),
+    ]
+    pairs, unchanged = pair(old, new)
+    assert unchanged == 1  # OnlyA, paired by name and the same
+    statuses = sorted((p.status, p.key) for p in pairs)
+    assert statuses == [
+        ("added", "c.yaml#Shared"),
+        ("added", "d.yaml#Shared"),
+        ("deleted", "a.yaml#Shared"),
+        ("deleted", "b.yaml#Shared"),
+    ]
+    # With the renames known, each "Shared" pairs within its own file.
+    pairs, unchanged = pair(old, new, {"a.yaml": "c.yaml", "b.yaml": "d.yaml"})
+    assert unchanged == 2
+    ((moved),) = pairs
+    assert (moved.status, moved.key) == ("moved", "d.yaml#Shared")
+
+
+def test_an_analysis_failure_is_unknown_not_a_traceback(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import policyreason.analysis.change as change_module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(change_module, "compare", broken)
+    edit(repo, f"policies/{SQS_READ}", lambda d: d["Statement"][0]["Action"].pop())
+    code, out = diff(capsys, "--base", "HEAD")
+    assert code == 1
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["category"] == "unknown"
+    assert "internal error: RuntimeError: boom" in finding["message"]

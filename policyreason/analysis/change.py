@@ -189,10 +189,7 @@ def analyse(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
     old = change.old.policy if change.old else None
     new = change.new.policy if change.new else None
     if change.problem is not None or (change.new is not None and new is None):
-        reason = change.problem or "the head version has errors"
-        unknown = Access(NEW_ACCESS, Verdict.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
-        lost = Access(LOST_ACCESS, Verdict.UNKNOWN, reason=reason, summary=unknown.summary)
-        return _result(change, CompareVerdict.UNKNOWN, unknown, lost, settings, 0.0, 0)
+        return _undecided(change, change.problem or "the head version has errors", settings)
     old_policy = old or empty_policy(change.kind, some.file)
     new_policy = new or empty_policy(change.kind, some.file)
     result = compare(old_policy, new_policy, settings.witnesses, settings.rlimit)
@@ -514,5 +511,20 @@ def _span(change: PolicyChange, witness: Witness | None) -> Span | None:
 
 
 def run_changes(changes: Sequence[PolicyChange], settings: DiffSettings) -> list[ChangeResult]:
-    """Compare every change (in order)."""
-    return [analyse(c, settings) for c in changes]
+    """Compare every change (in order); a change whose analysis fails is unknown, and the
+    others are still compared."""
+    return [_guarded(c, settings) for c in changes]
+
+
+def _guarded(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
+    try:
+        return analyse(change, settings)
+    except Exception as exc:
+        reason = f"internal error: {type(exc).__name__}: {exc} (please report this)"
+        return _undecided(change, reason, settings)
+
+
+def _undecided(change: PolicyChange, reason: str, settings: DiffSettings) -> ChangeResult:
+    unknown = Access(NEW_ACCESS, Verdict.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
+    lost = Access(LOST_ACCESS, Verdict.UNKNOWN, reason=reason, summary=unknown.summary)
+    return _result(change, CompareVerdict.UNKNOWN, unknown, lost, settings, 0.0, 0)
