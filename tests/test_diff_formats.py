@@ -257,3 +257,29 @@ def test_pre_commit_hook_blocks_a_staged_widening(tmp_path: Path) -> None:
     risky = _run([PRE_COMMIT, "run"], repo)
     assert risky.returncode == 1, risky.stdout + risky.stderr
     assert "now allows s3:" in risky.stdout
+
+
+def test_public_access_is_found_even_when_the_witnesses_show_another_account(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "bucket.json").write_text(json.dumps(bucket_policy("s3:GetObject"), indent=2))
+    commit(repo, "bucket")
+    wider = bucket_policy("s3:*")
+    wider["Statement"].append(
+        {
+            "Sid": "PublicList",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::logs",
+        }
+    )
+    (repo / "bucket.json").write_text(json.dumps(wider, indent=2))
+    code, out = run_json(capsys, "--base", "HEAD", "--fail-on", "public")
+    assert code == 1
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["category"] == "public"
+    assert set(finding["tags"]) == {"new-access", "public", "cross-account"}
+    public = [w for w in out["changes"][0]["new_access"]["witnesses"] if "public" in w["tags"]]
+    assert public[0]["request"]["action"] == "s3:ListBucket"
+    assert public[0]["statement"] == "PublicList"

@@ -4,8 +4,9 @@ policy is compared against no access, a deleted one against its base version.
 
 Classification derives from witness requests the concrete evaluator re-checked: new access for
 an anonymous caller is `public`, for an AWS principal of another account than the resource's
-(outside the zone of trust) `cross-account`. For policies with a Principal element one extra
-query looks for such a witness among the new access, so its absence is proven, not guessed.
+(outside the zone of trust) `cross-account`. For policies with a Principal element, when the
+witnesses show neither, one more query each looks for such a request among the new access, so
+"not public" is proven, not guessed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CROSS_ACCOUNT = "cross-account"
 UNKNOWN = "unknown"
 CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
 DEFAULT_FAIL_ON = frozenset({NEW_ACCESS, PUBLIC})
-_WHO_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyKind.ENDPOINT)
+Goal = Callable[[PolicyEncoder], Term]
 
 
 class ChangeStatus(StrEnum):
@@ -250,27 +251,35 @@ def _direction(
     if direction == NEW_ACCESS and wider.kind.has_principal:
         trusted = settings.trusted_accounts
 
-        def external(r: Request) -> bool:
-            return outside(r) and bool(_tags(r, wider, trusted))
+        def anonymous(enc: PolicyEncoder) -> Term:
+            return enc.f.eq(enc.ptype, enc.f.integer(0))
 
-        def external_goal(enc: PolicyEncoder) -> Term:
+        def other_account(enc: PolicyEncoder) -> Term:
             f = enc.f
-            other = f.and_(
+            return f.and_(
                 [
                     f.eq(enc.ptype, f.integer(1)),
                     f.not_(f.eq(enc.principal_account, enc.resource_account)),
                     *(f.not_(f.eq(enc.principal_account, f.string(a))) for a in sorted(trusted)),
                 ]
             )
-            anonymous = f.eq(enc.ptype, f.integer(0))
-            return f.and_([outside_goal(enc), f.or_([anonymous, other])])
 
-        if not any(_tags(w, wider, trusted) for w in witnesses):
-            exposed = _search(narrower, wider, external_goal, external, 1, settings)
-            queries += exposed.queries
-            classified = exposed.verdict is not Verdict.UNKNOWN
-            if exposed.witnesses:
-                witnesses = exposed.witnesses + witnesses[: max(settings.witnesses - 1, 1)]
+        exposed: list[Request] = []
+        for tag, condition in ((PUBLIC, anonymous), (CROSS_ACCOUNT, other_account)):
+            if any(tag in _tags(w, wider, trusted) for w in witnesses):
+                continue
+
+            def goal(enc: PolicyEncoder, condition: Goal = condition) -> Term:
+                return enc.f.and_([outside_goal(enc), condition(enc)])
+
+            def check(r: Request, tag: str = tag) -> bool:
+                return outside(r) and tag in _tags(r, wider, trusted)
+
+            tagged = _search(narrower, wider, goal, check, 1, settings)
+            queries += tagged.queries
+            classified = classified and tagged.verdict is not Verdict.UNKNOWN
+            exposed += tagged.witnesses
+        witnesses = exposed + witnesses[: max(settings.witnesses - len(exposed), 1)]
     result = Search(Verdict.SAT, witnesses)
     access = Access(
         direction,
@@ -286,7 +295,7 @@ def _direction(
 def _search(
     narrower: Policy,
     wider: Policy,
-    extra_goal: Callable[[PolicyEncoder], Term],
+    extra_goal: Goal,
     extra_check: Callable[[Request], bool],
     limit: int,
     settings: DiffSettings,
@@ -377,7 +386,7 @@ def _summary(access: Access, kind: PolicyKind) -> str:
     others = len(actions) - 1
     more = f" (and {others} other action{'s' if others > 1 else ''})" if others else ""
     text = f"{verb} {actions[0]}{more} on {first.resource}"
-    if kind in _WHO_KINDS or kind.has_principal:
+    if kind.has_principal:
         text += " " + _who(access.witnesses[0])
     if first.context:
         shown = sorted(first.context.items())[:2]
@@ -432,7 +441,7 @@ def _result(
                 t for t in (PUBLIC, CROSS_ACCOUNT) if any(t in w.tags for w in access.witnesses)
             )
         severity = Severity.SECURITY_WARNING if len(tags) > 1 else Severity.WARNING
-        category = tags[-1] if len(tags) > 1 else tags[0]
+        category = tags[1] if len(tags) > 1 else tags[0]  # public before cross-account
         first = access.witnesses[0] if access.witnesses else None
         span = _span(change, first if access.direction == NEW_ACCESS else None)
         if access.direction == LOST_ACCESS and change.new is None and first is not None:
