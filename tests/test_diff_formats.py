@@ -283,3 +283,25 @@ def test_public_access_is_found_even_when_the_witnesses_show_another_account(
     public = [w for w in out["changes"][0]["new_access"]["witnesses"] if "public" in w["tags"]]
     assert public[0]["request"]["action"] == "s3:ListBucket"
     assert public[0]["statement"] == "PublicList"
+
+
+def test_terraform_plan_renamed_in_git_pairs_by_resource_address(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    widened = reader_policy()
+    widened["Statement"][0]["Action"] = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+    before = plan([("module.q.aws_iam_policy.reader", "aws_iam_policy", None, reader_policy())])
+    after = plan([("module.q.aws_iam_policy.reader", "aws_iam_policy", None, widened)])
+    (repo / "plans").mkdir()
+    (repo / "plans/dev.json").write_text(json.dumps(before, indent=2))
+    commit(repo, "plan")
+    (repo / "plans/dev.json").unlink()
+    (repo / "prod.plan.json").write_text(json.dumps(after, indent=4))
+    code, out = run_json(capsys, "--base", "HEAD")
+    assert code == 1
+    (change,) = out["changes"]
+    assert change["status"] == "moved"
+    assert change["old"]["file"] == "plans/dev.json"
+    assert change["new"]["name"] == "module.q.aws_iam_policy.reader.policy"
+    (witness,) = requests(change["new_access"])
+    assert witness.action == "sqs:DeleteMessage"
