@@ -212,9 +212,10 @@ def _in_pool(
     timeout: float | None,
     work: Work,
 ) -> Iterator[tuple[int, FileResult]]:
-    # At most `width` tasks are in flight, so a task starts when it is submitted (for the time
-    # limit) and a crash leaves at most `width` suspects. Suspects are then run one at a time,
-    # which tells the file that crashed its worker from its neighbours.
+    # At most `width` tasks are in flight, so a crash leaves at most `width` suspects; they are
+    # then run one at a time, which tells the file that crashed its worker from its neighbours.
+    # A task's clock starts when its worker reports starting it (not at submission), so worker
+    # start-up and queueing never count against a file.
     queue = list(reversed(todo))
     suspects: list[tuple[int, Path]] = []
     context = multiprocessing.get_context("spawn")
@@ -223,25 +224,37 @@ def _in_pool(
         if solo:
             queue, suspects = suspects, []
         width = 1 if solo else min(jobs, len(queue))
-        pool = ProcessPoolExecutor(max_workers=width, mp_context=context)
-        running: dict[Future[FileResult], tuple[int, Path, float]] = {}
+        started_queue = context.SimpleQueue()
+        pool = ProcessPoolExecutor(
+            max_workers=width,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(started_queue,),
+        )
+        running: dict[Future[FileResult], tuple[int, Path]] = {}
+        started: dict[int, float] = {}
         crashed = stuck = False
         try:
             while (queue or running) and not (crashed or stuck):
                 while queue and len(running) < width:
                     index, path = queue.pop()
                     try:
-                        future = pool.submit(work, path, options)
+                        future = pool.submit(_started_then, work, index, path, options)
                     except BrokenProcessPool:
                         queue.append((index, path))
                         crashed = True
                         break
-                    running[future] = (index, path, time.monotonic())
+                    running[future] = (index, path)
                 finished, _ = wait(
-                    running, timeout=_wait_for(running, timeout), return_when=FIRST_COMPLETED
+                    running,
+                    timeout=_wait_for(running, started, timeout),
+                    return_when=FIRST_COMPLETED,
                 )
+                while not started_queue.empty():
+                    index, at = started_queue.get()
+                    started[index] = at
                 for future in finished:
-                    index, path, _start = running.pop(future)
+                    index, path = running.pop(future)
                     error = future.exception()
                     if error is None:
                         yield index, future.result()
@@ -258,8 +271,8 @@ def _in_pool(
                             suspects.append((index, path))
                     else:
                         yield index, _failed(path, "task-failed", _describe(error))
-                for future in _overdue(running, timeout):
-                    index, path, _start = running.pop(future)
+                for future in _overdue(running, started, timeout):
+                    index, path = running.pop(future)
                     stuck = True
                     yield (
                         index,
@@ -269,28 +282,66 @@ def _in_pool(
                     )
             # Tasks still in flight when a pool is torn down run again: alone after a crash
             # (one of them may be the cause), with the others after a time-out.
-            for index, path, _start in running.values():
+            for index, path in running.values():
                 (suspects if crashed and not solo else queue).append((index, path))
         finally:
             _stop(pool, kill=crashed or stuck or bool(running))
+            started_queue.close()
+
+
+_started: Any = None
+
+
+def _worker_init(started: Any) -> None:
+    """Runs once in each worker: keep the start-report channel and load the checks and the
+    service reference, so the first file's clock does not include them."""
+    global _started
+    _started = started
+    from policyreason.checks import all_checks
+    from policyreason.data import reference
+
+    all_checks()
+    reference.service_prefixes()
+
+
+def _started_then(work: Work, index: int, path: Path, options: RunOptions) -> FileResult:
+    # CLOCK_MONOTONIC is one clock for every process of the machine.
+    _started.put((index, time.monotonic()))
+    return work(path, options)
+
+
+# Poll for start reports this often while some task in flight has not reported yet.
+_START_POLL_S = 0.2
 
 
 def _wait_for(
-    running: dict[Future[FileResult], tuple[int, Path, float]], timeout: float | None
+    running: dict[Future[FileResult], tuple[int, Path]],
+    started: dict[int, float],
+    timeout: float | None,
 ) -> float | None:
     if timeout is None or not running:
         return None
-    first = min(start for _i, _p, start in running.values())
-    return max(0.0, first + timeout - time.monotonic())
+    starts = [started.get(index) for index, _path in running.values()]
+    known = [t for t in starts if t is not None]
+    wait_s = min(known) + timeout - time.monotonic() if known else _START_POLL_S
+    if len(known) < len(starts):
+        wait_s = min(wait_s, _START_POLL_S)
+    return max(0.0, wait_s)
 
 
 def _overdue(
-    running: dict[Future[FileResult], tuple[int, Path, float]], timeout: float | None
+    running: dict[Future[FileResult], tuple[int, Path]],
+    started: dict[int, float],
+    timeout: float | None,
 ) -> list[Future[FileResult]]:
     if timeout is None:
         return []
     now = time.monotonic()
-    return [f for f, (_i, _p, start) in running.items() if now - start >= timeout]
+    return [
+        future
+        for future, (index, _path) in running.items()
+        if index in started and now - started[index] >= timeout
+    ]
 
 
 def _stop(pool: ProcessPoolExecutor, kill: bool) -> None:

@@ -112,9 +112,7 @@ def test_a_crashed_worker_is_reported_for_its_file() -> None:
 def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
-    start = time.monotonic()
-    results = execute(files, RunOptions(), Execution(jobs=2, file_timeout=3.0), work=hang_on_boom)
-    assert time.monotonic() - start < 30
+    results = execute(files, RunOptions(), Execution(jobs=2, file_timeout=5.0), work=hang_on_boom)
     assert _errors(results, files)["boom.json"] == ["timeout"]
     for index, file in enumerate(files):
         if file.name != "boom.json":
