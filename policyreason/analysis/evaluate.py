@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
 from policyreason.ir.pattern import (
     AnyChar,
@@ -119,7 +120,13 @@ def glob_match(pattern: Pattern, value: str, ctx: Context, ignore_case: bool = F
     rx = _regex(pattern.parts, ctx, ".", ignore_case)
     if rx is None:
         return False
-    return re.fullmatch(rx, ascii_lower(value) if ignore_case else value, re.DOTALL) is not None
+    return _compiled(rx).fullmatch(ascii_lower(value) if ignore_case else value) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def _compiled(rx: str) -> re.Pattern[str]:
+    # re's own cache holds 512 patterns; a large managed policy has thousands.
+    return re.compile(rx, re.DOTALL)
 
 
 def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
@@ -134,7 +141,7 @@ def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
         if rx is None:
             return False
         pieces.append(rx)
-    return re.fullmatch(":".join(pieces), value, re.DOTALL) is not None
+    return _compiled(":".join(pieces)).fullmatch(value) is not None
 
 
 # -- elements ----------------------------------------------------------------------------------

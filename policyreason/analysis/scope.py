@@ -15,9 +15,12 @@ from policyreason.ir.pattern import Text, ascii_lower
 from policyreason.ir.policy import Cidr, Family, Policy, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.scope import (
+    CALLER_ACCOUNT_KEYS,
     ORG_KEYS,
     PINNING_KEYS,
+    PRINCIPAL_KEY_PREFIX,
     SOURCE_ACCOUNT_KEYS,
+    SOURCE_ARN,
     SOURCE_IP,
     Pins,
     PrincipalClass,
@@ -174,7 +177,10 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
             return account == cls.value and arn not in pins.arns
         return kind is PrincipalKind.ARN and arn == cls.value
     if req.principal_type is None:
-        return kind is PrincipalKind.ANYONE
+        keys = context_of(req)
+        return kind is PrincipalKind.ANYONE and not any(
+            k.startswith(PRINCIPAL_KEY_PREFIX) for k in keys
+        )
     mine = _KINDS[req.principal_type]
     if kind is PrincipalKind.ANYONE:
         return (mine, req.principal or "") not in pins.others
@@ -188,6 +194,15 @@ def _inside(zone: Zone, req: Request) -> bool:
     orgs = {o.lower() for o in zone.orgs}
     if any(ascii_lower(v) in orgs for key in ORG_KEYS for v in ctx.get(key, ())):
         return True
-    return req.principal_type is PrincipalType.SERVICE and any(
-        ascii_lower(v) in zone.accounts for key in SOURCE_ACCOUNT_KEYS for v in ctx.get(key, ())
-    )
+    if any(v in zone.accounts for key in CALLER_ACCOUNT_KEYS for v in ctx.get(key, ())):
+        return True
+    if req.principal_type is not PrincipalType.SERVICE:
+        return False
+    sources = [v for key in SOURCE_ACCOUNT_KEYS for v in ctx.get(key, ())]
+    sources += [_arn_account(v) for v in ctx.get(SOURCE_ARN, ())]
+    return any(v in zone.accounts for v in sources)
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policyreason.ir.policy import Policy, PolicyKind
 
+if TYPE_CHECKING:
+    from policyreason.inputs import Document
+
 KIND_CHOICES = [k.value for k in PolicyKind]
+# The kinds attached to a resource, whose grants can reach other accounts or anyone.
+ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 
 
 class InputError(Exception):
@@ -29,3 +35,27 @@ def read_policy(path: str, kind: str | None = None) -> Policy:
     if parsed.policy is None:
         raise InputError(path)
     return parsed.policy
+
+
+def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[list[Document], bool]:
+    """The resource and trust policies found under `paths` (files or folders, any input
+    format), printing located diagnostics; the flag is True if any input had an error."""
+    from policyreason.inputs import LoadOptions, discover, load_file
+    from policyreason.ir.diagnostic import Level
+
+    files, missing = discover(paths)
+    options = LoadOptions(kind=PolicyKind(kind) if kind else None)
+    failed = False
+    found: list[Document] = []
+    for source in [*missing, *(load_file(path, options) for path in files)]:
+        # Warnings are the lint's business (`check`); errors make the answer incomplete.
+        for diag in source.all_diagnostics:
+            if diag.level is Level.ERROR:
+                print(str(diag), file=sys.stderr)
+                failed = True
+        found += [
+            d
+            for d in source.documents
+            if d.parsed.policy is not None and d.parsed.policy.kind in ACCESS_KINDS
+        ]
+    return found, failed

@@ -32,11 +32,16 @@ PINNING_KEYS = (
     "aws:userid",
     "s3:dataaccesspointarn",
     "s3:dataaccesspointaccount",
+    "kms:calleraccount",
 )
 SOURCE_IP = "aws:sourceip"
-# Keys through which a zone of trust is recognised for callers that are not IAM principals
-# (a service acting for an account, say).
+PRINCIPAL_KEY_PREFIX = "aws:principal"
+# Keys through which a zone of trust is recognised besides the principal's own account: the
+# caller's account as KMS reports it, and the account a service acts for (an account id, or
+# the account segment of aws:SourceArn).
+CALLER_ACCOUNT_KEYS = ("kms:calleraccount",)
 SOURCE_ACCOUNT_KEYS = ("aws:sourceaccount", "aws:sourceowner")
+SOURCE_ARN = "aws:sourcearn"
 ORG_KEYS = ("aws:principalorgid", "aws:sourceorgid")
 
 

@@ -12,9 +12,12 @@ from cvc5 import Kind
 
 from policyreason.ir.policy import Cidr, PrincipalType
 from policyreason.ir.scope import (
+    CALLER_ACCOUNT_KEYS,
     ORG_KEYS,
     PINNING_KEYS,
+    PRINCIPAL_KEY_PREFIX,
     SOURCE_ACCOUNT_KEYS,
+    SOURCE_ARN,
     SOURCE_IP,
     PrincipalClass,
     PrincipalKind,
@@ -89,7 +92,18 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
                 f.not_(_one_of(enc, enc.principal, pins.arns)),
             ]
         )
-        return f.or_([_ptype(enc, None), foreign, *others])
+        # An anonymous caller carries no aws:Principal* keys (its organization, say).
+        anonymous = f.and_(
+            [
+                _ptype(enc, None),
+                *(
+                    f.eq(kv.count, f.integer(0))
+                    for key, kv in enc.keys.items()
+                    if key.startswith(PRINCIPAL_KEY_PREFIX) and not kv.derived
+                ),
+            ]
+        )
+        return f.or_([anonymous, foreign, *others])
     if cls.kind is PrincipalKind.ACCOUNT:
         return f.and_(
             [
@@ -148,9 +162,25 @@ def _inside(enc: PolicyEncoder, zone: Zone) -> Term:
         kv = _string_key(enc, key)
         if kv is not None:
             out.append(_some(enc, kv, [o.lower() for o in zone.orgs]))
+    for key in CALLER_ACCOUNT_KEYS:
+        kv = _string_key(enc, key)
+        if kv is not None:
+            out.append(_some(enc, kv, zone.accounts))
     service = _ptype(enc, PrincipalType.SERVICE)
     for key in SOURCE_ACCOUNT_KEYS:
         kv = _string_key(enc, key)
         if kv is not None:
             out.append(f.and_([service, _some(enc, kv, zone.accounts)]))
+    kv = _string_key(enc, SOURCE_ARN)
+    if kv is not None and zone.accounts:
+        segment = f.re_concat([f.no_colon_re, f.re_lit(":")])
+        accounts = f.re_union([f.re_lit(a) for a in zone.accounts])
+        arn = f.re_concat(
+            [f.re_lit("arn:"), segment, segment, segment, accounts, f.re_lit(":"), f.all_re]
+        )
+        present = [
+            f.and_([f.app(Kind.GT, kv.count, f.integer(i)), f.in_re(slot, arn)])
+            for i, slot in enumerate(kv.slots)
+        ]
+        out.append(f.and_([service, f.or_(present)]))
     return f.or_(out)
