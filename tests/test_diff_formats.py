@@ -230,6 +230,13 @@ def test_sarif_points_at_the_granting_statement_and_markdown_is_short(
     text = capsys.readouterr().out
     assert "bucket.json" in text and "public" in text and "gate failed" in text
 
+    # One run, several reports (what the pull-request workflow does).
+    args = ["--format", "markdown", "--output", "diff.md", "--also", "sarif=diff.sarif"]
+    assert main(["diff", "--base", "HEAD~1", *args]) == 1
+    assert (repo / "diff.md").read_text() == markdown
+    assert json.loads((repo / "diff.sarif").read_text())["runs"][0]["results"] == run["results"]
+    assert main(["diff", "--base", "HEAD~1", "--also", "pdf=x.pdf"]) == 2
+
 
 def test_pre_commit_hook_blocks_a_staged_widening(tmp_path: Path) -> None:
     from tests.test_precommit import PRE_COMMIT, ROOT, _run

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from policyreason.inputs.git import DocumentPair
 
 FAIL_ON = ("new-access", "lost-access", "public", "cross-account", "any")
+FORMATS = ("text", "json", "sarif", "markdown")
 
 EXAMPLES = """\
 examples:
@@ -48,8 +49,15 @@ def register(subparsers: Any) -> None:
     )
     source.add_argument("--plan", metavar="PLAN.json", help="terraform show -json output")
     parser.add_argument("--head", metavar="REF", help="head revision (default: the working tree)")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "markdown"), default="text")
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    parser.add_argument(
+        "--also",
+        action="append",
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE, from the same run (repeatable), "
+        "e.g. --also sarif=diff.sarif",
+    )
     parser.add_argument(
         "--fail-on",
         metavar="CATEGORY",
@@ -81,12 +89,28 @@ def run(args: argparse.Namespace) -> int:
         settings, load = _settings(args)
         if args.head and (args.plan or args.staged):
             raise ConfigError("--head goes with --base")
+        extra = [_extra_output(spec) for spec in args.also or ()]
         diff = _plan(args.plan, settings, load) if args.plan else _git(args, settings, load)
     except (ConfigError, GitError) as exc:
         text = str(exc)
         sys.stderr.write(f"{text}\n" if "error: " in text else f"error: {text}\n")
         return 2
-    return _emit(diff, args.format, args.output)
+    code = _emit(diff, args.format, args.output)
+    for fmt, file in extra:
+        if not _write(file, _render(diff, fmt)):
+            code = 2
+    return code
+
+
+def _extra_output(spec: str) -> tuple[str, str]:
+    from policyreason.config import ConfigError
+
+    fmt, _, file = spec.partition("=")
+    if fmt not in FORMATS or not file:
+        raise ConfigError(
+            f"--also {spec!r}: expected FORMAT=FILE, FORMAT one of {', '.join(FORMATS)}"
+        )
+    return fmt, file
 
 
 def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
@@ -251,10 +275,7 @@ def _policy_change(p: DocumentPair) -> PolicyChange:
 def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     from rich.console import Console
 
-    from policyreason.report.diff_json import render_diff_json
-    from policyreason.report.diff_markdown import render_diff_markdown
-    from policyreason.report.diff_sarif import render_diff_sarif
-    from policyreason.report.diff_text import print_diff, render_diff_text
+    from policyreason.report.diff_text import print_diff
     from policyreason.report.text import diagnostic_line
 
     for d in diff.errors:
@@ -262,20 +283,34 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     if fmt == "text" and output is None:
         print_diff(diff, Console(highlight=False, soft_wrap=True))
         return diff.exit_code
+    text = _render(diff, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    elif not _write(output, text):
+        return 2
+    return diff.exit_code
+
+
+def _render(diff: DiffRun, fmt: str) -> str:
+    from policyreason.report.diff_json import render_diff_json
+    from policyreason.report.diff_markdown import render_diff_markdown
+    from policyreason.report.diff_sarif import render_diff_sarif
+    from policyreason.report.diff_text import render_diff_text
+
     renderers = {
         "text": render_diff_text,
         "json": render_diff_json,
         "sarif": render_diff_sarif,
         "markdown": render_diff_markdown,
     }
-    text = renderers[fmt](diff)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as exc:
-            sys.stderr.write(f"{output}: error: cannot write: {exc.strerror or exc}\n")
-            return 2
-    return diff.exit_code
+    return renderers[fmt](diff)
+
+
+def _write(file: str, text: str) -> bool:
+    try:
+        with open(file, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        sys.stderr.write(f"{file}: error: cannot write: {exc.strerror or exc}\n")
+        return False
+    return True
