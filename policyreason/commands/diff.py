@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from policyreason.analysis.change import DiffRun, DiffSettings, PolicyChange
-    from policyreason.inputs import LoadOptions
+    from policyreason.inputs import LoadOptions, SourceFile
     from policyreason.inputs.git import DocumentPair
 
 FAIL_ON = ("new-access", "lost-access", "public", "cross-account", "any")
@@ -152,7 +152,6 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
 
 
 def _git(args: argparse.Namespace, settings: DiffSettings, load: LoadOptions) -> DiffRun:
-    from policyreason.inputs import SourceFile
     from policyreason.inputs.git import (
         INDEX,
         WORKTREE,
@@ -199,6 +198,8 @@ def _plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
     shown = display_path(Path(path))
     span = Span(file=shown, line=1, column=1, end_line=1, end_column=1)
     try:
+        if Path(path).stat().st_size > load.max_bytes:
+            raise OSError(f"over the {load.max_bytes / 2**20:g} MB limit (max-file-size-mb)")
         text = Path(path).read_text(encoding="utf-8-sig")
         root = parse_json(text, shown)
     except (OSError, UnicodeDecodeError) as exc:
@@ -227,7 +228,7 @@ def _plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
 
 def _compare(
     pairs: list[DocumentPair],
-    new_files: list[Any],
+    new_files: list[SourceFile],
     unchanged: int,
     settings: DiffSettings,
     base: str,
