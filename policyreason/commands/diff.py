@@ -68,7 +68,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--unknown", choices=("fail", "pass"), help="whether unknown answers fail (default fail)"
     )
-    parser.add_argument("--witnesses", type=int, default=3, help="witnesses per direction")
+    parser.add_argument(
+        "--witnesses", type=int, default=3, metavar="N", help="witnesses per direction"
+    )
     parser.add_argument(
         "--zone-of-trust",
         action="append",
