@@ -24,6 +24,7 @@ _KEYS = {
     "fail-on",
     "unknown",
     "zone-of-trust",
+    "resource-type",
     "enable",
     "disable",
     "suppress",
@@ -85,6 +86,7 @@ class Config(BaseModel):
     fail_on: Severity = Severity.SECURITY_WARNING
     unknown: Literal["fail", "pass"] = "fail"
     zone_of_trust: tuple[str, ...] = ()
+    resource_type: str | None = None
     enable: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
@@ -151,6 +153,8 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
         values["unknown"] = parse_unknown(_string(table, "unknown"))
     if "zone-of-trust" in table:
         values["zone_of_trust"] = tuple(validate_trust(v) for v in _strings(table, "zone-of-trust"))
+    if "resource-type" in table:
+        values["resource_type"] = validate_resource_type(_string(table, "resource-type"))
     for key in ("enable", "disable"):
         if key in table:
             values[key] = tuple(_strings(table, key))
@@ -250,6 +254,16 @@ def parse_unknown(text: str) -> Literal["fail", "pass"]:
     if text == "pass":
         return "pass"
     raise ConfigError(f"unknown must be 'fail' or 'pass', not {text!r}")
+
+
+def validate_resource_type(text: str) -> str:
+    """A resource type public and external access are judged for, e.g. AWS::S3::Bucket."""
+    from policyreason.analysis.public import ResourceTypeError, resource_type
+
+    try:
+        return resource_type(text).name
+    except ResourceTypeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def validate_trust(text: str) -> str:

@@ -104,12 +104,18 @@ def assemble(results: Sequence[FileResult], options: RunOptions) -> Report:
 
 
 def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic | None]:
+    from policyreason.analysis.scope import parse_zone
     from policyreason.checks import CheckContext, run_checks
 
     policy = document.parsed.policy
     if policy is None:
         return [], None
-    context = CheckContext(source=document.source, attachment=document.attachment)
+    context = CheckContext(
+        source=document.source,
+        attachment=document.attachment,
+        zone=parse_zone(cfg.zone_of_trust) if cfg.zone_of_trust else None,
+        resource_type=cfg.resource_type,
+    )
     try:
         findings = run_checks(
             policy,

@@ -437,32 +437,12 @@ CASES: list[tuple[str, PolicyKind, dict[str, Any] | str, dict[str, Any] | str]] 
     ),
     ("PR414", IDT, doc(stmt(Resource="arn:aws:s3:::Team_Reports/*")), doc(stmt())),
     # -- security -------------------------------------------------------------------------------
-    (
-        "PR501",
-        R,
-        doc(stmt(Principal="*")),
-        doc(
-            stmt(
-                Principal="*", Condition=cond("StringEquals", "aws:PrincipalOrgID", "o-abcdefghij")
-            )
-        ),
-    ),
     ("PR502", R, doc(stmt(NotPrincipal={"AWS": ROLE})), doc(res())),
     (
         "PR503",
         IDT,
         doc(stmt(Action="iam:PassRole", Resource="*")),
         doc(stmt(Action="iam:PassRole", Resource=ROLE)),
-    ),
-    (
-        "PR504",
-        T,
-        doc(trust(Principal="*")),
-        doc(
-            trust(
-                Principal="*", Condition=cond("StringEquals", "aws:PrincipalOrgID", "o-abcdefghij")
-            )
-        ),
     ),
     (
         "PR505",
@@ -475,12 +455,6 @@ CASES: list[tuple[str, PolicyKind, dict[str, Any] | str, dict[str, Any] | str]] 
         IDT,
         doc(stmt(Action="iam:*", Resource="*")),
         doc(stmt(Action="iam:Get*", Resource="*")),
-    ),
-    (
-        "PR507",
-        IDT,
-        doc(stmt(Action="iam:PutRolePolicy", Resource="*")),
-        doc(stmt(Action="iam:PutRolePolicy", Resource=ROLE)),
     ),
     (
         "PR508",
@@ -536,12 +510,6 @@ CASES: list[tuple[str, PolicyKind, dict[str, Any] | str, dict[str, Any] | str]] 
         ),
     ),
     (
-        "PR511",
-        R,
-        doc(stmt(Principal="*", Condition=cond("StringLike", "aws:Referer", "https://acme/*"))),
-        doc(stmt(Principal="*", Condition=cond("StringEquals", "aws:SourceVpce", "vpce-1a2b"))),
-    ),
-    (
         "PR512",
         IDT,
         doc(stmt(Condition=cond("StringLike", "aws:PrincipalAccount", "1234*"))),
@@ -564,6 +532,61 @@ CASES: list[tuple[str, PolicyKind, dict[str, Any] | str, dict[str, Any] | str]] 
             )
         ),
     ),
+    (
+        "PR601",
+        R,
+        doc(stmt(Principal="*")),
+        doc(
+            stmt(
+                Principal="*", Condition=cond("StringEquals", "aws:PrincipalOrgID", "o-abcdefghij")
+            )
+        ),
+    ),
+    (
+        "PR601",
+        T,
+        doc(trust(Principal="*")),
+        doc(
+            trust(
+                Principal="*", Condition=cond("StringEquals", "aws:PrincipalOrgID", "o-abcdefghij")
+            )
+        ),
+    ),
+    (
+        "PR601",
+        R,
+        doc(stmt(Principal="*", Condition=cond("StringLike", "aws:Referer", "https://acme/*"))),
+        doc(stmt(Principal="*", Condition=cond("StringEquals", "aws:SourceVpce", "vpce-1a2b"))),
+    ),
+    (
+        "PR603",
+        IDT,
+        doc(stmt(Action="*", Resource="*")),
+        doc(stmt(Action="*", Resource="*"), stmt(Effect="Deny", Action="iam:*", Resource="*")),
+    ),
+    (
+        "PR604",
+        IDT,
+        doc(stmt(Action="iam:PutUserPolicy", Resource="*")),
+        doc(stmt(Action="iam:PutUserPolicy", Resource=ROLE)),
+    ),
+    (
+        "PR604",
+        IDT,
+        doc(
+            stmt(
+                Action=["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+                Resource="*",
+            )
+        ),
+        doc(stmt(Action=["iam:PassRole", "lambda:CreateFunction"], Resource="*")),
+    ),
+    (
+        "PR605",
+        IDT,
+        doc(stmt(Action="s3:Get*"), stmt(Action="s3:GetObject")),
+        doc(stmt(Action="s3:Get*"), stmt(Action="s3:PutObject")),
+    ),
 ]
 
 
@@ -579,7 +602,8 @@ def test_check_fires_on_bad_and_not_on_good(
 
 
 def test_every_check_has_a_case() -> None:
-    tested = {case[0] for case in CASES} | {"PR107", "PR316"}
+    # PR602 needs a zone of trust: tests/test_access.py covers it.
+    tested = {case[0] for case in CASES} | {"PR107", "PR316", "PR602"}
     assert tested == {info.id for info in all_checks()}
 
 
@@ -705,4 +729,4 @@ def test_managed_policy_corpus_runs_clean(capsys: pytest.CaptureFixture[str]) ->
     assert counts["PR301"] == 0
     assert counts["PR305"] == 0
     # Managed policies are identity policies: no principal, trust or RCP checks can fire.
-    assert not any(counts[r] for r in ("PR110", "PR111", "PR112", "PR501", "PR504", "PR508"))
+    assert not any(counts[r] for r in ("PR110", "PR111", "PR112", "PR508", "PR601", "PR602"))

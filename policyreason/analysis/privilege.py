@@ -132,26 +132,28 @@ class AdminResult:
     admin: bool | None
     reason: str = ""
     witness: Request | None = None
+    statement: int | None = None  # the broad Allow statement that makes it possible
 
 
 def full_admin(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> AdminResult:
     """Whether the policy allows every action on every resource in every context."""
-    if not _could_be_admin(policy):
+    broad = _broad_statement(policy)
+    if broad is None:
         return AdminResult(False, "no Allow statement covers every action and resource")
     search = Searcher([policy], rlimit).find(
         lambda enc: enc.f.not_(enc.allows(policy)), lambda r: not allows(policy, r)
     )
     if search.verdict is Verdict.UNKNOWN:
-        return AdminResult(None, search.reason)
+        return AdminResult(None, search.reason, statement=broad)
     if search.verdict is Verdict.UNSAT:
-        return AdminResult(True, "every request is allowed (proven)")
-    return AdminResult(False, "some request is not allowed", search.witnesses[0])
+        return AdminResult(True, "every request is allowed (proven)", statement=broad)
+    return AdminResult(False, "some request is not allowed", search.witnesses[0], broad)
 
 
-def _could_be_admin(policy: Policy) -> bool:
-    """A cheap necessary condition: some Allow statement names every action (or uses
-    NotAction) and every resource (or uses NotResource)."""
-    for stmt in policy.statements:
+def _broad_statement(policy: Policy) -> int | None:
+    """A cheap necessary condition: the first Allow statement naming every action (or using
+    NotAction) and every resource (or using NotResource)."""
+    for index, stmt in enumerate(policy.statements):
         if stmt.effect is not Effect.ALLOW:
             continue
         every_action = stmt.not_action or any(p.text.strip("*") == "" for p in stmt.actions)
@@ -161,8 +163,8 @@ def _could_be_admin(policy: Policy) -> bool:
             or any(p.text.strip("*") == "" for p in stmt.resources)
         )
         if every_action and every_resource:
-            return True
-    return False
+            return index
+    return None
 
 
 @dataclass

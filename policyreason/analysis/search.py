@@ -93,15 +93,21 @@ class Searcher:
 
     Option sets after the first are created only when a question comes back unknown."""
 
-    def __init__(self, policies: Sequence[Policy], rlimit: int | None) -> None:
+    def __init__(
+        self,
+        policies: Sequence[Policy],
+        rlimit: int | None,
+        portfolio: Sequence[tuple[dict[str, str], int]] = PORTFOLIO,
+    ) -> None:
         self._policies = list(policies)
         self._rlimit = rlimit
+        self._portfolio = portfolio
         self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
         self.queries = 0
 
     def _session(self, level: int) -> tuple[Session, PolicyEncoder]:
         while len(self._sessions) <= level:
-            options, tlimit = PORTFOLIO[len(self._sessions)]
+            options, tlimit = self._portfolio[len(self._sessions)]
             session = Session(rlimit=self._rlimit, tlimit_ms=tlimit, options=options)
             try:
                 enc = PolicyEncoder(session.tm, self._policies, multivalued)
@@ -118,7 +124,7 @@ class Searcher:
         """Up to `limit` witnesses of `goal` (see `find_requests`), trying each option set
         in turn until one answers; an encoding error is unknown at once."""
         search = Search(Verdict.UNKNOWN)
-        for level in range(len(PORTFOLIO)):
+        for level in range(len(self._portfolio)):
             try:
                 session, enc = self._session(level)
                 formula = goal(enc)

@@ -1,9 +1,10 @@
-"""Syntactic lint checks over one policy (IAM Access Analyzer ValidatePolicy style).
+"""Lint checks over one policy (IAM Access Analyzer ValidatePolicy style).
 
 A check is a plain function `(policy, ctx) -> Iterable[Finding]` registered with `@check`; its
 docstring is its documentation. Findings are built with `ctx.report(span, message)`, which fills
-in the check's id, severity, title and fix hint. Checks only read the IR and the packaged
-service reference: anything the solver decides belongs to `analysis/`.
+in the check's id, severity, title and fix hint. The `iam_*` checks only read the IR and the
+packaged service reference; `semantic` wraps questions the solver decides, which live in
+`analysis/`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from policyreason.analysis.findings import Finding, Severity
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Part, Pattern, Star, Text
 from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
+from policyreason.ir.scope import Zone
 from policyreason.ir.span import Span
 
 CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
@@ -28,7 +30,14 @@ CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
 # security warning where `s3:*` is a plain warning).
 SENSITIVE_SERVICES = frozenset({"iam", "sts", "organizations"})
 
-_MODULES = ("iam_syntax", "iam_actions", "iam_resources", "iam_conditions", "iam_security")
+_MODULES = (
+    "iam_syntax",
+    "iam_actions",
+    "iam_resources",
+    "iam_conditions",
+    "iam_security",
+    "semantic",
+)
 
 
 @dataclass(frozen=True)
@@ -57,11 +66,15 @@ class CheckContext:
     """What a check may know besides the policy.
 
     `source` is the document text as written (for size quotas); `attachment` says where an
-    identity policy lives (managed, user, role, group), which sets its size quota.
+    identity policy lives (managed, user, role, group), which sets its size quota; `zone` is
+    the zone of trust external access is judged against; `resource_type` the resource a
+    resource policy is attached to (None: inferred from its Resource ARNs).
     """
 
     source: str | None = None
     attachment: str = "managed"
+    zone: Zone | None = None
+    resource_type: str | None = None
     current: CheckInfo | None = field(default=None, compare=False)
 
     def report(self, span: Span, message: str, fix: str | None = None, **details: Any) -> Finding:

@@ -1,4 +1,6 @@
-"""Security checks: grants to everyone, privilege escalation, weak trust, insecure transport."""
+"""Security checks read off the text: NotPrincipal, PassRole and AssumeRole on every resource,
+weak federated trust, insecure transport. Public access and escalation paths are decided by
+the solver (`semantic.py`)."""
 
 from __future__ import annotations
 
@@ -19,28 +21,6 @@ from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Family, Policy, PolicyKind, PrincipalType, Statement
 from policyreason.ir.span import Span
 
-# Keys that pin a grant to known callers (S3 "the meaning of public", IAM User Guide).
-_PINNING_KEYS = frozenset(
-    {
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:sourcearn",
-        "aws:sourceaccount",
-        "aws:sourceowner",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceip",
-        "aws:userid",
-        "aws:principalservicename",
-        "aws:principalisawsservice",
-    }
-)
-# Keys the caller sets freely: they never make a grant non-public.
-_CALLER_CONTROLLED = frozenset({"aws:referer", "aws:useragent"})
 # Keys for which AWS says wildcards have no valid use (IAM User Guide, "Sensitive condition keys").
 _SENSITIVE_KEYS = frozenset(
     {
@@ -63,26 +43,6 @@ _CONFUSED_DEPUTY_KEYS = frozenset(
         "aws:sourceowner",
     }
 )
-# Actions that let a principal grant itself more permissions (published escalation paths).
-_ESCALATION = (
-    "iam:createpolicyversion",
-    "iam:setdefaultpolicyversion",
-    "iam:attachuserpolicy",
-    "iam:attachgrouppolicy",
-    "iam:attachrolepolicy",
-    "iam:putuserpolicy",
-    "iam:putgrouppolicy",
-    "iam:putrolepolicy",
-    "iam:addusertogroup",
-    "iam:updateassumerolepolicy",
-    "iam:createaccesskey",
-    "iam:createloginprofile",
-    "iam:updateloginprofile",
-    "iam:putuserpermissionsboundary",
-    "iam:putrolepermissionsboundary",
-    "iam:deleteuserpermissionsboundary",
-    "iam:deleterolepermissionsboundary",
-)
 _SECRETS = (
     "secretsmanager:getsecretvalue",
     "ssm:getparameter",
@@ -104,10 +64,6 @@ def _keys(stmt: Statement) -> set[str]:
     return {c.key for c in stmt.conditions}
 
 
-def _anyone(stmt: Statement) -> bool:
-    return stmt.principal is not None and stmt.principal.anyone and not stmt.not_principal
-
-
 def _covering(stmt: Statement, targets: tuple[str, ...]) -> Iterator[tuple[Pattern, list[str]]]:
     """Actions of the statement that match any of `targets`, except `*` and `service:*`, which
     the broader checks report."""
@@ -125,22 +81,6 @@ def _covering(stmt: Statement, targets: tuple[str, ...]) -> Iterator[tuple[Patte
         hit = [t for t in candidates if wildcard_covers(pattern, t, ignore_case=True)]
         if hit:
             yield pattern, hit
-
-
-@check(
-    id="PR501",
-    severity=Severity.SECURITY_WARNING,
-    title="Public access: Allow to every principal without conditions",
-    fix="Name the principals, or add a condition such as aws:PrincipalOrgID or aws:SourceArn.",
-    kinds=(PolicyKind.RESOURCE,),
-)
-def public_allow(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """`"Principal": "*"` in an Allow statement with no Condition grants the actions to anyone,
-    including anonymous callers and every other AWS account."""
-    for stmt in policy.statements:
-        if is_allow(stmt) and _anyone(stmt) and not stmt.conditions:
-            assert stmt.principal is not None
-            yield ctx.report(stmt.principal.span, f"{stmt.label} allows anyone")
 
 
 @check(
@@ -175,23 +115,6 @@ def pass_role_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             continue
         for pattern, _hit in _covering(stmt, ("iam:passrole",)):
             yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} passes any role")
-
-
-@check(
-    id="PR504",
-    severity=Severity.SECURITY_WARNING,
-    title="Role trusts every principal",
-    fix="Name the trusted accounts or roles, or pin the principal with aws:PrincipalOrgID / "
-    "aws:PrincipalArn conditions.",
-    kinds=(PolicyKind.TRUST,),
-)
-def trust_anyone(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A trust policy that allows `"Principal": "*"` without a condition pinning the caller lets
-    any AWS account assume the role."""
-    for stmt in policy.statements:
-        if is_allow(stmt) and _anyone(stmt) and not (_keys(stmt) & _PINNING_KEYS):
-            assert stmt.principal is not None
-            yield ctx.report(stmt.principal.span, f"{stmt.label} lets anyone assume the role")
 
 
 @check(
@@ -236,28 +159,6 @@ def allow_sensitive_service(policy: Policy, ctx: CheckContext) -> Iterator[Findi
                 and parts[0].lower() in SENSITIVE_SERVICES
             ):
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} in {stmt.label}")
-
-
-@check(
-    id="PR507",
-    severity=Severity.SECURITY_WARNING,
-    title="Privilege escalation action on every resource",
-    fix="Scope the action to specific users, roles, groups or policies, or add conditions.",
-    kinds=(PolicyKind.IDENTITY, PolicyKind.SESSION),
-)
-def privilege_escalation(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """Actions such as iam:CreatePolicyVersion, iam:AttachRolePolicy, iam:PutUserPolicy or
-    iam:UpdateAssumeRolePolicy on `"Resource": "*"` let the principal grant itself any
-    permission."""
-    for stmt in policy.statements:
-        if not is_allow(stmt) or not resources_are_star(stmt) or stmt.conditions:
-            continue
-        for pattern, hit in _covering(stmt, _ESCALATION):
-            yield ctx.report(
-                span_of(pattern, stmt),
-                f"{pattern.text!r} on every resource allows privilege escalation",
-                actions=hit,
-            )
 
 
 def _federated(stmt: Statement) -> Iterator[tuple[str, Span]]:
@@ -343,24 +244,6 @@ def confused_deputy(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
                 f"{stmt.label} grants {', '.join(e.value for e in services)} with no source "
                 "condition",
             )
-
-
-@check(
-    id="PR511",
-    severity=Severity.SECURITY_WARNING,
-    title="Public access restricted only by caller-controlled keys",
-    fix="aws:Referer and aws:UserAgent are set by the caller; restrict by principal, "
-    "organization, VPC endpoint or source IP instead.",
-    kinds=(PolicyKind.RESOURCE,),
-)
-def public_by_caller_keys(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """An Allow to `"*"` whose only conditions are on aws:Referer or aws:UserAgent is still
-    public: any caller can send the expected header."""
-    for stmt in policy.statements:
-        keys = _keys(stmt)
-        if is_allow(stmt) and _anyone(stmt) and keys and keys <= _CALLER_CONTROLLED:
-            assert stmt.principal is not None
-            yield ctx.report(stmt.principal.span, f"{stmt.label} is public despite its conditions")
 
 
 @check(

@@ -59,6 +59,12 @@ def register(subparsers: Any) -> None:
         metavar="ACCOUNT|o-ORGID",
         help="account or organization whose access is not external (repeatable)",
     )
+    parser.add_argument(
+        "--resource-type",
+        metavar="TYPE",
+        help="resource type of resource policies for public/external access, e.g. "
+        "AWS::S3::Bucket (default: inferred from each policy's Resource ARNs)",
+    )
     parallel = parser.add_argument_group("parallel runs and the result cache")
     parallel.add_argument(
         "--jobs",
@@ -140,6 +146,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         load_config,
         parse_severity,
         parse_unknown,
+        validate_resource_type,
         validate_trust,
     )
     from policyreason.gate import RunOptions, validate_check_ids
@@ -153,6 +160,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         updates["fail_on"] = parse_severity(args.fail_on)
     if getattr(args, "unknown", None):
         updates["unknown"] = parse_unknown(args.unknown)
+    if getattr(args, "resource_type", None):
+        updates["resource_type"] = validate_resource_type(args.resource_type)
     if getattr(args, "zone_of_trust", None):
         updates["zone_of_trust"] = tuple(validate_trust(v) for v in args.zone_of_trust)
     enable = tuple(args.enable or ())
