@@ -169,3 +169,29 @@ def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
         main(["check", ".", "--jobs", "0"])
     assert exit_info.value.code == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_configured_run_in_a_pool_matches_serial(capsys: pytest.CaptureFixture[str]) -> None:
+    # Suppressions, a baseline, the zone of trust and parameters all travel to the workers.
+    _folder()
+    Path(".policyreason.toml").write_text(
+        'zone-of-trust = ["111122223333"]\n'
+        '[parameters]\nEnv = "prod"\n'
+        '[[suppress]]\npaths = ["inputs/policies/*"]\nreason = "sample policies"\n'
+    )
+    _code, plain = _json_report(capsys, "--jobs", "1")
+    accepted = [
+        {"fingerprint": f["fingerprint"]}
+        for f in json.loads(plain)["findings"]
+        if "terraform" in f["location"]["file"]
+    ]
+    assert accepted
+    Path("base.json").write_text(json.dumps({"baseline_version": 1, "findings": accepted}))
+    args = ["--baseline", "base.json", "--unknown", "pass"]
+    serial_code, serial = _json_report(capsys, "--jobs", "1", *args)
+    pooled_code, pooled = _json_report(capsys, "--jobs", "2", *args)
+    assert pooled_code == serial_code
+    assert pooled == serial
+    summary = json.loads(serial)["summary"]
+    assert summary["suppressed"] > 0
+    assert summary["unchanged"] == len(accepted)
