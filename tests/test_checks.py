@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.privilege import probe_action
 from policyreason.checks import CheckContext, all_checks, run_checks
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.parse.policy import parse_policy_text
+from policyreason.smt.session import Verdict
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
 DATA = Path(__file__).resolve().parent / "data" / "checks"
@@ -703,19 +705,31 @@ def test_resource_fit_allows_wildcards_across_segments() -> None:
         assert findings(policy, IDT, "PR410") == []
 
 
+def _passes_any_role(path: Path) -> bool:
+    parsed = parse_policy_text(path.read_text(encoding="utf-8"), path.name, PolicyKind.IDENTITY)
+    assert parsed.policy is not None
+    search = probe_action(parsed.policy, "iam:PassRole")
+    return search is not None and search.verdict is Verdict.SAT
+
+
 def test_managed_policy_corpus_runs_clean(capsys: pytest.CaptureFixture[str]) -> None:
     counts: Counter[str] = Counter()
     unknown_services: set[str] = set()
     files = sorted(CORPUS.glob("*.json"))
     assert len(files) > 1000
+    flagged: dict[str, set[str]] = {}
     for path in files:
         text = path.read_text(encoding="utf-8")
         parsed = parse_policy_text(text, path.name, PolicyKind.IDENTITY)
         assert parsed.policy is not None, path.name
         for finding in run_checks(parsed.policy, context=CheckContext(source=text)):
             counts[finding.rule_id] += 1
+            flagged.setdefault(finding.rule_id, set()).add(path.stem)
             if finding.rule_id == "PR201":
                 unknown_services.add(finding.details["service"].lower())
+            if finding.status is Status.UNKNOWN:
+                # An unknown is never silent: it says what could not be decided and why.
+                assert "could not decide" in finding.message and ": " in finding.message
     with capsys.disabled():
         print("\nfindings per check over AWS managed policies:")
         for rule, count in sorted(counts.items()):
@@ -728,5 +742,13 @@ def test_managed_policy_corpus_runs_clean(capsys: pytest.CaptureFixture[str]) ->
     # an incompatible type: the reference and global key table agree with AWS's practice.
     assert counts["PR301"] == 0
     assert counts["PR305"] == 0
+    # The solver-backed checks: AdministratorAccess (only) is full administrator, and every
+    # policy that allows iam:PassRole on `*` syntactically (PR503) also lets the solver pass a
+    # role the policy does not name.
+    assert flagged["PR603"] == {"AdministratorAccess"}
+    passing = {
+        name for name in flagged.get("PR503", set()) if _passes_any_role(CORPUS / f"{name}.json")
+    }
+    assert passing == flagged.get("PR503", set())
     # Managed policies are identity policies: no principal, trust or RCP checks can fire.
     assert not any(counts[r] for r in ("PR110", "PR111", "PR112", "PR508", "PR601", "PR602"))

@@ -184,7 +184,7 @@ def escalation_paths(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> lis
 
     def ask(action: str) -> Search | None:
         if action not in answers:
-            answers[action] = _probe(policy, action, rlimit)
+            answers[action] = probe_action(policy, action, rlimit)
         return answers[action]
 
     out: list[PathResult] = []
@@ -218,7 +218,7 @@ def relevant_to(policy: Policy, action: str) -> Policy | None:
     return policy.model_copy(update={"statements": kept})
 
 
-def _probe(policy: Policy, action: str, rlimit: int | None) -> Search | None:
+def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMIT) -> Search | None:
     """Whether the policy allows `action` on its probe resource; None when no statement
     could (no query needed)."""
     small = relevant_to(policy, action)
