@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis.evaluate import allows
-from policyreason.analysis.external import external_access
+from policyreason.analysis.external import assignments, external_access
 from policyreason.analysis.privilege import escalation_paths, full_admin, probe_action
 from policyreason.analysis.public import (
     RESOURCE_TYPES,
@@ -26,15 +26,18 @@ from policyreason.analysis.public import (
     resource_type,
 )
 from policyreason.analysis.redundancy import redundant_statements
-from policyreason.analysis.scope import in_scope, parse_zone
+from policyreason.analysis.scope import in_scope, parse_zone, pins_of, principal_classes
 from policyreason.checks import CheckContext, run_checks
 from policyreason.cli import main
 from policyreason.data import reference
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
-from policyreason.ir.scope import PrincipalKind
-from policyreason.smt.session import Verdict
+from policyreason.ir.scope import PrincipalKind, Scope
+from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.encode_scope import scope_term
+from policyreason.smt.session import Session, Verdict
 from tests.strategies import policy_documents, requests, to_policy
+from tests.test_differential import pin
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "policies"
@@ -476,3 +479,33 @@ def test_bad_zone_and_resource_type_are_usage_errors(capsys: pytest.CaptureFixtu
     assert "zone of trust" in capsys.readouterr().err
     assert main(["public", str(EXAMPLES), "--resource-type", "AWS::S3::Bukket"]) == 2
     assert "unsupported resource type" in capsys.readouterr().err
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    doc=policy_documents(PolicyKind.RESOURCE),
+    req=requests(),
+    cell=st.integers(0, 50),
+    zone=st.sampled_from([[], [OWN], [PARTNER, "o-a1b2c3d4e5"]]),
+)
+def test_scope_encoding_matches_in_scope(
+    doc: dict[str, Any], req: Request, cell: int, zone: list[str]
+) -> None:
+    """The solver, pinned to a concrete request, puts it in a cell iff `in_scope` does."""
+    policy = to_policy(doc, PolicyKind.RESOURCE)
+    pins = pins_of(policy)
+    classes = principal_classes(pins)
+    fixed = list(assignments(pins))
+    scope = Scope(
+        principal=classes[cell % len(classes)],
+        pins=pins,
+        fixed=fixed[cell % len(fixed)],
+        outside=parse_zone(zone) if zone else None,
+        services=("s3",) if cell % 2 else (),
+    )
+    session = Session()
+    enc = PolicyEncoder(session.tm, [policy])
+    session.add(enc.domain())
+    result = session.check(enc.f.and_([scope_term(enc, scope), *pin(enc, req)]))
+    assert result.verdict is not Verdict.UNKNOWN
+    assert (result.verdict is Verdict.SAT) == in_scope(scope, req)

@@ -26,7 +26,7 @@ from tests.strategies import policy_documents, requests, to_policy
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _pin(enc: PolicyEncoder, req: Request) -> list[Term]:
+def pin(enc: PolicyEncoder, req: Request) -> list[Term]:
     """Constraints that make the symbolic request equal to `req`."""
     f = enc.f
     out = [
@@ -63,7 +63,7 @@ def _solver_allows(policy: Policy, req: Request) -> bool:
     session = Session()
     enc = PolicyEncoder(session.tm, [policy])
     session.add(enc.domain())
-    result = session.check(enc.f.and_([enc.allows(policy), *_pin(enc, req)]))
+    result = session.check(enc.f.and_([enc.allows(policy), *pin(enc, req)]))
     assert result.verdict is not Verdict.UNKNOWN, result.reason
     return result.verdict is Verdict.SAT
 

@@ -30,7 +30,7 @@ from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
-from policyreason.ir.scope import SOURCE_IP, PrincipalClass, PrincipalKind, Scope, Zone
+from policyreason.ir.scope import SOURCE_IP, Pins, PrincipalClass, PrincipalKind, Scope, Zone
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import scope_term
 from policyreason.smt.factory import Term
@@ -110,7 +110,7 @@ def external_access(
     findings: list[AccessFinding] = []
     reasons: list[str] = []
     cells = 0
-    for fixed in _assignments(pins):
+    for fixed in assignments(pins):
         for principal in classes:
             if cells >= MAX_CELLS:
                 reasons.append(f"stopped after {MAX_CELLS} principal/condition cells")
@@ -152,7 +152,7 @@ def _trusted(principal: PrincipalClass, zone: Zone) -> bool:
     return False
 
 
-def _assignments(pins: Any) -> Iterator[tuple[tuple[str, str], ...]]:
+def assignments(pins: Pins) -> Iterator[tuple[tuple[str, str], ...]]:
     """Fixed-value assignments by stratum: none, then one key fixed, then two..."""
     choices = list(pins.keys)
     if pins.source_ips:

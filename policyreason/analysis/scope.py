@@ -76,6 +76,7 @@ def pins_of(policy: Policy) -> Pins:
     others: set[tuple[PrincipalKind, str]] = set()
     keys: dict[str, set[str]] = {}
     ips: set[Cidr] = set()
+    tested: set[str] = set()
     for stmt in policy.statements:
         if stmt.principal is not None:
             for entry in stmt.principal.entries:
@@ -87,6 +88,7 @@ def pins_of(policy: Policy) -> Pins:
                 else:
                     others.add((_KINDS[entry.type], entry.value))
         for cond in stmt.conditions:
+            tested.add(cond.key)
             if cond.key == SOURCE_IP and cond.op.family is Family.IP:
                 ips.update(v.cidr for v in cond.values if v.cidr is not None and _narrow(v.cidr))
                 continue
@@ -105,6 +107,7 @@ def pins_of(policy: Policy) -> Pins:
         others=tuple(sorted(others)),
         keys=tuple((k, tuple(sorted(v))) for k, v in sorted(keys.items()) if v),
         source_ips=tuple(sorted(ips, key=lambda c: (c.version, c.address, c.prefix))),
+        tested=tuple(sorted(tested)),
     )
 
 
@@ -132,8 +135,9 @@ def principal_classes(pins: Pins) -> list[PrincipalClass]:
 
 
 def in_scope(scope: Scope, req: Request) -> bool:
-    """The concrete request lies in the scope's cell (mirrors `smt/encode_scope.py`)."""
-    ctx = context_of(req)
+    """The concrete request lies in the scope's cell (mirrors `smt/encode_scope.py`). Keys
+    the policy never tests are ignored, as the encoding has no value for them."""
+    ctx = _tested(scope, req)
     fixed = dict(scope.fixed)
     if not _principal_in(scope.principal, scope.pins, req):
         return False
@@ -154,10 +158,18 @@ def in_scope(scope: Scope, req: Request) -> bool:
     )
     if ip_hit != (SOURCE_IP in fixed):
         return False
-    if scope.outside is not None and _inside(scope.outside, req):
+    if scope.outside is not None and _inside(scope.outside, scope.pins, req):
         return False
     action = ascii_lower(req.action)
     return not scope.services or any(action.startswith(s + ":") for s in scope.services)
+
+
+def _tested(scope: Scope, req: Request) -> dict[str, tuple[str, ...]]:
+    return {k: v for k, v in context_of(req).items() if k in scope.pins.tested}
+
+
+def _tested_keys(pins: Pins, req: Request) -> list[str]:
+    return [k for k in context_of(req) if k in pins.tested]
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -177,9 +189,9 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
             return account == cls.value and arn not in pins.arns
         return kind is PrincipalKind.ARN and arn == cls.value
     if req.principal_type is None:
-        keys = context_of(req)
+        # An anonymous caller carries no aws:Principal* keys (its organization, say).
         return kind is PrincipalKind.ANYONE and not any(
-            k.startswith(PRINCIPAL_KEY_PREFIX) for k in keys
+            k.startswith(PRINCIPAL_KEY_PREFIX) for k in _tested_keys(pins, req)
         )
     mine = _KINDS[req.principal_type]
     if kind is PrincipalKind.ANYONE:
@@ -187,8 +199,8 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
     return kind is mine and req.principal == cls.value
 
 
-def _inside(zone: Zone, req: Request) -> bool:
-    ctx = context_of(req)
+def _inside(zone: Zone, pins: Pins, req: Request) -> bool:
+    ctx = {k: v for k, v in context_of(req).items() if k in pins.tested}
     if req.principal_type is PrincipalType.AWS and req.principal_account in zone.accounts:
         return True
     orgs = {o.lower() for o in zone.orgs}

@@ -78,6 +78,8 @@ class Pins(BaseModel):
     others: tuple[tuple[PrincipalKind, str], ...] = ()
     keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
     source_ips: tuple[Cidr, ...] = ()
+    # Every condition key the policy tests: the others play no part in any question about it.
+    tested: tuple[str, ...] = ()
 
     def literals(self, key: str) -> tuple[str, ...]:
         """The fixed values of `key` (lower-case), empty if the policy has none."""

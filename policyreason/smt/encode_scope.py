@@ -1,7 +1,7 @@
 """Scopes (`ir/scope.py`) as constraints on the symbolic request of a `PolicyEncoder`.
 
-Mirrors `analysis/scope.py`'s `in_scope`, which re-checks every witness. Keys the policy never
-mentions have no symbolic value: the request may give them anything, so they constrain nothing.
+Mirrors `analysis/scope.py`'s `in_scope`, which re-checks every witness. Keys the scope's policy
+never tests (`Pins.tested`) play no part: they constrain nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from policyreason.ir.scope import (
     SOURCE_ACCOUNT_KEYS,
     SOURCE_ARN,
     SOURCE_IP,
+    Pins,
     PrincipalClass,
     PrincipalKind,
     Scope,
@@ -38,16 +39,17 @@ def scope_term(enc: PolicyEncoder, scope: Scope) -> Term:
     """The request lies in the scope's cell."""
     f = enc.f
     fixed = dict(scope.fixed)
+    pins = scope.pins
     parts = [_principal(enc, scope.principal, scope)]
     for key in PINNING_KEYS:
-        kv = _string_key(enc, key)
+        kv = _string_key(enc, pins, key)
         if kv is None:
             continue
         if key in fixed:
             parts.append(_some(enc, kv, [fixed[key]]))
         else:
             parts.append(f.not_(_some(enc, kv, scope.pins.literals(key))))
-    ip = enc.keys.get(SOURCE_IP)
+    ip = enc.keys.get(SOURCE_IP) if SOURCE_IP in scope.pins.tested else None
     if ip is not None and ip.sort is KeySort.IP:
         if SOURCE_IP in fixed:
             cidr = next(c for c in scope.pins.source_ips if str(c) == fixed[SOURCE_IP])
@@ -55,7 +57,7 @@ def scope_term(enc: PolicyEncoder, scope: Scope) -> Term:
         else:
             parts.append(f.not_(_some_ip(enc, ip, scope.pins.source_ips)))
     if scope.outside is not None:
-        parts.append(f.not_(_inside(enc, scope.outside)))
+        parts.append(f.not_(_inside(enc, pins, scope.outside)))
     if scope.services:
         parts.append(
             f.or_(f.app(Kind.STRING_PREFIX, f.string(s + ":"), enc.action) for s in scope.services)
@@ -99,7 +101,9 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
                 *(
                     f.eq(kv.count, f.integer(0))
                     for key, kv in enc.keys.items()
-                    if key.startswith(PRINCIPAL_KEY_PREFIX) and not kv.derived
+                    if key.startswith(PRINCIPAL_KEY_PREFIX)
+                    and key in pins.tested
+                    and not kv.derived
                 ),
             ]
         )
@@ -117,7 +121,10 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
     return f.and_([_ptype(enc, _TYPES[cls.kind]), f.eq(enc.principal, f.string(cls.value))])
 
 
-def _string_key(enc: PolicyEncoder, key: str) -> KeyVars | None:
+def _string_key(enc: PolicyEncoder, pins: Pins, key: str) -> KeyVars | None:
+    """The key's symbolic values, if the scope's policy tests it as a string."""
+    if key not in pins.tested:
+        return None
     kv = enc.keys.get(key)
     return kv if kv is not None and kv.sort is KeySort.STRING and not kv.derived else None
 
@@ -151,7 +158,7 @@ def _some_ip(enc: PolicyEncoder, kv: KeyVars, cidrs: Iterable[Cidr]) -> Term:
     )
 
 
-def _inside(enc: PolicyEncoder, zone: Zone) -> Term:
+def _inside(enc: PolicyEncoder, pins: Pins, zone: Zone) -> Term:
     """The caller belongs to the zone of trust: an IAM principal of a trusted account, a caller
     of a trusted organization, or a service acting for a trusted account or organization."""
     f = enc.f
@@ -159,19 +166,19 @@ def _inside(enc: PolicyEncoder, zone: Zone) -> Term:
         f.and_([_ptype(enc, PrincipalType.AWS), _one_of(enc, enc.principal_account, zone.accounts)])
     ]
     for key in ORG_KEYS:
-        kv = _string_key(enc, key)
+        kv = _string_key(enc, pins, key)
         if kv is not None:
             out.append(_some(enc, kv, [o.lower() for o in zone.orgs]))
     for key in CALLER_ACCOUNT_KEYS:
-        kv = _string_key(enc, key)
+        kv = _string_key(enc, pins, key)
         if kv is not None:
             out.append(_some(enc, kv, zone.accounts))
     service = _ptype(enc, PrincipalType.SERVICE)
     for key in SOURCE_ACCOUNT_KEYS:
-        kv = _string_key(enc, key)
+        kv = _string_key(enc, pins, key)
         if kv is not None:
             out.append(f.and_([service, _some(enc, kv, zone.accounts)]))
-    kv = _string_key(enc, SOURCE_ARN)
+    kv = _string_key(enc, pins, SOURCE_ARN)
     if kv is not None and zone.accounts:
         segment = f.re_concat([f.no_colon_re, f.re_lit(":")])
         accounts = f.re_union([f.re_lit(a) for a in zone.accounts])
