@@ -267,7 +267,11 @@ def test_public_bucket_widening_fails_with_security_warning(
     assert finding["severity"] == "SECURITY_WARNING"
     assert "public" in finding["tags"] and "new-access" in finding["tags"]
     public = [w for w in change["new_access"]["witnesses"] if "public" in w["tags"]]
-    assert public and public[0]["request"]["principal"] is None
+    # "Anyone" as S3 Block Public Access means it: anonymous, or a principal the policy
+    # does not name.
+    assert public
+    request = public[0]["request"]
+    assert request["principal"] is None or request["principal_account"] != "111122223333"
     assert public[0]["location"].startswith("buckets/site.json:")
     new = parse_policy_text((repo / "buckets/site.json").read_text(), "x").policy
     assert new is not None
@@ -419,3 +423,31 @@ def test_an_analysis_failure_is_unknown_not_a_traceback(
     (finding,) = out["changes"][0]["findings"]
     assert finding["category"] == "unknown"
     assert "internal error: RuntimeError: boom" in finding["message"]
+
+
+def test_org_pinned_grant_is_new_access_but_not_public(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Org",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::shared/*",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            }
+        ],
+    }
+    write(repo, "buckets/shared.json", bucket)
+    commit(repo, "shared bucket")
+    bucket["Statement"][0]["Action"] = ["s3:GetObject", "s3:ListBucket"]
+    write(repo, "buckets/shared.json", bucket)
+    commit(repo, "list too")
+    code, out = diff(capsys, "--base", "HEAD~1", "--fail-on", "public")
+    assert code == 0
+    (change,) = out["changes"]
+    (finding,) = change["findings"]
+    assert "public" not in finding["tags"]

@@ -3,10 +3,11 @@
 policy is compared against no access, a deleted one against its base version.
 
 Classification derives from witness requests the concrete evaluator re-checked: new access for
-an anonymous caller is `public`, for an AWS principal of another account than the resource's
-(outside the zone of trust) `cross-account`. For policies with a Principal element, when the
-witnesses show neither, one more query each looks for such a request among the new access, so
-"not public" is proven, not guessed.
+"anyone" in S3 Block Public Access's sense (`analysis/public.py`: a caller pinned by none of the
+head policy's fixed values) is `public`, for an AWS principal of another account than the
+resource's (outside the zone of trust) `cross-account`, possibly both. For policies with a
+Principal element, when the witnesses show neither, one more query each looks for such a
+request among the new access, so "not public" is proven, not guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from enum import StrEnum
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
 from policyreason.analysis.findings import Severity, Status
+from policyreason.analysis.public import anyone_scope
+from policyreason.analysis.scope import in_scope
 from policyreason.analysis.search import Search, search_requests
 from policyreason.config import Acceptance
 from policyreason.ir.diagnostic import Diagnostic
@@ -28,6 +31,7 @@ from policyreason.ir.request import Request
 from policyreason.ir.span import Span
 from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.encode_scope import scope_term
 from policyreason.smt.factory import Term
 from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
 
@@ -251,8 +255,10 @@ def _direction(
     if direction == NEW_ACCESS and wider.kind.has_principal:
         trusted = settings.trusted_accounts
 
+        anyone = anyone_scope(wider, None)
+
         def anonymous(enc: PolicyEncoder) -> Term:
-            return enc.f.eq(enc.ptype, enc.f.integer(0))
+            return scope_term(enc, anyone)
 
         def other_account(enc: PolicyEncoder) -> Term:
             f = enc.f
@@ -311,10 +317,12 @@ def _search(
 
 
 def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[str, ...]:
+    """PUBLIC and/or CROSS_ACCOUNT: a caller of another account can also be "anyone"."""
     if not policy.kind.has_principal:
         return ()
-    if request.principal_type is None:
-        return (PUBLIC,)
+    tags: list[str] = []
+    if in_scope(anyone_scope(policy, None), request):
+        tags.append(PUBLIC)
     if (
         request.principal_type is PrincipalType.AWS
         and request.principal_account
@@ -322,8 +330,8 @@ def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[st
         and request.principal_account != request.resource_account
         and request.principal_account not in trusted
     ):
-        return (CROSS_ACCOUNT,)
-    return ()
+        tags.append(CROSS_ACCOUNT)
+    return tuple(tags)
 
 
 def _witnesses(
