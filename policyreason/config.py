@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from policyreason.analysis.change import Acceptance
 from policyreason.analysis.findings import Severity
 
 CONFIG_FILE = ".policyreason.toml"
@@ -57,25 +58,6 @@ class Suppression(BaseModel):
             return False
         posix = PurePosixPath(path).as_posix()
         return any(fnmatch.fnmatchcase(posix, glob) for glob in self.paths)
-
-
-class Acceptance(BaseModel):
-    """A reviewed change `diff` no longer fails on: access in `direction` to `actions` (IAM
-    action patterns) of the policies matching `policy` (a glob over the file path of a policy
-    file, or the document name: CloudFormation logical id, Terraform address)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    policy: str
-    direction: Literal["new-access", "lost-access"]
-    actions: tuple[str, ...]
-    reason: str
-
-    def covers(self, names: tuple[str, ...], direction: str) -> bool:
-        """True when the entry is about one of `names` of a changed policy, in `direction`."""
-        return direction == self.direction and any(
-            fnmatch.fnmatchcase(name, self.policy) for name in names
-        )
 
 
 class Config(BaseModel):

@@ -12,10 +12,14 @@ request among the new access, so "not public" is proven, not guessed.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
@@ -23,7 +27,6 @@ from policyreason.analysis.findings import Severity, Status
 from policyreason.analysis.public import anyone_scope
 from policyreason.analysis.scope import in_scope
 from policyreason.analysis.search import Search, search_requests
-from policyreason.config import Acceptance
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.pattern import ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
@@ -42,6 +45,27 @@ CROSS_ACCOUNT = "cross-account"
 UNKNOWN = "unknown"
 CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
 DEFAULT_FAIL_ON = frozenset({NEW_ACCESS, PUBLIC})
+
+
+class Acceptance(BaseModel):
+    """A reviewed change `diff` no longer fails on: access in `direction` to `actions` (IAM
+    action patterns) of the policies matching `policy` (a glob over the file path of a policy
+    file, or the document name: CloudFormation logical id, Terraform address)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    policy: str
+    direction: Literal["new-access", "lost-access"]
+    actions: tuple[str, ...]
+    reason: str
+
+    def covers(self, names: tuple[str, ...], direction: str) -> bool:
+        """True when the entry is about one of `names` of a changed policy, in `direction`."""
+        return direction == self.direction and any(
+            fnmatch.fnmatchcase(name, self.policy) for name in names
+        )
+
+
 Goal = Callable[[PolicyEncoder], Term]
 
 

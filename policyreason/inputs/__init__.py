@@ -41,6 +41,7 @@ __all__ = [
     "discover",
     "load_documents",
     "load_file",
+    "load_text",
 ]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -131,7 +132,7 @@ def load_file(path: Path, options: LoadOptions | None = None) -> SourceFile:
     shown = display_path(path)
     try:
         text = _read_text(path, shown, opts.max_bytes)
-        return _load_text(path, shown, text, opts)
+        return load_text(path, shown, text, opts)
     except InputError as exc:
         return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
     except RecursionError:
@@ -168,7 +169,9 @@ def _read_text(path: Path, shown: str, max_bytes: int) -> str:
         raise InputError("encoding", "not UTF-8 text (a binary file?)", span) from None
 
 
-def _load_text(path: Path, shown: str, text: str, opts: LoadOptions) -> SourceFile:
+def load_text(path: Path, shown: str, text: str, opts: LoadOptions) -> SourceFile:
+    """Detect the format of text already read (from disk, or from git for `diff`) and
+    extract its policies; `shown` is the path reports use."""
     root = _parse(path, shown, text, opts.input_type)
     if root is None:
         return SourceFile(path=shown, input_type=None, notes=("empty file",))

@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile
-from policyreason.inputs import _load_text as load_text
+from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile, load_text
 from policyreason.inputs.document import Document, InputError, InputType
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
