@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 ENV_DIR = "POLICYREASON_CACHE_DIR"
 FILE_NAME = "results-v1.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+# Entries are dropped this long after they were written, so keys that can no longer occur
+# (edited files, older versions) do not pile up; a live entry is simply computed again.
+MAX_AGE_S = 30 * 24 * 3600
 # Settings the gate applies after the per-file work: they never change a cached result.
 _GATE_ONLY = {"fail_on", "unknown", "suppressions", "baseline", "source"}
 
@@ -119,12 +122,13 @@ class ResultCache:
         return value if _digest(value) == digest else None
 
     def put_many(self, items: Sequence[tuple[str, str]]) -> None:
-        """Store (key, value) pairs in one transaction."""
+        """Store (key, value) pairs in one transaction, dropping entries past MAX_AGE_S."""
         if self._db is None or not items:
             return
         now = time.time()
         try:
             with self._db:
+                self._db.execute("DELETE FROM results WHERE created < ?", (now - MAX_AGE_S,))
                 self._db.executemany(
                     "INSERT OR REPLACE INTO results (key, value, digest, created) "
                     "VALUES (?, ?, ?, ?)",

@@ -15,7 +15,7 @@ import pytest
 
 from policyreason.analysis.findings import Finding, Severity, Status
 from policyreason.batch import Execution, FileResult, FoundFinding, check_file, execute
-from policyreason.cache import FILE_NAME, ResultCache, default_cache_dir
+from policyreason.cache import FILE_NAME, MAX_AGE_S, ResultCache, default_cache_dir
 from policyreason.cli import main
 from policyreason.config import Config
 from policyreason.gate import RunOptions
@@ -166,6 +166,19 @@ def test_a_tampered_value_is_a_miss(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "c" / FILE_NAME) as db:
         db.execute("UPDATE results SET value = '{\"a\": 2}'")
     assert ResultCache(tmp_path / "c").get("k") is None
+
+
+def test_old_entries_are_dropped_when_new_ones_are_written(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "c")
+    cache.put_many([("old", "1"), ("recent", "2")])
+    cache.close()
+    with sqlite3.connect(tmp_path / "c" / FILE_NAME) as db:
+        db.execute("UPDATE results SET created = created - ? WHERE key = 'old'", (MAX_AGE_S + 60,))
+    cache = ResultCache(tmp_path / "c")
+    assert cache.get("old") == "1"  # reading never deletes
+    cache.put_many([("new", "3")])
+    assert (cache.get("old"), cache.get("recent"), cache.get("new")) == (None, "2", "3")
+    cache.close()
 
 
 def test_unusable_cache_degrades_to_no_cache_with_one_warning(tmp_path: Path) -> None:
