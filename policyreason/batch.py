@@ -167,7 +167,13 @@ def execute(
     try:
         for index, result in _dispatch(todo, options, execution, work):
             results[index] = result
-            if index in keys and result.cacheable:
+            # A file edited while it was being checked is not stored under its old key.
+            if (
+                cache is not None
+                and index in keys
+                and result.cacheable
+                and cache.file_key(files[index], options) == keys[index]
+            ):
                 pending.append((keys[index], result.model_dump_json()))
             done += 1
             if progress is not None:

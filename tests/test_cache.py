@@ -119,6 +119,22 @@ def test_key_follows_the_question_but_not_the_gate_settings(tmp_path: Path) -> N
     assert key(base) != reference
 
 
+def test_a_file_edited_while_checked_is_not_stored(tmp_path: Path) -> None:
+    files = [_write("admin.json", ADMIN), _write("read.json", READ)]
+
+    def edit_while_checking(path: Path, options: RunOptions) -> FileResult:
+        result = check_file(path, options)
+        if path.name == "read.json":
+            _write("read.json", ADMIN)
+        return result
+
+    execute(files, RunOptions(), Execution(cache_dir=tmp_path / "c"), work=edit_while_checking)
+    assert _rows(tmp_path / "c") == 1
+    again = Counting()
+    execute(files, RunOptions(), Execution(cache_dir=tmp_path / "c"), work=again)
+    assert again.paths == ["read.json"]
+
+
 def test_unknown_results_and_crashes_are_not_stored(tmp_path: Path) -> None:
     path = _write("admin.json", ADMIN)
     span = Span(file="admin.json", line=1, column=1, end_line=1, end_column=2)
