@@ -359,7 +359,7 @@ def test_redundant_statements_are_proven() -> None:
 
 # -- properties --------------------------------------------------------------------------------
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY

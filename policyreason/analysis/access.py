@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from policyreason.analysis.evaluate import allows as concrete_allows
 from policyreason.analysis.evaluate import arn_match, context_of, glob_match
-from policyreason.analysis.search import Search, search_requests
+from policyreason.analysis.search import Search, Searcher
 from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
@@ -30,11 +30,12 @@ def not_granted(
 ) -> list[ActionAnswer]:
     """One answer per action pattern; `resources` are ARN patterns (any of them)."""
     resource_patterns = [parse_pattern(r, variables=False) for r in resources or ["*"]]
-    return [_answer(policy, a, resource_patterns, rlimit) for a in actions]
+    searcher = Searcher([policy], rlimit)  # one encoding for every action asked about
+    return [_answer(policy, a, resource_patterns, searcher) for a in actions]
 
 
 def _answer(
-    policy: Policy, action: str, resource_patterns: list[Pattern], rlimit: int | None
+    policy: Policy, action: str, resource_patterns: list[Pattern], searcher: Searcher
 ) -> ActionAnswer:
     action_pattern = parse_pattern(action, variables=False, lower=True)
 
@@ -57,5 +58,7 @@ def _answer(
             ]
         )
 
-    search = search_requests([policy], goal, check, 1, rlimit)
+    before = searcher.queries
+    search = searcher.find(goal, check, 1)
+    search.queries = searcher.queries - before
     return ActionAnswer(action, search)

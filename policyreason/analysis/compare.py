@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from policyreason.analysis.evaluate import allows
-from policyreason.analysis.search import Search, search_requests
+from policyreason.analysis.search import Search, Searcher
 from policyreason.ir.policy import Policy
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
@@ -49,18 +49,19 @@ def compare(
 ) -> CompareResult:
     """Compare two policies (each on its own: Allow minus Deny) in both directions."""
     start = time.perf_counter()
+    # Both directions are questions over the same two policies: encode them once.
+    searcher = Searcher([old, new], rlimit)
 
     def direction(wider: Policy, narrower: Policy) -> Search:
         def goal(enc: PolicyEncoder) -> Term:
             return enc.f.and_([enc.allows(wider), enc.f.not_(enc.allows(narrower))])
 
-        return search_requests(
-            [old, new],
-            goal,
-            lambda r: allows(wider, r) and not allows(narrower, r),
-            witnesses,
-            rlimit,
+        before = searcher.queries
+        found = searcher.find(
+            goal, lambda r: allows(wider, r) and not allows(narrower, r), witnesses
         )
+        found.queries = searcher.queries - before
+        return found
 
     gained = direction(new, old)
     lost = direction(old, new)
