@@ -6,14 +6,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policyreason.ir.policy import Policy, PolicyKind
-
 if TYPE_CHECKING:
     from policyreason.inputs import Document
+    from policyreason.ir.policy import Policy
 
-KIND_CHOICES = [k.value for k in PolicyKind]
-# The kinds attached to a resource, whose grants can reach other accounts or anyone.
-ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
+# PolicyKind's values, spelled out so `--help` does not import the IR (and pydantic).
+KIND_CHOICES = ["identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint"]
 
 
 class InputError(Exception):
@@ -22,6 +20,7 @@ class InputError(Exception):
 
 def read_policy(path: str, kind: str | None = None) -> Policy:
     """Parse one policy file, printing located diagnostics; raises InputError if unusable."""
+    from policyreason.ir.policy import PolicyKind
     from policyreason.parse.policy import parse_policy_text
 
     try:
@@ -42,6 +41,10 @@ def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[lis
     format), printing located diagnostics; the flag is True if any input had an error."""
     from policyreason.inputs import LoadOptions, discover, load_file
     from policyreason.ir.diagnostic import Level
+    from policyreason.ir.policy import PolicyKind
+
+    # The kinds attached to a resource, whose grants can reach other accounts or anyone.
+    access_kinds = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 
     files, missing = discover(paths)
     options = LoadOptions(kind=PolicyKind(kind) if kind else None)
@@ -56,6 +59,6 @@ def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[lis
         found += [
             d
             for d in source.documents
-            if d.parsed.policy is not None and d.parsed.policy.kind in ACCESS_KINDS
+            if d.parsed.policy is not None and d.parsed.policy.kind in access_kinds
         ]
     return found, failed

@@ -1,0 +1,28 @@
+"""The command line itself: verbs are discovered, and `--help` stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from policyreason.commands._policy_files import KIND_CHOICES
+from policyreason.ir.policy import PolicyKind
+
+
+def test_kind_choices_are_the_policy_kinds() -> None:
+    assert KIND_CHOICES == [k.value for k in PolicyKind]
+
+
+def test_help_imports_neither_pydantic_nor_cvc5() -> None:
+    probe = (
+        "import sys\n"
+        "from policyreason.cli import build_parser\n"
+        "text = build_parser().format_help()\n"
+        "assert 'findings' in text and 'public' in text and 'diff' in text, text\n"
+        "heavy = sorted(m for m in ('pydantic', 'cvc5', 'lark', 'rich') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
