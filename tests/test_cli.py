@@ -10,7 +10,7 @@ from policyreason.ir.policy import PolicyKind
 
 
 def test_kind_choices_are_the_policy_kinds() -> None:
-    assert KIND_CHOICES == [k.value for k in PolicyKind]
+    assert [k.value for k in PolicyKind] == KIND_CHOICES
 
 
 def test_help_imports_neither_pydantic_nor_cvc5() -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from policyreason.inputs import Document
     from policyreason.ir.policy import Policy
 
@@ -62,3 +68,38 @@ def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[lis
             if d.parsed.policy is not None and d.parsed.policy.kind in access_kinds
         ]
     return found, failed
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One policy's answer, as a verb prints it: JSON, a rendering, and whether it fails."""
+
+    json: dict[str, Any]
+    render: Callable[[Console], None]
+    fails: bool
+
+
+def answer_access_policies(
+    args: argparse.Namespace, ask: Callable[[Policy, str], Answer], one_object: bool
+) -> int:
+    """Ask each resource and trust policy under `args.paths`, print the answers in
+    `args.format` (JSON: a list; one object for a single policy if `one_object`), and return
+    the exit code: 2 for an input error, 1 if an answer fails, else 0."""
+    from rich.console import Console
+
+    documents, failed = read_access_policies(args.paths, args.kind)
+    console = Console()
+    answers = []
+    for doc in documents:
+        assert doc.parsed.policy is not None
+        answers.append(ask(doc.parsed.policy, doc.name))
+    if args.format == "json":
+        out = [a.json for a in answers]
+        json.dump(out[0] if one_object and len(out) == 1 else out, sys.stdout, indent=2)
+        print()
+    else:
+        for answer in answers:
+            answer.render(console)
+        if not documents and not failed:
+            console.print("no resource or trust policy found")
+    return 2 if failed else int(any(a.fails for a in answers))

@@ -4,11 +4,13 @@ Analyzer's findings."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policyreason.commands._policy_files import read_access_policies
+from policyreason.commands._policy_files import Answer, answer_access_policies
+
+if TYPE_CHECKING:
+    from policyreason.ir.policy import Policy
 
 EXAMPLES = """\
 examples:
@@ -52,8 +54,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.external import external_access
     from policyreason.analysis.public import ResourceTypeError, resource_type
     from policyreason.analysis.scope import ZoneError, parse_zone
@@ -65,23 +65,13 @@ def run(args: argparse.Namespace) -> int:
     except (ZoneError, ResourceTypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    documents, failed = read_access_policies(args.paths, args.kind)
-    console = Console()
-    answers: list[dict[str, Any]] = []
-    worst = 0
-    for doc in documents:
-        policy = doc.parsed.policy
-        assert policy is not None
+
+    def ask(policy: Policy, name: str) -> Answer:
         result = external_access(policy, zone, rtype)
-        if args.format == "json":
-            answers.append(findings_json(result, policy, doc.name))
-        else:
-            render_findings(console, result, policy, doc.name)
-        if result.findings or (not result.complete and args.unknown == "fail"):
-            worst = 1
-    if args.format == "json":
-        json.dump(answers, sys.stdout, indent=2)
-        print()
-    elif not documents and not failed:
-        console.print("no resource or trust policy found")
-    return 2 if failed else worst
+        return Answer(
+            findings_json(result, policy, name),
+            lambda console: render_findings(console, result, policy, name),
+            bool(result.findings) or (not result.complete and args.unknown == "fail"),
+        )
+
+    return answer_access_policies(args, ask, one_object=False)

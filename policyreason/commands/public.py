@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policyreason.commands._policy_files import read_access_policies
+from policyreason.commands._policy_files import Answer, answer_access_policies
+
+if TYPE_CHECKING:
+    from policyreason.ir.policy import Policy
 
 EXAMPLES = """\
 examples:
@@ -46,8 +48,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.public import ResourceTypeError, public_access, resource_type
     from policyreason.report.access import public_json, render_public
 
@@ -56,23 +56,13 @@ def run(args: argparse.Namespace) -> int:
     except ResourceTypeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    documents, failed = read_access_policies(args.paths, args.kind)
-    answers: list[dict[str, Any]] = []
-    console = Console()
-    worst = 0
-    for doc in documents:
-        policy = doc.parsed.policy
-        assert policy is not None
+
+    def ask(policy: Policy, name: str) -> Answer:
         result = public_access(policy, rtype)
-        if args.format == "json":
-            answers.append(public_json(result, policy, doc.name))
-        else:
-            render_public(console, result, policy, doc.name)
-        if result.public or (result.public is None and args.unknown == "fail"):
-            worst = 1
-    if args.format == "json":
-        json.dump(answers[0] if len(answers) == 1 else answers, sys.stdout, indent=2)
-        print()
-    elif not documents and not failed:
-        console.print("no resource or trust policy found")
-    return 2 if failed else worst
+        return Answer(
+            public_json(result, policy, name),
+            lambda console: render_public(console, result, policy, name),
+            bool(result.public) or (result.public is None and args.unknown == "fail"),
+        )
+
+    return answer_access_policies(args, ask, one_object=True)
