@@ -28,7 +28,7 @@ from policyreason.analysis.public import ResourceType, granting_statements, infe
 from policyreason.analysis.scope import in_scope, pins_of, principal_classes
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
-from policyreason.ir.policy import Policy
+from policyreason.ir.policy import Policy, Statement
 from policyreason.ir.request import Request
 from policyreason.ir.scope import SOURCE_IP, Pins, PrincipalClass, PrincipalKind, Scope, Zone
 from policyreason.smt.encode_policy import PolicyEncoder
@@ -98,12 +98,11 @@ def external_access(
     zone: Zone,
     rtype: ResourceType | None = None,
     rlimit: int | None = DEFAULT_RLIMIT,
-    searcher: Searcher | None = None,
 ) -> ExternalAccess:
     """The minimal covering findings of access outside `zone` (see the module docstring)."""
     if rtype is None:
         rtype = infer_resource_type(policy)
-    searcher = searcher or Searcher([policy], rlimit)
+    searcher = Searcher([policy], rlimit)  # one encoding for every cell's questions
     pins = pins_of(policy)
     outside = None if zone.empty else zone
     classes = [c for c in principal_classes(pins) if not _trusted(c, zone)]
@@ -175,7 +174,7 @@ def _explore(
     while True:
         blocked = [policy.statements[i] for i in found]
 
-        def goal(enc: PolicyEncoder, blocked: list[Any] = blocked) -> Term:
+        def goal(enc: PolicyEncoder, blocked: list[Statement] = blocked) -> Term:
             f = enc.f
             return f.and_(
                 [
@@ -185,7 +184,7 @@ def _explore(
                 ]
             )
 
-        def check(req: Request, blocked: list[Any] = blocked) -> bool:
+        def check(req: Request, blocked: list[Statement] = blocked) -> bool:
             return (
                 in_scope(scope, req)
                 and allows(policy, req)

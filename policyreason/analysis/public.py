@@ -162,7 +162,6 @@ def public_access(
     policy: Policy,
     rtype: ResourceType | None = None,
     rlimit: int | None = DEFAULT_RLIMIT,
-    searcher: Searcher | None = None,
 ) -> PublicResult:
     """Decide whether the policy grants anyone access (see the module docstring)."""
     if rtype is None and policy.kind.has_principal:
@@ -175,7 +174,7 @@ def public_access(
     def check(req: Request) -> bool:
         return in_scope(scope, req) and allows(policy, req)
 
-    search = (searcher or Searcher([policy], rlimit)).find(goal, check, 1)
+    search = Searcher([policy], rlimit).find(goal, check, 1)
     if search.verdict is Verdict.UNKNOWN:
         return PublicResult(None, f"unknown: {search.reason}", rtype, queries=search.queries)
     if search.verdict is Verdict.UNSAT:
