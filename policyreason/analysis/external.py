@@ -25,7 +25,7 @@ from typing import Any
 
 from policyreason.analysis.evaluate import allows, statement_matches
 from policyreason.analysis.public import ResourceType, granting_statements, infer_resource_type
-from policyreason.analysis.scope import in_scope, pins_of, principal_classes
+from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
 from policyreason.ir.policy import Policy, Statement
@@ -60,6 +60,11 @@ class AccessFinding:
         who = self.principal.kind is PrincipalKind.ANYONE or self.principal == principal
         return who and set(self.conditions) <= set(fixed)
 
+    def condition_values(self, policy: Policy) -> dict[str, str]:
+        """The fixed condition values, keys spelled as the policy writes them."""
+        written = written_keys(policy)
+        return {written.get(k, k): v for k, v in self.conditions}
+
     def actions(self, policy: Policy) -> list[str]:
         """The action patterns of the finding's statements (`NotAction` ones marked)."""
         out: list[str] = []
@@ -73,7 +78,7 @@ class AccessFinding:
         """The documented JSON shape of one finding."""
         return {
             "principal": {"kind": self.principal.kind.value, "value": self.principal.value or "*"},
-            "conditions": dict(self.conditions),
+            "conditions": self.condition_values(policy),
             "actions": self.actions(policy),
             "statements": [policy.statements[i].label for i in self.statements],
             "is_public": self.public,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from policyreason.analysis.evaluate import allows, statement_matches
-from policyreason.analysis.scope import in_scope, pins_of
+from policyreason.analysis.scope import in_scope, pins_of, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.ir.policy import Effect, Policy, PolicyKind
 from policyreason.ir.request import Request
@@ -178,7 +178,8 @@ def public_access(
     if search.verdict is Verdict.UNKNOWN:
         return PublicResult(None, f"unknown: {search.reason}", rtype, queries=search.queries)
     if search.verdict is Verdict.UNSAT:
-        return PublicResult(False, _pinned_reason(scope.pins, rtype), rtype, queries=search.queries)
+        reason = _pinned_reason(policy, scope.pins, rtype)
+        return PublicResult(False, reason, rtype, queries=search.queries)
     witness = search.witnesses[0]
     used = granting_statements(policy, witness)
     return PublicResult(
@@ -213,10 +214,11 @@ def _public_reason(policy: Policy, req: Request, used: tuple[int, ...]) -> str:
     return f"{labels} lets {_who(req)} call {req.action} on {req.resource}"
 
 
-def _pinned_reason(pins: Pins, rtype: ResourceType | None) -> str:
+def _pinned_reason(policy: Policy, pins: Pins, rtype: ResourceType | None) -> str:
     scope = f" to {rtype.name}" if rtype else ""
+    written = written_keys(policy)
     fixed = [*pins.accounts, *pins.arns, *(v for _k, v in pins.others)]
-    fixed += [f"{k} = {', '.join(v)}" for k, v in pins.keys]
+    fixed += [f"{written.get(k, k)} = {', '.join(v)}" for k, v in pins.keys]
     fixed += [f"aws:SourceIp in {c}" for c in pins.source_ips]
     if not fixed:
         return f"no request from anyone is allowed{scope}"

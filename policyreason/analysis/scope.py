@@ -111,6 +111,11 @@ def pins_of(policy: Policy) -> Pins:
     )
 
 
+def written_keys(policy: Policy) -> dict[str, str]:
+    """Condition keys as the policy spells them, by their lower-case name (for messages)."""
+    return {c.key: c.key_text for s in policy.statements for c in s.conditions}
+
+
 def _literal(pattern: object) -> bool:
     parts = getattr(pattern, "parts", ())
     return all(isinstance(p, Text) for p in parts)

@@ -85,7 +85,8 @@ def external(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     for found in result.findings:
         if found.public:
             continue
-        conditions = ", ".join(f"{k}={v}" for k, v in found.conditions)
+        fixed = found.condition_values(policy)
+        conditions = ", ".join(f"{k}={v}" for k, v in fixed.items())
         message = f"{found.principal} may call {', '.join(found.actions(policy))}" + (
             f" when {conditions}" if conditions else ""
         )
@@ -93,7 +94,7 @@ def external(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             _grant_span(policy, found.statements[0]),
             message,
             principal=str(found.principal),
-            conditions=dict(found.conditions),
+            conditions=fixed,
             actions=found.actions(policy),
         )
         yield finding.model_copy(

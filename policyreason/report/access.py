@@ -71,7 +71,7 @@ def render_findings(
     for f in result.findings:
         table.add_row(
             str(f.principal),
-            ", ".join(f"{k}={v}" for k, v in f.conditions) or "-",
+            ", ".join(f"{k}={v}" for k, v in f.condition_values(policy).items()) or "-",
             ", ".join(f.actions(policy)),
             ", ".join(policy.statements[i].label for i in f.statements),
             "[red]yes[/]" if f.public else "no",
