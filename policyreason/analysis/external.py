@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from policyreason.analysis.evaluate import allows, statement_matches
+from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.public import ResourceType, granting_statements, infer_resource_type
 from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
@@ -190,10 +190,11 @@ def _explore(
             )
 
         def check(req: Request, blocked: list[Statement] = blocked) -> bool:
+            ctx = context_of(req)
             return (
                 in_scope(scope, req)
                 and allows(policy, req)
-                and not any(statement_matches(s, req) for s in blocked)
+                and not any(statement_matches(s, req, ctx) for s in blocked)
             )
 
         search = searcher.find(goal, check, 1)

@@ -15,9 +15,10 @@ from functools import cache
 
 from policyreason.analysis.evaluate import allows, glob_match
 from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
 from policyreason.ir.pattern import ascii_lower
-from policyreason.ir.policy import Effect, Family, Policy, PrincipalType, Statement
+from policyreason.ir.policy import Effect, Policy
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
@@ -226,16 +227,10 @@ def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMI
         return None
     resource = probe_resource(action)
     name = ascii_lower(action)
-    # Most grants have no conditions: the plain request is a witness without a solver call
-    # (it is the concrete evaluator that accepts it, as for every witness).
-    plain = Request(
-        principal=f"arn:aws:iam::{PROBE_ACCOUNT}:role/ExampleRole",
-        principal_type=PrincipalType.AWS,
-        principal_account=PROBE_ACCOUNT,
-        action=action,
-        resource=resource or "*",
-    )
-    for candidate in [plain, *(_with_literals(plain, s) for s in small.statements)]:
+    # A guessed request the concrete evaluator accepts is a witness without a solver call.
+    guesses = [None, *small.statements]
+    for stmt in guesses:
+        candidate = guessed_request(action, resource or "*", PROBE_ACCOUNT, stmt)
         if allows(policy, candidate):
             return Search(Verdict.SAT, [candidate])
 
@@ -254,17 +249,6 @@ def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMI
         )
 
     return Searcher([small], rlimit).find(goal, check)
-
-
-def _with_literals(req: Request, stmt: Statement) -> Request:
-    """The request with each positive condition of the statement given its first literal
-    value: a cheap guess that often satisfies simple conditions."""
-    context = {
-        c.key_text: (c.values[0].text,)
-        for c in stmt.conditions
-        if c.values and not c.op.negated and c.op.family is not Family.NULL
-    }
-    return req.model_copy(update={"context": context})
 
 
 @cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policyreason.analysis.evaluate import allows, statement_matches
+from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.scope import in_scope, pins_of, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.ir.policy import Effect, Policy, PolicyKind
@@ -194,10 +194,11 @@ def public_access(
 
 def granting_statements(policy: Policy, req: Request) -> tuple[int, ...]:
     """Indexes of the Allow statements that apply to the request."""
+    ctx = context_of(req)
     return tuple(
         i
         for i, s in enumerate(policy.statements)
-        if s.effect is Effect.ALLOW and statement_matches(s, req)
+        if s.effect is Effect.ALLOW and statement_matches(s, req, ctx)
     )
 
 

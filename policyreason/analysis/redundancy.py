@@ -18,9 +18,10 @@ from functools import cache
 
 from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
 from policyreason.ir.pattern import ascii_lower
-from policyreason.ir.policy import Effect, Family, Policy, PrincipalType, Statement
+from policyreason.ir.policy import Effect, Policy, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
@@ -139,22 +140,9 @@ def _samples(stmt: Statement) -> Iterator[Request]:
     literal value. They are only guesses; the concrete evaluator judges them."""
     actions = sorted(_known(tuple(p.text for p in stmt.actions)))[:_MAX_SAMPLE_ACTIONS]
     resources = [p.text.replace("*", "x").replace("?", "x") for p in stmt.resources or ()]
-    context = {
-        c.key_text: (c.values[0].text,)
-        for c in stmt.conditions
-        if c.values and not c.op.negated and c.op.family is not Family.NULL
-    }
-    principal = "arn:aws:iam::111122223333:role/ExampleRole"
     for action in actions:
         for resource in resources or ["*"]:
-            yield Request(
-                principal=principal,
-                principal_type=PrincipalType.AWS,
-                principal_account="111122223333",
-                action=action,
-                resource=resource,
-                context=context,
-            )
+            yield guessed_request(action, resource, "111122223333", stmt)
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

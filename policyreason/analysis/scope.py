@@ -10,7 +10,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from policyreason.analysis.evaluate import context_of
+from policyreason.analysis.evaluate import Context, context_of
 from policyreason.ir.pattern import Text, ascii_lower
 from policyreason.ir.policy import Cidr, Family, Policy, PrincipalType
 from policyreason.ir.request import Request
@@ -142,9 +142,9 @@ def principal_classes(pins: Pins) -> list[PrincipalClass]:
 def in_scope(scope: Scope, req: Request) -> bool:
     """The concrete request lies in the scope's cell (mirrors `smt/encode_scope.py`). Keys
     the policy never tests are ignored, as the encoding has no value for them."""
-    ctx = _tested(scope, req)
+    ctx = {k: v for k, v in context_of(req).items() if k in scope.pins.tested}
     fixed = dict(scope.fixed)
-    if not _principal_in(scope.principal, scope.pins, req):
+    if not _principal_in(scope.principal, scope.pins, req, ctx):
         return False
     for key in PINNING_KEYS:
         values = [ascii_lower(v) for v in ctx.get(key, ())]
@@ -163,18 +163,10 @@ def in_scope(scope: Scope, req: Request) -> bool:
     )
     if ip_hit != (SOURCE_IP in fixed):
         return False
-    if scope.outside is not None and _inside(scope.outside, scope.pins, req):
+    if scope.outside is not None and _inside(scope.outside, req, ctx):
         return False
     action = ascii_lower(req.action)
     return not scope.services or any(action.startswith(s + ":") for s in scope.services)
-
-
-def _tested(scope: Scope, req: Request) -> dict[str, tuple[str, ...]]:
-    return {k: v for k, v in context_of(req).items() if k in scope.pins.tested}
-
-
-def _tested_keys(pins: Pins, req: Request) -> list[str]:
-    return [k for k in context_of(req) if k in pins.tested]
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -184,7 +176,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
+def _principal_in(cls: PrincipalClass, pins: Pins, req: Request, ctx: Context) -> bool:
     kind = cls.kind
     if req.principal_type is PrincipalType.AWS:
         account, arn = req.principal_account or "", req.principal or ""
@@ -196,7 +188,7 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
     if req.principal_type is None:
         # An anonymous caller carries no aws:Principal* keys (its organization, say).
         return kind is PrincipalKind.ANYONE and not any(
-            k.startswith(PRINCIPAL_KEY_PREFIX) for k in _tested_keys(pins, req)
+            k.startswith(PRINCIPAL_KEY_PREFIX) for k in ctx
         )
     mine = _KINDS[req.principal_type]
     if kind is PrincipalKind.ANYONE:
@@ -204,8 +196,7 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
     return kind is mine and req.principal == cls.value
 
 
-def _inside(zone: Zone, pins: Pins, req: Request) -> bool:
-    ctx = {k: v for k, v in context_of(req).items() if k in pins.tested}
+def _inside(zone: Zone, req: Request, ctx: Context) -> bool:
     if req.principal_type is PrincipalType.AWS and req.principal_account in zone.accounts:
         return True
     orgs = {o.lower() for o in zone.orgs}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from policyreason.data import reference
 from policyreason.ir.pattern import ascii_lower
-from policyreason.ir.policy import PrincipalType
+from policyreason.ir.policy import Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
@@ -52,3 +52,24 @@ def _polish_principal(witness: Request, check: Check) -> Request:
         if check(better):
             return better
     return witness
+
+
+def guessed_request(
+    action: str, resource: str, account: str, stmt: Statement | None = None
+) -> Request:
+    """A plain request by a role of `account`; with `stmt`, each positive condition of the
+    statement gets its first literal value. A cheap guess at a witness, for the concrete
+    evaluator to judge before any solver call: most grants have simple conditions or none."""
+    context = {
+        c.key_text: (c.values[0].text,)
+        for c in (stmt.conditions if stmt is not None else ())
+        if c.values and not c.op.negated and c.op.family is not Family.NULL
+    }
+    return Request(
+        principal=f"arn:aws:iam::{account}:role/ExampleRole",
+        principal_type=PrincipalType.AWS,
+        principal_account=account,
+        action=action,
+        resource=resource,
+        context=context,
+    )
