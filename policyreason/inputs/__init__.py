@@ -18,6 +18,7 @@ from pathlib import Path
 from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
 from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
+from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.inputs.document import (
     Document,
     InputError,
@@ -49,28 +50,6 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 SUFFIXES = (".json", ".yaml", ".yml", ".template")
 _YAML_SUFFIXES = (".yaml", ".yml")
 _SKIPPED_DIRS = {"node_modules", "__pycache__", "venv"}
-# Top-level keys of `aws ec2 describe-*` (and elbv2) outputs.
-_DESCRIBE_KEYS = {
-    "Vpcs",
-    "Subnets",
-    "RouteTables",
-    "SecurityGroups",
-    "NetworkAcls",
-    "Reservations",
-    "NetworkInterfaces",
-    "InternetGateways",
-    "NatGateways",
-    "VpcPeeringConnections",
-    "TransitGateways",
-    "TransitGatewayAttachments",
-    "TransitGatewayVpcAttachments",
-    "TransitGatewayRouteTables",
-    "VpcEndpoints",
-    "PrefixLists",
-    "ManagedPrefixLists",
-    "LoadBalancers",
-    "TargetGroups",
-}
 
 
 @dataclass(frozen=True)
@@ -240,7 +219,7 @@ def _detect(root: JNode) -> InputType | None:
 
 
 def _is_describe(root: JNode) -> bool:
-    return isinstance(root, JObject) and bool(_DESCRIBE_KEYS & set(root.keys()))
+    return isinstance(root, JObject) and bool(DESCRIBE_KINDS & set(root.keys()))
 
 
 def _network_diagnostics(path: Path, shown: str) -> list[Diagnostic]:

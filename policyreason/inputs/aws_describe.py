@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import (
     AclEntry,
@@ -766,32 +767,6 @@ def _dispatch(b: _Builder, kind: str, o: JObject, account: str, region: str) -> 
         handlers[kind](o)
 
 
-_KINDS = {
-    "Vpcs",
-    "Subnets",
-    "RouteTables",
-    "SecurityGroups",
-    "NetworkAcls",
-    "Reservations",
-    "NetworkInterfaces",
-    "InternetGateways",
-    "NatGateways",
-    "VpcPeeringConnections",
-    "TransitGateways",
-    "TransitGatewayAttachments",
-    "TransitGatewayVpcAttachments",
-    "TransitGatewayRouteTables",
-    "TransitGatewayStaticRoutes",
-    "TransitGatewayPropagations",
-    "VpcEndpoints",
-    "PrefixLists",
-    "LoadBalancers",
-    "LoadBalancerListeners",
-    "TargetGroups",
-    "LoadBalancerTargetHealth",
-}
-
-
 def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
     file = str(path)
     try:
@@ -819,7 +794,7 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
             if isinstance(value, JArray) and value.items:
                 b.warn("NET-UNMODELLED", f"{kind} parsed but not modelled", key.span)
             continue
-        if kind not in _KINDS:
+        if kind not in DESCRIBE_KINDS:
             b.warn("NET-UNKNOWN-KIND", f"unknown resource kind {kind!r} ignored", key.span)
             continue
         if not isinstance(value, JArray):
