@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -159,22 +160,30 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
     return Config(**values)
 
 
-def _suppressions(raw: Any) -> list[Suppression]:
+def _reasoned(
+    raw: Any, section: str, noun: str, keys: set[str]
+) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Each entry of an array of tables `[[tool.policyreason.<section>]]`, checked for known
+    keys and a mandatory reason: (number, entry, reason)."""
     if not isinstance(raw, list):
-        raise ConfigError("suppress must be an array of tables ([[tool.policyreason.suppress]])")
-    out: list[Suppression] = []
+        raise ConfigError(f"{section} must be an array of tables ([[tool.policyreason.{section}]])")
     for number, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict):
-            raise ConfigError(f"suppression #{number} must be a table")
-        extra = sorted(set(entry) - _SUPPRESSION_KEYS)
+            raise ConfigError(f"{noun} #{number} must be a table")
+        extra = sorted(set(entry) - keys)
         if extra:
-            raise ConfigError(f"suppression #{number}: unknown key {extra[0]!r}")
+            raise ConfigError(f"{noun} #{number}: unknown key {extra[0]!r}")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(
-                f"suppression #{number} has no reason: every suppression must say why "
-                '(reason = "...")'
+                f'{noun} #{number} has no reason: every {noun} must say why (reason = "...")'
             )
+        yield number, entry, reason
+
+
+def _suppressions(raw: Any) -> list[Suppression]:
+    out: list[Suppression] = []
+    for _number, entry, reason in _reasoned(raw, "suppress", "suppression", _SUPPRESSION_KEYS):
         paths = _strings(entry, "paths") if "paths" in entry else ["*"]
         rules = _strings(entry, "rules") if "rules" in entry else []
         out.append(Suppression(paths=tuple(paths), rules=tuple(rules), reason=reason.strip()))
@@ -182,21 +191,8 @@ def _suppressions(raw: Any) -> list[Suppression]:
 
 
 def _accepts(raw: Any) -> list[Acceptance]:
-    if not isinstance(raw, list):
-        raise ConfigError("accept must be an array of tables ([[tool.policyreason.accept]])")
     out: list[Acceptance] = []
-    for number, entry in enumerate(raw, start=1):
-        if not isinstance(entry, dict):
-            raise ConfigError(f"accepted change #{number} must be a table")
-        extra = sorted(set(entry) - _ACCEPT_KEYS)
-        if extra:
-            raise ConfigError(f"accepted change #{number}: unknown key {extra[0]!r}")
-        reason = entry.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(
-                f"accepted change #{number} has no reason: every accepted change must say why "
-                '(reason = "...")'
-            )
+    for number, entry, reason in _reasoned(raw, "accept", "accepted change", _ACCEPT_KEYS):
         for key in ("policy", "direction", "actions"):
             if key not in entry:
                 raise ConfigError(f"accepted change #{number} needs {key!r}")
