@@ -19,10 +19,12 @@ from policyreason.smt.session import Session, Verdict
 
 Check = Callable[[Request], bool]
 
-# Tried in order for each question until one answers. Finite model finding for strings
-# settles the many-wildcard queries the default strategy times out on (a managed-policy query
-# went from a 30 s timeout to 0.4 s), while the default is the faster prover of "no access".
-PORTFOLIO: tuple[tuple[dict[str, str], int], ...] = (({}, 5_000), ({"strings-fmf": "true"}, 30_000))
+# Tried in order for each question until one answers, each with its share of the resource
+# limit (a multiple of the question's `rlimit`; resources, not seconds, so that answers do not
+# depend on the machine's load). Finite model finding for strings settles the many-wildcard
+# queries the default strategy gives up on (a managed-policy query went from a 30 s timeout to
+# 0.4 s), while the default is the faster prover of "no access".
+PORTFOLIO: tuple[tuple[dict[str, str], float], ...] = (({}, 0.25), ({"strings-fmf": "true"}, 0.5))
 
 
 @dataclass
@@ -97,7 +99,7 @@ class Searcher:
         self,
         policies: Sequence[Policy],
         rlimit: int | None,
-        portfolio: Sequence[tuple[dict[str, str], int]] = PORTFOLIO,
+        portfolio: Sequence[tuple[dict[str, str], float]] = PORTFOLIO,
     ) -> None:
         self._policies = list(policies)
         self._rlimit = rlimit
@@ -107,8 +109,9 @@ class Searcher:
 
     def _session(self, level: int) -> tuple[Session, PolicyEncoder]:
         while len(self._sessions) <= level:
-            options, tlimit = self._portfolio[len(self._sessions)]
-            session = Session(rlimit=self._rlimit, tlimit_ms=tlimit, options=options)
+            options, share = self._portfolio[len(self._sessions)]
+            rlimit = None if self._rlimit is None else max(1, int(self._rlimit * share))
+            session = Session(rlimit=rlimit, options=options)
             try:
                 enc = PolicyEncoder(session.tm, self._policies, multivalued)
                 session.add(enc.domain(principal_types(*self._policies)))

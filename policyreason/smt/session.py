@@ -1,8 +1,10 @@
 """A cvc5 session: term manager, solver, limits, and models as Python values.
 
-This module is the only one that creates solvers. Every query carries a resource limit
-(reproducible, unlike wall-clock time) and optionally a time limit; running out of either is an
-*unknown* answer with its reason, never a hang and never a silent "no".
+This module is the only one that creates solvers, and the only one that issues a `Proof` (on an
+unsat answer). Every query carries a resource limit, which is reproducible: the same query
+gives the same answer on any machine under any load. A wall-clock limit stays only as an outer
+guard against a runaway query; running out of either is an *unknown* answer whose reason says
+which, never a hang and never a silent "no".
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 import cvc5
 
 from policyreason.errors import SolverError
+from policyreason.ir.answer import Proof
 
 DEFAULT_RLIMIT = 2_000_000
-DEFAULT_TLIMIT_MS = 30_000
+# The outer guard only: far above what DEFAULT_RLIMIT costs on a loaded machine, so answers
+# are decided by the resource limit, never by the clock.
+DEFAULT_TLIMIT_MS = 300_000
 
 
 class Verdict(StrEnum):
@@ -29,6 +34,27 @@ class Verdict(StrEnum):
 class CheckResult:
     verdict: Verdict
     reason: str = ""
+    proof: Proof | None = None
+
+
+def _unknown_reason(explanation: object, rlimit: int | None, tlimit_ms: int | None) -> str:
+    """cvc5's UnknownExplanation as a sentence for users."""
+    name = str(explanation).rsplit(".", 1)[-1]
+    if name == "RESOURCEOUT":
+        return f"the solver reached its resource limit ({rlimit:,} units) before deciding"
+    if name == "TIMEOUT":
+        seconds = (tlimit_ms or 0) / 1000
+        return (
+            f"the solver ran past the {seconds:g} s guard on wall-clock time before deciding "
+            "(the machine may be overloaded; the answer can differ on another run)"
+        )
+    if name in ("INCOMPLETE", "REQUIRES_FULL_CHECK", "REQUIRES_CHECK_AGAIN"):
+        return "the solver's theory of strings is incomplete for this question"
+    if name == "MEMOUT":
+        return "the solver ran out of memory"
+    if name == "INTERRUPTED":
+        return "the solver was interrupted"
+    return f"the solver could not decide ({name.lower()})"
 
 
 class Session:
@@ -51,6 +77,8 @@ class Session:
         if tlimit_ms is not None:
             self.solver.setOption("tlimit-per", str(tlimit_ms))
         self.solver.setLogic("ALL")
+        self.rlimit = rlimit
+        self.tlimit_ms = tlimit_ms
         self.queries = 0
 
     def add(self, formula: cvc5.Term) -> None:
@@ -79,8 +107,9 @@ class Session:
         if result.isSat():
             return CheckResult(Verdict.SAT)
         if result.isUnsat():
-            return CheckResult(Verdict.UNSAT)
-        return CheckResult(Verdict.UNKNOWN, str(result.getUnknownExplanation()))
+            return CheckResult(Verdict.UNSAT, proof=Proof())
+        reason = _unknown_reason(result.getUnknownExplanation(), self.rlimit, self.tlimit_ms)
+        return CheckResult(Verdict.UNKNOWN, reason)
 
     def value(self, term: cvc5.Term) -> Any:
         """The model value of `term` after a sat check: str, int, bool, or int for bitvectors."""
