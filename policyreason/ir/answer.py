@@ -71,16 +71,12 @@ class Answer(Generic[W]):
         return cls(Status.WITNESSED, tuple(witnesses), None, "", assumptions, queries)
 
     @classmethod
-    def proven(
-        cls, proof: Proof, reason: str = "", assumptions: tuple[str, ...] = ()
-    ) -> Answer[W]:
+    def proven(cls, proof: Proof, reason: str = "", assumptions: tuple[str, ...] = ()) -> Answer[W]:
         """`reason` says what was proven, in the question's words."""
         return cls(Status.PROVEN, (), proof, reason, assumptions, proof.queries)
 
     @classmethod
-    def unknown(
-        cls, reason: str, queries: int = 0, assumptions: tuple[str, ...] = ()
-    ) -> Answer[W]:
+    def unknown(cls, reason: str, queries: int = 0, assumptions: tuple[str, ...] = ()) -> Answer[W]:
         return cls(Status.UNKNOWN, (), None, reason, assumptions, queries)
 
     @classmethod
@@ -122,4 +118,3 @@ class Answer(Generic[W]):
         if self.status is not Status.PROVEN:
             return self
         return Answer.unknown(why, self.queries, self.assumptions)
-
