@@ -10,30 +10,40 @@ from hypothesis import strategies as st
 
 from policyreason.ir.policy import Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
+from policyreason.ir.values import parse_date
 from policyreason.parse.policy import parse_policy_text
 
 ACCOUNT_A, ACCOUNT_B = "111122223333", "444455556666"
 
 ACTION_PATTERNS = [
     "s3:GetObject", "s3:Get*", "s3:*", "*", "ec2:Describe?nstances", "iam:PassRole",
-    "s3:put*", "S3:LISTBUCKET",
+    "s3:put*", "S3:LISTBUCKET", "sqs:SendMessage", "ec2:*Instances",
 ]  # fmt: skip
-ACTIONS = ["s3:GetObject", "s3:PutObject", "ec2:DescribeInstances", "iam:PassRole", "s3:ListBucket"]
 
 RESOURCE_PATTERNS = [
     "*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::*",
     "arn:aws:ec2:*:111122223333:instance/*", "arn:aws:s3:::b/a?c", "arn:aws:*:us-east-1:*:*",
-    "arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/*",
+    "arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/*", "arn:aws:iam::*:role/app",
+    "arn:aws:sqs:*:111122223333:orders-*",
 ]  # fmt: skip
-RESOURCES = [
-    "arn:aws:s3:::b/alice/x", "arn:aws:s3:::b/abc", "arn:aws:s3:::b/none/k",
-    "arn:aws:ec2:us-east-1:111122223333:instance/i-1", "arn:aws:s3:::c",
-    "arn:aws:ec2:us-east-1:1:x:y", "arn:aws:s3:::b/ops/a:b",
+# Real (action, resource) pairs: each resource has a format of a resource type the action takes.
+CALLS = [
+    ("s3:GetObject", "arn:aws:s3:::b/alice/x"), ("s3:GetObject", "arn:aws:s3:::b/abc"),
+    ("s3:GetObject", "arn:aws:s3:::b/none/k"), ("s3:PutObject", "arn:aws:s3:::b/ops/a:b"),
+    ("s3:PutObject", "arn:aws:s3:::b/alice/x"), ("s3:ListBucket", "arn:aws:s3:::b"),
+    ("s3:ListBucket", "arn:aws:s3:::c"), ("ec2:DescribeInstances", "*"),
+    ("ec2:TerminateInstances", "arn:aws:ec2:us-east-1:111122223333:instance/i-1"),
+    ("ec2:TerminateInstances", "arn:aws:ec2:eu-west-1:444455556666:instance/i-2"),
+    ("iam:PassRole", "arn:aws:iam::111122223333:role/app"),
+    ("iam:PassRole", "arn:aws:iam::111122223333:role/ops/app"),
+    ("sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:orders-dlq"),
 ]  # fmt: skip
 
-# key -> (type, condition values, request values)
+# key -> (type, condition values, request values). Keys AWS derives from the principal
+# (aws:username, aws:PrincipalAccount) appear in conditions only: the request's principal
+# decides their values.
 KEYS: dict[str, tuple[str, list[str], list[str]]] = {
-    "aws:username": ("string", ["alice", "a*", "al?ce", "bob"], ["alice", "bob", "Alice"]),
+    "aws:username": ("string", ["alice", "a*", "al?ce", "bob"], []),
     "aws:PrincipalTag/team": ("string", ["ops", "dev", "o*"], ["ops", "dev"]),
     "aws:TagKeys": ("string", ["env", "cost*", "owner"], ["env", "costcenter", "owner", "x"]),
     "aws:SourceIp": (
@@ -43,8 +53,14 @@ KEYS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "aws:CurrentTime": (
         "date",
-        ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"],
-        ["2025-06-01T00:00:00Z", "2019-01-01T00:00:00Z", "2031-02-03T04:05:06Z"],
+        ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z", "2024-01-01T00:00:00.500Z"],
+        [
+            "2025-06-01T00:00:00Z",
+            "2019-01-01T00:00:00Z",
+            "2031-02-03T04:05:06Z",
+            "2024-01-01T00:00:00.250Z",
+            "2024-01-01T00:00:00.750Z",
+        ],
     ),
     "aws:MultiFactorAuthAge": ("numeric", ["0", "3600", "100"], ["50", "4000", "100"]),
     "aws:SecureTransport": ("bool", ["true", "false"], ["true", "false"]),
@@ -54,8 +70,15 @@ KEYS: dict[str, tuple[str, list[str], list[str]]] = {
         ["arn:aws:s3:::b", "arn:aws:sns:us-east-1:111122223333:topic", "arn:aws:s3:::alice"],
     ),
     "aws:PrincipalAccount": ("string", [ACCOUNT_A, ACCOUNT_B], []),
+    "aws:PrincipalArn": (
+        "arn",
+        [f"arn:aws:iam::{ACCOUNT_A}:role/app", f"arn:aws:iam::{ACCOUNT_A}:role/*"],
+        [],
+    ),
 }
 MULTIVALUED = {"aws:TagKeys"}
+# Principal-describing keys an anonymous or service caller never sends.
+PRINCIPAL_ONLY = {"aws:PrincipalTag/team", "aws:MultiFactorAuthAge"}
 
 OPERATORS = {
     "string": ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
@@ -99,6 +122,8 @@ def principals(draw: st.DrawFn) -> Any:
                 {"AWS": ACCOUNT_A},
                 {"AWS": f"arn:aws:iam::{ACCOUNT_B}:root"},
                 {"AWS": [f"arn:aws:iam::{ACCOUNT_A}:role/app", ACCOUNT_B]},
+                {"AWS": f"arn:aws:iam::{ACCOUNT_A}:user/alice"},
+                {"AWS": f"arn:aws:sts::{ACCOUNT_A}:assumed-role/app/s1"},
                 {"Service": "lambda.amazonaws.com"},
             ]
         )
@@ -133,32 +158,66 @@ def to_policy(doc: dict[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> Po
     return parsed.policy
 
 
+# Callers: (principal, principal_arn, type, account, aws:userid). Role sessions, users with
+# and without a path, the account root, a service, and anonymous.
+CALLERS: list[tuple[str | None, str | None, PrincipalType | None, str | None, str | None]] = [
+    (None, None, None, None, None),
+    (
+        f"arn:aws:sts::{ACCOUNT_A}:assumed-role/app/s1",
+        f"arn:aws:iam::{ACCOUNT_A}:role/app",
+        PrincipalType.AWS,
+        ACCOUNT_A,
+        "AROAEXAMPLEROLEID0001:s1",
+    ),
+    (
+        f"arn:aws:sts::{ACCOUNT_B}:assumed-role/app/s2",
+        f"arn:aws:iam::{ACCOUNT_B}:role/ops/app",
+        PrincipalType.AWS,
+        ACCOUNT_B,
+        "AROAEXAMPLEROLEID0002:s2",
+    ),
+    (f"arn:aws:iam::{ACCOUNT_A}:user/alice", None, PrincipalType.AWS, ACCOUNT_A, "AIDAEXAMPLEID0000001"),
+    (f"arn:aws:iam::{ACCOUNT_B}:user/dev/bob", None, PrincipalType.AWS, ACCOUNT_B, None),
+    (f"arn:aws:iam::{ACCOUNT_B}:root", None, PrincipalType.AWS, ACCOUNT_B, ACCOUNT_B),
+    ("lambda.amazonaws.com", None, PrincipalType.SERVICE, None, None),
+]  # fmt: skip
+
+
 @st.composite
 def requests(draw: st.DrawFn) -> Request:
-    who = draw(st.sampled_from(["anonymous", "role-a", "role-b", "service"]))
-    principal: str | None = None
-    ptype: PrincipalType | None = None
-    account: str | None = None
-    if who.startswith("role"):
-        account = ACCOUNT_A if who == "role-a" else ACCOUNT_B
-        principal = f"arn:aws:iam::{account}:role/app"
-        ptype = PrincipalType.AWS
-    elif who == "service":
-        principal, ptype = "lambda.amazonaws.com", PrincipalType.SERVICE
+    """Requests AWS could receive: a real action on a resource it takes, a consistent caller,
+    context keys the call can carry (multivalued ones with up to three values), and the keys
+    AWS always sends."""
+    principal, principal_arn, ptype, account, userid = draw(st.sampled_from(CALLERS))
+    action, resource = draw(st.sampled_from(CALLS))
     context: dict[str, tuple[str, ...]] = {}
     for key, (_kind, _values, request_values) in KEYS.items():
         if not request_values or draw(st.booleans()):
             continue
-        size = 2 if key in MULTIVALUED else 1
+        if key in PRINCIPAL_ONLY and ptype is not PrincipalType.AWS:
+            continue
+        size = 3 if key in MULTIVALUED else 1
         context[key] = tuple(
             draw(st.lists(st.sampled_from(request_values), min_size=1, max_size=size, unique=True))
         )
+    context.setdefault("aws:CurrentTime", ("2025-06-01T00:00:00Z",))
+    context.setdefault("aws:SecureTransport", ("true",))
+    moment = parse_date(context["aws:CurrentTime"][0])
+    assert moment is not None
+    context["aws:EpochTime"] = (str(moment // 1000),)
+    if userid is not None:
+        context["aws:userid"] = (userid,)
+    parts = resource.split(":")
+    owner = (
+        parts[4] if len(parts) > 4 and parts[4] else draw(st.sampled_from([ACCOUNT_A, ACCOUNT_B]))
+    )
     return Request(
         principal=principal,
         principal_type=ptype,
         principal_account=account,
-        action=draw(st.sampled_from(ACTIONS)),
-        resource=draw(st.sampled_from(RESOURCES)),
-        resource_account=draw(st.sampled_from([ACCOUNT_A, ACCOUNT_B])),
+        principal_arn=principal_arn,
+        action=action,
+        resource=resource,
+        resource_account=owner,
         context=context,
     )

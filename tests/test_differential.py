@@ -7,63 +7,33 @@ comparison returns must be confirmed by the evaluator (compare raises ModelInval
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import UTC, datetime
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows
-from policyreason.ir.pattern import ascii_lower
+from policyreason.analysis.real_request import fits, is_real
+from policyreason.data.requests import typings
+from policyreason.ir.pattern import literal
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
-from policyreason.smt.encode_policy import PRINCIPAL_CODES, KeySort, PolicyEncoder
-from policyreason.smt.factory import Term
+from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.session import Session, Verdict
 from tests.strategies import policy_documents, requests, to_policy
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def pin(enc: PolicyEncoder, req: Request) -> list[Term]:
-    """Constraints that make the symbolic request equal to `req`."""
-    f = enc.f
-    out = [
-        f.eq(enc.ptype, f.integer(PRINCIPAL_CODES[req.principal_type])),
-        f.eq(enc.principal, f.string(req.principal or "")),
-        f.eq(enc.principal_account, f.string(req.principal_account or "")),
-        f.eq(enc.action, f.string(ascii_lower(req.action))),
-        f.eq(enc.resource, f.string(req.resource)),
-        f.eq(enc.resource_account, f.string(req.resource_account or "")),
-    ]
-    lowered = {k.lower(): v for k, v in req.context.items()}
-    for key, kv in enc.keys.items():
-        if kv.derived:
-            continue
-        values = lowered.get(key, ())
-        assert len(values) <= len(kv.slots), "generated more values than the encoding holds"
-        out.append(f.eq(kv.count, f.integer(len(values))))
-        for i, text in enumerate(values):
-            if kv.sort is KeySort.STRING:
-                out.append(f.eq(kv.slots[i], f.string(text)))
-            elif kv.sort is KeySort.INT:
-                out.append(f.eq(kv.slots[i], f.integer(int(text))))
-            elif kv.sort is KeySort.DATE:
-                when = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-                out.append(f.eq(kv.slots[i], f.integer(int(when.timestamp()))))
-            else:
-                addr = ipaddress.ip_address(text)
-                out.append(f.eq(kv.slots[i], f.tm.mkBitVector(128, int(addr))))
-                out.append(f.eq(kv.v6[i], f.bool_const(addr.version == 6)))
-    return out
-
-
-def _solver_allows(policy: Policy, req: Request) -> bool:
+def solver_allows(policy: Policy, req: Request) -> bool:
+    """The encoding, pinned to exactly `req`, is satisfiable (the request's action and
+    resource registered, so the request space sets them apart)."""
+    typing = next(t for t in typings(req.action) if fits(t, req.resource))
     session = Session()
-    enc = PolicyEncoder(session.tm, [policy])
+    enc = PolicyEncoder(
+        session.tm, [policy], [(literal(req.action.lower()),)], [literal(req.resource)]
+    )
     session.add(enc.domain())
-    result = session.check(enc.f.and_([enc.allows(policy), *pin(enc, req)]))
+    result = session.check(enc.f.and_([enc.allows(policy), enc.request.pin(req, typing)]))
     assert result.verdict is not Verdict.UNKNOWN, result.reason
     return result.verdict is Verdict.SAT
 
@@ -72,14 +42,14 @@ def _solver_allows(policy: Policy, req: Request) -> bool:
 @given(doc=policy_documents(), req=requests())
 def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
     policy = to_policy(doc)
-    assert _solver_allows(policy, req) == allows(policy, req)
+    assert solver_allows(policy, req) == allows(policy, req)
 
 
 @SETTINGS
 @given(doc=policy_documents(PolicyKind.RESOURCE), req=requests())
 def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
     policy = to_policy(doc, PolicyKind.RESOURCE)
-    assert _solver_allows(policy, req) == allows(policy, req)
+    assert solver_allows(policy, req) == allows(policy, req)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -95,9 +65,9 @@ def test_compare_witnesses_and_verdicts(
     result = compare(p_old, p_new)
     assert result.verdict is not CompareVerdict.UNKNOWN, result.reason
     for w in result.new_access.witnesses:
-        assert allows(p_new, w) and not allows(p_old, w)
+        assert is_real(w) and allows(p_new, w) and not allows(p_old, w)
     for w in result.lost_access.witnesses:
-        assert allows(p_old, w) and not allows(p_new, w)
+        assert is_real(w) and allows(p_old, w) and not allows(p_new, w)
     # A proof of "no new access" must hold for every concrete request we can think of.
     if result.verdict in (CompareVerdict.EQUIVALENT, CompareVerdict.LESS_PERMISSIVE):
         assert not any(allows(p_new, r) and not allows(p_old, r) for r in probes)

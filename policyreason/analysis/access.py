@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from policyreason.analysis.evaluate import allows as concrete_allows
 from policyreason.analysis.evaluate import arn_match, context_of, glob_match
-from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.search import Searcher
+from policyreason.ir.answer import Answer
 from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
@@ -19,10 +20,10 @@ from policyreason.smt.session import DEFAULT_RLIMIT
 
 @dataclass
 class ActionAnswer:
-    """For one listed action: proven not granted (UNSAT), granted with a witness, or unknown."""
+    """For one listed action: proven not granted, granted with a witness, or unknown."""
 
     action: str
-    search: Search
+    search: Answer[Request]
 
 
 def not_granted(
@@ -30,15 +31,24 @@ def not_granted(
 ) -> list[ActionAnswer]:
     """One answer per action pattern; `resources` are ARN patterns (any of them)."""
     resource_patterns = [parse_pattern(r, variables=False) for r in resources or ["*"]]
-    searcher = Searcher([policy], rlimit)  # one encoding for every action asked about
-    return [_answer(policy, a, resource_patterns, searcher) for a in actions]
+    action_patterns = [parse_pattern(a, variables=False, lower=True) for a in actions]
+    # One encoding for every action asked about.
+    searcher = Searcher(
+        [policy], rlimit, actions=[(p,) for p in action_patterns], resources=resource_patterns
+    )
+    return [
+        _answer(policy, a, p, resource_patterns, searcher)
+        for a, p in zip(actions, action_patterns, strict=True)
+    ]
 
 
 def _answer(
-    policy: Policy, action: str, resource_patterns: list[Pattern], searcher: Searcher
+    policy: Policy,
+    action: str,
+    action_pattern: Pattern,
+    resource_patterns: list[Pattern],
+    searcher: Searcher,
 ) -> ActionAnswer:
-    action_pattern = parse_pattern(action, variables=False, lower=True)
-
     def in_scope(r: Request) -> bool:
         ctx = context_of(r)
         return glob_match(action_pattern, ascii_lower(r.action), ctx) and any(
@@ -53,12 +63,9 @@ def _answer(
         return f.and_(
             [
                 enc.allows(policy),
-                enc.glob(action_pattern, enc.action),
-                f.or_(enc.arn(p, enc.resource) for p in resource_patterns),
+                enc.action_in([action_pattern]),
+                enc.resource_in(resource_patterns),
             ]
         )
 
-    before = searcher.queries
-    search = searcher.find(goal, check, 1)
-    search.queries = searcher.queries - before
-    return ActionAnswer(action, search)
+    return ActionAnswer(action, searcher.find(goal, check, 1))

@@ -26,9 +26,11 @@ from policyreason.analysis.evaluate import allows, context_of, glob_match, state
 from policyreason.analysis.findings import Severity, Status
 from policyreason.analysis.public import anyone_scope
 from policyreason.analysis.scope import in_scope
-from policyreason.analysis.search import Search, search_requests
+from policyreason.analysis.search import search_requests
+from policyreason.ir.answer import Answer
+from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
-from policyreason.ir.pattern import ascii_lower
+from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.span import Span
@@ -36,7 +38,7 @@ from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import scope_term
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 NEW_ACCESS = "new-access"
 LOST_ACCESS = "lost-access"
@@ -117,7 +119,7 @@ class Access:
     entries that cover part of it, and `fully_accepted` says no other access remains."""
 
     direction: str
-    verdict: Verdict
+    outcome: Outcome
     witnesses: tuple[Witness, ...] = ()
     reason: str = ""
     accepted: tuple[Acceptance, ...] = ()
@@ -236,7 +238,7 @@ def analyse(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
 
 def _direction(
     direction: str,
-    found: Search,
+    found: Answer[Request],
     narrower: Policy,
     wider: Policy,
     change: PolicyChange,
@@ -244,8 +246,8 @@ def _direction(
 ) -> tuple[Access, int]:
     """Acceptance and classification of one direction (`wider` allows what `narrower` does not)."""
     accepts = tuple(a for a in settings.accepts if a.covers(change.names, direction))
-    if found.verdict is not Verdict.SAT:
-        access = Access(direction, found.verdict, reason=found.reason)
+    if found.status is not Outcome.WITNESSED:
+        access = Access(direction, found.status, reason=found.reason)
         return _summarised(access, change.kind), 0
     queries = 0
     search = found
@@ -256,24 +258,26 @@ def _direction(
         return not any(glob_match(p, action, context_of(r)) for p in excluded)
 
     def outside_goal(enc: PolicyEncoder) -> Term:
-        return enc.f.and_([enc.f.not_(enc.glob(p, enc.action)) for p in excluded])
+        return enc.f.and_([enc.f.not_(enc.action_in([p])) for p in excluded])
 
+    registered = [(p,) for p in excluded]
     if accepts:
-        search = _search(narrower, wider, outside_goal, outside, settings.witnesses, settings)
+        search = _search(
+            narrower, wider, outside_goal, outside, settings.witnesses, settings, registered
+        )
         queries += search.queries
-        if search.verdict is Verdict.UNSAT:
+        if search.status is Outcome.PROVEN:
             access = Access(
                 direction,
-                Verdict.SAT,
+                Outcome.WITNESSED,
                 _witnesses(found, wider, direction, settings),
                 accepted=accepts,
                 fully_accepted=True,
             )
             return _summarised(access, change.kind), queries
-        if search.verdict is Verdict.UNKNOWN:
+        if search.status is Outcome.UNKNOWN:
             # Not known to stay within the accepted actions: report it all, unaccepted.
-            reason = f"accepted actions not checked: {search.reason}"
-            search = Search(found.verdict, found.witnesses, reason, found.queries)
+            search = found.with_reason(f"accepted actions not checked: {search.reason}")
     witnesses = list(search.witnesses)
     classified = True
     if direction == NEW_ACCESS and wider.kind.has_principal:
@@ -285,12 +289,12 @@ def _direction(
             return scope_term(enc, anyone)
 
         def other_account(enc: PolicyEncoder) -> Term:
-            f = enc.f
+            f, req = enc.f, enc.request
             return f.and_(
                 [
-                    f.eq(enc.ptype, f.integer(1)),
-                    f.not_(f.eq(enc.principal_account, enc.resource_account)),
-                    *(f.not_(f.eq(enc.principal_account, f.string(a))) for a in sorted(trusted)),
+                    req.is_type(PrincipalType.AWS),
+                    f.not_(f.eq(req.principal_account, req.resource_account)),
+                    *(f.not_(f.eq(req.principal_account, f.string(a))) for a in sorted(trusted)),
                 ]
             )
 
@@ -305,15 +309,15 @@ def _direction(
             def check(r: Request, tag: str = tag) -> bool:
                 return outside(r) and tag in _tags(r, wider, trusted)
 
-            tagged = _search(narrower, wider, goal, check, 1, settings)
+            tagged = _search(narrower, wider, goal, check, 1, settings, registered)
             queries += tagged.queries
-            classified = classified and tagged.verdict is not Verdict.UNKNOWN
+            classified = classified and tagged.status is not Outcome.UNKNOWN
             exposed += tagged.witnesses
         witnesses = exposed + witnesses[: max(settings.witnesses - len(exposed), 1)]
-    result = Search(Verdict.SAT, witnesses)
+    result = Answer.witnessed(witnesses)
     access = Access(
         direction,
-        Verdict.SAT,
+        Outcome.WITNESSED,
         _witnesses(result, wider, direction, settings),
         reason=search.reason,
         accepted=accepts,
@@ -329,7 +333,8 @@ def _search(
     extra_check: Callable[[Request], bool],
     limit: int,
     settings: DiffSettings,
-) -> Search:
+    actions: Sequence[Sequence[Pattern]],
+) -> Answer[Request]:
     def goal(enc: PolicyEncoder) -> Term:
         f = enc.f
         return f.and_([enc.allows(wider), f.not_(enc.allows(narrower)), extra_goal(enc)])
@@ -337,7 +342,7 @@ def _search(
     def check(r: Request) -> bool:
         return allows(wider, r) and not allows(narrower, r) and extra_check(r)
 
-    return search_requests([narrower, wider], goal, check, limit, settings.rlimit)
+    return search_requests([narrower, wider], goal, check, limit, settings.rlimit, actions)
 
 
 def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[str, ...]:
@@ -359,7 +364,7 @@ def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[st
 
 
 def _witnesses(
-    search: Search, granting: Policy, direction: str, settings: DiffSettings
+    search: Answer[Request], granting: Policy, direction: str, settings: DiffSettings
 ) -> tuple[Witness, ...]:
     out: list[Witness] = []
     seen: set[str] = set()
@@ -397,7 +402,7 @@ def _witnesses(
 def _summarised(access: Access, kind: PolicyKind) -> Access:
     return Access(
         access.direction,
-        access.verdict,
+        access.outcome,
         access.witnesses,
         access.reason,
         access.accepted,
@@ -408,9 +413,9 @@ def _summarised(access: Access, kind: PolicyKind) -> Access:
 
 
 def _summary(access: Access, kind: PolicyKind) -> str:
-    if access.verdict is Verdict.UNKNOWN:
+    if access.outcome is Outcome.UNKNOWN:
         return f"unknown: {access.reason}"
-    if access.verdict is Verdict.UNSAT or not access.witnesses:
+    if access.outcome is Outcome.PROVEN or not access.witnesses:
         return ""
     verb = "now allows" if access.direction == NEW_ACCESS else "no longer allows"
     actions = list(dict.fromkeys(w.request.action for w in access.witnesses))
@@ -448,7 +453,7 @@ def _result(
     queries: int,
 ) -> ChangeResult:
     findings: list[DiffFinding] = []
-    if verdict is CompareVerdict.UNKNOWN and Verdict.UNKNOWN in (gained.verdict, lost.verdict):
+    if verdict is CompareVerdict.UNKNOWN and Outcome.UNKNOWN in (gained.outcome, lost.outcome):
         reason = "; ".join(dict.fromkeys(a.reason for a in (gained, lost) if a.reason))
         findings.append(
             _finding(
@@ -465,7 +470,7 @@ def _result(
             )
         )
     for access in (gained, lost):
-        if access.verdict is not Verdict.SAT:
+        if access.outcome is not Outcome.WITNESSED:
             continue
         tags: tuple[str, ...] = (access.direction,)
         if access.direction == NEW_ACCESS:
@@ -566,6 +571,6 @@ def _guarded(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
 
 
 def _undecided(change: PolicyChange, reason: str, settings: DiffSettings) -> ChangeResult:
-    unknown = Access(NEW_ACCESS, Verdict.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
-    lost = Access(LOST_ACCESS, Verdict.UNKNOWN, reason=reason, summary=unknown.summary)
+    unknown = Access(NEW_ACCESS, Outcome.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
+    lost = Access(LOST_ACCESS, Outcome.UNKNOWN, reason=reason, summary=unknown.summary)
     return _result(change, CompareVerdict.UNKNOWN, unknown, lost, settings, 0.0, 0)

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from policyreason.analysis.evaluate import allows
-from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.search import Searcher
+from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Policy
+from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 DEFAULT_WITNESSES = 3
 
@@ -28,8 +30,8 @@ class CompareVerdict(StrEnum):
 @dataclass
 class CompareResult:
     verdict: CompareVerdict
-    new_access: Search
-    lost_access: Search
+    new_access: Answer[Request]
+    lost_access: Answer[Request]
     seconds: float = 0.0
 
     @property
@@ -52,28 +54,27 @@ def compare(
     # Both directions are questions over the same two policies: encode them once.
     searcher = Searcher([old, new], rlimit)
 
-    def direction(wider: Policy, narrower: Policy) -> Search:
+    def direction(wider: Policy, narrower: Policy) -> Answer[Request]:
         def goal(enc: PolicyEncoder) -> Term:
             return enc.f.and_([enc.allows(wider), enc.f.not_(enc.allows(narrower))])
 
-        before = searcher.queries
-        found = searcher.find(
+        return searcher.find(
             goal, lambda r: allows(wider, r) and not allows(narrower, r), witnesses
         )
-        found.queries = searcher.queries - before
-        return found
 
     gained = direction(new, old)
     lost = direction(old, new)
-    verdict = _verdict(gained.verdict, lost.verdict)
+    verdict = _verdict(gained.status, lost.status)
     return CompareResult(verdict, gained, lost, time.perf_counter() - start)
 
 
-def _verdict(gained: Verdict, lost: Verdict) -> CompareVerdict:
-    if Verdict.UNKNOWN in (gained, lost):
+def _verdict(gained: Status, lost: Status) -> CompareVerdict:
+    if not {gained, lost} <= {Status.WITNESSED, Status.PROVEN}:
         return CompareVerdict.UNKNOWN
-    if gained is Verdict.SAT:
+    if gained is Status.WITNESSED:
         return (
-            CompareVerdict.INCOMPARABLE if lost is Verdict.SAT else CompareVerdict.MORE_PERMISSIVE
+            CompareVerdict.INCOMPARABLE
+            if lost is Status.WITNESSED
+            else CompareVerdict.MORE_PERMISSIVE
         )
-    return CompareVerdict.LESS_PERMISSIVE if lost is Verdict.SAT else CompareVerdict.EQUIVALENT
+    return CompareVerdict.LESS_PERMISSIVE if lost is Status.WITNESSED else CompareVerdict.EQUIVALENT

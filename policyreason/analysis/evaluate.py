@@ -10,7 +10,15 @@ the choices made where AWS's text leaves room are listed in DESIGN.md and mirror
   the pattern matches nothing;
 - a plain (unqualified) operator on a multivalued key matches when any value matches; its
   negation when none does;
-- aws:PrincipalArn, aws:PrincipalAccount and aws:ResourceAccount come from the request itself.
+- keys that are functions of the principal (aws:PrincipalArn, aws:PrincipalAccount,
+  aws:PrincipalType, aws:username, aws:PrincipalIsAWSService, aws:PrincipalServiceName) and
+  aws:ResourceAccount come from the request itself (`data/requests.py`); aws:PrincipalArn of a
+  role session is its role's ARN, so a Principal or aws:PrincipalArn naming a role matches the
+  role's sessions;
+- a resource policy that names an account (`"AWS": "111122223333"` or its root ARN) delegates
+  to that account: within the account it grants nothing by itself, the caller's identity
+  policies must allow (IAM User Guide, "Cross account resource access": "the account
+  administrator must then grant permission"); naming the caller itself, or `*`, grants directly.
 """
 
 from __future__ import annotations
@@ -22,6 +30,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
+from policyreason.data.requests import (
+    DERIVED_PRINCIPAL_KEYS,
+    RESOURCE_ACCOUNT,
+    iam_principal,
+)
 from policyreason.ir.pattern import (
     AnyChar,
     Pattern,
@@ -45,11 +58,11 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.request import Request
-from policyreason.parse.policy import parse_date
+from policyreason.ir.values import parse_date
 
 Context = dict[str, tuple[str, ...]]
 
-DERIVED_KEYS = ("aws:principalarn", "aws:principalaccount", "aws:resourceaccount")
+DERIVED_KEYS = (*DERIVED_PRINCIPAL_KEYS, RESOURCE_ACCOUNT)
 
 
 class Decision(StrEnum):
@@ -72,12 +85,22 @@ def context_of(req: Request) -> Context:
     ctx = {k.lower(): v for k, v in req.context.items() if v}
     for key in DERIVED_KEYS:
         ctx.pop(key, None)
-    if req.principal_type is PrincipalType.AWS and req.principal is not None:
-        ctx["aws:principalarn"] = (req.principal,)
+    identity = req.identity_arn
+    if identity is not None and req.principal is not None:
+        ctx["aws:principalarn"] = (identity,)
         if req.principal_account:
             ctx["aws:principalaccount"] = (req.principal_account,)
+        who = iam_principal(req.principal)
+        if who is not None:
+            ctx["aws:principaltype"] = (who.kind,)
+            if who.kind == "User":
+                ctx["aws:username"] = (who.name,)
+        ctx["aws:principalisawsservice"] = ("false",)
+    elif req.principal_type is PrincipalType.SERVICE and req.principal:
+        ctx["aws:principalisawsservice"] = ("true",)
+        ctx["aws:principalservicename"] = (req.principal,)
     if req.resource_account:
-        ctx["aws:resourceaccount"] = (req.resource_account,)
+        ctx[RESOURCE_ACCOUNT] = (req.resource_account,)
     return ctx
 
 
@@ -149,18 +172,32 @@ def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
 
 def principal_matches(principal: Principal, req: Request) -> bool:
     """Whether the request's principal is one the Principal element names."""
+    return principal_match(principal, req) is not None
+
+
+class Grant(StrEnum):
+    """How a Principal element names the caller: directly (`*`, its ARN, its role's ARN) or
+    through its account, which delegates to the account's identity policies."""
+
+    DIRECT = "direct"
+    ACCOUNT = "account"
+
+
+def principal_match(principal: Principal, req: Request) -> Grant | None:
+    """How the Principal element names the request's principal, or None if it does not."""
     if principal.anyone:
-        return True
+        return Grant.DIRECT
+    found: Grant | None = None
     for entry in principal.entries:
         if entry.type is not req.principal_type:
             continue
         account = entry.account
         if account is not None:
             if req.principal_account == account:
-                return True
-        elif req.principal == entry.value:
-            return True
-    return False
+                found = Grant.ACCOUNT
+        elif entry.value in (req.principal, req.identity_arn):
+            return Grant.DIRECT
+    return found
 
 
 def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> bool:
@@ -308,6 +345,23 @@ def evaluate(policies: PolicySet, req: Request) -> Evaluation:
             [],
             "cross-account access needs both an identity and a resource policy Allow",
         )
-    if identity or resource:
+    if identity:
         return Evaluation(Decision.ALLOWED, identity + resource, "allowed")
+    direct = [(p, s) for p, s in resource if _grants_directly(s, req)]
+    if direct:
+        return Evaluation(Decision.ALLOWED, direct, "allowed by the resource policy")
+    if resource:
+        return Evaluation(
+            Decision.IMPLICIT_DENY,
+            [],
+            "the resource policy names the caller's account, which delegates to the account: "
+            "an identity policy must allow",
+        )
     return Evaluation(Decision.IMPLICIT_DENY, [], "no policy allows it")
+
+
+def _grants_directly(stmt: Statement, req: Request) -> bool:
+    """A resource policy statement names the caller itself (or everyone), not its account."""
+    if stmt.principal is None or stmt.not_principal:
+        return True
+    return principal_match(stmt.principal, req) is Grant.DIRECT

@@ -28,13 +28,14 @@ from policyreason.analysis.public import ResourceType, granting_statements, infe
 from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
+from policyreason.ir.answer import Status
 from policyreason.ir.policy import Policy, Statement
 from policyreason.ir.request import Request
 from policyreason.ir.scope import SOURCE_IP, Pins, PrincipalClass, PrincipalKind, Scope, Zone
 from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_scope import scope_term
+from policyreason.smt.encode_scope import scope_term, service_actions
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 # Cells visited at most per policy; beyond it the result is incomplete (unknown), not wrong.
 MAX_CELLS = 256
@@ -107,7 +108,9 @@ def external_access(
     """The minimal covering findings of access outside `zone` (see the module docstring)."""
     if rtype is None:
         rtype = infer_resource_type(policy)
-    searcher = Searcher([policy], rlimit)  # one encoding for every cell's questions
+    services = rtype.services if rtype else ()
+    actions = [service_actions(services)] if services else []
+    searcher = Searcher([policy], rlimit, actions=actions)  # one encoding for every cell
     pins = pins_of(policy)
     outside = None if zone.empty else zone
     classes = [c for c in principal_classes(pins) if not _trusted(c, zone)]
@@ -198,9 +201,9 @@ def _explore(
             )
 
         search = searcher.find(goal, check, 1)
-        if search.verdict is Verdict.UNKNOWN:
+        if search.status is Status.UNKNOWN:
             return new, witnesses, search.reason
-        if search.verdict is Verdict.UNSAT:
+        if search.status is Status.PROVEN:
             return new, witnesses, ""
         witness = search.witnesses[0]
         granting = [i for i in granting_statements(policy, witness) if i not in found]

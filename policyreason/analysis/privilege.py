@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from functools import cache
 
 from policyreason.analysis.evaluate import allows, glob_match
-from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.real_request import is_real
+from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
-from policyreason.ir.pattern import ascii_lower
+from policyreason.ir.answer import Answer, Status
+from policyreason.ir.pattern import MATCH_ALL, ascii_lower, literal
 from policyreason.ir.policy import Effect, Policy
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 PROBE_ACCOUNT = "999999999999"
 PROBE_NAME = "policyreason-probe"
@@ -144,9 +146,9 @@ def full_admin(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> AdminResu
     search = Searcher([policy], rlimit).find(
         lambda enc: enc.f.not_(enc.allows(policy)), lambda r: not allows(policy, r)
     )
-    if search.verdict is Verdict.UNKNOWN:
+    if search.status is Status.UNKNOWN:
         return AdminResult(None, search.reason, statement=broad)
-    if search.verdict is Verdict.UNSAT:
+    if search.status is Status.PROVEN:
         return AdminResult(True, "every request is allowed (proven)", statement=broad)
     return AdminResult(False, "some request is not allowed", search.witnesses[0], broad)
 
@@ -181,9 +183,9 @@ class PathResult:
 def escalation_paths(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[PathResult]:
     """Every known path whose actions the policy all allows on resources it does not name;
     paths the solver could not decide are returned with `unknown` set."""
-    answers: dict[str, Search | None] = {}
+    answers: dict[str, Answer[Request] | None] = {}
 
-    def ask(action: str) -> Search | None:
+    def ask(action: str) -> Answer[Request] | None:
         if action not in answers:
             answers[action] = probe_action(policy, action, rlimit)
         return answers[action]
@@ -194,9 +196,9 @@ def escalation_paths(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> lis
         unknown = ""
         for action in path.actions:
             search = ask(action)
-            if search is None or search.verdict is Verdict.UNSAT:
+            if search is None or search.status is Status.PROVEN:
                 break
-            if search.verdict is Verdict.UNKNOWN:
+            if search.status is Status.UNKNOWN:
                 unknown = f"{action}: {search.reason}"
             else:
                 witnesses[action] = search.witnesses[0]
@@ -219,7 +221,9 @@ def relevant_to(policy: Policy, action: str) -> Policy | None:
     return policy.model_copy(update={"statements": kept})
 
 
-def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMIT) -> Search | None:
+def probe_action(
+    policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMIT
+) -> Answer[Request] | None:
     """Whether the policy allows `action` on its probe resource; None when no statement
     could (no query needed)."""
     small = relevant_to(policy, action)
@@ -231,15 +235,20 @@ def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMI
     guesses = [None, *small.statements]
     for stmt in guesses:
         candidate = guessed_request(action, resource or "*", PROBE_ACCOUNT, stmt)
-        if allows(policy, candidate):
-            return Search(Verdict.SAT, [candidate])
+        if is_real(candidate) and allows(policy, candidate):
+            return Answer.witnessed([candidate])
+    action_pattern = literal(name)
+    resource_pattern = literal(resource) if resource is not None else MATCH_ALL
 
     def goal(enc: PolicyEncoder) -> Term:
         f = enc.f
-        parts = [enc.allows(small), f.eq(enc.action, f.string(name))]
-        if resource is not None:
-            parts.append(f.eq(enc.resource, f.string(resource)))
-        return f.and_(parts)
+        return f.and_(
+            [
+                enc.allows(small),
+                enc.action_in([action_pattern]),
+                enc.resource_in([resource_pattern]),
+            ]
+        )
 
     def check(req: Request) -> bool:
         return (
@@ -248,7 +257,8 @@ def probe_action(policy: Policy, action: str, rlimit: int | None = DEFAULT_RLIMI
             and allows(policy, req)
         )
 
-    return Searcher([small], rlimit).find(goal, check)
+    searcher = Searcher([small], rlimit, actions=[(action_pattern,)], resources=[resource_pattern])
+    return searcher.find(goal, check)
 
 
 @cache

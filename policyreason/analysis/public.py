@@ -16,13 +16,14 @@ from typing import Any
 from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.scope import in_scope, pins_of, written_keys
 from policyreason.analysis.search import Searcher
+from policyreason.ir.answer import Status
 from policyreason.ir.policy import Effect, Policy, PolicyKind
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Pins, PrincipalClass, PrincipalKind, Scope
 from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_scope import scope_term
+from policyreason.smt.encode_scope import scope_term, service_actions
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,11 @@ def public_access(
     def check(req: Request) -> bool:
         return in_scope(scope, req) and allows(policy, req)
 
-    search = Searcher([policy], rlimit).find(goal, check, 1)
-    if search.verdict is Verdict.UNKNOWN:
+    actions = [service_actions(scope.services)] if scope.services else []
+    search = Searcher([policy], rlimit, actions=actions).find(goal, check, 1)
+    if search.status is Status.UNKNOWN:
         return PublicResult(None, f"unknown: {search.reason}", rtype, queries=search.queries)
-    if search.verdict is Verdict.UNSAT:
+    if search.status is Status.PROVEN:
         reason = _pinned_reason(policy, scope.pins, rtype)
         return PublicResult(False, reason, rtype, queries=search.queries)
     witness = search.witnesses[0]

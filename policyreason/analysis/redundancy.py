@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from functools import cache
 
 from policyreason.analysis.evaluate import allows, arn_match
-from policyreason.analysis.search import Search, Searcher
+from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
+from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import ascii_lower
 from policyreason.ir.policy import Effect, Policy, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit (about a second): enough for every
@@ -39,7 +40,7 @@ class Redundancy:
     """A statement asked about: `search` UNSAT means redundant (proven), UNKNOWN undecided."""
 
     index: int
-    search: Search
+    search: Answer[Request]
 
 
 def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[Redundancy]:
@@ -73,7 +74,7 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             return allows(wider, r) and not allows(narrower, r)
 
         search = Searcher([cut_full, cut_reduced], rlimit, QUICK).find(goal, check)
-        if search.verdict is not Verdict.SAT:
+        if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out
 

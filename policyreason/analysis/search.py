@@ -1,23 +1,26 @@
-"""Existential questions over policies: find requests the solver says satisfy a goal, each
-re-checked by the concrete evaluator, or prove there are none, or say why it is unknown."""
+"""Existential questions over policies: find real requests that satisfy a goal, each re-checked
+by the concrete evaluator and by the request typing, or prove there are none, or say why it is
+unknown. Every answer is an `Answer[Request]`; the solver's sat/unsat stays below this module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
 
+from policyreason.analysis.real_request import problems
 from policyreason.analysis.witness import polish
-from policyreason.data import reference
 from policyreason.errors import EncodeError, ModelInvalid
-from policyreason.ir.pattern import ascii_lower
+from policyreason.ir.answer import Answer
+from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.smt.decode import decode_request
-from policyreason.smt.encode_policy import PolicyEncoder, is_multivalued_default
+from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
 from policyreason.smt.session import Session, Verdict
 
 Check = Callable[[Request], bool]
+Goal = Callable[[PolicyEncoder], Term]
 
 # Tried in order for each question until one answers, each with its share of the resource
 # limit (a multiple of the question's `rlimit`; resources, not seconds, so that answers do not
@@ -25,21 +28,6 @@ Check = Callable[[Request], bool]
 # queries the default strategy gives up on (a managed-policy query went from a 30 s timeout to
 # 0.4 s), while the default is the faster prover of "no access".
 PORTFOLIO: tuple[tuple[dict[str, str], float], ...] = (({}, 0.25), ({"strings-fmf": "true"}, 0.5))
-
-
-@dataclass
-class Search:
-    """The answer to one existential question: witnesses found, proven empty, or unknown."""
-
-    verdict: Verdict
-    witnesses: list[Request] = field(default_factory=list)
-    reason: str = ""
-    queries: int = 0
-
-
-def multivalued(key: str) -> bool:
-    """Keys that carry a set of values: documented as such, or known to the reference."""
-    return is_multivalued_default(key) or reference.is_multivalued(key)
 
 
 def principal_types(*policies: Policy) -> list[PrincipalType | None] | None:
@@ -51,17 +39,14 @@ def principal_types(*policies: Policy) -> list[PrincipalType | None] | None:
 
 
 def find_requests(
-    session: Session,
-    enc: PolicyEncoder,
-    goal: Term,
-    check: Check,
-    limit: int,
-) -> Search:
-    """Up to `limit` distinct requests satisfying `goal`, each re-checked by `check` (the
-    concrete evaluator). Later witnesses avoid the actions of earlier ones, so they show
-    different access where there is any."""
+    session: Session, enc: PolicyEncoder, goal: Term, check: Check, limit: int
+) -> Answer[Request]:
+    """Up to `limit` distinct real requests satisfying `goal`, each re-checked by `check` (the
+    concrete evaluator) and by the request typing. Later witnesses come from other cells of
+    the request space (other actions or resource types), so they show different access."""
     f = enc.f
     found: list[Request] = []
+    proof = None
     session.push()
     try:
         session.add(goal)
@@ -70,40 +55,57 @@ def find_requests(
             if result.verdict is Verdict.UNKNOWN:
                 if found:
                     break
-                return Search(Verdict.UNKNOWN, [], f"solver gave up: {result.reason}")
+                return Answer.unknown(result.reason)
             if result.verdict is Verdict.UNSAT:
+                proof = result.proof
                 break
             raw = decode_request(session, enc)
-            if not check(raw):
-                raise ModelInvalid(
-                    "the concrete evaluator rejects the solver's witness "
-                    f"{raw.to_json()}; this is a bug in policyreason"
-                )
-            used = frozenset(ascii_lower(w.action) for w in found)
-            witness = polish(raw, check, used)
-            found.append(witness)
-            for action in {raw.action, ascii_lower(witness.action)}:
-                session.add(f.not_(f.eq(enc.action, f.string(action))))
+            _recheck(raw, check)
+            found.append(polish(raw, check))
+            session.add(f.not_(f.eq(enc.request.cell, session.model_term(enc.request.cell))))
     finally:
         session.pop()
-    return Search(Verdict.SAT if found else Verdict.UNSAT, found)
+    if found:
+        return Answer.witnessed(found)
+    assert proof is not None
+    return Answer.proven(proof)
+
+
+def _recheck(raw: Request, check: Check) -> None:
+    wrong = problems(raw)
+    if wrong:
+        raise ModelInvalid(
+            f"the solver's witness {raw.to_json()} is not a request AWS could receive "
+            f"({'; '.join(wrong)}); this is a bug in policyreason"
+        )
+    if not check(raw):
+        raise ModelInvalid(
+            "the concrete evaluator rejects the solver's witness "
+            f"{raw.to_json()}; this is a bug in policyreason"
+        )
 
 
 class Searcher:
     """One encoding of `policies` per PORTFOLIO option set, kept across many questions (each
     asked inside push/pop), so a run of related queries pays for encoding once.
 
-    Option sets after the first are created only when a question comes back unknown."""
+    A question that names actions or resources of its own registers them here (`actions`,
+    `resources`), so the request space tells them apart. Option sets after the first are
+    created only when a question comes back unknown."""
 
     def __init__(
         self,
         policies: Sequence[Policy],
         rlimit: int | None,
         portfolio: Sequence[tuple[dict[str, str], float]] = PORTFOLIO,
+        actions: Iterable[Sequence[Pattern]] = (),
+        resources: Iterable[Pattern] = (),
     ) -> None:
         self._policies = list(policies)
         self._rlimit = rlimit
         self._portfolio = portfolio
+        self._actions = list(actions)
+        self._resources = list(resources)
         self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
         self.queries = 0
 
@@ -113,7 +115,7 @@ class Searcher:
             rlimit = None if self._rlimit is None else max(1, int(self._rlimit * share))
             session = Session(rlimit=rlimit, options=options)
             try:
-                enc = PolicyEncoder(session.tm, self._policies, multivalued)
+                enc = PolicyEncoder(session.tm, self._policies, self._actions, self._resources)
                 session.add(enc.domain(principal_types(*self._policies)))
                 self._sessions.append((session, enc))
             except EncodeError as exc:
@@ -123,32 +125,35 @@ class Searcher:
             raise made
         return made
 
-    def find(self, goal: Callable[[PolicyEncoder], Term], check: Check, limit: int = 1) -> Search:
-        """Up to `limit` witnesses of `goal` (see `find_requests`), trying each option set
-        in turn until one answers; an encoding error is unknown at once."""
-        search = Search(Verdict.UNKNOWN)
+    def find(self, goal: Goal, check: Check, limit: int = 1) -> Answer[Request]:
+        """Up to `limit` witnesses of `goal` (see `find_requests`), trying each option set in
+        turn until one answers; a construct the encoding does not support is unknown at once.
+        The answer's `queries` counts this question's solver calls."""
+        before = self.queries
+        answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
         for level in range(len(self._portfolio)):
             try:
                 session, enc = self._session(level)
                 formula = goal(enc)
             except EncodeError as exc:
-                return Search(Verdict.UNKNOWN, [], str(exc), self.queries)
-            before = session.queries
-            search = find_requests(session, enc, formula, check, limit)
-            self.queries += session.queries - before
-            search.queries = self.queries
-            if search.verdict is not Verdict.UNKNOWN:
+                return Answer.unknown(str(exc), self.queries - before)
+            start = session.queries
+            answer = find_requests(session, enc, formula, check, limit)
+            self.queries += session.queries - start
+            if answer.decided:
                 break
-        return search
+        return answer.with_queries(self.queries - before)
 
 
 def search_requests(
     policies: Sequence[Policy],
-    goal: Callable[[PolicyEncoder], Term],
+    goal: Goal,
     check: Check,
     limit: int,
     rlimit: int | None,
-) -> Search:
+    actions: Iterable[Sequence[Pattern]] = (),
+    resources: Iterable[Pattern] = (),
+) -> Answer[Request]:
     """Encode `policies` over one symbolic request and look for `goal` (a one-question
     `Searcher`)."""
-    return Searcher(policies, rlimit).find(goal, check, limit)
+    return Searcher(policies, rlimit, actions=actions, resources=resources).find(goal, check, limit)

@@ -1,75 +1,151 @@
-"""Make solver witnesses read like real requests without changing what they prove.
+"""Make solver witnesses read like requests a person recognises, without changing what they
+prove.
 
-A model may name an action `s3:` or a principal `arn:aws:iam::000000000000:A`: valid, but not
-what a reviewer wants to read. Each polish step swaps in a realistic value (a real action of the
-same service from the service reference, a role ARN) and keeps it only if the concrete evaluator
-still accepts the witness for the same question.
+A model may name a role `arn:aws:iam::000000000000:role/A` with session `=`, or a bucket `+`:
+real, but not what a reviewer wants to read. Each polish step swaps in a readable value (a role
+called ExampleRole, a bucket called example-bucket) and keeps it only if the request is still
+one AWS could receive and the concrete evaluator still accepts it for the same question.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from policyreason.data import reference
-from policyreason.ir.pattern import ascii_lower
+from policyreason.analysis.real_request import fits, is_real
+from policyreason.data.requests import Var, iam_principal, typings
 from policyreason.ir.policy import Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
+# Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
+ALWAYS_SENT = {
+    "aws:CurrentTime": "2026-01-01T00:00:00Z",
+    "aws:EpochTime": "1767225600",
+    "aws:SecureTransport": "true",
+}
+_READABLE = re.compile(r"[a-z0-9][a-z0-9-]*", re.IGNORECASE)
 
 
-def polish(witness: Request, check: Check, avoid: frozenset[str] = frozenset()) -> Request:
-    """A more readable witness that still passes `check`; `witness` itself if none is found.
-
-    Actions in `avoid` (lower-case) are not swapped in, so successive witnesses differ."""
-    witness = _polish_action(witness, check, avoid)
-    return _polish_principal(witness, check)
+def polish(witness: Request, check: Check) -> Request:
+    """A more readable witness that still passes `check`; `witness` itself if none is found."""
+    witness = _polish_principal(witness, check)
+    return _polish_resource(witness, check)
 
 
-def _polish_action(witness: Request, check: Check, avoid: frozenset[str]) -> Request:
-    known = reference.action(witness.action)
-    if known is not None:
-        return witness.model_copy(update={"action": known.full_name})
-    svc = reference.service(witness.action.partition(":")[0])
-    if svc is None:
-        return witness
-    for candidate in sorted(svc.actions.values(), key=lambda a: a.name):
-        if ascii_lower(candidate.full_name) in avoid:
-            continue
-        better = witness.model_copy(update={"action": candidate.full_name})
-        if check(better):
-            return better
-    return witness
+def _keep(candidate: Request, check: Check) -> bool:
+    return is_real(candidate) and check(candidate)
 
 
 def _polish_principal(witness: Request, check: Check) -> Request:
-    if witness.principal_type is not PrincipalType.AWS or not witness.principal_account:
+    who = iam_principal(witness.principal or "")
+    if witness.principal_type is not PrincipalType.AWS or who is None:
         return witness
-    for name in ("role/ExampleRole", "user/ExampleUser"):
-        better = witness.model_copy(
-            update={"principal": f"arn:aws:iam::{witness.principal_account}:{name}"}
-        )
-        if check(better):
+    if who.kind == "AssumedRole":
+        names = [("AssumedRole", "ExampleRole", "example-session")]
+    elif who.kind == "User":
+        names = [("User", "ExampleUser", "")]
+    else:
+        return witness
+    if _READABLE.fullmatch(who.name) and (not who.session or _READABLE.fullmatch(who.session)):
+        return witness
+    for kind, name, session in names:
+        better = iam_caller(who.partition, who.account, kind, name, session, witness)
+        if _keep(better, check):
             return better
     return witness
+
+
+def iam_caller(
+    partition: str, account: str, kind: str, name: str, session: str, base: Request
+) -> Request:
+    """`base` with its caller replaced by a user or role session of `account` (consistent
+    aws:userid included, if `base` carries one)."""
+    iam = f"arn:{partition}:iam::{account}"
+    if kind == "User":
+        caller, identity, userid = f"{iam}:user/{name}", None, "AIDAEXAMPLEUSERID0001"
+    else:
+        caller = f"arn:{partition}:sts::{account}:assumed-role/{name}/{session}"
+        identity, userid = f"{iam}:role/{name}", f"AROAEXAMPLEROLEID0001:{session}"
+    context = {k: ((userid,) if k.lower() == "aws:userid" else v) for k, v in base.context.items()}
+    return base.model_copy(
+        update={
+            "principal": caller,
+            "principal_arn": identity,
+            "principal_account": account,
+            "principal_type": PrincipalType.AWS,
+            "context": context,
+        }
+    )
+
+
+def _polish_resource(witness: Request, check: Check) -> Request:
+    """Give each variable of the resource's ARN a readable value, one at a time."""
+    for typing in typings(witness.action):
+        if typing.format.wildcard or not fits(typing, witness.resource):
+            continue
+        for name in [p.name for c in typing.format.components[2:] for p in c if isinstance(p, Var)]:
+            value = _piece(typing.format.components, name, witness.resource)
+            if value is None or _READABLE.fullmatch(value):
+                continue
+            readable = f"example-{name.lower()}"
+            better = witness.model_copy(
+                update={
+                    "resource": _replace(typing.format.components, name, witness.resource, readable)
+                }
+            )
+            if _keep(better, check):
+                witness = better
+        break
+    return witness
+
+
+def _capture(components: tuple[tuple[object, ...], ...], name: str) -> re.Pattern[str]:
+    comps = []
+    for i, comp in enumerate(components):
+        rx = ""
+        for p in comp:
+            if isinstance(p, str):
+                rx += re.escape(p)
+            elif isinstance(p, Var) and p.name == name and i >= 2:
+                rx += "(?P<v>.+?)" if p.kind == "any" else "(?P<v>[^:/]+)"
+            elif isinstance(p, Var) and p.kind == "account":
+                rx += r"\d{12}"
+            elif isinstance(p, Var) and p.kind == "any":
+                rx += ".+?"
+            else:
+                rx += "[^:/]+"
+        comps.append(rx)
+    return re.compile(":".join(comps), re.DOTALL)
+
+
+def _piece(components: tuple[tuple[object, ...], ...], name: str, resource: str) -> str | None:
+    m = _capture(components, name).fullmatch(resource)
+    return m.group("v") if m is not None and "v" in m.groupdict() else None
+
+
+def _replace(
+    components: tuple[tuple[object, ...], ...], name: str, resource: str, value: str
+) -> str:
+    m = _capture(components, name).fullmatch(resource)
+    assert m is not None
+    return resource[: m.start("v")] + value + resource[m.end("v") :]
 
 
 def guessed_request(
     action: str, resource: str, account: str, stmt: Statement | None = None
 ) -> Request:
-    """A plain request by a role of `account`; with `stmt`, each positive condition of the
-    statement gets its first literal value. A cheap guess at a witness, for the concrete
+    """A plain request by a role session of `account`; with `stmt`, each positive condition of
+    the statement gets its first literal value. A cheap guess at a witness, for the concrete
     evaluator to judge before any solver call: most grants have simple conditions or none."""
     context = {
         c.key_text: (c.values[0].text,)
         for c in (stmt.conditions if stmt is not None else ())
         if c.values and not c.op.negated and c.op.family is not Family.NULL
     }
-    return Request(
-        principal=f"arn:aws:iam::{account}:role/ExampleRole",
-        principal_type=PrincipalType.AWS,
-        principal_account=account,
-        action=action,
-        resource=resource,
-        context=context,
-    )
+    given = {k.lower() for k in context}
+    for key, value in ALWAYS_SENT.items():
+        if key.lower() not in given:
+            context[key] = (value,)
+    base = Request(action=action, resource=resource, context=context)
+    return iam_caller("aws", account, "AssumedRole", "ExampleRole", "example-session", base)

@@ -16,9 +16,9 @@ from policyreason.analysis.privilege import escalation_paths, full_admin
 from policyreason.analysis.public import granting_statements, public_access, resource_type
 from policyreason.analysis.redundancy import redundant_statements
 from policyreason.checks import CheckContext, check
+from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.span import Span
-from policyreason.smt.session import Verdict
 
 _ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 _IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.SESSION)
@@ -168,7 +168,7 @@ def redundant(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     the solver, not guessed from text, so a statement made redundant by a wildcard in another
     one, or by a broader resource, is found. Only proven cases are reported."""
     for result in redundant_statements(policy):
-        if result.search.verdict is Verdict.UNSAT:
+        if result.search.status is Outcome.PROVEN:
             stmt = policy.statements[result.index]
             finding = ctx.report(stmt.span, f"{stmt.label} changes nothing (proven)")
             yield finding.model_copy(update={"status": Status.PROVEN})

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from policyreason.commands._policy_files import KIND_CHOICES, InputError, read_policy
+from policyreason.ir.answer import Status
 
 EXAMPLES = """\
 examples:
@@ -44,14 +45,13 @@ def run(args: argparse.Namespace) -> int:
 
     from policyreason.analysis.access import not_granted
     from policyreason.report.answers import witness_table
-    from policyreason.smt.session import Verdict
 
     try:
         policy = read_policy(args.policy, args.kind)
     except InputError:
         return 2
     answers = not_granted(policy, args.action, args.resource)
-    status = {Verdict.SAT: "granted", Verdict.UNSAT: "not_granted", Verdict.UNKNOWN: "unknown"}
+    status = {Status.WITNESSED: "granted", Status.PROVEN: "not_granted", Status.UNKNOWN: "unknown"}
     if args.format == "json":
         out = {
             "schema_version": 1,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             "actions": [
                 {
                     "action": a.action,
-                    "status": status[a.search.verdict],
+                    "status": status[a.search.status],
                     "witness": a.search.witnesses[0].to_json() if a.search.witnesses else None,
                     "reason": a.search.reason or None,
                 }
@@ -72,12 +72,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         console = Console()
         for a in answers:
-            if a.search.verdict is Verdict.UNSAT:
+            if a.search.status is Status.PROVEN:
                 console.print(f"{a.action}: [green]not granted[/] (proven)")
-            elif a.search.verdict is Verdict.SAT:
+            elif a.search.status is Status.WITNESSED:
                 console.print(witness_table(f"{a.action}: [red]granted[/]", a.search.witnesses))
             else:
                 console.print(f"{a.action}: [magenta]unknown[/] — {a.search.reason}")
-    granted = any(a.search.verdict is Verdict.SAT for a in answers)
-    unknown = any(a.search.verdict is Verdict.UNKNOWN for a in answers)
+    granted = any(a.search.status is Status.WITNESSED for a in answers)
+    unknown = any(a.search.status is Status.UNKNOWN for a in answers)
     return 1 if granted or (unknown and args.unknown == "fail") else 0

@@ -72,6 +72,14 @@ class Pattern(BaseModel):
         return "".join(p.text for p in self.parts if isinstance(p, Text))
 
 
+MATCH_ALL = Pattern(text="*", parts=(Star(),))
+
+
+def literal(text: str) -> Pattern:
+    """The pattern that matches exactly `text` (no wildcards, no variables)."""
+    return Pattern(text=text, parts=(Text(text=text),) if text else ())
+
+
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 

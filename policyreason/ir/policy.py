@@ -188,7 +188,7 @@ class ConditionValue(BaseModel):
     text: str
     span: Span
     pattern: Pattern | None = None  # String/Arn families
-    number: int | None = None  # Numeric (integer), Date (epoch seconds)
+    number: int | None = None  # Numeric (integer), Date (epoch milliseconds)
     flag: bool | None = None  # Bool and Null
     cidr: Cidr | None = None  # IpAddress / NotIpAddress
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -32,6 +31,7 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.span import Span
+from policyreason.ir.values import parse_date
 from policyreason.parse.json_spans import (
     JArray,
     JNode,
@@ -525,19 +525,6 @@ def _valid_aws_principal(text: str) -> bool:
         return True
     parts = text.split(":", 5)
     return len(parts) == 6 and parts[0] == "arn" and parts[2] in ("iam", "sts")
-
-
-def parse_date(text: str) -> int | None:
-    """ISO 8601 date or date-time (UTC unless an offset is given), or epoch seconds."""
-    if text.isdigit():
-        return int(text)
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())
 
 
 def parse_cidr(text: str) -> Cidr | None:

@@ -6,6 +6,7 @@ field is removed or changes meaning.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
@@ -13,9 +14,8 @@ from rich.table import Table
 
 from policyreason.analysis.compare import CompareResult
 from policyreason.analysis.evaluate import Evaluation
-from policyreason.analysis.search import Search
+from policyreason.ir.answer import Answer, Status
 from policyreason.ir.request import Request
-from policyreason.smt.session import Verdict
 
 SCHEMA_VERSION = 1
 
@@ -34,7 +34,7 @@ def compare_json(result: CompareResult, old: str, new: str) -> dict[str, Any]:
     }
 
 
-def witness_table(title: str, witnesses: list[Request]) -> Table:
+def witness_table(title: str, witnesses: Sequence[Request]) -> Table:
     """A small table of witness requests, one row each."""
     table = Table(title=title, title_justify="left", show_lines=False)
     for col in ("principal", "action", "resource", "context"):
@@ -63,10 +63,10 @@ def render_compare(console: Console, result: CompareResult, old: str, new: str) 
     console.print(f"[dim]{result.queries} solver queries, {result.seconds:.3f} s[/]")
 
 
-def _render_search(console: Console, title: str, search: Search) -> None:
-    if search.verdict is Verdict.SAT:
+def _render_search(console: Console, title: str, search: Answer[Request]) -> None:
+    if search.status is Status.WITNESSED:
         console.print(witness_table(title, search.witnesses))
-    elif search.verdict is Verdict.UNSAT:
+    elif search.status is Status.PROVEN:
         console.print(f"{title}: [green]none[/] (proven)")
     else:
         console.print(f"{title}: [magenta]unknown[/] — {search.reason}")

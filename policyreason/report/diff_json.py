@@ -9,11 +9,11 @@ import json
 from typing import Any
 
 from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun, Witness
+from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
-from policyreason.smt.session import Verdict
 
 SCHEMA_VERSION = 1
-_RESULT = {Verdict.SAT: "witnessed", Verdict.UNSAT: "none", Verdict.UNKNOWN: "unknown"}
+_RESULT = {Outcome.WITNESSED: "witnessed", Outcome.PROVEN: "none", Outcome.UNKNOWN: "unknown"}
 
 
 def render_diff_json(diff: DiffRun) -> str:
@@ -67,7 +67,7 @@ def _change(result: ChangeResult) -> dict[str, Any]:
 
 def _access(access: Access) -> dict[str, Any]:
     return {
-        "result": _RESULT[access.verdict],
+        "result": _RESULT[access.outcome],
         "summary": access.summary or None,
         "witnesses": [witness_json(w) for w in access.witnesses],
         "reason": access.reason or None,

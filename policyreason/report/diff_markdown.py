@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from policyreason.analysis.change import Access, ChangeResult, DiffRun
-from policyreason.smt.session import Verdict
+from policyreason.ir.answer import Status as Outcome
 
 MAX_POLICIES = 25
 MAX_WITNESSES = 2
@@ -62,7 +62,7 @@ def _change(result: ChangeResult) -> list[str]:
 
 
 def _witnesses(access: Access) -> list[str]:
-    if access.verdict is not Verdict.SAT or not access.witnesses:
+    if access.outcome is not Outcome.WITNESSED or not access.witnesses:
         return []
     title = "New access" if access.direction == "new-access" else "Lost access"
     shown = [w.request.to_json() for w in access.witnesses[:MAX_WITNESSES]]

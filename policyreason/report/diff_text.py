@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from policyreason.analysis.change import Access, ChangeResult, DiffRun
+from policyreason.ir.answer import Status as Outcome
 from policyreason.report.answers import witness_table
-from policyreason.smt.session import Verdict
 
 _VERDICTS = {
     "equivalent": "[green]equivalent[/]",
@@ -67,7 +67,7 @@ def _change(console: Console, result: ChangeResult) -> None:
 
 def _access(console: Console, access: Access) -> None:
     title = _TITLES[access.direction]
-    if access.verdict is Verdict.SAT and access.witnesses:
+    if access.outcome is Outcome.WITNESSED and access.witnesses:
         console.print(witness_table(f"  {title}", [w.request for w in access.witnesses]))
-    elif access.verdict is Verdict.UNKNOWN:
+    elif access.outcome is Outcome.UNKNOWN:
         console.print(f"  {title}: [magenta]unknown[/] — {escape(access.reason)}")

@@ -1,29 +1,30 @@
-"""IAM policies to SMT terms over one symbolic request.
+"""IAM policies to SMT terms over one symbolic request that AWS could receive.
 
 The semantics mirror `policyreason/analysis/evaluate.py` exactly (see its docstring for the
-choices AWS's documentation leaves open); the differential tests hold the two together.
+choices AWS's documentation leaves open); the differential tests hold the two together. The
+request itself, and what makes it real, is `smt/encode_request.py`.
 
 Encoding choices:
-- action and resource are strings; action names are lower-cased on both sides;
-- every pattern becomes regular-expression membership; ARN patterns are one regex whose
-  non-final segments exclude `:` (no pre-splitting, no existential variables, so patterns keep
-  their meaning under negation);
+- the action is a cell of the request space (`smt/request_space.py`): an Action list is the
+  set of cells whose actions it matches, decided before the solver runs;
+- every resource pattern becomes regular-expression membership; ARN patterns are one regex
+  whose non-final segments exclude `:` (no pre-splitting, no existential variables, so patterns
+  keep their meaning under negation);
 - policy variables are the symbolic value of their key, placed in the regex with str.to_re;
-- each condition key gets one typed sort (String, Int for numbers and dates, BV128 with an
-  IPv6 flag for addresses) and a bounded set of slots with a count (0 = missing);
-- the principal is a type code, a string, and an account tied to the ARN.
+- each condition key gets one typed sort (String, Int for numbers, Int milliseconds for dates,
+  BV128 with an IPv6 flag for addresses).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from enum import StrEnum
 
 import cvc5
 from cvc5 import Kind
 
+from policyreason.data import reference
+from policyreason.data.requests import key_type
 from policyreason.errors import EncodeError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
 from policyreason.ir.pattern import ascii_lower as lower
@@ -41,18 +42,17 @@ from policyreason.ir.policy import (
     SetQualifier,
     Statement,
 )
+from policyreason.smt.encode_request import (
+    DERIVED_KEYS,
+    KeyDecl,
+    KeySort,
+    KeyVars,
+    SymbolicRequest,
+)
 from policyreason.smt.factory import Factory, Term
+from policyreason.smt.request_space import RequestSpace
 
-MULTI_SLOTS = 2
-MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, so every date prints in ISO 8601
-PRINCIPAL_CODES = {
-    None: 0,
-    PrincipalType.AWS: 1,
-    PrincipalType.SERVICE: 2,
-    PrincipalType.FEDERATED: 3,
-    PrincipalType.CANONICAL_USER: 4,
-}
-# Keys known to carry several values (IAM User Guide, global condition context keys).
+# Keys documented as carrying several values that the service reference does not type.
 MULTIVALUED_GLOBAL_KEYS = frozenset(
     {
         "aws:tagkeys",
@@ -62,14 +62,6 @@ MULTIVALUED_GLOBAL_KEYS = frozenset(
         "aws:principalservicenameslist",
     }
 )
-
-
-class KeySort(StrEnum):
-    STRING = "string"
-    INT = "int"
-    DATE = "date"
-    IP = "ip"
-
 
 _FAMILY_SORT = {
     Family.STRING: KeySort.STRING,
@@ -82,182 +74,119 @@ _FAMILY_SORT = {
 }
 
 
-@dataclass
-class KeyVars:
-    """The symbolic values of one condition key: `count` of the `slots` are present."""
-
-    name: str  # as first written in a policy, for witnesses
-    sort: KeySort
-    count: Term
-    slots: list[Term]
-    v6: list[Term] = field(default_factory=list)  # IP sort: is slot i an IPv6 address
-    derived: bool = False
-    scale: int = 1  # INT sort: the integer slot stands for slot / scale
+_NATURAL_SORT = {"Date": KeySort.DATE, "Numeric": KeySort.INT, "IPAddress": KeySort.IP}
 
 
-def is_multivalued_default(key: str) -> bool:
-    """Without the service reference: the documented multivalued global keys."""
-    return key in MULTIVALUED_GLOBAL_KEYS
+def multivalued(key: str) -> bool:
+    """The key carries a set of values in the request context."""
+    return key in MULTIVALUED_GLOBAL_KEYS or reference.is_multivalued(key)
+
+
+def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[str, KeyDecl]:
+    """The condition keys the policies read (in conditions and as variables), each with one
+    sort, its spelling, its slots and its numeric scale (see `smt/encode_request.py`)."""
+    sorts: dict[str, set[KeySort]] = {}
+    names: dict[str, str] = {}
+    tests: dict[str, set[tuple[object, ...]]] = {}
+    decimals: dict[str, int] = {}
+    for key in extra:
+        sorts.setdefault(key, set())
+        names.setdefault(key, key)
+    for policy in policies:
+        for stmt in policy.statements:
+            for pattern in _patterns(stmt):
+                for part in pattern.parts:
+                    if isinstance(part, Variable):
+                        sorts.setdefault(part.key, set()).add(KeySort.STRING)
+                        names.setdefault(part.key, part.key)
+            for cond in stmt.conditions:
+                names.setdefault(cond.key, cond.key_text)
+                sort = _FAMILY_SORT.get(cond.op.family)
+                sorts.setdefault(cond.key, set())
+                if sort is not None:
+                    sorts[cond.key].add(sort)
+                    # One value test, whichever way it is negated or quantified.
+                    op = cond.op
+                    test = (
+                        op.family,
+                        op.comparison,
+                        op.ignore_case,
+                        *(v.text for v in cond.values),
+                    )
+                    tests.setdefault(cond.key, set()).add(test)
+                if cond.op.family is Family.NUMERIC:
+                    places = max((_decimals(v.text) for v in cond.values), default=0)
+                    decimals[cond.key] = max(decimals.get(cond.key, 0), places)
+    out: dict[str, KeyDecl] = {}
+    for key, used in sorts.items():
+        if len(used) > 1:
+            raise EncodeError(
+                f"condition key {names[key]!r} is compared as "
+                f"{' and '.join(sorted(s.value for s in used))}; one key with operators of "
+                "different types is not supported"
+            )
+        slots = 2 * len(tests.get(key, ())) + 1 if multivalued(key) else 1
+        # A key no typed operator reads (Null, variables) takes the reference's type.
+        natural = _NATURAL_SORT.get((key_type(key) or "String").removeprefix("ArrayOf"))
+        sort = next(iter(used), natural or KeySort.STRING)
+        # Fractional literals: integers on a grid one digit finer than the literals, so every
+        # open interval between two literals still holds a value.
+        places = decimals.get(key, 0)
+        scale = 10 ** (places + 1) if places else 1
+        out[key] = KeyDecl(names[key], sort, slots, scale)
+    return out
+
+
+def action_sets(policies: Sequence[Policy]) -> list[tuple[Pattern, ...]]:
+    """The Action/NotAction lists of the policies' statements."""
+    return [stmt.actions for policy in policies for stmt in policy.statements]
+
+
+def resource_patterns(policies: Sequence[Policy]) -> list[Pattern]:
+    """The Resource/NotResource patterns of the policies' statements."""
+    return [p for policy in policies for stmt in policy.statements for p in stmt.resources or ()]
 
 
 class PolicyEncoder:
-    """Encodes policies over one symbolic request shared by every policy given at creation."""
+    """Encodes policies over one symbolic request shared by every policy given at creation.
+
+    A question that asks about actions or resources of its own (not-granted's `--action`, a
+    scope's services) registers those patterns here, so the request space tells them apart."""
 
     def __init__(
         self,
         tm: cvc5.TermManager,
         policies: Sequence[Policy],
-        multivalued: Callable[[str], bool] = is_multivalued_default,
+        extra_actions: Iterable[Sequence[Pattern]] = (),
+        extra_resources: Iterable[Pattern] = (),
     ) -> None:
         self.f = Factory(tm)
-        f = self.f
-        self.ptype = f.const(f.int_sort, "principal_type")
-        self.principal = f.const(f.string_sort, "principal")
-        self.principal_account = f.const(f.string_sort, "principal_account")
-        self.action = f.const(f.string_sort, "action")
-        self.resource = f.const(f.string_sort, "resource")
-        self.resource_account = f.const(f.string_sort, "resource_account")
-        self._aux: list[Term] = []
-        self.keys: dict[str, KeyVars] = {}
-        self._declare_keys(policies, multivalued)
-
-    # -- declarations ------------------------------------------------------------------------
-
-    def _declare_keys(self, policies: Sequence[Policy], multivalued: Callable[[str], bool]) -> None:
-        sorts: dict[str, set[KeySort]] = {}
-        names: dict[str, str] = {}
-        multi: set[str] = set()
-        decimals: dict[str, int] = {}
-        for policy in policies:
-            for stmt in policy.statements:
-                for pattern in _patterns(stmt):
-                    for part in pattern.parts:
-                        if isinstance(part, Variable):
-                            sorts.setdefault(part.key, set()).add(KeySort.STRING)
-                            names.setdefault(part.key, part.key)
-                for cond in stmt.conditions:
-                    names.setdefault(cond.key, cond.key_text)
-                    sort = _FAMILY_SORT.get(cond.op.family)
-                    sorts.setdefault(cond.key, set())
-                    if sort is not None:
-                        sorts[cond.key].add(sort)
-                    if cond.qualifier is not None:
-                        multi.add(cond.key)
-                    if cond.op.family is Family.NUMERIC:
-                        places = max((_decimals(v.text) for v in cond.values), default=0)
-                        decimals[cond.key] = max(decimals.get(cond.key, 0), places)
-        derived = {
-            "aws:principalarn": (self.principal, self.f.eq(self.ptype, self.f.integer(1))),
-            "aws:principalaccount": (
-                self.principal_account,
-                self.f.eq(self.ptype, self.f.integer(1)),
-            ),
-            "aws:resourceaccount": (self.resource_account, self.f.true),
-        }
-        f = self.f
-        for key, used in sorts.items():
-            if len(used) > 1:
-                raise EncodeError(
-                    f"condition key {names[key]!r} is compared as "
-                    f"{' and '.join(sorted(s.value for s in used))}; one key with operators of "
-                    "different types is not supported"
-                )
-            sort = next(iter(used), KeySort.STRING)
-            if key in derived:
-                if sort is not KeySort.STRING:
-                    raise EncodeError(f"{names[key]!r} is a string key, compared as {sort.value}")
-                value, present = derived[key]
-                count = f.ite(present, f.integer(1), f.integer(0))
-                self.keys[key] = KeyVars(names[key], sort, count, [value], derived=True)
-                continue
-            n = MULTI_SLOTS if key in multi or multivalued(key) else 1
-            smt_sort = {
-                KeySort.STRING: f.string_sort,
-                KeySort.INT: f.int_sort,
-                KeySort.DATE: f.int_sort,
-                KeySort.IP: f.tm.mkBitVectorSort(128),
-            }[sort]
-            slots = [f.const(smt_sort, f"ctx[{key}][{i}]") for i in range(n)]
-            v6 = [f.const(f.bool_sort, f"ctx[{key}][{i}].v6") for i in range(n)]
-            count = f.const(f.int_sort, f"ctx[{key}].count")
-            # Fractional literals: integers on a grid one digit finer than the literals, so
-            # every open interval between two literals still holds a value.
-            places = decimals.get(key, 0)
-            scale = 10 ** (places + 1) if places else 1
-            self.keys[key] = KeyVars(
-                names[key], sort, count, slots, v6 if sort is KeySort.IP else [], scale=scale
-            )
+        keys = declare_keys(policies)
+        for key, decl in keys.items():
+            if decl.sort is not KeySort.STRING and key in DERIVED_KEYS:
+                raise EncodeError(f"{decl.name!r} is a string key, compared as {decl.sort.value}")
+        self.space = RequestSpace(
+            [*action_sets(policies), *extra_actions],
+            [*resource_patterns(policies), *extra_resources],
+            keys,
+        )
+        self.request = SymbolicRequest(self.f, self.space, keys)
+        self.keys = self.request.keys
 
     def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
-        """Well-formedness of the symbolic request: a lower-case action, an `arn:` resource,
-        12-digit accounts, an ARN-shaped AWS principal, typed context values within range.
+        """The request is one AWS could receive (`SymbolicRequest.domain`)."""
+        return self.request.domain(principal_types)
 
-        Kept deliberately light: each regex here slows every query (a full ARN-shape regex on
-        the resource made sat queries 1000x slower), and witnesses are polished afterwards."""
-        f = self.f
-        digits12 = f.re_repeat(f.re_range("0", "9"), 12)
-        out = [
-            f.eq(f.app(Kind.STRING_TO_LOWER, self.action), self.action),
-            f.app(Kind.STRING_PREFIX, f.string("arn:"), self.resource),
-            f.in_re(self.resource_account, digits12),
-        ]
-        allowed = (
-            list(PRINCIPAL_CODES.values())
-            if principal_types is None
-            else [PRINCIPAL_CODES[t] for t in principal_types]
-        )
-        out.append(f.or_(f.eq(self.ptype, f.integer(c)) for c in allowed))
-        svc = f.const(f.string_sort, "principal.service")
-        rest = f.const(f.string_sort, "principal.rest")
-        aws_arn = f.and_(
-            [
-                f.or_([f.eq(svc, f.string("iam")), f.eq(svc, f.string("sts"))]),
-                f.in_re(rest, f.re_plus(f.any_char_re)),
-                f.in_re(self.principal_account, digits12),
-                f.eq(
-                    self.principal,
-                    f.app(
-                        Kind.STRING_CONCAT,
-                        f.string("arn:aws:"),
-                        svc,
-                        f.string("::"),
-                        self.principal_account,
-                        f.string(":"),
-                        rest,
-                    ),
-                ),
-            ]
-        )
-        anonymous = f.and_(
-            [f.eq(self.principal, f.string("")), f.eq(self.principal_account, f.string(""))]
-        )
-        other = f.and_(
-            [
-                f.in_re(self.principal, f.re_plus(f.any_char_re)),
-                f.eq(self.principal_account, f.string("")),
-            ]
-        )
-        out.append(
-            f.ite(
-                f.eq(self.ptype, f.integer(0)),
-                anonymous,
-                f.ite(f.eq(self.ptype, f.integer(1)), aws_arn, other),
-            )
-        )
-        for kv in self.keys.values():
-            if kv.derived:
-                continue
-            out.append(f.app(Kind.GEQ, kv.count, f.integer(0)))
-            out.append(f.app(Kind.LEQ, kv.count, f.integer(len(kv.slots))))
-            for i, slot in enumerate(kv.slots):
-                if kv.sort is KeySort.DATE:
-                    out.append(f.app(Kind.GEQ, slot, f.integer(0)))
-                    out.append(f.app(Kind.LEQ, slot, f.integer(MAX_EPOCH)))
-                if kv.sort is KeySort.IP:
-                    high = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, 127, 32), slot)
-                    zero = f.tm.mkBitVector(96, 0)
-                    out.append(f.implies(f.not_(kv.v6[i]), f.eq(high, zero)))
-        return f.and_(out)
+    def action_in(self, patterns: Sequence[Pattern]) -> Term:
+        """The action matches one of the (registered) action patterns."""
+        space = self.space
+        return self.request.in_cells(space.cells_in(space.action_set(patterns)))
+
+    def resource_in(self, patterns: Sequence[Pattern]) -> Term:
+        """The resource matches one of the (registered) resource patterns."""
+        for p in patterns:
+            self.space.check_resource_pattern(p)
+        return self.f.or_(self.arn(p, self.request.resource) for p in patterns)
 
     # -- policies ----------------------------------------------------------------------------
 
@@ -294,46 +223,56 @@ class PolicyEncoder:
                 else f.or_(self.effect(p, Effect.ALLOW) for p in policies.session),
             ]
         )
-        resource = (
-            f.false if policies.resource is None else self.effect(policies.resource, Effect.ALLOW)
-        )
+        resource, direct = f.false, f.false
+        if policies.resource is not None:
+            allows = [s for s in policies.resource.statements if s.effect is Effect.ALLOW]
+            resource = f.or_(self.statement(s) for s in allows)
+            # Naming the caller's account delegates to its identity policies.
+            direct = f.or_(self.statement(s, direct_only=True) for s in allows)
+        req = self.request
         cross = f.and_(
             [
-                f.eq(self.ptype, f.integer(1)),
-                f.not_(f.eq(self.principal_account, self.resource_account)),
+                req.is_type(PrincipalType.AWS),
+                f.not_(f.eq(req.principal_account, req.resource_account)),
             ]
         )
-        granted = f.ite(cross, f.and_([identity, resource]), f.or_([identity, resource]))
+        granted = f.ite(cross, f.and_([identity, resource]), f.or_([identity, direct]))
         return f.and_([no_deny, orgs, endpoint, granted])
 
-    def statement(self, stmt: Statement) -> Term:
-        """The statement applies to the request (its Effect aside)."""
+    def statement(self, stmt: Statement, direct_only: bool = False) -> Term:
+        """The statement applies to the request (its Effect aside). With `direct_only`, a
+        Principal element counts only where it names the caller itself, not its account."""
         f = self.f
         parts: list[Term] = []
         if stmt.principal is not None:
-            hit = self.principal_term(stmt.principal)
-            parts.append(f.not_(hit) if stmt.not_principal else hit)
-        actions = f.or_(self.glob(p, self.action) for p in stmt.actions)
+            if stmt.not_principal:
+                parts.append(f.not_(self.principal_term(stmt.principal)))
+            else:
+                parts.append(self.principal_term(stmt.principal, direct_only))
+        actions = self.action_in(stmt.actions)
         parts.append(f.not_(actions) if stmt.not_action else actions)
         if stmt.resources is not None:
-            res = f.or_(self.arn(p, self.resource) for p in stmt.resources)
+            res = self.resource_in(stmt.resources)
             parts.append(f.not_(res) if stmt.not_resource else res)
         parts += [self.condition(c) for c in stmt.conditions]
         return f.and_(parts)
 
-    def principal_term(self, principal: Principal) -> Term:
-        """The request's principal is one the element names."""
+    def principal_term(self, principal: Principal, direct_only: bool = False) -> Term:
+        """The request's principal is one the element names (with `direct_only`, by its own
+        ARN or its role's, not through its account)."""
         f = self.f
         if principal.anyone:
             return f.true
+        req = self.request
         out: list[Term] = []
         for entry in principal.entries:
-            typed = f.eq(self.ptype, f.integer(PRINCIPAL_CODES[entry.type]))
-            account = entry.account
-            if account is not None:
-                out.append(f.and_([typed, f.eq(self.principal_account, f.string(account))]))
+            if entry.type is not PrincipalType.AWS:
+                out.append(req.principal_other(entry.type, entry.value))
+            elif entry.account is not None:
+                if not direct_only:
+                    out.append(req.principal_in_account(entry.account))
             else:
-                out.append(f.and_([typed, f.eq(self.principal, f.string(entry.value))]))
+                out.append(req.principal_names(entry.value))
         return f.or_(out)
 
     # -- patterns ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from cvc5 import Kind
 
+from policyreason.ir.pattern import Pattern, Star, Text
 from policyreason.ir.policy import Cidr, PrincipalType
 from policyreason.ir.scope import (
     CALLER_ACCOUNT_KEYS,
@@ -25,7 +26,8 @@ from policyreason.ir.scope import (
     Scope,
     Zone,
 )
-from policyreason.smt.encode_policy import PRINCIPAL_CODES, KeySort, KeyVars, PolicyEncoder
+from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.encode_request import KeySort, KeyVars
 from policyreason.smt.factory import Term
 
 _TYPES = {
@@ -59,14 +61,19 @@ def scope_term(enc: PolicyEncoder, scope: Scope) -> Term:
     if scope.outside is not None:
         parts.append(f.not_(_inside(enc, pins, scope.outside)))
     if scope.services:
-        parts.append(
-            f.or_(f.app(Kind.STRING_PREFIX, f.string(s + ":"), enc.action) for s in scope.services)
-        )
+        parts.append(enc.action_in(service_actions(scope.services)))
     return f.and_(parts)
 
 
+def service_actions(services: Iterable[str]) -> tuple[Pattern, ...]:
+    """Every action of the services, as one action list (register it with the encoder)."""
+    return tuple(
+        Pattern(text=f"{s}:*", parts=(Text(text=f"{s}:"), Star())) for s in sorted(services)
+    )
+
+
 def _ptype(enc: PolicyEncoder, t: PrincipalType | None) -> Term:
-    return enc.f.eq(enc.ptype, enc.f.integer(PRINCIPAL_CODES[t]))
+    return enc.request.is_type(t)
 
 
 def _one_of(enc: PolicyEncoder, term: Term, values: Iterable[str]) -> Term:
@@ -77,12 +84,13 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
     f = enc.f
     pins = scope.pins
     aws = _ptype(enc, PrincipalType.AWS)
+    req = enc.request
     if cls.kind is PrincipalKind.ANYONE:
         others = [
             f.and_(
                 [
                     _ptype(enc, t),
-                    f.not_(_one_of(enc, enc.principal, [v for k, v in pins.others if k is kind])),
+                    f.not_(f.or_(req.principal_other(t, v) for k, v in pins.others if k is kind)),
                 ]
             )
             for kind, t in _TYPES.items()
@@ -90,8 +98,8 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
         foreign = f.and_(
             [
                 aws,
-                f.not_(_one_of(enc, enc.principal_account, pins.accounts)),
-                f.not_(_one_of(enc, enc.principal, pins.arns)),
+                f.not_(_one_of(enc, req.principal_account, pins.accounts)),
+                f.not_(f.or_(req.principal_names(a) for a in pins.arns)),
             ]
         )
         # An anonymous caller carries no aws:Principal* keys (its organization, say).
@@ -111,14 +119,13 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
     if cls.kind is PrincipalKind.ACCOUNT:
         return f.and_(
             [
-                aws,
-                f.eq(enc.principal_account, f.string(cls.value)),
-                f.not_(_one_of(enc, enc.principal, pins.arns)),
+                req.principal_in_account(cls.value),
+                f.not_(f.or_(req.principal_names(a) for a in pins.arns)),
             ]
         )
     if cls.kind is PrincipalKind.ARN:
-        return f.and_([aws, f.eq(enc.principal, f.string(cls.value))])
-    return f.and_([_ptype(enc, _TYPES[cls.kind]), f.eq(enc.principal, f.string(cls.value))])
+        return req.principal_names(cls.value)
+    return req.principal_other(_TYPES[cls.kind], cls.value)
 
 
 def _string_key(enc: PolicyEncoder, pins: Pins, key: str) -> KeyVars | None:
@@ -163,7 +170,12 @@ def _inside(enc: PolicyEncoder, pins: Pins, zone: Zone) -> Term:
     of a trusted organization, or a service acting for a trusted account or organization."""
     f = enc.f
     out = [
-        f.and_([_ptype(enc, PrincipalType.AWS), _one_of(enc, enc.principal_account, zone.accounts)])
+        f.and_(
+            [
+                _ptype(enc, PrincipalType.AWS),
+                _one_of(enc, enc.request.principal_account, zone.accounts),
+            ]
+        )
     ]
     for key in ORG_KEYS:
         kv = _string_key(enc, pins, key)

@@ -118,6 +118,10 @@ class Session:
             return int(v.getBitVectorValue(10))
         return v.toPythonObj()
 
+    def model_term(self, term: cvc5.Term) -> cvc5.Term:
+        """The model value of `term` as a term (to block it in later queries)."""
+        return self.solver.getValue(term)
+
     def dump_smt2(self) -> str:
         """The current assertions as SMT-LIB text, for bug reports and offline replay."""
         lines = ["(set-logic ALL)"]

@@ -1,0 +1,307 @@
+"""What a request AWS could actually receive looks like, from the service reference.
+
+Shared by the symbolic request (`smt/request_space.py`, `smt/encode_request.py`) and by the
+concrete check every witness passes (`analysis/real_request.py`), so the two cannot drift:
+
+- an action is a real action; its resource is `*` when the action takes no resource type, else
+  an ARN of one of its resource types' formats (each `${Variable}` a non-empty value);
+- the context holds only keys the action, its resource type or the global list define, and the
+  keys AWS sends with every request are always there;
+- principal keys describe the principal, and only IAM principals have them.
+
+A format's variables follow the published simulator's reading of the reference: a component
+that is one variable (`${BucketName}`) takes no `:` or `/`; variables sharing a component with
+text (`${BucketName}/${ObjectName}`) take any characters. An account variable is 12 digits and
+is the resource's account.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from policyreason.data import reference
+
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
+
+# IAM User Guide, global condition context keys: "This key is always included in the request
+# context" (lower-case).
+ALWAYS_PRESENT = ("aws:currenttime", "aws:epochtime", "aws:securetransport")
+
+# Keys that describe an IAM principal (and its session): an anonymous caller has none, and a
+# service principal only its own (SERVICE_KEYS). Lower-case; `/` ends a templated prefix.
+PRINCIPAL_FAMILY = (
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalorgmasteraccountid",
+    "aws:principaltag/",
+    "aws:principaltype",
+    "aws:userid",
+    "aws:username",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:assumedroot",
+    "aws:federatedprovider",
+    "aws:tokenissuetime",
+    "aws:multifactorauthage",
+    "aws:multifactorauthpresent",
+    "aws:sourceidentity",
+    "aws:ec2instancesourcevpc",
+    "aws:ec2instancesourceprivateipv4",
+    "ec2:roledelivery",
+    "ec2:sourceinstancearn",
+    "glue:roleassumedby",
+    "glue:credentialissuingservice",
+    "lambda:sourcefunctionarn",
+    "ssm:sourceinstancearn",
+    "identitystore:userid",
+)
+SERVICE_KEYS = (
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+)
+# Keys whose values are functions of the principal (see `derived_principal_keys`).
+DERIVED_PRINCIPAL_KEYS = (
+    "aws:principalarn",
+    "aws:principalaccount",
+    "aws:principaltype",
+    "aws:username",
+    "aws:principalisawsservice",
+    "aws:principalservicename",
+)
+RESOURCE_ACCOUNT = "aws:resourceaccount"
+
+
+def principal_family(key: str) -> bool:
+    """The key (lower-case) describes the calling principal."""
+    return any(key == k or (k.endswith("/") and key.startswith(k)) for k in PRINCIPAL_FAMILY)
+
+
+# -- ARN formats --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A `${Name}` of a format. `kind`: "partition", "account" (12 digits, the resource's
+    account), "segment" (non-empty, no `:` or `/`) or "any" (non-empty, any character)."""
+
+    name: str
+    kind: str
+
+
+Piece = str | Var
+
+
+@dataclass(frozen=True, slots=True)
+class ArnFormat:
+    """One resource type's ARN format as six components of pieces (the resource component,
+    the last, may hold `:` and `/`)."""
+
+    text: str
+    service: str
+    resource_type: str
+    components: tuple[tuple[Piece, ...], ...]
+
+    @property
+    def account_var(self) -> bool:
+        """The account component is the resource's account."""
+        return not self.wildcard and any(
+            isinstance(p, Var) and p.kind == "account" for p in self.components[4]
+        )
+
+    @property
+    def wildcard(self) -> bool:
+        """The format is the `*` of actions that take no resource type."""
+        return self.text == "*"
+
+
+WILDCARD = ArnFormat("*", "", "", ())
+_VAR = re.compile(r"\$\{([^}]*)\}")
+_ACCOUNT_VARS = frozenset({"account", "accountid", "managementaccountid", "vpcowneraccount"})
+
+
+def _pieces(component: str, index: int) -> tuple[Piece, ...]:
+    out: list[Piece] = []
+    alone = _VAR.fullmatch(component) is not None
+    pos = 0
+    # A literal `*` in a format stands for a value the reference does not spell out.
+    for m in re.finditer(r"\$\{([^}]*)\}|\*", component):
+        if m.start() > pos:
+            out.append(component[pos : m.start()])
+        name = m.group(1) or "*"
+        if index == 1:
+            kind = "partition"
+        elif index == 4 and name.lower() in _ACCOUNT_VARS:
+            kind = "account"
+        elif alone or index < 5:
+            kind = "segment"
+        else:
+            kind = "any"
+        out.append(Var(name, kind))
+        pos = m.end()
+    if pos < len(component):
+        out.append(component[pos:])
+    return tuple(out)
+
+
+@cache
+def arn_format(service: str, resource_type: str) -> ArnFormat | None:
+    """The parsed format of a resource type (the first, if the reference lists several)."""
+    formats = reference.arn_formats(service, resource_type)
+    if not formats:
+        return None
+    text = formats[0]
+    parts = text.split(":", 5)
+    if len(parts) != 6:
+        return None
+    comps = tuple(_pieces(c, i) for i, c in enumerate(parts))
+    return ArnFormat(text, service, resource_type, comps)
+
+
+_CLASS = {"partition": "|".join(PARTITIONS), "account": r"\d{12}", "segment": r"[^:/]+"}
+
+
+def format_regex(fmt: ArnFormat) -> re.Pattern[str]:
+    """The format as a Python regex (the concrete side of the typing)."""
+    comps = []
+    for comp in fmt.components:
+        rx = ""
+        for p in comp:
+            if isinstance(p, str):
+                rx += re.escape(p)
+            elif p.kind == "any":
+                rx += ".+"
+            else:
+                rx += f"(?:{_CLASS[p.kind]})"
+        comps.append(rx)
+    return _compiled(":".join(comps))
+
+
+@cache
+def _compiled(rx: str) -> re.Pattern[str]:
+    return re.compile(rx, re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """A way an action can be called: the action, the format of its resource, and the
+    condition keys such a request can carry besides the global ones (lower-case)."""
+
+    action: reference.Action
+    format: ArnFormat
+    keys: frozenset[str]
+
+
+@cache
+def typings(action_name: str) -> tuple[Typing, ...]:
+    """Every (format, keys) an action can be called with: one per resource type it takes,
+    or the wildcard `*` when it takes none."""
+    action = reference.action(action_name)
+    if action is None:
+        return ()
+    own = {k.lower() for k in action.condition_keys}
+    if not action.resource_types:
+        return (Typing(action, WILDCARD, frozenset(own)),)
+    svc = reference.service(action.service)
+    assert svc is not None
+    out: list[Typing] = []
+    for rt in action.resource_types:
+        fmt = arn_format(action.service, rt.name)
+        known = svc.resource_types.get(rt.name)
+        if fmt is None or known is None:
+            continue
+        keys = (
+            own | {k.lower() for k in rt.condition_keys} | {k.lower() for k in known.condition_keys}
+        )
+        out.append(Typing(action, fmt, frozenset(keys)))
+    return tuple(out)
+
+
+def key_available(key: str, keys: frozenset[str]) -> bool:
+    """A context key (lower-case) can be in a request whose typing lists `keys`: it is global,
+    or one of `keys` (templated keys such as `s3:RequestObjectTag/<key>` included)."""
+    if reference.global_key(key) is not None:
+        return True
+    if key in keys:
+        return True
+    return any(
+        _template_match(k, key) for k in keys if "$" in k or "<" in k or k.endswith("/tag-key")
+    )
+
+
+@cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    pieces = re.split(r"\$\{[^}]*\}|<[^>]*>|(?<=/)tag-key$", template)
+    return re.compile(".+".join(re.escape(p) for p in pieces), re.IGNORECASE)
+
+
+def _template_match(template: str, key: str) -> bool:
+    return _template_regex(template).fullmatch(key) is not None
+
+
+def key_type(key: str) -> str | None:
+    """The reference's type of a key (String, ArrayOfString, Bool, Date, ...), any case."""
+    info = reference.condition_key(key)
+    return info.type if info is not None else None
+
+
+# -- principals ---------------------------------------------------------------------------------
+
+_IAM_ARN = re.compile(
+    r"arn:(?P<partition>[a-z-]+):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<rest>.+)", re.DOTALL
+)
+
+
+@dataclass(frozen=True, slots=True)
+class IamPrincipal:
+    """An IAM caller read off its ARN: `kind` is User, AssumedRole, Account or FederatedUser
+    (aws:PrincipalType's values); `name` the user, role or federated user name; `session` the
+    role session name."""
+
+    partition: str
+    account: str
+    kind: str
+    name: str = ""
+    session: str = ""
+
+
+def iam_principal(caller: str) -> IamPrincipal | None:
+    """The IAM principal a caller ARN names, or None if it is no caller ARN (a role ARN is not
+    a caller: its sessions are)."""
+    m = _IAM_ARN.fullmatch(caller)
+    if m is None:
+        return None
+    partition, service, account, rest = m.group("partition", "service", "account", "rest")
+    if partition not in PARTITIONS:
+        return None
+    if service == "iam":
+        if rest == "root":
+            return IamPrincipal(partition, account, "Account")
+        if rest.startswith("user/") and not rest.endswith("/"):
+            return IamPrincipal(partition, account, "User", rest.rsplit("/", 1)[1])
+        return None
+    if rest.startswith("assumed-role/"):
+        role, _, session = rest.removeprefix("assumed-role/").partition("/")
+        if role and session and "/" not in session:
+            return IamPrincipal(partition, account, "AssumedRole", role, session)
+        return None
+    if rest.startswith("federated-user/"):
+        name = rest.removeprefix("federated-user/")
+        return IamPrincipal(partition, account, "FederatedUser", name) if name else None
+    return None
+
+
+def session_of_role(role_arn: str, caller: str) -> bool:
+    """The caller is a session of the role (`arn:...:iam::A:role/path/R` and
+    `arn:...:sts::A:assumed-role/R/S`): a Principal or aws:PrincipalArn naming the role
+    matches its sessions."""
+    who = iam_principal(caller)
+    if who is None or who.kind != "AssumedRole":
+        return False
+    prefix = f"arn:{who.partition}:iam::{who.account}:role/"
+    return role_arn.startswith(prefix) and role_arn.rsplit("/", 1)[1] == who.name

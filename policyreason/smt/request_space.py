@@ -1,0 +1,296 @@
+"""The finite quotient of real requests that a set of policies can tell apart (no cvc5 here).
+
+A real request's action is one of the service reference's ~22,000 actions and its resource has
+the format of a resource type that action takes (`data/requests.py`). Policies see the action
+only through their Action/NotAction lists (and a question's own action patterns), the resource
+only through resource patterns, and the action's typing only through which condition keys it
+makes available. So actions are grouped into *cells*: two (action, resource format) pairs share
+a cell when they match the same action lists, their formats are indistinguishable to every
+resource pattern, and they make the same keys available. Every request of a cell behaves alike
+in every question over these patterns, so the solver chooses a cell (a small integer) instead of
+reasoning about action strings, and a witness takes the cell's representative action.
+
+Two formats are indistinguishable when neither can hold an ARN that any resource pattern
+matches; formats that might (a cheap over-approximation of pattern/format overlap: a pattern
+variable counts as `*`) stay apart. Every pattern a question asks about must be registered
+when the space is built; asking about another one raises, rather than answer inexactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from policyreason.data import reference
+from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typings
+from policyreason.errors import EncodeError
+from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, arn_segments
+
+# Tokens over the whole string: ("lit", c), ("one", cls) or ("loop", cls) with cls "any",
+# "nocolon" or "nosep"; an over-approximation is fine (it only keeps formats apart).
+
+Token = tuple[str, str]
+# What a registered resource pattern looks at: the ARN components it constrains, and its
+# service when spelled out.
+View = tuple[tuple[int, ...], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One class of real requests. `typing` is its representative (action, format, keys);
+    `action_sets` the indexes of the registered action lists its actions match; `keys` the
+    registered non-global condition keys its requests can carry."""
+
+    index: int
+    typing: Typing
+    action_sets: frozenset[int]
+    keys: frozenset[str]
+    size: int  # how many (action, resource type) pairs the cell stands for
+
+
+@cache
+def _all_actions() -> tuple[str, ...]:
+    """Every action's full name, in a stable order."""
+    out: list[str] = []
+    for prefix in reference.service_prefixes():
+        svc = reference.service(prefix)
+        assert svc is not None
+        out += sorted(a.full_name for a in svc.actions.values())
+    return tuple(out)
+
+
+@cache
+def _action_index() -> dict[str, int]:
+    return {name.lower(): i for i, name in enumerate(_all_actions())}
+
+
+@cache
+def _matching(pattern_text: str) -> frozenset[int]:
+    index = _action_index()
+    return frozenset(index[a.full_name.lower()] for a in reference.actions_matching(pattern_text))
+
+
+def _set_key(patterns: Sequence[Pattern]) -> tuple[str, ...]:
+    return tuple(sorted(p.text.lower() for p in patterns))
+
+
+class RequestSpace:
+    """The cells for a set of registered action lists, resource patterns and condition keys."""
+
+    def __init__(
+        self,
+        action_sets: Iterable[Sequence[Pattern]],
+        resource_patterns: Iterable[Pattern],
+        keys: Iterable[str],
+    ) -> None:
+        self._sets: dict[tuple[str, ...], int] = {}
+        for patterns in action_sets:
+            self._sets.setdefault(_set_key(patterns), len(self._sets))
+        self._resources: dict[tuple[Token, ...], View] = {
+            _tokens_of_pattern(p): (_observed(p), _literal_service(p))
+            for p in resource_patterns
+            if not p.is_match_all
+        }
+        # The keys whose availability depends on the action (global keys are everywhere).
+        self.keys = frozenset(k for k in keys if reference.global_key(k) is None)
+        self._views = tuple(sorted(self._resources.items()))
+        self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys)
+
+    def action_set(self, patterns: Sequence[Pattern]) -> int:
+        """The index of a registered action list."""
+        found = self._sets.get(_set_key(patterns))
+        if found is None:
+            raise EncodeError(
+                "internal: the action patterns "
+                f"{', '.join(p.text for p in patterns)} were not registered with the request space"
+            )
+        return found
+
+    def check_resource_pattern(self, pattern: Pattern) -> None:
+        """Raise unless the pattern was registered (formats were grouped without it)."""
+        if not pattern.is_match_all and _tokens_of_pattern(pattern) not in self._resources:
+            raise EncodeError(
+                f"internal: the resource pattern {pattern.text} was not registered with the "
+                "request space"
+            )
+
+    def cell_of(self, typing: Typing) -> int:
+        """The cell of requests for `typing`'s action on a resource of its format."""
+        action = _action_index()[typing.action.full_name.lower()]
+        mask = sum(
+            1 << i for i, key in enumerate(self._sets) if any(action in _matching(t) for t in key)
+        )
+        avail = frozenset(k for k in self.keys if key_available(k, typing.keys))
+        return self._index[(mask, _group(typing.format, self._views), avail)]
+
+    def cells_in(self, index: int) -> list[int]:
+        """The cells whose actions match the action list `index`."""
+        return [c.index for c in self.cells if index in c.action_sets]
+
+
+@lru_cache(maxsize=64)
+def _cells(
+    sets: tuple[tuple[str, ...], ...],
+    resources: tuple[tuple[tuple[Token, ...], View], ...],
+    keys: frozenset[str],
+) -> tuple[list[Cell], dict[tuple[int, object, frozenset[str]], int]]:
+    signature: dict[int, int] = {}  # action -> bit mask of the action lists it matches
+    for i, key in enumerate(sets):
+        for a in frozenset().union(*(_matching(t) for t in key)):
+            signature[a] = signature.get(a, 0) | 1 << i
+    matched = signature.keys()
+    found: dict[tuple[int, object, frozenset[str]], tuple[Typing, int]] = {}
+
+    def add(cell: tuple[int, object, frozenset[str]], t: Typing, n: int) -> None:
+        seen = found.get(cell)
+        found[cell] = (t, n) if seen is None else (seen[0], seen[1] + n)
+
+    for fmt, typing_keys, by_action, actions in _profiles():
+        group = _group(fmt, resources)
+        avail = frozenset(k for k in keys if key_available(k, typing_keys))
+        hit = actions & matched
+        if len(hit) < len(actions):
+            first = next(a for a in sorted(actions) if a not in hit)
+            add((0, group, avail), by_action[first], len(actions) - len(hit))
+        for a in sorted(hit):
+            add((signature[a], group, avail), by_action[a], 1)
+    ordered = sorted(found.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
+    cells = [
+        Cell(i, t, frozenset(j for j in range(len(sets)) if mask >> j & 1), avail, n)
+        for i, ((mask, _group_, avail), (t, n)) in enumerate(ordered)
+    ]
+    return cells, {key: i for i, (key, _found) in enumerate(ordered)}
+
+
+@cache
+def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, Typing], frozenset[int]], ...]:
+    """The reference's (action, typing) pairs grouped by format and keys: every action of a
+    group is typed alike, so a request space looks at each group once."""
+    groups: dict[tuple[str, frozenset[str]], dict[int, Typing]] = {}
+    for a, name in enumerate(_all_actions()):
+        for t in typings(name):
+            groups.setdefault((t.format.text, t.keys), {})[a] = t
+    return tuple(
+        (next(iter(by.values())).format, keys, by, frozenset(by))
+        for (_text, keys), by in sorted(groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
+    )
+
+
+def _group(fmt: ArnFormat, resources: tuple[tuple[tuple[Token, ...], View], ...]) -> object:
+    """What the registered resource patterns can see of a format: for each, nothing (no ARN
+    of the format matches it) or the shape of the components it does not leave to `*`. Formats
+    with the same view are interchangeable."""
+    if fmt.wildcard:
+        return "*"
+    tokens = _tokens_of_format(fmt)
+    comp = fmt.components[2]
+    service = comp[0] if len(comp) == 1 and isinstance(comp[0], str) else ""
+    return tuple(
+        tuple(_shape(fmt.components[i]) for i in observed)
+        if (not service or not wanted or service == wanted) and _overlap(tokens, pattern)
+        else None
+        for pattern, (observed, wanted) in resources
+    )
+
+
+def _literal_service(pattern: Pattern) -> str:
+    """The pattern's service segment when it is plain text, else "": such a pattern matches
+    no ARN of another service (a quick test before `_overlap`)."""
+    segments = arn_segments(pattern)
+    if len(segments) < 4 or not all(isinstance(p, Text) for s in segments[:3] for p in s):
+        return ""
+    return "".join(p.text for p in segments[2] if isinstance(p, Text))
+
+
+def _shape(component: tuple[Piece, ...]) -> tuple[str, ...]:
+    return tuple(f"${{{p.kind}}}" if isinstance(p, Var) else p for p in component)
+
+
+def _observed(pattern: Pattern) -> tuple[int, ...]:
+    """The ARN components a pattern constrains: those whose segment is not all `*` (a last
+    segment stands for every component from its own on)."""
+    segments = arn_segments(pattern)
+    out: list[int] = []
+    for i, seg in enumerate(segments):
+        if seg and all(isinstance(p, Star) for p in seg):
+            continue
+        last = i == len(segments) - 1
+        out += list(range(i, 6)) if last else [i]
+    return tuple(out)
+
+
+def _order(mask: int, keys: frozenset[str], t: Typing) -> tuple[object, ...]:
+    return (mask, t.format.text, sorted(keys), t.action.full_name)
+
+
+# -- overlap of a resource pattern with an ARN format ---------------------------------------------
+
+
+def _tokens_of_pattern(pattern: Pattern) -> tuple[Token, ...]:
+    segments = arn_segments(pattern)
+    out: list[Token] = []
+    for i, seg in enumerate(segments):
+        if i:
+            out.append(("lit", ":"))
+        cls = "any" if i == len(segments) - 1 else "nocolon"
+        for part in seg:
+            if isinstance(part, Text):
+                out += [("lit", c) for c in part.text]
+            elif isinstance(part, AnyChar):
+                out.append(("one", cls))
+            else:
+                assert isinstance(part, Star | Variable)
+                out.append(("loop", cls))
+    return tuple(out)
+
+
+def _tokens_of_format(fmt: ArnFormat) -> tuple[Token, ...]:
+    out: list[Token] = []
+    for i, comp in enumerate(fmt.components):
+        if i:
+            out.append(("lit", ":"))
+        for piece in comp:
+            if isinstance(piece, Var):
+                cls = "any" if piece.kind == "any" else "nosep"
+                out += [("one", cls), ("loop", cls)]
+            else:
+                out += [("lit", c) for c in piece]
+    return tuple(out)
+
+
+def _meets(a: Token, b: Token) -> bool:
+    """Some character is consumed by both tokens."""
+    if a[0] == "lit" and b[0] == "lit":
+        return a[1] == b[1]
+    if a[0] == "lit":
+        a, b = b, a
+    if b[0] != "lit":
+        return True
+    c = b[1]
+    return a[1] == "any" or (a[1] == "nocolon" and c != ":") or (a[1] == "nosep" and c not in ":/")
+
+
+@lru_cache(maxsize=1 << 16)
+def _overlap(fmt: tuple[Token, ...], pat: tuple[Token, ...]) -> bool:
+    """Some string is both of the format and matched by the pattern."""
+    todo = [(0, 0)]
+    seen = {(0, 0)}
+    while todo:
+        i, j = todo.pop()
+        if i == len(fmt) and j == len(pat):
+            return True
+        nxt: list[tuple[int, int]] = []
+        if i < len(fmt) and fmt[i][0] == "loop":
+            nxt.append((i + 1, j))
+        if j < len(pat) and pat[j][0] == "loop":
+            nxt.append((i, j + 1))
+        if i < len(fmt) and j < len(pat) and _meets(fmt[i], pat[j]):
+            ni = i if fmt[i][0] == "loop" else i + 1
+            nj = j if pat[j][0] == "loop" else j + 1
+            nxt.append((ni, nj))
+        for state in nxt:
+            if state not in seen:
+                seen.add(state)
+                todo.append(state)
+    return False
