@@ -84,7 +84,9 @@ def test_json_echoes_the_request_with_multivalued_context(
     assert code == 0
     assert data["schema_version"] == 1
     assert data["request"]["context"] == {"aws:TagKeys": ["env", "team"]}
-    assert data["request"]["principal"] == ROLE
+    # A role calls through a session, whose aws:PrincipalArn is the role.
+    assert data["request"]["principal"] == "arn:aws:sts::111122223333:assumed-role/app/policyreason"
+    assert data["request"]["principal_arn"] == ROLE
     assert data["request"]["principal_type"] == "AWS"
     # The account is read from the principal's ARN.
     assert data["request"]["principal_account"] == ACCOUNT
@@ -107,12 +109,15 @@ def test_context_values_feed_conditions_and_variables(
         ),
     )
     base = ["can", pol, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::home/alice/x"]
-    ok = ["--context", "aws:username=alice", "--context", "aws:SourceIp=203.0.113.9"]
-    assert main([*base, *ok]) == 0
-    assert main([*base, "--context", "aws:username=alice"]) == 1
-    assert (
-        main([*base, "--context", "aws:username=bob", "--context", "aws:SourceIp=203.0.113.9"]) == 1
-    )
+    alice = ["--principal", "arn:aws:iam::111122223333:user/alice"]
+    bob = ["--principal", "arn:aws:iam::111122223333:user/bob"]
+    ip = ["--context", "aws:SourceIp=203.0.113.9"]
+    assert main([*base, *alice, *ip]) == 0
+    assert main([*base, *alice]) == 1
+    assert main([*base, *bob, *ip]) == 1
+    # aws:username is the caller's: a value given in the context is an error, not a guess.
+    assert main([*base, "--context", "aws:username=alice", *ip]) == 2
+    assert "derived from the request" in capsys.readouterr().err
     # A value may itself contain "=": only the first one separates key and value.
     code, data = can_json(capsys, pol, *base[2:], "--context", "k=a=b")
     assert data["request"]["context"] == {"k": "a=b"}
@@ -312,8 +317,8 @@ def test_the_help_example_works(capsys: pytest.CaptureFixture[str]) -> None:
         "s3:GetObject",
         "--resource",
         "arn:aws:s3:::team-data/home/alice/notes.txt",
-        "--context",
-        "aws:username=alice",
+        "--principal",
+        "arn:aws:iam::111122223333:user/alice",
         "--context",
         "aws:SecureTransport=true",
         "--context",

@@ -12,9 +12,9 @@ import pytest
 from policyreason.analysis.findings import Finding, Severity, Status
 from policyreason.analysis.privilege import probe_action
 from policyreason.checks import CheckContext, all_checks, run_checks
+from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.parse.policy import parse_policy_text
-from policyreason.smt.session import Verdict
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
 DATA = Path(__file__).resolve().parent / "data" / "checks"
@@ -709,7 +709,7 @@ def _passes_any_role(path: Path) -> bool:
     parsed = parse_policy_text(path.read_text(encoding="utf-8"), path.name, PolicyKind.IDENTITY)
     assert parsed.policy is not None
     search = probe_action(parsed.policy, "iam:PassRole")
-    return search is not None and search.verdict is Verdict.SAT
+    return search is not None and search.status is Outcome.WITNESSED
 
 
 def test_managed_policy_corpus_runs_clean(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,30 +12,17 @@ from hypothesis import strategies as st
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows
-from policyreason.analysis.real_request import fits, is_real
-from policyreason.data.requests import typings
-from policyreason.ir.pattern import literal
+from policyreason.analysis.real_request import is_real
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.session import Session, Verdict
+from tests.pinning import holds_for
 from tests.strategies import policy_documents, requests, to_policy
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def solver_allows(policy: Policy, req: Request) -> bool:
-    """The encoding, pinned to exactly `req`, is satisfiable (the request's action and
-    resource registered, so the request space sets them apart)."""
-    typing = next(t for t in typings(req.action) if fits(t, req.resource))
-    session = Session()
-    enc = PolicyEncoder(
-        session.tm, [policy], [(literal(req.action.lower()),)], [literal(req.resource)]
-    )
-    session.add(enc.domain())
-    result = session.check(enc.f.and_([enc.allows(policy), enc.request.pin(req, typing)]))
-    assert result.verdict is not Verdict.UNKNOWN, result.reason
-    return result.verdict is Verdict.SAT
+    return holds_for([policy], req, lambda enc: enc.allows(policy))
 
 
 @SETTINGS

@@ -467,19 +467,29 @@ def test_unqualified_operator_on_a_multivalued_key() -> None:
 # -- policy variables --------------------------------------------------------------------------
 
 
+def user(name: str) -> dict[str, Any]:
+    """An IAM user of ACCOUNT as the caller: aws:username is derived from it."""
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    return {"principal": arn, "principal_type": PrincipalType.AWS, "principal_account": ACCOUNT}
+
+
 def test_variable_in_resource() -> None:
     p = policy(allow("s3:*", "arn:aws:s3:::home/${aws:username}/*"))
-    assert allows(p, req(resource="arn:aws:s3:::home/alice/x", context={"aws:username": "alice"}))
-    assert not allows(p, req(resource="arn:aws:s3:::home/bob/x", context={"aws:username": "alice"}))
-    # A missing variable matches nothing.
-    assert not allows(p, req(resource="arn:aws:s3:::home/alice/x"))
+    assert allows(p, req(resource="arn:aws:s3:::home/alice/x", **user("alice")))
+    assert not allows(p, req(resource="arn:aws:s3:::home/bob/x", **user("alice")))
+    # aws:username is derived from the caller: a value in the context does not count, and a
+    # caller without one (anonymous here) matches nothing.
+    assert not allows(
+        p, req(resource="arn:aws:s3:::home/alice/x", context={"aws:username": "alice"})
+    )
     assert not allows(p, req(resource="arn:aws:s3:::home//x"))
 
 
 def test_variable_value_is_literal_not_a_wildcard() -> None:
-    p = policy(allow("s3:*", "arn:aws:s3:::home/${aws:username}"))
-    assert not allows(p, req(resource="arn:aws:s3:::home/alice", context={"aws:username": "*"}))
-    assert allows(p, req(resource="arn:aws:s3:::home/*", context={"aws:username": "*"}))
+    p = policy(allow("s3:*", "arn:aws:s3:::home/${aws:PrincipalTag/team}"))
+    star = {"aws:PrincipalTag/team": "*"}
+    assert not allows(p, req(resource="arn:aws:s3:::home/alice", context=star))
+    assert allows(p, req(resource="arn:aws:s3:::home/*", context=star))
 
 
 def test_variable_default_value() -> None:
@@ -494,10 +504,10 @@ def test_variable_default_value() -> None:
 
 
 def test_variable_in_a_condition_value() -> None:
-    cond = {"StringEquals": {"s3:prefix": "home/${aws:username}"}}
-    assert when(cond, {"s3:prefix": "home/alice", "aws:username": "alice"})
-    assert not when(cond, {"s3:prefix": "home/bob", "aws:username": "alice"})
-    assert not when(cond, {"s3:prefix": "home/alice"})
+    p = policy(allow(Condition={"StringEquals": {"s3:prefix": "home/${aws:username}"}}))
+    assert allows(p, req(context={"s3:prefix": "home/alice"}, **user("alice")))
+    assert not allows(p, req(context={"s3:prefix": "home/bob"}, **user("alice")))
+    assert not allows(p, req(context={"s3:prefix": "home/alice"}))
 
 
 def test_derived_keys_are_variables_too() -> None:
@@ -740,3 +750,72 @@ def test_several_principals_in_one_statement_are_ored() -> None:
     assert allows(p, aws(f"arn:aws:iam::{OTHER}:user/bob", OTHER))
     assert allows(p, req(principal="ec2.amazonaws.com", principal_type=PrincipalType.SERVICE))
     assert not allows(p, aws(ALICE, ACCOUNT))
+
+
+# -- principals as AWS names them ------------------------------------------------------------------
+# IAM User Guide, "AWS JSON policy elements: Principal": specifying an account "delegates
+# authority to the account"; an IAM role principal "matches the role's sessions" (role session
+# principals: "the role session ARN ... is arn:aws:sts::AWS-account-ID:assumed-role/role-name/
+# role-session-name"); global condition keys, aws:PrincipalArn: "For IAM roles, the request
+# context returns the ARN of the role, not the ARN of the user that assumed the role".
+
+SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/app/s1"
+
+
+def session(role: str = ROLE, **kw: Any) -> Request:
+    return caller(**kw).model_copy(update={"principal": SESSION, "principal_arn": role})
+
+
+def test_naming_the_own_account_delegates_to_identity_policies() -> None:
+    by_account = policy(
+        {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "*", "Resource": "*"},
+        kind=PolicyKind.RESOURCE,
+    )
+    assert decide(PolicySet(resource=by_account)) is Decision.IMPLICIT_DENY
+    assert decide(PolicySet(identity=(IDENTITY,), resource=by_account)) is Decision.ALLOWED
+    by_root = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "*",
+            "Resource": "*",
+        },
+        kind=PolicyKind.RESOURCE,
+    )
+    assert decide(PolicySet(resource=by_root), session()) is Decision.IMPLICIT_DENY
+    # Naming the caller itself, or everyone, grants directly.
+    assert decide(PolicySet(resource=RESOURCE), session()) is Decision.ALLOWED
+    assert decide(PolicySet(resource=ANYONE), session()) is Decision.ALLOWED
+
+
+def test_a_role_arn_names_its_sessions_in_principal_and_principal_arn() -> None:
+    assert decide(PolicySet(resource=RESOURCE), session()) is Decision.ALLOWED
+    deny_role = policy(
+        allow("s3:GetObject", OBJECT),
+        deny(Condition={"ArnEquals": {"aws:PrincipalArn": ROLE}}),
+    )
+    assert decide(PolicySet(identity=(deny_role,)), session()) is Decision.EXPLICIT_DENY
+    # A role with a path: the session ARN drops the path, aws:PrincipalArn keeps it.
+    with_path = f"arn:aws:iam::{ACCOUNT}:role/team/app"
+    assert decide(PolicySet(identity=(deny_role,)), session(with_path)) is Decision.ALLOWED
+    one_session = policy(
+        {"Effect": "Allow", "Principal": {"AWS": SESSION}, "Action": "*", "Resource": "*"},
+        kind=PolicyKind.RESOURCE,
+    )
+    assert decide(PolicySet(resource=one_session), session()) is Decision.ALLOWED
+
+
+def test_principal_keys_are_derived_from_the_principal() -> None:
+    typed = policy(allow(Condition={"StringEquals": {"aws:PrincipalType": "AssumedRole"}}))
+    assert allows(typed, session())
+    assert not allows(typed, req(context={"aws:PrincipalType": "AssumedRole"}))
+    service = req(principal="lambda.amazonaws.com", principal_type=PrincipalType.SERVICE)
+    is_service = policy(allow(Condition={"Bool": {"aws:PrincipalIsAWSService": "true"}}))
+    assert allows(is_service, service) and not allows(is_service, session())
+
+
+def test_dates_keep_fractions_of_a_second() -> None:
+    # IAM User Guide, condition operators, date: ISO 8601 date-times, which carry fractions.
+    after = {"DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"}}
+    assert when(after, {"aws:CurrentTime": "2024-01-01T00:00:00.500Z"})
+    assert not when(after, {"aws:CurrentTime": "2024-01-01T00:00:00Z"})

@@ -10,8 +10,8 @@ import pytest
 from policyreason.analysis.access import not_granted
 from policyreason.analysis.evaluate import allows
 from policyreason.cli import main
+from policyreason.ir.answer import Status
 from policyreason.parse.policy import parse_policy_text
-from policyreason.smt.session import Verdict
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/policies/s3-read-widened.json"
 
@@ -21,15 +21,15 @@ def test_writes_are_proven_not_granted_and_reads_are_witnessed() -> None:
     assert policy is not None
     answers = not_granted(policy, ["s3:PutObject", "s3:Get*"], ["arn:aws:s3:::team-data/*"])
     put, get = answers
-    assert put.search.verdict is Verdict.UNSAT
-    assert get.search.verdict is Verdict.SAT
+    assert put.search.status is Status.PROVEN
+    assert get.search.status is Status.WITNESSED
     witness = get.search.witnesses[0]
     assert allows(policy, witness)
     assert witness.action.lower().startswith("s3:get")
     assert witness.resource.startswith("arn:aws:s3:::team-data/")
     # The Deny on secrets/ holds: nothing there is readable.
     secret = not_granted(policy, ["s3:GetObject"], ["arn:aws:s3:::team-data/secrets/*"])
-    assert secret[0].search.verdict is Verdict.UNSAT
+    assert secret[0].search.status is Status.PROVEN
 
 
 def test_cli_exit_codes_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -179,12 +179,15 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def _principal_in(cls: PrincipalClass, pins: Pins, req: Request, ctx: Context) -> bool:
     kind = cls.kind
     if req.principal_type is PrincipalType.AWS:
-        account, arn = req.principal_account or "", req.principal or ""
+        account = req.principal_account or ""
+        # A caller is named by its own ARN or, for a role session, by its role's.
+        arns = {req.principal, req.identity_arn} - {None}
+        named = bool(arns & set(pins.arns))
         if kind is PrincipalKind.ANYONE:
-            return account not in pins.accounts and arn not in pins.arns
+            return account not in pins.accounts and not named
         if kind is PrincipalKind.ACCOUNT:
-            return account == cls.value and arn not in pins.arns
-        return kind is PrincipalKind.ARN and arn == cls.value
+            return account == cls.value and not named
+        return kind is PrincipalKind.ARN and cls.value in arns
     if req.principal_type is None:
         # An anonymous caller carries no aws:Principal* keys (its organization, say).
         return kind is PrincipalKind.ANYONE and not any(

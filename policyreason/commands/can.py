@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,8 @@ PRINCIPAL_TYPES = ["AWS", "Service", "Federated", "CanonicalUser"]
 EXAMPLES = """\
 examples:
   policyreason can examples/policies/s3-read.json --action s3:GetObject \\
-      --resource arn:aws:s3:::team-data/home/alice/notes.txt --context aws:username=alice \\
+      --resource arn:aws:s3:::team-data/home/alice/notes.txt \\
+      --principal arn:aws:iam::111122223333:user/alice \\
       --context aws:SecureTransport=true --context aws:SourceIp=203.0.113.7
   policyreason can role.json --action s3:PutObject --resource arn:aws:s3:::b/k \\
       --principal arn:aws:iam::111122223333:role/app --resource-policy bucket.json \\
@@ -34,6 +36,9 @@ the resource ARN unless --principal-account / --resource-account say otherwise; 
 differ the request is cross-account and needs both an identity and a resource policy Allow.
 
 exit codes: 0 = allowed; 1 = denied (explicitly or implicitly); 2 = usage or input error."""
+
+
+_ROLE = re.compile(r"arn:([^:]+):iam::(\d{12}):role/(.*/)?([^/]+)")
 
 
 def register(sub: Any) -> None:
@@ -142,7 +147,7 @@ def _levels(groups: list[str], kind: str) -> tuple[tuple[Policy, ...], ...]:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from policyreason.analysis.evaluate import Decision, evaluate
+    from policyreason.analysis.evaluate import DERIVED_KEYS, Decision, evaluate
     from policyreason.ir.policy import PolicySet, PrincipalType
     from policyreason.ir.request import Request
     from policyreason.report.answers import evaluation_json, render_evaluation
@@ -175,6 +180,14 @@ def run(args: argparse.Namespace) -> int:
 
     context: dict[str, tuple[str, ...]] = {}
     for key, value in args.context:
+        if key.lower() in DERIVED_KEYS:
+            print(
+                f"policyreason can: error: {key} is derived from the request, not given in its "
+                "context: name the caller with --principal (for aws:username, an IAM user ARN) "
+                "and the resource's account with --resource-account",
+                file=sys.stderr,
+            )
+            return 2
         context[key] = (*context.get(key, ()), value)
     principal_type = None
     if args.principal is not None:
@@ -182,8 +195,14 @@ def run(args: argparse.Namespace) -> int:
     principal_account = args.principal_account
     if principal_account is None and principal_type is PrincipalType.AWS:
         principal_account = _account_of(args.principal)
+    principal, principal_arn = args.principal, None
+    if principal_type is PrincipalType.AWS and _ROLE.fullmatch(principal or ""):
+        # A role calls through a session; the session's aws:PrincipalArn is the role's ARN.
+        principal_arn = principal
+        principal = _ROLE.sub(r"arn:\1:sts::\2:assumed-role/\4/policyreason", principal)
     request = Request(
-        principal=args.principal,
+        principal=principal,
+        principal_arn=principal_arn,
         principal_type=principal_type,
         principal_account=principal_account,
         action=args.action,
