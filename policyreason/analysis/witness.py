@@ -18,18 +18,19 @@ from policyreason.ir.policy import Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
+EXAMPLE_ACCOUNT = "111122223333"
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
 ALWAYS_SENT = {
     "aws:CurrentTime": "2026-01-01T00:00:00Z",
     "aws:EpochTime": "1767225600",
     "aws:SecureTransport": "true",
 }
-_READABLE = re.compile(r"[a-z0-9][a-z0-9-]*", re.IGNORECASE)
 
 
 def polish(witness: Request, check: Check) -> Request:
     """A more readable witness that still passes `check`; `witness` itself if none is found."""
     witness = _polish_principal(witness, check)
+    witness = _polish_service(witness, check)
     return _polish_resource(witness, check)
 
 
@@ -41,16 +42,25 @@ def _polish_principal(witness: Request, check: Check) -> Request:
     who = iam_principal(witness.principal or "")
     if witness.principal_type is not PrincipalType.AWS or who is None:
         return witness
-    if who.kind == "AssumedRole":
-        names = [("AssumedRole", "ExampleRole", "example-session")]
-    elif who.kind == "User":
-        names = [("User", "ExampleUser", "")]
-    else:
+    if who.kind not in ("AssumedRole", "User"):
         return witness
-    if _READABLE.fullmatch(who.name) and (not who.session or _READABLE.fullmatch(who.session)):
+    name, session = ("ExampleRole", "example-session") if who.session else ("ExampleUser", "")
+    for account in (EXAMPLE_ACCOUNT, who.account):
+        better = iam_caller(who.partition, account, who.kind, name, session, witness)
+        if account != who.account and witness.resource_account == who.account:
+            better = better.model_copy(update={"resource_account": account})
+        if _keep(better, check):
+            return better
+    return witness
+
+
+def _polish_service(witness: Request, check: Check) -> Request:
+    """A service caller named after a real service: the one whose action it calls."""
+    if witness.principal_type is not PrincipalType.SERVICE:
         return witness
-    for kind, name, session in names:
-        better = iam_caller(who.partition, who.account, kind, name, session, witness)
+    service = witness.action.partition(":")[0].lower()
+    for name in (f"{service}.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com"):
+        better = witness.model_copy(update={"principal": name})
         if _keep(better, check):
             return better
     return witness
@@ -84,11 +94,17 @@ def _polish_resource(witness: Request, check: Check) -> Request:
     for typing in typings(witness.action):
         if typing.format.wildcard or not fits(typing, witness.resource):
             continue
-        for name in [p.name for c in typing.format.components[2:] for p in c if isinstance(p, Var)]:
+        names = [
+            (i, p.name)
+            for i, c in enumerate(typing.format.components)
+            for p in c
+            if isinstance(p, Var) and p.kind not in ("partition", "account")
+        ]
+        for _i, name in names:
             value = _piece(typing.format.components, name, witness.resource)
-            if value is None or _READABLE.fullmatch(value):
+            readable = _example(name)
+            if value is None or value == readable:
                 continue
-            readable = f"example-{name.lower()}"
             better = witness.model_copy(
                 update={
                     "resource": _replace(typing.format.components, name, witness.resource, readable)
@@ -100,14 +116,23 @@ def _polish_resource(witness: Request, check: Check) -> Request:
     return witness
 
 
+def _example(variable: str) -> str:
+    """A readable value for a format variable: `us-east-1` for a region, else
+    `example-<name>` (BucketName -> example-bucket)."""
+    if variable.lower() == "region":
+        return "us-east-1"
+    stem = re.sub(r"(Name|Id|Identifier)$", "", variable) or variable
+    return "example-" + re.sub(r"(?<!^)(?=[A-Z])", "-", stem).lower()
+
+
 def _capture(components: tuple[tuple[object, ...], ...], name: str) -> re.Pattern[str]:
     comps = []
-    for i, comp in enumerate(components):
+    for comp in components:
         rx = ""
         for p in comp:
             if isinstance(p, str):
                 rx += re.escape(p)
-            elif isinstance(p, Var) and p.name == name and i >= 2:
+            elif isinstance(p, Var) and p.name == name and p.kind not in ("partition", "account"):
                 rx += "(?P<v>.+?)" if p.kind == "any" else "(?P<v>[^:/]+)"
             elif isinstance(p, Var) and p.kind == "account":
                 rx += r"\d{12}"
