@@ -30,6 +30,7 @@ def holds_for(
         policies,
         [(literal(req.action.lower()),), *actions],
         [literal(req.resource)],
+        {k.lower(): len(v) for k, v in req.context.items()},
     )
     session.add(enc.domain())
     result = session.check(enc.f.and_([goal(enc), enc.request.pin(req, typing)]))

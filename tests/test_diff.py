@@ -216,10 +216,10 @@ def test_renamed_and_edited_policy_file_keeps_its_pair(
     move(repo, old, new)
 
     def widen(doc: Json) -> None:
-        # iam:AWSServiceName is sent with CreateServiceLinkedRole only: the condition has to
-        # go too, or the other *ServiceLinkedRole actions are no real access.
-        doc["Statement"][0]["Action"] = "iam:*ServiceLinkedRole"
-        del doc["Statement"][0]["Condition"]
+        # Any service's linked role, not only Macie's. (Widening the Action to
+        # iam:*ServiceLinkedRole would add no real access: iam:AWSServiceName is sent with
+        # CreateServiceLinkedRole only, so ForAnyValue fails for the others.)
+        doc["Statement"][0]["Condition"] = {"ForAnyValue:StringLike": {"iam:AWSServiceName": "*"}}
 
     edit(repo, new, widen)
     commit(repo, "rename and widen")

@@ -164,7 +164,7 @@ def test_typed_condition_values() -> None:
     }
     num, date, flag, ip, null = _ok(doc).statements[0].conditions
     assert num.values[0].number == 10
-    assert date.values[0].number == 1704067200
+    assert date.values[0].number == 1704067200_000  # epoch milliseconds
     assert flag.values[0].flag is True and flag.values[0].text == "true"
     v4, v6 = (v.cidr for v in ip.values)
     # Host bits are masked away, as IAM does.
@@ -174,9 +174,10 @@ def test_typed_condition_values() -> None:
 
 
 def test_parse_date_and_cidr_helpers() -> None:
-    assert parse_date("1700000000") == 1700000000
-    assert parse_date("2024-01-01") == 1704067200
-    assert parse_date("2024-01-01T01:00:00+01:00") == 1704067200
+    assert parse_date("1700000000") == 1700000000_000
+    assert parse_date("2024-01-01") == 1704067200_000
+    assert parse_date("2024-01-01T01:00:00+01:00") == 1704067200_000
+    assert parse_date("2024-01-01T00:00:00.250Z") == 1704067200_250
     assert parse_date("tomorrow") is None
     assert parse_cidr("192.168.1.7") is not None
     assert str(parse_cidr("192.168.1.7")) == "192.168.1.7/32"

@@ -18,7 +18,6 @@ from policyreason.ir.policy import Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
-EXAMPLE_ACCOUNT = "111122223333"
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
 ALWAYS_SENT = {
     "aws:CurrentTime": "2026-01-01T00:00:00Z",
@@ -44,14 +43,10 @@ def _polish_principal(witness: Request, check: Check) -> Request:
         return witness
     if who.kind not in ("AssumedRole", "User"):
         return witness
+    # The account stays: which account a caller is in is often what a witness shows.
     name, session = ("ExampleRole", "example-session") if who.session else ("ExampleUser", "")
-    for account in (EXAMPLE_ACCOUNT, who.account):
-        better = iam_caller(who.partition, account, who.kind, name, session, witness)
-        if account != who.account and witness.resource_account == who.account:
-            better = better.model_copy(update={"resource_account": account})
-        if _keep(better, check):
-            return better
-    return witness
+    better = iam_caller(who.partition, who.account, who.kind, name, session, witness)
+    return better if _keep(better, check) else witness
 
 
 def _polish_service(witness: Request, check: Check) -> Request:

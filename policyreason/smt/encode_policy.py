@@ -17,7 +17,8 @@ Encoding choices:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 import cvc5
@@ -50,8 +51,11 @@ from policyreason.smt.encode_request import (
     SymbolicRequest,
 )
 from policyreason.smt.factory import Factory, Term
+from policyreason.smt.globs import Tokens, includes, overlap, pattern_tokens
 from policyreason.smt.request_space import RequestSpace
 
+# Pattern pairs examined for lemmas: each costs an automaton product in Python.
+MAX_LEMMA_PAIRS = 2_000
 # Keys documented as carrying several values that the service reference does not type.
 MULTIVALUED_GLOBAL_KEYS = frozenset(
     {
@@ -159,9 +163,15 @@ class PolicyEncoder:
         policies: Sequence[Policy],
         extra_actions: Iterable[Sequence[Pattern]] = (),
         extra_resources: Iterable[Pattern] = (),
+        set_sizes: Mapping[str, int] | None = None,
     ) -> None:
+        """`set_sizes` gives multivalued keys at least that many slots: the bound is exact for
+        every question, but pinning one concrete request needs room for all its values."""
         self.f = Factory(tm)
         keys = declare_keys(policies)
+        for key, size in (set_sizes or {}).items():
+            if key in keys and keys[key].slots > 1:
+                keys[key] = replace(keys[key], slots=max(keys[key].slots, size))
         for key, decl in keys.items():
             if decl.sort is not KeySort.STRING and key in DERIVED_KEYS:
                 raise EncodeError(f"{decl.name!r} is a string key, compared as {decl.sort.value}")
@@ -172,10 +182,39 @@ class PolicyEncoder:
         )
         self.request = SymbolicRequest(self.f, self.space, keys)
         self.keys = self.request.keys
+        self._patterns = [*resource_patterns(policies), *extra_resources]
 
     def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
-        """The request is one AWS could receive (`SymbolicRequest.domain`)."""
-        return self.request.domain(principal_types)
+        """The request is one AWS could receive (`SymbolicRequest.domain`), with the lemmas
+        about its resource patterns."""
+        return self.f.and_([self.request.domain(principal_types), self.lemmas()])
+
+    def lemmas(self) -> Term:
+        """Inclusion and disjointness of the resource patterns, decided on their automata
+        (`smt/globs.py`). They hold in every model, so they change no answer; they spare the
+        string solver the reasoning about complements it finds hard (a pattern inside another
+        is a one-step proof instead of a search). Patterns with variables are left out."""
+        f = self.f
+        unique: dict[Tokens, Pattern] = {}
+        for p in self._patterns:
+            if not p.is_match_all and not p.has_variable:
+                unique.setdefault(pattern_tokens(p), p)
+        pats = list(unique.items())
+        out: list[Term] = []
+        budget = MAX_LEMMA_PAIRS
+        for i, (tp, p) in enumerate(pats):
+            for tq, q in pats[i + 1 :]:
+                if budget == 0:
+                    return f.and_(out)
+                budget -= 1
+                in_p, in_q = self.arn(p, self.request.resource), self.arn(q, self.request.resource)
+                if includes(tq, tp):
+                    out.append(f.implies(in_p, in_q))
+                elif includes(tp, tq):
+                    out.append(f.implies(in_q, in_p))
+                elif not overlap(tp, tq):
+                    out.append(f.not_(f.and_([in_p, in_q])))
+        return f.and_(out)
 
     def action_in(self, patterns: Sequence[Pattern]) -> Term:
         """The action matches one of the (registered) action patterns."""

@@ -25,12 +25,9 @@ from functools import cache, lru_cache
 from policyreason.data import reference
 from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typings
 from policyreason.errors import EncodeError
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, arn_segments
+from policyreason.ir.pattern import Pattern, Star, Text, arn_segments
+from policyreason.smt.globs import Tokens, format_tokens, overlap, pattern_tokens
 
-# Tokens over the whole string: ("lit", c), ("one", cls) or ("loop", cls) with cls "any",
-# "nocolon" or "nosep"; an over-approximation is fine (it only keeps formats apart).
-
-Token = tuple[str, str]
 # What a registered resource pattern looks at: the ARN components it constrains, and its
 # service when spelled out.
 View = tuple[tuple[int, ...], str]
@@ -87,8 +84,8 @@ class RequestSpace:
         self._sets: dict[tuple[str, ...], int] = {}
         for patterns in action_sets:
             self._sets.setdefault(_set_key(patterns), len(self._sets))
-        self._resources: dict[tuple[Token, ...], View] = {
-            _tokens_of_pattern(p): (_observed(p), _literal_service(p))
+        self._resources: dict[Tokens, View] = {
+            pattern_tokens(p): (_observed(p), _literal_service(p))
             for p in resource_patterns
             if not p.is_match_all
         }
@@ -109,7 +106,7 @@ class RequestSpace:
 
     def check_resource_pattern(self, pattern: Pattern) -> None:
         """Raise unless the pattern was registered (formats were grouped without it)."""
-        if not pattern.is_match_all and _tokens_of_pattern(pattern) not in self._resources:
+        if not pattern.is_match_all and pattern_tokens(pattern) not in self._resources:
             raise EncodeError(
                 f"internal: the resource pattern {pattern.text} was not registered with the "
                 "request space"
@@ -132,7 +129,7 @@ class RequestSpace:
 @lru_cache(maxsize=64)
 def _cells(
     sets: tuple[tuple[str, ...], ...],
-    resources: tuple[tuple[tuple[Token, ...], View], ...],
+    resources: tuple[tuple[Tokens, View], ...],
     keys: frozenset[str],
 ) -> tuple[list[Cell], dict[tuple[int, object, frozenset[str]], int]]:
     signature: dict[int, int] = {}  # action -> bit mask of the action lists it matches
@@ -177,18 +174,18 @@ def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, Typing], fro
     )
 
 
-def _group(fmt: ArnFormat, resources: tuple[tuple[tuple[Token, ...], View], ...]) -> object:
+def _group(fmt: ArnFormat, resources: tuple[tuple[Tokens, View], ...]) -> object:
     """What the registered resource patterns can see of a format: for each, nothing (no ARN
     of the format matches it) or the shape of the components it does not leave to `*`. Formats
     with the same view are interchangeable."""
     if fmt.wildcard:
         return "*"
-    tokens = _tokens_of_format(fmt)
+    tokens = format_tokens(fmt)
     comp = fmt.components[2]
     service = comp[0] if len(comp) == 1 and isinstance(comp[0], str) else ""
     return tuple(
         tuple(_shape(fmt.components[i]) for i in observed)
-        if (not service or not wanted or service == wanted) and _overlap(tokens, pattern)
+        if (not service or not wanted or service == wanted) and overlap(tokens, pattern)
         else None
         for pattern, (observed, wanted) in resources
     )
@@ -222,75 +219,3 @@ def _observed(pattern: Pattern) -> tuple[int, ...]:
 
 def _order(mask: int, keys: frozenset[str], t: Typing) -> tuple[object, ...]:
     return (mask, t.format.text, sorted(keys), t.action.full_name)
-
-
-# -- overlap of a resource pattern with an ARN format ---------------------------------------------
-
-
-def _tokens_of_pattern(pattern: Pattern) -> tuple[Token, ...]:
-    segments = arn_segments(pattern)
-    out: list[Token] = []
-    for i, seg in enumerate(segments):
-        if i:
-            out.append(("lit", ":"))
-        cls = "any" if i == len(segments) - 1 else "nocolon"
-        for part in seg:
-            if isinstance(part, Text):
-                out += [("lit", c) for c in part.text]
-            elif isinstance(part, AnyChar):
-                out.append(("one", cls))
-            else:
-                assert isinstance(part, Star | Variable)
-                out.append(("loop", cls))
-    return tuple(out)
-
-
-def _tokens_of_format(fmt: ArnFormat) -> tuple[Token, ...]:
-    out: list[Token] = []
-    for i, comp in enumerate(fmt.components):
-        if i:
-            out.append(("lit", ":"))
-        for piece in comp:
-            if isinstance(piece, Var):
-                cls = "any" if piece.kind == "any" else "nosep"
-                out += [("one", cls), ("loop", cls)]
-            else:
-                out += [("lit", c) for c in piece]
-    return tuple(out)
-
-
-def _meets(a: Token, b: Token) -> bool:
-    """Some character is consumed by both tokens."""
-    if a[0] == "lit" and b[0] == "lit":
-        return a[1] == b[1]
-    if a[0] == "lit":
-        a, b = b, a
-    if b[0] != "lit":
-        return True
-    c = b[1]
-    return a[1] == "any" or (a[1] == "nocolon" and c != ":") or (a[1] == "nosep" and c not in ":/")
-
-
-@lru_cache(maxsize=1 << 16)
-def _overlap(fmt: tuple[Token, ...], pat: tuple[Token, ...]) -> bool:
-    """Some string is both of the format and matched by the pattern."""
-    todo = [(0, 0)]
-    seen = {(0, 0)}
-    while todo:
-        i, j = todo.pop()
-        if i == len(fmt) and j == len(pat):
-            return True
-        nxt: list[tuple[int, int]] = []
-        if i < len(fmt) and fmt[i][0] == "loop":
-            nxt.append((i + 1, j))
-        if j < len(pat) and pat[j][0] == "loop":
-            nxt.append((i, j + 1))
-        if i < len(fmt) and j < len(pat) and _meets(fmt[i], pat[j]):
-            ni = i if fmt[i][0] == "loop" else i + 1
-            nj = j if pat[j][0] == "loop" else j + 1
-            nxt.append((ni, nj))
-        for state in nxt:
-            if state not in seen:
-                seen.add(state)
-                todo.append(state)
-    return False

@@ -1,0 +1,149 @@
+"""IAM ARN patterns and resource-type formats as small automata (no cvc5 here).
+
+String solvers find inclusion between wildcard patterns hard (it is a question about the
+complement of a regular language); the glob language of IAM makes it cheap to decide directly.
+The encoder uses these answers as lemmas next to the solver's own regular expressions (the
+solver's answer stays the check), and the request space uses overlap to group formats.
+
+A pattern or format is a tuple of tokens over the whole string: ("lit", c), ("one", cls) or
+("loop", cls), where cls is "any", "nocolon" ([^:], a `*` inside an ARN segment) or "nosep"
+([^:/], a format variable alone in its component).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from policyreason.data.requests import ArnFormat, Var
+from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, arn_segments
+
+Token = tuple[str, str]
+Tokens = tuple[Token, ...]
+
+
+def pattern_tokens(pattern: Pattern) -> Tokens:
+    """An ARN pattern: wildcards never cross a `:` before the last segment. A variable counts
+    as `*` (an over-approximation: use only where one is safe)."""
+    segments = arn_segments(pattern)
+    out: list[Token] = []
+    for i, seg in enumerate(segments):
+        if i:
+            out.append(("lit", ":"))
+        cls = "any" if i == len(segments) - 1 else "nocolon"
+        for part in seg:
+            if isinstance(part, Text):
+                out += [("lit", c) for c in part.text]
+            elif isinstance(part, AnyChar):
+                out.append(("one", cls))
+            else:
+                assert isinstance(part, Star | Variable)
+                out.append(("loop", cls))
+    return tuple(out)
+
+
+def format_tokens(fmt: ArnFormat) -> Tokens:
+    """A resource type's ARN format (an over-approximation: every variable is non-empty)."""
+    out: list[Token] = []
+    for i, comp in enumerate(fmt.components):
+        if i:
+            out.append(("lit", ":"))
+        for piece in comp:
+            if isinstance(piece, Var):
+                cls = "any" if piece.kind == "any" else "nosep"
+                out += [("one", cls), ("loop", cls)]
+            else:
+                out += [("lit", c) for c in piece]
+    return tuple(out)
+
+
+def _accepts(token: Token, c: str) -> bool:
+    kind, value = token
+    if kind == "lit":
+        return value == c
+    if value == "nocolon":
+        return c != ":"
+    return value == "any" or c not in ":/"
+
+
+def _meets(a: Token, b: Token) -> bool:
+    """Some character is consumed by both tokens."""
+    if a[0] == "lit":
+        return _accepts(b, a[1])
+    if b[0] == "lit":
+        return _accepts(a, b[1])
+    return True  # every class holds letters
+
+
+def _closure(tokens: Tokens, states: frozenset[int]) -> frozenset[int]:
+    """The states reachable by skipping loops (a loop may consume nothing)."""
+    out = set(states)
+    todo = list(states)
+    while todo:
+        i = todo.pop()
+        if i < len(tokens) and tokens[i][0] == "loop" and i + 1 not in out:
+            out.add(i + 1)
+            todo.append(i + 1)
+    return frozenset(out)
+
+
+def _step(tokens: Tokens, states: frozenset[int], c: str) -> frozenset[int]:
+    nxt = set()
+    for i in states:
+        if i < len(tokens) and _accepts(tokens[i], c):
+            nxt.add(i if tokens[i][0] == "loop" else i + 1)
+    return _closure(tokens, frozenset(nxt))
+
+
+@lru_cache(maxsize=1 << 16)
+def overlap(a: Tokens, b: Tokens) -> bool:
+    """Some string is in both languages."""
+    todo = [(0, 0)]
+    seen = {(0, 0)}
+    while todo:
+        i, j = todo.pop()
+        if i == len(a) and j == len(b):
+            return True
+        nxt: list[tuple[int, int]] = []
+        if i < len(a) and a[i][0] == "loop":
+            nxt.append((i + 1, j))
+        if j < len(b) and b[j][0] == "loop":
+            nxt.append((i, j + 1))
+        if i < len(a) and j < len(b) and _meets(a[i], b[j]):
+            nxt.append((i if a[i][0] == "loop" else i + 1, j if b[j][0] == "loop" else j + 1))
+        for state in nxt:
+            if state not in seen:
+                seen.add(state)
+                todo.append(state)
+    return False
+
+
+def _alphabet(*token_lists: Tokens) -> list[str]:
+    """One character per class of characters the tokens tell apart: each literal, `:`, `/`,
+    and one character no token names."""
+    chars = {c for tokens in token_lists for kind, c in tokens if kind == "lit"}
+    chars |= {":", "/"}
+    fresh = next(chr(c) for c in range(0x100, 0x200) if chr(c) not in chars)
+    return [*sorted(chars), fresh]
+
+
+@lru_cache(maxsize=1 << 16)
+def includes(big: Tokens, small: Tokens) -> bool:
+    """Every string of `small` is in `big`: no word reaches an accepting state of `small`
+    while the subset construction of `big` holds no accepting state."""
+    alphabet = _alphabet(big, small)
+    start = (_closure(small, frozenset({0})), _closure(big, frozenset({0})))
+    todo = [start]
+    seen = {start}
+    while todo:
+        s_states, b_states = todo.pop()
+        if len(small) in s_states and len(big) not in b_states:
+            return False
+        for c in alphabet:
+            s_next = _step(small, s_states, c)
+            if not s_next:
+                continue
+            state = (s_next, _step(big, b_states, c))
+            if state not in seen:
+                seen.add(state)
+                todo.append(state)
+    return True
