@@ -107,7 +107,8 @@ def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic |
     from policyreason.analysis.scope import parse_zone
     from policyreason.checks import CheckContext, run_checks
 
-    policy = document.parsed.policy
+    # A policy with errors is not answered for, but its well-formed statements are linted.
+    policy = document.parsed.checkable
     if policy is None:
         return [], None
     context = CheckContext(

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyreason.errors import too_deep
 from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
 from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
@@ -114,8 +115,10 @@ def load_file(path: Path, options: LoadOptions | None = None) -> SourceFile:
         return load_text(path, shown, text, opts)
     except InputError as exc:
         return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
-    except RecursionError:
-        return _failed(path, "too-deep", "the document nests too deeply to be read")
+    except Exception as exc:
+        if too_deep(exc):
+            return _failed(path, "too-deep", "the document nests too deeply to be read")
+        raise
 
 
 def _read_text(path: Path, shown: str, max_bytes: int) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from policyreason.errors import too_deep
 from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile, load_text
 from policyreason.inputs.document import Document, InputError, InputType
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -306,7 +307,9 @@ def load_at(
     except GitError as exc:
         diag = Diagnostic(code="git", level=Level.ERROR, message=str(exc), span=start)
         return SourceFile(path=shown, input_type=None, diagnostics=(diag,))
-    except RecursionError:
+    except Exception as exc:
+        if not too_deep(exc):
+            raise
         diag = Diagnostic(
             code="too-deep",
             level=Level.ERROR,
