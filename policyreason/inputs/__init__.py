@@ -27,6 +27,7 @@ from policyreason.inputs.document import (
     PrincipalPolicies,
     SourceFile,
 )
+from policyreason.inputs.encoding import decode
 from policyreason.inputs.policy_json import is_policy, read_policy
 from policyreason.inputs.tf_plan import is_plan, read_plan
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -140,15 +141,7 @@ def _read_text(path: Path, shown: str, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError("unreadable", f"cannot read: {_reason(exc)}", _start(shown)) from None
-    if b"\x00" in data[:8192]:
-        raise InputError("binary", "binary file, not JSON or YAML text", _start(shown))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        span = Span(file=shown, line=line, column=column, end_line=line, end_column=column + 1)
-        raise InputError("encoding", "not UTF-8 text (a binary file?)", span) from None
+    return decode(data, shown)
 
 
 def load_text(path: Path, shown: str, text: str, opts: LoadOptions) -> SourceFile:
@@ -204,7 +197,19 @@ def _parse(path: Path, shown: str, text: str, forced: InputType | None) -> JNode
     try:
         return parse_yaml(text, shown) if yaml_like else parse_json(text, shown)
     except (JsonSyntaxError, YamlSyntaxError) as exc:
+        if not yaml_like and (template := _yaml_template(text, shown)) is not None:
+            return template
         raise InputError("syntax", exc.message, exc.span) from None
+
+
+def _yaml_template(text: str, shown: str) -> JNode | None:
+    # CloudFormation reads a template as JSON, else as YAML, whatever the file is called: a
+    # template in YAML's JSON-like flow style ({Resources: {...}, x: !Ref y}) is one too.
+    try:
+        root = parse_yaml(text, shown)
+    except YamlSyntaxError:
+        return None
+    return root if root is not None and is_template(root) else None
 
 
 def _detect(root: JNode) -> InputType | None:

@@ -182,12 +182,13 @@ class _Builder:
         policy_id = self._optional_string(root, "Id")
         node = root.get("Statement")
         if node is None:
-            self.error("missing-statement", "the policy has no Statement element", root.span)
-            # A misspelt "statement" is read all the same, so its own errors show up now.
-            near = _near_key(root, "Statement")
-            if near is not None:
-                for index, item in enumerate(_items(near)):
-                    self.statement(item, index, kind)
+            # A misspelt "statement" (already an error) is read all the same, so its own
+            # errors show up now rather than after the first fix.
+            near = _near_key(root, "Statement", TOP_KEYS)
+            if near is None:
+                self.error("missing-statement", "the policy has no Statement element", root.span)
+            for index, item in enumerate(_items(near)):
+                self.statement(item, index, kind)
             return None
         items = _items(node)
         if len(items) > MAX_STATEMENTS:
@@ -283,7 +284,8 @@ class _Builder:
     def _effect(self, node: JObject) -> Effect | None:
         eff = node.get("Effect")
         if eff is None:
-            self.error("missing-effect", "the statement has no Effect", node.span)
+            if not _misspelt(node, "Effect"):
+                self.error("missing-effect", "the statement has no Effect", node.span)
             return None
         if not isinstance(eff, JScalar) or eff.value not in ("Allow", "Deny"):
             hint = (
@@ -311,7 +313,8 @@ class _Builder:
             return None, False
         chosen, negated = (pos, False) if pos is not None else (neg, True)
         if chosen is None:
-            if required and not (positive == "Resource" and self._resource_implied(node)):
+            implied = positive == "Resource" and self._resource_implied(node)
+            if required and not implied and not _misspelt(node, positive, negative):
                 self.error(
                     f"missing-{positive.lower()}",
                     f"the statement has neither {positive} nor {negative}",
@@ -411,6 +414,8 @@ class _Builder:
                 )
             return None, False
         if chosen is None:
+            if _misspelt(node, "Principal", "NotPrincipal"):
+                return None, False
             self.error(
                 "missing-principal",
                 f"a {kind.value} policy statement needs a Principal or NotPrincipal",
@@ -590,12 +595,19 @@ def _items(node: JNode | None) -> tuple[JNode, ...]:
     return node.items if isinstance(node, JArray) else (node,)
 
 
-def _near_key(obj: JObject, key: str) -> JNode | None:
-    """The value of a key spelt like `key` but not quite ("statement", "Statements")."""
+def _near_key(obj: JObject, key: str, known: tuple[str, ...]) -> JNode | None:
+    """The value of a key that is none of the `known` ones but is spelt like `key`
+    ("statement", "Statements")."""
     for k, value in obj.pairs:
-        if str(k.value) != key and _did_you_mean(str(k.value), (key,)):
+        if str(k.value) not in known and _closest(str(k.value), (key,)) is not None:
             return value
     return None
+
+
+def _misspelt(statement: JObject, *elements: str) -> bool:
+    """True when the statement has one of `elements` under a misspelt key (already an
+    error, which says what was meant): no second error says the element is missing."""
+    return any(_near_key(statement, e, STATEMENT_KEYS) is not None for e in elements)
 
 
 def _closest(text: str, choices: tuple[str, ...] | list[str]) -> str | None:
