@@ -254,7 +254,7 @@ def test_structural_error_in_a_secondary_policy(
 def test_missing_file_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "nope.json")
     assert main(["can", missing, "--action", "s3:GetObject", "--resource", OBJECT]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "nope.json:1:1: error: no such file" in capsys.readouterr().err
 
 
 def test_resource_policy_without_principal_is_an_input_error(

@@ -119,17 +119,13 @@ def _account_of(text: str | None) -> str | None:
 def _resource_policy_kind(path: str) -> str:
     """A role's trust policy has no Resource element, so it must not be read as a resource
     policy (which requires one); anything else given as --resource-policy is one."""
+    from policyreason.inputs import load_file
     from policyreason.ir.policy import PolicyKind
-    from policyreason.parse.json_spans import JsonSyntaxError, parse_json
-    from policyreason.parse.policy import detect_kind
 
-    try:
-        root = parse_json(Path(path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError, JsonSyntaxError):
-        # read_policy reports the problem, located.
-        return PolicyKind.RESOURCE.value
-    detected = detect_kind(root)
-    return detected.value if detected is PolicyKind.TRUST else PolicyKind.RESOURCE.value
+    if not Path(path).is_file():
+        return PolicyKind.RESOURCE.value  # read_policy reports the problem, located
+    kinds = {d.kind for d in load_file(Path(path)).documents}
+    return PolicyKind.TRUST.value if kinds == {PolicyKind.TRUST} else PolicyKind.RESOURCE.value
 
 
 def _levels(groups: list[str], kind: str) -> tuple[tuple[Policy, ...], ...]:

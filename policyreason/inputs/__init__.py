@@ -45,6 +45,7 @@ __all__ = [
     "load_documents",
     "load_file",
     "load_text",
+    "named_files",
 ]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -79,6 +80,12 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[SourceFile]]:
         else:
             missing.append(_failed(path, "not-found", "no such file or folder"))
     return files, missing
+
+
+def named_files(paths: Sequence[str]) -> frozenset[str]:
+    """The files among `paths` named directly rather than found in a folder, as reports
+    show them."""
+    return frozenset(display_path(Path(p)) for p in paths if not Path(p).is_dir())
 
 
 def _walk(root: Path) -> Iterator[Path]:
