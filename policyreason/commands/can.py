@@ -97,6 +97,27 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _argument_problems(args: argparse.Namespace) -> list[str]:
+    """Every typo in the request: an action, resource ARN, condition key or account id that
+    does not exist would otherwise be evaluated as asked, and simply denied."""
+    from policyreason.commands import _query_args as check
+
+    found = [
+        ("--action", check.action_problem(args.action, patterns=False)),
+        ("--resource", check.resource_problem(args.resource, False, args.action)),
+    ]
+    found += [("--context", check.condition_key_problem(key)) for key in dict(args.context)]
+    if args.principal is not None:
+        found.append(("--principal", check.principal_problem(args.principal)))
+    for flag, account in (
+        ("--principal-account", args.principal_account),
+        ("--resource-account", args.resource_account),
+    ):
+        if account is not None:
+            found.append((flag, check.account_problem(account)))
+    return [f"{flag}: {problem}" for flag, problem in found if problem is not None]
+
+
 def _context_item(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -151,6 +172,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.principal_type is not None and args.principal is None:
         print("policyreason can: error: --principal-type needs --principal", file=sys.stderr)
+        return 2
+    problems = _argument_problems(args)
+    for problem in problems:
+        print(f"policyreason can: error: {problem}", file=sys.stderr)
+    if problems:
         return 2
     try:
         policies = PolicySet(
