@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from policyreason.inputs import InputType, LoadOptions, load_file
+from policyreason.inputs import Document, InputType, LoadOptions, load_file
 from policyreason.ir.diagnostic import Level
 from policyreason.ir.policy import PolicyKind
+from tests.strategies import policy_documents
+
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32")
 
 TRUST = {
     "Version": "2012-10-17",
@@ -257,9 +262,7 @@ def test_near_misses_are_located_errors_not_skipped_files(
 # -- encodings ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig", "utf-8"]
-)
+@pytest.mark.parametrize("encoding", ENCODINGS)
 def test_text_in_the_encodings_windows_tools_write(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "bucket.json"
     path.write_text(json.dumps(BUCKET, indent=2), encoding=encoding)
@@ -280,3 +283,52 @@ def test_binary_files_are_still_refused(tmp_path: Path) -> None:
     odd.write_bytes(b"\xff\xfe" + b"{\x00\x00\xd8")  # a UTF-16 mark, then a broken surrogate
     (error,) = load_file(odd).diagnostics
     assert error.code == "encoding"
+
+
+def test_an_unrelated_statements_list_is_no_policy(tmp_path: Path) -> None:
+    path = tmp_path / "queries.json"
+    path.write_text(json.dumps({"statements": ["SELECT 1", {"sql": "SELECT 2"}]}))
+    source = load_file(path)
+    assert (source.input_type, source.diagnostics) == (None, ())
+
+
+def _shape(doc: Document) -> list[tuple[object, ...]]:
+    policy = doc.parsed.policy
+    assert policy is not None, [str(d) for d in doc.parsed.diagnostics]
+    return [
+        (
+            s.effect,
+            [a.text for a in s.actions],
+            [r.text for r in s.resources or ()],
+            [(c.operator_text, c.key, [v.text for v in c.values]) for c in s.conditions],
+        )
+        for s in policy.statements
+    ]
+
+
+WRAPS = {
+    "object": lambda d: {"RoleName": "r", "PolicyName": "p", "PolicyDocument": d},
+    "string": lambda d: {"RoleName": "r", "PolicyName": "p", "PolicyDocument": json.dumps(d)},
+    "url-encoded": lambda d: {
+        "PolicyVersion": {"Document": urllib.parse.quote(json.dumps(d)), "VersionId": "v1"}
+    },
+}
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
+@given(policy_documents(), st.sampled_from(sorted(WRAPS)), st.sampled_from(ENCODINGS))
+def test_a_wrapped_or_re_encoded_policy_reads_as_the_policy_itself(
+    tmp_path: Path, document: dict[str, Any], wrap: str, encoding: str
+) -> None:
+    raw = tmp_path / "raw.json"
+    raw.write_text(json.dumps(document, indent=2))
+    (expected,) = load_file(raw).documents
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps(WRAPS[wrap](document), indent=2), encoding=encoding)
+    (doc,) = load_file(wrapped).documents
+    assert doc.kind is expected.kind is PolicyKind.IDENTITY
+    assert _shape(doc) == _shape(expected)
+    # The same text in another encoding has the same positions.
+    raw.write_text(json.dumps(document, indent=2), encoding=encoding)
+    (again,) = load_file(raw).documents
+    assert again.parsed.policy == expected.parsed.policy

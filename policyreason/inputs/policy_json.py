@@ -22,6 +22,8 @@ from policyreason.ir.policy import PolicyKind
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
 from policyreason.parse.policy import VERSIONS, detect_kind, parse_policy_node
 
+_STATEMENT = ("statement",)
+_ELEMENTS = ("effect", "action", "notaction", "resource", "notresource", "principal")
 _ORG_POLICY_KINDS = {
     "SERVICE_CONTROL_POLICY": PolicyKind.SCP,
     "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
@@ -179,12 +181,23 @@ def _is_document(node: JNode) -> bool:
 
 
 def _near_policy(root: JObject) -> bool:
-    """A document meant as a policy: a key spelt nearly `Statement`, or a policy Version."""
-    keys = [str(k.value).lower() for k, _ in root.pairs]
-    if difflib.get_close_matches("statement", keys, n=1, cutoff=0.75):
-        return True
+    """A document meant as a policy: a policy Version, or a key spelt nearly `Statement`
+    holding what look like statements (so an unrelated `"statements"` list is no policy)."""
     version = root.get("Version")
-    return isinstance(version, JScalar) and version.value in VERSIONS
+    if isinstance(version, JScalar) and version.value in VERSIONS:
+        return True
+    for key, value in root.pairs:
+        if _close(str(key.value), _STATEMENT) and any(
+            isinstance(item, JObject)
+            and any(_close(str(k.value), _ELEMENTS) for k, _ in item.pairs)
+            for item in (value.items if isinstance(value, JArray) else (value,))
+        ):
+            return True
+    return False
+
+
+def _close(text: str, choices: tuple[str, ...]) -> bool:
+    return bool(difflib.get_close_matches(text.lower(), choices, n=1, cutoff=0.75))
 
 
 def _policy_metadata(root: JObject) -> bool:
