@@ -2,8 +2,9 @@
 process pool, or on a Dask cluster. Results stream back as they finish; the gate assembles
 them in path order, so the report does not depend on how the work was spread.
 
-A file whose task crashes its worker, raises, or runs past the per-file time limit gets an
-error diagnostic of its own and the rest of the batch goes on.
+A file whose task crashes its worker, raises (a RecursionError included), or runs past the
+per-file time limit gets an error diagnostic of its own and the rest of the batch goes on, in
+this process as in a pool or on a cluster.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.findings import Finding, Status
+from policyreason.errors import too_deep
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.report import FileEntry
@@ -206,7 +211,7 @@ def _dispatch(
     jobs = execution.jobs if execution.jobs is not None else default_jobs(len(todo))
     if jobs <= 1 or len(todo) <= 1:
         for index, path in todo:
-            yield index, work(path, options)
+            yield index, _isolated(work, path, options, execution.file_timeout)
         return
     yield from _in_pool(todo, options, min(jobs, len(todo)), execution.file_timeout, work)
 
@@ -293,6 +298,48 @@ def _in_pool(
         finally:
             _stop(pool, kill=crashed or stuck or bool(running))
             started_queue.close()
+
+
+class _FileTimeout(BaseException):
+    """Raised by the alarm in the middle of a file's work; a BaseException so that no
+    `except Exception` on the way (a check's own error handling) can swallow it."""
+
+
+def _isolated(work: Work, path: Path, options: RunOptions, timeout: float | None) -> FileResult:
+    # In this process, as in a worker: whatever goes wrong with one file is that file's error.
+    try:
+        with _alarm(timeout):
+            return work(path, options)
+    except _FileTimeout:
+        return _failed(path, "timeout", f"checking this file took over {timeout:g} s; stopped")
+    except Exception as exc:
+        return _failed(path, "task-failed", _describe(exc))
+
+
+@contextmanager
+def _alarm(seconds: float | None) -> Iterator[None]:
+    # SIGALRM is the only way to stop work running in this very process; it exists on POSIX
+    # and reaches only the main thread, elsewhere the file runs without a limit.
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+    assert seconds is not None
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 _started: Any = None
@@ -421,6 +468,8 @@ def _failed(path: Path, code: str, message: str) -> FileResult:
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "the task failed"
+    if too_deep(exc):
+        return "the document nests too deeply to be checked (RecursionError)"
     return f"checking this file failed: {type(exc).__name__}: {exc}"
 
 

@@ -38,7 +38,7 @@ BUSY_TIMEOUT_MS = 10_000
 # (edited files, older versions) do not pile up; a live entry is simply computed again.
 MAX_AGE_S = 30 * 24 * 3600
 # Settings the gate applies after the per-file work: they never change a cached result.
-_GATE_ONLY = {"fail_on", "unknown", "suppressions", "baseline", "source"}
+_GATE_ONLY = {"fail_on", "unknown", "suppressions", "baseline", "source", "no_policy"}
 
 Warn = Callable[[str], None]
 

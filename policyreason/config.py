@@ -34,6 +34,7 @@ _KEYS = {
     "parameters",
     "max-file-size-mb",
     "accept",
+    "no-policy",
 }
 _SUPPRESSION_KEYS = {"paths", "rules", "reason"}
 _ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
@@ -77,6 +78,7 @@ class Config(BaseModel):
     baseline: str | None = None
     parameters: dict[str, str] = {}
     max_file_size_mb: float = 5.0
+    no_policy: Literal["fail", "skip"] = "fail"
     source: str | None = None
 
 
@@ -153,6 +155,8 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
         if not isinstance(size, int | float) or isinstance(size, bool) or size <= 0:
             raise ConfigError("max-file-size-mb must be a positive number")
         values["max_file_size_mb"] = float(size)
+    if "no-policy" in table:
+        values["no_policy"] = parse_no_policy(_string(table, "no-policy"))
     if "suppress" in table:
         values["suppressions"] = tuple(_suppressions(table["suppress"]))
     if "accept" in table:
@@ -232,6 +236,16 @@ def parse_unknown(text: str) -> Literal["fail", "pass"]:
     if text == "pass":
         return "pass"
     raise ConfigError(f"unknown must be 'fail' or 'pass', not {text!r}")
+
+
+def parse_no_policy(text: str) -> Literal["fail", "skip"]:
+    """What a file named on the command line that holds no policy does: `fail` the gate (the
+    default: it was meant to be checked) or `skip` (pre-commit passes every JSON and YAML)."""
+    if text == "fail":
+        return "fail"
+    if text == "skip":
+        return "skip"
+    raise ConfigError(f"no-policy must be 'fail' or 'skip', not {text!r}")
 
 
 def validate_resource_type(text: str) -> str:

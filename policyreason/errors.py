@@ -22,3 +22,16 @@ class DecodeError(PolicyreasonError):
 class ModelInvalid(PolicyreasonError):
     """The concrete evaluator disagrees with a solver witness: an internal bug, never shown
     as a finding."""
+
+
+def too_deep(exc: BaseException) -> bool:
+    """True when `exc` is, or was raised while handling, a RecursionError: libraries wrap it
+    (Lark's VisitError keeps it as the context), so the chain is followed a few links down."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            return False
+        if isinstance(seen, RecursionError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

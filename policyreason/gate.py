@@ -16,8 +16,9 @@ from typing import Literal
 from policyreason.analysis.findings import Finding, Status
 from policyreason.batch import Execution, FileResult, FoundFinding, execute, file_result
 from policyreason.config import Config, ConfigError
-from policyreason.inputs import Document, LoadOptions, SourceFile, discover
+from policyreason.inputs import Document, LoadOptions, SourceFile, discover, named_files
 from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
 
 EXIT_OK = 0
@@ -65,7 +66,29 @@ def run(
     files, missing = discover(paths)
     results = [file_result(source, options.config) for source in missing]
     results += execute(files, options, execution or Execution(), progress)
+    if options.config.no_policy == "fail":
+        results = _named_without_policy(results, named_files(paths))
     return assemble(results, options)
+
+
+def _named_without_policy(results: list[FileResult], named: frozenset[str]) -> list[FileResult]:
+    # A file named on the command line was meant to be checked: finding nothing in it is an
+    # error, not a green gate. Files found by walking a folder are only listed as skipped.
+    out: list[FileResult] = []
+    for result in results:
+        entry = result.entry
+        if entry.path in named and not entry.documents and not result.errors:
+            what = entry.notes[0] if entry.notes else "nothing to check"
+            diagnostic = Diagnostic(
+                code="no-policy",
+                level=Level.ERROR,
+                message=f"no policy in this file ({what}); --no-policy=skip (no-policy = "
+                '"skip" in the configuration) skips such files',
+                span=Span(file=entry.path, line=1, column=1, end_line=1, end_column=1),
+            )
+            result = result.model_copy(update={"errors": (diagnostic,)})
+        out.append(result)
+    return out
 
 
 def evaluate(sources: Sequence[SourceFile], options: RunOptions) -> Report:
@@ -107,7 +130,8 @@ def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic |
     from policyreason.analysis.scope import parse_zone
     from policyreason.checks import CheckContext, run_checks
 
-    policy = document.parsed.policy
+    # A policy with errors is not answered for, but its well-formed statements are linted.
+    policy = document.parsed.checkable
     if policy is None:
         return [], None
     context = CheckContext(

@@ -275,3 +275,211 @@ Resources:
     assert block.statements[0].span.line == statement_line
     text = template.read_text().splitlines()[statement_line - 1]
     assert text[block.statements[0].span.column - 1] == "{"
+
+
+# -- valid templates that used to be refused ------------------------------------------------------
+
+FLOW_STYLE = """{AWSTemplateFormatVersion: "2010-09-09",
+ Resources: {SitePolicy: {Type: "AWS::S3::BucketPolicy",
+   Properties: {Bucket: !Ref Site, PolicyDocument: {Version: "2012-10-17",
+     Statement: [{Effect: Allow, Principal: "*", Action: "s3:GetObject",
+                  Resource: !Sub "arn:aws:s3:::${Site}/*"}]}}},
+   Site: {Type: "AWS::S3::Bucket"}}}
+"""
+
+
+@pytest.mark.parametrize("name", ["site.template", "site.json", "site.yaml"])
+def test_yaml_flow_style_template_is_read_whatever_its_name(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(FLOW_STYLE)
+    source = load_file(path)
+    assert source.input_type is InputType.CLOUDFORMATION
+    (doc,) = source.documents
+    assert doc.parsed.policy is not None
+    assert doc.parsed.policy.statements[0].span.line == 4
+
+
+def test_broken_json_that_is_no_template_keeps_its_json_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{Version: "2012-10-17", Statement: []}')
+    (error,) = load_file(path).diagnostics
+    assert error.code == "syntax" and (error.span.line, error.span.column) == (1, 2)
+
+
+FOR_EACH = """AWSTemplateFormatVersion: 2010-09-09
+Transform: AWS::LanguageExtensions
+Parameters:
+  Teams:
+    Type: CommaDelimitedList
+    Default: red,blue
+Resources:
+  Fn::ForEach::Buckets:
+    - Team
+    - !Ref Teams
+    - Policy&{Team}:
+        Type: AWS::S3::BucketPolicy
+        Properties:
+          Bucket: !Sub acme-${Team}
+          PolicyDocument:
+            Version: 2012-10-17
+            Statement:
+              - Effect: Allow
+                Principal: {AWS: !Sub "arn:aws:iam::111122223333:role/${Team}"}
+                Action: s3:GetObject
+                Resource: !Sub arn:aws:s3:::acme-${Team}/*
+  Fn::ForEach::Roles:
+    - Name
+    - [a-b, c]
+    - Role${Name}:
+        Type: AWS::IAM::Role
+        Properties:
+          AssumeRolePolicyDocument:
+            Statement:
+              - Effect: Allow
+                Principal: {Service: !Ref Name}
+                Action: sts:AssumeRole
+"""
+
+
+def test_for_each_loops_are_expanded(tmp_path: Path) -> None:
+    path = tmp_path / "loops.yaml"
+    path.write_text(FOR_EACH)
+    source = load_file(path)
+    assert [d for d in source.all_diagnostics if d.level is Level.ERROR] == []
+    docs = _by_name(source.documents)
+    assert sorted(docs) == [
+        "Policyblue.PolicyDocument",
+        "Policyred.PolicyDocument",
+        "Rolea-b.AssumeRolePolicyDocument",
+        "Rolec.AssumeRolePolicyDocument",
+    ]
+    assert _statement(docs["Policyred.PolicyDocument"], 0)["Resource"] == "arn:aws:s3:::acme-red/*"
+    assert _statement(docs["Policyblue.PolicyDocument"], 0)["Principal"] == {
+        "AWS": "arn:aws:iam::111122223333:role/blue"
+    }
+    assert _statement(docs["Rolec.AssumeRolePolicyDocument"], 0)["Principal"] == {"Service": "c"}
+
+
+def test_a_loop_over_deployment_values_is_analysed_once_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "loops.yaml"
+    path.write_text(FOR_EACH.replace("    - !Ref Teams", "    - !GetAtt Org.Teams"))
+    source = load_file(path)
+    names = sorted(d.name for d in source.documents)
+    assert names[0] == "Policy&{Team}.PolicyDocument"
+    warnings = [d for d in source.all_diagnostics if d.code == "cfn-unresolved"]
+    assert any("ForEach::Buckets" in d.message for d in warnings)
+
+
+TRANSFORMS = """AWSTemplateFormatVersion: 2010-09-09
+Resources:
+  Included:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: acme-site
+      PolicyDocument:
+        Fn::Transform:
+          Name: AWS::Include
+          Parameters: {Location: s3://acme-snippets/policy.yaml}
+  Mixed:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: acme-site
+      PolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: arn:aws:s3:::acme-site/*
+          - Fn::Transform:
+              Name: AWS::Include
+              Parameters: {Location: s3://acme-snippets/statement.yaml}
+  Beside:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+          - Fn::Transform: {Name: Stamp}
+            Effect: Allow
+            Principal: {Service: ec2.amazonaws.com}
+            Action: sts:AssumeRole
+"""
+
+
+def test_fn_transform_inside_a_property_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(TRANSFORMS)
+    source = load_file(path)
+    assert [d for d in source.all_diagnostics if d.level is Level.ERROR] == []
+    docs = _by_name(source.documents)
+    assert sorted(docs) == ["Beside.AssumeRolePolicyDocument", "Mixed.PolicyDocument"]
+    mixed = docs["Mixed.PolicyDocument"].parsed.policy
+    beside = docs["Beside.AssumeRolePolicyDocument"].parsed.policy
+    assert mixed is not None and len(mixed.statements) == 1
+    assert beside is not None and len(beside.statements) == 2
+    warnings = [d for d in source.all_diagnostics if d.code == "cfn-transform"]
+    assert [d.span.line for d in warnings] == [8, 22, 34]
+    assert "AWS::Include" in warnings[0].message
+
+
+EMPTY_DEFAULTS = """AWSTemplateFormatVersion: 2010-09-09
+Parameters:
+  TrustedAccount: {Type: String, Default: ''}
+  KeyArn: {Type: String, Default: ""}
+  Suffix: {Type: String, Default: ''}
+Conditions:
+  HasTrusted: !Not [!Equals [!Ref TrustedAccount, '']]
+Resources:
+  CrossAccount:
+    Type: AWS::IAM::Role
+    Condition: HasTrusted
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: !Ref TrustedAccount}, Action: sts:AssumeRole}
+  Decrypt:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: 2012-10-17
+        Statement:
+          - Effect: Allow
+            Action: kms:Decrypt
+            Resource: [!Ref KeyArn, !Sub "arn:aws:kms:us-east-1:111122223333:key/k${Suffix}"]
+            Condition: {StringEquals: {kms:ViaService: !Ref Suffix}}
+"""
+
+
+def test_parameters_whose_default_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text(EMPTY_DEFAULTS)
+    source = load_file(path)
+    assert [d for d in source.all_diagnostics if d.level is Level.ERROR] == []
+    # The role is not created under the defaults: its condition tests for ''.
+    (doc,) = source.documents
+    assert doc.name == "Decrypt.PolicyDocument"
+    codes = sorted(d.code for d in source.all_diagnostics)
+    assert codes == ["cfn-not-created", "cfn-unresolved"]
+    statement = _statement(doc, 0)
+    # '' is no resource: a deployment gives the key; in !Sub and in a condition it is ''.
+    assert statement["Resource"] == ["*", "arn:aws:kms:us-east-1:111122223333:key/k"]
+    assert statement["Condition"] == {"StringEquals": {"kms:ViaService": ""}}
+
+
+def test_a_resource_is_read_when_its_condition_holds_or_is_undecided(tmp_path: Path) -> None:
+    path = tmp_path / "cond.yaml"
+    given = EMPTY_DEFAULTS.replace(
+        "TrustedAccount: {Type: String, Default: ''}", "TrustedAccount: {Type: String}"
+    )
+    path.write_text(given)
+    assert "CrossAccount.AssumeRolePolicyDocument" in _by_name(load_file(path).documents)
+    options = LoadOptions(parameters={"TrustedAccount": "111122223333"})
+    path.write_text(EMPTY_DEFAULTS)
+    docs = _by_name(load_file(path, options).documents)
+    trust = docs["CrossAccount.AssumeRolePolicyDocument"].parsed.policy
+    assert trust is not None and trust.statements[0].principal is not None
+    assert [e.value for e in trust.statements[0].principal.entries] == ["111122223333"]

@@ -141,3 +141,78 @@ def test_data_source_documents_and_org_policies(tmp_path: Path) -> None:
         "aws_organizations_policy.guard.content": PolicyKind.SCP,
         "data.aws_iam_policy_document.deny.json": PolicyKind.IDENTITY,
     }
+
+
+def _endpoint_plan(with_version: bool) -> dict[str, object]:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
+    resource = {
+        "address": "aws_vpc_endpoint.s3",
+        "mode": "managed",
+        "type": "aws_vpc_endpoint",
+        "name": "s3",
+        "values": {"service_name": "com.amazonaws.us-east-1.s3", "policy": json.dumps(policy)},
+    }
+    plan: dict[str, object] = {"planned_values": {"root_module": {"resources": [resource]}}}
+    if with_version:
+        plan["format_version"] = "1.2"
+    return plan
+
+
+def test_a_plan_without_format_version_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(_endpoint_plan(False)))
+    source = load_file(path)
+    assert source.input_type is InputType.TERRAFORM_PLAN
+    (doc,) = source.documents
+    assert (doc.name, doc.kind) == ("aws_vpc_endpoint.s3.policy", PolicyKind.ENDPOINT)
+    assert doc.parsed.policy is not None
+
+
+def test_resource_changes_alone_make_a_plan(tmp_path: Path) -> None:
+    change = {
+        "address": "aws_iam_policy.ci",
+        "mode": "managed",
+        "type": "aws_iam_policy",
+        "change": {"actions": ["create"], "after": {"policy": json.dumps({"Statement": []})}},
+    }
+    path = tmp_path / "changes.json"
+    path.write_text(json.dumps({"resource_changes": [change]}))
+    source = load_file(path)
+    assert source.input_type is InputType.TERRAFORM_PLAN
+    assert [d.name for d in source.documents] == ["aws_iam_policy.ci.policy"]
+
+
+def test_a_plan_written_by_powershell_is_read(tmp_path: Path) -> None:
+    # `terraform show -json plan > plan.json` in Windows PowerShell 5 writes UTF-16 with a mark.
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(_endpoint_plan(True), indent=2), encoding="utf-16")
+    source = load_file(path)
+    assert source.input_type is InputType.TERRAFORM_PLAN
+    (doc,) = source.documents
+    assert doc.parsed.policy is not None and doc.parsed.policy.statements[0].span.line > 1
+
+
+def test_ecr_repository_policy_in_a_plan_needs_no_resource(tmp_path: Path) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": ["ecr:BatchGetImage", "s3:GetObject"],
+            }
+        ],
+    }
+    resource = {
+        "address": "aws_ecr_repository_policy.app",
+        "mode": "managed",
+        "type": "aws_ecr_repository_policy",
+        "values": {"policy": json.dumps(policy)},
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"planned_values": {"root_module": {"resources": [resource]}}}))
+    (doc,) = load_file(path).documents
+    assert doc.parsed.errors == [] and doc.parsed.policy is not None

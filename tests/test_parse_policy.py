@@ -6,11 +6,41 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policyreason.ir.diagnostic import Level
 from policyreason.ir.pattern import Star, Text, Variable
-from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType, SetQualifier
-from policyreason.parse.policy import ParsedPolicy, parse_cidr, parse_date, parse_policy_text
+from policyreason.ir.policy import (
+    Effect,
+    Policy,
+    PolicyKind,
+    PrincipalType,
+    SetQualifier,
+    Statement,
+)
+from policyreason.parse.json_spans import parse_json
+from policyreason.parse.policy import (
+    MAX_STATEMENTS,
+    ParsedPolicy,
+    parse_cidr,
+    parse_date,
+    parse_policy_node,
+    parse_policy_text,
+)
+from tests.strategies import policy_documents
+
+# Statements IAM rejects, each for one reason of its own.
+BROKEN_STATEMENTS: list[dict[str, Any]] = [
+    {"Effect": "Permit", "Action": "s3:GetObject", "Resource": "*"},
+    {"Effect": "Allow", "Action": "GetObject", "Resource": "*"},
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "bucket"},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"StringEqual": {}}},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condtion": {}},
+    {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"k": "yes"}}},
+    {"Effect": "Deny", "Action": "s3:*"},
+    {"Action": "s3:*", "Resource": "*"},
+]
 
 
 def _at(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
@@ -381,6 +411,12 @@ CASES: list[tuple[str, str, str, PolicyKind | None]] = [
         '"10.0.0.0/33"',
         None,
     ),
+    (
+        "too-many-statements",
+        '{"Statement":\n [' + ",".join(["{}"] * (MAX_STATEMENTS + 1)) + "]}",
+        "[",
+        None,
+    ),
 ]
 
 
@@ -418,7 +454,8 @@ def test_element_names_are_case_sensitive_with_a_hint() -> None:
     text = '{"Statement": {"effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
     parsed = parse_policy_text(text, "p.json")
     codes = [d.code for d in parsed.diagnostics]
-    assert codes == ["unknown-element", "missing-effect"]
+    # The misspelt element is not reported missing as well.
+    assert codes == ["unknown-element"]
     assert "did you mean 'Effect'" in parsed.diagnostics[0].message
     assert parsed.diagnostics[0].span.column == _at(text, '"effect"')[1]
 
@@ -474,3 +511,193 @@ def test_the_cases_cover_every_code_the_parser_emits() -> None:
     emitted |= {"missing-action", "missing-resource"}
     covered = {c[0] for c in CASES} | {"malformed-variable"}
     assert emitted == covered
+
+
+# -- error recovery: every error reported, the well-formed statements kept -----------------------
+
+MASKED = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Vpc", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+     "Condition": {"StringEqual": {"aws:SourceVpc": "vpc-1"}}},
+    {"Sid": "Typo", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+     "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::b/*"},
+    {"Sid": "Public", "Effect": "Allow", "NotPrincipal": {"AWS": "111122223333"},
+     "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+  ]
+}"""
+
+
+def test_an_error_keeps_the_well_formed_statements_for_the_lint() -> None:
+    parsed = parse_policy_text(MASKED, "p.json")
+    assert [(d.code, d.span.line) for d in parsed.errors] == [("unknown-operator", 6)]
+    assert "did you mean 'StringEquals'?" in parsed.errors[0].message
+    # No answer is given about a policy with an error, but the lint sees the other two.
+    assert parsed.policy is None
+    assert parsed.partial is not None and parsed.checkable is parsed.partial
+    assert [s.sid for s in parsed.partial.statements] == ["Typo", "Public"]
+    assert [s.index for s in parsed.partial.statements] == [1, 2]
+
+
+def test_a_valid_policy_is_its_own_partial() -> None:
+    parsed = parse_policy_text(POLICY, "p.json")
+    assert parsed.policy is not None and parsed.partial is parsed.policy
+
+
+def test_every_error_inside_one_statement_is_reported() -> None:
+    text = (
+        '{"Statement": {"Effect": "Allow", "Action": ["s3:GetObject", 5, "nocolon", 6],\n'
+        ' "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/33", "x"]},\n'
+        ' "Bool": {"aws:SecureTransport": ["yes", "no"]}, "StringEqual": {"k": "v"}}}}'
+    )
+    parsed = parse_policy_text(text, "p.json")
+    assert [d.code for d in parsed.errors] == [
+        "not-a-string",
+        "not-a-string",
+        "bad-cidr",
+        "bad-cidr",
+        "bad-bool",
+        "bad-bool",
+        "unknown-operator",
+    ]
+    assert parsed.partial is None
+
+
+def test_a_document_without_a_well_formed_statement_has_no_partial() -> None:
+    parsed = parse_policy_text('{"Statement": [{"Effect": "Permit"}]}', "p.json")
+    assert parsed.errors and parsed.partial is None
+
+
+@given(
+    policy_documents(),
+    st.lists(st.sampled_from(BROKEN_STATEMENTS), max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_recovery_keeps_exactly_the_well_formed_statements(
+    doc: dict[str, Any], broken: list[dict[str, Any]], rnd: Any
+) -> None:
+    good = doc["Statement"]
+    mixed: list[tuple[bool, dict[str, Any]]] = [(True, s) for s in good] + [
+        (False, b) for b in broken
+    ]
+    rnd.shuffle(mixed)
+    text = json.dumps({"Version": "2012-10-17", "Statement": [s for _, s in mixed]}, indent=1)
+    parsed = parse_policy_text(text, "p.json", PolicyKind.IDENTITY)
+    well_formed = [i for i, (ok, _) in enumerate(mixed) if ok]
+    # Each broken statement has at least one error of its own, located inside it.
+    assert len(parsed.errors) >= len(broken)
+    if not broken:
+        assert parsed.policy is not None and parsed.partial is parsed.policy
+    else:
+        assert parsed.policy is None
+        kept = [s.index for s in parsed.partial.statements] if parsed.partial else []
+        assert kept == well_formed
+    # The statements kept read exactly as they do alone (positions aside).
+    in_order = [s for ok, s in mixed if ok]
+    alone = parse_policy_text(
+        json.dumps({"Version": "2012-10-17", "Statement": in_order}), "p.json"
+    )
+    assert alone.policy is not None and parsed.checkable is not None
+    assert [_shape(s) for s in parsed.checkable.statements] == [
+        _shape(s) for s in alone.policy.statements
+    ]
+
+
+def _shape(stmt: Statement) -> tuple[object, ...]:
+    return (
+        stmt.effect,
+        [a.text for a in stmt.actions],
+        stmt.not_action,
+        [r.text for r in stmt.resources or ()],
+        stmt.not_resource,
+        [(c.operator_text, c.key, [v.text for v in c.values]) for c in stmt.conditions],
+    )
+
+
+# -- near misses get a hint -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fragment", "hint"),
+    [
+        ('"Actions": "s3:*", "Resource": "*"', "did you mean 'Action'?"),
+        ('"Action": "s3:*", "Resources": "*"', "did you mean 'Resource'?"),
+        ('"Action": "s3:*", "Resource": "*", "Condtion": {}', "did you mean 'Condition'?"),
+        ('"Action": "s3:*", "resource": "*"', "did you mean 'Resource'? names are case-sensitive"),
+    ],
+)
+def test_misspelt_elements_get_a_hint(fragment: str, hint: str) -> None:
+    parsed = parse_policy_text('{"Statement": {"Effect": "Allow", ' + fragment + "}}", "p.json")
+    assert any(hint in d.message for d in parsed.errors), [d.message for d in parsed.errors]
+
+
+@pytest.mark.parametrize(
+    ("operator", "hint"),
+    [
+        ("StringEqual", "StringEquals"),
+        ("ForAnyValue:StringLik", "ForAnyValue:StringLike"),
+        ("ArnLikeIfExist", None),
+        ("NumericLessThenIfExists", "NumericLessThanIfExists"),
+        ("IpAdress", "IpAddress"),
+    ],
+)
+def test_misspelt_operators_get_a_hint(operator: str, hint: str | None) -> None:
+    text = '{"Statement": {' + S + ', "Condition": {"' + operator + '": {"k": "v"}}}}'
+    (error,) = parse_policy_text(text, "p.json").errors
+    assert error.code == "unknown-operator"
+    if hint is None:
+        assert "did you mean" not in error.message
+    else:
+        assert f"did you mean {hint!r}?" in error.message
+
+
+def test_misspelt_values_get_a_hint() -> None:
+    text = '{"Statement": {"Effect": "allow", "Action": "s3:*", "Resource": "*"}}'
+    assert "did you mean 'Allow'?" in parse_policy_text(text, "p.json").errors[0].message
+    text = '{"Statement": {' + S + ', "Principal": {"aws": "*"}}}'
+    assert "did you mean 'AWS'?" in parse_policy_text(text, "p.json").errors[0].message
+
+
+def test_lowercase_policy_is_read_for_its_errors() -> None:
+    text = (
+        '{"version": "2012-10-17",\n'
+        ' "statement": [{"effect": "Allow", "action": "*", "resource": "*"}]}'
+    )
+    parsed = parse_policy_text(text, "p.json")
+    messages = [d.message for d in parsed.errors]
+    assert parsed.policy is None
+    for element in ("Version", "Statement", "Effect", "Action", "Resource"):
+        assert any(f"did you mean {element!r}?" in m for m in messages), (element, messages)
+    assert {d.code for d in parsed.errors} == {"unknown-element"}
+
+
+# -- ECR repository policies: no Resource element ------------------------------------------------
+
+ECR = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "AllowPushPull",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:user/push-pull"},
+            "Action": ["ecr:BatchGetImage", "ecr:PutImage", "ECR:UploadLayerPart"],
+        }
+    ],
+}
+
+
+def test_ecr_repository_policy_needs_no_resource() -> None:
+    policy = _ok(ECR)
+    assert policy.kind is PolicyKind.RESOURCE
+    assert policy.statements[0].resources is None
+
+
+def test_other_resource_policies_still_need_a_resource() -> None:
+    mixed = json.loads(json.dumps(ECR))
+    mixed["Statement"][0]["Action"].append("s3:GetObject")
+    (error,) = parse_policy_text(json.dumps(mixed), "p.json").errors
+    assert error.code == "missing-resource"
+    # ...unless the reader knows the policy is an ECR repository's (a template, a plan).
+    root = parse_json(json.dumps(mixed), "p.json")
+    assert parse_policy_node(root, implicit_resource=True).policy is not None

@@ -190,6 +190,7 @@ def test_json_schema_is_stable(report: Report) -> None:
         "files",
         "documents",
         "findings",
+        "skipped",
         "by_severity",
         "by_status",
         "new",

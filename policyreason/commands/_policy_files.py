@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from policyreason.inputs import Document
+    from policyreason.ir.diagnostic import Diagnostic
     from policyreason.ir.policy import Policy
 
 # PolicyKind's values, spelled out so `--help` does not import the IR (and pydantic).
@@ -25,27 +26,72 @@ class InputError(Exception):
 
 
 def read_policy(path: str, kind: str | None = None) -> Policy:
-    """Parse one policy file, printing located diagnostics; raises InputError if unusable."""
-    from policyreason.ir.policy import PolicyKind
-    from policyreason.parse.policy import parse_policy_text
+    """The one policy in a file (policy JSON, an AWS CLI output wrapping one, or a template or
+    plan holding exactly one), printing located diagnostics; raises InputError if unusable."""
+    return read_document(path, kind).policy_or_raise()
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: error: cannot read the file: {exc}", file=sys.stderr)
-        raise InputError(path) from None
-    parsed = parse_policy_text(text, path, PolicyKind(kind) if kind else None, name=Path(path).stem)
-    for diag in parsed.diagnostics:
-        print(str(diag), file=sys.stderr)
-    if parsed.policy is None:
+
+@dataclass(frozen=True)
+class OnePolicy:
+    """The single document read from a file named for a verb that takes one policy."""
+
+    document: Document
+
+    @property
+    def kind(self) -> str:
+        """The kind the document was read as (given, the command's, or detected)."""
+        return self.document.kind.value
+
+    def policy_or_raise(self) -> Policy:
+        """The policy, or InputError when it has errors (already printed)."""
+        policy = self.document.parsed.policy
+        if policy is None:
+            raise InputError(self.document.file)
+        return policy
+
+
+def read_document(path: str, kind: str | None = None) -> OnePolicy:
+    """Read `path` as one policy document (see read_policy); raises InputError when the file
+    cannot be read or does not hold exactly one policy."""
+    from policyreason.inputs import LoadOptions, discover, load_file
+    from policyreason.ir.diagnostic import Level
+    from policyreason.ir.policy import PolicyKind
+
+    files, missing = discover([path])
+    if missing:
+        _print(missing[0].diagnostics[0])
         raise InputError(path)
-    return parsed.policy
+    if Path(path).is_dir():
+        print(f"{path}: error: a folder; give one policy file", file=sys.stderr)
+        raise InputError(path)
+    source = load_file(files[0], LoadOptions(kind=PolicyKind(kind) if kind else None))
+    for diag in source.all_diagnostics:
+        _print(diag)
+    if any(d.level is Level.ERROR for d in source.diagnostics):
+        raise InputError(path)
+    documents = source.documents
+    if len(documents) != 1:
+        what = "; ".join(source.notes) or "nothing to check"
+        found = (
+            f"{len(documents)} policies ({', '.join(d.name for d in documents)}); give a file "
+            "with one"
+            if documents
+            else f"no policy in this file ({what})"
+        )
+        print(f"{source.path}:1:1: error: {found} [no-policy]", file=sys.stderr)
+        raise InputError(path)
+    return OnePolicy(documents[0])
+
+
+def _print(diag: Diagnostic) -> None:
+    print(str(diag), file=sys.stderr)
 
 
 def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[list[Document], bool]:
     """The resource and trust policies found under `paths` (files or folders, any input
-    format), printing located diagnostics; the flag is True if any input had an error."""
-    from policyreason.inputs import LoadOptions, discover, load_file
+    format), printing located diagnostics; the flag is True if any input had an error,
+    including a file named in `paths` that holds no policy at all."""
+    from policyreason.inputs import LoadOptions, discover, load_file, named_files
     from policyreason.ir.diagnostic import Level
     from policyreason.ir.policy import PolicyKind
 
@@ -53,15 +99,23 @@ def read_access_policies(paths: list[str], kind: str | None = None) -> tuple[lis
     access_kinds = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 
     files, missing = discover(paths)
+    named = named_files(paths)
     options = LoadOptions(kind=PolicyKind(kind) if kind else None)
     failed = False
     found: list[Document] = []
     for source in [*missing, *(load_file(path, options) for path in files)]:
         # Warnings are the lint's business (`check`); errors make the answer incomplete.
-        for diag in source.all_diagnostics:
-            if diag.level is Level.ERROR:
-                print(str(diag), file=sys.stderr)
-                failed = True
+        errors = [d for d in source.all_diagnostics if d.level is Level.ERROR]
+        for diag in errors:
+            _print(diag)
+        failed = failed or bool(errors)
+        if source.path in named and not source.documents and not errors:
+            what = "; ".join(source.notes) or "nothing to check"
+            print(
+                f"{source.path}:1:1: error: no policy in this file ({what}) [no-policy]",
+                file=sys.stderr,
+            )
+            failed = True
         found += [
             d
             for d in source.documents

@@ -102,6 +102,27 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _argument_problems(args: argparse.Namespace) -> list[str]:
+    """Every typo in the request: an action, resource ARN, condition key or account id that
+    does not exist would otherwise be evaluated as asked, and simply denied."""
+    from policyreason.commands import _query_args as check
+
+    found = [
+        ("--action", check.action_problem(args.action, patterns=False)),
+        ("--resource", check.resource_problem(args.resource, False, args.action)),
+    ]
+    found += [("--context", check.condition_key_problem(key)) for key in dict(args.context)]
+    if args.principal is not None:
+        found.append(("--principal", check.principal_problem(args.principal)))
+    for flag, account in (
+        ("--principal-account", args.principal_account),
+        ("--resource-account", args.resource_account),
+    ):
+        if account is not None:
+            found.append((flag, check.account_problem(account)))
+    return [f"{flag}: {problem}" for flag, problem in found if problem is not None]
+
+
 def _context_item(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -124,17 +145,13 @@ def _account_of(text: str | None) -> str | None:
 def _resource_policy_kind(path: str) -> str:
     """A role's trust policy has no Resource element, so it must not be read as a resource
     policy (which requires one); anything else given as --resource-policy is one."""
+    from policyreason.inputs import load_file
     from policyreason.ir.policy import PolicyKind
-    from policyreason.parse.json_spans import JsonSyntaxError, parse_json
-    from policyreason.parse.policy import detect_kind
 
-    try:
-        root = parse_json(Path(path).read_text(encoding="utf-8"), path)
-    except (OSError, UnicodeDecodeError, JsonSyntaxError):
-        # read_policy reports the problem, located.
-        return PolicyKind.RESOURCE.value
-    detected = detect_kind(root)
-    return detected.value if detected is PolicyKind.TRUST else PolicyKind.RESOURCE.value
+    if not Path(path).is_file():
+        return PolicyKind.RESOURCE.value  # read_policy reports the problem, located
+    kinds = {d.kind for d in load_file(Path(path)).documents}
+    return PolicyKind.TRUST.value if kinds == {PolicyKind.TRUST} else PolicyKind.RESOURCE.value
 
 
 def _levels(groups: list[str], kind: str) -> tuple[tuple[Policy, ...], ...]:
@@ -160,6 +177,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.principal_type is not None and args.principal is None:
         print("policyreason can: error: --principal-type needs --principal", file=sys.stderr)
+        return 2
+    problems = _argument_problems(args)
+    for problem in problems:
+        print(f"policyreason can: error: {problem}", file=sys.stderr)
+    if problems:
         return 2
     try:
         policies = PolicySet(

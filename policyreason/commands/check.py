@@ -134,6 +134,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
     parser.add_argument("--enable", action="append", metavar="CHECK_ID", help="run only these")
     parser.add_argument("--disable", action="append", metavar="CHECK_ID", help="skip a check")
+    parser.add_argument(
+        "--no-policy",
+        choices=("fail", "skip"),
+        help="a file named on the command line that holds no policy fails the gate (default) "
+        "or is skipped",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
@@ -144,6 +150,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     from policyreason.config import (
         find_config,
         load_config,
+        parse_no_policy,
         parse_severity,
         parse_unknown,
         validate_resource_type,
@@ -160,6 +167,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         updates["fail_on"] = parse_severity(args.fail_on)
     if getattr(args, "unknown", None):
         updates["unknown"] = parse_unknown(args.unknown)
+    if getattr(args, "no_policy", None):
+        updates["no_policy"] = parse_no_policy(args.no_policy)
     if getattr(args, "resource_type", None):
         updates["resource_type"] = validate_resource_type(args.resource_type)
     if getattr(args, "zone_of_trust", None):

@@ -44,8 +44,22 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from policyreason.analysis.access import not_granted
+    from policyreason.commands import _query_args as check
     from policyreason.report.answers import witness_table
 
+    problems = [
+        f"--action: {problem}"
+        for action in args.action
+        if (problem := check.action_problem(action, patterns=True)) is not None
+    ] + [
+        f"--resource: {problem}"
+        for resource in args.resource
+        if (problem := check.resource_problem(resource, patterns=True)) is not None
+    ]
+    for problem in problems:
+        print(f"policyreason not-granted: error: {problem}", file=sys.stderr)
+    if problems:
+        return 2
     try:
         policy = read_policy(args.policy, args.kind)
     except InputError:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyreason.errors import too_deep
 from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
 from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
@@ -26,6 +27,7 @@ from policyreason.inputs.document import (
     PrincipalPolicies,
     SourceFile,
 )
+from policyreason.inputs.encoding import decode
 from policyreason.inputs.policy_json import is_policy, read_policy
 from policyreason.inputs.tf_plan import is_plan, read_plan
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -43,6 +45,7 @@ __all__ = [
     "load_documents",
     "load_file",
     "load_text",
+    "named_files",
 ]
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -77,6 +80,12 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[SourceFile]]:
         else:
             missing.append(_failed(path, "not-found", "no such file or folder"))
     return files, missing
+
+
+def named_files(paths: Sequence[str]) -> frozenset[str]:
+    """The files among `paths` named directly rather than found in a folder, as reports
+    show them."""
+    return frozenset(display_path(Path(p)) for p in paths if not Path(p).is_dir())
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -114,8 +123,10 @@ def load_file(path: Path, options: LoadOptions | None = None) -> SourceFile:
         return load_text(path, shown, text, opts)
     except InputError as exc:
         return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
-    except RecursionError:
-        return _failed(path, "too-deep", "the document nests too deeply to be read")
+    except Exception as exc:
+        if too_deep(exc):
+            return _failed(path, "too-deep", "the document nests too deeply to be read")
+        raise
 
 
 def _read_text(path: Path, shown: str, max_bytes: int) -> str:
@@ -137,15 +148,7 @@ def _read_text(path: Path, shown: str, max_bytes: int) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError("unreadable", f"cannot read: {_reason(exc)}", _start(shown)) from None
-    if b"\x00" in data[:8192]:
-        raise InputError("binary", "binary file, not JSON or YAML text", _start(shown))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        span = Span(file=shown, line=line, column=column, end_line=line, end_column=column + 1)
-        raise InputError("encoding", "not UTF-8 text (a binary file?)", span) from None
+    return decode(data, shown)
 
 
 def load_text(path: Path, shown: str, text: str, opts: LoadOptions) -> SourceFile:
@@ -201,7 +204,19 @@ def _parse(path: Path, shown: str, text: str, forced: InputType | None) -> JNode
     try:
         return parse_yaml(text, shown) if yaml_like else parse_json(text, shown)
     except (JsonSyntaxError, YamlSyntaxError) as exc:
+        if not yaml_like and (template := _yaml_template(text, shown)) is not None:
+            return template
         raise InputError("syntax", exc.message, exc.span) from None
+
+
+def _yaml_template(text: str, shown: str) -> JNode | None:
+    # CloudFormation reads a template as JSON, else as YAML, whatever the file is called: a
+    # template in YAML's JSON-like flow style ({Resources: {...}, x: !Ref y}) is one too.
+    try:
+        root = parse_yaml(text, shown)
+    except YamlSyntaxError:
+        return None
+    return root if root is not None and is_template(root) else None
 
 
 def _detect(root: JNode) -> InputType | None:

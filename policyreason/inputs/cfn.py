@@ -2,11 +2,16 @@
 with intrinsic functions resolved as far as the template itself allows.
 
 Parameters resolve to their defaults (or to values given in the configuration), Mappings and
-Conditions are evaluated, `!Sub`/`!Join`/`!Select`/`!Split`/`!If` are computed. What only a
-deployment knows (pseudo parameters, `!GetAtt`, `!ImportValue`, a resource's `!Ref`) becomes a
+Conditions are evaluated (a resource whose Condition is false is not created, so not read),
+`!Sub`/`!Join`/`!Select`/`!Split`/`!If` are computed, `Fn::ForEach` loops (the
+AWS::LanguageExtensions transform) are expanded. What only a deployment knows (pseudo
+parameters, `!GetAtt`, `!ImportValue`, a resource's `!Ref`) becomes a
 `*` in the policy, i.e. "any value", with a warning at the intrinsic's position. In a Principal,
 where IAM allows no wildcard, such a value makes the principal `"*"` (anyone): the analysis then
-over-approximates rather than guesses.
+over-approximates rather than guesses. A parameter whose default is `''` has no usable value
+in a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a
+value the deployment gives; in a condition it is `''`, as the template's own conditions test
+it. What an `Fn::Transform` macro adds at deployment is not read, with a warning.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ class _Property:
     name: str
     kind: PolicyKind | None
     attachment: str = "managed"
+    implicit_resource: bool = False  # an ECR repository's policy may leave out Resource
 
 
 # Resource type -> properties holding one policy document.
@@ -63,7 +69,12 @@ _POLICY_PROPERTIES: dict[str, tuple[_Property, ...]] = {
     "AWS::SNS::TopicPolicy": (_Property("PolicyDocument", PolicyKind.RESOURCE),),
     "AWS::KMS::Key": (_Property("KeyPolicy", PolicyKind.RESOURCE),),
     "AWS::SecretsManager::ResourcePolicy": (_Property("ResourcePolicy", PolicyKind.RESOURCE),),
-    "AWS::ECR::Repository": (_Property("RepositoryPolicyText", PolicyKind.RESOURCE),),
+    "AWS::ECR::Repository": (
+        _Property("RepositoryPolicyText", PolicyKind.RESOURCE, implicit_resource=True),
+    ),
+    "AWS::ECR::PublicRepository": (
+        _Property("RepositoryPolicyText", PolicyKind.RESOURCE, implicit_resource=True),
+    ),
     "AWS::EFS::FileSystem": (_Property("FileSystemPolicy", PolicyKind.RESOURCE),),
     "AWS::OpenSearchService::Domain": (_Property("AccessPolicies", PolicyKind.RESOURCE),),
     "AWS::Backup::BackupVault": (_Property("AccessPolicy", PolicyKind.RESOURCE),),
@@ -77,6 +88,16 @@ _ORG_POLICY_KINDS = {
     "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
 }
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_FOR_EACH = "Fn::ForEach::"
+# Statement elements where an empty string is never valid.
+_NON_EMPTY_ELEMENTS = (
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+)
 
 
 def is_template(root: JNode) -> bool:
@@ -101,10 +122,14 @@ def read_template(
         span = resources.span if resources is not None else root.span
         template.error("cfn-shape", "Resources must be an object of resources", span)
         return documents, template.diags
+    resources = template.expand_loops(resources)
+    template.resources = resources
     for key, resource in resources.pairs:
         logical_id = str(key.value)
         if not isinstance(resource, JObject):
             template.error("cfn-shape", f"resource {logical_id} must be an object", resource.span)
+            continue
+        if not template.created(logical_id, resource):
             continue
         documents += template.resource_documents(logical_id, resource)
     return documents, template.diags
@@ -121,6 +146,7 @@ class _Template:
         self.condition_cache: dict[str, bool | None] = {}
         self.resources = root.get("Resources")
         self.pending: list[Diagnostic] = []
+        self.empty_defaults: set[int] = set()  # ids of scalars holding a parameter's '' default
 
     # -- diagnostics -------------------------------------------------------------------------
 
@@ -136,6 +162,69 @@ class _Template:
 
     # -- resources ---------------------------------------------------------------------------
 
+    def created(self, logical_id: str, resource: JObject) -> bool:
+        """False for a resource whose Condition is false with the parameter values at hand."""
+        node = resource.get("Condition")
+        if not isinstance(node, JScalar) or self.condition(str(node.value), set()) is not False:
+            return True
+        self.diags.append(
+            Diagnostic(
+                code="cfn-not-created",
+                level=Level.WARNING,
+                message=f"{logical_id} is not created with these parameter values (its "
+                f"condition {node.value} is false); its policies are not analysed",
+                span=node.span,
+            )
+        )
+        return False
+
+    def expand_loops(self, section: JObject) -> JObject:
+        """The section with every `Fn::ForEach::Name: [Identifier, Collection, Fragment]`
+        replaced by one copy of the fragment per value of the collection."""
+        pairs: list[tuple[JScalar, JNode]] = []
+        for key, value in section.pairs:
+            if not str(key.value).startswith(_FOR_EACH):
+                pairs.append((key, value))
+                continue
+            for copy in self._loop_copies(str(key.value), value):
+                pairs += copy.pairs
+        return JObject(tuple(pairs), section.span)
+
+    def _loop_copies(self, name: str, loop: JNode) -> list[JObject]:
+        parts = loop.items if isinstance(loop, JArray) else ()
+        fragment = parts[2] if len(parts) == 3 else None
+        if not (isinstance(fragment, JObject) and isinstance(parts[0], JScalar)):
+            self.error(
+                "cfn-shape",
+                f"{name} must be [Identifier, Collection, {{OutputKey: ...}}]",
+                loop.span,
+            )
+            return []
+        identifier = str(parts[0].value)
+        collection = self.resolve(parts[1])
+        values = collection.items if isinstance(collection, JArray) else ()
+        if not isinstance(collection, JArray) or any(
+            not isinstance(v, JScalar) or id(v) in self.fuzzy for v in values
+        ):
+            self.diags += self.take_warnings()
+            self.diags.append(
+                Diagnostic(
+                    code="cfn-unresolved",
+                    level=Level.WARNING,
+                    message=f"the collection of {name} is known only at deployment; its "
+                    f"fragment is analysed once, with {identifier} as any value (*)",
+                    span=parts[1].span,
+                )
+            )
+            return [self.expand_loops(fragment)]
+        self.take_warnings()
+        copies = (
+            _substitute(fragment, identifier, str(v.value))
+            for v in values
+            if isinstance(v, JScalar)
+        )
+        return [self.expand_loops(c) for c in copies if isinstance(c, JObject)]
+
     def resource_documents(self, logical_id: str, resource: JObject) -> list[Document]:
         rtype_node = resource.get("Type")
         rtype = str(rtype_node.value) if isinstance(rtype_node, JScalar) else ""
@@ -150,7 +239,9 @@ class _Template:
             kind = prop.kind or self._organizations_kind(props)
             if kind is None:
                 continue
-            out += self._document(node, kind, f"{logical_id}.{prop.name}", prop.attachment)
+            out += self._document(
+                node, kind, f"{logical_id}.{prop.name}", prop.attachment, prop.implicit_resource
+            )
         if rtype == "AWS::IAM::Policy" and (node := props.get("PolicyDocument")) is not None:
             out += self._document(
                 node, PolicyKind.IDENTITY, f"{logical_id}.PolicyDocument", self._attachment(props)
@@ -264,13 +355,20 @@ class _Template:
     # -- documents ---------------------------------------------------------------------------
 
     def _document(
-        self, node: JNode, kind: PolicyKind, name: str, attachment: str
+        self,
+        node: JNode,
+        kind: PolicyKind,
+        name: str,
+        attachment: str,
+        implicit_resource: bool = False,
     ) -> list[Document]:
         resolved = self.resolve(node)
         warnings = self.take_warnings()
         if resolved is None:
+            # Nothing to analyse (AWS::NoValue, a document a macro writes): say why.
+            self.diags += warnings
             return []
-        return self._parse(resolved, kind, name, attachment, warnings)
+        return self._parse(resolved, kind, name, attachment, warnings, implicit_resource)
 
     def _parse(
         self,
@@ -279,6 +377,7 @@ class _Template:
         name: str,
         attachment: str,
         warnings: tuple[Diagnostic, ...],
+        implicit_resource: bool = False,
     ) -> list[Document]:
         source: str | None = None
         if isinstance(node, JScalar) and isinstance(node.value, str):
@@ -293,7 +392,7 @@ class _Template:
         else:
             node = self._principals_any(node)
             warnings += self.take_warnings()
-        parsed = parse_policy_node(node, kind, name)
+        parsed = parse_policy_node(node, kind, name, implicit_resource)
         return [
             Document(
                 parsed=parsed,
@@ -323,6 +422,10 @@ class _Template:
     def _statement_principal(self, stmt: JNode) -> JNode:
         if not isinstance(stmt, JObject):
             return stmt
+        for key in _NON_EMPTY_ELEMENTS:
+            value = stmt.get(key)
+            if value is not None:
+                stmt = _replace(stmt, key, self._no_empty_default(value))
         for key in ("Resource", "NotResource"):
             value = stmt.get(key)
             if value is not None:
@@ -338,6 +441,22 @@ class _Template:
                 )
                 stmt = _replace(stmt, key, JScalar("*", value.span))
         return stmt
+
+    def _no_empty_default(self, node: JNode) -> JNode:
+        # A '' default in an element where '' is invalid: the deployment gives the value.
+        if isinstance(node, JScalar) and id(node) in self.empty_defaults:
+            self.warn(
+                "cfn-unresolved",
+                "a parameter's default '' is no valid value here; analysed as the value a "
+                "deployment gives, any value (*)",
+                node.span,
+            )
+            return self._fuzzy(JScalar("*", node.span))
+        if isinstance(node, JArray):
+            return JArray(tuple(self._no_empty_default(i) for i in node.items), node.span)
+        if isinstance(node, JObject):
+            return JObject(tuple((k, self._no_empty_default(v)) for k, v in node.pairs), node.span)
+        return node
 
     def _arn_shaped(self, node: JNode) -> JNode:
         # "${Bucket.Arn}/*" became "*/*"; a resource is always an ARN, so "arn:*/*" keeps
@@ -367,8 +486,24 @@ class _Template:
             key = str(node.pairs[0][0].value)
             if key == "Ref" or key.startswith("Fn::"):
                 return self._intrinsic(key, node.pairs[0][1], node.span)
-        pairs = [(k, self.resolve(v)) for k, v in node.pairs]
+        pairs = []
+        for k, v in node.pairs:
+            if k.value == "Fn::Transform":
+                # A macro beside other keys adds to the object at deployment.
+                self._transform(v, k.span)
+                continue
+            pairs.append((k, self.resolve(v)))
         return JObject(tuple((k, v) for k, v in pairs if v is not None), node.span)
+
+    def _transform(self, arg: JNode, span: Span) -> None:
+        macro = arg.get("Name") if isinstance(arg, JObject) else None
+        what = f"macro {macro.value}" if isinstance(macro, JScalar) else "a macro"
+        self.warn(
+            "cfn-transform",
+            f"Fn::Transform ({what}) adds content only at deployment; what it adds here is "
+            "not analysed",
+            span,
+        )
 
     def _unresolved(self, what: str, span: Span) -> JScalar:
         self.warn(
@@ -397,6 +532,9 @@ class _Template:
             return self._split(arg, span)
         if name == "Fn::FindInMap":
             return self._find_in_map(arg, span)
+        if name == "Fn::Transform":
+            self._transform(arg, span)
+            return None
         if name == "Fn::Base64":
             value = self.resolve(arg)
             if isinstance(value, JScalar) and id(value) not in self.fuzzy:
@@ -414,7 +552,10 @@ class _Template:
             return JScalar(self.given[name], span)
         default = self._parameter_default(name)
         if default is not None:
-            return _relocate(default, span)
+            value = _relocate(default, span)
+            if isinstance(value, JScalar) and value.value == "":
+                self.empty_defaults.add(id(value))
+            return value
         if name in PSEUDO_PARAMETERS:
             return self._unresolved(name, span)
         if isinstance(self.resources, JObject) and self.resources.get(name) is not None:
@@ -642,6 +783,35 @@ def _lambda_statement(values: dict[str, JScalar], span: Span) -> JObject:
     if conditions:
         pairs.append((JScalar("Condition", span), JObject(tuple(conditions), span)))
     return JObject(tuple(pairs), span)
+
+
+def _substitute(node: JNode, identifier: str, value: str) -> JNode:
+    """One copy of a loop fragment for one value: `${Id}` and `&{Id}` in keys and `Fn::Sub`
+    strings, and `Ref: Id`, become the value (`&{}` keeps only its letters and digits)."""
+    plain = "${" + identifier + "}"
+    alphanumeric = "&{" + identifier + "}"
+    short = "".join(c for c in value if c.isalnum())
+
+    def text(raw: str) -> str:
+        return raw.replace(plain, value).replace(alphanumeric, short)
+
+    def walk(node: JNode, in_sub: bool) -> JNode:
+        if isinstance(node, JScalar):
+            if in_sub and isinstance(node.value, str):
+                return JScalar(text(node.value), node.span)
+            return node
+        if isinstance(node, JArray):
+            return JArray(tuple(walk(i, in_sub) for i in node.items), node.span)
+        if len(node.pairs) == 1:
+            key, arg = node.pairs[0]
+            if key.value == "Ref" and isinstance(arg, JScalar) and arg.value == identifier:
+                return JScalar(value, node.span)
+            if key.value == "Fn::Sub":
+                return JObject(((key, walk(arg, True)),), node.span)
+        pairs = tuple((JScalar(text(str(k.value)), k.span), walk(v, in_sub)) for k, v in node.pairs)
+        return JObject(pairs, node.span)
+
+    return walk(node, False)
 
 
 def _replace(obj: JObject, key: str, value: JNode) -> JObject:

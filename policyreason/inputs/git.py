@@ -16,8 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from policyreason.errors import too_deep
 from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile, load_text
 from policyreason.inputs.document import Document, InputError, InputType
+from policyreason.inputs.encoding import decode
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import to_python
@@ -294,19 +296,15 @@ def load_at(
         data = _content(repo, revision, path)
         if len(data) > opts.max_bytes:
             raise InputError("too-large", "file is over the size limit", start)
-        if b"\x00" in data[:8192]:
-            raise InputError("binary", "binary file, not JSON or YAML text", start)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError("encoding", "not UTF-8 text (a binary file?)", start) from None
-        return load_text(Path(path), shown, text, opts)
+        return load_text(Path(path), shown, decode(data, shown), opts)
     except InputError as exc:
         return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
     except GitError as exc:
         diag = Diagnostic(code="git", level=Level.ERROR, message=str(exc), span=start)
         return SourceFile(path=shown, input_type=None, diagnostics=(diag,))
-    except RecursionError:
+    except Exception as exc:
+        if not too_deep(exc):
+            raise
         diag = Diagnostic(
             code="too-deep",
             level=Level.ERROR,

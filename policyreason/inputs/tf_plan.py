@@ -24,6 +24,7 @@ class _Attribute:
     name: str
     kind: PolicyKind | None  # None: detected from the statements
     attachment: str = "managed"
+    implicit_resource: bool = False  # an ECR repository's policy may leave out Resource
 
 
 # (mode, type) -> attributes holding one policy document as a JSON string.
@@ -44,7 +45,12 @@ _POLICY_ATTRIBUTES: dict[tuple[str, str], tuple[_Attribute, ...]] = {
     ("managed", "aws_kms_key_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
     ("managed", "aws_secretsmanager_secret_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
     ("managed", "aws_secretsmanager_secret"): (_Attribute("policy", PolicyKind.RESOURCE),),
-    ("managed", "aws_ecr_repository_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
+    ("managed", "aws_ecr_repository_policy"): (
+        _Attribute("policy", PolicyKind.RESOURCE, implicit_resource=True),
+    ),
+    ("managed", "aws_ecrpublic_repository_policy"): (
+        _Attribute("policy", PolicyKind.RESOURCE, implicit_resource=True),
+    ),
     ("managed", "aws_efs_file_system_policy"): (_Attribute("policy", PolicyKind.RESOURCE),),
     ("managed", "aws_opensearch_domain_policy"): (
         _Attribute("access_policies", PolicyKind.RESOURCE),
@@ -70,11 +76,21 @@ class _Resource:
 
 
 def is_plan(root: JNode) -> bool:
-    """True for the JSON of a Terraform plan (or of `terraform show -json` state)."""
-    return (
-        isinstance(root, JObject)
-        and root.get("format_version") is not None
-        and any(root.get(k) is not None for k in ("planned_values", "resource_changes", "values"))
+    """True for the JSON of a Terraform plan (or of `terraform show -json` state). Without a
+    `format_version` (trimmed by hand, written by another tool) the shape decides: a root
+    module of resources, or a list of resource changes."""
+    if not isinstance(root, JObject):
+        return False
+    sections = ("planned_values", "resource_changes", "values", "prior_state")
+    if root.get("format_version") is not None:
+        return any(root.get(k) is not None for k in sections)
+    for key in ("planned_values", "values"):
+        section = root.get(key)
+        if isinstance(section, JObject) and isinstance(section.get("root_module"), JObject):
+            return True
+    changes = root.get("resource_changes")
+    return isinstance(changes, JArray) and any(
+        isinstance(c, JObject) and _header(c) is not None for c in changes.items
     )
 
 
@@ -186,7 +202,9 @@ def _policy(
         kind = _ORG_POLICY_KINDS.get(str(org_type.value)) if isinstance(org_type, JScalar) else None
         if kind is None:
             return []
-    return _document(value, kind, name, attribute.attachment, source, file, diags)
+    return _document(
+        value, kind, name, attribute.attachment, source, file, diags, attribute.implicit_resource
+    )
 
 
 def _inline_policies(
@@ -215,6 +233,7 @@ def _document(
     source: str,
     file: str,
     diags: list[Diagnostic],
+    implicit_resource: bool = False,
 ) -> list[Document]:
     if not isinstance(value, JScalar) or not isinstance(value.value, str):
         diags.append(
@@ -234,7 +253,7 @@ def _document(
         diags.append(Diagnostic(code="json", level=Level.ERROR, message=exc.message, span=exc.span))
         return []
     policy_kind = kind or detect_kind(node)
-    parsed = parse_policy_node(node, policy_kind, name)
+    parsed = parse_policy_node(node, policy_kind, name, implicit_resource)
     return [
         Document(
             parsed=parsed,

@@ -2,10 +2,13 @@
 
 What IAM itself would reject is an error; anything the analysis cannot use makes the policy
 unusable (`policy` is None) so no answer is ever given about a document we did not understand.
+Reading goes on after an error, so every error of a document is reported at once, and the
+statements that are well-formed are kept apart (`partial`) for the lint to check.
 """
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +58,13 @@ STATEMENT_KEYS = (
     "NotResource",
     "Condition",
 )
+# No AWS policy holds this many statements: the largest size quota (32,768 characters, KMS key
+# policies) fits about 700 of the smallest statement. Larger documents are refused before
+# analysis, whose cost grows with the square of the statement count.
+MAX_STATEMENTS = 1_000
+# Services whose resource policies leave out the Resource element: the policy applies to the
+# resource it is attached to (ECR repository policies, as AWS documents them).
+IMPLICIT_RESOURCE_SERVICES = ("ecr", "ecr-public")
 TRUST_ACTIONS = (
     "sts:assumerole",
     "sts:assumerolewithsaml",
@@ -68,15 +78,25 @@ TRUST_ACTIONS = (
 
 @dataclass
 class ParsedPolicy:
-    """The result of reading one policy document: the IR (None if unusable) and diagnostics."""
+    """The result of reading one policy document: the IR (None if unusable) and diagnostics.
+
+    `partial` holds the well-formed statements of a document with errors (None when there is
+    none, or the document itself is malformed): enough for the lint, never for an answer.
+    """
 
     policy: Policy | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root: JNode | None = None
+    partial: Policy | None = None
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level is Level.ERROR]
+
+    @property
+    def checkable(self) -> Policy | None:
+        """What the lint may check: the policy, else its well-formed statements."""
+        return self.policy if self.policy is not None else self.partial
 
 
 def parse_policy_text(
@@ -92,13 +112,24 @@ def parse_policy_text(
     return parse_policy_node(root, kind, name)
 
 
-def parse_policy_node(root: JNode, kind: PolicyKind | None = None, name: str = "") -> ParsedPolicy:
+def parse_policy_node(
+    root: JNode,
+    kind: PolicyKind | None = None,
+    name: str = "",
+    implicit_resource: bool = False,
+) -> ParsedPolicy:
     """Build a Policy from an already-parsed JSON tree (also used for policies embedded in
-    CloudFormation or Terraform documents)."""
-    builder = _Builder()
+    CloudFormation or Terraform documents). `implicit_resource`: the policy is attached to
+    a resource whose policies may leave out the Resource element (an ECR repository)."""
+    builder = _Builder(implicit_resource)
     policy = builder.policy(root, kind, name)
-    usable = policy if not any(d.level is Level.ERROR for d in builder.diags) else None
-    return ParsedPolicy(usable, builder.diags, root)
+    if policy is None:
+        return ParsedPolicy(None, builder.diags, root)
+    if not builder.errors:
+        return ParsedPolicy(policy, builder.diags, root, policy)
+    kept = tuple(s for s in policy.statements if s.index not in builder.malformed)
+    partial = policy.model_copy(update={"statements": kept}) if kept else None
+    return ParsedPolicy(None, builder.diags, root, partial)
 
 
 def detect_kind(root: JNode) -> PolicyKind:
@@ -124,11 +155,15 @@ def detect_kind(root: JNode) -> PolicyKind:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, implicit_resource: bool = False) -> None:
         self.diags: list[Diagnostic] = []
         self.variables = True
+        self.implicit_resource = implicit_resource
+        self.errors = 0
+        self.malformed: set[int] = set()  # indexes of statements with an error
 
     def error(self, code: str, message: str, span: Span) -> None:
+        self.errors += 1
         self.diags.append(Diagnostic(code=code, level=Level.ERROR, message=message, span=span))
 
     def warn(self, code: str, message: str, span: Span) -> None:
@@ -147,14 +182,32 @@ class _Builder:
         policy_id = self._optional_string(root, "Id")
         node = root.get("Statement")
         if node is None:
-            self.error("missing-statement", "the policy has no Statement element", root.span)
+            # A misspelt "statement" (already an error) is read all the same, so its own
+            # errors show up now rather than after the first fix.
+            near = _near_key(root, "Statement", TOP_KEYS)
+            if near is None:
+                self.error("missing-statement", "the policy has no Statement element", root.span)
+            for index, item in enumerate(_items(near)):
+                self.statement(item, index, kind)
             return None
-        items = node.items if isinstance(node, JArray) else (node,)
+        items = _items(node)
+        if len(items) > MAX_STATEMENTS:
+            self.error(
+                "too-many-statements",
+                f"the policy has {len(items):,} statements; no AWS policy can hold more than "
+                f"{MAX_STATEMENTS:,} (the largest size quota, 32,768 characters, fits about "
+                "700), so it is not analysed",
+                node.span,
+            )
+            return None
         statements: list[Statement] = []
         for index, item in enumerate(items):
+            before = self.errors
             stmt = self.statement(item, index, kind)
             if stmt is not None:
                 statements.append(stmt)
+            if stmt is None or self.errors > before:
+                self.malformed.add(index)
         return Policy(
             kind=kind,
             version=version,
@@ -178,9 +231,11 @@ class _Builder:
         for key, _value in obj.pairs:
             text = str(key.value)
             if text not in allowed:
-                hint = next((a for a in allowed if a.lower() == text.lower()), None)
-                more = f" (did you mean {hint!r}? element names are case-sensitive)" if hint else ""
-                self.error("unknown-element", f"unknown {where} element {text!r}{more}", key.span)
+                self.error(
+                    "unknown-element",
+                    f"unknown {where} element {text!r}{_did_you_mean(text, allowed)}",
+                    key.span,
+                )
             elif text in seen:
                 self.error("duplicate-element", f"{text!r} appears twice in one {where}", key.span)
             seen.add(text)
@@ -229,10 +284,16 @@ class _Builder:
     def _effect(self, node: JObject) -> Effect | None:
         eff = node.get("Effect")
         if eff is None:
-            self.error("missing-effect", "the statement has no Effect", node.span)
+            if not _misspelt(node, "Effect"):
+                self.error("missing-effect", "the statement has no Effect", node.span)
             return None
         if not isinstance(eff, JScalar) or eff.value not in ("Allow", "Deny"):
-            self.error("bad-effect", 'Effect must be "Allow" or "Deny" (case-sensitive)', eff.span)
+            hint = (
+                _did_you_mean(str(eff.value), ("Allow", "Deny")) if isinstance(eff, JScalar) else ""
+            )
+            self.error(
+                "bad-effect", f'Effect must be "Allow" or "Deny" (case-sensitive){hint}', eff.span
+            )
             return None
         return Effect(eff.value)
 
@@ -252,7 +313,8 @@ class _Builder:
             return None, False
         chosen, negated = (pos, False) if pos is not None else (neg, True)
         if chosen is None:
-            if required:
+            implied = positive == "Resource" and self._resource_implied(node)
+            if required and not implied and not _misspelt(node, positive, negative):
                 self.error(
                     f"missing-{positive.lower()}",
                     f"the statement has neither {positive} nor {negative}",
@@ -272,15 +334,29 @@ class _Builder:
             return None, negated
         return [p for p in patterns if p is not None], negated
 
+    def _resource_implied(self, node: JObject) -> bool:
+        """True when the statement may leave out Resource: the reader knows the policy is an
+        ECR repository's, or every action of the statement is an ECR action."""
+        if self.implicit_resource:
+            return True
+        values = _items(node.get("Action"))
+        return bool(values) and all(
+            isinstance(v, JScalar)
+            and isinstance(v.value, str)
+            and v.value.partition(":")[0].lower() in IMPLICIT_RESOURCE_SERVICES
+            for v in values
+        )
+
     def _string_list(self, node: JNode, what: str) -> list[JScalar] | None:
-        items = node.items if isinstance(node, JArray) else (node,)
         out: list[JScalar] = []
-        for i in items:
+        ok = True
+        for i in _items(node):
             if not isinstance(i, JScalar) or not isinstance(i.value, str):
                 self.error("not-a-string", f"{what} values must be strings", i.span)
-                return None
+                ok = False
+                continue
             out.append(i)
-        return out
+        return out if ok else None
 
     def _action(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
@@ -338,6 +414,8 @@ class _Builder:
                 )
             return None, False
         if chosen is None:
+            if _misspelt(node, "Principal", "NotPrincipal"):
+                return None, False
             self.error(
                 "missing-principal",
                 f"a {kind.value} policy statement needs a Principal or NotPrincipal",
@@ -365,10 +443,11 @@ class _Builder:
             try:
                 ptype = PrincipalType(str(key.value))
             except ValueError:
+                types = tuple(t.value for t in PrincipalType)
+                hint = _did_you_mean(str(key.value), types)
                 self.error(
                     "bad-principal-type",
-                    f"unknown principal type {key.value!r} (AWS, Service, Federated, "
-                    "CanonicalUser)",
+                    f"unknown principal type {key.value!r}{hint or ' (' + ', '.join(types) + ')'}",
                     key.span,
                 )
                 continue
@@ -410,7 +489,9 @@ class _Builder:
             parsed = _split_operator(op_text)
             if parsed is None:
                 self.error(
-                    "unknown-operator", f"unknown condition operator {op_text!r}", op_key.span
+                    "unknown-operator",
+                    f"unknown condition operator {op_text!r}{_operator_hint(op_text)}",
+                    op_key.span,
                 )
                 continue
             base, if_exists, qualifier = parsed
@@ -435,20 +516,24 @@ class _Builder:
         key: JScalar,
         node: JNode,
     ) -> Condition | None:
-        items = node.items if isinstance(node, JArray) else (node,)
         values: list[ConditionValue] = []
-        for item in items:
+        ok = True
+        for item in _items(node):
             if not isinstance(item, JScalar) or item.value is None:
                 self.error(
                     "bad-condition-value",
                     "condition values must be strings, numbers or booleans",
                     item.span,
                 )
-                return None
+                ok = False
+                continue
             value = self._typed_value(spec.family, spec.comparison, item)
             if value is None:
-                return None
+                ok = False
+                continue
             values.append(value)
+        if not ok:
+            return None
         key_text = str(key.value)
         return Condition(
             operator_text=op_text,
@@ -501,6 +586,61 @@ class _Builder:
                 return None
             return ConditionValue(text=text, span=span, cidr=cidr)
         return ConditionValue(text=text, span=span)
+
+
+def _items(node: JNode | None) -> tuple[JNode, ...]:
+    """An element's values: the items of an array, or the one value given alone."""
+    if node is None:
+        return ()
+    return node.items if isinstance(node, JArray) else (node,)
+
+
+def _near_key(obj: JObject, key: str, known: tuple[str, ...]) -> JNode | None:
+    """The value of a key that is none of the `known` ones but is spelt like `key`
+    ("statement", "Statements")."""
+    for k, value in obj.pairs:
+        if str(k.value) not in known and _closest(str(k.value), (key,)) is not None:
+            return value
+    return None
+
+
+def _misspelt(statement: JObject, *elements: str) -> bool:
+    """True when the statement has one of `elements` under a misspelt key (already an
+    error, which says what was meant): no second error says the element is missing."""
+    return any(_near_key(statement, e, STATEMENT_KEYS) is not None for e in elements)
+
+
+def _closest(text: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    """The choice `text` most likely meant: the same name in another case, else a close one."""
+    same_case = [c for c in choices if c.lower() == text.lower()]
+    if same_case:
+        return same_case[0]
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(text.lower(), list(lowered), n=1, cutoff=0.75)
+    return lowered[close[0]] if close else None
+
+
+def _did_you_mean(text: str, choices: tuple[str, ...] | list[str]) -> str:
+    """` (did you mean 'X'?)` for the choice closest to `text`, or "" if none is close."""
+    close = _closest(text, choices)
+    if close is None:
+        return ""
+    if close.lower() == text.lower():
+        return f" (did you mean {close!r}? names are case-sensitive)"
+    return f" (did you mean {close!r}?)"
+
+
+def _operator_hint(text: str) -> str:
+    # The suggestion keeps what was right around the misspelt operator: the set qualifier
+    # and IfExists.
+    prefix, _, base = text.rpartition(":")
+    if_exists = base.lower().endswith("ifexists") and base.lower() != "ifexists"
+    core = base[: -len("IfExists")] if if_exists else base
+    close = _closest(core, [spec.name for spec in OPERATORS.values()])
+    if close is None:
+        return ""
+    written = (f"{prefix}:" if prefix else "") + close + ("IfExists" if if_exists else "")
+    return f" (did you mean {written!r}?)"
 
 
 def _split_operator(text: str) -> tuple[str, bool, SetQualifier | None] | None:

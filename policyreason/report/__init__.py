@@ -76,6 +76,11 @@ class Report(BaseModel):
     suppressed: int
     gate: Gate
 
+    def skipped(self) -> list[FileEntry]:
+        """Files read without error that hold no policy (unrelated JSON or YAML, empty)."""
+        failed = {d.span.file for d in self.errors}
+        return [f for f in self.files if not f.documents and f.path not in failed]
+
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The documentation of a rule, when known."""
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -96,6 +101,7 @@ class Report(BaseModel):
             "new": sum(1 for f in self.findings if f.baseline == "new"),
             "unchanged": sum(1 for f in self.findings if f.baseline == "unchanged"),
             "suppressed": self.suppressed,
+            "skipped": len(self.skipped()),
             "errors": len(self.errors),
             "warnings": sum(len(f.warnings) for f in self.files),
             "fail_on": self.gate.fail_on.value,

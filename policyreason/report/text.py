@@ -53,6 +53,10 @@ def print_report(report: Report, console: Console, verbose: bool = False) -> Non
         for item in by_file.get(path, []):
             print_finding(item, report, console, verbose)
         console.print()
+    if verbose:
+        for entry in report.skipped():
+            reason = "; ".join(entry.notes) or "no policy in it"
+            console.print(Text(f"{entry.path}: skipped: {reason}", style="dim"))
     console.print(summary_line(report, verbose))
 
 
@@ -129,6 +133,9 @@ def summary_line(report: Report, verbose: bool = False) -> Text:
     if counts:
         text.append(f" ({', '.join(counts)})")
     text.append(f" in {summary['documents']} polic(ies) from {summary['files']} file(s)")
+    if summary["skipped"]:
+        hint = "" if verbose else " (--verbose lists them)"
+        text.append(f", {summary['skipped']} skipped without a policy{hint}")
     if summary["suppressed"]:
         text.append(f", {summary['suppressed']} suppressed")
     if summary["unchanged"]:
