@@ -18,7 +18,6 @@ from policyreason.ir.scope import (
     CALLER_ACCOUNT_KEYS,
     ORG_KEYS,
     PINNING_KEYS,
-    PRINCIPAL_KEY_PREFIX,
     SOURCE_ACCOUNT_KEYS,
     SOURCE_ARN,
     SOURCE_IP,
@@ -144,7 +143,7 @@ def in_scope(scope: Scope, req: Request) -> bool:
     the policy never tests are ignored, as the encoding has no value for them."""
     ctx = {k: v for k, v in context_of(req).items() if k in scope.pins.tested}
     fixed = dict(scope.fixed)
-    if not _principal_in(scope.principal, scope.pins, req, ctx):
+    if not _principal_in(scope.principal, scope.pins, req):
         return False
     for key in PINNING_KEYS:
         values = [ascii_lower(v) for v in ctx.get(key, ())]
@@ -176,7 +175,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return None
 
 
-def _principal_in(cls: PrincipalClass, pins: Pins, req: Request, ctx: Context) -> bool:
+def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
     kind = cls.kind
     if req.principal_type is PrincipalType.AWS:
         account = req.principal_account or ""
@@ -189,10 +188,7 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request, ctx: Context) -
             return account == cls.value and not named
         return kind is PrincipalKind.ARN and cls.value in arns
     if req.principal_type is None:
-        # An anonymous caller carries no aws:Principal* keys (its organization, say).
-        return kind is PrincipalKind.ANYONE and not any(
-            k.startswith(PRINCIPAL_KEY_PREFIX) for k in ctx
-        )
+        return kind is PrincipalKind.ANYONE
     mine = _KINDS[req.principal_type]
     if kind is PrincipalKind.ANYONE:
         return (mine, req.principal or "") not in pins.others

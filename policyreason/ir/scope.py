@@ -35,7 +35,6 @@ PINNING_KEYS = (
     "kms:calleraccount",
 )
 SOURCE_IP = "aws:sourceip"
-PRINCIPAL_KEY_PREFIX = "aws:principal"
 # Keys through which a zone of trust is recognised besides the principal's own account: the
 # caller's account as KMS reports it, and the account a service acts for (an account id, or
 # the account segment of aws:SourceArn).

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from policyreason.analysis.compare import CompareResult
 from policyreason.analysis.evaluate import Evaluation
+from policyreason.analysis.witness import ALWAYS_SENT
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.request import Request
 
@@ -40,9 +41,15 @@ def witness_table(title: str, witnesses: Sequence[Request]) -> Table:
     for col in ("principal", "action", "resource", "context"):
         table.add_column(col, overflow="fold")
     for w in witnesses:
-        ctx = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(w.context.items()))
+        ctx = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(shown_context(w).items()))
         table.add_row(w.principal or "(anonymous)", w.action, w.resource, ctx or "-")
     return table
+
+
+def shown_context(w: Request) -> dict[str, tuple[str, ...]]:
+    """The context a reader needs: keys AWS sends with every request are left out while they
+    hold the values no policy chose (JSON output keeps them all)."""
+    return {k: v for k, v in w.context.items() if v != (ALWAYS_SENT.get(k),)}
 
 
 _VERDICT_TEXT = {

@@ -16,7 +16,6 @@ from policyreason.ir.scope import (
     CALLER_ACCOUNT_KEYS,
     ORG_KEYS,
     PINNING_KEYS,
-    PRINCIPAL_KEY_PREFIX,
     SOURCE_ACCOUNT_KEYS,
     SOURCE_ARN,
     SOURCE_IP,
@@ -102,19 +101,8 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
                 f.not_(f.or_(req.principal_names(a) for a in pins.arns)),
             ]
         )
-        # An anonymous caller carries no aws:Principal* keys (its organization, say).
-        anonymous = f.and_(
-            [
-                _ptype(enc, None),
-                *(
-                    f.eq(kv.count, f.integer(0))
-                    for key, kv in enc.keys.items()
-                    if key.startswith(PRINCIPAL_KEY_PREFIX)
-                    and key in pins.tested
-                    and not kv.derived
-                ),
-            ]
-        )
+        # An anonymous caller carries no principal keys: the request's domain sees to it.
+        anonymous = _ptype(enc, None)
         return f.or_([anonymous, foreign, *others])
     if cls.kind is PrincipalKind.ACCOUNT:
         return f.and_(
