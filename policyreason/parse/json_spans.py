@@ -1,39 +1,131 @@
-"""JSON with the position of every value (grammars/json.lark).
+"""JSON with the position of every value, as `grammars/json.lark` defines the language.
 
 The tree is deliberately small: objects keep their pairs in order, duplicates included, and every
 node carries a Span. `to_python` gives the plain value when positions are not needed.
+
+The reader is a scanner, not Lark: Lark's LALR parser with positions reads about 1 MB a second,
+too slow for the exports this tool reads (a 15 MB describe-* file took a minute). One C-level
+regular expression finds each token with the separator and white space before it, and a small
+state machine in one loop builds the tree. `tests/test_parse_json.py` holds it equal to the
+grammar: the same values, positions and errors (message and place) as Lark's parser on generated
+documents and on every corpus file. Spans are made when first asked for, from the offsets the
+scanner keeps, because most nodes of a large export are never reported on.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import cache
+import gc
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from itertools import accumulate
+from json import decoder
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
 from policyreason.ir.span import Span
-from policyreason.resources import grammar_text
+
+# Deeper input is refused with a located error: readers and checks walk the tree recursively,
+# and no policy, template or export nests anywhere near this deep.
+MAX_DEPTH = 128
 
 
-@dataclass(frozen=True, slots=True)
-class JScalar:
-    value: str | int | float | bool | None
-    span: Span
+class _Source:
+    """The text a tree was read from: turns offsets into spans, on demand."""
+
+    __slots__ = ("_line_starts", "file", "text")
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.file = file
+        self._line_starts: list[int] | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset; lines end at "\\n" only, as in Lark."""
+        starts = self._line_starts
+        if starts is None:
+            starts = self._line_starts = [0, *accumulate(len(x) + 1 for x in self.text.split("\n"))]
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        line, column = self.position(start)
+        end_line, end_column = self.position(end)
+        return Span(
+            file=self.file, line=line, column=column, end_line=end_line, end_column=end_column
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class JArray:
-    items: tuple[JNode, ...]
-    span: Span
+class _Node:
+    # A node read from text holds its source and offsets in `_span` / `_start` / `_end` until
+    # its span is first asked for; a node built in code holds its Span from the start.
+    __slots__ = ("_end", "_span", "_start")
+
+    _span: Span | _Source
+    _start: int
+    _end: int
+
+    @property
+    def span(self) -> Span:
+        """Where the node is in its file (the end is exclusive)."""
+        found = self._span
+        if isinstance(found, _Source):
+            found = self._span = found.span(self._start, self._end)
+        return found
 
 
-@dataclass(frozen=True, slots=True)
-class JObject:
-    pairs: tuple[tuple[JScalar, JNode], ...]
-    span: Span
+class JScalar(_Node):
+    """A string, number, true, false or null; also every object key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str | int | float | bool | None, span: Span) -> None:
+        self.value = value
+        self._span = span
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JScalar):
+            return NotImplemented
+        return type(self.value) is type(other.value) and (self.value, self.span) == (
+            other.value,
+            other.span,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.span))
+
+    def __repr__(self) -> str:
+        return f"JScalar({self.value!r}, {self.span})"
+
+
+class JArray(_Node):
+    """A JSON array."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[JNode, ...], span: Span) -> None:
+        self.items = items
+        self._span = span
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JArray):
+            return NotImplemented
+        return (self.items, self.span) == (other.items, other.span)
+
+    def __hash__(self) -> int:
+        return hash((self.items, self.span))
+
+    def __repr__(self) -> str:
+        return f"JArray({self.items!r}, {self.span})"
+
+
+class JObject(_Node):
+    """A JSON object: its pairs in order, duplicate keys kept."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: tuple[tuple[JScalar, JNode], ...], span: Span) -> None:
+        self.pairs = pairs
+        self._span = span
 
     def get(self, key: str) -> JNode | None:
         """The value of the last pair named `key` (case-sensitive), as JSON parsers do."""
@@ -45,6 +137,17 @@ class JObject:
 
     def keys(self) -> list[str]:
         return [str(k.value) for k, _ in self.pairs]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JObject):
+            return NotImplemented
+        return (self.pairs, self.span) == (other.pairs, other.span)
+
+    def __hash__(self) -> int:
+        return hash((self.pairs, self.span))
+
+    def __repr__(self) -> str:
+        return f"JObject({self.pairs!r}, {self.span})"
 
 
 JNode = JScalar | JArray | JObject
@@ -68,92 +171,169 @@ def to_python(node: JNode) -> Any:
     return {str(k.value): to_python(v) for k, v in node.pairs}
 
 
-class _Build(Transformer[Token, JNode]):
-    def __init__(self, file: str) -> None:
-        super().__init__()
-        self.file = file
+# The terminals of grammars/json.lark. STRING is the grammar's expression unrolled (the same
+# language; Python's regex engine runs this form about three times as fast).
+_WS = r"[ \t\r\n]*+"
+_STRING = r'"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*+)*+"'
+_NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+# One match per token: white space, at most one separator and more white space, then the token.
+# Each of the three separator cases (",", ":", none) has its own seven groups, so that the
+# number of the group that matched (`lastindex`) tells both; group 7 of each is a character
+# no terminal starts with, or the end of the text.
+_TOKENS = rf"(?:({_STRING})|({_NUMBER})|([{{\[])|([}}\]])|(true|false|null)|([,:])|(.|\Z))"
+_TOKEN = re.compile(rf"{_WS}(?:,{_WS}{_TOKENS}|:{_WS}{_TOKENS}|{_TOKENS})", re.DOTALL)
+_STR, _NUM, _OPEN, _CLOSE, _LIT, _SEP2, _OTHER = range(7)
+_KIND = [-1] + [k for _sep in range(3) for k in range(7)]
+_COMMA, _COLON, _NONE = range(3)
+_SEP = [-1] + [sep for sep in range(3) for _k in range(7)]
+_LITERALS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
 
-    def _span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
-        return Span(file=self.file, line=line, column=col, end_line=end_line, end_column=end_col)
+# What the parser expects next. "Value" states take any value; `_A_FIRST` also a "]", `_O_FIRST`
+# a key or "}"; the `_NEXT` states take a separator then a value (or key), or the closing bracket.
+_ROOT, _DONE, _A_FIRST, _A_VALUE, _A_NEXT, _O_FIRST, _O_KEY, _O_COLON, _O_VALUE, _O_NEXT = range(10)
+_VALUE_STATES = frozenset({_ROOT, _A_FIRST, _A_VALUE, _O_VALUE})
+_KEY_STATES = frozenset({_O_FIRST, _O_KEY})
+_A_VALUES = frozenset({_A_FIRST, _A_VALUE})
+_A_CLOSABLE = frozenset({_A_FIRST, _A_NEXT})
+_O_CLOSABLE = frozenset({_O_FIRST, _O_NEXT})
+# The state a separator leads to from each state (-1: not taken there).
+_AFTER = {
+    _COMMA: [_A_VALUE if s == _A_NEXT else _O_KEY if s == _O_NEXT else -1 for s in range(10)],
+    _COLON: [_O_VALUE if s == _O_COLON else -1 for s in range(10)],
+}
 
-    def _tok(self, tok: Token, value: str | int | float | bool | None) -> JScalar:
-        assert tok.line is not None and tok.column is not None
-        end_line = tok.end_line if tok.end_line is not None else tok.line
-        end_col = tok.end_column if tok.end_column is not None else tok.column
-        return JScalar(value, self._span(tok.line, tok.column, end_line, end_col))
-
-    def STRING(self, tok: Token) -> JScalar:
-        return self._tok(tok, json.loads(tok))
-
-    def NUMBER(self, tok: Token) -> JScalar:
-        text = str(tok)
-        is_int = not any(c in text for c in ".eE")
-        return self._tok(tok, int(text) if is_int else float(text))
-
-    def TRUE(self, tok: Token) -> JScalar:
-        return self._tok(tok, True)
-
-    def FALSE(self, tok: Token) -> JScalar:
-        return self._tok(tok, False)
-
-    def NULL(self, tok: Token) -> JScalar:
-        return self._tok(tok, None)
-
-    @v_args(meta=True)
-    def object(self, meta: Any, pairs: list[tuple[JScalar, JNode] | None]) -> JObject:
-        kept = tuple(p for p in pairs if p is not None)
-        return JObject(kept, self._span(meta.line, meta.column, meta.end_line, meta.end_column))
-
-    @v_args(meta=True)
-    def array(self, meta: Any, items: list[JNode | None]) -> JArray:
-        kept = tuple(i for i in items if i is not None)
-        return JArray(kept, self._span(meta.line, meta.column, meta.end_line, meta.end_column))
-
-    def pair(self, children: list[JNode]) -> tuple[JNode, JNode]:
-        return (children[0], children[1])
-
-    def start(self, children: list[JNode]) -> JNode:
-        return children[0]
-
-
-@cache
-def _parser() -> Lark:
-    return Lark(
-        grammar_text("json.lark"),
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+_new = object.__new__
+# The C decoder of a JSON string from its opening quote (json's own; typeshed omits it).
+_scanstring: Callable[[str, int], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]
 
 
 def parse_json(text: str, file: str = "<input>") -> JNode:
     """Parse JSON text; raises JsonSyntaxError with the line and column of the problem."""
+    # The tree holds no cycles, so the collector has nothing to find while it grows; left on,
+    # it walks the growing tree again and again and more than doubles the time.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise JsonSyntaxError(_describe(exc), _error_span(exc, text, file)) from None
-    node = _Build(file).transform(tree)
-    assert isinstance(node, JScalar | JArray | JObject)
-    return node
+        return _parse(text, _Source(text, file))
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _describe(exc: UnexpectedInput) -> str:
-    if isinstance(exc, UnexpectedEOF):
-        return "invalid JSON: the document ends too early (truncated file?)"
-    if isinstance(exc, UnexpectedCharacters):
-        return f"invalid JSON: unexpected character {exc.char!r}"
-    if isinstance(exc, UnexpectedToken):
-        if exc.token.type == "$END":
-            return "invalid JSON: the document ends too early (truncated file?)"
-        return f"invalid JSON: unexpected {str(exc.token)!r}"
-    return "invalid JSON"
+def _parse(text: str, source: _Source) -> JNode:
+    # Each open container: its start offset, the state it was opened in, and its parent's
+    # children so far (an object's children are key, value, key, value, ...).
+    stack: list[tuple[int, int, list[Any]]] = []
+    children: list[Any] = []
+    state = _ROOT
+    start = -1
+    after_comma, after_colon = _AFTER[_COMMA], _AFTER[_COLON]
+    for match in _TOKEN.finditer(text):
+        group: int = match.lastindex  # type: ignore[assignment]
+        kind, sep = _KIND[group], _SEP[group]
+        previous, start = start, match.start(group)
+        if sep != _NONE:
+            after = (after_comma if sep == _COMMA else after_colon)[state]
+            if after < 0:
+                raise _unexpected(source, _sep_at(text, start), "," if sep == _COMMA else ":")
+            state = after
+        node: Any
+        if kind == _STR:
+            raw = match.group(group)
+            if state in _KEY_STATES:
+                key = _new(JScalar)
+                key.value = _scanstring(raw, 1)[0] if "\\" in raw else raw[1:-1]
+                key._span = source
+                key._start = start
+                key._end = start + len(raw)
+                children.append(key)
+                state = _O_COLON
+                continue
+            if state not in _VALUE_STATES:
+                raise _unexpected(source, start, raw)
+            node = _new(JScalar)
+            node.value = _scanstring(raw, 1)[0] if "\\" in raw else raw[1:-1]
+            node._span = source
+            node._start = start
+            node._end = start + len(raw)
+        elif kind in (_NUM, _LIT):
+            raw = match.group(group)
+            if state not in _VALUE_STATES:
+                raise _unexpected(source, start, raw)
+            node = _new(JScalar)
+            node.value = _LITERALS[raw] if kind == _LIT else _number(source, start, raw)
+            node._span = source
+            node._start = start
+            node._end = start + len(raw)
+        elif kind == _OPEN:
+            if state not in _VALUE_STATES:
+                raise _unexpected(source, start, text[start])
+            stack.append((start, state, children))
+            if len(stack) > MAX_DEPTH:
+                raise JsonSyntaxError(
+                    f"invalid JSON: nested deeper than {MAX_DEPTH} levels",
+                    _error_span(source, start),
+                )
+            children = []
+            state = _A_FIRST if text[start] == "[" else _O_FIRST
+            continue
+        elif kind == _CLOSE:
+            bracket = text[start]
+            if state not in (_A_CLOSABLE if bracket == "]" else _O_CLOSABLE):
+                raise _unexpected(source, start, bracket)
+            opened_at, state, parent = stack.pop()
+            if bracket == "]":
+                node = _new(JArray)
+                node.items = tuple(children)
+            else:
+                node = _new(JObject)
+                pairs = iter(children)
+                node.pairs = tuple(zip(pairs, pairs, strict=True))
+            node._span = source
+            node._start = opened_at
+            node._end = start + 1
+            children = parent
+        elif kind == _SEP2:
+            raise _unexpected(source, start, text[start])
+        elif start < len(text):  # a character no terminal starts with
+            raise JsonSyntaxError(
+                f"invalid JSON: unexpected character {text[start]!r}", _error_span(source, start)
+            )
+        elif state == _DONE:
+            break
+        else:
+            # Lark reports a missing end at the last token it read (1:1 when there was none).
+            last = _sep_at(text, start) if sep != _NONE else previous
+            raise JsonSyntaxError(
+                "invalid JSON: the document ends too early (truncated file?)",
+                _error_span(source, max(last, 0)),
+            )
+        children.append(node)
+        state = _DONE if state == _ROOT else _A_NEXT if state in _A_VALUES else _O_NEXT
+    root: JNode = children[0]
+    return root
 
 
-def _error_span(exc: UnexpectedInput, text: str, file: str) -> Span:
-    line = getattr(exc, "line", -1)
-    col = getattr(exc, "column", -1)
-    if not isinstance(line, int) or line < 1:
-        # End of input: point just past the last character.
-        line = text.count("\n") + 1
-        col = len(text) - (text.rfind("\n") + 1) + 1
-    return Span(file=file, line=line, column=col, end_line=line, end_column=col + 1)
+def _sep_at(text: str, token_at: int) -> int:
+    """The offset of the separator before the token at `token_at` (white space between)."""
+    return len(text[:token_at].rstrip(" \t\r\n")) - 1
+
+
+def _number(source: _Source, start: int, raw: str) -> int | float:
+    if "." in raw or "e" in raw or "E" in raw:
+        return float(raw)
+    try:
+        return int(raw)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+        raise JsonSyntaxError(
+            "invalid JSON: number too long to read", _error_span(source, start)
+        ) from None
+
+
+def _unexpected(source: _Source, offset: int, token: str) -> JsonSyntaxError:
+    return JsonSyntaxError(f"invalid JSON: unexpected {token!r}", _error_span(source, offset))
+
+
+def _error_span(source: _Source, offset: int) -> Span:
+    line, column = source.position(offset)
+    return Span(file=source.file, line=line, column=column, end_line=line, end_column=column + 1)
