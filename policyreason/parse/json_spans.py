@@ -14,14 +14,15 @@ scanner keeps, because most nodes of a large export are never reported on.
 
 from __future__ import annotations
 
-import gc
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import accumulate
+from itertools import accumulate, count
 from json import decoder
+from operator import add
 from typing import Any
 
+from policyreason.collector import paused
 from policyreason.ir.span import Span
 
 # Deeper input is refused with a located error: readers and checks walk the tree recursively,
@@ -43,7 +44,9 @@ class _Source:
         """1-based (line, column) of a character offset; lines end at "\\n" only, as in Lark."""
         starts = self._line_starts
         if starts is None:
-            starts = self._line_starts = [0, *accumulate(len(x) + 1 for x in self.text.split("\n"))]
+            # Line n + 1 starts after the first n lines and their n newlines.
+            lengths = accumulate(map(len, self.text.split("\n")))
+            starts = self._line_starts = [0, *map(add, lengths, count(1))]
         line = bisect_right(starts, offset)
         return line, offset - starts[line - 1] + 1
 
@@ -129,11 +132,10 @@ class JObject(_Node):
 
     def get(self, key: str) -> JNode | None:
         """The value of the last pair named `key` (case-sensitive), as JSON parsers do."""
-        found: JNode | None = None
-        for k, v in self.pairs:
+        for k, v in reversed(self.pairs):
             if k.value == key:
-                found = v
-        return found
+                return v
+        return None
 
     def keys(self) -> list[str]:
         return [str(k.value) for k, _ in self.pairs]
@@ -176,31 +178,52 @@ def to_python(node: JNode) -> Any:
 _WS = r"[ \t\r\n]*+"
 _STRING = r'"[^"\\\x00-\x1f]*+(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*+)*+"'
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-# One match per token: white space, at most one separator and more white space, then the token.
-# Each of the three separator cases (",", ":", none) has its own seven groups, so that the
-# number of the group that matched (`lastindex`) tells both; group 7 of each is a character
-# no terminal starts with, or the end of the text.
-_TOKENS = rf"(?:({_STRING})|({_NUMBER})|([{{\[])|([}}\]])|(true|false|null)|([,:])|(.|\Z))"
-_TOKEN = re.compile(rf"{_WS}(?:,{_WS}{_TOKENS}|:{_WS}{_TOKENS}|{_TOKENS})", re.DOTALL)
-_STR, _NUM, _OPEN, _CLOSE, _LIT, _SEP2, _OTHER = range(7)
-_KIND = [-1] + [k for _sep in range(3) for k in range(7)]
-_COMMA, _COLON, _NONE = range(3)
-_SEP = [-1] + [sep for sep in range(3) for _k in range(7)]
+# One match per token: white space, perhaps a comma and more white space, then the token; a key
+# also takes its colon and the value after it. Each case (comma or not, key or not) has groups
+# of its own, so the number of the group that matched last (`lastindex`) tells them apart.
+_STR, _NUM, _LIT, _OPEN_A, _OPEN_O, _CLOSE_A, _CLOSE_O, _SEP2, _OTHER = range(9)
+_KIND_RE = {
+    _STR: _STRING,
+    _NUM: _NUMBER,
+    _LIT: "true|false|null",
+    _OPEN_A: r"\[",
+    _OPEN_O: r"\{",
+    _CLOSE_A: r"\]",
+    _CLOSE_O: r"\}",
+    _SEP2: "[,:]",
+    _OTHER: r".|\Z",  # a character no terminal starts with, or the end of the text
+}
+# Alternatives whose first character rules them out quickly come first; `_OTHER` must be last.
+_VALUE_ORDER = [_STR, _OPEN_O, _OPEN_A, _CLOSE_O, _CLOSE_A, _LIT, _NUM, _SEP2, _OTHER]
+_NON_STRING_ORDER = _VALUE_ORDER[1:]
+_VALUE = "|".join(f"({_KIND_RE[k]})" for k in _VALUE_ORDER)
+_NON_STRING = "|".join(f"({_KIND_RE[k]})" for k in _NON_STRING_ORDER)
+_BODY = rf"({_STRING})(?:{_WS}:{_WS}(?:{_VALUE}))?|{_NON_STRING}"
+_TOKEN = re.compile(rf"{_WS}(?:,{_WS}(?:{_BODY})|(?:{_BODY}))", re.DOTALL)
+# For each group: the token kind, whether a comma came first, and (for a value after a key)
+# the key's group.
+_KIND = [-1]
+_COMMA = [False]
+_KEY = [0]
+for _comma in (True, False):
+    _key_group = len(_KIND)
+    _KIND += [_STR, *_VALUE_ORDER, *_NON_STRING_ORDER]
+    _COMMA += [_comma] * (1 + len(_VALUE_ORDER) + len(_NON_STRING_ORDER))
+    _KEY += [0] + [_key_group] * len(_VALUE_ORDER) + [0] * len(_NON_STRING_ORDER)
 _LITERALS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
 
 # What the parser expects next. "Value" states take any value; `_A_FIRST` also a "]", `_O_FIRST`
-# a key or "}"; the `_NEXT` states take a separator then a value (or key), or the closing bracket.
+# a key or "}"; the `_NEXT` states take a comma then a value (or key), or the closing bracket.
 _ROOT, _DONE, _A_FIRST, _A_VALUE, _A_NEXT, _O_FIRST, _O_KEY, _O_COLON, _O_VALUE, _O_NEXT = range(10)
-_VALUE_STATES = frozenset({_ROOT, _A_FIRST, _A_VALUE, _O_VALUE})
-_KEY_STATES = frozenset({_O_FIRST, _O_KEY})
-_A_VALUES = frozenset({_A_FIRST, _A_VALUE})
-_A_CLOSABLE = frozenset({_A_FIRST, _A_NEXT})
-_O_CLOSABLE = frozenset({_O_FIRST, _O_NEXT})
-# The state a separator leads to from each state (-1: not taken there).
-_AFTER = {
-    _COMMA: [_A_VALUE if s == _A_NEXT else _O_KEY if s == _O_NEXT else -1 for s in range(10)],
-    _COLON: [_O_VALUE if s == _O_COLON else -1 for s in range(10)],
-}
+_STATES = range(10)
+_TAKES_VALUE = [s in (_ROOT, _A_FIRST, _A_VALUE, _O_VALUE) for s in _STATES]
+_TAKES_KEY = [s in (_O_FIRST, _O_KEY) for s in _STATES]
+_CLOSES_ARRAY = [s in (_A_FIRST, _A_NEXT) for s in _STATES]
+_CLOSES_OBJECT = [s in (_O_FIRST, _O_NEXT) for s in _STATES]
+# The state after a value read in each value state, and after a comma (-1: no comma there).
+_AFTER_VALUE = [_DONE if s == _ROOT else _A_NEXT if s in (_A_FIRST, _A_VALUE) else _O_NEXT
+                for s in _STATES]  # fmt: skip
+_AFTER_COMMA = [_A_VALUE if s == _A_NEXT else _O_KEY if s == _O_NEXT else -1 for s in _STATES]
 
 _new = object.__new__
 # The C decoder of a JSON string from its opening quote (json's own; typeshed omits it).
@@ -209,15 +232,8 @@ _scanstring: Callable[[str, int], tuple[str, int]] = decoder.scanstring  # type:
 
 def parse_json(text: str, file: str = "<input>") -> JNode:
     """Parse JSON text; raises JsonSyntaxError with the line and column of the problem."""
-    # The tree holds no cycles, so the collector has nothing to find while it grows; left on,
-    # it walks the growing tree again and again and more than doubles the time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         return _parse(text, _Source(text, file))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _parse(text: str, source: _Source) -> JNode:
@@ -227,46 +243,45 @@ def _parse(text: str, source: _Source) -> JNode:
     children: list[Any] = []
     state = _ROOT
     start = -1
-    after_comma, after_colon = _AFTER[_COMMA], _AFTER[_COLON]
     for match in _TOKEN.finditer(text):
         group: int = match.lastindex  # type: ignore[assignment]
-        kind, sep = _KIND[group], _SEP[group]
-        previous, start = start, match.start(group)
-        if sep != _NONE:
-            after = (after_comma if sep == _COMMA else after_colon)[state]
-            if after < 0:
-                raise _unexpected(source, _sep_at(text, start), "," if sep == _COMMA else ":")
-            state = after
+        kind = _KIND[group]
+        key_group = _KEY[group]
+        if _COMMA[group]:
+            state = _AFTER_COMMA[state]
+            if state < 0:
+                raise _unexpected(source, _before(text, match.start(key_group or group)), ",")
+        previous = start
+        start = match.start(group)
         node: Any
+        if key_group:
+            raw = match.group(key_group)
+            if not _TAKES_KEY[state]:
+                if _TAKES_VALUE[state]:  # a string value, then a colon out of place
+                    raise _unexpected(source, _before(text, start), ":")
+                raise _unexpected(source, match.start(key_group), raw)
+            node = _new(JScalar)
+            node.value = _scanstring(raw, 1)[0] if "\\" in raw else raw[1:-1]
+            node._span = source
+            node._start = key_at = match.start(key_group)
+            node._end = key_at + len(raw)
+            children.append(node)
+            state = _O_VALUE
         if kind == _STR:
             raw = match.group(group)
-            if state in _KEY_STATES:
-                key = _new(JScalar)
-                key.value = _scanstring(raw, 1)[0] if "\\" in raw else raw[1:-1]
-                key._span = source
-                key._start = start
-                key._end = start + len(raw)
-                children.append(key)
-                state = _O_COLON
-                continue
-            if state not in _VALUE_STATES:
-                raise _unexpected(source, start, raw)
             node = _new(JScalar)
             node.value = _scanstring(raw, 1)[0] if "\\" in raw else raw[1:-1]
             node._span = source
             node._start = start
             node._end = start + len(raw)
-        elif kind in (_NUM, _LIT):
-            raw = match.group(group)
-            if state not in _VALUE_STATES:
+            if _TAKES_KEY[state]:  # a key with no colon after it
+                children.append(node)
+                state = _O_COLON
+                continue
+            if not _TAKES_VALUE[state]:
                 raise _unexpected(source, start, raw)
-            node = _new(JScalar)
-            node.value = _LITERALS[raw] if kind == _LIT else _number(source, start, raw)
-            node._span = source
-            node._start = start
-            node._end = start + len(raw)
-        elif kind == _OPEN:
-            if state not in _VALUE_STATES:
+        elif kind in (_OPEN_O, _OPEN_A):
+            if not _TAKES_VALUE[state]:
                 raise _unexpected(source, start, text[start])
             stack.append((start, state, children))
             if len(stack) > MAX_DEPTH:
@@ -275,47 +290,58 @@ def _parse(text: str, source: _Source) -> JNode:
                     _error_span(source, start),
                 )
             children = []
-            state = _A_FIRST if text[start] == "[" else _O_FIRST
+            state = _O_FIRST if kind == _OPEN_O else _A_FIRST
             continue
-        elif kind == _CLOSE:
-            bracket = text[start]
-            if state not in (_A_CLOSABLE if bracket == "]" else _O_CLOSABLE):
-                raise _unexpected(source, start, bracket)
-            opened_at, state, parent = stack.pop()
-            if bracket == "]":
-                node = _new(JArray)
-                node.items = tuple(children)
-            else:
-                node = _new(JObject)
-                pairs = iter(children)
-                node.pairs = tuple(zip(pairs, pairs, strict=True))
+        elif kind == _CLOSE_O:
+            if not _CLOSES_OBJECT[state]:
+                raise _unexpected(source, start, "}")
+            node = _new(JObject)
+            pairs = iter(children)
+            node.pairs = tuple(zip(pairs, pairs, strict=True))
             node._span = source
-            node._start = opened_at
             node._end = start + 1
-            children = parent
+            node._start, state, children = stack.pop()
+        elif kind == _CLOSE_A:
+            if not _CLOSES_ARRAY[state]:
+                raise _unexpected(source, start, "]")
+            node = _new(JArray)
+            node.items = tuple(children)
+            node._span = source
+            node._end = start + 1
+            node._start, state, children = stack.pop()
+        elif kind in (_LIT, _NUM):
+            raw = match.group(group)
+            if not _TAKES_VALUE[state]:
+                raise _unexpected(source, start, raw)
+            node = _new(JScalar)
+            node.value = _LITERALS[raw] if kind == _LIT else _number(source, start, raw)
+            node._span = source
+            node._start = start
+            node._end = start + len(raw)
         elif kind == _SEP2:
             raise _unexpected(source, start, text[start])
-        elif start < len(text):  # a character no terminal starts with
+        elif start < len(text):
             raise JsonSyntaxError(
                 f"invalid JSON: unexpected character {text[start]!r}", _error_span(source, start)
             )
         elif state == _DONE:
             break
         else:
-            # Lark reports a missing end at the last token it read (1:1 when there was none).
-            last = _sep_at(text, start) if sep != _NONE else previous
+            # Lark reports a missing end at the last token it read (1:1 when there was none):
+            # the comma or colon of this match, or the previous match's token.
+            last = _before(text, start) if _COMMA[group] or key_group else previous
             raise JsonSyntaxError(
                 "invalid JSON: the document ends too early (truncated file?)",
                 _error_span(source, max(last, 0)),
             )
         children.append(node)
-        state = _DONE if state == _ROOT else _A_NEXT if state in _A_VALUES else _O_NEXT
+        state = _AFTER_VALUE[state]
     root: JNode = children[0]
     return root
 
 
-def _sep_at(text: str, token_at: int) -> int:
-    """The offset of the separator before the token at `token_at` (white space between)."""
+def _before(text: str, token_at: int) -> int:
+    """The offset of the comma or colon before the token at `token_at` (white space between)."""
     return len(text[:token_at].rstrip(" \t\r\n")) - 1
 
 
