@@ -29,9 +29,20 @@ from policyreason.ir.span import Span
 # and no policy, template or export nests anywhere near this deep.
 MAX_DEPTH = 128
 
+_new = object.__new__
 
-class _Source:
-    """The text a tree was read from: turns offsets into spans, on demand."""
+
+class Locator:
+    """Turns the positions a reader kept for a node into its Span, when first asked for."""
+
+    __slots__ = ()
+
+    def span(self, start: Any, end: Any) -> Span:
+        raise NotImplementedError
+
+
+class _Source(Locator):
+    """The text a tree was read from: turns offsets into spans."""
 
     __slots__ = ("_line_starts", "file", "text")
 
@@ -59,19 +70,19 @@ class _Source:
 
 
 class _Node:
-    # A node read from text holds its source and offsets in `_span` / `_start` / `_end` until
-    # its span is first asked for; a node built in code holds its Span from the start.
+    # A node a reader made holds a Locator and its start and end positions in `_span` /
+    # `_start` / `_end` until its span is first asked for; a node built in code holds its Span.
     __slots__ = ("_end", "_span", "_start")
 
-    _span: Span | _Source
-    _start: int
-    _end: int
+    _span: Span | Locator
+    _start: Any
+    _end: Any
 
     @property
     def span(self) -> Span:
         """Where the node is in its file (the end is exclusive)."""
         found = self._span
-        if isinstance(found, _Source):
+        if isinstance(found, Locator):
             found = self._span = found.span(self._start, self._end)
         return found
 
@@ -155,6 +166,34 @@ class JObject(_Node):
 JNode = JScalar | JArray | JObject
 
 
+def located_scalar(
+    value: str | int | float | bool | None, locator: Locator, start: Any, end: Any
+) -> JScalar:
+    """A scalar whose span `locator` makes from `start` and `end` when it is first asked for."""
+    node = _new(JScalar)
+    node.value = value
+    node._span, node._start, node._end = locator, start, end
+    return node
+
+
+def located_array(items: tuple[JNode, ...], locator: Locator, start: Any, end: Any) -> JArray:
+    """An array whose span `locator` makes when it is first asked for."""
+    node = _new(JArray)
+    node.items = items
+    node._span, node._start, node._end = locator, start, end
+    return node
+
+
+def located_object(
+    pairs: tuple[tuple[JScalar, JNode], ...], locator: Locator, start: Any, end: Any
+) -> JObject:
+    """An object whose span `locator` makes when it is first asked for."""
+    node = _new(JObject)
+    node.pairs = pairs
+    node._span, node._start, node._end = locator, start, end
+    return node
+
+
 class JsonSyntaxError(Exception):
     """Invalid JSON, located."""
 
@@ -225,7 +264,6 @@ _AFTER_VALUE = [_DONE if s == _ROOT else _A_NEXT if s in (_A_FIRST, _A_VALUE) el
                 for s in _STATES]  # fmt: skip
 _AFTER_COMMA = [_A_VALUE if s == _A_NEXT else _O_KEY if s == _O_NEXT else -1 for s in _STATES]
 
-_new = object.__new__
 # The C decoder of a JSON string from its opening quote (json's own; typeshed omits it).
 _scanstring: Callable[[str, int], tuple[str, int]] = decoder.scanstring  # type: ignore[attr-defined]
 
