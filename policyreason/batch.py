@@ -9,12 +9,9 @@ error diagnostic of its own and the rest of the batch goes on.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +24,8 @@ from policyreason.ir.span import Span
 from policyreason.report import FileEntry
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from policyreason.cache import ResultCache
     from policyreason.config import Config
     from policyreason.gate import RunOptions
@@ -221,7 +220,12 @@ def _in_pool(
     # At most `width` tasks are in flight, so a crash leaves at most `width` suspects; they are
     # then run one at a time, which tells the file that crashed its worker from its neighbours.
     # A task's clock starts when its worker reports starting it (not at submission), so worker
-    # start-up and queueing never count against a file.
+    # start-up and queueing never count against a file. (Imported here: a serial run, the common
+    # one-file case, never needs them.)
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     queue = list(reversed(todo))
     suspects: list[tuple[int, Path]] = []
     context = multiprocessing.get_context("spawn")

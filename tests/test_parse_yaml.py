@@ -33,7 +33,7 @@ def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
         return None if root is None else picture(root)
 
     fast = read()
-    monkeypatch.setattr(cfn_yaml, "_FAST_LOADER", None)
+    monkeypatch.setattr(cfn_yaml, "_fast_loader", lambda: None)
     reference = read()
     monkeypatch.undo()
     return fast, reference

@@ -7,15 +7,13 @@ with the tag's position, and the template resolver sees one shape for both synta
 The pure-Python loader is the reference: it decides every document the libyaml loader (about
 fifteen times as fast) cannot read, so errors and their places are the reference's. Spans are
 made from the marks when first asked for, with the collector paused while the tree is built.
+PyYAML itself is imported on the first template, not with this module: most runs read none.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from policyreason.collector import paused
 from policyreason.ir.span import Span
@@ -33,6 +31,12 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import Node, ScalarNode
 # Short forms whose long form is not "Fn::" + the tag name.
 _LONG = {"Ref": "Ref", "Condition": "Condition"}
 
@@ -46,29 +50,43 @@ class YamlSyntaxError(Exception):
         self.span = span
 
 
-# libyaml's loader where PyYAML was built with it.
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+@cache
+def _yaml() -> ModuleType:
+    import yaml
+
+    return yaml
+
+
+def _fast_loader() -> Any:
+    """libyaml's loader where PyYAML was built with it, else None."""
+    return getattr(_yaml(), "CSafeLoader", None)
 
 
 @paused()
 def parse_yaml(text: str, file: str) -> JNode | None:
     """Parse one YAML document; None when the file is empty."""
+    yaml = _yaml()
     node: Node | None = None
-    if _FAST_LOADER is not None:
+    fast = _fast_loader()
+    if fast is not None:
         try:
-            node = yaml.compose(text, Loader=_FAST_LOADER)
+            node = yaml.compose(text, Loader=fast)
         except yaml.YAMLError as exc:
             node = _compose(text, file, _error_span(exc, file))
     else:
         node = _compose(text, file, Span(file=file, line=1, column=1, end_line=1, end_column=2))
-    return None if node is None else _convert(node, _Marks(file), SafeConstructor(), 0)
+    if node is None:
+        return None
+    return _convert(node, _Marks(file), yaml.constructor.SafeConstructor(), 0)
 
 
 def _compose(text: str, file: str, deep_at: Span) -> Node | None:
     """The reference loader's tree, or its error, located; `deep_at` is where to report input
     nested too deep for it (libyaml stops at 1,000 levels, the reference's recursion sooner)."""
+    yaml = _yaml()
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        node: Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
+        return node
     except yaml.MarkedYAMLError as exc:
         message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
         raise YamlSyntaxError(message, _error_span(exc, file)) from None
@@ -78,8 +96,9 @@ def _compose(text: str, file: str, deep_at: Span) -> Node | None:
         raise _too_deep(deep_at) from None
 
 
-def _error_span(exc: yaml.YAMLError, file: str) -> Span:
-    mark = (exc.problem_mark or exc.context_mark) if isinstance(exc, yaml.MarkedYAMLError) else None
+def _error_span(exc: Exception, file: str) -> Span:
+    marked = isinstance(exc, _yaml().MarkedYAMLError)
+    mark = (exc.problem_mark or exc.context_mark) if marked else None  # type: ignore[attr-defined]
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     return Span(file=file, line=line, column=column, end_line=line, end_column=column + 1)
 
@@ -114,20 +133,24 @@ def _convert(node: Node, marks: _Marks, constructor: SafeConstructor, depth: int
     if tag.startswith("!"):
         return _short_form(tag[1:], node, marks, constructor, depth)
     start, end = node.start_mark, node.end_mark
-    if isinstance(node, MappingNode):
+    if _kind(node) == "mapping":
         pairs = tuple(
             (_key(k, marks), _convert(v, marks, constructor, depth + 1)) for k, v in node.value
         )
         return located_object(pairs, marks, start, end)
-    if isinstance(node, SequenceNode):
+    if _kind(node) == "sequence":
         items = tuple(_convert(i, marks, constructor, depth + 1) for i in node.value)
         return located_array(items, marks, start, end)
-    assert isinstance(node, ScalarNode)
-    return located_scalar(_scalar(node, constructor), marks, start, end)
+    return located_scalar(_scalar(cast("ScalarNode", node), constructor), marks, start, end)
+
+
+def _kind(node: Node) -> str:
+    """ "scalar", "sequence" or "mapping": the node classes' `id`, read without importing them."""
+    return str(node.id)  # type: ignore[attr-defined]
 
 
 def _key(node: Node, marks: _Marks) -> JScalar:
-    value = node.value if isinstance(node, ScalarNode) else str(node.tag)
+    value = node.value if _kind(node) == "scalar" else str(node.tag)
     return located_scalar(str(value), marks, node.start_mark, node.end_mark)
 
 
@@ -141,7 +164,7 @@ def _scalar(node: ScalarNode, constructor: SafeConstructor) -> str | int | float
             return float(constructor.construct_yaml_float(node))
         if tag == _BOOL:
             return bool(constructor.construct_yaml_bool(node))
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, _yaml().YAMLError):
         return str(node.value)
     if tag == _NULL:
         return None
@@ -155,22 +178,21 @@ def _short_form(
     start, end = node.start_mark, node.end_mark
     long = _LONG.get(name, f"Fn::{name}")
     tag_key = located_scalar(long, marks, start, end)
-    if name == "GetAtt" and isinstance(node, ScalarNode):
+    if name == "GetAtt" and _kind(node) == "scalar":
         resource, _, attribute = str(node.value).partition(".")
         parts = (
             located_scalar(resource, marks, start, end),
             located_scalar(attribute, marks, start, end),
         )
         value: JNode = located_array(parts, marks, start, end)
-    elif isinstance(node, ScalarNode):
+    elif _kind(node) == "scalar":
         value = located_scalar(str(node.value), marks, start, end)
-    elif isinstance(node, MappingNode):
+    elif _kind(node) == "mapping":
         pairs = tuple(
             (_key(k, marks), _convert(v, marks, constructor, depth + 1)) for k, v in node.value
         )
         value = located_object(pairs, marks, start, end)
     else:
-        assert isinstance(node, SequenceNode)
         items = tuple(_convert(i, marks, constructor, depth + 1) for i in node.value)
         value = located_array(items, marks, start, end)
     return located_object(((tag_key, value),), marks, start, end)
