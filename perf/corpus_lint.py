@@ -104,6 +104,10 @@ def spinning(on: bool) -> Iterator[None]:
         spinner.wait()
 
 
+def median_wall(samples: list[dict[str, float | int]]) -> float:
+    return statistics.median(float(s["wall_s"]) for s in samples)
+
+
 def median_row(samples: list[dict[str, float | int]]) -> dict[str, object]:
     return {
         "median_wall_s": round(statistics.median(float(s["wall_s"]) for s in samples), 2),
@@ -146,11 +150,9 @@ def main() -> None:
                         samples[label].append(run(argv, work))
                 for label in cases:
                     rows[label] = median_row(samples[label])
-
-            def wall(label: str) -> float:
-                return statistics.median(float(s["wall_s"]) for s in samples[label])
-
-            ratio = wall("policyreason, default processes, no cache") / wall("parliament")
+            ratio = median_wall(samples["policyreason, default processes, no cache"]) / median_wall(
+                samples["parliament"]
+            )
             rows["policyreason default / parliament (wall)"] = round(ratio, 2)
             modes[mode] = rows
         cache = work / "cache"
