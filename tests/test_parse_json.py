@@ -312,3 +312,22 @@ def test_deeper_nesting_is_a_located_error_not_a_crash() -> None:
     # The first bracket past the limit: the root object and the statement list are two levels.
     opened = [i for i, ch in enumerate(text) if ch in "{["]
     assert (err.span.line, err.span.column) == (1, opened[MAX_DEPTH] + 1)
+
+
+def test_a_deeply_nested_policy_file_is_a_located_error_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policyreason.cli import main
+
+    deep = tmp_path / "deep.json"
+    deep.write_text(_condition_nested(5_000))
+    fine = tmp_path / "fine.json"
+    fine.write_text(_condition_nested(2))
+    code = main(["check", str(deep), str(fine), "--no-cache", "--jobs", "1"])
+    out = capsys.readouterr()
+    assert code == 2
+    text = out.out + out.err
+    opened = [i for i, ch in enumerate(_condition_nested(5_000)) if ch in "{["]
+    assert f"deep.json:1:{opened[MAX_DEPTH] + 1}: error: invalid JSON: nested deeper than" in text
+    assert "Traceback" not in text and "RecursionError" not in text
+    assert "fine.json" in text  # the other file was still checked
