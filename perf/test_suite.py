@@ -26,7 +26,7 @@ _DURATION = re.compile(r"^([\d.]+)s (call|setup|teardown)\s+(\S+)", re.MULTILINE
 
 
 def run(extra: list[str], workers: int) -> dict[str, object]:
-    argv = [sys.executable, "-m", "pytest", "-q", "-n", str(workers), "--durations=15", *extra]
+    argv = [sys.executable, "-m", "pytest", "-n", str(workers), "--durations=15", *extra]
     start = time.perf_counter()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start

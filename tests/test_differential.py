@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +69,7 @@ def _solver_allows(policy: Policy, req: Request) -> bool:
     return result.verdict is Verdict.SAT
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(), req=requests())
 def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -75,6 +77,7 @@ def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert _solver_allows(policy, req) == allows(policy, req)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(PolicyKind.RESOURCE), req=requests())
 def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -82,6 +85,7 @@ def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert _solver_allows(policy, req) == allows(policy, req)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     old=policy_documents(PolicyKind.RESOURCE),

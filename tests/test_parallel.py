@@ -64,6 +64,7 @@ def _json_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, s
     return code, capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) -> None:
     _folder()
     serial_code, serial = _json_report(capsys, "--jobs", "1")
@@ -75,6 +76,7 @@ def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) ->
     assert report["summary"]["findings"] > 0
 
 
+@pytest.mark.slow
 def test_sarif_report_matches_too(capsys: pytest.CaptureFixture[str]) -> None:
     _folder()
     main(["check", "inputs", "--format", "sarif", "--no-cache", "-j", "1"])
@@ -95,6 +97,7 @@ def _errors(results: list[FileResult], files: list[Path]) -> dict[str, list[str]
     return {f.name: [d.code for d in r.errors] for f, r in zip(files, results, strict=True)}
 
 
+@pytest.mark.slow
 def test_a_crashed_worker_is_reported_for_its_file() -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
@@ -110,6 +113,7 @@ def test_a_crashed_worker_is_reported_for_its_file() -> None:
             assert results[index] == expected[index], file
 
 
+@pytest.mark.slow
 def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
@@ -120,6 +124,7 @@ def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
             assert results[index] == expected[index], file
 
 
+@pytest.mark.slow
 def test_a_failing_task_is_reported_in_a_pool() -> None:
     files = _boom_batch()
     results = execute(files, RunOptions(), Execution(jobs=2), work=raise_on_boom)
@@ -128,6 +133,7 @@ def test_a_failing_task_is_reported_in_a_pool() -> None:
     assert sum(1 for codes in errors.values() if codes) == 2  # boom.json and broken.json
 
 
+@pytest.mark.slow
 def test_local_dask_cluster_gives_the_serial_report() -> None:
     if os.environ.get("CI") == "true":
         import distributed  # CI installs the dask extra: a missing one must fail, not skip
@@ -172,6 +178,7 @@ def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     assert "at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_configured_run_in_a_pool_matches_serial(capsys: pytest.CaptureFixture[str]) -> None:
     # Suppressions, a baseline, the zone of trust and parameters all travel to the workers.
     _folder()

@@ -220,7 +220,7 @@ def _texts() -> st.SearchStrategy[str]:
     return st.builds(lambda a, doc, b: a + doc + b, SPACE, _document(), SPACE)
 
 
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
