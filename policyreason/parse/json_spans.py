@@ -6,10 +6,11 @@ node carries a Span. `to_python` gives the plain value when positions are not ne
 The reader is a scanner, not Lark: Lark's LALR parser with positions reads about 1 MB a second,
 too slow for the exports this tool reads (a 15 MB describe-* file took a minute). One C-level
 regular expression finds each token with the white space and comma before it (a key with its
-colon and the value after it), and a small state machine in one loop builds the tree. `tests/test_parse_json.py` holds it equal to the
-grammar: the same values, positions and errors (message and place) as Lark's parser on generated
-documents and on every corpus file. Spans are made when first asked for, from the offsets the
-scanner keeps, because most nodes of a large export are never reported on.
+colon and the value after it), and a small state machine in one loop builds the tree.
+`tests/test_parse_json.py` holds it equal to the grammar: the same values, positions and errors
+(message and place) as Lark's parser on generated documents and on every corpus file. Spans are
+made when first asked for, from the offsets the scanner keeps, because most nodes of a large
+export are never reported on.
 """
 
 from __future__ import annotations
