@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import platform
+import subprocess
+import tarfile
+from pathlib import Path
 from typing import Any
 
 
@@ -32,3 +36,18 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
     }
+
+
+def export_revision(rev: str, into: Path) -> Path:
+    """The package as it was at git revision `rev`, extracted under `into` (for peers measured
+    in the same run as the working tree); returns the folder to put on PYTHONPATH."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", rev],
+        capture_output=True,
+        check=True,
+    ).stdout
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into

@@ -1,11 +1,20 @@
-"""Benchmark `policyreason check` over the 1,523 AWS managed policies.
+"""Benchmark `policyreason check` over the 1,523 AWS managed policies beside parliament, in the
+same run, on the machine as it is ("idle") and with one extra process spinning on a core
+("loaded", as when other work holds a core). Each tool runs as a user runs it, in a new process,
+on the whole folder, JSON output: policyreason with its default processes and with `--jobs 1`,
+each with an empty cache, then (idle) a re-run on the warm cache; parliament (`--directory`, one
+process).
+Wall seconds and CPU seconds (user + system of the process and its workers); the median of
+`--runs` runs.
 
-In process (gate.run, serial, no cache): wall time, per-policy p50/p95/p99/max of the per-file
-work (read, parse, checks) and the count of unknown findings. As a user runs it (a new process
-each time, `python -m policyreason check`): serial, `--jobs 2`, and a cold then warm result
-cache; each the median of `--runs` runs.
+`--in-process` adds the per-policy p50/p95/p99/max of the per-file work (read, parse, checks)
+from one serial run in this process, and the count of unknown findings.
 
-    python perf/corpus_lint.py [--corpus DIR] [--runs 3] [--output perf/results/corpus_lint.json]
+parliament comes with the `perf` extra (`pip install '.[perf]'`); it is never a dependency of
+the package.
+
+    python perf/corpus_lint.py [--corpus DIR] [--runs 1] [--in-process]
+                               [--output perf/results/corpus_lint.json]
 """
 
 from __future__ import annotations
@@ -13,27 +22,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _stats import machine, percentiles
 
-from policyreason.analysis.findings import Status
-from policyreason.batch import Execution, FileResult, check_file, execute
-from policyreason.gate import RunOptions, assemble
-from policyreason.inputs import discover
-
 ROOT = Path(__file__).resolve().parents[1]
+# A core's worth of other work: one process that never sleeps.
+SPIN = "while True: pass"
 
 
 def in_process(corpus: Path) -> dict[str, object]:
+    from policyreason.analysis.findings import Status
+    from policyreason.batch import Execution, FileResult, check_file, execute
+    from policyreason.gate import RunOptions, assemble
+    from policyreason.inputs import discover
+
     times: list[float] = []
 
     def timed(path: Path, options: RunOptions) -> FileResult:
@@ -59,70 +73,108 @@ def in_process(corpus: Path) -> dict[str, object]:
     }
 
 
-def cli(corpus: Path, extra: list[str], env: dict[str, str]) -> tuple[float, int]:
+def run(argv: list[str], cwd: Path) -> dict[str, float | int]:
+    """Wall and CPU seconds (with every child process) and the exit code of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "policyreason", "check", str(corpus), "--format", "json", *extra],
+        argv,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
         check=False,
     )
-    return time.perf_counter() - start, done.returncode
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "exit_code": done.returncode}
+
+
+@contextmanager
+def spinning(on: bool) -> Iterator[None]:
+    """One busy process for the duration, when `on`."""
+    if not on:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def median_wall(samples: list[dict[str, float | int]]) -> float:
+    return statistics.median(float(s["wall_s"]) for s in samples)
+
+
+def median_row(samples: list[dict[str, float | int]]) -> dict[str, object]:
+    return {
+        "median_wall_s": round(statistics.median(float(s["wall_s"]) for s in samples), 2),
+        "median_cpu_s": round(statistics.median(float(s["cpu_s"]) for s in samples), 2),
+        "runs_wall_s": [round(float(s["wall_s"]), 2) for s in samples],
+        "exit_codes": sorted({int(s["exit_code"]) for s in samples}),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpora/aws-managed-policies"))
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--in-process", action="store_true")
     ap.add_argument("--output", default=str(ROOT / "perf/results/corpus_lint.json"))
     args = ap.parse_args()
-    corpus = Path(args.corpus)
-    load_before = os.getloadavg()
-    inproc = in_process(corpus)
-    env = dict(os.environ)
-    cache_root = Path(tempfile.mkdtemp(prefix="policyreason-bench-"))
-    cli_rows: dict[str, dict[str, object]] = {}
+    corpus = Path(args.corpus).resolve()
+    parliament = shutil.which("parliament")
+    if parliament is None:
+        raise SystemExit("parliament is not installed: pip install '.[perf]'")
+    ours = [sys.executable, "-m", "policyreason", "check", str(corpus), "--format", "json"]
+    theirs = [parliament, "--directory", str(corpus), "--json"]
+    work = Path(tempfile.mkdtemp(prefix="policyreason-bench-"))
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    modes: dict[str, dict[str, object]] = {}
     try:
-        modes = {
-            "serial, no cache (--jobs 1 --no-cache)": ["--jobs", "1", "--no-cache"],
-            "2 processes, no cache (--jobs 2 --no-cache)": ["--jobs", "2", "--no-cache"],
-        }
-        for label, extra in modes.items():
-            runs = [cli(corpus, extra, env) for _ in range(args.runs)]
-            cli_rows[label] = _row(runs)
-        cold: list[tuple[float, int]] = []
-        warm: list[tuple[float, int]] = []
-        for n in range(args.runs):
-            folder = cache_root / f"run{n}"
-            cold.append(cli(corpus, ["--cache-dir", str(folder)], env))
-            warm.append(cli(corpus, ["--cache-dir", str(folder)], env))
-        cli_rows["default (2 processes), cold cache"] = _row(cold)
-        cli_rows["default, warm cache"] = _row(warm)
+        for mode, loaded in (("idle", False), ("one core loaded", True)):
+            cache = work / mode
+            cases = {
+                "policyreason, default processes, empty cache": [*ours, "--cache-dir", str(cache)],
+                "policyreason --jobs 1, no cache": [*ours, "--jobs", "1", "--no-cache"],
+                "parliament": theirs,
+            }
+            rows: dict[str, object] = {}
+            with spinning(loaded):
+                # Interleaved, so that both tools see the same machine.
+                samples: dict[str, list[dict[str, float | int]]] = {k: [] for k in cases}
+                for _ in range(args.runs):
+                    shutil.rmtree(cache, ignore_errors=True)
+                    for label, argv in cases.items():
+                        samples[label].append(run(argv, work))
+                for label in cases:
+                    rows[label] = median_row(samples[label])
+            ratio = median_wall(
+                samples["policyreason, default processes, empty cache"]
+            ) / median_wall(samples["parliament"])
+            rows["policyreason default / parliament (wall)"] = round(ratio, 2)
+            modes[mode] = rows
+        # The idle mode's last default run left its cache full.
+        warm = [run([*ours, "--cache-dir", str(work / "idle")], work) for _ in range(args.runs)]
+        modes["idle"]["policyreason, default processes, warm cache"] = median_row(warm)
     finally:
-        shutil.rmtree(cache_root, ignore_errors=True)
-    cold_s = float(str(cli_rows["default (2 processes), cold cache"]["median_s"]))
-    warm_s = float(str(cli_rows["default, warm cache"]["median_s"]))
-    report = {
+        shutil.rmtree(work, ignore_errors=True)
+    report: dict[str, object] = {
         "benchmark": "corpus_lint",
         "machine": machine(),
-        "load_average_before": [round(x, 2) for x in load_before],
+        "files": len(list(corpus.glob("*.json"))),
+        "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "in_process": inproc,
-        "cli": cli_rows,
-        "warm_cache_speedup": round(cold_s / warm_s, 1) if warm_s else None,
+        "modes": modes,
     }
+    if args.in_process:
+        report["in_process"] = in_process(corpus)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
-
-
-def _row(runs: list[tuple[float, int]]) -> dict[str, object]:
-    return {
-        "median_s": round(statistics.median(t for t, _ in runs), 2),
-        "runs_s": [round(t, 2) for t, _ in runs],
-        "exit_codes": sorted({code for _, code in runs}),
-    }
 
 
 if __name__ == "__main__":

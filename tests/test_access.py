@@ -361,6 +361,7 @@ def test_redundant_statements_are_proven() -> None:
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     doc=policy_documents(PolicyKind.RESOURCE), probes=st.lists(requests(), min_size=8, max_size=8)
@@ -403,6 +404,7 @@ DENIES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(doc=policy_documents(PolicyKind.RESOURCE), deny=DENIES)
 def test_adding_a_deny_never_adds_access(doc: dict[str, Any], deny: dict[str, Any]) -> None:
@@ -411,6 +413,7 @@ def test_adding_a_deny_never_adds_access(doc: dict[str, Any], deny: dict[str, An
     _never_wider(before, after)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(doc=policy_documents(PolicyKind.RESOURCE), drop=st.integers(0, 2))
 def test_removing_an_allow_never_adds_access(doc: dict[str, Any], drop: int) -> None:
@@ -480,6 +483,7 @@ def test_bad_zone_and_resource_type_are_usage_errors(capsys: pytest.CaptureFixtu
     assert "unsupported resource type" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     doc=policy_documents(PolicyKind.RESOURCE),

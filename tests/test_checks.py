@@ -712,6 +712,7 @@ def _passes_any_role(path: Path) -> bool:
     return search is not None and search.status is Outcome.WITNESSED
 
 
+@pytest.mark.slow
 def test_managed_policy_corpus_runs_clean(capsys: pytest.CaptureFixture[str]) -> None:
     counts: Counter[str] = Counter()
     unknown_services: set[str] = set()

@@ -16,6 +16,8 @@ from policyreason.parse.json_spans import to_python
 from policyreason.parse.policy import ParsedPolicy, parse_policy_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
+# Every test here runs over the whole corpus, most with the solver.
+pytestmark = pytest.mark.slow
 
 
 @cache

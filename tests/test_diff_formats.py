@@ -238,6 +238,7 @@ def test_sarif_points_at_the_granting_statement_and_markdown_is_short(
     assert main(["diff", "--base", "HEAD~1", "--also", "pdf=x.pdf"]) == 2
 
 
+@pytest.mark.slow
 def test_pre_commit_hook_blocks_a_staged_widening(tmp_path: Path) -> None:
     from tests.test_precommit import PRE_COMMIT, ROOT, _run
 

@@ -7,6 +7,7 @@ comparison returns must be confirmed by the evaluator (compare raises ModelInval
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,8 @@ def solver_allows(policy: Policy, req: Request) -> bool:
     return holds_for([policy], req, lambda enc: enc.allows(policy))
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(), req=requests())
 def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -32,6 +35,8 @@ def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert solver_allows(policy, req) == allows(policy, req)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(PolicyKind.RESOURCE), req=requests())
 def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -39,6 +44,8 @@ def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert solver_allows(policy, req) == allows(policy, req)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     old=policy_documents(PolicyKind.RESOURCE),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from policyreason import batch
 from policyreason.batch import Execution, FileResult, SchedulerError, check_file, execute
 from policyreason.cli import main
 from policyreason.gate import RunOptions, run
@@ -63,6 +64,7 @@ def _json_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, s
     return code, capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) -> None:
     _folder()
     serial_code, serial = _json_report(capsys, "--jobs", "1")
@@ -74,6 +76,7 @@ def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) ->
     assert report["summary"]["findings"] > 0
 
 
+@pytest.mark.slow
 def test_sarif_report_matches_too(capsys: pytest.CaptureFixture[str]) -> None:
     _folder()
     main(["check", "inputs", "--format", "sarif", "--no-cache", "-j", "1"])
@@ -94,6 +97,7 @@ def _errors(results: list[FileResult], files: list[Path]) -> dict[str, list[str]
     return {f.name: [d.code for d in r.errors] for f, r in zip(files, results, strict=True)}
 
 
+@pytest.mark.slow
 def test_a_crashed_worker_is_reported_for_its_file() -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
@@ -109,6 +113,7 @@ def test_a_crashed_worker_is_reported_for_its_file() -> None:
             assert results[index] == expected[index], file
 
 
+@pytest.mark.slow
 def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
@@ -120,6 +125,7 @@ def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
             assert results[index] == expected[index], file
 
 
+@pytest.mark.slow
 def test_a_failing_task_is_reported_in_a_pool() -> None:
     files = _boom_batch()
     results = execute(files, RunOptions(), Execution(jobs=2), work=raise_on_boom)
@@ -128,6 +134,7 @@ def test_a_failing_task_is_reported_in_a_pool() -> None:
     assert sum(1 for codes in errors.values() if codes) == 2  # boom.json and broken.json
 
 
+@pytest.mark.slow
 def test_local_dask_cluster_gives_the_serial_report() -> None:
     if os.environ.get("CI") == "true":
         import distributed  # CI installs the dask extra: a missing one must fail, not skip
@@ -172,6 +179,7 @@ def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
     assert "at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_configured_run_in_a_pool_matches_serial(capsys: pytest.CaptureFixture[str]) -> None:
     # Suppressions, a baseline, the zone of trust and parameters all travel to the workers.
     _folder()
@@ -196,3 +204,20 @@ def test_configured_run_in_a_pool_matches_serial(capsys: pytest.CaptureFixture[s
     summary = json.loads(serial)["summary"]
     assert summary["suppressed"] > 0
     assert summary["unchanged"] == len(accepted)
+
+
+def test_default_jobs_follow_the_work_not_the_file_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "_usable_cpus", lambda: 2)
+    tiny = []
+    for n in range(50):  # many files, little work: one process
+        tiny.append(tmp_path / f"tiny{n}.json")
+        tiny[-1].write_text("{}")
+    assert batch.default_jobs(tiny) == 1
+    big = tmp_path / "big.json"  # one large file pays for a pool on its own
+    big.write_text(" " * int(2 * batch.WORKER_START_S / batch.BYTE_S))
+    assert batch.default_jobs([big, tiny[0]]) == 2
+    assert batch.default_jobs([tmp_path / "missing.json"]) == 1
+    monkeypatch.setattr(batch, "_usable_cpus", lambda: 1)
+    assert batch.default_jobs([big, tiny[0]]) == 1

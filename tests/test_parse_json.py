@@ -1,10 +1,18 @@
-"""JSON with positions: every value located exactly, duplicates kept, errors located."""
+"""JSON with positions: every value located exactly, duplicates kept, errors located; the
+scanner held equal to grammars/json.lark (read by Lark) on generated and corpus documents."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from policyreason.parse.json_spans import (
+    MAX_DEPTH,
     JArray,
     JObject,
     JScalar,
@@ -12,6 +20,7 @@ from policyreason.parse.json_spans import (
     parse_json,
     to_python,
 )
+from tests import json_reference
 
 DOC = """{
   "Version": "2012-10-17",
@@ -131,3 +140,197 @@ def test_truncated_document_points_at_its_last_line() -> None:
         parse_json(text)
     assert "ends too early" in info.value.message
     assert info.value.span.line == 3
+
+
+# --- held equal to the grammar -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared/corpora"
+SPACE = st.sampled_from(["", "", " ", "\n", "\t", "\r\n", "  \n    ", "\n\n"])
+# Characters that make or break JSON, for mutations.
+TOUCHY = '{}[],:"\\ \n\t\r0123456789-+.eEtrufalsn/\x00\x1f\x7fé\u2028'
+
+
+def _outcome(read: Any, text: str) -> Any:
+    try:
+        return ("ok", read(text))
+    except JsonSyntaxError as exc:
+        return ("error", exc.message, (exc.span.line, exc.span.column))
+    except json_reference.LarkError as exc:
+        return ("error", exc.message, exc.where)
+
+
+def _ours(text: str) -> Any:
+    return json_reference.picture(parse_json(text, "t.json"))
+
+
+def _same_as_grammar(text: str) -> None:
+    assert _outcome(_ours, text) == _outcome(json_reference.read, text)
+
+
+@st.composite
+def _string(draw: st.DrawFn) -> str:
+    """A JSON string token: any text, each character written plainly or escaped."""
+    # One random source for the per-character choices: a draw per character is slow.
+    rnd = draw(st.randoms(use_true_random=False))
+    out = ['"']
+    for ch in draw(st.text(max_size=12)):
+        short = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "/": "\\/", "\b": "\\b"}
+        plain_ok = ch not in '"\\' and ord(ch) >= 0x20
+        way = rnd.choice(["plain", "u", "short"])
+        if way == "plain" and plain_ok:
+            out.append(ch)
+        elif way == "short" and ch in short:
+            out.append(short[ch])
+        elif ord(ch) > 0xFFFF:
+            out.append(json.dumps(ch)[1:-1])
+        else:
+            out.append(rnd.choice([f"\\u{ord(ch):04x}", f"\\u{ord(ch):04X}"]))
+    out.append('"')
+    return "".join(out)
+
+
+NUMBERS = st.one_of(
+    st.integers().map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.from_regex(r"-?(0|[1-9][0-9]{0,3})(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+)
+SCALARS = st.one_of(_string(), NUMBERS, st.sampled_from(["true", "false", "null"]))
+
+
+@st.composite
+def _document(draw: st.DrawFn, depth: int = 0) -> str:
+    """JSON text with white space anywhere it may go and duplicate keys now and then."""
+    kind = draw(st.sampled_from(["scalar", "array", "object"] if depth < 4 else ["scalar"]))
+    if kind == "scalar":
+        return draw(SCALARS)
+    count = draw(st.integers(0, 4))
+    parts: list[str] = []
+    keys = [draw(_string()) for _ in range(count)]
+    for i in range(count):
+        value = draw(_document(depth + 1))
+        if kind == "array":
+            parts.append(draw(SPACE) + value + draw(SPACE))
+        else:
+            key = keys[draw(st.integers(0, i))]  # sometimes a key seen before
+            parts.append(draw(SPACE) + key + draw(SPACE) + ":" + draw(SPACE) + value + draw(SPACE))
+    open_, close = ("[", "]") if kind == "array" else ("{", "}")
+    return open_ + (",".join(parts) if parts else draw(SPACE)) + close
+
+
+def _texts() -> st.SearchStrategy[str]:
+    return st.builds(lambda a, doc, b: a + doc + b, SPACE, _document(), SPACE)
+
+
+# Every example is read by Lark as well; the corpus test (slow) adds breadth.
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(_texts())
+def test_generated_documents_read_as_the_grammar_reads_them(text: str) -> None:
+    _same_as_grammar(text)
+
+
+@PROPERTY
+@given(_texts(), st.data())
+@example('{"a": 1}', None)  # hypothesis fills `data` for the explicit cases below as well
+def test_broken_documents_fail_where_and_as_the_grammar_fails(text: str, data: Any) -> None:
+    if data is None:
+        _same_as_grammar(text)
+        return
+    at = data.draw(st.integers(0, len(text)))
+    how = data.draw(st.sampled_from(["delete", "insert", "replace", "truncate", "double"]))
+    ch = data.draw(st.sampled_from(TOUCHY))
+    if how == "delete":
+        text = text[:at] + text[at + 1 :]
+    elif how == "insert":
+        text = text[:at] + ch + text[at:]
+    elif how == "replace":
+        text = text[:at] + ch + text[at + 1 :]
+    elif how == "truncate":
+        text = text[:at]
+    else:
+        text = text[:at] + text[at:] + text[at:]
+    _same_as_grammar(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", " ", "\n\n", "{", "[", "[1,", "[1 ,\n", '{"a"', '{"a":', '{"a" :\n', '{"a":1,',
+        ",", ":", "[,]", "[1,,2]", '{"a"::1}', '{,"a":1}', '{"a":1,,"b":2}', '{"a" "b"}',
+        '{"a": "b": 1}', "[1 : 2]", '["a": 1]', "[1] 2", "[1] @", "truex", "true1",
+        "truefalse", "nul", "-", "-a", "1.", "1.e5", ".5", "01", "1e", "+1", "[-]", '"\\x"',
+        '"\\u12"', '"a', '"a\nb"', '"\t"', "[\"\x7f\"]", "\ufeff{}", "{}}", "[]]", "[}", "{]",
+        "{1:2}", '{"a":}', "[1,]", '{"a":1,}', "\u00a0[]", "[1]\x0b", "[\n]\n ",
+    ],
+)  # fmt: skip
+def test_edge_cases_read_as_the_grammar_reads_them(text: str) -> None:
+    _same_as_grammar(text)
+
+
+def _corpus_files() -> list[Path]:
+    found = sorted((CORPORA / "aws-managed-policies").glob("*.json"))
+    found += sorted((CORPORA / "batfish-aws-snapshots").rglob("*.json"))
+    found += sorted((ROOT / "examples").rglob("*.json"))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPORA.is_dir(), reason="needs ../shared/corpora beside the checkout")
+def test_every_corpus_file_reads_as_the_grammar_reads_it() -> None:
+    files = _corpus_files()
+    assert len(files) > 1_500
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _outcome(_ours, text) == _outcome(json_reference.read, text), path
+
+
+# --- nesting ----------------------------------------------------------------------------------
+
+
+def _condition_nested(depth: int) -> str:
+    inner = '"x"'
+    for _ in range(depth):
+        inner = '{"StringEquals": ' + inner + "}"
+    return (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", '
+        f'"Resource": "*", "Condition": {inner}}}]}}'
+    )
+
+
+def test_nesting_up_to_the_limit_reads() -> None:
+    text = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    root = parse_json(text)
+    assert to_python(root) == json.loads(text)
+
+
+def test_deeper_nesting_is_a_located_error_not_a_crash() -> None:
+    text = _condition_nested(5_000)
+    with pytest.raises(JsonSyntaxError) as info:
+        parse_json(text, "deep.json")
+    err = info.value
+    assert err.message == f"invalid JSON: nested deeper than {MAX_DEPTH} levels"
+    # The first bracket past the limit: the root object and the statement list are two levels.
+    opened = [i for i, ch in enumerate(text) if ch in "{["]
+    assert (err.span.line, err.span.column) == (1, opened[MAX_DEPTH] + 1)
+
+
+def test_a_deeply_nested_policy_file_is_a_located_error_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from policyreason.cli import main
+
+    deep = tmp_path / "deep.json"
+    deep.write_text(_condition_nested(5_000))
+    fine = tmp_path / "fine.json"
+    fine.write_text(_condition_nested(2))
+    code = main(["check", str(deep), str(fine), "--no-cache", "--jobs", "1"])
+    out = capsys.readouterr()
+    assert code == 2
+    text = out.out + out.err
+    opened = [i for i, ch in enumerate(_condition_nested(5_000)) if ch in "{["]
+    assert f"deep.json:1:{opened[MAX_DEPTH] + 1}: error: invalid JSON: nested deeper than" in text
+    assert "Traceback" not in text and "RecursionError" not in text
+    assert "fine.json" in text  # the other file was still checked

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ def test_manifest_is_valid() -> None:
     assert hook["types_or"] == ["json", "yaml"]
 
 
+@pytest.mark.slow
 def test_hook_passes_clean_policy_and_blocks_public_bucket(tmp_path: Path) -> None:
     assert PRE_COMMIT is not None
     repo = tmp_path / "repo"

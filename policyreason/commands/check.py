@@ -71,7 +71,8 @@ def register(subparsers: Any) -> None:
         "-j",
         type=_positive_int,
         metavar="N",
-        help="worker processes (default: one per CPU for 20 files or more, else 1)",
+        help="worker processes (default: one per CPU when the files' size makes it worth "
+        "starting them, else 1)",
     )
     parallel.add_argument(
         "--scheduler",

@@ -1,17 +1,19 @@
 """The AWS service authorization reference: services, actions, resource types, condition keys.
 
-The data ships as `service_reference.json.gz` beside this module (see README.md there) and is
-read once, on first use. Action names, service prefixes and condition key names are
-case-insensitive in IAM, so every lookup here is too; results carry the canonical spelling.
+The data ships as `service_reference.zip` beside this module (see README.md there): an index
+(services, resource types, condition keys) read on first use, and each service's actions, read
+when that service is first asked about, so a run pays for the services its policies name, not
+for all of them. Action names, service prefixes and condition key names are case-insensitive in
+IAM, so every lookup here is too; results carry the canonical spelling.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zipfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -141,14 +143,22 @@ class Service:
     def __init__(self, prefix: str, raw: dict[str, Any]) -> None:
         self.prefix = prefix
         self.name: str = raw["name"]
-        self.actions: dict[str, Action] = {
-            name.lower(): _action(prefix, name, entry) for name, entry in raw["actions"].items()
-        }
+        self._raw_keys: dict[str, str | list[str]] = raw["keys"]
         self.resource_types: dict[str, ResourceType] = {
             name: ResourceType(prefix, name, (arn,), tuple(keys))
             for name, (arn, keys) in raw["resources"].items()
         }
-        self.keys = KeyTable([_key(name, entry) for name, entry in raw["keys"].items()])
+
+    @cached_property
+    def actions(self) -> dict[str, Action]:
+        """The service's actions by lower-cased name (read from the archive on first use)."""
+        raw: dict[str, list[Any]] = json.loads(_archive().read(f"actions/{self.prefix}.json"))
+        return {name.lower(): _action(self.prefix, name, entry) for name, entry in raw.items()}
+
+    @cached_property
+    def keys(self) -> KeyTable:
+        """The condition keys the service documents."""
+        return KeyTable([_key(name, entry) for name, entry in self._raw_keys.items()])
 
     def __repr__(self) -> str:
         return f"Service({self.prefix!r})"
@@ -184,10 +194,19 @@ def _key(name: str, entry: str | list[str]) -> ConditionKey:
     return ConditionKey(name, entry[0], entry[1])
 
 
+_ARCHIVE = "service_reference.zip"
+
+
+@cache
+def _archive() -> zipfile.ZipFile:
+    # Kept open for the process: each service's actions are read from it when first needed.
+    return zipfile.ZipFile(resources.files("policyreason.data").joinpath(_ARCHIVE).open("rb"))
+
+
 @cache
 def _raw() -> dict[str, Any]:
-    blob = resources.files("policyreason.data").joinpath("service_reference.json.gz").read_bytes()
-    document: dict[str, Any] = json.loads(gzip.decompress(blob))
+    """The index: the whole reference but the actions, which `Service.actions` reads."""
+    document: dict[str, Any] = json.loads(_archive().read("index.json"))
     return document
 
 

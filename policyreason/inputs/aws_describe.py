@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from policyreason.collector import paused
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import (
@@ -817,6 +818,7 @@ def _context(path: Path, root: Path) -> tuple[str, str]:
     return account, region
 
 
+@paused()
 def read_snapshot(path: Path) -> tuple[Network, list[Diagnostic]]:
     """Read a snapshot folder (its `aws_configs/` if present) or one merged JSON file."""
     b = _Builder()

@@ -1,6 +1,7 @@
 """Solver against simulator on generated networks: they must agree on every packet, and every
 witness the solver shows must survive a concrete replay (`reach` raises ModelInvalid if not)."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -139,6 +140,7 @@ def packets(draw: st.DrawFn) -> tuple[str, Packet]:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(), st.lists(packets(), min_size=1, max_size=4))
 def test_solver_and_simulator_agree_on_packets(
@@ -155,6 +157,7 @@ def test_solver_and_simulator_agree_on_packets(
 ENDPOINTS = ["internet", "i-a", "i-b", "i-c", "s1", "10.0.2.0/24", "8.8.8.8", "54.0.0.10"]
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     networks(),
@@ -183,6 +186,7 @@ TARGETS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_exposed_ports_are_exactly_the_simulated_ones(network: Network) -> None:
