@@ -13,7 +13,7 @@ import random
 import time
 from pathlib import Path
 
-from policyreason.analysis.reachability import exposures
+from policyreason.analysis.network.exposures import exposures
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.network import Network
 from policyreason.parse.network_dsl import parse_network

@@ -83,7 +83,8 @@ def _load(path: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from policyreason.analysis.reachability import exposures, reach
+    from policyreason.analysis.network.exposures import exposures
+    from policyreason.analysis.network.reach import reach
     from policyreason.ir.network import parse_protocol
     from policyreason.report.network_json import exposures_json, reach_json
     from policyreason.report.network_sarif import exposures_sarif, reach_sarif

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
+from policyreason.analysis.network.trace import PathWitness
 
 
 def path_json(w: PathWitness) -> dict[str, Any]:

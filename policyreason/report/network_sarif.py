@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from policyreason import __version__
-from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
-from policyreason.analysis.simulate import Hop
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
+from policyreason.analysis.network.trace import Hop, PathWitness
 from policyreason.ir.span import Span
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -6,8 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
-from policyreason.analysis.simulate import Trace
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
+from policyreason.analysis.network.trace import PathWitness, Trace
 
 _STYLE = {"deny": "red", "drop": "red", "no route": "red", "deliver": "green"}
 

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.analysis.reachability import exposures, reach
-from policyreason.analysis.simulate import Code, Trace
+from policyreason.analysis.network.exposures import exposures
+from policyreason.analysis.network.reach import reach
+from policyreason.analysis.network.trace import Code, Trace
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.diagnostic import Level
 from policyreason.ir.network import ICMP, TCP, UDP, Cidr, Network, TargetKind, parse_ip

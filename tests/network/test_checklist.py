@@ -4,8 +4,10 @@ Each answer comes from the solver (`reach`, which replays its witness in the sim
 where a single packet says it, from the simulator directly.
 """
 
-from policyreason.analysis.reachability import exposures, reach
-from policyreason.analysis.simulate import Code, simulate, simulate_reply
+from policyreason.analysis.network.exposures import exposures
+from policyreason.analysis.network.reach import reach
+from policyreason.analysis.network.simulate import simulate, simulate_reply
+from policyreason.analysis.network.trace import Code
 from policyreason.ir.network import TCP, UDP, Packet, parse_ip
 from policyreason.parse.network_dsl import parse_network
 

@@ -4,8 +4,10 @@ witness the solver shows must survive a concrete replay (`reach` raises ModelInv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policyreason.analysis.reachability import exposures, packet_reachable, reach
-from policyreason.analysis.simulate import NetIndex, simulate, simulate_reply
+from policyreason.analysis.network.exposures import exposures
+from policyreason.analysis.network.index import NetIndex
+from policyreason.analysis.network.reach import packet_reachable, reach
+from policyreason.analysis.network.simulate import simulate, simulate_reply
 from policyreason.ir.network import ICMP, TCP, UDP, Network, Packet, parse_ip
 from policyreason.parse.network_dsl import parse_network
 

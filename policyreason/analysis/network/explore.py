@@ -1,47 +1,32 @@
-"""Reachability questions over a network, answered by the solver and replayed concretely.
+"""The symbolic walk: every way a packet could go through the network, as branches.
 
 The network is explored symbolically: a walk from each source follows every way a packet could
 go (each route that could be the longest match, each ACL verdict, each destination interface)
 and yields *branches*, each a conjunction of header predicates with an ending (delivered, or
-dropped with an explanation code). A delivered forward branch is joined with every branch of
-its reply. The solver then looks for one packet that satisfies a joined branch: sat gives a
-witness, which `simulate` must confirm hop by hop; unsat for every branch proves "not
-reachable"; an unknown verdict anywhere leaves the answer unknown.
+dropped with an explanation code). It is the symbolic twin of `simulate`: the same components,
+branching instead of deciding.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import dataclass, replace
 
-from policyreason.analysis.simulate import (
-    INTERNET,
-    LISTENER_PROTOCOLS,
-    Code,
-    NetIndex,
-    Trace,
-    simulate,
-    simulate_reply,
-)
-from policyreason.errors import ModelInvalid
+from policyreason.analysis.network.index import NetIndex
+from policyreason.analysis.network.simulate import LISTENER_PROTOCOLS
+from policyreason.analysis.network.trace import INTERNET, Code
 from policyreason.ir.network import (
     ICMP,
-    NON_INTERNET,
     TCP,
     UDP,
     Cidr,
     Eni,
     LoadBalancer,
     NatGateway,
-    Network,
-    Packet,
     Route,
     Subnet,
     TargetKind,
     TgwAttachment,
-    protocol_name,
 )
 from policyreason.smt.encode_network import (
     FALSE,
@@ -49,7 +34,6 @@ from policyreason.smt.encode_network import (
     And,
     Eq,
     Field,
-    HeaderVars,
     InCidr,
     Not,
     Or,
@@ -57,13 +41,10 @@ from policyreason.smt.encode_network import (
     Pred,
     View,
     acl_allows,
-    between,
     conj,
     disj,
     eq,
-    evaluate,
     in_any,
-    in_cidr,
     in_set,
     internet_address,
     longest_match,
@@ -72,9 +53,7 @@ from policyreason.smt.encode_network import (
     one_of,
     outside_set,
     sg_rule,
-    well_formed,
 )
-from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
 
 DELIVERED = "delivered"
 UNSUPPORTED = "unsupported"
@@ -653,146 +632,14 @@ class _Explorer:
         return out
 
 
-# -- endpoints ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where packets come from or go to: the internet, some interfaces, or an address range."""
-
-    text: str
-    internet: bool = False
-    enis: tuple[str, ...] = ()
-    cidr: Cidr | None = None
-
-
-def resolve_endpoint(ix: NetIndex, text: str) -> Endpoint:
-    """Parse internet / eni-… / i-… / subnet-… / CIDR / IP; raises ValueError if unknown."""
-    t = text.strip()
-    if t.lower() == INTERNET:
-        return Endpoint(t, internet=True)
-    if t in ix.enis:
-        return Endpoint(t, enis=(t,))
-    by_instance = tuple(e.id for e in ix.net.enis if e.instance_id == t)
-    if by_instance:
-        return Endpoint(t, enis=by_instance)
-    if t in ix.subnets:
-        return Endpoint(t, enis=tuple(e.id for e in ix.net.enis if e.subnet_id == t))
-    try:
-        net = ipaddress.IPv4Network(t, strict=False)
-    except ValueError:
-        raise ValueError(
-            f"unknown endpoint {t!r} (expected internet, an ENI, instance or "
-            "subnet id, a CIDR or an IP)"
-        ) from None
-    cidr = Cidr(addr=int(net.network_address), prefix=net.prefixlen)
-    return Endpoint(t, cidr=cidr)
-
-
-def _sources(ix: NetIndex, ep: Endpoint) -> list[tuple[str, View, Pred]]:
-    """(source id, initial view, extra constraint) for every place `ep` can send from."""
-    out: list[tuple[str, View, Pred]] = []
-    enis = [ix.enis[e] for e in ep.enis]
-    if ep.cidr is not None:
-        enis = [e for e in ix.net.enis if any(ep.cidr.contains(ip) for ip in e.private_ips)]
-    for eni in enis:
-        for ip in eni.private_ips:
-            if ep.cidr is None or ep.cidr.contains(ip):
-                out.append((eni.id, View(src=ip), eq("src", ip)))
-    if ep.internet or (ep.cidr is not None and _overlaps_internet(ep.cidr)):
-        extra = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
-        own = outside_set("src", frozenset(p for p in ix.public if ix.routed_public(p)))
-        out.append((INTERNET, View(), conj(internet_address("src"), own, extra)))
-    return out
-
-
-def _overlaps_internet(cidr: Cidr) -> bool:
-    return not any(c.prefix <= cidr.prefix and c.contains(cidr.addr) for c in NON_INTERNET)
-
-
-# -- results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PathWitness:
-    """A concrete packet with its forward trace and the trace of its reply."""
-
-    source: str
-    packet: Packet
-    forward: Trace
-    reply: Trace | None
-
-
-@dataclass(frozen=True)
-class ReachResult:
-    reachable: bool | None
-    paths: tuple[PathWitness, ...] = ()
-    blocked: PathWitness | None = None
-    reason: str = ""
-    queries: int = 0
-
-
-# Preferences for the packet shown, most readable first; each is dropped when it does not fit.
-_NICE = (
-    conj(eq("proto", TCP), eq("sport", 49152), in_cidr("src", Cidr.parse("203.0.113.0/24"))),
-    conj(eq("proto", TCP), eq("sport", 49152)),
-    eq("sport", 49152),
-)
-# One try per exposure class (its protocol is fixed already): queries are what exposures cost.
-_NICE_EXPOSURE = (
-    conj(
-        disj(eq("sport", 49152), eq("sport", 0)),
-        in_cidr("src", Cidr.parse("203.0.113.0/24")),
-    ),
-)
-# The furthest blocked path is searched among this many branches at most; the proof of
-# unreachability does not depend on it, only the choice of the explanation shown.
-_EXPLAIN_LIMIT = 200
-
-
-@dataclass
-class _Query:
-    ix: NetIndex
-    session: Session = field(default_factory=Session)
-
-    def __post_init__(self) -> None:
-        self.hv = HeaderVars(self.session)
-        self.session.add(self.hv.to_term(well_formed(View())))
-
-    def solve(self, p: Pred) -> tuple[Verdict, Packet | None, str]:
-        """Check `p`, refining address-set exclusions until the model satisfies all of it."""
-        if p == FALSE:
-            return Verdict.UNSAT, None, ""
-        while True:
-            result = self.session.check(self.hv.to_term(p))
-            if result.verdict is not Verdict.SAT:
-                return result.verdict, None, result.reason
-            env = self.hv.env()
-            if evaluate(p, env):
-                return Verdict.SAT, self.hv.packet(env), ""
-            if not self.hv.refine(p, env):
-                raise ModelInvalid("a model violates a constraint it was given")
-
-    def witness(self, p: Pred, tries: tuple[Pred, ...] = ()) -> tuple[Verdict, Packet | None, str]:
-        """Like `solve`, preferring a readable packet (TCP, a typical client port, a source
-        from the documentation range) when one exists."""
-        verdict, pkt, why = self.solve(p)
-        if verdict is Verdict.SAT:
-            for nice in tries or _NICE:
-                nicer, better, _ = self.solve(conj(p, nice))
-                if nicer is Verdict.SAT:
-                    return nicer, better, ""
-        return verdict, pkt, why
-
-
-def _explore(ix: NetIndex, source: str, v: View, wanted: Callable[[Eni], bool]) -> list[Branch]:
+def explore(ix: NetIndex, source: str, v: View, wanted: Callable[[Eni], bool]) -> list[Branch]:
     ex = _Explorer(ix, reply=False, wanted=wanted)
     if source == INTERNET:
         return ex.from_internet(v, _St())
     return ex.from_eni(ix.enis[source], v, _St())
 
 
-def _replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
+def replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
     """Every way the answer to `fwd` can go; arriving back at `source` is success."""
     ex = _Explorer(ix, reply=True, wanted=lambda e: True)
     back = fwd.view.reply()
@@ -805,399 +652,3 @@ def _replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
         # A gateway endpoint's service answers along the path the request came.
         return [Branch(fwd.preds, fwd.components, DELIVERED, back, source, fwd.sessions)]
     return ex.from_eni(eni, back, st)
-
-
-@dataclass(frozen=True)
-class _Goal:
-    """What counts as arriving: where a packet may be delivered, and which interfaces matter."""
-
-    ep: Endpoint
-    # Load balancer interfaces with a listener that forwards to one of the target interfaces.
-    balancers: frozenset[str] = frozenset()
-
-    def accepts(self, delivered_to: str | None) -> bool:
-        if self.ep.internet:
-            return delivered_to == INTERNET
-        if self.ep.cidr is not None:
-            return delivered_to is not None
-        return delivered_to in self.ep.enis
-
-    def wanted(self, eni: Eni) -> bool:
-        cidr = self.ep.cidr
-        if cidr is not None:
-            addresses = (*eni.private_ips, *(pub for _, pub in eni.public_ips))
-            return any(cidr.contains(ip) for ip in addresses)
-        return eni.id in self.ep.enis or eni.id in self.balancers
-
-    def pred(self, ix: NetIndex) -> Pred:
-        """The original destination address: an interface is reached by its own private or
-        public addresses, or through a load balancer in front of it (so explanations talk
-        about those packets)."""
-        if self.ep.cidr is not None:
-            return in_cidr("dst", self.ep.cidr)
-        if self.ep.internet:
-            return internet_address("dst")
-        enis = [ix.enis[e] for e in (*self.ep.enis, *sorted(self.balancers))]
-        ips = [ip for e in enis for ip in e.private_ips] + [
-            p for e in enis for _, p in e.public_ips
-        ]
-        return in_set("dst", ips)
-
-
-def _goal(ix: NetIndex, ep: Endpoint) -> _Goal:
-    targets = {ip for e in ep.enis for ip in ix.enis[e].private_ips[:1]}
-    balancers = frozenset(
-        eni_id
-        for eni_id, lb in ix.lb_of_eni.items()
-        if any(t[1] in targets for li in lb.listeners for t in ix.lb_targets(li))
-    )
-    return _Goal(ep, balancers)
-
-
-def _replay(
-    ix: NetIndex, source: str, pkt: Packet, choices: tuple[tuple[str, str], ...] = ()
-) -> tuple[Trace, Trace | None]:
-    """The concrete forward trace and, if it arrived, the trace of its reply."""
-    fwd = simulate(ix, source, pkt, dict(choices))
-    return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
-
-
-def _round_trip(source: str, reply: Trace | None) -> bool:
-    return reply is not None and reply.delivered and reply.delivered_to == source
-
-
-def reach(
-    network: Network | NetIndex,
-    src: str,
-    dst: str,
-    protocol: int | None = None,
-    port: int | None = None,
-    rlimit: int | None = DEFAULT_RLIMIT,
-) -> ReachResult:
-    """Can a packet from `src` reach `dst`, and its answer come back? Witnessed, proven, or
-    unknown (never a "no" without a proof). `rlimit` bounds each solver query."""
-    ix = network if isinstance(network, NetIndex) else NetIndex(network)
-    s_ep, d_ep = resolve_endpoint(ix, src), resolve_endpoint(ix, dst)
-    goal = _goal(ix, d_ep)
-    query = conj(
-        goal.pred(ix),
-        eq("proto", protocol) if protocol is not None else TRUE,
-        eq("dport", port) if port is not None else TRUE,
-    )
-    q = _Query(ix, Session(rlimit=rlimit))
-    unknown = ""
-    dead: list[tuple[str, Branch]] = []
-    for source, v, extra in _sources(ix, s_ep):
-        base = conj(query, extra)
-        for fwd in _explore(ix, source, v, goal.wanted):
-            if fwd.end == UNSUPPORTED:
-                verdict, _, why = q.solve(conj(base, fwd.pred()))
-                if verdict is not Verdict.UNSAT:
-                    unknown = unknown or "a path leads through a component that is not modelled"
-                continue
-            if fwd.end != DELIVERED or not goal.accepts(fwd.delivered_to):
-                dead.append((source, replace(fwd, preds=(base, *fwd.preds))))
-                continue
-            for back in _replies(ix, fwd, source):
-                if back.end != DELIVERED or back.delivered_to != source:
-                    dead.append((source, replace(back, preds=(base, *back.preds))))
-                    continue
-                verdict, pkt, why = q.witness(conj(base, back.pred()))
-                if verdict is Verdict.SAT and pkt is not None:
-                    trace, reply = _replay(ix, source, pkt, back.choices)
-                    if not trace.delivered or not _round_trip(source, reply):
-                        raise ModelInvalid(f"solver witness {pkt} from {source} is not delivered")
-                    witness = PathWitness(source, pkt, trace, reply)
-                    return ReachResult(True, (witness,), queries=q.session.queries)
-                if verdict is Verdict.UNKNOWN:
-                    unknown = unknown or f"solver: {why}"
-    if unknown:
-        return ReachResult(None, reason=unknown, queries=q.session.queries)
-    blocked = _explain(ix, q, dead, goal)
-    reason = blocked.forward.explanation if blocked else "no packet matches the endpoints"
-    if blocked is not None and blocked.reply is not None:
-        reason = f"the reply is dropped: {blocked.reply.explanation}"
-    return ReachResult(False, blocked=blocked, reason=reason, queries=q.session.queries)
-
-
-def _explain(
-    ix: NetIndex, q: _Query, dead: list[tuple[str, Branch]], goal: _Goal
-) -> PathWitness | None:
-    """The blocked path that gets furthest, replayed concretely."""
-    ranked = sorted(dead, key=lambda sb: -len(sb[1].components))
-    for source, branch in ranked[:_EXPLAIN_LIMIT]:
-        verdict, pkt, _ = q.witness(branch.pred())
-        if verdict is not Verdict.SAT or pkt is None:
-            continue
-        trace, reply = _replay(ix, source, pkt, branch.choices)
-        if goal.accepts(trace.delivered_to) and _round_trip(source, reply):
-            raise ModelInvalid(f"{pkt} from {source} gets through, the encoding says it cannot")
-        return PathWitness(source, pkt, trace, reply)
-    return None
-
-
-# -- exposures ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Exposure:
-    """An interface reachable from the internet: the protocol, its exact ports, one witness."""
-
-    target: str
-    eni: str
-    protocol: str
-    ports: tuple[tuple[int, int], ...]
-    witness: PathWitness
-    rule: str = ""
-
-
-@dataclass(frozen=True)
-class ExposureResult:
-    exposures: tuple[Exposure, ...]
-    unknown: tuple[tuple[str, str], ...] = ()
-    queries: int = 0
-
-
-def _is_eni_or(eni_id: str, others: frozenset[str], eni: Eni) -> bool:
-    return eni.id == eni_id or eni.id in others
-
-
-def _cuts(ix: NetIndex) -> list[int]:
-    cuts = {0, 65536}
-    for sg in ix.net.security_groups:
-        for rule in sg.ingress + sg.egress:
-            if rule.ports:
-                cuts |= {rule.ports.lo, rule.ports.hi + 1}
-    for acl in ix.net.network_acls:
-        for entry in acl.entries:
-            if entry.ports:
-                cuts |= {entry.ports.lo, entry.ports.hi + 1}
-    for lb in ix.net.load_balancers:
-        cuts |= {p for li in lb.listeners for p in (li.port, li.port + 1)}
-    return sorted(c for c in cuts if 0 <= c <= 65536)
-
-
-def _protocols(ix: NetIndex) -> set[int]:
-    named = {TCP, UDP, ICMP}
-    for sg in ix.net.security_groups:
-        named |= {r.protocol for r in sg.ingress + sg.egress if r.protocol != -1}
-    for acl in ix.net.network_acls:
-        named |= {e.protocol for e in acl.entries if e.protocol != -1}
-    return named
-
-
-def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(ranges):
-        if out and lo <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return tuple(out)
-
-
-def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) -> ExposureResult:
-    """Every interface reachable from the internet, with exact protocols and port ranges.
-
-    Within one interval between consecutive rule boundaries every destination port behaves
-    alike (all port constraints are unions of such intervals), so one witness proves the whole
-    interval; the interval is then excluded and the solver asked again until unsat.
-
-    Interfaces whose reachability predicate is the same up to their public address (same
-    groups, same ACL and route contents) share one answer; each still gets its own witness,
-    replayed concretely, and is solved afresh if the replay fails.
-    """
-    ix = network if isinstance(network, NetIndex) else NetIndex(network)
-    cuts = _cuts(ix)
-    named = _protocols(ix)
-    q = _Query(ix, Session(rlimit=rlimit))
-    found: list[Exposure] = []
-    unknown: list[tuple[str, str]] = []
-    shapes: dict[Pred, list[_Exposed]] = {}
-    balancers = frozenset(e for e in ix.lb_of_eni if ix.enis[e].public_ips)
-    behind = _behind(ix, balancers)
-    for eni in ix.net.enis:
-        if eni.id in ix.nat_of_eni or eni.id in ix.lb_of_eni:
-            continue
-        public = eni.public_ips and eni.vpc_id in ix.igw_of_vpc
-        if not public and eni.id not in behind:
-            continue
-        paths = _reachable_from_internet(ix, eni, balancers)
-        reachable = disj(*(b.pred() for b in paths))
-        if reachable == FALSE:
-            continue
-        target = eni.instance_id or eni.id
-        shape = _shape(reachable, eni)
-        exposed = _reuse(ix, eni, shapes.get(shape)) if shape is not None else None
-        if exposed is None:
-            exposed, why = _expose(ix, q, eni, paths, cuts, named)
-            if why:
-                unknown.append((target, why))
-            elif shape is not None:
-                shapes[shape] = exposed
-        for e in exposed:
-            found.append(Exposure(target, eni.id, e.protocol, e.ports, e.witness, e.rule))
-    return ExposureResult(tuple(found), tuple(unknown), q.session.queries)
-
-
-@dataclass(frozen=True)
-class _Exposed:
-    protocol: str
-    rule: str
-    ports: tuple[tuple[int, int], ...]
-    witness: PathWitness
-
-
-def _behind(ix: NetIndex, balancers: frozenset[str]) -> set[str]:
-    """The interfaces that internet-facing load balancers forward to."""
-    out = set()
-    for eni_id in balancers:
-        vpc = ix.enis[eni_id].vpc_id
-        for listener in ix.lb_of_eni[eni_id].listeners:
-            for _, ip, _ in ix.lb_targets(listener):
-                target = ix.eni_by_ip.get((vpc, ip))
-                if target is not None:
-                    out.add(target.id)
-    return out
-
-
-def _reachable_from_internet(ix: NetIndex, eni: Eni, balancers: frozenset[str]) -> list[Branch]:
-    """Every way a packet from the internet reaches `eni` (directly or through an
-    internet-facing load balancer) and its answer gets back."""
-    paths = []
-    wanted = partial(_is_eni_or, eni.id, balancers)
-    for fwd in _explore(ix, INTERNET, View(), wanted):
-        if fwd.end != DELIVERED or fwd.delivered_to != eni.id:
-            continue
-        paths += [
-            b
-            for b in _replies(ix, fwd, INTERNET)
-            if b.end == DELIVERED and b.delivered_to == INTERNET
-        ]
-    return paths
-
-
-def _choices_of(paths: list[Branch], pkt: Packet) -> tuple[tuple[str, str], ...]:
-    """The load balancer targets of the first path `pkt` takes."""
-    env = {
-        "src": pkt.src,
-        "dst": pkt.dst,
-        "proto": pkt.protocol,
-        "sport": pkt.src_port,
-        "dport": pkt.dst_port,
-    }
-    return next((b.choices for b in paths if evaluate(b.pred(), env)), ())
-
-
-def _expose(
-    ix: NetIndex, q: _Query, eni: Eni, paths: list[Branch], cuts: list[int], named: set[int]
-) -> tuple[list[_Exposed], str]:
-    """The exposure classes of one interface, each with a replayed witness."""
-    reachable = disj(*(b.pred() for b in paths))
-    ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    witnesses: dict[tuple[str, str], PathWitness] = {}
-    blocks: list[Pred] = []
-    why = ""
-    while True:
-        verdict, pkt, why = q.solve(conj(reachable, *blocks))
-        if verdict is not Verdict.SAT or pkt is None:
-            break
-        block, name, span = _class_of(pkt, cuts, named)
-        _, nicer, _ = q.witness(conj(reachable, block), _NICE_EXPOSURE)
-        pkt = nicer or pkt
-        trace, reply = _replay(ix, INTERNET, pkt, _choices_of(paths, pkt))
-        if trace.delivered_to != eni.id or not _round_trip(INTERNET, reply):
-            raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
-        key = (name, _opening_rule(trace))
-        ranges.setdefault(key, []).append(span)
-        witnesses.setdefault(key, PathWitness(INTERNET, pkt, trace, reply))
-        blocks.append(neg(block))
-    exposed = []
-    for (name, rule), spans in ranges.items():
-        ports = _merge(spans) if name in ("tcp", "udp") else ()
-        exposed.append(_Exposed(name, rule, ports, witnesses[(name, rule)]))
-    return exposed, why
-
-
-def _shape(p: Pred, eni: Eni) -> Pred | None:
-    """`p` with the interface's public address abstracted (None if it has several)."""
-    if len(eni.public_ips) != 1:
-        return None
-    public = eni.public_ips[0][1]
-
-    def rename(q: Pred) -> Pred:
-        if isinstance(q, Eq) and q.field == "dst" and q.value == public:
-            return Eq("dst", -1)
-        if isinstance(q, And):
-            return And(tuple(rename(i) for i in q.items))
-        if isinstance(q, Or):
-            return Or(tuple(rename(i) for i in q.items))
-        if isinstance(q, Not):
-            return Not(rename(q.item))
-        return q
-
-    return rename(p)
-
-
-def _reuse(ix: NetIndex, eni: Eni, known: list[_Exposed] | None) -> list[_Exposed] | None:
-    """The answer of a same-shaped interface, with witnesses moved to `eni` and replayed."""
-    if known is None:
-        return None
-    public = eni.public_ips[0][1]
-    out = []
-    for e in known:
-        pkt = e.witness.packet.model_copy(update={"dst": public})
-        trace, reply = _replay(ix, INTERNET, pkt)
-        if trace.delivered_to != eni.id or not _round_trip(INTERNET, reply):
-            return None
-        if _opening_rule(trace) != e.rule:
-            return None
-        out.append(replace(e, witness=PathWitness(INTERNET, pkt, trace, reply)))
-    return out
-
-
-def _opening_rule(trace: Trace) -> str:
-    """The security group rule that admitted the packet (empty for unfiltered interfaces)."""
-    return next((h.rule for h in trace.hops if h.kind == "security-group" and h.rule), "")
-
-
-def _class_of(pkt: Packet, cuts: list[int], named: set[int]) -> tuple[Pred, str, tuple[int, int]]:
-    """The class of headers that behave like `pkt`: protocol, and the port interval if any."""
-    if pkt.protocol in (TCP, UDP):
-        lo = max(c for c in cuts if c <= pkt.dst_port)
-        hi = min(c for c in cuts if c > pkt.dst_port) - 1
-        block = conj(eq("proto", pkt.protocol), _ports(lo, hi))
-        return block, protocol_name(pkt.protocol), (lo, hi)
-    if pkt.protocol in named:
-        return eq("proto", pkt.protocol), protocol_name(pkt.protocol), (0, 0)
-    return neg(one_of("proto", sorted(named))), "other", (0, 0)
-
-
-def _ports(lo: int, hi: int) -> Pred:
-    return between("dport", lo, hi)
-
-
-def packet_reachable(network: Network | NetIndex, source: str, pkt: Packet) -> bool | None:
-    """The solver's verdict on one concrete packet (every header field pinned): does it arrive
-    somewhere and does its reply come back? The differential tests compare it with `simulate`."""
-    ix = network if isinstance(network, NetIndex) else NetIndex(network)
-    pinned = conj(
-        eq("src", pkt.src),
-        eq("dst", pkt.dst),
-        eq("proto", pkt.protocol),
-        eq("sport", pkt.src_port),
-        eq("dport", pkt.dst_port),
-    )
-    q = _Query(ix)
-    unknown = False
-    for fwd in _explore(ix, source, View(), lambda e: True):
-        if fwd.end != DELIVERED:
-            continue
-        for back in _replies(ix, fwd, source):
-            if back.end != DELIVERED or back.delivered_to != source:
-                continue
-            verdict, _, _ = q.solve(conj(pinned, back.pred()))
-            if verdict is Verdict.SAT:
-                return True
-            unknown = unknown or verdict is Verdict.UNKNOWN
-    return None if unknown else False

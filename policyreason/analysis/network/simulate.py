@@ -11,8 +11,9 @@ components (security groups and NAT accept established traffic) and the stateles
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from policyreason.analysis.network.index import NetIndex
+from policyreason.analysis.network.trace import INTERNET, Code, Disposition, Hop, Trace
 from policyreason.ir.network import (
     ICMP,
     TCP,
@@ -24,10 +25,8 @@ from policyreason.ir.network import (
     LoadBalancer,
     NatGateway,
     Network,
-    NetworkAcl,
     Packet,
     Route,
-    RouteTable,
     SecurityGroup,
     SgRule,
     Subnet,
@@ -35,223 +34,14 @@ from policyreason.ir.network import (
     TgwAttachment,
     TgwRoute,
     TgwRouteTable,
-    Vpc,
-    VpcEndpoint,
     format_ip,
     has_ports,
     is_internet_ip,
-    parse_ip,
     protocol_name,
 )
 from policyreason.ir.span import Span
 
-INTERNET = "internet"
 MAX_HOPS = 64
-
-
-class Disposition(StrEnum):
-    DELIVERED = "delivered"
-    DROPPED = "dropped"
-    UNSUPPORTED = "unsupported"
-
-
-class Code(StrEnum):
-    """Why a packet stops; the names follow VPC Reachability Analyzer's explanation codes."""
-
-    NO_ROUTE_TO_DESTINATION = "NO_ROUTE_TO_DESTINATION"
-    BLACKHOLE_ROUTE = "BLACKHOLE_ROUTE"
-    SUBNET_ACL_RESTRICTION = "SUBNET_ACL_RESTRICTION"
-    ENI_SG_RULES_MISMATCH = "ENI_SG_RULES_MISMATCH"
-    IGW_NO_PUBLIC_IP = "IGW_NO_PUBLIC_IP"
-    IGW_NOT_ATTACHED = "IGW_NOT_ATTACHED"
-    NAT_INBOUND = "NAT_INBOUND"
-    NAT_SAME_SUBNET = "NAT_SAME_SUBNET"
-    NAT_UNSUPPORTED_PROTOCOL = "NAT_UNSUPPORTED_PROTOCOL"
-    NAT_NOT_AVAILABLE = "NAT_NOT_AVAILABLE"
-    INSTANCE_NOT_RUNNING = "INSTANCE_NOT_RUNNING"
-    SOURCE_ADDRESS_MISMATCH = "SOURCE_ADDRESS_MISMATCH"
-    DESTINATION_ADDRESS_UNUSED = "DESTINATION_ADDRESS_UNUSED"
-    PEERING_NOT_ACTIVE = "PEERING_NOT_ACTIVE"
-    PEERING_NOT_TRANSITIVE = "PEERING_NOT_TRANSITIVE"
-    TGW_NOT_ATTACHED = "TGW_NOT_ATTACHED"
-    TGW_NO_ATTACHMENT_IN_AZ = "TGW_NO_ATTACHMENT_IN_AZ"
-    TGW_NO_ROUTE_TABLE = "TGW_NO_ROUTE_TABLE"
-    NOT_INTERNET_SOURCE = "NOT_INTERNET_SOURCE"
-    UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET"
-    LB_NO_LISTENER = "LB_NO_LISTENER"
-    LB_NO_TARGET = "LB_NO_TARGET"
-    LOOP = "LOOP"
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One step of a trace: a component, what it did, and the rule or entry that decided."""
-
-    component: str
-    kind: str
-    action: str
-    rule: str = ""
-    span: Span | None = None
-    packet: Packet | None = None
-
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"component": self.component, "kind": self.kind}
-        out["action"] = self.action
-        if self.rule:
-            out["rule"] = self.rule
-        if self.span is not None and self.span.line > 0:
-            out["location"] = str(self.span)
-        if self.packet is not None:
-            out["packet"] = self.packet.to_json()
-        return out
-
-
-@dataclass(frozen=True)
-class Trace:
-    hops: tuple[Hop, ...]
-    disposition: Disposition
-    code: Code | None = None
-    explanation: str = ""
-    final: Packet | None = None
-    delivered_to: str | None = None
-    sessions: tuple[tuple[str, tuple[int, ...]], ...] = ()
-
-    @property
-    def delivered(self) -> bool:
-        return self.disposition is Disposition.DELIVERED
-
-
-class NetIndex:
-    """Lookups over one network, built once."""
-
-    def __init__(self, net: Network) -> None:
-        self.net = net
-        self.vpcs: dict[str, Vpc] = {v.id: v for v in net.vpcs}
-        self.subnets: dict[str, Subnet] = {s.id: s for s in net.subnets}
-        self.enis: dict[str, Eni] = {e.id: e for e in net.enis}
-        self.sgs: dict[str, SecurityGroup] = {g.id: g for g in net.security_groups}
-        self.instances = {i.id: i for i in net.instances}
-        self.nats: dict[str, NatGateway] = {n.id: n for n in net.nat_gateways}
-        self.peerings = {p.id: p for p in net.peerings}
-        self.endpoints: dict[str, VpcEndpoint] = {e.id: e for e in net.vpc_endpoints}
-        self.prefix_lists = {p.id: p.cidrs for p in net.prefix_lists}
-        self.tgw_tables: dict[str, TgwRouteTable] = {t.id: t for t in net.tgw_route_tables}
-        self.attachments: dict[tuple[str, str], TgwAttachment] = {
-            (a.tgw_id, a.id): a for a in net.tgw_attachments
-        }
-        self.igw_of_vpc: dict[str, str] = {}
-        for igw in net.internet_gateways:
-            for vpc_id in igw.vpc_ids:
-                self.igw_of_vpc[vpc_id] = igw.id
-        self.igw_vpcs = {igw.id: igw.vpc_ids for igw in net.internet_gateways}
-        self.acl_of_subnet: dict[str, NetworkAcl] = {}
-        for acl in net.network_acls:
-            for sid in acl.subnet_ids:
-                self.acl_of_subnet[sid] = acl
-        self.table_of_subnet: dict[str, RouteTable] = {}
-        self.main_table: dict[str, RouteTable] = {}
-        for table in net.route_tables:
-            for sid in table.subnet_ids:
-                self.table_of_subnet[sid] = table
-            if table.main:
-                self.main_table[table.vpc_id] = table
-        self.eni_by_ip: dict[tuple[str, int], Eni] = {}
-        self.public: dict[int, tuple[str, int]] = {}  # public IP -> (vpc, private IP)
-        self.private_to_public: dict[tuple[str, int], int] = {}
-        for eni in net.enis:
-            for ip in eni.private_ips:
-                self.eni_by_ip.setdefault((eni.vpc_id, ip), eni)
-            for private, public in eni.public_ips:
-                self.public[public] = (eni.vpc_id, private)
-                self.private_to_public[(eni.vpc_id, private)] = public
-        self.nat_of_eni: dict[str, NatGateway] = {}
-        for nat in net.nat_gateways:
-            if nat.private_ip is not None:
-                if nat.public_ip is not None:
-                    self.public[nat.public_ip] = (nat.vpc_id, nat.private_ip)
-                    self.private_to_public[(nat.vpc_id, nat.private_ip)] = nat.public_ip
-                nat_eni = self.eni_by_ip.get((nat.vpc_id, nat.private_ip))
-                if nat_eni is not None:
-                    self.nat_of_eni[nat_eni.id] = nat
-        self.group_ips: dict[str, tuple[int, ...]] = {}
-        for eni in net.enis:
-            for gid in eni.group_ids:
-                self.group_ips[gid] = self.group_ips.get(gid, ()) + eni.private_ips
-        self.lb_of_eni: dict[str, LoadBalancer] = {}
-        for lb in net.load_balancers:
-            for eid in lb.eni_ids:
-                self.lb_of_eni[eid] = lb
-        self.target_groups = {g.arn: g for g in net.target_groups}
-        self.instance_ip: dict[str, int] = {}
-        for eni in net.enis:
-            if eni.instance_id and eni.private_ips:
-                self.instance_ip.setdefault(eni.instance_id, eni.private_ips[0])
-        self.endpoint_of_eni: dict[str, VpcEndpoint] = {}
-        for ep in net.vpc_endpoints:
-            for eid in ep.eni_ids:
-                self.endpoint_of_eni[eid] = ep
-
-    def routed_public(self, ip: int) -> bool:
-        """Is `ip` a public address of the network whose VPC has an internet gateway?"""
-        target = self.public.get(ip)
-        return target is not None and target[0] in self.igw_of_vpc
-
-    def lb_targets(self, listener: Listener) -> list[tuple[str, int, int]]:
-        """(target id, address, port) of every healthy target behind `listener`, in order."""
-        out = []
-        for arn in listener.target_group_arns:
-            group = self.target_groups.get(arn)
-            if group is None:
-                continue
-            for t in group.targets:
-                port = t.port or group.port
-                ip = self.instance_ip.get(t.id)
-                if ip is None and group.target_type == "ip":
-                    try:
-                        ip = parse_ip(t.id)
-                    except ValueError:
-                        ip = None
-                if t.healthy and ip is not None and port:
-                    out.append((t.id, ip, port))
-        return out
-
-    def attachment_subnet(self, att: TgwAttachment, az: str) -> str:
-        """The attachment's subnet in zone `az`, else its first (traffic keeps to its zone
-        when it can)."""
-        in_zone = [s for s in att.subnet_ids if s in self.subnets and self.subnets[s].az == az]
-        return (in_zone or list(att.subnet_ids))[0]
-
-    def route_table(self, subnet_id: str) -> RouteTable | None:
-        """The explicitly associated table, else the VPC's main table."""
-        if subnet_id in self.table_of_subnet:
-            return self.table_of_subnet[subnet_id]
-        subnet = self.subnets.get(subnet_id)
-        return self.main_table.get(subnet.vpc_id) if subnet else None
-
-    def route_entries(self, table: RouteTable) -> list[tuple[Cidr, Route]]:
-        """Each route once per destination CIDR (prefix lists expanded)."""
-        out: list[tuple[Cidr, Route]] = []
-        for route in table.routes:
-            if route.destination is not None:
-                out.append((route.destination, route))
-            elif route.prefix_list_id is not None:
-                out += [(c, route) for c in self.prefix_lists.get(route.prefix_list_id, ())]
-        return out
-
-    def eni_active(self, eni: Eni) -> bool:
-        if eni.instance_id is None:
-            return True
-        inst = self.instances.get(eni.instance_id)
-        return inst is None or inst.state == "running"
-
-    def sg_peer_match(self, rule: SgRule, peer: int) -> bool:
-        if any(c.contains(peer) for c in rule.cidrs):
-            return True
-        if any(peer in self.group_ips.get(g, ()) for g in rule.group_ids):
-            return True
-        return any(
-            c.contains(peer) for pl in rule.prefix_list_ids for c in self.prefix_lists.get(pl, ())
-        )
 
 
 LISTENER_PROTOCOLS = {
@@ -300,7 +90,11 @@ def sg_rule_matches(ix: NetIndex, rule: SgRule, pkt: Packet, peer: int) -> bool:
     ports = rule.ports
     if ports is not None and has_ports(pkt.protocol) and not ports.lo <= pkt.dst_port <= ports.hi:
         return False
-    return ix.sg_peer_match(rule, peer)
+    if any(c.contains(peer) for c in rule.cidrs):
+        return True
+    if any(peer in ix.group_ips.get(g, ()) for g in rule.group_ids):
+        return True
+    return any(c.contains(peer) for pl in rule.prefix_list_ids for c in ix.prefix_lists.get(pl, ()))
 
 
 def acl_entry_matches(entry: AclEntry, pkt: Packet, peer: int) -> bool:
@@ -649,12 +443,7 @@ class _Walk:
         if pcx is None or not pcx.active:
             self.hop(pcx_id, kind, "drop")
             return self.drop(pkt, Code.PEERING_NOT_ACTIVE, f"{pcx_id} is not active")
-        sides = {
-            pcx.requester_vpc_id: pcx.accepter_vpc_id,
-            pcx.accepter_vpc_id: pcx.requester_vpc_id,
-        }
-        peer_id = sides.get(vpc_id)
-        peer = self.ix.vpcs.get(peer_id or "")
+        peer = self.ix.peer_vpc(pcx, vpc_id)
         if peer is None or not any(c.contains(pkt.dst) for c in peer.cidrs):
             self.hop(pcx_id, kind, "drop", "destination outside the peer VPC")
             return self.drop(
@@ -667,22 +456,11 @@ class _Walk:
 
     def tgw_enter(self, tgw_id: str, vpc_id: str, subnet: Subnet, pkt: Packet) -> Trace:
         kind = "transit-gateway"
-        att = next(
-            (
-                a
-                for a in self.ix.net.tgw_attachments
-                if a.tgw_id == tgw_id
-                and a.resource_type == "vpc"
-                and a.resource_id == vpc_id
-                and a.available
-            ),
-            None,
-        )
+        att = self.ix.vpc_attachment(tgw_id, vpc_id)
         if att is None:
             self.hop(tgw_id, kind, "drop")
             return self.drop(pkt, Code.TGW_NOT_ATTACHED, f"{vpc_id} has no attachment to {tgw_id}")
-        azs = {self.ix.subnets[s].az for s in att.subnet_ids if s in self.ix.subnets}
-        if subnet.az not in azs:
+        if subnet.az not in self.ix.attachment_azs(att):
             self.hop(
                 att.id, "transit-gateway-attachment", "drop", f"no attachment subnet in {subnet.az}"
             )
@@ -775,3 +553,17 @@ def simulate_reply(net: Network | NetIndex, forward: Trace) -> Trace:
         # A gateway endpoint's service answers along the path the request came.
         return walk.end(Disposition.DELIVERED, pkt, delivered_to=forward.hops[0].component)
     return walk.from_eni(eni, pkt)
+
+
+def replay(
+    net: Network | NetIndex, source: str, pkt: Packet, choices: tuple[tuple[str, str], ...] = ()
+) -> tuple[Trace, Trace | None]:
+    """The concrete forward trace and, if it arrived, the trace of its reply."""
+    ix = net if isinstance(net, NetIndex) else NetIndex(net)
+    fwd = simulate(ix, source, pkt, dict(choices))
+    return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
+
+
+def round_trip(source: str, reply: Trace | None) -> bool:
+    """Did the reply get back to where the packet came from?"""
+    return reply is not None and reply.delivered and reply.delivered_to == source
