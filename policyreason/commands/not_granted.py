@@ -40,10 +40,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.access import not_granted
     from policyreason.report.answers import witness_table
+    from policyreason.report.console import make_console
     from policyreason.smt.session import Verdict
 
     try:
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         print()
     else:
-        console = Console()
+        console = make_console()
         for a in answers:
             if a.search.verdict is Verdict.UNSAT:
                 console.print(f"{a.action}: [green]not granted[/] (proven)")

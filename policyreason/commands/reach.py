@@ -81,11 +81,11 @@ def _load(path: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
 
     from policyreason.analysis.network.exposures import exposures
     from policyreason.analysis.network.reach import reach
     from policyreason.ir.network import parse_protocol
+    from policyreason.report.console import make_console
     from policyreason.report.network_json import exposures_json, reach_json
     from policyreason.report.network_sarif import exposures_sarif, reach_sarif
     from policyreason.report.network_text import render_exposures, render_reach
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
-        console = Console(file=out, width=120 if args.output else None)
+        console = make_console(file=out, width=120 if args.output else None)
         if args.exposures:
             exp = exposures(network, **limits)
             if args.format == "json":
