@@ -25,10 +25,7 @@ def test_a_location_on_line_100_column_5_is_printed_as_such(
     policy = tmp_path / "p.json"
     statement = '    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}'
     policy.write_text(
-        '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
-        + "\n" * 96
-        + statement
-        + "\n  ]\n}\n"
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n' + "\n" * 96 + statement + "\n  ]\n}\n"
     )
     args = ["can", str(policy), "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b/k"]
     assert main(args) == 0
@@ -40,13 +37,12 @@ def test_network_hops_print_their_locations_as_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     net = tmp_path / "n.net"
-    net.write_text(
+    head = (
         "vpc v 10.0.0.0/16 {\n  igw g\n  subnet s 10.0.0.0/24\n"
         "  route-table r { associate s\n route 0.0.0.0/0 -> g }\n  sg web {\n"
-        + "\n" * 93
-        + "    in tcp 22 from 0.0.0.0/0 }\n"
-        "  instance i-1 in s ip 10.0.0.5 public 54.0.0.1 sg web\n}\n"
     )
+    tail = "    in tcp 22 from 0.0.0.0/0 }\n  instance i-1 in s ip 10.0.0.5 public 5.0.0.1 sg web }"
+    net.write_text(head + "\n" * 93 + tail)
     assert main(["reach", str(net), "--exposures"]) == 1
     out = capsys.readouterr().out
     assert "n.net:100:5" in out and "\N{HUNDRED POINTS SYMBOL}" not in out
