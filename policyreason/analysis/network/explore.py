@@ -1,10 +1,12 @@
 """The symbolic walk: every way a packet could go through the network, as branches.
 
-The network is explored symbolically: a walk from each source follows every way a packet could
-go (each route that could be the longest match, each ACL verdict, each destination interface)
-and yields *branches*, each a conjunction of header predicates with an ending (delivered, or
-dropped with an explanation code). It is the symbolic twin of `simulate`: the same components,
-branching instead of deciding.
+A walk from a source follows every way a packet could go (each route that could be the longest
+match, each filter verdict, each destination interface) and yields *branches*, each a
+conjunction of header predicates with an ending: delivered, dropped with an explanation code,
+or unknown (a component the export lacks or the model cannot decide). A branch also lists the
+components on its way whose verdict is unknown and that it went past (appliances, firewalls
+without their rules): a delivered branch with such `unknowns` proves nothing either way. It is
+the symbolic twin of `simulate`: the same components, branching instead of deciding.
 """
 
 from __future__ import annotations
@@ -13,20 +15,44 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from policyreason.analysis.network.index import NetIndex
-from policyreason.analysis.network.simulate import LISTENER_PROTOCOLS
-from policyreason.analysis.network.trace import INTERNET, Code
+from policyreason.analysis.network.simulate import (
+    LISTENER_PROTOCOLS,
+    MIDDLEBOXES,
+    appliance_unknown,
+    bgp_assumption,
+    bgp_unknown,
+    client_ip_default,
+    firewall_unknown,
+    gwlb_unknown,
+    missing_acl,
+    no_connection,
+    no_route_table,
+    not_in_export,
+    onprem_assumption,
+    sg_unknown,
+    undeclared_onprem,
+    unmodelled_target,
+    unresolved_prefix_list,
+)
+from policyreason.analysis.network.trace import INTERNET, ONPREM, Code, Unknown, onprem_id
 from policyreason.ir.network import (
+    ADDRESS_BITS,
     ICMP,
+    ICMP_PROTOCOLS,
+    ICMP_REPLIES,
     TCP,
     UDP,
+    V4_SPACE,
     Cidr,
     Eni,
     LoadBalancer,
     NatGateway,
     Route,
+    RouteTable,
     Subnet,
     TargetKind,
     TgwAttachment,
+    firewall_program,
 )
 from policyreason.smt.encode_network import (
     FALSE,
@@ -44,9 +70,12 @@ from policyreason.smt.encode_network import (
     conj,
     disj,
     eq,
+    firewall_verdict,
     in_any,
+    in_cidr,
     in_set,
     internet_address,
+    is_v4_address,
     longest_match,
     neg,
     no_match,
@@ -56,12 +85,14 @@ from policyreason.smt.encode_network import (
 )
 
 DELIVERED = "delivered"
-UNSUPPORTED = "unsupported"
+UNKNOWN = "unknown"
+MAX_COMPONENTS = 64
 
 
 @dataclass(frozen=True)
 class Branch:
-    """One way through the network: its constraints, the components passed, how it ends."""
+    """One way through the network: its constraints, the components passed, how it ends.
+    `end` is DELIVERED, UNKNOWN or a drop code."""
 
     preds: tuple[Pred, ...]
     components: tuple[str, ...]
@@ -70,47 +101,17 @@ class Branch:
     delivered_to: str | None = None
     sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
     choices: tuple[tuple[str, str], ...] = ()
+    returns: tuple[tuple[str, str], ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     def pred(self) -> Pred:
         return conj(*self.preds)
 
-
-@dataclass(frozen=True)
-class _St:
-    """A branch under construction. `bounds` keeps, per address field, the narrowest CIDR it
-    must lie in, the CIDRs it must avoid and the address sets it must avoid, so that
-    contradictory branches (a route that can no longer be the longest match, a loop back into
-    a range already left) are pruned before the solver sees them."""
-
-    preds: tuple[Pred, ...] = ()
-    components: tuple[str, ...] = ()
-    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
-    choices: tuple[tuple[str, str], ...] = ()
-    bounds: tuple[tuple[str, _Bound], ...] = ()
-    dead: bool = False
-
-    def excludes(self, f: Field, ip: int) -> bool:
-        """Is `f == ip` already ruled out (a cheap test before building a branch)?"""
-        if isinstance(f, int):
-            return f != ip
-        b = next((b for name, b in self.bounds if name == f), None)
-        if b is None:
-            return False
-        if not b.inside.contains(ip) or any(s for s in b.avoid_sets if ip in s):
-            return True
-        return any(n.contains(ip) for n in b.avoid)
-
-    def add(self, p: Pred, component: str | None = None) -> _St:
-        comps = self.components + ((component,) if component else ())
-        bounds = dict(self.bounds)
-        dead = self.dead or p == FALSE or not _narrow(bounds, p)
-        return replace(
-            self,
-            preds=self.preds + ((p,) if p != TRUE else ()),
-            components=comps,
-            bounds=tuple(bounds.items()),
-            dead=dead,
-        )
+    @property
+    def certain(self) -> bool:
+        """Delivered past components whose verdicts are all known."""
+        return self.end == DELIVERED and not self.unknowns
 
 
 _EVERYWHERE = Cidr(addr=0, prefix=0)
@@ -123,63 +124,144 @@ class _Bound:
     avoid_sets: tuple[frozenset[int], ...] = ()
 
     def consistent(self) -> bool:
-        if any(n.prefix <= self.inside.prefix and n.contains(self.inside.addr) for n in self.avoid):
+        if any(self.inside.within(n) for n in self.avoid):
             return False
-        exact = self.inside.prefix == 32
+        exact = self.inside.prefix == ADDRESS_BITS
         return not (exact and any(self.inside.addr in s for s in self.avoid_sets))
 
 
-def _fold(p: Pred, bounds: dict[str, _Bound]) -> Pred:
-    """`p` with address tests already decided by `bounds` replaced by their value (a security
-    group naming other groups, seen from the internet, is mostly such tests)."""
+@dataclass(frozen=True)
+class _St:
+    """A branch under construction. `bounds` keeps, per address field, the narrowest prefix
+    it must lie in, the prefixes it must avoid and the address sets it must avoid, and
+    `fixed` the other fields pinned to one value, so that contradictory branches (a route that
+    can no longer be the longest match, a loop back into a range already left, an ICMP answer
+    to a TCP packet) are pruned before the solver sees them."""
+
+    preds: tuple[Pred, ...] = ()
+    components: tuple[str, ...] = ()
+    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
+    choices: tuple[tuple[str, str], ...] = ()
+    returns: tuple[tuple[str, str], ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    bounds: tuple[tuple[str, _Bound], ...] = ()
+    fixed: tuple[tuple[str, int], ...] = ()
+    dead: bool = False
+
+    def excludes(self, f: Field, ip: int) -> bool:
+        """Is `f == ip` already ruled out (a cheap test before building a branch)?"""
+        if isinstance(f, int):
+            return f != ip
+        b = next((b for name, b in self.bounds if name == f), None)
+        if b is None:
+            return False
+        if not b.inside.covers(ip) or any(s for s in b.avoid_sets if ip in s):
+            return True
+        return any(n.covers(ip) for n in b.avoid)
+
+    def add(self, p: Pred, component: str | None = None) -> _St:
+        comps = self.components + ((component,) if component else ())
+        bounds = dict(self.bounds)
+        fixed = dict(self.fixed)
+        dead = self.dead or p == FALSE or not _narrow(bounds, fixed, p)
+        return replace(
+            self,
+            preds=self.preds + ((p,) if p != TRUE else ()),
+            components=comps,
+            bounds=tuple(bounds.items()),
+            fixed=tuple(fixed.items()),
+            dead=dead,
+        )
+
+    def fold(self, p: Pred) -> Pred:
+        return _fold(p, dict(self.bounds), dict(self.fixed))
+
+    def session(self, key: str) -> tuple[Field, ...] | None:
+        return dict(self.sessions).get(key)
+
+    def with_session(self, key: str, fields: tuple[Field, ...] = ()) -> _St:
+        kept = tuple(s for s in self.sessions if s[0] != key)
+        return replace(self, sessions=(*kept, (key, fields)))
+
+    def with_return(self, key: str, value: str) -> _St:
+        kept = tuple(r for r in self.returns if r[0] != key)
+        return replace(self, returns=(*kept, (key, value)))
+
+    def assuming(self, text: str) -> _St:
+        if text in self.assumptions:
+            return self
+        return replace(self, assumptions=(*self.assumptions, text))
+
+    def past(self, u: Unknown) -> _St:
+        """Gone past `u`, whose verdict is unknown."""
+        if u in self.unknowns:
+            return self
+        return replace(self, unknowns=(*self.unknowns, u))
+
+
+def _fold(p: Pred, bounds: dict[str, _Bound], fixed: dict[str, int]) -> Pred:
+    """`p` with tests already decided by `bounds` and `fixed` replaced by their value (a
+    security group naming other groups, seen from the internet, is mostly such tests)."""
     if isinstance(p, And):
-        return conj(*(_fold(i, bounds) for i in p.items))
+        return conj(*(_fold(i, bounds, fixed) for i in p.items))
     if isinstance(p, Or):
-        return disj(*(_fold(i, bounds) for i in p.items))
+        return disj(*(_fold(i, bounds, fixed) for i in p.items))
     if isinstance(p, Not):
-        return neg(_fold(p.item, bounds))
+        return neg(_fold(p.item, bounds, fixed))
+    if isinstance(p, Eq) and p.field in fixed:
+        return TRUE if fixed[p.field] == p.value else FALSE
     if isinstance(p, InCidr | Eq) and p.field in bounds:
-        c = p.cidr if isinstance(p, InCidr) else Cidr(addr=p.value, prefix=32)
+        c = p.cidr if isinstance(p, InCidr) else Cidr.host(p.value)
         b = bounds[p.field]
-        if c.prefix <= b.inside.prefix and c.contains(b.inside.addr):
+        if b.inside.within(c):
             return TRUE
-        disjoint = not (b.inside.prefix <= c.prefix and b.inside.contains(c.addr))
-        if disjoint or any(n.prefix <= c.prefix and n.contains(c.addr) for n in b.avoid):
+        if not c.within(b.inside) or any(c.within(n) for n in b.avoid):
             return FALSE
     return p
 
 
-def _narrow(bounds: dict[str, _Bound], p: Pred) -> bool:
-    """Record address facts implied by `p`; False when they contradict what is known."""
+def _narrow(bounds: dict[str, _Bound], fixed: dict[str, int], p: Pred) -> bool:
+    """Record facts implied by `p`; False when they contradict what is known."""
     if isinstance(p, And):
-        return all(_narrow(bounds, i) for i in p.items)
+        return all(_narrow(bounds, fixed, i) for i in p.items)
     if isinstance(p, Not) and isinstance(p.item, Or):
-        return all(_narrow(bounds, neg(i)) for i in p.item.items)
+        return all(_narrow(bounds, fixed, neg(i)) for i in p.item.items)
     if isinstance(p, OutsideSet):
         b = bounds.get(p.field, _Bound())
         bounds[p.field] = b = replace(b, avoid_sets=(*b.avoid_sets, p.ips))
         return b.consistent()
+    if isinstance(p, Eq) and p.field not in ("src", "dst"):
+        if fixed.get(p.field, p.value) != p.value:
+            return False
+        fixed[p.field] = p.value
+        return True
+    if isinstance(p, Not) and isinstance(p.item, Eq) and p.item.field not in ("src", "dst"):
+        return fixed.get(p.item.field) != p.item.value
     fact: tuple[str, Cidr, bool] | None = None
     if isinstance(p, InCidr):
         fact = (p.field, p.cidr, True)
-    elif isinstance(p, Eq) and p.field in ("src", "dst"):
-        fact = (p.field, Cidr(addr=p.value, prefix=32), True)
+    elif isinstance(p, Eq):
+        fact = (p.field, Cidr.host(p.value), True)
     elif isinstance(p, Not) and isinstance(p.item, InCidr):
         fact = (p.item.field, p.item.cidr, False)
-    elif isinstance(p, Not) and isinstance(p.item, Eq) and p.item.field in ("src", "dst"):
-        fact = (p.item.field, Cidr(addr=p.item.value, prefix=32), False)
+    elif isinstance(p, Not) and isinstance(p.item, Eq):
+        fact = (p.item.field, Cidr.host(p.item.value), False)
     if fact is None:
         return True
     f, c, positive = fact
     b = bounds.get(f, _Bound())
     if not positive:
         b = replace(b, avoid=(*b.avoid, c))
-    elif b.inside.contains(c.addr) and c.prefix >= b.inside.prefix:
+    elif c.within(b.inside):
         b = replace(b, inside=c)
-    elif not c.contains(b.inside.addr) or c.prefix > b.inside.prefix:
+    elif not b.inside.within(c):
         return False
     bounds[f] = b
     return b.consistent()
+
+
+Then = Callable[["_St"], list[Branch]]
 
 
 class _Explorer:
@@ -189,24 +271,35 @@ class _Explorer:
         self.ix = ix
         self.reply = reply
         self.wanted = wanted
-        self.routed = frozenset(p for p in ix.public if ix.routed_public(p))
+
+    # -- endings and splits -------------------------------------------------------------------
 
     def _end(self, st: _St, end: str, v: View, to: str | None = None) -> list[Branch]:
         if st.dead:
             return []
-        return [Branch(st.preds, st.components, end, v, to, st.sessions, st.choices)]
+        return [
+            Branch(
+                st.preds,
+                st.components,
+                end,
+                v,
+                to,
+                st.sessions,
+                st.choices,
+                st.returns,
+                st.unknowns,
+                st.assumptions,
+            )
+        ]
+
+    def _unknown(self, st: _St, v: View, u: Unknown) -> list[Branch]:
+        return self._end(st.add(TRUE, u.component).past(u), UNKNOWN, v)
 
     def _split(
-        self,
-        st: _St,
-        ok: Pred,
-        component: str,
-        code: Code,
-        v: View,
-        then: Callable[[_St], list[Branch]],
+        self, st: _St, ok: Pred, component: str, code: Code, v: View, then: Then
     ) -> list[Branch]:
         out: list[Branch] = []
-        ok = _fold(ok, dict(st.bounds))
+        ok = st.fold(ok)
         bad = neg(ok)
         if bad != FALSE:
             out += self._end(st.add(bad, component), code.value, v)
@@ -215,28 +308,98 @@ class _Explorer:
             out += then(passed)
         return out
 
-    def sg(self, eni: Eni, v: View, ingress: bool) -> Pred:
-        if not eni.group_ids or self.reply:
-            return TRUE
-        rules = []
+    def _split3(
+        self,
+        st: _St,
+        ok: Pred,
+        maybe: Pred,
+        component: str,
+        code: Code,
+        v: View,
+        then: Then,
+        u: Unknown,
+    ) -> list[Branch]:
+        """Like `_split`, for a filter that may also neither pass nor drop: packets it `maybe`
+        passes (and does not surely pass) end unknown at `u`."""
+        ok, maybe = st.fold(ok), st.fold(maybe)
+        if maybe == FALSE:
+            return self._split(st, ok, component, code, v, then)
+        out: list[Branch] = []
+        rest = st.add(neg(ok))
+        out += self._end(rest.add(neg(maybe), component), code.value, v)
+        out += self._unknown(rest.add(maybe), v, u)
+        passed = st.add(ok, component)
+        if not passed.dead:
+            out += then(passed)
+        return out
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def sg(self, eni: Eni, v: View, ingress: bool, st: _St, then: Then) -> list[Branch]:
+        """Security groups of `eni`: a reply on a connection the interface saw passes; a
+        forward packet that passes is a connection the interface has seen."""
+        if not eni.group_ids:
+            return then(st)
+        flow = f"sg:{eni.id}"
+        if self.reply and st.session(flow) is not None:
+            return then(st)
+        ok, maybe = [], []
+        missing = False
         for gid in eni.group_ids:
             sg = self.ix.sgs.get(gid)
-            if sg is not None:
-                rules += [
-                    sg_rule(v, r, ingress, self._group_ips, self._prefix_list)
-                    for r in (sg.ingress if ingress else sg.egress)
-                ]
-        return disj(*rules)
+            if sg is None:
+                missing = True
+                continue
+            for rule in sg.ingress if ingress else sg.egress:
+                sure, may = sg_rule(v, rule, ingress, self._group_ips, self._prefix_list)
+                ok.append(sure)
+                maybe.append(may)
+        may = TRUE if missing else disj(*maybe)
 
-    def _group_ips(self, gid: str) -> tuple[int, ...]:
+        def passed(s: _St) -> list[Branch]:
+            return then(s if self.reply else s.with_session(flow))
+
+        label = ",".join(eni.group_ids)
+        return self._split3(
+            st, disj(*ok), may, label, Code.ENI_SG_RULES_MISMATCH, v, passed, sg_unknown(eni)
+        )
+
+    def _group_ips(self, gid: str) -> tuple[int, ...] | None:
+        if gid not in self.ix.sgs:
+            return None
         return self.ix.group_ips.get(gid, ())
 
-    def _prefix_list(self, pid: str) -> tuple[Cidr, ...]:
-        return self.ix.prefix_lists.get(pid, ())
+    def _prefix_list(self, pid: str) -> tuple[Cidr, ...] | None:
+        return self.ix.prefix_lists.get(pid)
 
-    def acl(self, subnet_id: str, v: View, egress: bool) -> Pred:
+    def acl(self, subnet_id: str, v: View, egress: bool, st: _St, then: Then) -> list[Branch]:
         acl = self.ix.acl_of_subnet.get(subnet_id)
-        return TRUE if acl is None else acl_allows(v, acl, egress)
+        if acl is None:
+            return then(st.assuming(missing_acl(subnet_id)))
+        ok = acl_allows(v, acl, egress)
+        return self._split(st, ok, acl.id, Code.SUBNET_ACL_RESTRICTION, v, then)
+
+    def cross(
+        self,
+        from_subnet: str | None,
+        to_subnet: str,
+        v: View,
+        acl_egress: bool,
+        st: _St,
+        then: Then,
+    ) -> list[Branch]:
+        """Leave `from_subnet` and enter `to_subnet`: their ACLs apply unless they are one."""
+        if from_subnet == to_subnet:
+            return then(st)
+
+        def enter(s: _St) -> list[Branch]:
+            return self.acl(to_subnet, v, False, s, then)
+
+        if acl_egress and from_subnet:
+            return self.acl(from_subnet, v, True, st, enter)
+        return enter(st)
+
+    # -- positions ----------------------------------------------------------------------------
 
     def from_eni(self, eni: Eni, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, eni.id)
@@ -246,22 +409,38 @@ class _Explorer:
         if own == FALSE:
             return self._end(st, Code.SOURCE_ADDRESS_MISMATCH.value, v)
         st = st.add(own)
-        return self._split(
-            st,
-            self.sg(eni, v, ingress=False),
-            ",".join(eni.group_ids) or eni.id,
-            Code.ENI_SG_RULES_MISMATCH,
-            v,
-            lambda s: self.route(eni.subnet_id, v, True, s),
-        )
+
+        def leave(s: _St) -> list[Branch]:
+            lb_eni = dict(s.returns).get(eni.id) if self.reply else None
+            if lb_eni is not None:
+                lb_side = self.ix.enis[lb_eni]
+                return self.cross(
+                    eni.subnet_id,
+                    lb_side.subnet_id,
+                    v,
+                    True,
+                    s,
+                    lambda s2: self.to_eni(lb_side, v, eni.subnet_id, s2),
+                )
+            return self.route(eni.subnet_id, v, True, s)
+
+        return self.sg(eni, v, False, st, leave)
 
     def route(self, subnet_id: str, v: View, acl_egress: bool, st: _St) -> list[Branch]:
-        if len(st.components) > 64:
+        if len(st.components) > MAX_COMPONENTS:
             return self._end(st, Code.LOOP.value, v)
         subnet = self.ix.subnets.get(subnet_id)
+        if subnet is None:
+            return self._unknown(st, v, Unknown(subnet_id, "the subnet is not in the export"))
         table = self.ix.route_table(subnet_id)
-        if subnet is None or table is None:
-            return self._end(st, Code.NO_ROUTE_TO_DESTINATION.value, v)
+        if table is None:
+            return self._unknown(st, v, no_route_table(subnet_id))
+        return self.forward(table, subnet, v, acl_egress, st)
+
+    def forward(
+        self, table: RouteTable, subnet: Subnet | None, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        """Route by `table`: a subnet's table, or a gateway's edge table (no subnet)."""
         entries = self.ix.route_entries(table)
         cidrs = [c for c, _ in entries]
         # Among equal prefixes the local route wins, as in `simulate.lpm`.
@@ -269,51 +448,74 @@ class _Explorer:
             range(len(entries)), key=lambda i: entries[i][1].target_kind is not TargetKind.LOCAL
         )
         ranked = [cidrs[i] for i in order]
+        unresolved = self.ix.unresolved_prefix_lists(table)
         out: list[Branch] = []
         none = no_match(v.dst, cidrs)
         if none != FALSE:
-            out += self._end(st.add(none, table.id), Code.NO_ROUTE_TO_DESTINATION.value, v)
+            s = st.add(none, table.id)
+            if unresolved:
+                out += self._unknown(s, v, unresolved_prefix_list(table.id, unresolved[0]))
+            else:
+                out += self._end(s, Code.NO_ROUTE_TO_DESTINATION.value, v)
         for pos, i in enumerate(order):
             taken = st.add(longest_match(v.dst, ranked, pos), table.id)
-            if not taken.dead:
-                out += self._take(subnet, entries[i][1], v, acl_egress, taken)
+            if taken.dead:
+                continue
+            route = entries[i][1]
+            if unresolved and route.target_kind is not TargetKind.LOCAL:
+                out += self._unknown(taken, v, unresolved_prefix_list(table.id, unresolved[0]))
+            else:
+                out += self.take(table, subnet, route, v, acl_egress, taken)
         return out
 
-    def _take(
-        self, subnet: Subnet, route: Route, v: View, acl_egress: bool, st: _St
+    def take(
+        self,
+        table: RouteTable,
+        subnet: Subnet | None,
+        route: Route,
+        v: View,
+        acl_egress: bool,
+        st: _St,
     ) -> list[Branch]:
+        vpc_id = table.vpc_id
+        subnet_id = subnet.id if subnet is not None else None
+        kind = route.target_kind
         if route.blackhole:
             return self._end(st, Code.BLACKHOLE_ROUTE.value, v)
-        if route.target_kind is TargetKind.LOCAL:
-            return self.local(subnet.vpc_id, subnet.id, v, acl_egress, st)
-        if route.target_kind is TargetKind.OTHER:
-            return self._end(st, UNSUPPORTED, v)
-        ok = self.acl(subnet.id, v, egress=True) if acl_egress else TRUE
-        acl_id = self._acl_id(subnet.id)
-        return self._split(
-            st,
-            ok,
-            acl_id,
-            Code.SUBNET_ACL_RESTRICTION,
-            v,
-            lambda s: self._gateway(subnet, route, v, s),
-        )
+        if kind is TargetKind.LOCAL:
+            return self.local(vpc_id, subnet_id, v, acl_egress, st)
+        if kind is TargetKind.OTHER:
+            return self._unknown(st, v, unmodelled_target(route.target_id))
+        if kind in MIDDLEBOXES:
+            return self.appliance(route, subnet_id, v, acl_egress, st)
+        endpoint = self.ix.endpoints.get(route.target_id)
+        if kind is TargetKind.VPC_ENDPOINT and endpoint is None:
+            if route.target_id in self.ix.firewall_of_endpoint:
+                return self.firewall(route.target_id, subnet_id, v, acl_egress, st)
+            return self._unknown(st, v, not_in_export(route.target_id))
+        if endpoint is not None and endpoint.endpoint_type == "gatewayloadbalancer":
+            return self.gwlb_endpoint(route.target_id, subnet_id, v, acl_egress, st)
 
-    def _acl_id(self, subnet_id: str) -> str:
-        acl = self.ix.acl_of_subnet.get(subnet_id)
-        return acl.id if acl else subnet_id
+        def gateway(s: _St) -> list[Branch]:
+            if kind is TargetKind.INTERNET_GATEWAY:
+                return self.igw_out(route.target_id, vpc_id, v, s)
+            if kind is TargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
+                return self.eigw_out(route.target_id, vpc_id, v, s)
+            if kind is TargetKind.NAT_GATEWAY:
+                return self.nat_in(route.target_id, subnet_id, v, s)
+            if kind is TargetKind.VPC_PEERING:
+                return self.peering(route.target_id, vpc_id, v, s)
+            if kind is TargetKind.TRANSIT_GATEWAY:
+                if subnet is None:
+                    return self._unknown(s, v, unmodelled_target(route.target_id))
+                return self.tgw_enter(route.target_id, subnet, v, s)
+            if kind is TargetKind.VPN_GATEWAY:
+                return self.vgw_out(route.target_id, vpc_id, v, s)
+            return self._end(s.add(TRUE, route.target_id), DELIVERED, v, route.target_id)
 
-    def _gateway(self, subnet: Subnet, route: Route, v: View, st: _St) -> list[Branch]:
-        kind = route.target_kind
-        if kind is TargetKind.INTERNET_GATEWAY:
-            return self.igw_out(route.target_id, subnet.vpc_id, v, st)
-        if kind is TargetKind.NAT_GATEWAY:
-            return self.nat_in(route.target_id, subnet.id, v, st)
-        if kind is TargetKind.VPC_PEERING:
-            return self.peering(route.target_id, subnet.vpc_id, v, st)
-        if kind is TargetKind.TRANSIT_GATEWAY:
-            return self.tgw_enter(route.target_id, subnet, v, st)
-        return self._end(st.add(TRUE, route.target_id), DELIVERED, v, route.target_id)
+        if acl_egress and subnet_id is not None:
+            return self.acl(subnet_id, v, True, st, gateway)
+        return gateway(st)
 
     def _destinations(self, vpc_id: str, v: View) -> Iterator[tuple[Eni, int]]:
         if isinstance(v.dst, int):
@@ -338,44 +540,19 @@ class _Explorer:
             s = st.add(eq(v.dst, ip))
             if s.dead:
                 continue
-            if eni.subnet_id == from_subnet:
-                out += self.to_eni(eni, at, from_subnet, s)
-                continue
-            out += self._acl_pair(eni, at, from_subnet, acl_egress, s)
+            out += self.cross(
+                from_subnet, eni.subnet_id, at, acl_egress, s, self._to(eni, at, from_subnet)
+            )
         if isinstance(v.dst, str):
-            unused = outside_set(v.dst, frozenset(self._vpc_ips(vpc_id)))
+            unused = outside_set(v.dst, frozenset(self.ix.vpc_ips(vpc_id)))
             if unused != FALSE:
                 out += self._end(st.add(unused), Code.DESTINATION_ADDRESS_UNUSED.value, v)
         elif not used:
             out += self._end(st, Code.DESTINATION_ADDRESS_UNUSED.value, v)
         return out
 
-    def _vpc_ips(self, vpc_id: str) -> list[int]:
-        return [ip for (vid, ip) in self.ix.eni_by_ip if vid == vpc_id]
-
-    def _acl_pair(
-        self, eni: Eni, v: View, from_subnet: str | None, acl_egress: bool, st: _St
-    ) -> list[Branch]:
-        def inbound(s: _St) -> list[Branch]:
-            return self._split(
-                s,
-                self.acl(eni.subnet_id, v, egress=False),
-                self._acl_id(eni.subnet_id),
-                Code.SUBNET_ACL_RESTRICTION,
-                v,
-                lambda s2: self.to_eni(eni, v, from_subnet, s2),
-            )
-
-        if acl_egress and from_subnet:
-            return self._split(
-                st,
-                self.acl(from_subnet, v, egress=True),
-                self._acl_id(from_subnet),
-                Code.SUBNET_ACL_RESTRICTION,
-                v,
-                inbound,
-            )
-        return inbound(st)
+    def _to(self, eni: Eni, v: View, from_subnet: str | None) -> Then:
+        return lambda s: self.to_eni(eni, v, from_subnet, s)
 
     def to_eni(self, eni: Eni, v: View, from_subnet: str | None, st: _St) -> list[Branch]:
         nat = self.ix.nat_of_eni.get(eni.id)
@@ -390,24 +567,17 @@ class _Explorer:
                 return self.lb_at(eni, lb, s, v)
             return self._end(s.add(TRUE, eni.id), DELIVERED, v, eni.id)
 
-        return self._split(
-            st,
-            self.sg(eni, v, ingress=True),
-            ",".join(eni.group_ids) or eni.id,
-            Code.ENI_SG_RULES_MISMATCH,
-            v,
-            arrive,
-        )
+        return self.sg(eni, v, True, st, arrive)
 
     def lb_at(self, eni: Eni, lb: LoadBalancer, st: _St, v: View) -> list[Branch]:
         st = st.add(TRUE, lb.name)
         own = eni.private_ips[0]
         if self.reply:
-            session = dict(st.sessions).get(eni.id)
+            session = st.session(eni.id)
             if session is None:
                 return self._end(st, Code.LB_NO_LISTENER.value, v)
             client, client_port, listener_port = session
-            back = View(src=own, dst=client, sport=listener_port, dport=client_port, proto=v.proto)
+            back = replace(v, src=own, dst=client, sport=listener_port, dport=client_port)
             return self.route(eni.subnet_id, back, True, st)
         out: list[Branch] = []
         matches = []
@@ -417,30 +587,113 @@ class _Explorer:
                 eq(v.dport, listener.port),
             )
             matches.append(m)
-            sessions = (
-                *(x for x in st.sessions if x[0] != eni.id),
-                (eni.id, (v.src, v.sport, v.dport)),
-            )
             targets = self.ix.lb_targets(listener)
             if not targets:
                 out += self._end(st.add(m), Code.LB_NO_TARGET.value, v)
-            for target_id, ip, port in targets:
-                s = replace(
-                    st.add(m),
-                    sessions=sessions,
-                    choices=(*st.choices, (eni.id, target_id)),
-                )
-                if not s.dead:
-                    fwd = replace(v, src=own, dst=ip, dport=port)
-                    out += self.route(eni.subnet_id, fwd, True, s)
+            for target_id, ip, port, group in targets:
+                s = st.add(m).with_session(eni.id, (v.src, v.sport, v.dport))
+                s = replace(s, choices=(*s.choices, (eni.id, target_id)))
+                if s.dead:
+                    continue
+                keep = self.ix.preserves_client_ip(lb, group)
+                if lb.lb_type == "network" and group.preserve_client_ip is None:
+                    s = s.assuming(client_ip_default(group.name or group.arn, keep))
+                if keep:
+                    target_eni = self.ix.eni_by_ip.get((eni.vpc_id, ip))
+                    if target_eni is not None:
+                        s = s.with_return(target_eni.id, eni.id)
+                fwd = replace(v, src=v.src if keep else own, dst=ip, dport=port)
+                out += self.route(eni.subnet_id, fwd, True, s)
         out += self._end(st.add(neg(disj(*matches))), Code.LB_NO_LISTENER.value, v)
         return out
 
+    def appliance(
+        self, route: Route, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        eni = self.ix.enis.get(route.target_id)
+        if route.target_kind is TargetKind.INSTANCE:
+            eni = self.ix.eni_of_instance.get(route.target_id)
+        if eni is None:
+            return self._unknown(st, v, not_in_export(route.target_id))
+        machine = eni
+
+        def forwarded(s: _St) -> list[Branch]:
+            return self.route(machine.subnet_id, v, True, s)
+
+        def inside(s: _St) -> list[Branch]:
+            out: list[Branch] = []
+            own = in_set(v.dst, machine.private_ips)
+            if own != FALSE:
+                out += self._end(s.add(own, machine.id), DELIVERED, v, machine.id)
+            other = s.add(neg(own), machine.id)
+            if other.dead:
+                return out
+            if machine.source_dest_check:
+                return out + self._end(other, Code.SOURCE_DEST_CHECK.value, v)
+            other = other.past(appliance_unknown(machine))
+            return out + self.sg(machine, v, False, other, forwarded)
+
+        def arrive(s: _St) -> list[Branch]:
+            if not self.ix.eni_active(machine):
+                return self._end(s.add(TRUE, machine.id), Code.INSTANCE_NOT_RUNNING.value, v)
+            return self.sg(machine, v, True, s, inside)
+
+        return self.cross(from_subnet, machine.subnet_id, v, acl_egress, st, arrive)
+
+    def gwlb_endpoint(
+        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        endpoint = self.ix.endpoints[endpoint_id]
+        if not endpoint.subnet_ids:
+            return self._unknown(st, v, Unknown(endpoint_id, "the export does not say its subnet"))
+        subnet_id = endpoint.subnet_ids[0]
+
+        def inspected(s: _St) -> list[Branch]:
+            s = s.add(TRUE, endpoint_id).past(gwlb_unknown(self.ix, endpoint_id))
+            return self.route(subnet_id, v, True, s)
+
+        return self.cross(from_subnet, subnet_id, v, acl_egress, st, inspected)
+
+    def firewall(
+        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+    ) -> list[Branch]:
+        fw, subnet_id = self.ix.firewall_of_endpoint[endpoint_id]
+        prog = firewall_program(self.ix.policies.get(fw.policy_arn), self.ix.rule_groups)
+        flow = f"fw:{fw.name}"
+
+        def judged(s: _St) -> list[Branch]:
+            established = self.reply and s.session(flow) is not None
+            ok, unknown = firewall_verdict(v, prog, established)
+            ok, unknown = s.fold(ok), s.fold(unknown)
+            out: list[Branch] = []
+            drop = conj(neg(ok), neg(unknown))
+            if drop != FALSE:
+                out += self._end(s.add(drop, fw.name), Code.FIREWALL_RULE.value, v)
+            on = s if self.reply else s.with_session(flow)
+            if unknown != FALSE:
+                past = on.add(conj(neg(ok), unknown), fw.name).past(firewall_unknown(fw.name, prog))
+                if not past.dead:
+                    out += self.route(subnet_id, v, True, past)
+            passed = on.add(ok, fw.name)
+            if not passed.dead:
+                out += self.route(subnet_id, v, True, passed)
+            return out
+
+        return self.cross(from_subnet, subnet_id, v, acl_egress, st, judged)
+
     def igw_out(self, igw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        if igw_id not in self.ix.igw_vpcs:
+            return self._unknown(st, v, not_in_export(igw_id))
         st = st.add(TRUE, igw_id)
-        if vpc_id not in self.ix.igw_vpcs.get(igw_id, ()):
+        if vpc_id not in self.ix.igw_vpcs[igw_id]:
             return self._end(st, Code.IGW_NOT_ATTACHED.value, v)
         out: list[Branch] = []
+        v6 = st.add(neg(is_v4_address(v.src)))
+        if not v6.dead:
+            out += self.to_internet(v, v6)
+        st = st.add(is_v4_address(v.src))
+        if st.dead:
+            return out
         if isinstance(v.src, int):
             public_of = self.ix.private_to_public.get((vpc_id, v.src))
             pairs = [(v.src, public_of)] if public_of is not None else []
@@ -454,23 +707,32 @@ class _Explorer:
             out += self._end(st.add(no_public), Code.IGW_NO_PUBLIC_IP.value, v)
         for private, public in pairs:
             s = st.add(eq(v.src, private))
-            if s.dead:
-                continue
-            after = replace(v, src=public)
-            away = outside_set(after.dst, self.routed)
-            out += self._end(
-                s.add(conj(internet_address(after.dst), away), INTERNET),
-                DELIVERED,
-                after,
-                INTERNET,
-            )
-            out += self._end(
-                s.add(conj(neg(internet_address(after.dst)), away), INTERNET),
-                Code.NO_ROUTE_TO_DESTINATION.value,
-                after,
-            )
-            # To a public address of the network itself: out and back in through an IGW.
-            out += self._inbound(after, s.add(TRUE, INTERNET), lost=False)
+            if not s.dead:
+                out += self.to_internet(replace(v, src=public), s)
+        return out
+
+    def eigw_out(self, eigw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        if eigw_id not in self.ix.igw_vpcs:
+            return self._unknown(st, v, not_in_export(eigw_id))
+        st = st.add(TRUE, eigw_id)
+        if vpc_id not in self.ix.igw_vpcs[eigw_id]:
+            return self._end(st, Code.IGW_NOT_ATTACHED.value, v)
+        out = self._end(st.add(is_v4_address(v.src)), Code.EGRESS_ONLY_IGW.value, v)
+        v6 = st.add(neg(is_v4_address(v.src))).with_session(f"eigw:{eigw_id}")
+        if not v6.dead:
+            out += self.to_internet(v, v6)
+        return out
+
+    def to_internet(self, v: View, st: _St) -> list[Branch]:
+        out: list[Branch] = []
+        away = outside_set(v.dst, self.ix.routed)
+        internet = st.fold(internet_address(v.dst))
+        out += self._end(st.add(conj(internet, away), INTERNET), DELIVERED, v, INTERNET)
+        out += self._end(
+            st.add(conj(neg(internet), away), INTERNET), Code.NO_ROUTE_TO_DESTINATION.value, v
+        )
+        # To a public address of the network itself: out and back in through an IGW.
+        out += self.inbound(v, st.add(TRUE, INTERNET), lost=False)
         return out
 
     def from_internet(self, v: View, st: _St) -> list[Branch]:
@@ -483,132 +745,149 @@ class _Explorer:
             INTERNET,
             Code.NOT_INTERNET_SOURCE,
             v,
-            lambda s: self._inbound(v, s.add(outside_set(v.src, self.routed))),
+            lambda s: self.inbound(v, s.add(outside_set(v.src, self.ix.routed))),
         )
 
-    def _inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
+    def _gateways_in(self) -> dict[int, tuple[str, int, str]]:
+        """Addresses the internet reaches: address -> (VPC, address inside, gateway)."""
+        out: dict[int, tuple[str, int, str]] = {}
+        for public, (vpc_id, private) in self.ix.public.items():
+            if public in self.ix.routed:
+                out[public] = (vpc_id, private, self.ix.igw_of_vpc[vpc_id])
+        for ip, vpc_id in self.ix.vpc_of_v6.items():
+            gateway = self.ix.igw_of_vpc.get(vpc_id)
+            eigw = self.ix.eigw_of_vpc.get(vpc_id)
+            if gateway is None and self.reply and eigw is not None:
+                gateway = eigw
+            if gateway is not None:
+                out[ip] = (vpc_id, ip, gateway)
+        return out
+
+    def inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
         out: list[Branch] = []
-        candidates = self.ix.public.items()
+        targets = self._gateways_in()
+        candidates = list(targets.items())
         if isinstance(v.dst, int):
-            target = self.ix.public.get(v.dst)
-            candidates = {v.dst: target}.items() if target else {}.items()
-        for public, (vpc_id, private) in candidates:
-            if public not in self.routed:
-                continue
-            eni = self.ix.eni_by_ip.get((vpc_id, private))
+            candidates = [(v.dst, targets[v.dst])] if v.dst in targets else []
+        for address, (vpc_id, inner, gateway) in candidates:
+            eni = self.ix.eni_by_ip.get((vpc_id, inner))
             nat = eni is not None and eni.id in self.ix.nat_of_eni
             if isinstance(v.dst, str) and eni is not None and not nat and not self.wanted(eni):
                 continue
-            if st.excludes(v.dst, public):
+            if st.excludes(v.dst, address):
                 continue
-            s = st.add(eq(v.dst, public), self.ix.igw_of_vpc[vpc_id])
-            if s.dead:
+            s = st.add(eq(v.dst, address), gateway)
+            answered = s.session(f"eigw:{gateway}") is not None
+            if gateway in self.ix.eigw_of_vpc.values() and not answered:
                 continue
-            out += self.local(vpc_id, None, replace(v, dst=private), False, s)
+            if not s.dead:
+                out += self.enter(gateway, vpc_id, replace(v, dst=inner), s)
         if lost:
-            unrouted = outside_set(v.dst, self.routed)
+            unrouted = outside_set(v.dst, frozenset(targets))
             out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
         return out
 
-    def nat_in(self, nat_id: str, from_subnet: str, v: View, st: _St) -> list[Branch]:
+    def enter(self, gateway_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        table = self.ix.edge_table.get(gateway_id)
+        if table is None:
+            return self.local(vpc_id, None, v, False, st)
+        return self.forward(table, None, v, False, st)
+
+    def nat_in(self, nat_id: str, from_subnet: str | None, v: View, st: _St) -> list[Branch]:
         nat = self.ix.nats.get(nat_id)
         if nat is None or nat.private_ip is None:
-            return self._end(st.add(TRUE, nat_id), Code.NAT_NOT_AVAILABLE.value, v)
+            return self._unknown(st, v, not_in_export(nat_id))
         if nat.subnet_id == from_subnet:
             return self.nat_at(nat, from_subnet, v, st)
-        return self._split(
-            st,
-            self.acl(nat.subnet_id, v, egress=False),
-            self._acl_id(nat.subnet_id),
-            Code.SUBNET_ACL_RESTRICTION,
-            v,
-            lambda s: self.nat_at(nat, from_subnet, v, s),
-        )
+        return self.acl(nat.subnet_id, v, False, st, lambda s: self.nat_at(nat, from_subnet, v, s))
 
     def nat_at(self, nat: NatGateway, from_subnet: str | None, v: View, st: _St) -> list[Branch]:
         st = st.add(TRUE, nat.id)
         if nat.state != "available" or nat.private_ip is None:
             return self._end(st, Code.NAT_NOT_AVAILABLE.value, v)
+        out = self._unknown(
+            st.add(neg(is_v4_address(v.src))),
+            v,
+            Unknown(nat.id, "NAT64 (IPv6 to IPv4) is not modelled"),
+        )
+        st = st.add(is_v4_address(v.src))
+        if st.dead:
+            return out
         private = nat.private_ip
         if v.dst == private:
-            original = dict(st.sessions).get(nat.id)
+            original = st.session(nat.id)
             if not self.reply or original is None:
-                return self._end(st, Code.NAT_INBOUND.value, v)
+                return out + self._end(st, Code.NAT_INBOUND.value, v)
             back = replace(v, dst=original[0])
-            return self.route(nat.subnet_id, back, True, st)
+            return out + self.route(nat.subnet_id, back, True, st)
         if from_subnet == nat.subnet_id:
-            return self._end(st, Code.NAT_SAME_SUBNET.value, v)
-        out = replace(v, src=private)
-        sessions = (*tuple(s for s in st.sessions if s[0] != nat.id), (nat.id, (v.src,)))
-        return self._split(
+            return out + self._end(st, Code.NAT_SAME_SUBNET.value, v)
+        translated = replace(v, src=private)
+        return out + self._split(
             st,
             one_of(v.proto, (TCP, UDP, ICMP)),
             nat.id,
             Code.NAT_UNSUPPORTED_PROTOCOL,
             v,
-            lambda s: self.route(nat.subnet_id, out, True, replace(s, sessions=sessions)),
+            lambda s: self.route(nat.subnet_id, translated, True, s.with_session(nat.id, (v.src,))),
         )
 
     def peering(self, pcx_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
-        st = st.add(TRUE, pcx_id)
         pcx = self.ix.peerings.get(pcx_id)
-        if pcx is None or not pcx.active:
+        if pcx is None:
+            return self._unknown(st, v, not_in_export(pcx_id))
+        st = st.add(TRUE, pcx_id)
+        if not pcx.active:
             return self._end(st, Code.PEERING_NOT_ACTIVE.value, v)
-        sides = {
-            pcx.requester_vpc_id: pcx.accepter_vpc_id,
-            pcx.accepter_vpc_id: pcx.requester_vpc_id,
-        }
-        peer = self.ix.vpcs.get(sides.get(vpc_id, ""))
-        inside = in_any(v.dst, peer.cidrs) if peer else FALSE
+        peer = self.ix.peer_vpc(pcx, vpc_id)
+        if peer is None:
+            return self._unknown(st, v, Unknown(pcx_id, "its peer VPC is not in the export"))
         return self._split(
             st,
-            inside,
+            in_any(v.dst, peer.cidrs),
             pcx_id,
             Code.PEERING_NOT_TRANSITIVE,
             v,
-            lambda s: self.local(peer.id, None, v, False, s) if peer else [],
+            lambda s: self.local(peer.id, None, v, False, s),
         )
 
     def tgw_enter(self, tgw_id: str, subnet: Subnet, v: View, st: _St) -> list[Branch]:
+        if tgw_id not in self.ix.tgw_ids:
+            return self._unknown(st, v, not_in_export(tgw_id))
         st = st.add(TRUE, tgw_id)
-        att = next(
-            (
-                a
-                for a in self.ix.net.tgw_attachments
-                if a.tgw_id == tgw_id
-                and a.resource_type == "vpc"
-                and a.resource_id == subnet.vpc_id
-                and a.available
-            ),
-            None,
-        )
+        att = self.ix.vpc_attachment(tgw_id, subnet.vpc_id)
         if att is None:
             return self._end(st, Code.TGW_NOT_ATTACHED.value, v)
-        azs = {self.ix.subnets[s].az for s in att.subnet_ids if s in self.ix.subnets}
-        if subnet.az not in azs:
+        if subnet.az not in self.ix.attachment_azs(att):
             return self._end(st.add(TRUE, att.id), Code.TGW_NO_ATTACHMENT_IN_AZ.value, v)
         entry = self.ix.attachment_subnet(att, subnet.az)
-        return self._split(
-            st,
-            self.acl(entry, v, egress=False),
-            self._acl_id(entry),
-            Code.SUBNET_ACL_RESTRICTION,
-            v,
-            lambda s: self.tgw_route(att, v, s, subnet.az),
-        )
+        return self.acl(entry, v, False, st, lambda s: self.tgw_route(att, v, s, subnet.az))
 
     def tgw_route(self, att: TgwAttachment, v: View, st: _St, az: str) -> list[Branch]:
-        table = self.ix.tgw_tables.get(att.route_table_id or "")
-        if table is None:
+        if att.route_table_id is None:
             return self._end(st, Code.TGW_NO_ROUTE_TABLE.value, v)
-        if len(st.components) > 64:
+        table = self.ix.tgw_tables.get(att.route_table_id)
+        if table is None:
+            return self._unknown(st, v, not_in_export(att.route_table_id))
+        if len(st.components) > MAX_COMPONENTS:
             return self._end(st, Code.LOOP.value, v)
-        cidrs = [r.destination for r in table.routes]
+        learned = self.ix.bgp_propagations(table)
+        if learned:
+            if self.ix.onprem:
+                st = st.assuming(onprem_assumption(self.ix))
+            else:
+                st = st.assuming(bgp_assumption(table.id, learned))
+        routes = self.ix.tgw_routes(table)
+        cidrs = [r.destination for r in routes]
         out: list[Branch] = []
         none = no_match(v.dst, cidrs)
         if none != FALSE:
-            out += self._end(st.add(none, table.id), Code.NO_ROUTE_TO_DESTINATION.value, v)
-        for i, route in enumerate(table.routes):
+            s = st.add(none, table.id)
+            if learned and not self.ix.onprem:
+                out += self._unknown(s, v, bgp_unknown(table.id, learned))
+            else:
+                out += self._end(s, Code.NO_ROUTE_TO_DESTINATION.value, v)
+        for i, route in enumerate(routes):
             s = st.add(longest_match(v.dst, cidrs, i), table.id)
             if s.dead:
                 continue
@@ -617,38 +896,152 @@ class _Explorer:
                 continue
             nxt = self.ix.attachments.get((att.tgw_id, route.attachment_ids[0]))
             if nxt is None:
-                out += self._end(s, Code.TGW_NOT_ATTACHED.value, v)
+                out += self._unknown(s, v, not_in_export(route.attachment_ids[0]))
             elif nxt.resource_type == "peering":
                 other = self.ix.attachments.get((nxt.resource_id, nxt.id))
                 if other is None:
-                    out += self._end(s, Code.TGW_NOT_ATTACHED.value, v)
+                    out += self._unknown(s, v, not_in_export(f"{nxt.resource_id}/{nxt.id}"))
                 else:
                     out += self.tgw_route(other, v, s.add(TRUE, nxt.id), az)
+            elif self.ix.onprem_attachment(nxt.id) is not None:
+                out += self.onprem_exit(nxt.id, v, s.add(TRUE, nxt.id))
             elif nxt.resource_type != "vpc" or not nxt.subnet_ids:
-                out += self._end(s, UNSUPPORTED, v)
+                u = Unknown(nxt.id, f"{nxt.resource_type} attachments are not modelled")
+                out += self._unknown(s, v, u)
             else:
                 exit_subnet = self.ix.attachment_subnet(nxt, az)
                 out += self.route(exit_subnet, v, True, s.add(TRUE, nxt.id))
         return out
 
+    def vgw_out(self, vgw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+        vgw = self.ix.vgws.get(vgw_id)
+        if vgw is None:
+            return self._unknown(st, v, not_in_export(vgw_id))
+        st = st.add(TRUE, vgw_id)
+        if vpc_id not in vgw.vpc_ids or not vgw.available:
+            return self._end(st, Code.VGW_NOT_ATTACHED.value, v)
+        if not self.ix.vgw_connected(vgw):
+            return self._unknown(st, v, no_connection(vgw_id))
+        return self.onprem_exit(vgw_id, v, st)
 
-def explore(ix: NetIndex, source: str, v: View, wanted: Callable[[Eni], bool]) -> list[Branch]:
+    def onprem_exit(self, entry: str, v: View, st: _St) -> list[Branch]:
+        if not self.ix.onprem:
+            return self._unknown(st, v, undeclared_onprem(entry))
+        st = st.assuming(onprem_assumption(self.ix))
+        out: list[Branch] = []
+        earlier: list[Cidr] = []
+        for site in self.ix.onprem:
+            inside = conj(in_cidr(v.dst, site.cidr), *(neg(in_cidr(v.dst, c)) for c in earlier))
+            earlier.append(site.cidr)
+            s = st.add(inside, onprem_id(site.name)).with_return(onprem_id(site.name), entry)
+            out += self._end(s, DELIVERED, v, onprem_id(site.name))
+        rest = conj(*(neg(in_cidr(v.dst, c)) for c in earlier))
+        out += self._end(st.add(rest), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        return out
+
+    def from_onprem(self, name: str, v: View, entry: str, st: _St) -> list[Branch]:
+        st = st.add(TRUE, onprem_id(name)).assuming(onprem_assumption(self.ix))
+        if not entry:
+            u = Unknown(onprem_id(name), "no VPN or Direct Connect connection leads there")
+            return self._unknown(st, v, u)
+        vgw = self.ix.vgws.get(entry)
+        if vgw is not None and vgw.vpc_ids:
+            return self.enter(entry, vgw.vpc_ids[0], v, st.add(TRUE, entry))
+        att = self.ix.onprem_attachment(entry)
+        if att is None:
+            return self._unknown(st, v, not_in_export(entry))
+        return self.tgw_route(att, v, st.add(TRUE, att.id), "")
+
+
+def _start(ix: NetIndex, seed: Pred) -> _St:
+    """The state a walk starts in: the seed constraint, and (in a network without IPv6)
+    IPv4 addresses, so that IPv4 prefix tests that hold for every IPv4 address fold away."""
+    st = _St()
+    if not ix.has_v6:
+        st = st.add(conj(in_cidr("src", V4_SPACE), in_cidr("dst", V4_SPACE)))
+    return st.add(seed)
+
+
+def explore(
+    ix: NetIndex,
+    source: str,
+    v: View,
+    wanted: Callable[[Eni], bool],
+    seed: Pred = TRUE,
+    choices: tuple[tuple[str, str], ...] = (),
+) -> list[Branch]:
+    """Every way a packet from `source` (an interface, the internet, or "onprem:NAME" arriving
+    over the connection `choices` names) can go, under `seed`."""
     ex = _Explorer(ix, reply=False, wanted=wanted)
+    st = replace(_start(ix, seed), choices=choices)
     if source == INTERNET:
-        return ex.from_internet(v, _St())
-    return ex.from_eni(ix.enis[source], v, _St())
+        return ex.from_internet(v, st)
+    if source.startswith(ONPREM):
+        return ex.from_onprem(source.removeprefix(ONPREM), v, dict(choices).get(source, ""), st)
+    return ex.from_eni(ix.enis[source], v, st)
+
+
+def _reply_views(ix: NetIndex, v: View, st: _St) -> list[tuple[_St, View | None]]:
+    """The answer's header under each assumption about the ICMP type: non-ICMP packets and
+    ICMP requests are answered (an echo request by an echo reply); other ICMP messages expect
+    no answer (None). The answer's type matters only to rules that name ICMP types."""
+    icmp = one_of(v.proto, ICMP_PROTOCOLS)
+    requests = [(p, t) for p, t in ICMP_REPLIES]
+    is_request = disj(*(conj(eq(v.proto, p), eq(v.itype, t)) for p, t in requests))
+    # Answered packets first: the first witness found is then a real round trip.
+    out: list[tuple[_St, View | None]] = []
+    if not _typed_icmp(ix):
+        out.append((st.add(disj(neg(icmp), is_request)), v.reply()))
+    else:
+        out.append((st.add(neg(icmp)), v.reply()))
+        for (proto, kind), answer in ICMP_REPLIES.items():
+            view = v.reply(itype=answer)
+            out.append((st.add(conj(eq(v.proto, proto), eq(v.itype, kind))), view))
+    out.append((st.add(conj(icmp, neg(is_request))), None))
+    return out
+
+
+def _typed_icmp(ix: NetIndex) -> bool:
+    """Does any rule of the network name an ICMP type?"""
+    net = ix.net
+    kinds = [r.icmp for g in net.security_groups for r in g.ingress + g.egress]
+    kinds += [e.icmp for a in net.network_acls for e in a.entries]
+    return any(k is not None and k.type is not None for k in kinds)
 
 
 def replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
     """Every way the answer to `fwd` can go; arriving back at `source` is success."""
     ex = _Explorer(ix, reply=True, wanted=lambda e: True)
-    back = fwd.view.reply()
-    st = _St(components=fwd.components, sessions=fwd.sessions, choices=fwd.choices)
-    st = st.add(conj(*fwd.preds))
-    if fwd.delivered_to == INTERNET:
-        return ex._inbound(back, st.add(TRUE, INTERNET))
-    eni = ix.enis.get(fwd.delivered_to or "")
-    if eni is None:
-        # A gateway endpoint's service answers along the path the request came.
-        return [Branch(fwd.preds, fwd.components, DELIVERED, back, source, fwd.sessions)]
-    return ex.from_eni(eni, back, st)
+    st = replace(
+        _start(ix, conj(*fwd.preds)),
+        components=fwd.components,
+        sessions=fwd.sessions,
+        choices=fwd.choices,
+        returns=fwd.returns,
+        unknowns=fwd.unknowns,
+        assumptions=fwd.assumptions,
+    )
+    out: list[Branch] = []
+    for s, back in _reply_views(ix, fwd.view, st):
+        if s.dead:
+            continue
+        if back is None:
+            out += ex._end(s, DELIVERED, fwd.view, source)
+        else:
+            out += _answer(ix, ex, fwd, back, s)
+    return out
+
+
+def _answer(ix: NetIndex, ex: _Explorer, fwd: Branch, back: View, st: _St) -> list[Branch]:
+    """The answer sent back from where `fwd` arrived."""
+    to = fwd.delivered_to or ""
+    if to == INTERNET:
+        return ex.inbound(back, st.add(TRUE, INTERNET))
+    if to.startswith(ONPREM):
+        return ex.from_onprem(to.removeprefix(ONPREM), back, dict(st.returns).get(to, ""), st)
+    endpoint = ix.endpoints.get(to)
+    if endpoint is not None:
+        # A gateway endpoint's service answers into the VPC: the destination subnet's
+        # inbound ACL applies to the answer as to any packet entering it.
+        return ex.local(endpoint.vpc_id, None, back, False, st.add(TRUE, endpoint.id))
+    return ex.from_eni(ix.enis[to], back, st)

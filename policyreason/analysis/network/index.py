@@ -10,22 +10,34 @@ from __future__ import annotations
 from policyreason.ir.network import (
     Cidr,
     Eni,
+    Firewall,
+    FirewallPolicy,
     Listener,
     LoadBalancer,
     NatGateway,
     Network,
     NetworkAcl,
+    OnPremNetwork,
     Route,
     RouteTable,
+    RuleGroup,
     SecurityGroup,
     Subnet,
+    TargetGroup,
     TgwAttachment,
+    TgwRoute,
     TgwRouteTable,
     Vpc,
     VpcEndpoint,
     VpcPeeringConnection,
+    VpnGateway,
+    is_v4,
     parse_ip,
 )
+
+# Transit gateway attachments that lead on premises: what lies behind them, and the routes
+# they propagate over BGP, are in no export.
+ONPREM_ATTACHMENTS = ("vpn", "direct-connect-gateway")
 
 
 class NetIndex:
@@ -47,9 +59,10 @@ class NetIndex:
             (a.tgw_id, a.id): a for a in net.tgw_attachments
         }
         self.igw_of_vpc: dict[str, str] = {}
+        self.eigw_of_vpc: dict[str, str] = {}
         for igw in net.internet_gateways:
             for vpc_id in igw.vpc_ids:
-                self.igw_of_vpc[vpc_id] = igw.id
+                (self.eigw_of_vpc if igw.egress_only else self.igw_of_vpc)[vpc_id] = igw.id
         self.igw_vpcs = {igw.id: igw.vpc_ids for igw in net.internet_gateways}
         self.acl_of_subnet: dict[str, NetworkAcl] = {}
         for acl in net.network_acls:
@@ -57,17 +70,23 @@ class NetIndex:
                 self.acl_of_subnet[sid] = acl
         self.table_of_subnet: dict[str, RouteTable] = {}
         self.main_table: dict[str, RouteTable] = {}
+        self.edge_table: dict[str, RouteTable] = {}
         for table in net.route_tables:
             for sid in table.subnet_ids:
                 self.table_of_subnet[sid] = table
+            for gid in table.gateway_ids:
+                self.edge_table[gid] = table
             if table.main:
                 self.main_table[table.vpc_id] = table
         self.eni_by_ip: dict[tuple[str, int], Eni] = {}
         self.public: dict[int, tuple[str, int]] = {}  # public IP -> (vpc, private IP)
         self.private_to_public: dict[tuple[str, int], int] = {}
+        self.vpc_of_v6: dict[int, str] = {}  # IPv6 interface address -> its VPC
         for eni in net.enis:
             for ip in eni.private_ips:
                 self.eni_by_ip.setdefault((eni.vpc_id, ip), eni)
+                if not is_v4(ip):
+                    self.vpc_of_v6.setdefault(ip, eni.vpc_id)
             for private, public in eni.public_ips:
                 self.public[public] = (eni.vpc_id, private)
                 self.private_to_public[(eni.vpc_id, private)] = public
@@ -88,26 +107,48 @@ class NetIndex:
         for lb in net.load_balancers:
             for eid in lb.eni_ids:
                 self.lb_of_eni[eid] = lb
-        self.target_groups = {g.arn: g for g in net.target_groups}
+        self.target_groups: dict[str, TargetGroup] = {g.arn: g for g in net.target_groups}
         self.instance_ip: dict[str, int] = {}
         for eni in net.enis:
             if eni.instance_id and eni.private_ips:
                 self.instance_ip.setdefault(eni.instance_id, eni.private_ips[0])
+        self.eni_of_instance: dict[str, Eni] = {}
+        for eni in net.enis:
+            if eni.instance_id:
+                self.eni_of_instance.setdefault(eni.instance_id, eni)
         self.endpoint_of_eni: dict[str, VpcEndpoint] = {}
         for ep in net.vpc_endpoints:
             for eid in ep.eni_ids:
                 self.endpoint_of_eni[eid] = ep
-        # The network's own public addresses whose VPC has an internet gateway: they are
-        # reachable from the internet and never an internet source.
-        self.routed: frozenset[int] = frozenset(p for p in self.public if self.routed_public(p))
+        self.lbs: dict[str, LoadBalancer] = {lb.arn: lb for lb in net.load_balancers}
+        self.services = {s.service_name: s for s in net.endpoint_services}
+        self.firewall_of_endpoint: dict[str, tuple[Firewall, str]] = {}
+        for fw in net.firewalls:
+            for subnet_id, endpoint_id in fw.endpoints:
+                self.firewall_of_endpoint[endpoint_id] = (fw, subnet_id)
+        self.policies: dict[str, FirewallPolicy] = {p.arn: p for p in net.firewall_policies}
+        self.rule_groups: dict[str, RuleGroup] = {g.arn: g for g in net.rule_groups}
+        self.vgws: dict[str, VpnGateway] = {g.id: g for g in net.vpn_gateways}
+        self.tgw_ids = {t.id for t in net.transit_gateways} | {
+            a.tgw_id for a in net.tgw_attachments
+        }
+        self.onprem: tuple[OnPremNetwork, ...] = net.onprem
+        # The network's own addresses that the internet reaches through an internet gateway
+        # (public IPv4 addresses, IPv6 interface addresses): never an internet source.
+        self.routed: frozenset[int] = frozenset(
+            [p for p in self.public if self.routed_public(p)]
+            + [ip for ip, vpc in self.vpc_of_v6.items() if vpc in self.igw_of_vpc]
+        )
+        self.has_v6 = bool(self.vpc_of_v6) or any(not c.v4 for v in net.vpcs for c in v.cidrs)
 
     def routed_public(self, ip: int) -> bool:
         """Is `ip` a public address of the network whose VPC has an internet gateway?"""
         target = self.public.get(ip)
         return target is not None and target[0] in self.igw_of_vpc
 
-    def lb_targets(self, listener: Listener) -> list[tuple[str, int, int]]:
-        """(target id, address, port) of every healthy target behind `listener`, in order."""
+    def lb_targets(self, listener: Listener) -> list[tuple[str, int, int, TargetGroup]]:
+        """(target id, address, port, group) of every healthy target behind `listener`, in
+        order."""
         out = []
         for arn in listener.target_group_arns:
             group = self.target_groups.get(arn)
@@ -122,8 +163,89 @@ class NetIndex:
                     except ValueError:
                         ip = None
                 if t.healthy and ip is not None and port:
-                    out.append((t.id, ip, port))
+                    out.append((t.id, ip, port, group))
         return out
+
+    def preserves_client_ip(self, lb: LoadBalancer, group: TargetGroup) -> bool:
+        """Does a connection through `lb` to a target of `group` keep the client's address?
+        Only network load balancers do; the others proxy from their own address."""
+        return lb.lb_type == "network" and group.preserves_client_ip()
+
+    def gateway_lb(self, endpoint: VpcEndpoint) -> LoadBalancer | None:
+        """The Gateway Load Balancer behind a Gateway Load Balancer endpoint, if the export
+        has its endpoint service and the balancer."""
+        service = self.services.get(endpoint.service_name)
+        if service is None:
+            return None
+        return next((self.lbs[a] for a in service.gateway_lb_arns if a in self.lbs), None)
+
+    def vgw_connected(self, vgw: VpnGateway) -> bool:
+        """Does anything lead on premises from `vgw`: a VPN connection, a private virtual
+        interface, or a Direct Connect gateway association?"""
+        net = self.net
+        return (
+            any(c.vgw_id == vgw.id and c.available for c in net.vpn_connections)
+            or any(v.vgw_id == vgw.id and v.available for v in net.virtual_interfaces)
+            or any(a.gateway_id == vgw.id and a.associated for a in net.dx_associations)
+        )
+
+    def onprem_entries(self) -> list[str]:
+        """Where traffic from on premises enters: virtual private gateways attached to a VPC
+        with a connection, and transit gateway attachments of VPNs and Direct Connect."""
+        entries = [g.id for g in self.vgws.values() if g.vpc_ids and self.vgw_connected(g)]
+        entries += [
+            a.id
+            for a in self.net.tgw_attachments
+            if a.resource_type in ONPREM_ATTACHMENTS and a.available
+        ]
+        return entries
+
+    def onprem_attachment(self, att_id: str) -> TgwAttachment | None:
+        return next(
+            (
+                a
+                for a in self.net.tgw_attachments
+                if a.id == att_id and a.resource_type in ONPREM_ATTACHMENTS
+            ),
+            None,
+        )
+
+    def bgp_propagations(self, table: TgwRouteTable) -> list[TgwAttachment]:
+        """The attachments propagating BGP-learned routes into `table`: routes the export
+        does not list."""
+        out = []
+        for aid in table.propagations:
+            att = self.attachments.get((table.tgw_id, aid))
+            if att is not None and att.resource_type not in ("vpc", "peering"):
+                out.append(att)
+        return out
+
+    def tgw_routes(self, table: TgwRouteTable) -> tuple[TgwRoute, ...]:
+        """The table's routes, with the declared on-premises prefixes as routes propagated
+        from its VPN and Direct Connect attachments (static routes win)."""
+        routes = list(table.routes)
+        static = {r.destination for r in routes}
+        # For one prefix AWS prefers Direct Connect over VPN.
+        learned = sorted(
+            self.bgp_propagations(table), key=lambda a: a.resource_type != "direct-connect-gateway"
+        )
+        for att in learned:
+            if att.resource_type not in ONPREM_ATTACHMENTS:
+                continue
+            for decl in self.onprem:
+                if decl.cidr not in static:
+                    routes.append(
+                        TgwRoute(destination=decl.cidr, attachment_ids=(att.id,), span=decl.span)
+                    )
+        return tuple(routes)
+
+    def unresolved_prefix_lists(self, table: RouteTable) -> list[str]:
+        """Prefix lists the table routes to but the export does not define."""
+        return [
+            r.prefix_list_id
+            for r in table.routes
+            if r.prefix_list_id is not None and r.prefix_list_id not in self.prefix_lists
+        ]
 
     def vpc_attachment(self, tgw_id: str, vpc_id: str) -> TgwAttachment | None:
         """The available attachment joining `vpc_id` to `tgw_id`, if any."""

@@ -11,12 +11,30 @@ from policyreason.ir.network import Packet
 from policyreason.ir.span import Span
 
 INTERNET = "internet"
+ONPREM = "onprem:"
+
+
+def onprem_id(name: str) -> str:
+    """The endpoint id of a declared on-premises network."""
+    return ONPREM + name
 
 
 class Disposition(StrEnum):
     DELIVERED = "delivered"
     DROPPED = "dropped"
-    UNSUPPORTED = "unsupported"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A component whose effect on a packet the model cannot decide, and why (a sentence
+    a user can act on)."""
+
+    component: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.component}: {self.why}"
 
 
 class Code(StrEnum):
@@ -41,10 +59,15 @@ class Code(StrEnum):
     TGW_NO_ATTACHMENT_IN_AZ = "TGW_NO_ATTACHMENT_IN_AZ"
     TGW_NO_ROUTE_TABLE = "TGW_NO_ROUTE_TABLE"
     NOT_INTERNET_SOURCE = "NOT_INTERNET_SOURCE"
-    UNSUPPORTED_TARGET = "UNSUPPORTED_TARGET"
     LB_NO_LISTENER = "LB_NO_LISTENER"
     LB_NO_TARGET = "LB_NO_TARGET"
+    SOURCE_DEST_CHECK = "SOURCE_DEST_CHECK"
+    FIREWALL_RULE = "FIREWALL_RULE"
+    EGRESS_ONLY_IGW = "EGRESS_ONLY_IGW"
+    VGW_NOT_ATTACHED = "VGW_NOT_ATTACHED"
     LOOP = "LOOP"
+    # Not a drop: the walk cannot go on (a component the model lacks or cannot decide).
+    UNKNOWN_COMPONENT = "UNKNOWN_COMPONENT"
 
 
 @dataclass(frozen=True)
@@ -72,8 +95,12 @@ class Hop:
 
 @dataclass(frozen=True)
 class Trace:
-    """The hops of one packet and how its way ended; `sessions` is the connection state the
-    stateful components kept (what a reply is matched against)."""
+    """The hops of one packet from `source` and how its way ended. `sessions` is the
+    connection state the stateful components kept (what a reply is matched against) and
+    `returns` where the answer to a flow is sent back through (a load balancer that kept the
+    client's address, the on-premises connection a packet left by). `unknowns` are components
+    the packet was assumed to pass although their verdict is not known (a delivered trace with
+    unknowns proves nothing), `assumptions` what the walk took for granted."""
 
     hops: tuple[Hop, ...]
     disposition: Disposition
@@ -82,10 +109,19 @@ class Trace:
     final: Packet | None = None
     delivered_to: str | None = None
     sessions: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    source: str = ""
+    returns: tuple[tuple[str, str], ...] = ()
+    unknowns: tuple[Unknown, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     @property
     def delivered(self) -> bool:
         return self.disposition is Disposition.DELIVERED
+
+    @property
+    def certain(self) -> bool:
+        """Delivered without passing any component whose verdict is unknown."""
+        return self.delivered and not self.unknowns
 
 
 @dataclass(frozen=True)
@@ -96,3 +132,26 @@ class PathWitness:
     packet: Packet
     forward: Trace
     reply: Trace | None
+
+    @property
+    def round_trip(self) -> bool:
+        """Delivered, and the answer got back to the source."""
+        return (
+            self.forward.delivered
+            and self.reply is not None
+            and self.reply.delivered
+            and self.reply.delivered_to == self.source
+        )
+
+    @property
+    def unknowns(self) -> tuple[Unknown, ...]:
+        """Everything on the way (there and back) whose verdict is unknown."""
+        back = self.reply.unknowns if self.reply is not None else ()
+        return self.forward.unknowns + tuple(u for u in back if u not in self.forward.unknowns)
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        back = self.reply.assumptions if self.reply is not None else ()
+        return self.forward.assumptions + tuple(
+            a for a in back if a not in self.forward.assumptions
+        )
