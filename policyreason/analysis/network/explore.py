@@ -782,9 +782,25 @@ class _Explorer:
                 continue
             if not s.dead:
                 out += self.enter(gateway, vpc_id, replace(v, dst=inner), s)
+        missing = self._behind_missing_igw(v)
+        for address, igw in missing.items():
+            if not st.excludes(v.dst, address):
+                out += self._unknown(st.add(eq(v.dst, address)), v, not_in_export(igw))
         if lost:
-            unrouted = outside_set(v.dst, frozenset(targets))
+            unrouted = outside_set(v.dst, frozenset(targets) | frozenset(missing))
             out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
+        return out
+
+    def _behind_missing_igw(self, v: View) -> dict[int, str]:
+        """Addresses the internet may reach through a gateway the export names but lacks."""
+        if not self.ix.missing_igw:
+            return {}
+        addresses = [v.dst] if isinstance(v.dst, int) else [*self.ix.public, *self.ix.vpc_of_v6]
+        out = {}
+        for address in addresses:
+            igw = self.ix.behind_missing_igw(address)
+            if igw is not None:
+                out[address] = igw
         return out
 
     def enter(self, gateway_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:

@@ -195,6 +195,7 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
             stopped.setdefault((fwd.unknowns, fwd.pred()), fwd)
         target = eni.instance_id or eni.id
         reachable = disj(*(b.pred() for b in paths.certain))
+        exposed: list[_Exposed] | None = []
         if reachable != FALSE:
             shape = _shape(reachable, eni)
             exposed = _reuse(ix, eni, shapes.get(shape)) if shape is not None else None
@@ -206,7 +207,9 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
                     shapes[shape] = exposed
             found += [e.exposure(target, eni.id) for e in exposed]
         if paths.conditional:
-            maybe, why = _expose(classes, eni, paths.conditional, exclude=reachable)
+            # Only classes not already exposed for certain can be possible exposures.
+            known = [neg(e.block) for e in exposed or ()]
+            maybe, why = _expose(classes, eni, paths.conditional, known)
             if why:
                 unknown.append((target, why))
             possible += [e.exposure(target, eni.id) for e in maybe]
@@ -255,7 +258,7 @@ def _unless(e: Exposure) -> str:
 def _facing(ix: NetIndex, eni: Eni) -> bool:
     """Can the internet address the interface: a public IPv4 or an IPv6 address, in a VPC
     with an internet gateway?"""
-    if eni.vpc_id not in ix.igw_of_vpc:
+    if eni.vpc_id not in ix.igw_of_vpc and eni.vpc_id not in ix.missing_igw:
         return False
     return bool(eni.public_ips) or any(not is_v4(ip) for ip in eni.private_ips)
 
@@ -267,6 +270,8 @@ class _Exposed:
     ports: tuple[tuple[int, int], ...]
     witness: PathWitness
     icmp_types: tuple[tuple[int, int], ...] = ()
+    # The headers of the classes found (protocol and port or type intervals).
+    block: Pred = FALSE
 
     def exposure(self, target: str, eni_id: str) -> Exposure:
         return Exposure(
@@ -345,14 +350,15 @@ def _choices_of(paths: list[Branch], pkt: Packet) -> tuple[tuple[str, str], ...]
 
 
 def _expose(
-    c: _Classes, eni: Eni, paths: list[Branch], exclude: Pred = FALSE
+    c: _Classes, eni: Eni, paths: list[Branch], known: list[Pred] | None = None
 ) -> tuple[list[_Exposed], str]:
-    """The exposure classes of one interface over `paths` (not those in `exclude`), each with
-    a replayed witness."""
-    reachable = conj(disj(*(b.pred() for b in paths)), neg(exclude))
+    """The exposure classes of one interface over `paths` (outside the `known` ones), each
+    with a replayed witness."""
+    reachable = disj(*(b.pred() for b in paths))
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = {}
     witnesses: dict[tuple[str, str], PathWitness] = {}
-    blocks: list[Pred] = []
+    found: dict[tuple[str, str], list[Pred]] = {}
+    blocks: list[Pred] = list(known or ())
     certain = all(not b.unknowns for b in paths)
     why = ""
     while True:
@@ -373,13 +379,15 @@ def _expose(
         key = (name, _opening_rule(trace))
         ranges.setdefault(key, []).append(span)
         witnesses.setdefault(key, witness)
+        found.setdefault(key, []).append(block)
         blocks.append(neg(block))
     exposed = []
     for (name, rule), spans in ranges.items():
         merged = _merge(spans)
         ports = merged if name in ("tcp", "udp") else ()
         types = merged if name in ("icmp", "icmpv6") else ()
-        exposed.append(_Exposed(name, rule, ports, witnesses[(name, rule)], types))
+        block = disj(*found[(name, rule)])
+        exposed.append(_Exposed(name, rule, ports, witnesses[(name, rule)], types, block))
     return exposed, why
 
 

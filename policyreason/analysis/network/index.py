@@ -24,6 +24,7 @@ from policyreason.ir.network import (
     SecurityGroup,
     Subnet,
     TargetGroup,
+    TargetKind,
     TgwAttachment,
     TgwRoute,
     TgwRouteTable,
@@ -140,6 +141,24 @@ class NetIndex:
             + [ip for ip, vpc in self.vpc_of_v6.items() if vpc in self.igw_of_vpc]
         )
         self.has_v6 = bool(self.vpc_of_v6) or any(not c.v4 for v in net.vpcs for c in v.cidrs)
+        # Internet gateways that routes name but the export lacks, per VPC: the internet may
+        # come in through them, and what it reaches that way is unknown.
+        self.missing_igw: dict[str, str] = {}
+        for table in net.route_tables:
+            for route in table.routes:
+                if route.target_kind is TargetKind.INTERNET_GATEWAY and (
+                    route.target_id not in self.igw_vpcs
+                ):
+                    self.missing_igw.setdefault(table.vpc_id, route.target_id)
+
+    def behind_missing_igw(self, ip: int) -> str | None:
+        """The internet gateway the export names but lacks that the public address `ip`
+        might be reached through."""
+        target = self.public.get(ip)
+        vpc_id = target[0] if target is not None else self.vpc_of_v6.get(ip)
+        if vpc_id is None or vpc_id in self.igw_of_vpc:
+            return None
+        return self.missing_igw.get(vpc_id)
 
     def routed_public(self, ip: int) -> bool:
         """Is `ip` a public address of the network whose VPC has an internet gateway?"""

@@ -666,6 +666,9 @@ class _Walk:
         """From the internet into the VPC that owns the destination address: through its
         internet gateway (translating a public IPv4 address), or an answer through the
         egress-only gateway it left by."""
+        missing = self.ix.behind_missing_igw(pkt.dst)
+        if missing is not None:
+            return self.unknown(pkt, not_in_export(missing))
         if not is_v4(pkt.dst):
             vpc_id = self.ix.vpc_of_v6.get(pkt.dst)
             igw_id = self.ix.igw_of_vpc.get(vpc_id or "")
