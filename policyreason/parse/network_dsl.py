@@ -557,18 +557,21 @@ def _finish(st: _State, span: Span) -> Network:
         covered = {s for a in st.acls if a.vpc_id == vpc.id for s in a.subnet_ids}
         rest = tuple(s.id for s in st.subnets if s.vpc_id == vpc.id and s.id not in covered)
         if rest:
-            everything = Cidr.parse("0.0.0.0/0")
+            everywhere = [Cidr.parse("0.0.0.0/0")]
+            if any(not c.v4 for c in vpc.cidrs):
+                everywhere.append(Cidr.parse("::/0"))
             entries = tuple(
                 AclEntry(
-                    rule_number=100,
+                    rule_number=100 + n,
                     egress=eg,
                     allow=True,
                     protocol=-1,
                     ports=None,
-                    cidr=everything,
+                    cidr=cidr,
                     span=vpc.span,
                 )
                 for eg in (False, True)
+                for n, cidr in enumerate(everywhere)
             )
             st.acls.append(
                 NetworkAcl(

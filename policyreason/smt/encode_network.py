@@ -28,6 +28,7 @@ from policyreason.ir.network import (
     NON_INTERNET,
     TCP,
     UDP,
+    V4_MAPPED,
     V4_SPACE,
     V6_INTERNET,
     AclEntry,
@@ -39,6 +40,7 @@ from policyreason.ir.network import (
     Packet,
     PortRange,
     SgRule,
+    is_v4,
 )
 from policyreason.smt.session import Session
 
@@ -417,16 +419,26 @@ def no_match(f: Field, entries: Iterable[Cidr]) -> Pred:
 
 
 class HeaderVars:
-    """The symbolic header of one query, in one session."""
+    """The symbolic header of one query, in one session. With `v4_only` the addresses are
+    32-bit IPv4 addresses in the solver (a quarter of the work): predicates and models stay
+    in the 128-bit space, and an IPv6 prefix or address is simply never matched."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, v4_only: bool = False) -> None:
         self.session = session
+        self.v4_only = v4_only
         tm = session.tm
+        widths = dict(WIDTH)
+        if v4_only:
+            widths.update(src=32, dst=32)
         self.vars: dict[str, cvc5.Term] = {
-            name: tm.mkConst(tm.mkBitVectorSort(width), name) for name, width in WIDTH.items()
+            name: tm.mkConst(tm.mkBitVectorSort(width), name) for name, width in widths.items()
         }
         # Per OutsideSet (field and set): the members a model has picked so far.
         self.learned: dict[tuple[str, frozenset[int]], set[int]] = {}
+        # Terms already built, by the identity of their (immutable, shared) predicate; the
+        # predicate is kept so that its id is not reused. Cleared when `learned` grows.
+        self._terms: dict[tuple[int, bool], tuple[Pred, cvc5.Term]] = {}
+        self._constants: dict[tuple[int, int], cvc5.Term] = {}
 
     def refine(self, p: Pred, env: dict[str, int]) -> bool:
         """Learn every OutsideSet member the model `env` picked; False if there was none."""
@@ -443,32 +455,42 @@ class HeaderVars:
                 if env[q.field] not in seen:
                     seen.add(env[q.field])
                     learned = True
+        if learned:
+            self._terms.clear()
         return learned
 
     def _bv(self, value: int, width: int) -> cvc5.Term:
-        return self.session.tm.mkBitVector(width, value)
+        term = self._constants.get((value, width))
+        if term is None:
+            term = self._constants[(value, width)] = self.session.tm.mkBitVector(width, value)
+        return term
 
     def to_term(self, p: Pred, positive: bool = True) -> cvc5.Term:
+        """`p` as a cvc5 term (an OutsideSet only in positive position)."""
+        key = (id(p), positive)
+        hit = self._terms.get(key)
+        if hit is not None:
+            return hit[1]
+        term = self._build(p, positive)
+        self._terms[key] = (p, term)
+        return term
+
+    def _build(self, p: Pred, positive: bool) -> cvc5.Term:
         tm = self.session.tm
         if isinstance(p, OutsideSet):
             if not positive:
                 raise EncodeError("an address-set exclusion was negated")
             var, seen = self.vars[p.field], self.learned.get((p.field, p.ips), set())
             outside = [
-                tm.mkTerm(cvc5.Kind.DISTINCT, var, self._bv(ip, ADDRESS_BITS))
+                tm.mkTerm(cvc5.Kind.DISTINCT, var, self._address(ip))
                 for ip in sorted(seen)
+                if not self.v4_only or is_v4(ip)
             ]
             if not outside:
                 return tm.mkTrue()
             return outside[0] if len(outside) == 1 else tm.mkTerm(cvc5.Kind.AND, *outside)
         if isinstance(p, InCidr):
-            var = self.vars[p.field]
-            mask = self._bv(p.cidr.mask, ADDRESS_BITS)
-            return tm.mkTerm(
-                cvc5.Kind.EQUAL,
-                tm.mkTerm(cvc5.Kind.BITVECTOR_AND, var, mask),
-                self._bv(p.cidr.addr, ADDRESS_BITS),
-            )
+            return self._prefix(p.field, p.cidr)
         if isinstance(p, Between):
             var, w = self.vars[p.field], WIDTH[p.field]
             return tm.mkTerm(
@@ -476,6 +498,8 @@ class HeaderVars:
                 tm.mkTerm(cvc5.Kind.BITVECTOR_UGE, var, self._bv(p.lo, w)),
                 tm.mkTerm(cvc5.Kind.BITVECTOR_ULE, var, self._bv(p.hi, w)),
             )
+        if isinstance(p, Eq) and p.field in ("src", "dst"):
+            return self._prefix(p.field, Cidr.host(p.value))
         if isinstance(p, Eq):
             return tm.mkTerm(cvc5.Kind.EQUAL, self.vars[p.field], self._bv(p.value, WIDTH[p.field]))
         if isinstance(p, Not):
@@ -487,9 +511,38 @@ class HeaderVars:
             return items[0]
         return tm.mkTerm(cvc5.Kind.AND if isinstance(p, And) else cvc5.Kind.OR, *items)
 
+    def _address(self, ip: int) -> cvc5.Term:
+        if self.v4_only:
+            return self._bv(ip & 0xFFFFFFFF, 32)
+        return self._bv(ip, ADDRESS_BITS)
+
+    def _prefix(self, f: str, cidr: Cidr) -> cvc5.Term:
+        """The address field `f` within `cidr`, by prefix arithmetic."""
+        tm = self.session.tm
+        var = self.vars[f]
+        width, mask, addr = ADDRESS_BITS, cidr.mask, cidr.addr
+        if self.v4_only:
+            if V4_SPACE.within(cidr):
+                return tm.mkTrue()
+            if not cidr.within(V4_SPACE):
+                return tm.mkFalse()
+            width, mask, addr = 32, mask & 0xFFFFFFFF, addr & 0xFFFFFFFF
+        if cidr.prefix == width or (self.v4_only and cidr.prefix == ADDRESS_BITS):
+            return tm.mkTerm(cvc5.Kind.EQUAL, var, self._bv(addr, width))
+        return tm.mkTerm(
+            cvc5.Kind.EQUAL,
+            tm.mkTerm(cvc5.Kind.BITVECTOR_AND, var, self._bv(mask, width)),
+            self._bv(addr, width),
+        )
+
     def env(self) -> dict[str, int]:
         """The header fields of the last sat model."""
-        return {name: int(self.session.value(t)) for name, t in self.vars.items()}
+        values = self.session.values(list(self.vars.values()))
+        env = {name: int(v) for name, v in zip(self.vars, values, strict=True)}
+        if self.v4_only:
+            env["src"] |= V4_MAPPED
+            env["dst"] |= V4_MAPPED
+        return env
 
     def packet(self, v: dict[str, int] | None = None) -> Packet:
         """The header of the last sat model (or of `v`)."""

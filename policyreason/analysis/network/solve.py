@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Proof
-from policyreason.ir.network import ICMP, TCP, V4_SPACE, Cidr, Packet
+from policyreason.ir.network import ICMP, TCP, Cidr, Packet
 from policyreason.smt.encode_network import (
     FALSE,
     HeaderVars,
@@ -60,11 +60,8 @@ class PacketSolver:
     v4_only: bool = False
 
     def __post_init__(self) -> None:
-        self.hv = HeaderVars(self.session)
-        facts = well_formed(View())
-        if self.v4_only:
-            facts = conj(facts, in_cidr("src", V4_SPACE), in_cidr("dst", V4_SPACE))
-        self.session.add(self.hv.to_term(facts))
+        self.hv = HeaderVars(self.session, self.v4_only)
+        self.session.add(self.hv.to_term(well_formed(View())))
 
     def solve(self, p: Pred) -> Solved:
         """Check `p`, refining address-set exclusions until the model satisfies all of it."""
