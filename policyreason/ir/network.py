@@ -249,6 +249,10 @@ class TargetKind(StrEnum):
     OTHER = "other"
 
 
+# Route targets that forward through a machine (an appliance) rather than a gateway.
+MIDDLEBOX_TARGETS = (TargetKind.NETWORK_INTERFACE, TargetKind.INSTANCE)
+
+
 class Route(_Node):
     """A route: a destination CIDR or prefix list, a target, and its state."""
 

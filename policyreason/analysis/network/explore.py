@@ -12,12 +12,10 @@ the symbolic twin of `simulate`: the same components, branching instead of decid
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from policyreason.analysis.network.index import NetIndex
-from policyreason.analysis.network.simulate import (
-    LISTENER_PROTOCOLS,
-    MIDDLEBOXES,
+from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch, State
+from policyreason.analysis.network.gaps import (
     appliance_unknown,
     bgp_assumption,
     bgp_unknown,
@@ -34,12 +32,14 @@ from policyreason.analysis.network.simulate import (
     unmodelled_target,
     unresolved_prefix_list,
 )
+from policyreason.analysis.network.index import NetIndex
+from policyreason.analysis.network.rules import LISTENER_PROTOCOLS
 from policyreason.analysis.network.trace import INTERNET, ONPREM, Code, Unknown, onprem_id
 from policyreason.ir.network import (
-    ADDRESS_BITS,
     ICMP,
     ICMP_PROTOCOLS,
     ICMP_REPLIES,
+    MIDDLEBOX_TARGETS,
     TCP,
     UDP,
     V4_SPACE,
@@ -57,13 +57,6 @@ from policyreason.ir.network import (
 from policyreason.smt.encode_network import (
     FALSE,
     TRUE,
-    And,
-    Eq,
-    Field,
-    InCidr,
-    Not,
-    Or,
-    OutsideSet,
     Pred,
     View,
     acl_allows,
@@ -84,184 +77,10 @@ from policyreason.smt.encode_network import (
     sg_rule,
 )
 
-DELIVERED = "delivered"
-UNKNOWN = "unknown"
 MAX_COMPONENTS = 64
 
 
-@dataclass(frozen=True)
-class Branch:
-    """One way through the network: its constraints, the components passed, how it ends.
-    `end` is DELIVERED, UNKNOWN or a drop code."""
-
-    preds: tuple[Pred, ...]
-    components: tuple[str, ...]
-    end: str
-    view: View
-    delivered_to: str | None = None
-    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
-    choices: tuple[tuple[str, str], ...] = ()
-    returns: tuple[tuple[str, str], ...] = ()
-    unknowns: tuple[Unknown, ...] = ()
-    assumptions: tuple[str, ...] = ()
-
-    def pred(self) -> Pred:
-        return conj(*self.preds)
-
-    @property
-    def certain(self) -> bool:
-        """Delivered past components whose verdicts are all known."""
-        return self.end == DELIVERED and not self.unknowns
-
-
-_EVERYWHERE = Cidr(addr=0, prefix=0)
-
-
-@dataclass(frozen=True)
-class _Bound:
-    inside: Cidr = _EVERYWHERE
-    avoid: tuple[Cidr, ...] = ()
-    avoid_sets: tuple[frozenset[int], ...] = ()
-
-    def consistent(self) -> bool:
-        if any(self.inside.within(n) for n in self.avoid):
-            return False
-        exact = self.inside.prefix == ADDRESS_BITS
-        return not (exact and any(self.inside.addr in s for s in self.avoid_sets))
-
-
-@dataclass(frozen=True)
-class _St:
-    """A branch under construction. `bounds` keeps, per address field, the narrowest prefix
-    it must lie in, the prefixes it must avoid and the address sets it must avoid, and
-    `fixed` the other fields pinned to one value, so that contradictory branches (a route that
-    can no longer be the longest match, a loop back into a range already left, an ICMP answer
-    to a TCP packet) are pruned before the solver sees them."""
-
-    preds: tuple[Pred, ...] = ()
-    components: tuple[str, ...] = ()
-    sessions: tuple[tuple[str, tuple[Field, ...]], ...] = ()
-    choices: tuple[tuple[str, str], ...] = ()
-    returns: tuple[tuple[str, str], ...] = ()
-    unknowns: tuple[Unknown, ...] = ()
-    assumptions: tuple[str, ...] = ()
-    bounds: tuple[tuple[str, _Bound], ...] = ()
-    fixed: tuple[tuple[str, int], ...] = ()
-    dead: bool = False
-
-    def excludes(self, f: Field, ip: int) -> bool:
-        """Is `f == ip` already ruled out (a cheap test before building a branch)?"""
-        if isinstance(f, int):
-            return f != ip
-        b = next((b for name, b in self.bounds if name == f), None)
-        if b is None:
-            return False
-        if not b.inside.covers(ip) or any(s for s in b.avoid_sets if ip in s):
-            return True
-        return any(n.covers(ip) for n in b.avoid)
-
-    def add(self, p: Pred, component: str | None = None) -> _St:
-        comps = self.components + ((component,) if component else ())
-        bounds = dict(self.bounds)
-        fixed = dict(self.fixed)
-        dead = self.dead or p == FALSE or not _narrow(bounds, fixed, p)
-        return replace(
-            self,
-            preds=self.preds + ((p,) if p != TRUE else ()),
-            components=comps,
-            bounds=tuple(bounds.items()),
-            fixed=tuple(fixed.items()),
-            dead=dead,
-        )
-
-    def fold(self, p: Pred) -> Pred:
-        return _fold(p, dict(self.bounds), dict(self.fixed))
-
-    def session(self, key: str) -> tuple[Field, ...] | None:
-        return dict(self.sessions).get(key)
-
-    def with_session(self, key: str, fields: tuple[Field, ...] = ()) -> _St:
-        kept = tuple(s for s in self.sessions if s[0] != key)
-        return replace(self, sessions=(*kept, (key, fields)))
-
-    def with_return(self, key: str, value: str) -> _St:
-        kept = tuple(r for r in self.returns if r[0] != key)
-        return replace(self, returns=(*kept, (key, value)))
-
-    def assuming(self, text: str) -> _St:
-        if text in self.assumptions:
-            return self
-        return replace(self, assumptions=(*self.assumptions, text))
-
-    def past(self, u: Unknown) -> _St:
-        """Gone past `u`, whose verdict is unknown."""
-        if u in self.unknowns:
-            return self
-        return replace(self, unknowns=(*self.unknowns, u))
-
-
-def _fold(p: Pred, bounds: dict[str, _Bound], fixed: dict[str, int]) -> Pred:
-    """`p` with tests already decided by `bounds` and `fixed` replaced by their value (a
-    security group naming other groups, seen from the internet, is mostly such tests)."""
-    if isinstance(p, And):
-        return conj(*(_fold(i, bounds, fixed) for i in p.items))
-    if isinstance(p, Or):
-        return disj(*(_fold(i, bounds, fixed) for i in p.items))
-    if isinstance(p, Not):
-        return neg(_fold(p.item, bounds, fixed))
-    if isinstance(p, Eq) and p.field in fixed:
-        return TRUE if fixed[p.field] == p.value else FALSE
-    if isinstance(p, InCidr | Eq) and p.field in bounds:
-        c = p.cidr if isinstance(p, InCidr) else Cidr.host(p.value)
-        b = bounds[p.field]
-        if b.inside.within(c):
-            return TRUE
-        if not c.within(b.inside) or any(c.within(n) for n in b.avoid):
-            return FALSE
-    return p
-
-
-def _narrow(bounds: dict[str, _Bound], fixed: dict[str, int], p: Pred) -> bool:
-    """Record facts implied by `p`; False when they contradict what is known."""
-    if isinstance(p, And):
-        return all(_narrow(bounds, fixed, i) for i in p.items)
-    if isinstance(p, Not) and isinstance(p.item, Or):
-        return all(_narrow(bounds, fixed, neg(i)) for i in p.item.items)
-    if isinstance(p, OutsideSet):
-        b = bounds.get(p.field, _Bound())
-        bounds[p.field] = b = replace(b, avoid_sets=(*b.avoid_sets, p.ips))
-        return b.consistent()
-    if isinstance(p, Eq) and p.field not in ("src", "dst"):
-        if fixed.get(p.field, p.value) != p.value:
-            return False
-        fixed[p.field] = p.value
-        return True
-    if isinstance(p, Not) and isinstance(p.item, Eq) and p.item.field not in ("src", "dst"):
-        return fixed.get(p.item.field) != p.item.value
-    fact: tuple[str, Cidr, bool] | None = None
-    if isinstance(p, InCidr):
-        fact = (p.field, p.cidr, True)
-    elif isinstance(p, Eq):
-        fact = (p.field, Cidr.host(p.value), True)
-    elif isinstance(p, Not) and isinstance(p.item, InCidr):
-        fact = (p.item.field, p.item.cidr, False)
-    elif isinstance(p, Not) and isinstance(p.item, Eq):
-        fact = (p.item.field, Cidr.host(p.item.value), False)
-    if fact is None:
-        return True
-    f, c, positive = fact
-    b = bounds.get(f, _Bound())
-    if not positive:
-        b = replace(b, avoid=(*b.avoid, c))
-    elif c.within(b.inside):
-        b = replace(b, inside=c)
-    elif not b.inside.within(c):
-        return False
-    bounds[f] = b
-    return b.consistent()
-
-
-Then = Callable[["_St"], list[Branch]]
+Then = Callable[["State"], list[Branch]]
 
 
 class _Explorer:
@@ -274,7 +93,7 @@ class _Explorer:
 
     # -- endings and splits -------------------------------------------------------------------
 
-    def _end(self, st: _St, end: str, v: View, to: str | None = None) -> list[Branch]:
+    def _end(self, st: State, end: str, v: View, to: str | None = None) -> list[Branch]:
         if st.dead:
             return []
         return [
@@ -292,11 +111,11 @@ class _Explorer:
             )
         ]
 
-    def _unknown(self, st: _St, v: View, u: Unknown) -> list[Branch]:
+    def _unknown(self, st: State, v: View, u: Unknown) -> list[Branch]:
         return self._end(st.add(TRUE, u.component).past(u), UNKNOWN, v)
 
     def _split(
-        self, st: _St, ok: Pred, component: str, code: Code, v: View, then: Then
+        self, st: State, ok: Pred, component: str, code: Code, v: View, then: Then
     ) -> list[Branch]:
         out: list[Branch] = []
         ok = st.fold(ok)
@@ -310,7 +129,7 @@ class _Explorer:
 
     def _split3(
         self,
-        st: _St,
+        st: State,
         ok: Pred,
         maybe: Pred,
         component: str,
@@ -335,7 +154,7 @@ class _Explorer:
 
     # -- filters ------------------------------------------------------------------------------
 
-    def sg(self, eni: Eni, v: View, ingress: bool, st: _St, then: Then) -> list[Branch]:
+    def sg(self, eni: Eni, v: View, ingress: bool, st: State, then: Then) -> list[Branch]:
         """Security groups of `eni`: a reply on a connection the interface saw passes; a
         forward packet that passes is a connection the interface has seen."""
         if not eni.group_ids:
@@ -356,7 +175,7 @@ class _Explorer:
                 maybe.append(may)
         may = TRUE if missing else disj(*maybe)
 
-        def passed(s: _St) -> list[Branch]:
+        def passed(s: State) -> list[Branch]:
             return then(s if self.reply else s.with_session(flow))
 
         label = ",".join(eni.group_ids)
@@ -372,7 +191,7 @@ class _Explorer:
     def _prefix_list(self, pid: str) -> tuple[Cidr, ...] | None:
         return self.ix.prefix_lists.get(pid)
 
-    def acl(self, subnet_id: str, v: View, egress: bool, st: _St, then: Then) -> list[Branch]:
+    def acl(self, subnet_id: str, v: View, egress: bool, st: State, then: Then) -> list[Branch]:
         acl = self.ix.acl_of_subnet.get(subnet_id)
         if acl is None:
             return then(st.assuming(missing_acl(subnet_id)))
@@ -385,14 +204,14 @@ class _Explorer:
         to_subnet: str,
         v: View,
         acl_egress: bool,
-        st: _St,
+        st: State,
         then: Then,
     ) -> list[Branch]:
         """Leave `from_subnet` and enter `to_subnet`: their ACLs apply unless they are one."""
         if from_subnet == to_subnet:
             return then(st)
 
-        def enter(s: _St) -> list[Branch]:
+        def enter(s: State) -> list[Branch]:
             return self.acl(to_subnet, v, False, s, then)
 
         if acl_egress and from_subnet:
@@ -401,7 +220,7 @@ class _Explorer:
 
     # -- positions ----------------------------------------------------------------------------
 
-    def from_eni(self, eni: Eni, v: View, st: _St) -> list[Branch]:
+    def from_eni(self, eni: Eni, v: View, st: State) -> list[Branch]:
         st = st.add(TRUE, eni.id)
         if not self.ix.eni_active(eni):
             return self._end(st, Code.INSTANCE_NOT_RUNNING.value, v)
@@ -410,7 +229,7 @@ class _Explorer:
             return self._end(st, Code.SOURCE_ADDRESS_MISMATCH.value, v)
         st = st.add(own)
 
-        def leave(s: _St) -> list[Branch]:
+        def leave(s: State) -> list[Branch]:
             lb_eni = dict(s.returns).get(eni.id) if self.reply else None
             if lb_eni is not None:
                 lb_side = self.ix.enis[lb_eni]
@@ -426,7 +245,7 @@ class _Explorer:
 
         return self.sg(eni, v, False, st, leave)
 
-    def route(self, subnet_id: str, v: View, acl_egress: bool, st: _St) -> list[Branch]:
+    def route(self, subnet_id: str, v: View, acl_egress: bool, st: State) -> list[Branch]:
         if len(st.components) > MAX_COMPONENTS:
             return self._end(st, Code.LOOP.value, v)
         subnet = self.ix.subnets.get(subnet_id)
@@ -438,7 +257,7 @@ class _Explorer:
         return self.forward(table, subnet, v, acl_egress, st)
 
     def forward(
-        self, table: RouteTable, subnet: Subnet | None, v: View, acl_egress: bool, st: _St
+        self, table: RouteTable, subnet: Subnet | None, v: View, acl_egress: bool, st: State
     ) -> list[Branch]:
         """Route by `table`: a subnet's table, or a gateway's edge table (no subnet)."""
         entries = self.ix.route_entries(table)
@@ -475,7 +294,7 @@ class _Explorer:
         route: Route,
         v: View,
         acl_egress: bool,
-        st: _St,
+        st: State,
     ) -> list[Branch]:
         vpc_id = table.vpc_id
         subnet_id = subnet.id if subnet is not None else None
@@ -486,7 +305,7 @@ class _Explorer:
             return self.local(vpc_id, subnet_id, v, acl_egress, st)
         if kind is TargetKind.OTHER:
             return self._unknown(st, v, unmodelled_target(route.target_id))
-        if kind in MIDDLEBOXES:
+        if kind in MIDDLEBOX_TARGETS:
             return self.appliance(route, subnet_id, v, acl_egress, st)
         endpoint = self.ix.endpoints.get(route.target_id)
         if kind is TargetKind.VPC_ENDPOINT and endpoint is None:
@@ -496,7 +315,7 @@ class _Explorer:
         if endpoint is not None and endpoint.endpoint_type == "gatewayloadbalancer":
             return self.gwlb_endpoint(route.target_id, subnet_id, v, acl_egress, st)
 
-        def gateway(s: _St) -> list[Branch]:
+        def gateway(s: State) -> list[Branch]:
             if kind is TargetKind.INTERNET_GATEWAY:
                 return self.igw_out(route.target_id, vpc_id, v, s)
             if kind is TargetKind.EGRESS_ONLY_INTERNET_GATEWAY:
@@ -528,7 +347,7 @@ class _Explorer:
                 yield eni, ip
 
     def local(
-        self, vpc_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+        self, vpc_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: State
     ) -> list[Branch]:
         out: list[Branch] = []
         used: list[int] = []
@@ -554,7 +373,7 @@ class _Explorer:
     def _to(self, eni: Eni, v: View, from_subnet: str | None) -> Then:
         return lambda s: self.to_eni(eni, v, from_subnet, s)
 
-    def to_eni(self, eni: Eni, v: View, from_subnet: str | None, st: _St) -> list[Branch]:
+    def to_eni(self, eni: Eni, v: View, from_subnet: str | None, st: State) -> list[Branch]:
         nat = self.ix.nat_of_eni.get(eni.id)
         if nat is not None:
             return self.nat_at(nat, from_subnet, v, st)
@@ -562,14 +381,14 @@ class _Explorer:
             return self._end(st.add(TRUE, eni.id), Code.INSTANCE_NOT_RUNNING.value, v)
         lb = self.ix.lb_of_eni.get(eni.id)
 
-        def arrive(s: _St) -> list[Branch]:
+        def arrive(s: State) -> list[Branch]:
             if lb is not None:
                 return self.lb_at(eni, lb, s, v)
             return self._end(s.add(TRUE, eni.id), DELIVERED, v, eni.id)
 
         return self.sg(eni, v, True, st, arrive)
 
-    def lb_at(self, eni: Eni, lb: LoadBalancer, st: _St, v: View) -> list[Branch]:
+    def lb_at(self, eni: Eni, lb: LoadBalancer, st: State, v: View) -> list[Branch]:
         st = st.add(TRUE, lb.name)
         own = eni.private_ips[0]
         if self.reply:
@@ -608,7 +427,7 @@ class _Explorer:
         return out
 
     def appliance(
-        self, route: Route, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+        self, route: Route, from_subnet: str | None, v: View, acl_egress: bool, st: State
     ) -> list[Branch]:
         eni = self.ix.enis.get(route.target_id)
         if route.target_kind is TargetKind.INSTANCE:
@@ -617,10 +436,10 @@ class _Explorer:
             return self._unknown(st, v, not_in_export(route.target_id))
         machine = eni
 
-        def forwarded(s: _St) -> list[Branch]:
+        def forwarded(s: State) -> list[Branch]:
             return self.route(machine.subnet_id, v, True, s)
 
-        def inside(s: _St) -> list[Branch]:
+        def inside(s: State) -> list[Branch]:
             out: list[Branch] = []
             own = in_set(v.dst, machine.private_ips)
             if own != FALSE:
@@ -633,7 +452,7 @@ class _Explorer:
             other = other.past(appliance_unknown(machine))
             return out + self.sg(machine, v, False, other, forwarded)
 
-        def arrive(s: _St) -> list[Branch]:
+        def arrive(s: State) -> list[Branch]:
             if not self.ix.eni_active(machine):
                 return self._end(s.add(TRUE, machine.id), Code.INSTANCE_NOT_RUNNING.value, v)
             return self.sg(machine, v, True, s, inside)
@@ -641,27 +460,27 @@ class _Explorer:
         return self.cross(from_subnet, machine.subnet_id, v, acl_egress, st, arrive)
 
     def gwlb_endpoint(
-        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: State
     ) -> list[Branch]:
         endpoint = self.ix.endpoints[endpoint_id]
         if not endpoint.subnet_ids:
             return self._unknown(st, v, Unknown(endpoint_id, "the export does not say its subnet"))
         subnet_id = endpoint.subnet_ids[0]
 
-        def inspected(s: _St) -> list[Branch]:
+        def inspected(s: State) -> list[Branch]:
             s = s.add(TRUE, endpoint_id).past(gwlb_unknown(self.ix, endpoint_id))
             return self.route(subnet_id, v, True, s)
 
         return self.cross(from_subnet, subnet_id, v, acl_egress, st, inspected)
 
     def firewall(
-        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: _St
+        self, endpoint_id: str, from_subnet: str | None, v: View, acl_egress: bool, st: State
     ) -> list[Branch]:
         fw, subnet_id = self.ix.firewall_of_endpoint[endpoint_id]
         prog = firewall_program(self.ix.policies.get(fw.policy_arn), self.ix.rule_groups)
         flow = f"fw:{fw.name}"
 
-        def judged(s: _St) -> list[Branch]:
+        def judged(s: State) -> list[Branch]:
             established = self.reply and s.session(flow) is not None
             ok, unknown = firewall_verdict(v, prog, established)
             ok, unknown = s.fold(ok), s.fold(unknown)
@@ -681,7 +500,7 @@ class _Explorer:
 
         return self.cross(from_subnet, subnet_id, v, acl_egress, st, judged)
 
-    def igw_out(self, igw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+    def igw_out(self, igw_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         if igw_id not in self.ix.igw_vpcs:
             return self._unknown(st, v, not_in_export(igw_id))
         st = st.add(TRUE, igw_id)
@@ -711,7 +530,7 @@ class _Explorer:
                 out += self.to_internet(replace(v, src=public), s)
         return out
 
-    def eigw_out(self, eigw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+    def eigw_out(self, eigw_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         if eigw_id not in self.ix.igw_vpcs:
             return self._unknown(st, v, not_in_export(eigw_id))
         st = st.add(TRUE, eigw_id)
@@ -723,7 +542,7 @@ class _Explorer:
             out += self.to_internet(v, v6)
         return out
 
-    def to_internet(self, v: View, st: _St) -> list[Branch]:
+    def to_internet(self, v: View, st: State) -> list[Branch]:
         out: list[Branch] = []
         away = outside_set(v.dst, self.ix.routed)
         internet = st.fold(internet_address(v.dst))
@@ -735,7 +554,7 @@ class _Explorer:
         out += self.inbound(v, st.add(TRUE, INTERNET), lost=False)
         return out
 
-    def from_internet(self, v: View, st: _St) -> list[Branch]:
+    def from_internet(self, v: View, st: State) -> list[Branch]:
         st = st.add(TRUE, INTERNET)
         # The network's own public addresses are no internet source; that exclusion is kept
         # out of the drop branch because it may only appear positively (see OutsideSet).
@@ -763,7 +582,7 @@ class _Explorer:
                 out[ip] = (vpc_id, ip, gateway)
         return out
 
-    def inbound(self, v: View, st: _St, lost: bool = True) -> list[Branch]:
+    def inbound(self, v: View, st: State, lost: bool = True) -> list[Branch]:
         out: list[Branch] = []
         targets = self._gateways_in()
         candidates = list(targets.items())
@@ -803,13 +622,13 @@ class _Explorer:
                 out[address] = igw
         return out
 
-    def enter(self, gateway_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+    def enter(self, gateway_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         table = self.ix.edge_table.get(gateway_id)
         if table is None:
             return self.local(vpc_id, None, v, False, st)
         return self.forward(table, None, v, False, st)
 
-    def nat_in(self, nat_id: str, from_subnet: str | None, v: View, st: _St) -> list[Branch]:
+    def nat_in(self, nat_id: str, from_subnet: str | None, v: View, st: State) -> list[Branch]:
         nat = self.ix.nats.get(nat_id)
         if nat is None or nat.private_ip is None:
             return self._unknown(st, v, not_in_export(nat_id))
@@ -817,7 +636,7 @@ class _Explorer:
             return self.nat_at(nat, from_subnet, v, st)
         return self.acl(nat.subnet_id, v, False, st, lambda s: self.nat_at(nat, from_subnet, v, s))
 
-    def nat_at(self, nat: NatGateway, from_subnet: str | None, v: View, st: _St) -> list[Branch]:
+    def nat_at(self, nat: NatGateway, from_subnet: str | None, v: View, st: State) -> list[Branch]:
         st = st.add(TRUE, nat.id)
         if nat.state != "available" or nat.private_ip is None:
             return self._end(st, Code.NAT_NOT_AVAILABLE.value, v)
@@ -848,7 +667,7 @@ class _Explorer:
             lambda s: self.route(nat.subnet_id, translated, True, s.with_session(nat.id, (v.src,))),
         )
 
-    def peering(self, pcx_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+    def peering(self, pcx_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         pcx = self.ix.peerings.get(pcx_id)
         if pcx is None:
             return self._unknown(st, v, not_in_export(pcx_id))
@@ -867,7 +686,7 @@ class _Explorer:
             lambda s: self.local(peer.id, None, v, False, s),
         )
 
-    def tgw_enter(self, tgw_id: str, subnet: Subnet, v: View, st: _St) -> list[Branch]:
+    def tgw_enter(self, tgw_id: str, subnet: Subnet, v: View, st: State) -> list[Branch]:
         if tgw_id not in self.ix.tgw_ids:
             return self._unknown(st, v, not_in_export(tgw_id))
         st = st.add(TRUE, tgw_id)
@@ -879,7 +698,7 @@ class _Explorer:
         entry = self.ix.attachment_subnet(att, subnet.az)
         return self.acl(entry, v, False, st, lambda s: self.tgw_route(att, v, s, subnet.az))
 
-    def tgw_route(self, att: TgwAttachment, v: View, st: _St, az: str) -> list[Branch]:
+    def tgw_route(self, att: TgwAttachment, v: View, st: State, az: str) -> list[Branch]:
         if att.route_table_id is None:
             return self._end(st, Code.TGW_NO_ROUTE_TABLE.value, v)
         table = self.ix.tgw_tables.get(att.route_table_id)
@@ -929,7 +748,7 @@ class _Explorer:
                 out += self.route(exit_subnet, v, True, s.add(TRUE, nxt.id))
         return out
 
-    def vgw_out(self, vgw_id: str, vpc_id: str, v: View, st: _St) -> list[Branch]:
+    def vgw_out(self, vgw_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         vgw = self.ix.vgws.get(vgw_id)
         if vgw is None:
             return self._unknown(st, v, not_in_export(vgw_id))
@@ -940,7 +759,7 @@ class _Explorer:
             return self._unknown(st, v, no_connection(vgw_id))
         return self.onprem_exit(vgw_id, v, st)
 
-    def onprem_exit(self, entry: str, v: View, st: _St) -> list[Branch]:
+    def onprem_exit(self, entry: str, v: View, st: State) -> list[Branch]:
         if not self.ix.onprem:
             return self._unknown(st, v, undeclared_onprem(entry))
         st = st.assuming(onprem_assumption(self.ix))
@@ -955,7 +774,7 @@ class _Explorer:
         out += self._end(st.add(rest), Code.NO_ROUTE_TO_DESTINATION.value, v)
         return out
 
-    def from_onprem(self, name: str, v: View, entry: str, st: _St) -> list[Branch]:
+    def from_onprem(self, name: str, v: View, entry: str, st: State) -> list[Branch]:
         st = st.add(TRUE, onprem_id(name)).assuming(onprem_assumption(self.ix))
         if not entry:
             u = Unknown(onprem_id(name), "no VPN or Direct Connect connection leads there")
@@ -969,10 +788,10 @@ class _Explorer:
         return self.tgw_route(att, v, st.add(TRUE, att.id), "")
 
 
-def _start(ix: NetIndex, seed: Pred) -> _St:
+def _start(ix: NetIndex, seed: Pred) -> State:
     """The state a walk starts in: the seed constraint, and (in a network without IPv6)
     IPv4 addresses, so that IPv4 prefix tests that hold for every IPv4 address fold away."""
-    st = _St()
+    st = State()
     if not ix.has_v6:
         st = st.add(conj(in_cidr("src", V4_SPACE), in_cidr("dst", V4_SPACE)))
     return st.add(seed)
@@ -997,7 +816,7 @@ def explore(
     return ex.from_eni(ix.enis[source], v, st)
 
 
-def _reply_views(ix: NetIndex, v: View, st: _St) -> list[tuple[_St, View | None]]:
+def _reply_views(ix: NetIndex, v: View, st: State) -> list[tuple[State, View | None]]:
     """The answer's header under each assumption about the ICMP type: non-ICMP packets and
     ICMP requests are answered (an echo request by an echo reply); other ICMP messages expect
     no answer (None). The answer's type matters only to rules that name ICMP types."""
@@ -1005,7 +824,7 @@ def _reply_views(ix: NetIndex, v: View, st: _St) -> list[tuple[_St, View | None]
     requests = [(p, t) for p, t in ICMP_REPLIES]
     is_request = disj(*(conj(eq(v.proto, p), eq(v.itype, t)) for p, t in requests))
     # Answered packets first: the first witness found is then a real round trip.
-    out: list[tuple[_St, View | None]] = []
+    out: list[tuple[State, View | None]] = []
     if not _typed_icmp(ix):
         out.append((st.add(disj(neg(icmp), is_request)), v.reply()))
     else:
@@ -1048,7 +867,7 @@ def replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:
     return out
 
 
-def _answer(ix: NetIndex, ex: _Explorer, fwd: Branch, back: View, st: _St) -> list[Branch]:
+def _answer(ix: NetIndex, ex: _Explorer, fwd: Branch, back: View, st: State) -> list[Branch]:
     """The answer sent back from where `fwd` arrived."""
     to = fwd.delivered_to or ""
     if to == INTERNET:

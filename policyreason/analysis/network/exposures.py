@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from policyreason.analysis.network.explore import DELIVERED, UNKNOWN, Branch, explore, replies
+from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch
+from policyreason.analysis.network.explore import explore, replies
 from policyreason.analysis.network.index import NetIndex
-from policyreason.analysis.network.simulate import replay, round_trip
+from policyreason.analysis.network.simulate import replay
 from policyreason.analysis.network.solve import NICE_EXPOSURE, PacketSolver, Solved
 from policyreason.analysis.network.trace import INTERNET, PathWitness, Trace, Unknown
 from policyreason.errors import ModelInvalid
@@ -372,7 +373,7 @@ def _expose(
         pkt = nicer.packet or solved.packet
         trace, reply = replay(c.ix, INTERNET, pkt, _choices_of(paths, pkt))
         witness = PathWitness(INTERNET, pkt, trace, reply)
-        if trace.delivered_to != eni.id or not round_trip(INTERNET, reply):
+        if trace.delivered_to != eni.id or not witness.round_trip:
             raise ModelInvalid(f"exposure witness {pkt} does not reach {eni.id}")
         if certain and witness.unknowns:
             raise ModelInvalid(f"exposure witness {pkt} meets an undecided component on replay")
@@ -420,9 +421,9 @@ def _reuse(ix: NetIndex, eni: Eni, known: list[_Exposed] | None) -> list[_Expose
     for e in known:
         pkt = e.witness.packet.model_copy(update={"dst": public})
         trace, reply = replay(ix, INTERNET, pkt)
-        if trace.delivered_to != eni.id or not round_trip(INTERNET, reply):
-            return None
         witness = PathWitness(INTERNET, pkt, trace, reply)
+        if trace.delivered_to != eni.id or not witness.round_trip:
+            return None
         if _opening_rule(trace) != e.rule or witness.unknowns:
             return None
         out.append(replace(e, witness=witness))

@@ -315,11 +315,6 @@ class NetIndex:
                 out += [(c, route) for c in self.prefix_lists.get(route.prefix_list_id, ())]
         return out
 
-    def acl_id(self, subnet_id: str) -> str:
-        """The id of the subnet's network ACL (the subnet's own id when it has none)."""
-        acl = self.acl_of_subnet.get(subnet_id)
-        return acl.id if acl else subnet_id
-
     def eni_active(self, eni: Eni) -> bool:
         if eni.instance_id is None:
             return True

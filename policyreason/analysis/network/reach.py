@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch
 from policyreason.analysis.network.endpoints import Source, make_goal, resolve_endpoint, sources
-from policyreason.analysis.network.explore import DELIVERED, UNKNOWN, Branch, explore, replies
+from policyreason.analysis.network.explore import explore, replies
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.simulate import replay
 from policyreason.analysis.network.solve import PacketSolver, Solved

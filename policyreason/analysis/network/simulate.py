@@ -16,7 +16,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from policyreason.analysis.network.gaps import (
+    appliance_unknown,
+    bgp_assumption,
+    bgp_unknown,
+    client_ip_default,
+    firewall_unknown,
+    gwlb_unknown,
+    missing_acl,
+    no_connection,
+    no_route_table,
+    not_in_export,
+    onprem_assumption,
+    sg_unknown,
+    undeclared_onprem,
+    unmodelled_target,
+    unresolved_prefix_list,
+)
 from policyreason.analysis.network.index import NetIndex
+from policyreason.analysis.network.rules import (
+    acl_entry_matches,
+    firewall_passes,
+    listener_matches,
+    lpm,
+    sg_rule_matches,
+    tgw_lpm,
+)
 from policyreason.analysis.network.trace import (
     INTERNET,
     ONPREM,
@@ -29,14 +54,10 @@ from policyreason.analysis.network.trace import (
 )
 from policyreason.ir.network import (
     ICMP,
+    MIDDLEBOX_TARGETS,
     TCP,
     UDP,
-    AclEntry,
-    Cidr,
     Eni,
-    FirewallProgram,
-    FirewallRule,
-    Listener,
     LoadBalancer,
     NatGateway,
     Network,
@@ -48,10 +69,8 @@ from policyreason.ir.network import (
     Subnet,
     TargetKind,
     TgwAttachment,
-    TgwRoute,
     firewall_program,
     format_ip,
-    has_ports,
     is_internet_ip,
     is_v4,
     protocol_name,
@@ -60,159 +79,11 @@ from policyreason.ir.span import Span
 
 MAX_HOPS = 64
 
-LISTENER_PROTOCOLS = {
-    "tcp": (TCP,),
-    "tls": (TCP,),
-    "http": (TCP,),
-    "https": (TCP,),
-    "udp": (UDP,),
-    "tcp_udp": (TCP, UDP),
-}
-MIDDLEBOXES = (TargetKind.NETWORK_INTERFACE, TargetKind.INSTANCE)
-
-
-def listener_matches(listener: Listener, pkt: Packet) -> bool:
-    protocols = LISTENER_PROTOCOLS.get(listener.protocol, ())
-    return pkt.protocol in protocols and pkt.dst_port == listener.port
-
-
-def lpm(entries: list[tuple[Cidr, Route]], ip: int) -> tuple[Cidr, Route] | None:
-    """Longest prefix match; among equal prefixes the local route, then the first listed."""
-    best: tuple[Cidr, Route] | None = None
-    for cidr, route in entries:
-        if not cidr.contains(ip):
-            continue
-        if (
-            best is None
-            or cidr.prefix > best[0].prefix
-            or (cidr.prefix == best[0].prefix and route.target_kind is TargetKind.LOCAL)
-        ):
-            best = (cidr, route)
-    return best
-
-
-def tgw_lpm(routes: tuple[TgwRoute, ...], ip: int) -> TgwRoute | None:
-    best: TgwRoute | None = None
-    for route in routes:
-        if route.destination.contains(ip) and (
-            best is None or route.destination.prefix > best.destination.prefix
-        ):
-            best = route
-    return best
-
-
-def sg_rule_matches(ix: NetIndex, rule: SgRule, pkt: Packet, peer: int) -> bool | None:
-    """Does the rule admit the packet from (or to) `peer`? None when it may: the rule names
-    a group or prefix list the network lacks."""
-    if not _kind_matches(rule, pkt):
-        return False
-    if any(c.contains(peer) for c in rule.cidrs):
-        return True
-    if any(peer in ix.group_ips.get(g, ()) for g in rule.group_ids):
-        return True
-    if any(c.contains(peer) for pl in rule.prefix_list_ids for c in ix.prefix_lists.get(pl, ())):
-        return True
-    unresolved = any(g not in ix.sgs for g in rule.group_ids) or any(
-        pl not in ix.prefix_lists for pl in rule.prefix_list_ids
-    )
-    return None if unresolved else False
-
-
-def _kind_matches(rule: SgRule | AclEntry, pkt: Packet) -> bool:
-    """Protocol, destination port range and ICMP type and code of a rule."""
-    if rule.protocol == -1:
-        return True
-    if rule.protocol != pkt.protocol:
-        return False
-    ports = rule.ports
-    if ports is not None and has_ports(pkt.protocol) and not ports.lo <= pkt.dst_port <= ports.hi:
-        return False
-    icmp = rule.icmp
-    if icmp is not None:
-        if icmp.type is not None and icmp.type != pkt.icmp_type:
-            return False
-        if icmp.code is not None and icmp.code != pkt.icmp_code:
-            return False
-    return True
-
-
-def acl_entry_matches(entry: AclEntry, pkt: Packet, peer: int) -> bool:
-    return _kind_matches(entry, pkt) and entry.cidr.contains(peer)
-
-
-def firewall_rule_matches(rule: FirewallRule, pkt: Packet) -> bool:
-    """A Network Firewall rule; a bidirectional (stateful, ANY) rule matches either way."""
-    if _fw_match(rule, pkt.src, pkt.dst, pkt.src_port, pkt.dst_port, pkt.protocol):
-        return True
-    return rule.bidirectional and _fw_match(
-        rule, pkt.dst, pkt.src, pkt.dst_port, pkt.src_port, pkt.protocol
-    )
-
-
-def _fw_match(rule: FirewallRule, src: int, dst: int, sport: int, dport: int, proto: int) -> bool:
-    if rule.protocols and proto not in rule.protocols:
-        return False
-    if rule.sources and not any(c.contains(src) for c in rule.sources):
-        return False
-    if rule.destinations and not any(c.contains(dst) for c in rule.destinations):
-        return False
-    for ranges, port in ((rule.source_ports, sport), (rule.destination_ports, dport)):
-        if ranges and not (has_ports(proto) and any(r.lo <= port <= r.hi for r in ranges)):
-            return False
-    return True
-
-
-def firewall_passes(prog: FirewallProgram, pkt: Packet, established: bool) -> bool | None:
-    """Network Firewall's verdict: stateless rules by priority (pass, drop or on to the
-    stateful engine); the stateful engine passes established flows, and judges new ones by
-    its rules in strict or in default action order (pass rules, then drop rules, then pass).
-    None when a stage the packet reaches cannot be decided."""
-    if prog.stateless_unknown:
-        return None
-    rule = next((r for r in prog.stateless if firewall_rule_matches(r, pkt)), None)
-    action = rule.action if rule is not None else prog.stateless_default
-    if action != "forward":
-        return action == "pass"
-    if established:
-        return True
-    if prog.stateful_unknown:
-        return None
-    matching = [r for r in prog.stateful if firewall_rule_matches(r, pkt)]
-    if prog.strict:
-        first = next((r for r in matching if r.action != "alert"), None)
-        return first.action == "pass" if first is not None else not prog.default_drop
-    if any(r.action == "pass" for r in matching):
-        return True
-    return not any(r.action in ("drop", "reject") for r in matching)
-
 
 def _rule_label(sg: SecurityGroup, rule: SgRule, ingress: bool) -> str:
     direction = "inbound" if ingress else "outbound"
     rules = sg.ingress if ingress else sg.egress
     return f"{sg.id} {direction} rule #{rules.index(rule) + 1}"
-
-
-def missing_acl(subnet_id: str) -> str:
-    """The assumption made about a subnet whose network ACL the export lacks."""
-    return f"{subnet_id} has no network ACL in the export; taken to allow all traffic"
-
-
-def onprem_assumption(ix: NetIndex) -> str:
-    """What is assumed about the declared on-premises networks."""
-    names = ", ".join(f"{d.cidr} ({d.name})" for d in ix.onprem)
-    return (
-        f"on-premises networks are exactly the declared prefixes ({names}), reachable over "
-        "every VPN and Direct Connect connection, and answers come back over the connection "
-        "they were sent to"
-    )
-
-
-def undeclared_onprem(component: str) -> Unknown:
-    return Unknown(
-        component,
-        "leads to on-premises networks, which are in no AWS export; declare their prefixes "
-        "with --onprem CIDR=NAME",
-    )
 
 
 class _Stop(Exception):
@@ -428,7 +299,7 @@ class _Walk:
             return self.local(vpc_id, subnet_id, pkt, acl_egress)
         if kind is TargetKind.OTHER:
             return self.unknown(pkt, unmodelled_target(route.target_id))
-        if kind in MIDDLEBOXES:
+        if kind in MIDDLEBOX_TARGETS:
             return self.appliance(route, subnet_id, pkt, acl_egress)
         if kind is TargetKind.VPC_ENDPOINT and route.target_id not in self.ix.endpoints:
             if route.target_id in self.ix.firewall_of_endpoint:
@@ -913,84 +784,6 @@ class _Walk:
         return self.tgw_route(att, pkt, "")
 
 
-def sg_unknown(eni: Eni) -> Unknown:
-    return Unknown(
-        ",".join(eni.group_ids),
-        f"a security group of {eni.id}, or a group or prefix list one of its rules names, "
-        "is not in the export",
-    )
-
-
-def no_route_table(subnet_id: str) -> Unknown:
-    return Unknown(
-        subnet_id, "the export has no route table for it (every VPC has a main route table)"
-    )
-
-
-def unresolved_prefix_list(table_id: str, prefix_list: str) -> Unknown:
-    return Unknown(
-        table_id, f"it routes to the prefix list {prefix_list}, whose addresses the export lacks"
-    )
-
-
-def unmodelled_target(target: str) -> Unknown:
-    return Unknown(target, "routes to this kind of target are not modelled")
-
-
-def not_in_export(component: str) -> Unknown:
-    return Unknown(component, "it is named by the export but not in it")
-
-
-def no_connection(vgw_id: str) -> Unknown:
-    return Unknown(
-        vgw_id, "the export has no VPN connection or Direct Connect interface for this gateway"
-    )
-
-
-def appliance_unknown(eni: Eni) -> Unknown:
-    who = eni.instance_id or eni.id
-    return Unknown(
-        who,
-        "it forwards traffic (source/destination check off); its own routing "
-        "and filtering are not in the export",
-    )
-
-
-def gwlb_unknown(ix: NetIndex, endpoint_id: str) -> Unknown:
-    lb = ix.gateway_lb(ix.endpoints[endpoint_id])
-    behind = f"the appliances behind {lb.name}" if lb else "the Gateway Load Balancer behind it"
-    return Unknown(endpoint_id, f"{behind} inspect the traffic; their rules are not in the export")
-
-
-def firewall_unknown(name: str, prog: FirewallProgram) -> Unknown:
-    return Unknown(name, prog.stateless_unknown or prog.stateful_unknown)
-
-
-def client_ip_default(group: str, keep: bool) -> str:
-    state = "keeps" if keep else "does not keep"
-    return (
-        f"target group {group} {state} the client's address (AWS's default; the export has "
-        "no target group attributes)"
-    )
-
-
-def bgp_assumption(table_id: str, learned: list[TgwAttachment]) -> str:
-    via = ", ".join(f"{a.id} ({a.resource_type})" for a in learned)
-    return (
-        f"{table_id} also holds routes learned over BGP from {via}, which the export does not "
-        "list; they are taken to be no more specific than the routes it does list"
-    )
-
-
-def bgp_unknown(table_id: str, learned: list[TgwAttachment]) -> Unknown:
-    via = ", ".join(f"{a.id} ({a.resource_type})" for a in learned)
-    return Unknown(
-        table_id,
-        f"it learns routes over BGP from {via}, which are in no export; declare on-premises "
-        "prefixes with --onprem CIDR=NAME",
-    )
-
-
 def simulate(
     net: Network | NetIndex, source: str, pkt: Packet, choices: dict[str, str] | None = None
 ) -> Trace:
@@ -1064,8 +857,3 @@ def replay(
     ix = net if isinstance(net, NetIndex) else NetIndex(net)
     fwd = simulate(ix, source, pkt, dict(choices))
     return fwd, (simulate_reply(ix, fwd) if fwd.delivered else None)
-
-
-def round_trip(source: str, reply: Trace | None) -> bool:
-    """Did the reply get back to where the packet came from?"""
-    return reply is not None and reply.delivered and reply.delivered_to == source

@@ -118,11 +118,6 @@ class Trace:
     def delivered(self) -> bool:
         return self.disposition is Disposition.DELIVERED
 
-    @property
-    def certain(self) -> bool:
-        """Delivered without passing any component whose verdict is unknown."""
-        return self.delivered and not self.unknowns
-
 
 @dataclass(frozen=True)
 class PathWitness:
