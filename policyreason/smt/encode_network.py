@@ -274,10 +274,16 @@ def well_formed(v: View) -> Pred:
     )
 
 
+def internet_parts(f: Field) -> tuple[Pred, Pred]:
+    """An address of the internet, one part per family: public IPv4, global unicast IPv6.
+    Each part is a conjunction of prefix facts, which a walk can prune with."""
+    v4 = conj(is_v4_address(f), *(neg(in_cidr(f, c)) for c in NON_INTERNET))
+    return v4, in_cidr(f, V6_INTERNET)
+
+
 def internet_address(f: Field) -> Pred:
     """An address of the internet: public IPv4 or global unicast IPv6."""
-    v4 = conj(is_v4_address(f), *(neg(in_cidr(f, c)) for c in NON_INTERNET))
-    return disj(v4, in_cidr(f, V6_INTERNET))
+    return disj(*internet_parts(f))
 
 
 def proto_match(
@@ -419,16 +425,17 @@ def no_match(f: Field, entries: Iterable[Cidr]) -> Pred:
 
 
 class HeaderVars:
-    """The symbolic header of one query, in one session. With `v4_only` the addresses are
-    32-bit IPv4 addresses in the solver (a quarter of the work): predicates and models stay
-    in the 128-bit space, and an IPv6 prefix or address is simply never matched."""
+    """The symbolic header of one query, in one session, for packets of one address family
+    (`family` 4 or 6) or of both (None). An IPv4 session has 32-bit addresses in the solver, a
+    quarter of the work; in an IPv6 session IPv4 prefix tests are false before the solver sees
+    them. Predicates and models stay in the 128-bit space of `ir.network`."""
 
-    def __init__(self, session: Session, v4_only: bool = False) -> None:
+    def __init__(self, session: Session, family: int | None = None) -> None:
         self.session = session
-        self.v4_only = v4_only
+        self.family = family
         tm = session.tm
         widths = dict(WIDTH)
-        if v4_only:
+        if family == 4:
             widths.update(src=32, dst=32)
         self.vars: dict[str, cvc5.Term] = {
             name: tm.mkConst(tm.mkBitVectorSort(width), name) for name, width in widths.items()
@@ -484,7 +491,7 @@ class HeaderVars:
             outside = [
                 tm.mkTerm(cvc5.Kind.DISTINCT, var, self._address(ip))
                 for ip in sorted(seen)
-                if not self.v4_only or is_v4(ip)
+                if self.family is None or is_v4(ip) == (self.family == 4)
             ]
             if not outside:
                 return tm.mkTrue()
@@ -503,16 +510,27 @@ class HeaderVars:
         if isinstance(p, Eq):
             return tm.mkTerm(cvc5.Kind.EQUAL, self.vars[p.field], self._bv(p.value, WIDTH[p.field]))
         if isinstance(p, Not):
-            return tm.mkTerm(cvc5.Kind.NOT, self.to_term(p.item, not positive))
-        items = [self.to_term(i, positive) for i in p.items]
+            item = self.to_term(p.item, not positive)
+            if item.isBooleanValue():
+                return tm.mkBoolean(not item.getBooleanValue())
+            return tm.mkTerm(cvc5.Kind.NOT, item)
+        # Tests of the other address family are constants here: fold them away.
+        unit = isinstance(p, And)
+        items = []
+        for i in p.items:
+            term = self.to_term(i, positive)
+            if not term.isBooleanValue():
+                items.append(term)
+            elif term.getBooleanValue() != unit:
+                return tm.mkBoolean(not unit)
         if not items:
-            return tm.mkTrue() if isinstance(p, And) else tm.mkFalse()
+            return tm.mkBoolean(unit)
         if len(items) == 1:
             return items[0]
-        return tm.mkTerm(cvc5.Kind.AND if isinstance(p, And) else cvc5.Kind.OR, *items)
+        return tm.mkTerm(cvc5.Kind.AND if unit else cvc5.Kind.OR, *items)
 
     def _address(self, ip: int) -> cvc5.Term:
-        if self.v4_only:
+        if self.family == 4:
             return self._bv(ip & 0xFFFFFFFF, 32)
         return self._bv(ip, ADDRESS_BITS)
 
@@ -520,26 +538,30 @@ class HeaderVars:
         """The address field `f` within `cidr`, by prefix arithmetic."""
         tm = self.session.tm
         var = self.vars[f]
-        width, mask, addr = ADDRESS_BITS, cidr.mask, cidr.addr
-        if self.v4_only:
+        width, addr = ADDRESS_BITS, cidr.addr
+        if self.family == 4:
             if V4_SPACE.within(cidr):
                 return tm.mkTrue()
             if not cidr.within(V4_SPACE):
                 return tm.mkFalse()
-            width, mask, addr = 32, mask & 0xFFFFFFFF, addr & 0xFFFFFFFF
-        if cidr.prefix == width or (self.v4_only and cidr.prefix == ADDRESS_BITS):
+            width, addr = 32, addr & 0xFFFFFFFF
+        elif self.family == 6 and cidr.within(V4_SPACE):
+            return tm.mkFalse()
+        bits = cidr.prefix - (ADDRESS_BITS - width)
+        if bits >= width:
             return tm.mkTerm(cvc5.Kind.EQUAL, var, self._bv(addr, width))
-        return tm.mkTerm(
-            cvc5.Kind.EQUAL,
-            tm.mkTerm(cvc5.Kind.BITVECTOR_AND, var, self._bv(mask, width)),
-            self._bv(addr, width),
-        )
+        if bits <= 0:
+            return tm.mkTrue()
+        # The top `bits` bits, compared as a narrower constant: far less for the solver than
+        # a mask over every bit of the address.
+        top = tm.mkTerm(tm.mkOp(cvc5.Kind.BITVECTOR_EXTRACT, width - 1, width - bits), var)
+        return tm.mkTerm(cvc5.Kind.EQUAL, top, self._bv(addr >> (width - bits), bits))
 
     def env(self) -> dict[str, int]:
         """The header fields of the last sat model."""
         values = self.session.values(list(self.vars.values()))
         env = {name: int(v) for name, v in zip(self.vars, values, strict=True)}
-        if self.v4_only:
+        if self.family == 4:
             env["src"] |= V4_MAPPED
             env["dst"] |= V4_MAPPED
         return env

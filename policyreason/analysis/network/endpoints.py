@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policyreason.analysis.network.explore import beyond
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.trace import INTERNET, ONPREM, Unknown, onprem_id
 from policyreason.ir.network import NON_INTERNET, V4_SPACE, V6_INTERNET, Cidr, Eni
@@ -18,7 +19,6 @@ from policyreason.smt.encode_network import (
     in_cidr,
     in_set,
     internet_address,
-    outside_set,
 )
 
 
@@ -90,7 +90,7 @@ def sources(ix: NetIndex, ep: Endpoint) -> tuple[list[Source], list[Unknown]]:
                 out.append(Source(eni.id, View(src=ip), eq("src", ip)))
     within = in_cidr("src", ep.cidr) if ep.cidr is not None else TRUE
     if ep.internet or (ep.cidr is not None and _overlaps_internet(ep.cidr)):
-        own = outside_set("src", ix.routed)
+        own = beyond(ix, "src")
         out.append(Source(INTERNET, View(), conj(internet_address("src"), own, within)))
     entries = ix.onprem_entries()
     for name in ep.onprem:

@@ -57,6 +57,7 @@ from policyreason.ir.network import (
 from policyreason.smt.encode_network import (
     FALSE,
     TRUE,
+    Field,
     Pred,
     View,
     acl_allows,
@@ -68,6 +69,7 @@ from policyreason.smt.encode_network import (
     in_cidr,
     in_set,
     internet_address,
+    internet_parts,
     is_v4_address,
     longest_match,
     neg,
@@ -184,7 +186,7 @@ class _Explorer:
         )
 
     def _group_ips(self, gid: str) -> tuple[int, ...] | None:
-        if gid not in self.ix.sgs:
+        if not self.ix.group_known(gid):
             return None
         return self.ix.group_ips.get(gid, ())
 
@@ -544,7 +546,7 @@ class _Explorer:
 
     def to_internet(self, v: View, st: State) -> list[Branch]:
         out: list[Branch] = []
-        away = outside_set(v.dst, self.ix.routed)
+        away = beyond(self.ix, v.dst)
         internet = st.fold(internet_address(v.dst))
         out += self._end(st.add(conj(internet, away), INTERNET), DELIVERED, v, INTERNET)
         out += self._end(
@@ -556,16 +558,16 @@ class _Explorer:
 
     def from_internet(self, v: View, st: State) -> list[Branch]:
         st = st.add(TRUE, INTERNET)
-        # The network's own public addresses are no internet source; that exclusion is kept
-        # out of the drop branch because it may only appear positively (see OutsideSet).
-        return self._split(
-            st,
-            internet_address(v.src),
-            INTERNET,
-            Code.NOT_INTERNET_SOURCE,
-            v,
-            lambda s: self.inbound(v, s.add(outside_set(v.src, self.ix.routed))),
-        )
+        parts = [st.fold(p) for p in internet_parts(v.src)]
+        out = self._end(st.add(neg(disj(*parts))), Code.NOT_INTERNET_SOURCE.value, v)
+        # One walk per address family, so that each knows its source's prefixes. The
+        # network's own addresses are no internet source; that exclusion is kept out of the
+        # drop branch because it may only appear positively (see OutsideSet).
+        for part in parts:
+            s = st.add(part)
+            if not s.dead:
+                out += self.inbound(v, s.add(beyond(self.ix, v.src)))
+        return out
 
     def _gateways_in(self) -> dict[int, tuple[str, int, str]]:
         """Addresses the internet reaches: address -> (VPC, address inside, gateway)."""
@@ -786,6 +788,13 @@ class _Explorer:
         if att is None:
             return self._unknown(st, v, not_in_export(entry))
         return self.tgw_route(att, v, st.add(TRUE, att.id), "")
+
+
+def beyond(ix: NetIndex, f: Field) -> Pred:
+    """`f` is not the network's own (`NetIndex.owns`): outside its routed addresses, which
+    the solver learns one by one (see OutsideSet), and outside its VPCs' IPv6 blocks, which it
+    is told at once. For use in positive positions only."""
+    return conj(outside_set(f, ix.routed), *(neg(in_cidr(f, c)) for c in ix.own_v6))
 
 
 def _start(ix: NetIndex, seed: Pred) -> State:

@@ -48,7 +48,7 @@ from policyreason.smt.encode_network import (
     neg,
     one_of,
 )
-from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
 
 
 @dataclass(frozen=True)
@@ -146,11 +146,28 @@ class _Classes:
     """How exposures are cut into classes that behave alike, and the solver that asks."""
 
     ix: NetIndex
-    solver: PacketSolver
+    rlimit: int | None
     cuts: list[int]
     type_cuts: list[int]
     named: set[int]
     proof: Proof | None = None
+    spent: int = 0
+
+    def __post_init__(self) -> None:
+        self.solver = self._solver()
+
+    def _solver(self) -> PacketSolver:
+        return PacketSolver(self.rlimit, ipv6=self.ix.has_v6)
+
+    def fresh(self) -> None:
+        """A new session for the next interface: one session asked about every interface
+        keeps every term it ever saw, and with 128-bit addresses each query grows slower."""
+        self.spent += self.solver.queries
+        self.solver = self._solver()
+
+    @property
+    def queries(self) -> int:
+        return self.spent + self.solver.queries
 
     def record(self, solved: Solved) -> None:
         if solved.verdict is Verdict.UNSAT and solved.proof is not None:
@@ -169,18 +186,12 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
     replayed concretely, and is solved afresh if the replay fails.
     """
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
-    classes = _Classes(
-        ix,
-        PacketSolver(Session(rlimit=rlimit), v4_only=not ix.has_v6),
-        _cuts(ix),
-        _type_cuts(ix),
-        _protocols(ix),
-    )
+    classes = _Classes(ix, rlimit, _cuts(ix), _type_cuts(ix), _protocols(ix))
     found: list[Exposure] = []
     possible: list[Exposure] = []
     unknown: list[tuple[str, str]] = []
     assumptions: list[str] = []
-    shapes: dict[Pred, list[_Exposed]] = {}
+    shapes: dict[Pred, tuple[list[_Exposed], tuple[int, ...]]] = {}
     stopped: dict[tuple[tuple[Unknown, ...], Pred], Branch] = {}
     balancers = frozenset(e for e in ix.lb_of_eni if _facing(ix, ix.enis[e]))
     behind = _behind(ix, balancers)
@@ -199,13 +210,13 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
         exposed: list[_Exposed] | None = []
         if reachable != FALSE:
             shape = _shape(reachable, eni)
-            exposed = _reuse(ix, eni, shapes.get(shape)) if shape is not None else None
+            exposed = _reuse(ix, eni, shapes.get(shape))
             if exposed is None:
                 exposed, why = _expose(classes, eni, paths.certain)
                 if why:
                     unknown.append((target, why))
-                elif shape is not None:
-                    shapes[shape] = exposed
+                else:
+                    shapes[shape] = (exposed, _faces(eni))
             found += [e.exposure(target, eni.id) for e in exposed]
         if paths.conditional:
             # Only classes not already exposed for certain can be possible exposures.
@@ -235,7 +246,7 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
             "the internet enters only through internet gateways, not through the on-premises "
             f"networks behind {', '.join(entries)}"
         )
-    queries = classes.solver.session.queries
+    queries = classes.queries
     kept = tuple(assumptions)
     answer: Answer[Exposure]
     if found:
@@ -248,7 +259,7 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
     else:
         proof = classes.proof or classes.solver.refute()
         answer = Answer.proven(proof, "nothing is reachable from the internet", kept)
-        answer = answer.with_queries(classes.solver.session.queries)
+        answer = answer.with_queries(classes.queries)
     return ExposureResult(answer, tuple(possible), tuple(unknown))
 
 
@@ -392,15 +403,19 @@ def _expose(
     return exposed, why
 
 
-def _shape(p: Pred, eni: Eni) -> Pred | None:
-    """`p` with the interface's public address abstracted (None if it has several)."""
-    if len(eni.public_ips) != 1 or len(eni.private_ips) != 1:
-        return None
-    public = eni.public_ips[0][1]
+def _faces(eni: Eni) -> tuple[int, ...]:
+    """The addresses the internet reaches the interface by: its public IPv4 addresses and its
+    IPv6 addresses."""
+    return (*(pub for _, pub in eni.public_ips), *(ip for ip in eni.private_ips if not is_v4(ip)))
+
+
+def _shape(p: Pred, eni: Eni) -> Pred:
+    """`p` with the interface's internet-facing addresses abstracted (in order)."""
+    names = {address: -(n + 1) for n, address in enumerate(_faces(eni))}
 
     def rename(q: Pred) -> Pred:
-        if isinstance(q, Eq) and q.field == "dst" and q.value == public:
-            return Eq("dst", -1)
+        if isinstance(q, Eq) and q.field == "dst" and q.value in names:
+            return Eq("dst", names[q.value])
         if isinstance(q, And):
             return And(tuple(rename(i) for i in q.items))
         if isinstance(q, Or):
@@ -412,14 +427,20 @@ def _shape(p: Pred, eni: Eni) -> Pred | None:
     return rename(p)
 
 
-def _reuse(ix: NetIndex, eni: Eni, known: list[_Exposed] | None) -> list[_Exposed] | None:
-    """The answer of a same-shaped interface, with witnesses moved to `eni` and replayed."""
+def _reuse(
+    ix: NetIndex, eni: Eni, known: tuple[list[_Exposed], tuple[int, ...]] | None
+) -> list[_Exposed] | None:
+    """The answer of a same-shaped interface, with witnesses moved to `eni`'s corresponding
+    addresses and replayed."""
     if known is None:
         return None
-    public = eni.public_ips[0][1]
+    exposed, their_faces = known
+    moved = dict(zip(their_faces, _faces(eni), strict=False))
     out = []
-    for e in known:
-        pkt = e.witness.packet.model_copy(update={"dst": public})
+    for e in exposed:
+        if e.witness.packet.dst not in moved:
+            return None
+        pkt = e.witness.packet.model_copy(update={"dst": moved[e.witness.packet.dst]})
         trace, reply = replay(ix, INTERNET, pkt)
         witness = PathWitness(INTERNET, pkt, trace, reply)
         if trace.delivered_to != eni.id or not witness.round_trip:

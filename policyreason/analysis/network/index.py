@@ -140,7 +140,9 @@ class NetIndex:
             [p for p in self.public if self.routed_public(p)]
             + [ip for ip, vpc in self.vpc_of_v6.items() if vpc in self.igw_of_vpc]
         )
-        self.has_v6 = bool(self.vpc_of_v6) or any(not c.v4 for v in net.vpcs for c in v.cidrs)
+        # The VPCs' IPv6 blocks: the network's own, so never the internet.
+        self.own_v6: tuple[Cidr, ...] = tuple(c for v in net.vpcs for c in v.cidrs if not c.v4)
+        self.has_v6 = bool(self.vpc_of_v6) or bool(self.own_v6)
         # Internet gateways that routes name but the export lacks, per VPC: the internet may
         # come in through them, and what it reaches that way is unknown.
         self.missing_igw: dict[str, str] = {}
@@ -159,6 +161,16 @@ class NetIndex:
         if vpc_id is None or vpc_id in self.igw_of_vpc:
             return None
         return self.missing_igw.get(vpc_id)
+
+    def group_known(self, gid: str) -> bool:
+        """Are the members of a security group a rule names known: the group is in the export,
+        or interfaces in it are?"""
+        return gid in self.sgs or gid in self.group_ips
+
+    def owns(self, ip: int) -> bool:
+        """Is `ip` the network's own (a routed public address, or in a VPC's IPv6 block):
+        no internet source, and a packet to it comes back into the network?"""
+        return ip in self.routed or any(c.contains(ip) for c in self.own_v6)
 
     def routed_public(self, ip: int) -> bool:
         """Is `ip` a public address of the network whose VPC has an internet gateway?"""

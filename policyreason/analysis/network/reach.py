@@ -22,7 +22,7 @@ from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Answer, Proof, Status
 from policyreason.ir.network import Network, Packet
 from policyreason.smt.encode_network import TRUE, Pred, View, conj, eq
-from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
 
 # The furthest blocked path is searched among this many branches at most; the proof of
 # unreachability does not depend on it, only the choice of the explanation shown.
@@ -75,7 +75,7 @@ def reach(
         eq("proto", protocol) if protocol is not None else TRUE,
         eq("dport", port) if port is not None else TRUE,
     )
-    search = _Search(ix, PacketSolver(Session(rlimit=rlimit), v4_only=not ix.has_v6))
+    search = _Search(ix, PacketSolver(rlimit, ipv6=ix.has_v6))
     found, unknown = sources(ix, resolve_endpoint(ix, src))
     search.open.extend(unknown)
     for source in found:
@@ -117,7 +117,7 @@ class _Search:
 
     @property
     def queries(self) -> int:
-        return self.solver.session.queries
+        return self.solver.queries
 
     def note(self, branch: Branch) -> None:
         """A proof rests on the assumptions of every branch the walk took."""
@@ -206,7 +206,7 @@ def packet_reachable(network: Network | NetIndex, source: str, pkt: Packet) -> b
         eq("itype", pkt.icmp_type),
         eq("icode", pkt.icmp_code),
     )
-    solver = PacketSolver(v4_only=not ix.has_v6)
+    solver = PacketSolver(ipv6=ix.has_v6)
     undecided = False
     for fwd in explore(ix, source, View(), lambda e: True, pinned, _arrival(ix, source)):
         pairs = [fwd] if fwd.end == UNKNOWN else []

@@ -72,7 +72,7 @@ def sg_rule_matches(ix: NetIndex, rule: SgRule, pkt: Packet, peer: int) -> bool 
         return True
     if any(c.contains(peer) for pl in rule.prefix_list_ids for c in ix.prefix_lists.get(pl, ())):
         return True
-    unresolved = any(g not in ix.sgs for g in rule.group_ids) or any(
+    unresolved = any(not ix.group_known(g) for g in rule.group_ids) or any(
         pl not in ix.prefix_lists for pl in rule.prefix_list_ids
     )
     return None if unresolved else False

@@ -512,7 +512,7 @@ class _Walk:
         return self.to_internet(pkt)
 
     def to_internet(self, pkt: Packet) -> Trace:
-        if pkt.dst in self.ix.routed:
+        if self.ix.owns(pkt.dst):
             # To a public address of the network itself: out and back in through an IGW.
             self.hop(INTERNET, INTERNET, "forward", "to a public address of the network")
             return self.inbound(pkt)
@@ -525,7 +525,7 @@ class _Walk:
 
     def from_internet(self, pkt: Packet) -> Trace:
         self.hop(INTERNET, INTERNET, "send", packet=pkt)
-        if not is_internet_ip(pkt.src) or pkt.src in self.ix.routed:
+        if not is_internet_ip(pkt.src) or self.ix.owns(pkt.src):
             return self.drop(
                 pkt,
                 Code.NOT_INTERNET_SOURCE,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Proof
-from policyreason.ir.network import ICMP, TCP, Cidr, Packet
+from policyreason.ir.network import ICMP, TCP, V4_SPACE, Cidr, Packet
 from policyreason.smt.encode_network import (
     FALSE,
     HeaderVars,
@@ -17,9 +17,10 @@ from policyreason.smt.encode_network import (
     eq,
     evaluate,
     in_cidr,
+    neg,
     well_formed,
 )
-from policyreason.smt.session import Session, Verdict
+from policyreason.smt.session import DEFAULT_RLIMIT, Session, Verdict
 
 _CLIENT_V4 = Cidr.parse("203.0.113.0/24")
 _CLIENT_V6 = Cidr.parse("2001:db8::/32")
@@ -51,22 +52,19 @@ class Solved:
     reason: str = ""
 
 
-@dataclass
-class PacketSolver:
-    """One session over one symbolic header, asked many questions. In a network without
-    IPv6 every header is IPv4."""
+class _Family:
+    """One session for the packets of one address family (or of both)."""
 
-    session: Session = field(default_factory=Session)
-    v4_only: bool = False
-
-    def __post_init__(self) -> None:
-        self.hv = HeaderVars(self.session, self.v4_only)
-        self.session.add(self.hv.to_term(well_formed(View())))
+    def __init__(self, rlimit: int | None, family: int | None) -> None:
+        self.session = Session(rlimit=rlimit)
+        self.hv = HeaderVars(self.session, family)
+        facts = well_formed(View())
+        if family == 6:
+            facts = conj(facts, neg(in_cidr("src", V4_SPACE)), neg(in_cidr("dst", V4_SPACE)))
+        self.session.add(self.hv.to_term(facts))
 
     def solve(self, p: Pred) -> Solved:
         """Check `p`, refining address-set exclusions until the model satisfies all of it."""
-        if p == FALSE:
-            return Solved(Verdict.UNSAT)
         while True:
             result = self.session.check(self.hv.to_term(p))
             if result.verdict is not Verdict.SAT:
@@ -76,6 +74,38 @@ class PacketSolver:
                 return Solved(Verdict.SAT, self.hv.packet(env))
             if not self.hv.refine(p, env):
                 raise ModelInvalid("a model violates a constraint it was given")
+
+
+class PacketSolver:
+    """Sessions over one symbolic header, asked many questions: a packet is IPv4 or IPv6, so
+    a network with IPv6 is asked twice, each family in its own session (an IPv4 session works
+    on 32-bit addresses; one session for both would work on 128 bits throughout)."""
+
+    def __init__(self, rlimit: int | None = DEFAULT_RLIMIT, ipv6: bool = False) -> None:
+        self.families = [_Family(rlimit, 4)] + ([_Family(rlimit, 6)] if ipv6 else [])
+
+    @property
+    def queries(self) -> int:
+        return sum(f.session.queries for f in self.families)
+
+    def solve(self, p: Pred) -> Solved:
+        """Sat with a packet of either family, or unsat for both (the proofs joined), or
+        unknown."""
+        if p == FALSE:
+            return Solved(Verdict.UNSAT)
+        proof: Proof | None = None
+        unknown = ""
+        for family in self.families:
+            solved = family.solve(p)
+            if solved.verdict is Verdict.SAT:
+                return solved
+            if solved.verdict is Verdict.UNKNOWN:
+                unknown = unknown or solved.reason
+            elif solved.proof is not None:
+                proof = solved.proof if proof is None else proof.join(solved.proof)
+        if unknown:
+            return Solved(Verdict.UNKNOWN, reason=unknown)
+        return Solved(Verdict.UNSAT, proof=proof)
 
     def witness(self, p: Pred, tries: tuple[Pred, ...] = ()) -> Solved:
         """Like `solve`, preferring a readable packet (TCP, a typical client port, a source
@@ -91,6 +121,7 @@ class PacketSolver:
     def refute(self) -> Proof:
         """The proof of a claim the walk settled before any query (no branch at all): the
         session shows that false is unsat."""
-        result = self.session.check(self.hv.to_term(FALSE))
+        family = self.families[0]
+        result = family.session.check(family.hv.to_term(FALSE))
         assert result.proof is not None
         return result.proof
