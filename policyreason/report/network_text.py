@@ -122,6 +122,11 @@ def render_exposures(console: Console, result: ExposureResult) -> None:
                 unless=True,
             )
         )
+        for e in result.possible:
+            console.print(f"[bold]{escape(e.target)}[/] {e.protocol}, unless:")
+            for u in e.unknowns:
+                console.print(f"  {escape(u.component)}: {escape(u.why)}")
+            render_path(console, e.witness)
     for target, reason in result.unknown:
         console.print(f"[yellow]unknown[/] for {escape(target)}: {escape(reason)}")
     if answer.status is Status.UNKNOWN and not result.possible and not result.unknown:

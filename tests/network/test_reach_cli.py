@@ -166,3 +166,24 @@ def test_exposures_json_says_its_status_and_assumptions(capsys: pytest.CaptureFi
     assert main(["reach", NAT, "--exposures", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["status"] == "proven" and doc["exposures"] == []
+
+
+HUB = str(ROOT / "examples/networks/hub-inspection.net")
+
+
+def test_the_inspection_example_answers_unknown_with_what_it_depends_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["reach", HUB, "--exposures", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "unknown" and doc["exposures"] == []
+    (https,) = doc["possible"]
+    assert (https["protocol"], https["ports"]) == ("tcp", [[443, 443]])
+    assert [u["component"] for u in https["unless"]] == ["vpce-inspect"]
+    assert main(["reach", HUB, "--from", "i-web", "--to", "10.20.0.5", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [u["component"] for u in doc["unknown_components"]] == ["vgw-dc"]
+    args = ["reach", HUB, "--onprem", "10.20.0.0/16=dc", "--from", "dc", "--to", "i-web"]
+    assert main([*args, "--protocol", "tcp", "--port", "22", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "witnessed" and doc["paths"][0]["source"] == "onprem:dc"

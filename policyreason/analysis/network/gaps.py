@@ -77,8 +77,11 @@ def appliance_unknown(eni: Eni) -> Unknown:
 
 def gwlb_unknown(ix: NetIndex, endpoint_id: str) -> Unknown:
     lb = ix.gateway_lb(ix.endpoints[endpoint_id])
-    behind = f"the appliances behind {lb.name}" if lb else "the Gateway Load Balancer behind it"
-    return Unknown(endpoint_id, f"{behind} inspect the traffic; their rules are not in the export")
+    balancer = lb.name if lb else "its Gateway Load Balancer"
+    return Unknown(
+        endpoint_id,
+        f"the appliances behind {balancer} inspect the traffic; their rules are not in the export",
+    )
 
 
 def firewall_unknown(name: str, prog: FirewallProgram) -> Unknown:
