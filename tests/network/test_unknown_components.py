@@ -1,8 +1,9 @@
 """No proof through what is not modelled: generated networks with components whose verdict
 is unknown (an on-premises network nobody declared, an instance that forwards, a Gateway Load
 Balancer endpoint, a firewall without its policy, transit gateway routes learned over BGP) or
-that the export lacks (a dropped route table, gateway or security group). Whenever a packet's
-concrete walk meets one of them, the solver must not call that packet's question "not
+that the export lacks (a dropped route table, gateway or security group), and sometimes a
+declared on-premises network as source and destination. Whenever a packet's concrete walk
+meets an undecided component, the solver must not call that packet's question "not
 reachable", and on every packet it must agree with the simulator."""
 
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,17 @@ from policyreason.analysis.network.exposures import exposures
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.reach import packet_reachable, reach
 from policyreason.ir.answer import Status
-from policyreason.ir.network import ICMP, TCP, UDP, Network, Packet, format_ip, parse_ip
+from policyreason.ir.network import (
+    ICMP,
+    TCP,
+    UDP,
+    Cidr,
+    Network,
+    OnPremNetwork,
+    Packet,
+    format_ip,
+    parse_ip,
+)
 from policyreason.parse.network_dsl import parse_network
 from tests.network.test_network_differential import concrete, sg_rule
 
@@ -82,6 +93,9 @@ tgw tgw-1 {{
 }}
 """
     network = parse_network(text, "generated.net")
+    if draw(st.booleans()):
+        dc = OnPremNetwork(cidr=Cidr.parse("192.168.0.0/16"), name="dc")
+        network = network.model_copy(update={"onprem": (dc,)})
     return _lose(network, draw(st.sampled_from(["", "r2", "igw-a", "g1"])))
 
 
@@ -111,8 +125,15 @@ SOURCES = {
     "eni-i-a": "10.0.1.10",
     "eni-i-b": "10.0.2.10",
     "eni-i-c": "10.1.1.10",
+    "onprem:dc": "192.168.1.1",
 }
-ENDPOINTS = {"internet": "internet", "eni-i-a": "i-a", "eni-i-b": "i-b", "eni-i-c": "i-c"}
+ENDPOINTS = {
+    "internet": "internet",
+    "eni-i-a": "i-a",
+    "eni-i-b": "i-b",
+    "eni-i-c": "i-c",
+    "onprem:dc": "dc",
+}
 
 
 @st.composite
@@ -137,6 +158,8 @@ def test_no_proof_through_an_unknown_component(
 ) -> None:
     ix = NetIndex(network)
     for source, pkt in cases:
+        if source.startswith("onprem:") and not network.onprem:
+            continue
         verdict = concrete(ix, source, pkt)
         assert packet_reachable(ix, source, pkt) is verdict, (source, str(pkt))
         if verdict is False:

@@ -778,6 +778,17 @@ class _Explorer:
 
     def from_onprem(self, name: str, v: View, entry: str, st: State) -> list[Branch]:
         st = st.add(TRUE, onprem_id(name)).assuming(onprem_assumption(self.ix))
+        site = [d.cidr for d in self.ix.onprem if d.name == name]
+        return self._split(
+            st,
+            in_any(v.src, site),
+            onprem_id(name),
+            Code.SOURCE_ADDRESS_MISMATCH,
+            v,
+            lambda s: self._arrive_from_onprem(name, v, entry, s),
+        )
+
+    def _arrive_from_onprem(self, name: str, v: View, entry: str, st: State) -> list[Branch]:
         if not entry:
             u = Unknown(onprem_id(name), "no VPN or Direct Connect connection leads there")
             return self._unknown(st, v, u)
