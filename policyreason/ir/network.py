@@ -42,6 +42,7 @@ ICMP_REPLIES = {(ICMP, 8): 0, (ICMP, 13): 14, (ICMP, 15): 16, (ICMP, 17): 18, (I
 ADDRESS_BITS = 128
 _ALL_ONES = (1 << ADDRESS_BITS) - 1
 V4_MAPPED = 0xFFFF << 32
+_MASKS = tuple((_ALL_ONES << (ADDRESS_BITS - n)) & _ALL_ONES for n in range(ADDRESS_BITS + 1))
 
 
 class _Node(BaseModel):
@@ -103,7 +104,7 @@ class Cidr(_Node):
 
     @property
     def mask(self) -> int:
-        return (_ALL_ONES << (ADDRESS_BITS - self.prefix)) & _ALL_ONES
+        return _MASKS[self.prefix]
 
     @property
     def last(self) -> int:

@@ -95,9 +95,16 @@ class State:
         b = next((b for name, b in self.bounds if name == f), None)
         if b is None:
             return False
-        if not b.inside.covers(ip) or any(s for s in b.avoid_sets if ip in s):
+        if any(ip in s for s in b.avoid_sets) or not b.inside.covers(ip):
             return True
         return any(n.covers(ip) for n in b.avoid)
+
+    def avoided(self, f: str) -> frozenset[int]:
+        """The addresses `f` is known to avoid, as a set."""
+        b = next((b for name, b in self.bounds if name == f), None)
+        if b is None or not b.avoid_sets:
+            return frozenset()
+        return frozenset().union(*b.avoid_sets)
 
     def add(self, p: Pred, component: str | None = None) -> State:
         comps = self.components + ((component,) if component else ())

@@ -92,6 +92,7 @@ class _Explorer:
         self.ix = ix
         self.reply = reply
         self.wanted = wanted
+        self.gateways_in = ix.gateways_in(reply)
 
     # -- endings and splits -------------------------------------------------------------------
 
@@ -569,27 +570,16 @@ class _Explorer:
                 out += self.inbound(v, s.add(beyond(self.ix, v.src)))
         return out
 
-    def _gateways_in(self) -> dict[int, tuple[str, int, str]]:
-        """Addresses the internet reaches: address -> (VPC, address inside, gateway)."""
-        out: dict[int, tuple[str, int, str]] = {}
-        for public, (vpc_id, private) in self.ix.public.items():
-            if public in self.ix.routed:
-                out[public] = (vpc_id, private, self.ix.igw_of_vpc[vpc_id])
-        for ip, vpc_id in self.ix.vpc_of_v6.items():
-            gateway = self.ix.igw_of_vpc.get(vpc_id)
-            eigw = self.ix.eigw_of_vpc.get(vpc_id)
-            if gateway is None and self.reply and eigw is not None:
-                gateway = eigw
-            if gateway is not None:
-                out[ip] = (vpc_id, ip, gateway)
-        return out
-
     def inbound(self, v: View, st: State, lost: bool = True) -> list[Branch]:
         out: list[Branch] = []
-        targets = self._gateways_in()
-        candidates = list(targets.items())
+        targets = self.gateways_in
         if isinstance(v.dst, int):
             candidates = [(v.dst, targets[v.dst])] if v.dst in targets else []
+        else:
+            # Most addresses are ruled out already (an answer to an internet client is not
+            # for the network's own addresses): drop those before anything dearer.
+            avoided = st.avoided(v.dst)
+            candidates = [(a, t) for a, t in targets.items() if a not in avoided]
         for address, (vpc_id, inner, gateway) in candidates:
             eni = self.ix.eni_by_ip.get((vpc_id, inner))
             nat = eni is not None and eni.id in self.ix.nat_of_eni

@@ -140,6 +140,7 @@ class NetIndex:
             [p for p in self.public if self.routed_public(p)]
             + [ip for ip, vpc in self.vpc_of_v6.items() if vpc in self.igw_of_vpc]
         )
+        self._gateways_in: dict[bool, dict[int, tuple[str, int, str]]] = {}
         # The VPCs' IPv6 blocks: the network's own, so never the internet.
         self.own_v6: tuple[Cidr, ...] = tuple(c for v in net.vpcs for c in v.cidrs if not c.v4)
         self.has_v6 = bool(self.vpc_of_v6) or bool(self.own_v6)
@@ -161,6 +162,24 @@ class NetIndex:
         if vpc_id is None or vpc_id in self.igw_of_vpc:
             return None
         return self.missing_igw.get(vpc_id)
+
+    def gateways_in(self, reply: bool) -> dict[int, tuple[str, int, str]]:
+        """The addresses the internet reaches: address -> (VPC, address inside, gateway).
+        An answer (`reply`) also gets to IPv6 addresses of a VPC with only an egress-only
+        gateway, through it."""
+        if reply not in self._gateways_in:
+            out: dict[int, tuple[str, int, str]] = {}
+            for public, (vpc_id, private) in self.public.items():
+                if public in self.routed:
+                    out[public] = (vpc_id, private, self.igw_of_vpc[vpc_id])
+            for ip, vpc_id in self.vpc_of_v6.items():
+                gateway = self.igw_of_vpc.get(vpc_id)
+                if gateway is None and reply:
+                    gateway = self.eigw_of_vpc.get(vpc_id)
+                if gateway is not None:
+                    out[ip] = (vpc_id, ip, gateway)
+            self._gateways_in[reply] = out
+        return self._gateways_in[reply]
 
     def group_known(self, gid: str) -> bool:
         """Are the members of a security group a rule names known: the group is in the export,
