@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch, State
 from policyreason.analysis.network.gaps import (
+    PASSES_UNCHANGED,
     appliance_unknown,
     bgp_assumption,
     bgp_unknown,
@@ -23,6 +24,7 @@ from policyreason.analysis.network.gaps import (
     firewall_unknown,
     gwlb_unknown,
     missing_acl,
+    missing_instance,
     no_connection,
     no_route_table,
     not_in_export,
@@ -116,6 +118,13 @@ class _Explorer:
 
     def _unknown(self, st: State, v: View, u: Unknown) -> list[Branch]:
         return self._end(st.add(TRUE, u.component).past(u), UNKNOWN, v)
+
+    def _through(self, st: State, u: Unknown) -> State:
+        """Past a middlebox whose verdict is unknown, as if it let the packet through."""
+        return st.past(u).assuming(PASSES_UNCHANGED)
+
+    def _running(self, eni: Eni, st: State) -> State:
+        return st.assuming(missing_instance(eni)) if self.ix.instance_missing(eni) else st
 
     def _split(
         self, st: State, ok: Pred, component: str, code: Code, v: View, then: Then
@@ -224,7 +233,7 @@ class _Explorer:
     # -- positions ----------------------------------------------------------------------------
 
     def from_eni(self, eni: Eni, v: View, st: State) -> list[Branch]:
-        st = st.add(TRUE, eni.id)
+        st = self._running(eni, st.add(TRUE, eni.id))
         if not self.ix.eni_active(eni):
             return self._end(st, Code.INSTANCE_NOT_RUNNING.value, v)
         own = in_set(v.src, eni.private_ips)
@@ -380,6 +389,7 @@ class _Explorer:
         nat = self.ix.nat_of_eni.get(eni.id)
         if nat is not None:
             return self.nat_at(nat, from_subnet, v, st)
+        st = self._running(eni, st)
         if not self.ix.eni_active(eni):
             return self._end(st.add(TRUE, eni.id), Code.INSTANCE_NOT_RUNNING.value, v)
         lb = self.ix.lb_of_eni.get(eni.id)
@@ -452,10 +462,11 @@ class _Explorer:
                 return out
             if machine.source_dest_check:
                 return out + self._end(other, Code.SOURCE_DEST_CHECK.value, v)
-            other = other.past(appliance_unknown(machine))
+            other = self._through(other, appliance_unknown(machine))
             return out + self.sg(machine, v, False, other, forwarded)
 
         def arrive(s: State) -> list[Branch]:
+            s = self._running(machine, s)
             if not self.ix.eni_active(machine):
                 return self._end(s.add(TRUE, machine.id), Code.INSTANCE_NOT_RUNNING.value, v)
             return self.sg(machine, v, True, s, inside)
@@ -471,7 +482,7 @@ class _Explorer:
         subnet_id = endpoint.subnet_ids[0]
 
         def inspected(s: State) -> list[Branch]:
-            s = s.add(TRUE, endpoint_id).past(gwlb_unknown(self.ix, endpoint_id))
+            s = self._through(s.add(TRUE, endpoint_id), gwlb_unknown(self.ix, endpoint_id))
             return self.route(subnet_id, v, True, s)
 
         return self.cross(from_subnet, subnet_id, v, acl_egress, st, inspected)
@@ -493,7 +504,8 @@ class _Explorer:
                 out += self._end(s.add(drop, fw.name), Code.FIREWALL_RULE.value, v)
             on = s if self.reply else s.with_session(flow)
             if unknown != FALSE:
-                past = on.add(conj(neg(ok), unknown), fw.name).past(firewall_unknown(fw.name, prog))
+                undecided = on.add(conj(neg(ok), unknown), fw.name)
+                past = self._through(undecided, firewall_unknown(fw.name, prog))
                 if not past.dead:
                     out += self.route(subnet_id, v, True, past)
             passed = on.add(ok, fw.name)

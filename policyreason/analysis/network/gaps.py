@@ -8,6 +8,17 @@ from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.trace import Unknown
 from policyreason.ir.network import Eni, FirewallProgram, TgwAttachment
 
+# Said of every middlebox whose verdict is unknown: what a drop after one rests on.
+PASSES_UNCHANGED = (
+    "middleboxes whose rules are not in the export (appliances, firewalls) drop packets or "
+    "pass them unchanged; they do not rewrite addresses"
+)
+
+
+def missing_instance(eni: Eni) -> str:
+    """The assumption made about an interface whose instance the export lacks."""
+    return f"{eni.instance_id} (of {eni.id}) is not in the export; taken to be running"
+
 
 def missing_acl(subnet_id: str) -> str:
     """The assumption made about a subnet whose network ACL the export lacks."""

@@ -346,6 +346,10 @@ class NetIndex:
                 out += [(c, route) for c in self.prefix_lists.get(route.prefix_list_id, ())]
         return out
 
+    def instance_missing(self, eni: Eni) -> bool:
+        """Is the interface's instance named but not in the export?"""
+        return eni.instance_id is not None and eni.instance_id not in self.instances
+
     def eni_active(self, eni: Eni) -> bool:
         if eni.instance_id is None:
             return True

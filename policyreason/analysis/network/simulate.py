@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from policyreason.analysis.network.gaps import (
+    PASSES_UNCHANGED,
     appliance_unknown,
     bgp_assumption,
     bgp_unknown,
@@ -24,6 +25,7 @@ from policyreason.analysis.network.gaps import (
     firewall_unknown,
     gwlb_unknown,
     missing_acl,
+    missing_instance,
     no_connection,
     no_route_table,
     not_in_export,
@@ -156,8 +158,15 @@ class _Walk:
     def pass_unknown(self, u: Unknown, kind: str) -> None:
         """Go on past `u`, whose verdict is unknown, as if it let the packet through."""
         self.hop(u.component, kind, "pass (verdict unknown)", u.why)
+        self.assume(PASSES_UNCHANGED)
         if u not in self.unknowns:
             self.unknowns.append(u)
+
+    def running(self, eni: Eni) -> bool:
+        """Is the interface's instance running (taken to be, when the export lacks it)?"""
+        if self.ix.instance_missing(eni):
+            self.assume(missing_instance(eni))
+        return self.ix.eni_active(eni)
 
     # -- filters ------------------------------------------------------------------------------
 
@@ -236,7 +245,7 @@ class _Walk:
 
     def from_eni(self, eni: Eni, pkt: Packet) -> Trace:
         self.hop(eni.id, "network-interface", "send", packet=pkt)
-        if not self.ix.eni_active(eni):
+        if not self.running(eni):
             return self.drop(pkt, Code.INSTANCE_NOT_RUNNING, f"{eni.instance_id} is not running")
         if pkt.src not in eni.private_ips:
             return self.drop(
@@ -344,7 +353,7 @@ class _Walk:
         nat = self.ix.nat_of_eni.get(eni.id)
         if nat is not None:
             return self.nat_at(nat, from_subnet, pkt)
-        if not self.ix.eni_active(eni):
+        if not self.running(eni):
             self.hop(eni.id, "network-interface", "drop")
             return self.drop(pkt, Code.INSTANCE_NOT_RUNNING, f"{eni.instance_id} is not running")
         self.sg_or_stop(eni, pkt, ingress=True)
@@ -419,7 +428,7 @@ class _Walk:
         if eni is None:
             return self.unknown(pkt, not_in_export(route.target_id))
         self.cross(from_subnet, eni.subnet_id, pkt, acl_egress)
-        if not self.ix.eni_active(eni):
+        if not self.running(eni):
             self.hop(eni.id, "network-interface", "drop")
             return self.drop(pkt, Code.INSTANCE_NOT_RUNNING, f"{eni.instance_id} is not running")
         self.sg_or_stop(eni, pkt, ingress=True)
