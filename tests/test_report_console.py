@@ -20,9 +20,11 @@ def test_every_console_is_made_in_one_place() -> None:
 
 
 def test_a_location_on_line_100_column_5_is_printed_as_such(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    policy = tmp_path / "p.json"
+    # A short relative path, so that a narrow console does not wrap the location.
+    monkeypatch.chdir(tmp_path)
+    policy = Path("p.json")
     statement = '    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}'
     policy.write_text(
         '{\n  "Version": "2012-10-17",\n  "Statement": [\n' + "\n" * 96 + statement + "\n  ]\n}\n"
@@ -34,9 +36,10 @@ def test_a_location_on_line_100_column_5_is_printed_as_such(
 
 
 def test_network_hops_print_their_locations_as_written(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    net = tmp_path / "n.net"
+    monkeypatch.chdir(tmp_path)
+    net = Path("n.net")
     head = (
         "vpc v 10.0.0.0/16 {\n  igw g\n  subnet s 10.0.0.0/24\n"
         "  route-table r { associate s\n route 0.0.0.0/0 -> g }\n  sg web {\n"
