@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _export import DEFAULT_SNAPSHOT, SNAPSHOTS, interfaces, write_export
 from _stats import machine
 
-from policyreason.analysis.reachability import exposures
+from policyreason.analysis.network.exposures import exposures
 from policyreason.inputs.aws_describe import read_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]

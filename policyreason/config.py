@@ -8,6 +8,7 @@ errors, so a typo never silently turns a check back on; a suppression must give 
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ _KEYS = {
     "max-file-size-mb",
     "accept",
     "no-policy",
+    "onprem",
 }
 _SUPPRESSION_KEYS = {"paths", "rules", "reason"}
 _ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
@@ -79,6 +81,7 @@ class Config(BaseModel):
     parameters: dict[str, str] = {}
     max_file_size_mb: float = 5.0
     no_policy: Literal["fail", "skip"] = "fail"
+    onprem: dict[str, str] = {}
     source: str | None = None
 
 
@@ -157,6 +160,8 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
         values["max_file_size_mb"] = float(size)
     if "no-policy" in table:
         values["no_policy"] = parse_no_policy(_string(table, "no-policy"))
+    if "onprem" in table:
+        values["onprem"] = parse_onprem(table["onprem"])
     if "suppress" in table:
         values["suppressions"] = tuple(_suppressions(table["suppress"]))
     if "accept" in table:
@@ -256,6 +261,20 @@ def validate_resource_type(text: str) -> str:
         return resource_type(text).name
     except ResourceTypeError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def parse_onprem(raw: Any) -> dict[str, str]:
+    """Declared on-premises networks: a table of CIDR = NAME (as `reach --onprem CIDR=NAME`)."""
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise ConfigError('onprem must be a table of "CIDR" = "NAME"')
+    for cidr, name in raw.items():
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(f"onprem: {cidr!r} is not a CIDR") from None
+        if not name.strip():
+            raise ConfigError(f"onprem: {cidr} needs a name")
+    return dict(raw)
 
 
 def validate_trust(text: str) -> str:

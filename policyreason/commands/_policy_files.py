@@ -139,10 +139,10 @@ def answer_access_policies(
     """Ask each resource and trust policy under `args.paths`, print the answers in
     `args.format` (JSON: a list; one object for a single policy if `one_object`), and return
     the exit code: 2 for an input error, 1 if an answer fails, else 0."""
-    from rich.console import Console
+    from policyreason.report.console import make_console
 
     documents, failed = read_access_policies(args.paths, args.kind)
-    console = Console()
+    console = make_console()
     answers = []
     for doc in documents:
         assert doc.parsed.policy is not None

@@ -162,12 +162,11 @@ def _levels(groups: list[str], kind: str) -> tuple[tuple[Policy, ...], ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.evaluate import DERIVED_KEYS, Decision, evaluate
     from policyreason.ir.policy import PolicySet, PrincipalType
     from policyreason.ir.request import Request
     from policyreason.report.answers import evaluation_json, render_evaluation
+    from policyreason.report.console import make_console
 
     if not args.policies and args.resource_policy is None:
         print(
@@ -237,5 +236,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump(evaluation_json(evaluation, request), sys.stdout, indent=2)
         print()
     else:
-        render_evaluation(Console(), evaluation)
+        render_evaluation(make_console(), evaluation)
     return 0 if evaluation.decision is Decision.ALLOWED else 1

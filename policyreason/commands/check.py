@@ -221,12 +221,12 @@ def run_with_progress(
     paths: list[str], options: RunOptions, execution: Execution | None = None
 ) -> Any:
     """`gate.run` with a progress bar on stderr for large batches in a terminal."""
-    from rich.console import Console
     from rich.progress import Progress
 
     from policyreason.gate import run as run_gate
+    from policyreason.report.console import make_console
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     if not console.is_terminal:
         return run_gate(paths, options, execution=execution)
     with Progress(console=console, transient=True) as bar:
@@ -241,13 +241,12 @@ def run_with_progress(
 def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:
     """Write the report where asked; input errors also go to stderr unless the text report
     already shows them there. Returns the gate's exit code."""
-    from rich.console import Console
-
     from policyreason.report import render
+    from policyreason.report.console import make_console
     from policyreason.report.text import diagnostic_line, print_report
 
     if fmt == "text" and output is None:
-        print_report(report, Console(highlight=False, soft_wrap=True), verbose)
+        print_report(report, make_console(highlight=False, soft_wrap=True), verbose)
     else:
         text = render(report, fmt)
         if output is None:

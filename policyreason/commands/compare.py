@@ -40,10 +40,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.compare import CompareVerdict, compare
     from policyreason.report.answers import compare_json, render_compare
+    from policyreason.report.console import make_console
 
     try:
         old = read_policy(args.old, args.kind)
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(compare_json(result, args.old, args.new), sys.stdout, indent=2)
         print()
     else:
-        render_compare(Console(), result, args.old, args.new)
+        render_compare(make_console(), result, args.old, args.new)
     if result.verdict is CompareVerdict.UNKNOWN:
         return 0 if args.unknown == "pass" else 1
     gained = result.verdict in (CompareVerdict.MORE_PERMISSIVE, CompareVerdict.INCOMPARABLE)

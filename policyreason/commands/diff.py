@@ -276,15 +276,14 @@ def _policy_change(p: DocumentPair) -> PolicyChange:
 
 
 def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
-    from rich.console import Console
-
+    from policyreason.report.console import make_console
     from policyreason.report.diff_text import print_diff
     from policyreason.report.text import diagnostic_line
 
     for d in diff.errors:
         sys.stderr.write(diagnostic_line(d) + "\n")
     if fmt == "text" and output is None:
-        print_diff(diff, Console(highlight=False, soft_wrap=True))
+        print_diff(diff, make_console(highlight=False, soft_wrap=True))
         return diff.exit_code
     text = _render(diff, fmt)
     if output is None:

@@ -39,7 +39,6 @@ def run(args: argparse.Namespace) -> int:
     """Print the findings; exit 2 when the file cannot be read, else 0."""
     from dataclasses import replace
 
-    from rich.console import Console
     from rich.text import Text
 
     from policyreason.baseline import BaselineError
@@ -47,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from policyreason.config import ConfigError
     from policyreason.gate import EXIT_ERROR, EXIT_OK
     from policyreason.gate import run as run_gate
+    from policyreason.report.console import make_console
     from policyreason.report.text import diagnostic_line, print_finding
 
     path, line = split_target(args.target)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     # Explain shows everything, suppressed findings included.
     config = options.config.model_copy(update={"suppressions": ()})
     report = run_gate([path], replace(options, config=config, baseline=None))
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console(highlight=False, soft_wrap=True)
     for d in report.errors:
         console.print(Text(diagnostic_line(d), style="red"))
     chosen = [

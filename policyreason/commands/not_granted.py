@@ -41,11 +41,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from policyreason.analysis.access import not_granted
     from policyreason.commands import _query_args as check
     from policyreason.report.answers import witness_table
+    from policyreason.report.console import make_console
 
     problems = [
         f"--action: {problem}"
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         print()
     else:
-        console = Console()
+        console = make_console()
         for a in answers:
             if a.search.status is Status.PROVEN:
                 console.print(f"{a.action}: [green]not granted[/] (proven)")

@@ -10,19 +10,25 @@ from typing import Any
 
 EXAMPLES = """\
 endpoints (--from/--to): internet, an ENI id (eni-...), an instance id (i-...), a subnet id
-(subnet-...), a CIDR (10.0.0.0/24) or an IP address.
+(subnet-...), a declared on-premises network (its NAME), a CIDR (10.0.0.0/24, 2001:db8::/64)
+or an IP address.
 
 examples:
   policyreason reach snapshot/ --exposures
   policyreason reach snapshot/ --from internet --to i-0abc --protocol tcp --port 22
   policyreason reach snapshot/ --from subnet-0123 --to 8.8.8.8 --format json
+  policyreason reach snapshot/ --onprem 10.10.0.0/16=datacenter --from datacenter --to i-0abc
   policyreason reach examples/networks/public-web.net --exposures --format sarif --output r.sarif
 
 SNAPSHOT is an `aws ec2 describe-*` folder (its aws_configs/ if present, nested by account
 and region or not), one merged describe-* JSON file, or a network description (*.net).
 
-exit codes: 0 = not reachable (proven) or nothing exposed; 1 = reachable or exposed, or
-unknown (fail closed); 2 = usage or input error."""
+What lies beyond VPN and Direct Connect connections is in no export: paths through them are
+unknown unless on-premises prefixes are declared (--onprem, or `onprem = {"CIDR" = "NAME"}` in
+the configuration). Every answer lists what it assumed; docs/reach.md says what is modelled.
+
+exit codes: 0 = not reachable (proven) or nothing exposed (proven); 1 = reachable or exposed,
+or unknown (fail closed); 2 = usage or input error (never with a proof)."""
 
 
 def register(sub: Any) -> None:
@@ -48,6 +54,13 @@ def register(sub: Any) -> None:
         "--exposures", action="store_true", help="everything reachable from the internet"
     )
     p.add_argument(
+        "--onprem",
+        action="append",
+        default=[],
+        metavar="CIDR=NAME",
+        help="an on-premises network behind the VPN and Direct Connect connections (repeatable)",
+    )
+    p.add_argument(
         "--rlimit",
         type=int,
         metavar="N",
@@ -67,24 +80,59 @@ def _load(path: str) -> Any:
     p = Path(path)
     if p.is_file() and p.suffix == ".net":
         try:
-            return parse_network(p.read_text(encoding="utf-8"), str(p)), False
+            return parse_network(p.read_text(encoding="utf-8"), str(p)), 0
         except NetworkDslError as exc:
             print(f"{exc.span}: error: {exc.message}", file=sys.stderr)
-            return None, True
+            return None, 1
         except (OSError, UnicodeDecodeError) as exc:
             print(f"{p}:1:1: error: cannot read file: {exc}", file=sys.stderr)
-            return None, True
+            return None, 1
     network, diagnostics = read_snapshot(p)
     for d in diagnostics:
         print(f"{d.span}: {d.level.value}: {d.message}", file=sys.stderr)
-    return network, any(d.level is Level.ERROR for d in diagnostics)
+    return network, sum(1 for d in diagnostics if d.level is Level.ERROR)
+
+
+def _onprem(declared: list[str]) -> Any:
+    """The on-premises networks of the configuration and of --onprem CIDR=NAME (which
+    override the configuration's), or an error message."""
+    from policyreason.config import ConfigError, find_config, load_config
+    from policyreason.ir.network import Cidr, OnPremNetwork
+
+    try:
+        table = dict(load_config(find_config()).onprem)
+    except ConfigError as exc:
+        return str(exc)
+    for item in declared:
+        cidr, sep, name = item.partition("=")
+        if not sep or not name.strip():
+            return f"policyreason reach: error: --onprem {item!r} is not CIDR=NAME"
+        table[cidr.strip()] = name.strip()
+    try:
+        return tuple(OnPremNetwork(cidr=Cidr.parse(c), name=n) for c, n in table.items())
+    except ValueError:
+        bad = next(c for c in table if not _is_cidr(c))
+        return f"policyreason reach: error: on-premises prefix {bad!r} is not a CIDR"
+
+
+def _is_cidr(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from dataclasses import replace
 
-    from policyreason.analysis.reachability import exposures, reach
+    from policyreason.analysis.network.exposures import exposures
+    from policyreason.analysis.network.reach import reach
+    from policyreason.ir.answer import Status
     from policyreason.ir.network import parse_protocol
+    from policyreason.report.console import make_console
     from policyreason.report.network_json import exposures_json, reach_json
     from policyreason.report.network_sarif import exposures_sarif, reach_sarif
     from policyreason.report.network_text import render_exposures, render_reach
@@ -105,15 +153,24 @@ def run(args: argparse.Namespace) -> int:
     if args.port is not None and protocol not in (None, 6, 17):
         print("policyreason reach: error: --port needs --protocol tcp or udp", file=sys.stderr)
         return 2
+    onprem = _onprem(args.onprem)
+    if isinstance(onprem, str):
+        print(onprem, file=sys.stderr)
+        return 2
     limits = {"rlimit": args.rlimit} if args.rlimit else {}
-    network, had_errors = _load(args.snapshot)
+    network, errors = _load(args.snapshot)
     if network is None:
         return 2
+    network = network.model_copy(update={"onprem": onprem})
+    # A proof over an input that was not read in full is no proof.
+    partial = f"the input could not be read in full ({errors} error(s) above)"
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
-        console = Console(file=out, width=120 if args.output else None)
+        console = make_console(file=out, width=120 if args.output else None)
         if args.exposures:
             exp = exposures(network, **limits)
+            if errors:
+                exp = replace(exp, answer=exp.answer.weakened(partial))
             if args.format == "json":
                 json.dump(exposures_json(exp), out, indent=2)
                 out.write("\n")
@@ -122,13 +179,15 @@ def run(args: argparse.Namespace) -> int:
                 out.write("\n")
             else:
                 render_exposures(console, exp)
-            found = bool(exp.exposures or exp.unknown)
+            status = exp.answer.status
         else:
             try:
                 result = reach(network, args.src, args.dst, protocol, args.port, **limits)
             except ValueError as exc:
                 print(f"policyreason reach: error: {exc}", file=sys.stderr)
                 return 2
+            if errors:
+                result = replace(result, answer=result.answer.weakened(partial), blocked=None)
             if args.format == "json":
                 json.dump(reach_json(result, args.src, args.dst), out, indent=2)
                 out.write("\n")
@@ -137,10 +196,10 @@ def run(args: argparse.Namespace) -> int:
                 out.write("\n")
             else:
                 render_reach(console, result, args.src, args.dst)
-            found = result.reachable is not False
+            status = result.answer.status
     finally:
         if args.output:
             out.close()
-    if had_errors:
+    if errors:
         return 2
-    return 1 if found else 0
+    return 0 if status is Status.PROVEN else 1

@@ -2,7 +2,13 @@
 merged JSON file) into the network IR, keeping the position of every resource and rule.
 
 Unknown files and resource kinds are warnings; malformed files and resources are errors that
-skip only what is broken. Nothing raises for bad input.
+skip only what is broken. Nothing raises for bad input. What the export does not contain but
+names (a route to a gateway it lacks, a VPC without its main route table) is a warning: the
+analysis answers *unknown* for paths through it, never "not reachable".
+
+Besides `aws ec2 describe-*` (and elbv2 describe-* and directconnect describe-*), three kinds
+carry AWS Network Firewall: `Firewalls` (describe-firewall outputs), `FirewallPolicies`
+(describe-firewall-policy outputs) and `RuleGroups` (describe-rule-group outputs), each a list.
 """
 
 from __future__ import annotations
@@ -12,12 +18,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyreason.collector import paused
+from policyreason.inputs.describe_fields import (
+    Bad,
+    associated,
+    cidr,
+    flag,
+    icmp,
+    ids,
+    ip,
+    items,
+    number,
+    obj,
+    protocol,
+    string,
+)
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
+from policyreason.inputs.firewall import read_firewall, read_policy, read_rule_group
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import (
+    ICMP_PROTOCOLS,
     AclEntry,
     Cidr,
+    DirectConnectAssociation,
+    DirectConnectGateway,
+    EndpointService,
     Eni,
+    Firewall,
+    FirewallPolicy,
     Instance,
     InternetGateway,
     Listener,
@@ -29,6 +56,7 @@ from policyreason.ir.network import (
     PrefixList,
     Route,
     RouteTable,
+    RuleGroup,
     SecurityGroup,
     SgRule,
     Subnet,
@@ -39,140 +67,31 @@ from policyreason.ir.network import (
     TgwRoute,
     TgwRouteTable,
     TransitGateway,
+    VirtualInterface,
     Vpc,
     VpcEndpoint,
     VpcPeeringConnection,
-    parse_ip,
-    parse_protocol,
+    VpnConnection,
+    VpnGateway,
     propagate_tgw_routes,
 )
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    parse_json,
-)
+from policyreason.parse.json_spans import JArray, JObject, JScalar, JsonSyntaxError, parse_json
 
 # Kinds that are read by other tools or that the network model does not need; listed so that
-# they are not reported as unknown. VPN and Direct Connect are reported when non-empty.
+# they are not reported as unknown.
 _IGNORED = {
     "AvailabilityZones",
     "Addresses",
+    "CustomerGateways",
     "DBInstances",
     "DomainStatusList",
     "LoadBalancerAttributes",
     "ServiceDetails",
     "ServiceNames",
 }
-_UNMODELLED = {
-    "CustomerGateways",
-    "VpnConnections",
-    "VpnGateways",
-    "DirectConnectGateways",
-    "DirectConnectGatewayAssociations",
-    "VirtualInterfaces",
-}
 _ACCOUNT = re.compile(r"^\d{12}$|^\d{3,}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-
-
-class _Bad(Exception):
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
-
-
-def _obj(node: JNode | None, span: Span, what: str) -> JObject:
-    if not isinstance(node, JObject):
-        raise _Bad(f"{what} must be an object", node.span if node else span)
-    return node
-
-
-def _items(node: JObject, key: str) -> tuple[JNode, ...]:
-    value = node.get(key)
-    if value is None or (isinstance(value, JScalar) and value.value is None):
-        return ()
-    if not isinstance(value, JArray):
-        raise _Bad(f"{key} must be a list", value.span)
-    return value.items
-
-
-def _str(node: JObject, key: str, required: bool = True) -> str:
-    value = node.get(key)
-    if value is None or (isinstance(value, JScalar) and value.value is None):
-        if required:
-            raise _Bad(f"missing {key}", node.span)
-        return ""
-    if not isinstance(value, JScalar) or isinstance(value.value, bool):
-        raise _Bad(f"{key} must be a string", value.span)
-    return str(value.value)
-
-
-def _int(node: JObject, key: str) -> int | None:
-    value = node.get(key)
-    if value is None or (isinstance(value, JScalar) and value.value is None):
-        return None
-    if not isinstance(value, JScalar) or isinstance(value.value, bool):
-        raise _Bad(f"{key} must be a number", value.span)
-    try:
-        return int(str(value.value))
-    except ValueError:
-        raise _Bad(f"{key} must be a number", value.span) from None
-
-
-def _bool(node: JObject, key: str) -> bool:
-    value = node.get(key)
-    return isinstance(value, JScalar) and value.value is True
-
-
-def _cidr(node: JObject, key: str) -> Cidr:
-    text = _str(node, key)
-    try:
-        return Cidr.parse(text)
-    except ValueError:
-        value = node.get(key)
-        raise _Bad(
-            f"{key}: {text!r} is not an IPv4 CIDR", value.span if value else node.span
-        ) from None
-
-
-def _ip(node: JObject, key: str) -> int | None:
-    text = _str(node, key, required=False)
-    if not text:
-        return None
-    try:
-        return parse_ip(text)
-    except ValueError:
-        value = node.get(key)
-        raise _Bad(
-            f"{key}: {text!r} is not an IPv4 address", value.span if value else node.span
-        ) from None
-
-
-def _protocol(node: JObject, key: str) -> int:
-    text = _str(node, key)
-    try:
-        return parse_protocol(text)
-    except ValueError:
-        value = node.get(key)
-        raise _Bad(
-            f"{key}: unknown protocol {text!r}", value.span if value else node.span
-        ) from None
-
-
-def _ids(node: JObject, key: str, inner: str | None = None) -> tuple[str, ...]:
-    out: list[str] = []
-    for item in _items(node, key):
-        if inner is None:
-            if isinstance(item, JScalar) and item.value is not None:
-                out.append(str(item.value))
-        else:
-            out.append(_str(_obj(item, node.span, key), inner))
-    return tuple(out)
 
 
 @dataclass
@@ -197,11 +116,21 @@ class _Builder:
     tgw_routes: dict[str, list[TgwRoute]] = field(default_factory=dict)
     tgw_propagations: dict[str, list[str]] = field(default_factory=dict)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
+    services: list[EndpointService] = field(default_factory=list)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     lbs: list[LoadBalancer] = field(default_factory=list)
     listeners: dict[str, list[Listener]] = field(default_factory=dict)
     target_groups: dict[str, TargetGroup] = field(default_factory=dict)
     target_health: dict[str, tuple[Target, ...]] = field(default_factory=dict)
+    preserve_client_ip: dict[str, bool] = field(default_factory=dict)
+    vgws: list[VpnGateway] = field(default_factory=list)
+    vpns: list[VpnConnection] = field(default_factory=list)
+    dxgws: list[DirectConnectGateway] = field(default_factory=list)
+    dx_associations: list[DirectConnectAssociation] = field(default_factory=list)
+    vifs: list[VirtualInterface] = field(default_factory=list)
+    firewalls: list[Firewall] = field(default_factory=list)
+    firewall_policies: list[FirewallPolicy] = field(default_factory=list)
+    rule_groups: list[RuleGroup] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def warn(self, code: str, message: str, span: Span) -> None:
@@ -217,27 +146,38 @@ class _Builder:
     # -- one reader per describe-* kind -------------------------------------------------------
 
     def vpc(self, o: JObject, account: str, region: str) -> None:
-        cidrs = [_cidr(o, "CidrBlock")]
-        for assoc in _items(o, "CidrBlockAssociationSet"):
-            a = _obj(assoc, o.span, "CidrBlockAssociationSet")
-            state = a.get("CidrBlockState")
-            if isinstance(state, JObject) and _str(state, "State", False) not in ("", "associated"):
-                continue
-            c = _cidr(a, "CidrBlock")
-            if c not in cidrs:
-                cidrs.append(c)
-        owner = account or _str(o, "OwnerId", False)
+        cidrs = [cidr(o, "CidrBlock")]
+        for key, inner in (
+            ("CidrBlockAssociationSet", "CidrBlock"),
+            ("Ipv6CidrBlockAssociationSet", "Ipv6CidrBlock"),
+        ):
+            for assoc in items(o, key):
+                a = obj(assoc, o.span, key)
+                if not associated(a, inner + "State"):
+                    continue
+                c = cidr(a, inner)
+                if c not in cidrs:
+                    cidrs.append(c)
+        owner = account or string(o, "OwnerId", False)
         self.vpcs.append(
-            Vpc(id=_str(o, "VpcId"), cidrs=tuple(cidrs), account=owner, region=region, span=o.span)
+            Vpc(
+                id=string(o, "VpcId"), cidrs=tuple(cidrs), account=owner, region=region, span=o.span
+            )
         )
 
     def subnet(self, o: JObject) -> None:
+        v6 = []
+        for assoc in items(o, "Ipv6CidrBlockAssociationSet"):
+            a = obj(assoc, o.span, "Ipv6CidrBlockAssociationSet")
+            if associated(a, "Ipv6CidrBlockState"):
+                v6.append(cidr(a, "Ipv6CidrBlock"))
         self.subnets.append(
             Subnet(
-                id=_str(o, "SubnetId"),
-                vpc_id=_str(o, "VpcId"),
-                cidr=_cidr(o, "CidrBlock"),
-                az=_str(o, "AvailabilityZone", False),
+                id=string(o, "SubnetId"),
+                vpc_id=string(o, "VpcId"),
+                cidr=cidr(o, "CidrBlock"),
+                ipv6_cidrs=tuple(v6),
+                az=string(o, "AvailabilityZone", False),
                 span=o.span,
             )
         )
@@ -245,23 +185,29 @@ class _Builder:
     def route_table(self, o: JObject) -> None:
         main = False
         subnet_ids: list[str] = []
-        for assoc in _items(o, "Associations"):
-            a = _obj(assoc, o.span, "Associations")
-            main = main or _bool(a, "Main")
-            if sid := _str(a, "SubnetId", False):
+        gateway_ids: list[str] = []
+        for assoc in items(o, "Associations"):
+            a = obj(assoc, o.span, "Associations")
+            if not associated(a, "AssociationState"):
+                continue
+            main = main or flag(a, "Main")
+            if sid := string(a, "SubnetId", False):
                 subnet_ids.append(sid)
+            if gid := string(a, "GatewayId", False):
+                gateway_ids.append(gid)
         routes: list[Route] = []
-        for item in _items(o, "Routes"):
-            r = _obj(item, o.span, "Routes")
+        for item in items(o, "Routes"):
+            r = obj(item, o.span, "Routes")
             route = self._route(r)
             if route is not None:
                 routes.append(route)
         self.route_tables.append(
             RouteTable(
-                id=_str(o, "RouteTableId"),
-                vpc_id=_str(o, "VpcId"),
+                id=string(o, "RouteTableId"),
+                vpc_id=string(o, "VpcId"),
                 main=main,
                 subnet_ids=tuple(subnet_ids),
+                gateway_ids=tuple(gateway_ids),
                 routes=tuple(routes),
                 span=o.span,
             )
@@ -271,12 +217,13 @@ class _Builder:
         dest: Cidr | None = None
         plist: str | None = None
         if r.get("DestinationCidrBlock") is not None:
-            dest = _cidr(r, "DestinationCidrBlock")
+            dest = cidr(r, "DestinationCidrBlock")
+        elif r.get("DestinationIpv6CidrBlock") is not None:
+            dest = cidr(r, "DestinationIpv6CidrBlock")
         elif r.get("DestinationPrefixListId") is not None:
-            plist = _str(r, "DestinationPrefixListId")
+            plist = string(r, "DestinationPrefixListId")
         else:
-            self.warn("NET-IPV6", "IPv6 route ignored (the model is IPv4 only)", r.span)
-            return None
+            raise Bad("a route needs a destination", r.span)
         kind, target = _route_target(r)
         if kind is TargetKind.OTHER:
             self.warn(
@@ -289,30 +236,33 @@ class _Builder:
             prefix_list_id=plist,
             target_kind=kind,
             target_id=target,
-            blackhole=_str(r, "State", False) == "blackhole",
+            blackhole=string(r, "State", False) == "blackhole",
             span=r.span,
         )
 
     def security_group(self, o: JObject) -> None:
         def rules(key: str) -> tuple[SgRule, ...]:
             out = []
-            for item in _items(o, key):
-                p = _obj(item, o.span, key)
-                proto = _protocol(p, "IpProtocol")
-                lo, hi = _int(p, "FromPort"), _int(p, "ToPort")
+            for item in items(o, key):
+                p = obj(item, o.span, key)
+                proto = protocol(p, "IpProtocol")
+                lo, hi = number(p, "FromPort"), number(p, "ToPort")
                 ports = None
                 if proto in (6, 17) and lo is not None and hi is not None and lo >= 0:
                     ports = PortRange(lo=lo, hi=hi)
+                kinds = icmp(p, "FromPort", "ToPort") if proto in ICMP_PROTOCOLS else None
+                v4 = [cidr(obj(c, p.span, "IpRanges"), "CidrIp") for c in items(p, "IpRanges")]
+                v6 = [
+                    cidr(obj(c, p.span, "Ipv6Ranges"), "CidrIpv6") for c in items(p, "Ipv6Ranges")
+                ]
                 out.append(
                     SgRule(
                         protocol=proto,
                         ports=ports,
-                        cidrs=tuple(
-                            _cidr(_obj(c, p.span, "IpRanges"), "CidrIp")
-                            for c in _items(p, "IpRanges")
-                        ),
-                        group_ids=_ids(p, "UserIdGroupPairs", "GroupId"),
-                        prefix_list_ids=_ids(p, "PrefixListIds", "PrefixListId"),
+                        icmp=kinds,
+                        cidrs=(*v4, *v6),
+                        group_ids=ids(p, "UserIdGroupPairs", "GroupId"),
+                        prefix_list_ids=ids(p, "PrefixListIds", "PrefixListId"),
                         span=p.span,
                     )
                 )
@@ -320,9 +270,9 @@ class _Builder:
 
         self.security_groups.append(
             SecurityGroup(
-                id=_str(o, "GroupId"),
-                name=_str(o, "GroupName", False),
-                vpc_id=_str(o, "VpcId", False),
+                id=string(o, "GroupId"),
+                name=string(o, "GroupName", False),
+                vpc_id=string(o, "VpcId", False),
                 ingress=rules("IpPermissions"),
                 egress=rules("IpPermissionsEgress"),
                 span=o.span,
@@ -331,117 +281,134 @@ class _Builder:
 
     def network_acl(self, o: JObject) -> None:
         entries = []
-        for item in _items(o, "Entries"):
-            e = _obj(item, o.span, "Entries")
-            if e.get("CidrBlock") is None:
-                continue  # an IPv6 entry never matches an IPv4 packet
-            proto = _protocol(e, "Protocol")
+        for item in items(o, "Entries"):
+            e = obj(item, o.span, "Entries")
+            v6 = e.get("CidrBlock") is None
+            proto = protocol(e, "Protocol")
             ports = None
             pr = e.get("PortRange")
             if proto in (6, 17) and isinstance(pr, JObject):
-                lo, hi = _int(pr, "From"), _int(pr, "To")
+                lo, hi = number(pr, "From"), number(pr, "To")
                 if lo is not None and hi is not None:
                     ports = PortRange(lo=lo, hi=hi)
-            number = _int(e, "RuleNumber")
+            kinds = None
+            codes = e.get("IcmpTypeCode")
+            if proto in ICMP_PROTOCOLS and isinstance(codes, JObject):
+                kinds = icmp(codes, "Type", "Code")
+            rule_no = number(e, "RuleNumber")
             entries.append(
                 AclEntry(
-                    rule_number=number if number is not None else 32767,
-                    egress=_bool(e, "Egress"),
-                    allow=_str(e, "RuleAction") == "allow",
+                    rule_number=rule_no if rule_no is not None else 32767,
+                    egress=flag(e, "Egress"),
+                    allow=string(e, "RuleAction") == "allow",
                     protocol=proto,
                     ports=ports,
-                    cidr=_cidr(e, "CidrBlock"),
+                    icmp=kinds,
+                    cidr=cidr(e, "Ipv6CidrBlock" if v6 else "CidrBlock"),
                     span=e.span,
                 )
             )
         self.network_acls.append(
             NetworkAcl(
-                id=_str(o, "NetworkAclId"),
-                vpc_id=_str(o, "VpcId"),
-                is_default=_bool(o, "IsDefault"),
-                subnet_ids=_ids(o, "Associations", "SubnetId"),
+                id=string(o, "NetworkAclId"),
+                vpc_id=string(o, "VpcId"),
+                is_default=flag(o, "IsDefault"),
+                subnet_ids=ids(o, "Associations", "SubnetId"),
                 entries=tuple(entries),
                 span=o.span,
             )
         )
 
     def eni(
-        self, o: JObject, instance_id: str | None = None, subnet: str = "", vpc: str = ""
+        self,
+        o: JObject,
+        instance_id: str | None = None,
+        subnet: str = "",
+        vpc: str = "",
+        source_dest_check: bool = True,
     ) -> Eni:
         privates: list[int] = []
         publics: list[tuple[int, int]] = []
-        for item in _items(o, "PrivateIpAddresses"):
-            p = _obj(item, o.span, "PrivateIpAddresses")
-            ip = _ip(p, "PrivateIpAddress")
-            if ip is None:
+        for item in items(o, "PrivateIpAddresses"):
+            p = obj(item, o.span, "PrivateIpAddresses")
+            addr = ip(p, "PrivateIpAddress")
+            if addr is None:
                 continue
-            privates.append(ip)
+            privates.append(addr)
             assoc = p.get("Association")
-            if isinstance(assoc, JObject) and (pub := _ip(assoc, "PublicIp")) is not None:
-                publics.append((ip, pub))
-        primary = _ip(o, "PrivateIpAddress")
+            if isinstance(assoc, JObject) and (pub := ip(assoc, "PublicIp")) is not None:
+                publics.append((addr, pub))
+        primary = ip(o, "PrivateIpAddress")
         if primary is not None and primary not in privates:
             privates.insert(0, primary)
         assoc = o.get("Association")
         if isinstance(assoc, JObject) and primary is not None and not publics:
-            pub = _ip(assoc, "PublicIp")
+            pub = ip(assoc, "PublicIp")
             if pub is not None:
                 publics.append((primary, pub))
+        for item in items(o, "Ipv6Addresses"):
+            addr = ip(obj(item, o.span, "Ipv6Addresses"), "Ipv6Address")
+            if addr is not None and addr not in privates:
+                privates.append(addr)
         attachment = o.get("Attachment")
         if instance_id is None and isinstance(attachment, JObject):
-            instance_id = _str(attachment, "InstanceId", False) or None
+            instance_id = string(attachment, "InstanceId", False) or None
         return Eni(
-            id=_str(o, "NetworkInterfaceId"),
-            subnet_id=_str(o, "SubnetId", False) or subnet,
-            vpc_id=_str(o, "VpcId", False) or vpc,
+            id=string(o, "NetworkInterfaceId"),
+            subnet_id=string(o, "SubnetId", False) or subnet,
+            vpc_id=string(o, "VpcId", False) or vpc,
             private_ips=tuple(privates),
             public_ips=tuple(publics),
-            group_ids=_ids(o, "Groups", "GroupId"),
+            group_ids=ids(o, "Groups", "GroupId"),
             instance_id=instance_id,
-            interface_type=_str(o, "InterfaceType", False) or "interface",
-            description=_str(o, "Description", False),
+            interface_type=string(o, "InterfaceType", False) or "interface",
+            description=string(o, "Description", False),
+            source_dest_check=flag(o, "SourceDestCheck", source_dest_check),
             span=o.span,
         )
 
     def reservation(self, o: JObject) -> None:
-        for item in _items(o, "Instances"):
-            i = _obj(item, o.span, "Instances")
-            iid = _str(i, "InstanceId")
-            state = _obj(i.get("State"), i.span, "State")
-            self.instances.append(Instance(id=iid, state=_str(state, "Name"), span=i.span))
-            for n in _items(i, "NetworkInterfaces"):
+        for item in items(o, "Instances"):
+            i = obj(item, o.span, "Instances")
+            iid = string(i, "InstanceId")
+            state = obj(i.get("State"), i.span, "State")
+            self.instances.append(Instance(id=iid, state=string(state, "Name"), span=i.span))
+            for n in items(i, "NetworkInterfaces"):
                 eni = self.eni(
-                    _obj(n, i.span, "NetworkInterfaces"),
+                    obj(n, i.span, "NetworkInterfaces"),
                     iid,
-                    _str(i, "SubnetId", False),
-                    _str(i, "VpcId", False),
+                    string(i, "SubnetId", False),
+                    string(i, "VpcId", False),
+                    flag(i, "SourceDestCheck", True),
                 )
                 self.instance_enis.append(eni)
 
-    def igw(self, o: JObject) -> None:
+    def igw(self, o: JObject, egress_only: bool = False) -> None:
         vpcs = tuple(
-            _str(_obj(a, o.span, "Attachments"), "VpcId")
-            for a in _items(o, "Attachments")
-            if _str(_obj(a, o.span, "Attachments"), "State", False) in ("available", "attached", "")
+            string(obj(a, o.span, "Attachments"), "VpcId")
+            for a in items(o, "Attachments")
+            if string(obj(a, o.span, "Attachments"), "State", False)
+            in ("available", "attached", "")
         )
+        key = "EgressOnlyInternetGatewayId" if egress_only else "InternetGatewayId"
         self.igws.append(
-            InternetGateway(id=_str(o, "InternetGatewayId"), vpc_ids=vpcs, span=o.span)
+            InternetGateway(id=string(o, key), vpc_ids=vpcs, egress_only=egress_only, span=o.span)
         )
 
     def nat(self, o: JObject) -> None:
         private = public = None
         eni_id = None
-        for item in _items(o, "NatGatewayAddresses"):
-            a = _obj(item, o.span, "NatGatewayAddresses")
-            private = private or _ip(a, "PrivateIp")
-            public = public or _ip(a, "PublicIp")
-            eni_id = eni_id or _str(a, "NetworkInterfaceId", False) or None
+        for item in items(o, "NatGatewayAddresses"):
+            a = obj(item, o.span, "NatGatewayAddresses")
+            private = private or ip(a, "PrivateIp")
+            public = public or ip(a, "PublicIp")
+            eni_id = eni_id or string(a, "NetworkInterfaceId", False) or None
         self.nats.append(
             NatGateway(
-                id=_str(o, "NatGatewayId"),
-                vpc_id=_str(o, "VpcId"),
-                subnet_id=_str(o, "SubnetId"),
-                state=_str(o, "State", False) or "available",
+                id=string(o, "NatGatewayId"),
+                vpc_id=string(o, "VpcId"),
+                subnet_id=string(o, "SubnetId"),
+                state=string(o, "State", False) or "available",
                 private_ip=private,
                 public_ip=public,
                 eni_id=eni_id,
@@ -451,14 +418,14 @@ class _Builder:
 
     def peering(self, o: JObject) -> None:
         status = o.get("Status")
-        code = _str(status, "Code", False) if isinstance(status, JObject) else "active"
-        req = _obj(o.get("RequesterVpcInfo"), o.span, "RequesterVpcInfo")
-        acc = _obj(o.get("AccepterVpcInfo"), o.span, "AccepterVpcInfo")
+        code = string(status, "Code", False) if isinstance(status, JObject) else "active"
+        req = obj(o.get("RequesterVpcInfo"), o.span, "RequesterVpcInfo")
+        acc = obj(o.get("AccepterVpcInfo"), o.span, "AccepterVpcInfo")
         self.peerings.append(
             VpcPeeringConnection(
-                id=_str(o, "VpcPeeringConnectionId"),
-                requester_vpc_id=_str(req, "VpcId"),
-                accepter_vpc_id=_str(acc, "VpcId"),
+                id=string(o, "VpcPeeringConnectionId"),
+                requester_vpc_id=string(req, "VpcId"),
+                accepter_vpc_id=string(acc, "VpcId"),
                 active=code == "active",
                 span=o.span,
             )
@@ -467,8 +434,8 @@ class _Builder:
     def tgw(self, o: JObject, account: str) -> None:
         self.tgws.append(
             TransitGateway(
-                id=_str(o, "TransitGatewayId"),
-                account=_str(o, "OwnerId", False) or account,
+                id=string(o, "TransitGatewayId"),
+                account=string(o, "OwnerId", False) or account,
                 span=o.span,
             )
         )
@@ -476,112 +443,124 @@ class _Builder:
     def tgw_attachment(self, o: JObject) -> None:
         assoc = o.get("Association")
         table = None
-        if isinstance(assoc, JObject) and _str(assoc, "State", False) in ("associated", ""):
-            table = _str(assoc, "TransitGatewayRouteTableId", False) or None
-        aid, tgw = _str(o, "TransitGatewayAttachmentId"), _str(o, "TransitGatewayId")
+        if isinstance(assoc, JObject) and string(assoc, "State", False) in ("associated", ""):
+            table = string(assoc, "TransitGatewayRouteTableId", False) or None
+        aid, tgw = string(o, "TransitGatewayAttachmentId"), string(o, "TransitGatewayId")
         self.attachments[(aid, tgw)] = TgwAttachment(
             id=aid,
             tgw_id=tgw,
-            resource_type=_str(o, "ResourceType", False),
-            resource_id=_str(o, "ResourceId", False),
+            resource_type=string(o, "ResourceType", False),
+            resource_id=string(o, "ResourceId", False),
             route_table_id=table,
-            available=_str(o, "State", False) in ("available", ""),
+            available=string(o, "State", False) in ("available", ""),
             span=o.span,
         )
 
     def tgw_vpc_attachment(self, o: JObject) -> None:
-        self.vpc_attachment_subnets[_str(o, "TransitGatewayAttachmentId")] = _ids(o, "SubnetIds")
+        self.vpc_attachment_subnets[string(o, "TransitGatewayAttachmentId")] = ids(o, "SubnetIds")
 
     def tgw_route_table(self, o: JObject) -> None:
-        tid = _str(o, "TransitGatewayRouteTableId")
+        tid = string(o, "TransitGatewayRouteTableId")
         self.tgw_tables[tid] = TgwRouteTable(
-            id=tid, tgw_id=_str(o, "TransitGatewayId"), span=o.span
+            id=tid, tgw_id=string(o, "TransitGatewayId"), span=o.span
         )
 
     def tgw_static_routes(self, o: JObject) -> None:
-        tid = _str(o, "TransitGatewayRouteTableId")
-        for item in _items(o, "Routes"):
-            r = _obj(item, o.span, "Routes")
+        tid = string(o, "TransitGatewayRouteTableId")
+        for item in items(o, "Routes"):
+            r = obj(item, o.span, "Routes")
             if r.get("DestinationCidrBlock") is None:
                 continue
             self.tgw_routes.setdefault(tid, []).append(
                 TgwRoute(
-                    destination=_cidr(r, "DestinationCidrBlock"),
-                    attachment_ids=_ids(
+                    destination=cidr(r, "DestinationCidrBlock"),
+                    attachment_ids=ids(
                         r, "TransitGatewayAttachments", "TransitGatewayAttachmentId"
                     ),
-                    blackhole=_str(r, "State", False) == "blackhole",
+                    blackhole=string(r, "State", False) == "blackhole",
                     span=r.span,
                 )
             )
 
     def tgw_propagation(self, o: JObject) -> None:
-        tid = _str(o, "TransitGatewayRouteTableId")
-        for item in _items(o, "TransitGatewayRouteTablePropagations"):
-            p = _obj(item, o.span, "TransitGatewayRouteTablePropagations")
-            if _str(p, "State", False) in ("enabled", ""):
+        tid = string(o, "TransitGatewayRouteTableId")
+        for item in items(o, "TransitGatewayRouteTablePropagations"):
+            p = obj(item, o.span, "TransitGatewayRouteTablePropagations")
+            if string(p, "State", False) in ("enabled", ""):
                 self.tgw_propagations.setdefault(tid, []).append(
-                    _str(p, "TransitGatewayAttachmentId")
+                    string(p, "TransitGatewayAttachmentId")
                 )
 
     def endpoint(self, o: JObject) -> None:
         self.endpoints.append(
             VpcEndpoint(
-                id=_str(o, "VpcEndpointId"),
-                vpc_id=_str(o, "VpcId"),
-                endpoint_type=_str(o, "VpcEndpointType", False).lower() or "gateway",
-                service_name=_str(o, "ServiceName", False),
-                route_table_ids=_ids(o, "RouteTableIds"),
-                subnet_ids=_ids(o, "SubnetIds"),
-                eni_ids=_ids(o, "NetworkInterfaceIds"),
-                group_ids=_ids(o, "Groups", "GroupId"),
+                id=string(o, "VpcEndpointId"),
+                vpc_id=string(o, "VpcId"),
+                endpoint_type=string(o, "VpcEndpointType", False).lower() or "gateway",
+                service_name=string(o, "ServiceName", False),
+                route_table_ids=ids(o, "RouteTableIds"),
+                subnet_ids=ids(o, "SubnetIds"),
+                eni_ids=ids(o, "NetworkInterfaceIds"),
+                group_ids=ids(o, "Groups", "GroupId"),
+                span=o.span,
+            )
+        )
+
+    def endpoint_service(self, o: JObject) -> None:
+        self.services.append(
+            EndpointService(
+                service_name=string(o, "ServiceName"),
+                gateway_lb_arns=ids(o, "GatewayLoadBalancerArns"),
+                network_lb_arns=ids(o, "NetworkLoadBalancerArns"),
                 span=o.span,
             )
         )
 
     def prefix_list(self, o: JObject) -> None:
         cidrs = []
-        for item in _items(o, "Cidrs"):
+        for item in items(o, "Cidrs"):
             if isinstance(item, JScalar) and isinstance(item.value, str):
                 try:
                     cidrs.append(Cidr.parse(item.value))
                 except ValueError:
-                    raise _Bad(f"{item.value!r} is not an IPv4 CIDR", item.span) from None
-        pid = _str(o, "PrefixListId")
+                    raise Bad(f"{item.value!r} is not a CIDR", item.span) from None
+        pid = string(o, "PrefixListId")
         self.prefix_lists[pid] = PrefixList(
-            id=pid, name=_str(o, "PrefixListName", False), cidrs=tuple(cidrs), span=o.span
+            id=pid, name=string(o, "PrefixListName", False), cidrs=tuple(cidrs), span=o.span
         )
 
     def load_balancer(self, o: JObject) -> None:
         subnets = tuple(
-            _str(_obj(z, o.span, "AvailabilityZones"), "SubnetId")
-            for z in _items(o, "AvailabilityZones")
+            string(obj(z, o.span, "AvailabilityZones"), "SubnetId")
+            for z in items(o, "AvailabilityZones")
         )
         self.lbs.append(
             LoadBalancer(
-                arn=_str(o, "LoadBalancerArn"),
-                name=_str(o, "LoadBalancerName", False),
-                lb_type=_str(o, "Type", False) or "network",
-                scheme=_str(o, "Scheme", False) or "internal",
-                vpc_id=_str(o, "VpcId", False),
+                arn=string(o, "LoadBalancerArn"),
+                name=string(o, "LoadBalancerName", False),
+                lb_type=string(o, "Type", False) or "network",
+                scheme=string(o, "Scheme", False) or "internal",
+                vpc_id=string(o, "VpcId", False),
                 subnet_ids=subnets,
                 span=o.span,
             )
         )
 
     def lb_listeners(self, o: JObject) -> None:
-        arn = _str(o, "LoadBalancerArn")
-        for item in _items(o, "Listeners"):
-            li = _obj(item, o.span, "Listeners")
+        arn = string(o, "LoadBalancerArn")
+        for item in items(o, "Listeners"):
+            li = obj(item, o.span, "Listeners")
             groups = []
-            for act in _items(li, "DefaultActions"):
-                a = _obj(act, li.span, "DefaultActions")
-                if _str(a, "Type", False) == "forward" and (tg := _str(a, "TargetGroupArn", False)):
+            for act in items(li, "DefaultActions"):
+                a = obj(act, li.span, "DefaultActions")
+                if string(a, "Type", False) == "forward" and (
+                    tg := string(a, "TargetGroupArn", False)
+                ):
                     groups.append(tg)
-            port = _int(li, "Port")
+            port = number(li, "Port")
             self.listeners.setdefault(arn, []).append(
                 Listener(
-                    protocol=_str(li, "Protocol", False).lower(),
+                    protocol=string(li, "Protocol", False).lower(),
                     port=port if port is not None else 0,
                     target_group_arns=tuple(groups),
                     span=li.span,
@@ -589,38 +568,120 @@ class _Builder:
             )
 
     def target_group(self, o: JObject) -> None:
-        arn = _str(o, "TargetGroupArn")
+        arn = string(o, "TargetGroupArn")
         self.target_groups[arn] = TargetGroup(
             arn=arn,
-            name=_str(o, "TargetGroupName", False),
-            target_type=_str(o, "TargetType", False) or "instance",
-            port=_int(o, "Port"),
+            name=string(o, "TargetGroupName", False),
+            target_type=string(o, "TargetType", False) or "instance",
+            protocol=string(o, "Protocol", False),
+            port=number(o, "Port"),
             span=o.span,
         )
 
+    def target_group_attributes(self, o: JObject) -> None:
+        arn = string(o, "TargetGroupArn")
+        for item in items(o, "Attributes"):
+            a = obj(item, o.span, "Attributes")
+            if string(a, "Key", False) == "preserve_client_ip.enabled":
+                self.preserve_client_ip[arn] = string(a, "Value", False).lower() == "true"
+
     def lb_target_health(self, o: JObject) -> None:
         targets = []
-        for item in _items(o, "TargetHealthDescriptions"):
-            d = _obj(item, o.span, "TargetHealthDescriptions")
-            t = _obj(d.get("Target"), d.span, "Target")
+        for item in items(o, "TargetHealthDescriptions"):
+            d = obj(item, o.span, "TargetHealthDescriptions")
+            t = obj(d.get("Target"), d.span, "Target")
             health = d.get("TargetHealth")
-            state = _str(health, "State", False) if isinstance(health, JObject) else "healthy"
-            port = _int(t, "Port")
+            state = string(health, "State", False) if isinstance(health, JObject) else "healthy"
+            port = number(t, "Port")
             targets.append(
                 Target(
-                    id=_str(t, "Id"),
+                    id=string(t, "Id"),
                     port=port if port is not None else 0,
                     healthy=state in ("healthy", "unused", "initial", ""),
                     span=d.span,
                 )
             )
-        self.target_health[_str(o, "TargetGroupArn")] = tuple(targets)
+        self.target_health[string(o, "TargetGroupArn")] = tuple(targets)
+
+    def vpn_gateway(self, o: JObject) -> None:
+        vpcs = tuple(
+            string(obj(a, o.span, "VpcAttachments"), "VpcId")
+            for a in items(o, "VpcAttachments")
+            if string(obj(a, o.span, "VpcAttachments"), "State", False) in ("attached", "")
+        )
+        self.vgws.append(
+            VpnGateway(
+                id=string(o, "VpnGatewayId"),
+                vpc_ids=vpcs,
+                available=string(o, "State", False) in ("available", ""),
+                span=o.span,
+            )
+        )
+
+    def vpn_connection(self, o: JObject) -> None:
+        self.vpns.append(
+            VpnConnection(
+                id=string(o, "VpnConnectionId"),
+                vgw_id=string(o, "VpnGatewayId", False) or None,
+                tgw_id=string(o, "TransitGatewayId", False) or None,
+                available=string(o, "State", False) in ("available", ""),
+                span=o.span,
+            )
+        )
+
+    def dx_gateway(self, o: JObject) -> None:
+        self.dxgws.append(
+            DirectConnectGateway(
+                id=string(o, "DirectConnectGatewayId"),
+                name=string(o, "DirectConnectGatewayName", False),
+                span=o.span,
+            )
+        )
+
+    def dx_association(self, o: JObject) -> None:
+        gateway = o.get("AssociatedGateway")
+        gateway_id = string(gateway, "Id") if isinstance(gateway, JObject) else ""
+        gateway_id = gateway_id or string(o, "VirtualGatewayId", False)
+        prefixes = tuple(
+            cidr(obj(p, o.span, "AllowedPrefixesToDirectConnectGateway"), "Cidr")
+            for p in items(o, "AllowedPrefixesToDirectConnectGateway")
+        )
+        self.dx_associations.append(
+            DirectConnectAssociation(
+                dxgw_id=string(o, "DirectConnectGatewayId"),
+                gateway_id=gateway_id,
+                allowed_prefixes=prefixes,
+                associated=string(o, "AssociationState", False) in ("associated", ""),
+                span=o.span,
+            )
+        )
+
+    def virtual_interface(self, o: JObject) -> None:
+        self.vifs.append(
+            VirtualInterface(
+                id=string(o, "VirtualInterfaceId"),
+                vif_type=string(o, "VirtualInterfaceType", False).lower(),
+                vgw_id=string(o, "VirtualGatewayId", False) or None,
+                dxgw_id=string(o, "DirectConnectGatewayId", False) or None,
+                available=string(o, "VirtualInterfaceState", False) in ("available", "up", ""),
+                span=o.span,
+            )
+        )
+
+    def firewall(self, o: JObject) -> None:
+        self.firewalls.append(read_firewall(o))
+
+    def firewall_policy(self, o: JObject) -> None:
+        self.firewall_policies.append(read_policy(o))
+
+    def rule_group(self, o: JObject) -> None:
+        self.rule_groups.append(read_rule_group(o))
 
     # -- linking ------------------------------------------------------------------------------
 
-    def check_references(self) -> None:
-        """Warn about prefix lists and groups a rule names but the snapshot lacks: such a
-        rule matches nothing here, which may hide traffic that AWS would let through."""
+    def check_references(self, enis: dict[str, Eni]) -> None:
+        """Warn about what the export names but lacks: a rule or route that refers to it is
+        answered as *unknown* by the analysis, never as a proof."""
         groups = {g.id for g in self.security_groups}
         for sg in self.security_groups:
             for rule in sg.ingress + sg.egress:
@@ -629,32 +690,86 @@ class _Builder:
                         self.warn(
                             "NET-MISSING-REF",
                             f"prefix list {pl} is not in the snapshot; "
-                            "this rule matches none of its addresses",
+                            "packets this rule might admit are 'unknown'",
                             rule.span,
                         )
                 for gid in rule.group_ids:
                     if gid not in groups:
                         self.warn(
                             "NET-MISSING-REF",
-                            f"security group {gid} is not in the "
-                            "snapshot; this rule matches none of its members",
+                            f"security group {gid} is not in the snapshot; "
+                            "packets this rule might admit are 'unknown'",
                             rule.span,
                         )
+        known = self._target_ids()
         for table in self.route_tables:
             for route in table.routes:
                 if route.prefix_list_id and route.prefix_list_id not in self.prefix_lists:
                     self.warn(
                         "NET-MISSING-REF",
-                        f"prefix list {route.prefix_list_id} is not in "
-                        "the snapshot; this route matches nothing",
+                        f"prefix list {route.prefix_list_id} is not in the snapshot; "
+                        "packets this route might take are 'unknown'",
                         route.span,
                     )
+                if route.target_kind not in (TargetKind.LOCAL, TargetKind.OTHER) and (
+                    route.target_id not in known
+                ):
+                    self.warn(
+                        "NET-MISSING-REF",
+                        f"route target {route.target_id} is not in the snapshot; "
+                        "packets taking it are 'unknown'",
+                        route.span,
+                    )
+        mains = {t.vpc_id for t in self.route_tables if t.main}
+        acls = {s for a in self.network_acls for s in a.subnet_ids}
+        if self.route_tables:
+            for vpc in self.vpcs:
+                if vpc.id not in mains:
+                    self.warn(
+                        "NET-INCOMPLETE",
+                        f"{vpc.id} has no main route table in the snapshot; "
+                        "paths from its subnets without a table of their own are 'unknown'",
+                        vpc.span,
+                    )
+        elif self.subnets:
+            self.warn(
+                "NET-INCOMPLETE",
+                "the snapshot has no route tables (RouteTables); paths out of any subnet are "
+                "'unknown'",
+                self.subnets[0].span,
+            )
+        if self.network_acls:
+            for subnet in self.subnets:
+                if subnet.id not in acls:
+                    self.warn(
+                        "NET-INCOMPLETE",
+                        f"{subnet.id} has no network ACL in the snapshot; "
+                        "it is taken to allow everything, as a default ACL does",
+                        subnet.span,
+                    )
+        subnets = {s.id for s in self.subnets}
+        for eni in enis.values():
+            if eni.subnet_id and subnets and eni.subnet_id not in subnets:
+                self.warn(
+                    "NET-INCOMPLETE",
+                    f"{eni.id} is in {eni.subnet_id}, which is not in the snapshot; "
+                    "paths from and to it are 'unknown'",
+                    eni.span,
+                )
+
+    def _target_ids(self) -> set[str]:
+        ids = {g.id for g in self.igws} | {n.id for n in self.nats} | {p.id for p in self.peerings}
+        ids |= {t.id for t in self.tgws} | {e.id for e in self.endpoints}
+        ids |= {v.id for v in self.vgws} | set(self.enis) | {e.id for e in self.instance_enis}
+        ids |= {i.id for i in self.instances}
+        ids |= {ep for f in self.firewalls for _, ep in f.endpoints}
+        return ids
 
     def network(self, span: Span) -> Network:
-        self.check_references()
         enis = dict(self.enis)
         for eni in self.instance_enis:
             enis.setdefault(eni.id, eni)
+        self.check_references(enis)
         attachments = tuple(
             att.model_copy(update={"subnet_ids": self.vpc_attachment_subnets.get(aid, ())})
             for (aid, _tgw), att in self.attachments.items()
@@ -682,7 +797,12 @@ class _Builder:
                 )
             )
         groups = tuple(
-            tg.model_copy(update={"targets": self.target_health.get(arn, ())})
+            tg.model_copy(
+                update={
+                    "targets": self.target_health.get(arn, ()),
+                    "preserve_client_ip": self.preserve_client_ip.get(arn),
+                }
+            )
             for arn, tg in self.target_groups.items()
         )
         return Network(
@@ -700,37 +820,46 @@ class _Builder:
             tgw_attachments=tuple(attachments),
             tgw_route_tables=tuple(tables),
             vpc_endpoints=tuple(self.endpoints),
+            endpoint_services=tuple(self.services),
             prefix_lists=tuple(self.prefix_lists.values()),
             load_balancers=tuple(lbs),
             target_groups=groups,
+            vpn_gateways=tuple(self.vgws),
+            vpn_connections=tuple(self.vpns),
+            dx_gateways=tuple(self.dxgws),
+            dx_associations=tuple(self.dx_associations),
+            virtual_interfaces=tuple(self.vifs),
+            firewalls=tuple(self.firewalls),
+            firewall_policies=tuple(self.firewall_policies),
+            rule_groups=tuple(self.rule_groups),
             span=span,
         )
 
 
 def _route_target(r: JObject) -> tuple[TargetKind, str]:
-    gateway = _str(r, "GatewayId", False)
+    gateway = string(r, "GatewayId", False)
     if gateway == "local":
         return TargetKind.LOCAL, "local"
-    if gateway.startswith("igw-"):
-        return TargetKind.INTERNET_GATEWAY, gateway
-    if gateway.startswith("vpce-"):
-        return TargetKind.VPC_ENDPOINT, gateway
+    for prefix, kind in (
+        ("igw-", TargetKind.INTERNET_GATEWAY),
+        ("vpce-", TargetKind.VPC_ENDPOINT),
+        ("vgw-", TargetKind.VPN_GATEWAY),
+    ):
+        if gateway.startswith(prefix):
+            return kind, gateway
     for key, kind in (
         ("NatGatewayId", TargetKind.NAT_GATEWAY),
         ("VpcPeeringConnectionId", TargetKind.VPC_PEERING),
         ("TransitGatewayId", TargetKind.TRANSIT_GATEWAY),
+        ("EgressOnlyInternetGatewayId", TargetKind.EGRESS_ONLY_INTERNET_GATEWAY),
+        # A route to an instance names its interface too; the interface is what forwards.
+        ("NetworkInterfaceId", TargetKind.NETWORK_INTERFACE),
+        ("InstanceId", TargetKind.INSTANCE),
     ):
-        if value := _str(r, key, False):
+        if value := string(r, key, False):
             return kind, value
-    for key in (
-        "NetworkInterfaceId",
-        "InstanceId",
-        "EgressOnlyInternetGatewayId",
-        "LocalGatewayId",
-        "CarrierGatewayId",
-        "CoreNetworkArn",
-    ):
-        if value := _str(r, key, False):
+    for key in ("LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn"):
+        if value := string(r, key, False):
             return TargetKind.OTHER, value
     return TargetKind.OTHER, gateway or "unknown-target"
 
@@ -751,16 +880,28 @@ def _dispatch(b: _Builder, kind: str, o: JObject, account: str, region: str) -> 
         "TransitGatewayStaticRoutes": b.tgw_static_routes,
         "TransitGatewayPropagations": b.tgw_propagation,
         "VpcEndpoints": b.endpoint,
+        "ServiceConfigurations": b.endpoint_service,
         "PrefixLists": b.prefix_list,
         "LoadBalancers": b.load_balancer,
         "LoadBalancerListeners": b.lb_listeners,
         "TargetGroups": b.target_group,
+        "TargetGroupAttributes": b.target_group_attributes,
         "LoadBalancerTargetHealth": b.lb_target_health,
+        "VpnGateways": b.vpn_gateway,
+        "VpnConnections": b.vpn_connection,
+        "DirectConnectGateways": b.dx_gateway,
+        "DirectConnectGatewayAssociations": b.dx_association,
+        "VirtualInterfaces": b.virtual_interface,
+        "Firewalls": b.firewall,
+        "FirewallPolicies": b.firewall_policy,
+        "RuleGroups": b.rule_group,
     }
     if kind == "Vpcs":
         b.vpc(o, account, region)
     elif kind == "TransitGateways":
         b.tgw(o, account)
+    elif kind == "EgressOnlyInternetGateways":
+        b.igw(o, egress_only=True)
     elif kind == "NetworkInterfaces":
         eni = b.eni(o)
         b.enis[eni.id] = eni
@@ -791,10 +932,6 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
         kind = str(key.value)
         if kind in _IGNORED:
             continue
-        if kind in _UNMODELLED:
-            if isinstance(value, JArray) and value.items:
-                b.warn("NET-UNMODELLED", f"{kind} parsed but not modelled", key.span)
-            continue
         if kind not in DESCRIBE_KINDS:
             b.warn("NET-UNKNOWN-KIND", f"unknown resource kind {kind!r} ignored", key.span)
             continue
@@ -803,8 +940,8 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
             continue
         for item in value.items:
             try:
-                _dispatch(b, kind, _obj(item, value.span, kind), account, region)
-            except _Bad as bad:
+                _dispatch(b, kind, obj(item, value.span, kind), account, region)
+            except Bad as bad:
                 b.error("NET-SHAPE", f"{kind}: {bad.message}", bad.span)
 
 

@@ -1,6 +1,6 @@
-"""The top-level keys of `aws ec2 describe-*` (and elbv2) outputs: what recognises a network
-snapshot among inputs and what its reader models. A module of its own so that detection does
-not import the reader."""
+"""The top-level keys of `aws ec2 describe-*` (and elbv2, directconnect and network-firewall)
+outputs: what recognises a network snapshot among inputs and what its reader models. A module
+of its own so that detection does not import the reader."""
 
 DESCRIBE_KINDS = frozenset(
     {
@@ -26,5 +26,16 @@ DESCRIBE_KINDS = frozenset(
         "LoadBalancerListeners",
         "TargetGroups",
         "LoadBalancerTargetHealth",
+        "TargetGroupAttributes",
+        "EgressOnlyInternetGateways",
+        "ServiceConfigurations",
+        "VpnGateways",
+        "VpnConnections",
+        "DirectConnectGateways",
+        "DirectConnectGatewayAssociations",
+        "VirtualInterfaces",
+        "Firewalls",
+        "FirewallPolicies",
+        "RuleGroups",
     }
 )

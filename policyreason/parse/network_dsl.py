@@ -1,9 +1,10 @@
 """The hand-written network language (grammars/network.lark), compiled to the network IR.
 
 Conveniences that mirror what AWS does on creation: every route table gets the VPC's local
-route; a VPC gets a main route table (local route only) unless one is marked `main`; subnets
-without an explicit `nacl` use the VPC's default ACL, which allows everything; a security group
-without `out` lines allows all egress (write `no-egress` to drop it).
+routes; a VPC gets a main route table (local routes only) unless one is marked `main`; subnets
+without an explicit `nacl` use the VPC's default ACL, which allows everything (IPv4, and IPv6
+when the VPC has an IPv6 block); a security group without `out` lines allows all egress (write
+`no-egress` to drop it).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from policyreason.ir.network import (
+    ICMP_PROTOCOLS,
     AclEntry,
     Cidr,
     Eni,
+    Firewall,
+    IcmpMatch,
     Instance,
     InternetGateway,
     NatGateway,
@@ -39,6 +43,8 @@ from policyreason.ir.network import (
     Vpc,
     VpcEndpoint,
     VpcPeeringConnection,
+    VpnConnection,
+    VpnGateway,
     parse_ip,
     parse_protocol,
     propagate_tgw_routes,
@@ -79,6 +85,9 @@ class _State:
     tgw_tables: list[TgwRouteTable] = field(default_factory=list)
     endpoints: list[VpcEndpoint] = field(default_factory=list)
     prefix_lists: list[PrefixList] = field(default_factory=list)
+    vgws: list[VpnGateway] = field(default_factory=list)
+    vpns: list[VpnConnection] = field(default_factory=list)
+    firewalls: list[Firewall] = field(default_factory=list)
 
     def span(self, node: Tree[Token] | Token) -> Span:
         if isinstance(node, Token):
@@ -116,16 +125,28 @@ def _subtree(tree: Tree[Token], name: str) -> Tree[Token] | None:
 def _cidr(st: _State, tok: Token) -> Cidr:
     text = str(tok)
     try:
-        return Cidr.parse(text if "/" in text else text + "/32")
+        return Cidr.parse(text)
     except ValueError:
-        raise NetworkDslError(f"{text!r} is not an IPv4 CIDR", st.span(tok)) from None
+        raise NetworkDslError(f"{text!r} is not a CIDR", st.span(tok)) from None
 
 
 def _ip(st: _State, tok: Token) -> int:
     try:
         return parse_ip(str(tok))
     except ValueError:
-        raise NetworkDslError(f"{str(tok)!r} is not an IPv4 address", st.span(tok)) from None
+        raise NetworkDslError(f"{str(tok)!r} is not an IP address", st.span(tok)) from None
+
+
+def _icmp(st: _State, tree: Tree[Token], proto: int) -> IcmpMatch | None:
+    spec = _subtree(tree, "icmp_spec")
+    if spec is None:
+        return None
+    if proto not in ICMP_PROTOCOLS:
+        raise NetworkDslError("an ICMP type is only meaningful for icmp", st.span(spec))
+    nums = [int(str(t)) for t in spec.children if isinstance(t, Token)]
+    if not all(0 <= n <= 255 for n in nums):
+        raise NetworkDslError("ICMP types and codes are within 0..255", st.span(spec))
+    return IcmpMatch(type=nums[0], code=nums[1] if len(nums) > 1 else None)
 
 
 def _proto_ports(st: _State, tree: Tree[Token]) -> tuple[int, PortRange | None]:
@@ -162,12 +183,37 @@ def _vpc_item(st: _State, vpc_id: str, t: Tree[Token]) -> None:
     names = [str(x) for x in _tokens(t, "NAME")]
     addrs = _tokens(t, "ADDR")
     span = st.span(t)
-    if t.data == "igw":
-        st.igws.append(InternetGateway(id=names[0], vpc_ids=(vpc_id,), span=span))
+    if t.data in ("igw", "eigw"):
+        st.igws.append(
+            InternetGateway(id=names[0], vpc_ids=(vpc_id,), egress_only=t.data == "eigw", span=span)
+        )
+    elif t.data == "vgw":
+        st.vgws.append(VpnGateway(id=names[0], vpc_ids=(vpc_id,), span=span))
     elif t.data == "subnet":
         az = names[1] if len(names) > 1 else ""
+        cidrs = [_cidr(st, a) for a in addrs]
+        v4 = [c for c in cidrs if c.v4]
+        if len(v4) != 1:
+            raise NetworkDslError("a subnet has one IPv4 CIDR", span)
         st.subnets.append(
-            Subnet(id=names[0], vpc_id=vpc_id, cidr=_cidr(st, addrs[0]), az=az, span=span)
+            Subnet(
+                id=names[0],
+                vpc_id=vpc_id,
+                cidr=v4[0],
+                ipv6_cidrs=tuple(c for c in cidrs if not c.v4),
+                az=az,
+                span=span,
+            )
+        )
+    elif t.data == "firewall":
+        st.firewalls.append(
+            Firewall(
+                arn=names[0],
+                name=names[0],
+                vpc_id=vpc_id,
+                endpoints=((names[2], names[1]),),
+                span=span,
+            )
         )
     elif t.data == "route_table":
         _route_table(st, vpc_id, t)
@@ -242,6 +288,8 @@ def _route_table(st: _State, vpc_id: str, t: Tree[Token]) -> None:
         subnet_ids=tuple(subnets),
         span=st.span(t),
     )
+    # `associate` names subnets and, for edge (ingress) routing, gateways; which is which is
+    # known once the whole description is read (see _finish).
     st.tables.append((table, routes))
 
 
@@ -256,6 +304,7 @@ def _sg(st: _State, vpc_id: str, t: Tree[Token]) -> None:
             no_egress = True
             continue
         proto, ports = _proto_ports(st, item)
+        icmp = _icmp(st, item, proto)
         cidrs, groups, lists = [], [], []
         for src in item.children:
             if isinstance(src, Tree) and src.data.startswith("src_"):
@@ -270,6 +319,7 @@ def _sg(st: _State, vpc_id: str, t: Tree[Token]) -> None:
         rule = SgRule(
             protocol=proto,
             ports=ports,
+            icmp=icmp,
             cidrs=tuple(cidrs),
             group_ids=tuple(groups),
             prefix_list_ids=tuple(lists),
@@ -277,9 +327,10 @@ def _sg(st: _State, vpc_id: str, t: Tree[Token]) -> None:
         )
         (ingress if item.data == "sg_in" else egress).append(rule)
     if not egress and not no_egress:
-        egress.append(
-            SgRule(protocol=-1, ports=None, cidrs=(Cidr.parse("0.0.0.0/0"),), span=st.span(t))
-        )
+        everywhere = [Cidr.parse("0.0.0.0/0")]
+        if any(not c.v4 for v in st.vpcs if v.id == vpc_id for c in v.cidrs):
+            everywhere.append(Cidr.parse("::/0"))
+        egress.append(SgRule(protocol=-1, ports=None, cidrs=tuple(everywhere), span=st.span(t)))
     name = str(_tokens(t, "NAME")[0])
     st.sgs.append(
         SecurityGroup(
@@ -304,6 +355,7 @@ def _acl_entry(st: _State, t: Tree[Token]) -> AclEntry:
         allow=str(_tokens(t, "ACTION")[0]) == "allow",
         protocol=proto,
         ports=ports,
+        icmp=_icmp(st, t, proto),
         cidr=_cidr(st, _tokens(t, "ADDR")[0]),
         span=st.span(t),
     )
@@ -317,6 +369,8 @@ def _eni(st: _State, vpc_id: str, t: Tree[Token], names: list[str], addrs: list[
     if public_tree is not None:
         public = _ip(st, _tokens(public_tree, "ADDR")[0])
     ips = tuple(_ip(st, a) for a in addrs)
+    if public is not None and not Cidr.host(ips[0]).v4:
+        raise NetworkDslError("a public address pairs with an IPv4 address", st.span(t))
     instance_id = name if t.data == "instance" else None
     st.enis.append(
         Eni(
@@ -327,6 +381,7 @@ def _eni(st: _State, vpc_id: str, t: Tree[Token], names: list[str], addrs: list[
             public_ips=((ips[0], public),) if public is not None else (),
             group_ids=tuple(groups),
             instance_id=instance_id,
+            source_dest_check=_subtree(t, "forwards") is None,
             span=st.span(t),
         )
     )
@@ -400,6 +455,17 @@ def _tgw(st: _State, t: Tree[Token]) -> None:
                     span=st.span(item),
                 )
             )
+        elif item.data == "attach_vpn":
+            st.attachments.append(
+                TgwAttachment(
+                    id=names[0],
+                    tgw_id=tgw_id,
+                    resource_type="vpn",
+                    resource_id=names[1],
+                    route_table_id=names[2] if len(names) > 2 else None,
+                    span=st.span(item),
+                )
+            )
         elif item.data == "attach_peer":
             st.attachments.append(
                 TgwAttachment(
@@ -447,9 +513,27 @@ def _finish(st: _State, span: Span) -> Network:
     kinds.update({p.id: TargetKind.VPC_PEERING for p in st.peerings})
     kinds.update({t.id: TargetKind.TRANSIT_GATEWAY for t in st.tgws})
     kinds.update({e.id: TargetKind.VPC_ENDPOINT for e in st.endpoints})
+    kinds.update({ep: TargetKind.VPC_ENDPOINT for f in st.firewalls for _, ep in f.endpoints})
+    kinds.update({g.id: TargetKind.VPN_GATEWAY for g in st.vgws})
+    kinds.update({g.id: TargetKind.EGRESS_ONLY_INTERNET_GATEWAY for g in st.igws if g.egress_only})
+    kinds.update({e.id: TargetKind.NETWORK_INTERFACE for e in st.enis})
+    kinds.update({i.id: TargetKind.INSTANCE for i in st.instances})
+    gateways = {g.id for g in st.igws} | {g.id for g in st.vgws}
+    tgws = {t.id for t in st.tgws}
+    for n, vpn in enumerate(st.vpns):
+        if vpn.vgw_id in tgws:
+            st.vpns[n] = vpn.model_copy(update={"vgw_id": None, "tgw_id": vpn.vgw_id})
+        elif vpn.vgw_id not in gateways:
+            raise NetworkDslError(f"unknown VPN or transit gateway {vpn.vgw_id!r}", vpn.span)
     vpc_cidrs = {v.id: v.cidrs for v in st.vpcs}
     tables: list[RouteTable] = []
     for table, routes in st.tables:
+        table = table.model_copy(
+            update={
+                "subnet_ids": tuple(s for s in table.subnet_ids if s not in gateways),
+                "gateway_ids": tuple(s for s in table.subnet_ids if s in gateways),
+            }
+        )
         resolved = [
             Route(destination=c, target_kind=TargetKind.LOCAL, target_id="local", span=table.span)
             for c in vpc_cidrs.get(table.vpc_id, ())
@@ -473,18 +557,21 @@ def _finish(st: _State, span: Span) -> Network:
         covered = {s for a in st.acls if a.vpc_id == vpc.id for s in a.subnet_ids}
         rest = tuple(s.id for s in st.subnets if s.vpc_id == vpc.id and s.id not in covered)
         if rest:
-            everything = Cidr.parse("0.0.0.0/0")
+            everywhere = [Cidr.parse("0.0.0.0/0")]
+            if any(not c.v4 for c in vpc.cidrs):
+                everywhere.append(Cidr.parse("::/0"))
             entries = tuple(
                 AclEntry(
-                    rule_number=100,
+                    rule_number=100 + n,
                     egress=eg,
                     allow=True,
                     protocol=-1,
                     ports=None,
-                    cidr=everything,
+                    cidr=cidr,
                     span=vpc.span,
                 )
                 for eg in (False, True)
+                for n, cidr in enumerate(everywhere)
             )
             st.acls.append(
                 NetworkAcl(
@@ -514,6 +601,9 @@ def _finish(st: _State, span: Span) -> Network:
         ),
         vpc_endpoints=tuple(st.endpoints),
         prefix_lists=tuple(st.prefix_lists),
+        vpn_gateways=tuple(st.vgws),
+        vpn_connections=tuple(st.vpns),
+        firewalls=tuple(st.firewalls),
         span=span,
     )
 
@@ -547,6 +637,9 @@ def parse_network(text: str, file: str = "<network>") -> Network:
             )
         elif item.data == "tgw":
             _tgw(st, item)
+        elif item.data == "vpn":
+            # Whether the connection ends at a VPN or a transit gateway is settled in _finish.
+            st.vpns.append(VpnConnection(id=names[0], vgw_id=names[1], span=st.span(item)))
         elif item.data == "prefix_list":
             st.prefix_lists.append(
                 PrefixList(

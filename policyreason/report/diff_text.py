@@ -10,6 +10,7 @@ from rich.markup import escape
 from policyreason.analysis.change import Access, ChangeResult, DiffRun
 from policyreason.ir.answer import Status as Outcome
 from policyreason.report.answers import witness_table
+from policyreason.report.console import make_console
 
 _VERDICTS = {
     "equivalent": "[green]equivalent[/]",
@@ -24,7 +25,7 @@ _TITLES = {"new-access": "New access", "lost-access": "Lost access"}
 def render_diff_text(diff: DiffRun) -> str:
     """The text report as plain text (for --output)."""
     buffer = io.StringIO()
-    print_diff(diff, Console(file=buffer, width=120, no_color=True, highlight=False))
+    print_diff(diff, make_console(file=buffer, width=120, no_color=True, highlight=False))
     return buffer.getvalue()
 
 

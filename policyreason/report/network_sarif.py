@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from policyreason import __version__
-from policyreason.analysis.reachability import ExposureResult, PathWitness, ReachResult
-from policyreason.analysis.simulate import Hop
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
+from policyreason.analysis.network.trace import Hop, PathWitness
+from policyreason.ir.answer import Status
 from policyreason.ir.span import Span
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -97,16 +99,24 @@ def _log(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _ranges(ranges: tuple[tuple[int, int], ...], prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{lo}" if lo == hi else f"{prefix}{lo}-{hi}" for lo, hi in ranges)
+
+
 def exposures_sarif(result: ExposureResult) -> dict[str, Any]:
-    """One warning per exposed interface and protocol."""
+    """One warning per exposed interface and protocol; a note per possible exposure (through
+    a component whose rules are unknown) and per unknown target."""
     results = []
-    for e in result.exposures:
-        ports = ", ".join(f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in e.ports)
-        what = f"{e.protocol} {ports}".strip()
+    for e in (*result.exposures, *result.possible):
+        what = f"{e.protocol} {_ranges(e.ports) or _ranges(e.icmp_types, 'type ')}".strip()
         message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
         if e.rule:
             message += f", opened by {e.rule}"
-        results.append(_result("NET001", "warning", message, e.witness, e.rule))
+        if e.unknowns:
+            unless = "; ".join(str(u) for u in e.unknowns)
+            message += f", unless one of these blocks it (unknown): {unless}"
+        level = "note" if e.unknowns else "warning"
+        results.append(_result("NET001", level, message, e.witness, e.rule))
     for target, reason in result.unknown:
         results.append(_result("NET001", "note", f"{target}: unknown ({reason})", None))
     return _log(results)
@@ -114,9 +124,10 @@ def exposures_sarif(result: ExposureResult) -> dict[str, Any]:
 
 def reach_sarif(result: ReachResult, src: str, dst: str) -> dict[str, Any]:
     """One result: the reachable path, or the block, or the unknown."""
-    if result.reachable is True:
+    status = result.answer.status
+    if status is Status.WITNESSED:
         res = _result("NET002", "warning", f"{src} can reach {dst}", result.paths[0])
-    elif result.reachable is False:
+    elif status is Status.PROVEN:
         res = _result(
             "NET003", "note", f"{src} cannot reach {dst}: {result.reason}", result.blocked
         )
@@ -127,5 +138,7 @@ def reach_sarif(result: ReachResult, src: str, dst: str) -> dict[str, Any]:
             located = [h for h in stopped.hops if h.span is not None and h.span.line > 0]
             res["locations"] = _location(located[-1].span if located else None)
     else:
-        res = _result("NET002", "note", f"{src} -> {dst}: unknown ({result.reason})", None)
+        res = _result(
+            "NET002", "note", f"{src} -> {dst}: {status.value} ({result.reason})", result.candidate
+        )
     return _log([res])

@@ -13,6 +13,7 @@ from rich.text import Text
 from policyreason.analysis.findings import Severity
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.report import Report, ReportedFinding
+from policyreason.report.console import make_console
 
 STYLES = {
     Severity.ERROR: "bold red",
@@ -27,7 +28,7 @@ def render_text(
 ) -> str:
     """The report as terminal text; ANSI colours when `color`."""
     buffer = io.StringIO()
-    console = Console(
+    console = make_console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
     )
     print_report(report, console, verbose)

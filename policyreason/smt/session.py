@@ -113,10 +113,11 @@ class Session:
 
     def value(self, term: cvc5.Term) -> Any:
         """The model value of `term` after a sat check: str, int, bool, or int for bitvectors."""
-        v = self.solver.getValue(term)
-        if v.isBitVectorValue():
-            return int(v.getBitVectorValue(10))
-        return v.toPythonObj()
+        return _python(self.solver.getValue(term))
+
+    def values(self, terms: list[cvc5.Term]) -> list[Any]:
+        """The model values of several terms at once (one call into the solver)."""
+        return [_python(v) for v in self.solver.getValue(terms)]
 
     def model_term(self, term: cvc5.Term) -> cvc5.Term:
         """The model value of `term` as a term (to block it in later queries)."""
@@ -128,3 +129,9 @@ class Session:
         lines += [f"(assert {a})" for a in self.solver.getAssertions()]
         lines.append("(check-sat)")
         return "\n".join(lines)
+
+
+def _python(v: cvc5.Term) -> Any:
+    if v.isBitVectorValue():
+        return int(v.getBitVectorValue(10))
+    return v.toPythonObj()

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"
+from tests.network.edits import SNAPSHOTS
 
 
 @pytest.fixture

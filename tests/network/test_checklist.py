@@ -4,9 +4,12 @@ Each answer comes from the solver (`reach`, which replays its witness in the sim
 where a single packet says it, from the simulator directly.
 """
 
-from policyreason.analysis.reachability import exposures, reach
-from policyreason.analysis.simulate import Code, simulate, simulate_reply
-from policyreason.ir.network import TCP, UDP, Packet, parse_ip
+from policyreason.analysis.network.exposures import exposures
+from policyreason.analysis.network.reach import reach
+from policyreason.analysis.network.simulate import simulate, simulate_reply
+from policyreason.analysis.network.trace import Code
+from policyreason.ir.answer import Status
+from policyreason.ir.network import ICMP, TCP, UDP, Packet, parse_ip
 from policyreason.parse.network_dsl import parse_network
 
 BASE = """
@@ -423,3 +426,48 @@ def test_transit_gateway_attachment_subnet_acls():
     r = reach(net(TGW_A, TGW_PAIR % outbound), "i-a", "i-b", TCP, 22)
     assert r.reachable is False and blocked_code(r) is Code.SUBNET_ACL_RESTRICTION
     assert reach(net(TGW_A, TGW_PAIR % ""), "i-a", "i-b", TCP, 22).reachable is True
+
+
+DUAL = """
+vpc vpc-a 10.0.0.0/16 2600:1::/56 {
+  eigw eigw-a
+  subnet app 10.0.2.0/24 2600:1:0:2::/64 az a
+  route-table rt-app { associate app
+                       route ::/0 -> eigw-a }
+  sg any { in all from ::/0 }
+  instance i-app in app ip 10.0.2.10 2600:1:0:2::10 sg any
+}
+"""
+
+
+def test_egress_only_gateway_lets_answers_in_and_nothing_else():
+    n = parse_network(DUAL, "dual.net")
+    out = reach(n, "i-app", "2001:4860:4860::8888", TCP, 443)
+    assert out.reachable is True
+    kinds = [h.kind for h in out.paths[0].forward.hops]
+    assert "egress-only-internet-gateway" in kinds
+    inbound = reach(n, "internet", "2600:1:0:2::10", TCP, 22)
+    assert inbound.reachable is False
+    assert exposures(n).answer.status is Status.PROVEN
+    # IPv4 does not pass an egress-only gateway.
+    assert reach(n, "i-app", "8.8.8.8", TCP, 443).reachable is False
+
+
+def test_icmp_echo_answers_need_the_acl_too():
+    n = net("""
+      sg web { in icmp type 8 from 0.0.0.0/0 }
+      nacl acl-pub subnets pub {
+        in 100 allow icmp type 8 from 0.0.0.0/0
+        out 100 allow icmp type 3 to 0.0.0.0/0 }
+      instance i-web in pub ip 10.0.1.10 public 54.0.0.10 sg web""")
+    r = reach(n, "internet", "i-web", ICMP)
+    assert r.reachable is False and blocked_code(r) is Code.SUBNET_ACL_RESTRICTION
+    assert r.blocked is not None and r.blocked.forward.delivered
+    fixed = net("""
+      sg web { in icmp type 8 from 0.0.0.0/0 }
+      nacl acl-pub subnets pub {
+        in 100 allow icmp type 8 from 0.0.0.0/0
+        out 100 allow icmp type 0 to 0.0.0.0/0 }
+      instance i-web in pub ip 10.0.1.10 public 54.0.0.10 sg web""")
+    ok = reach(fixed, "internet", "i-web", ICMP)
+    assert ok.reachable is True and ok.paths[0].packet.icmp_type == 8

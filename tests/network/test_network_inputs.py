@@ -63,10 +63,23 @@ def test_bad_resource_skips_only_itself(tmp_path: Path) -> None:
     assert error.level is Level.ERROR and error.span.line == 2 and "CIDR" in error.message
 
 
-def test_vpn_and_direct_connect_are_read_with_a_warning() -> None:
-    _, diags = read_snapshot(SNAPSHOTS / "test-vpn-gateway")
-    assert all(d.level is Level.WARNING for d in diags)
-    assert any(d.code == "NET-UNMODELLED" for d in diags)
+def test_vpn_and_direct_connect_are_read() -> None:
+    vpn, diags = read_snapshot(SNAPSHOTS / "test-vpn-gateway")
+    assert [d for d in diags if d.level is Level.ERROR] == []
+    assert [g.id for g in vpn.vpn_gateways] == ["vgw-0c09bd7fadac961bf"]
+    assert {(c.id, c.available) for c in vpn.vpn_connections} == {
+        ("vpn-03701a53bba3c48b7", True),
+        ("vpn-05044757278685fd3", False),
+    }
+    (table,) = vpn.route_tables
+    assert table.routes[1].target_kind is TargetKind.VPN_GATEWAY
+    dx, _ = read_snapshot(SNAPSHOTS / "test-direct-connect-gateway")
+    assert [v.vif_type for v in dx.virtual_interfaces] == ["transit"]
+    (assoc,) = dx.dx_associations
+    assert assoc.gateway_id == "tgw-dx01" and assoc.associated
+    kinds = {a.id: a.resource_type for a in dx.tgw_attachments}
+    assert kinds["tgw-attach-dx01"] == "direct-connect-gateway"
+    assert kinds["tgw-attach-vpn-dx-test"] == "vpn"
 
 
 def test_transit_gateway_tables_get_propagated_routes() -> None:

@@ -123,3 +123,67 @@ def test_unknown_fails_closed(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["reach", WEB, "--from", "internet", "--to", "i-web", "--rlimit", "1"]
     assert main([*args, "--format", "json"]) == 1
     assert json.loads(capsys.readouterr().out)["reachable"] is None
+
+
+DX = str(SNAPSHOTS / "test-direct-connect-gateway")
+
+
+def test_onprem_declarations_from_the_flag_and_the_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ["reach", DX, "--from", "i-dx01", "--to", "10.10.0.1", "--format", "json"]
+    assert main(args) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "unknown" and doc["reachable"] is None
+    assert [u["component"] for u in doc["unknown_components"]] == ["tgw-rtb-dx01"]
+    assert doc["candidate"]["disposition"] == "unknown"
+    assert main([*args, "--onprem", "10.10.0.0/16=dc"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "witnessed" and doc["paths"][0]["hops"][-1]["kind"] == "on-premises"
+    assert any("declared prefixes" in a for a in doc["assumptions"])
+    (tmp_path / ".policyreason.toml").write_text('onprem = { "10.10.0.0/16" = "dc" }\n')
+    assert main([*args[:3], "dc", "--to", "i-dx01", "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["paths"][0]["source"] == "onprem:dc"
+    # Not reachable past the declared prefixes: a proof, exit 0.
+    assert main([*args[:5], "10.20.0.1", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "proven"
+
+
+@pytest.mark.parametrize("declared", ["10.10.0.0/16", "nonsense=dc", "10.10.0.0/16="])
+def test_bad_onprem_declarations_are_usage_errors(
+    declared: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["reach", DX, "--from", "i-dx01", "--to", "10.10.0.1", "--onprem", declared]
+    assert main(args) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_exposures_json_says_its_status_and_assumptions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reach", WEB, "--exposures", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "witnessed" and doc["possible"] == [] and doc["assumptions"] == []
+    assert main(["reach", NAT, "--exposures", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "proven" and doc["exposures"] == []
+
+
+HUB = str(ROOT / "examples/networks/hub-inspection.net")
+
+
+def test_the_inspection_example_answers_unknown_with_what_it_depends_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["reach", HUB, "--exposures", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "unknown" and doc["exposures"] == []
+    (https,) = doc["possible"]
+    assert (https["protocol"], https["ports"]) == ("tcp", [[443, 443]])
+    assert [u["component"] for u in https["unless"]] == ["vpce-inspect"]
+    assert main(["reach", HUB, "--from", "i-web", "--to", "10.20.0.5", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert [u["component"] for u in doc["unknown_components"]] == ["vgw-dc"]
+    args = ["reach", HUB, "--onprem", "10.20.0.0/16=dc", "--from", "dc", "--to", "i-web"]
+    assert main([*args, "--protocol", "tcp", "--port", "22", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "witnessed" and doc["paths"][0]["source"] == "onprem:dc"
