@@ -16,7 +16,7 @@ from typing import Any
 from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.scope import in_scope, pins_of, written_keys
 from policyreason.analysis.search import Searcher
-from policyreason.ir.answer import Status
+from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Effect, Policy, PolicyKind
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Pins, PrincipalClass, PrincipalKind, Scope
@@ -128,25 +128,44 @@ def _from_arn(arn: str) -> ResourceType | None:
     return next((t for t in RESOURCE_TYPES if t.arn_service == service), None)
 
 
-@dataclass
+@dataclass(frozen=True)
 class PublicResult:
-    """`public` True with a witness, False proven, or None (unknown) with the reason."""
+    """The answer to "can anyone get in?": witnessed (public, with the request), proven (not
+    public), unknown or error; its reason in the question's words."""
 
-    public: bool | None
-    reason: str
+    answer: Answer[Request]
     resource_type: ResourceType | None
-    witness: Request | None = None
     statements: tuple[int, ...] = ()  # indexes of the Allow statements the witness uses
-    queries: int = 0
+
+    @property
+    def public(self) -> bool | None:
+        """True with a witness, False proven, None undecided."""
+        if self.answer.status is Status.WITNESSED:
+            return True
+        return False if self.answer.status is Status.PROVEN else None
+
+    @property
+    def witness(self) -> Request | None:
+        return self.answer.witness
+
+    @property
+    def reason(self) -> str:
+        return self.answer.reason
+
+    @property
+    def queries(self) -> int:
+        return self.answer.queries
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON answer of `policyreason public`."""
         return {
             "public": self.public,
+            "status": self.answer.status.value,
             "reason": self.reason,
             "resource_type": self.resource_type.name if self.resource_type else None,
             "witness": self.witness.to_json() if self.witness else None,
             "statements": list(self.statements),
+            "assumptions": list(self.answer.assumptions),
         }
 
 
@@ -177,20 +196,13 @@ def public_access(
 
     actions = [service_actions(scope.services)] if scope.services else []
     search = Searcher([policy], rlimit, actions=actions).find(goal, check, 1)
-    if search.status is Status.UNKNOWN:
-        return PublicResult(None, f"unknown: {search.reason}", rtype, queries=search.queries)
     if search.status is Status.PROVEN:
-        reason = _pinned_reason(policy, scope.pins, rtype)
-        return PublicResult(False, reason, rtype, queries=search.queries)
-    witness = search.witnesses[0]
-    used = granting_statements(policy, witness)
+        return PublicResult(search.with_reason(_pinned_reason(policy, scope.pins, rtype)), rtype)
+    if search.witness is None:
+        return PublicResult(search, rtype)
+    used = granting_statements(policy, search.witness)
     return PublicResult(
-        True,
-        _public_reason(policy, witness, used),
-        rtype,
-        witness,
-        used,
-        search.queries,
+        search.with_reason(_public_reason(policy, search.witness, used)), rtype, used
     )
 
 
