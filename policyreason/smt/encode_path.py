@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import cvc5
+from cvc5 import Kind
 
 from policyreason.data.requests import ArnFormat, format_regex
 from policyreason.errors import EncodeError
@@ -134,6 +135,44 @@ class JointEncoder:
     def resource_is_caller(self, i: int) -> Term:
         """Request i acts on the caller's own user, or on the role of its session."""
         return self.f.eq(self.encoders[i].request.resource, self._first.identity)
+
+    def resource_names_caller(self, i: int) -> Term:
+        """Request i acts on the caller's user, or on the role of its session, whatever path
+        its ARN gives: IAM user and role names are unique in an account, so `user/A` and
+        `user/team/A` both name user A."""
+        f = self.f
+        me = self._first
+        kind = f.ite(
+            f.eq(me.iam_kind, f.integer(IAM_CODES[IamKind.USER])),
+            f.string("user/"),
+            f.string("role/"),
+        )
+        prefix = f.app(
+            Kind.STRING_CONCAT,
+            f.string("arn:"),
+            me.partition,
+            f.string(":iam::"),
+            me.principal_account,
+            f.string(":"),
+            kind,
+        )
+        resource = self.encoders[i].request.resource
+        return f.and_(
+            [
+                f.app(Kind.STRING_PREFIX, prefix, resource),
+                f.app(
+                    Kind.STRING_SUFFIX,
+                    f.app(Kind.STRING_CONCAT, f.string("/"), me.iam_name),
+                    resource,
+                ),
+            ]
+        )
+
+    def resource_named(self, i: int, names: Sequence[str]) -> Term:
+        """Request i's resource ARN ends in `/<name>` for one of the names."""
+        f = self.f
+        res = self.encoders[i].request.resource
+        return f.or_(f.app(Kind.STRING_SUFFIX, f.string(f"/{n}"), res) for n in names)
 
     def resource_in_account(self, i: int) -> Term:
         """Request i acts on a resource of the caller's account."""

@@ -359,11 +359,11 @@ class _Question:
         if target is Target.SELF:
             out.append(enc.resource_is_caller(i))
         elif target is Target.OTHER:
-            out.append(f.not_(enc.resource_is_caller(i)))
+            out.append(f.not_(enc.resource_names_caller(i)))
         elif target is Target.OWN_GROUP and caller.groups is not None:
             out.append(enc.resource_is(i, caller.groups))
         elif target is Target.OTHER_GROUP and caller.groups:
-            out.append(f.not_(enc.resource_is(i, caller.groups)))
+            out.append(f.not_(enc.resource_named(i, [_name(g) for g in caller.groups])))
         elif target is Target.OWN_POLICY and caller.policies is not None:
             out.append(enc.resource_is(i, caller.policies))
         elif target is Target.SAME:
@@ -425,12 +425,12 @@ class _Question:
         target, caller, resource = step.target, self.caller, req.resource
         if target is Target.SELF and resource != req.identity_arn:
             out.append("it does not act on the caller itself")
-        if target is Target.OTHER and resource == req.identity_arn:
+        if target is Target.OTHER and _same_principal(resource, req.identity_arn or ""):
             out.append("it acts on the caller itself")
         groups, policies = caller.groups, caller.policies
         if target is Target.OWN_GROUP and groups is not None and resource not in groups:
             out.append("it does not act on a group of the caller")
-        if target is Target.OTHER_GROUP and resource in (caller.groups or ()):
+        if target is Target.OTHER_GROUP and _name(resource) in {_name(g) for g in groups or ()}:
             out.append("it acts on a group of the caller")
         if target is Target.OWN_POLICY and policies is not None and resource not in policies:
             out.append("it does not act on a policy attached to the caller")
@@ -572,7 +572,7 @@ class _Question:
             named += [_fill(t.format, partition, account) for t in typed[:1]]
         out = list(dict.fromkeys(named))
         if p.own and step.target is Target.OTHER:
-            out = [r for r in out if r != identity]
+            out = [r for r in out if not _same_principal(r, identity)]
         return out
 
     def _typed(self, p: Planned) -> list[Typing]:
@@ -634,6 +634,20 @@ class _Question:
                     requests = candidate
         recheck(requests, self.check)
         return requests
+
+
+def _name(arn: str) -> str:
+    """The name of a user, role or group: the last part of its ARN (names are unique in an
+    account, whatever the path)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def _same_principal(resource: str, identity: str) -> bool:
+    """The resource is the user or role `identity`, whatever path its ARN gives."""
+    kind = identity.split(":", 5)[-1].split("/", 1)[0]
+    prefix = identity.split(":", 5)
+    head = ":".join(prefix[:5]) + f":{kind}/"
+    return resource.startswith(head) and _name(resource) == _name(identity)
 
 
 def _principal_keys(req: Request) -> dict[str, tuple[str, ...]]:
