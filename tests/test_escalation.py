@@ -313,6 +313,14 @@ def test_shipped_catalogue_is_what_the_script_generates() -> None:
     assert ids == set(PATHS)
 
 
+def test_the_docs_list_every_path_with_what_it_assumes() -> None:
+    text = (ROOT / "docs" / "escalation.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    for path in PATHS.values():
+        assert path.id in rows, path.id
+        assert all(r in rows[path.id] for r in path.requires), path.id
+
+
 @pytest.mark.parametrize("path_id", sorted(PATHS))
 def test_every_path_is_found_from_its_required_permissions(path_id: str) -> None:
     path = PATHS[path_id]
