@@ -106,7 +106,7 @@ def check_file(path: Path, options: RunOptions) -> FileResult:
 def file_result(source: SourceFile, cfg: Config) -> FileResult:
     """The checks' results for an already-read file."""
     from policyreason.baseline import fingerprint
-    from policyreason.gate import _check
+    from policyreason.gate import _check, _check_principal
 
     diags = _unique(source.all_diagnostics)
     errors = [d for d in diags if d.level is Level.ERROR]
@@ -118,8 +118,13 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
         warnings=tuple(d for d in diags if d.level is Level.WARNING),
     )
     found: list[FoundFinding] = []
+    # In an authorization export, escalation is a question about each principal's whole
+    # policy set (below), not about each of its policies alone.
+    per_document = (
+        cfg.model_copy(update={"disable": (*cfg.disable, "PR604")}) if source.principals else cfg
+    )
     for document in source.documents:
-        findings, failure = _check(document, cfg)
+        findings, failure = _check(document, per_document)
         if failure is not None:
             errors.append(failure)
         found += [
@@ -127,6 +132,18 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
                 finding=f,
                 document=document.name,
                 fingerprint=fingerprint(f, document.name, document.parsed.root),
+            )
+            for f in findings
+        ]
+    for principal in source.principals:
+        findings, failure = _check_principal(principal, cfg)
+        if failure is not None:
+            errors.append(failure)
+        found += [
+            FoundFinding(
+                finding=f,
+                document=principal.name,
+                fingerprint=fingerprint(f, principal.name, None),
             )
             for f in findings
         ]

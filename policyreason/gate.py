@@ -16,7 +16,14 @@ from typing import Literal
 from policyreason.analysis.findings import Finding, Status
 from policyreason.batch import Execution, FileResult, FoundFinding, execute, file_result
 from policyreason.config import Config, ConfigError
-from policyreason.inputs import Document, LoadOptions, SourceFile, discover, named_files
+from policyreason.inputs import (
+    Document,
+    LoadOptions,
+    PrincipalPolicies,
+    SourceFile,
+    discover,
+    named_files,
+)
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
@@ -154,6 +161,49 @@ def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic |
             message=f"internal error while checking {document.name}: "
             f"{type(exc).__name__}: {exc} (please report this)",
             span=policy.span,
+        )
+    return findings, None
+
+
+def _check_principal(
+    principal: PrincipalPolicies, cfg: Config
+) -> tuple[list[Finding], Diagnostic | None]:
+    """The checks whose unit is a principal's whole policy set (PR604) on one user or role of
+    an authorization export."""
+    from policyreason.analysis.escalation.paths import Caller
+    from policyreason.checks import CheckContext, all_checks
+    from policyreason.checks.semantic import check_principal
+
+    info = next(c for c in all_checks() if c.id == "PR604")
+    if (cfg.enable and info.id not in cfg.enable) or info.id in cfg.disable:
+        return [], None
+    user = principal.type == "user"
+    caller = Caller(
+        identity=principal.arn,
+        kind=principal.type,
+        groups=principal.groups if user else (),
+        policies=principal.attached,
+        # A role session's tags are the role's unless the session was given others.
+        tags=principal.tags if user else None,
+    )
+    try:
+        findings = list(
+            check_principal(
+                principal.name,
+                principal.policies,
+                caller,
+                principal.span,
+                CheckContext(current=info),
+                principal.boundary_missing,
+            )
+        )
+    except Exception as exc:
+        return [], Diagnostic(
+            code="internal-error",
+            level=Level.ERROR,
+            message=f"internal error while checking {principal.name}: "
+            f"{type(exc).__name__}: {exc} (please report this)",
+            span=principal.span,
         )
     return findings, None
 

@@ -1,4 +1,5 @@
-"""Public and external access, full administrator, escalation paths, redundant statements.
+"""Public and external access, full administrator, redundant statements (escalation paths:
+test_escalation.py).
 
 Cases follow the S3 User Guide's "meaning of public" and the false-positive classes syntactic
 tools fall into; hypothesis holds the solver's answers to the concrete evaluator and checks
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from policyreason.analysis.evaluate import allows
 from policyreason.analysis.external import assignments, external_access
-from policyreason.analysis.privilege import escalation_paths, full_admin, probe_action
+from policyreason.analysis.privilege import full_admin
 from policyreason.analysis.public import (
     RESOURCE_TYPES,
     anyone_scope,
@@ -284,7 +285,7 @@ def test_cross_account_check_needs_a_zone() -> None:
     assert all(h.witness is not None and h.status.value == "witnessed" for h in hits)
 
 
-# -- admin, escalation, redundancy -------------------------------------------------------------
+# -- admin, redundancy -----------------------------------------------------------------------
 
 
 def identity(*statements: dict[str, Any]) -> Policy:
@@ -304,39 +305,6 @@ def test_admin_however_written() -> None:
     result = full_admin(identity(mfa))
     assert result.admin is False and result.witness is not None
     assert not allows(identity(mfa), result.witness)
-
-
-def test_escalation_witness_per_action() -> None:
-    policy = to_policy(json.loads((EXAMPLES / "lambda-deployer.json").read_text()))
-    paths = {r.path.name: r for r in escalation_paths(policy)}
-    found = paths["pass-role-lambda"]
-    assert set(found.witnesses) == {
-        "iam:PassRole",
-        "lambda:CreateFunction",
-        "lambda:InvokeFunction",
-    }
-    for action, witness in found.witnesses.items():
-        assert witness.action == action and allows(policy, witness)
-    assert "update-function-code" in paths
-    assert "attach-user-policy" not in paths
-
-
-def test_escalation_through_conditions_and_not_on_named_roles() -> None:
-    scoped = identity(
-        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{OWN}:role/app"}
-    )
-    assert probe_action(scoped, "iam:PassRole").status is Status.PROVEN  # type: ignore[union-attr]
-    conditioned = identity(
-        {
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": "*",
-            "Condition": {"StringLike": {"iam:PassedToService": "lambda.*"}},
-        }
-    )
-    search = probe_action(conditioned, "iam:PassRole")
-    assert search is not None and search.status is Status.WITNESSED
-    assert allows(conditioned, search.witnesses[0])
 
 
 def test_redundant_statements_are_proven() -> None:

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from policyreason.analysis.escalation.paths import path_answer
 from policyreason.analysis.findings import Finding, Severity, Status
-from policyreason.analysis.privilege import probe_action
 from policyreason.checks import CheckContext, all_checks, run_checks
+from policyreason.data.escalation import EscalationPath, Step, Target
 from policyreason.ir.answer import Status as Outcome
-from policyreason.ir.policy import Policy, PolicyKind
+from policyreason.ir.policy import Policy, PolicyKind, PolicySet
 from policyreason.parse.policy import parse_policy_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
@@ -705,10 +706,22 @@ def test_resource_fit_allows_wildcards_across_segments() -> None:
         assert findings(policy, IDT, "PR410") == []
 
 
+PASS_A_ROLE = EscalationPath(
+    id="pass-a-role",
+    name="iam:PassRole",
+    category="test",
+    summary="pass another role to any service",
+    caller=None,
+    steps=(Step("iam:PassRole", (("role",),), Target.OTHER),),
+    requires=(),
+    source_file="",
+)
+
+
 def _passes_any_role(path: Path) -> bool:
     parsed = parse_policy_text(path.read_text(encoding="utf-8"), path.name, PolicyKind.IDENTITY)
     assert parsed.policy is not None
-    search = probe_action(parsed.policy, "iam:PassRole")
+    search = path_answer(PolicySet(identity=(parsed.policy,)), PASS_A_ROLE)
     return search is not None and search.status is Outcome.WITNESSED
 
 

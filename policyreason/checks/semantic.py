@@ -8,16 +8,18 @@ reason, never silence.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+from policyreason.analysis.escalation.paths import Caller, PathResult, escalation_paths
 from policyreason.analysis.external import external_access
 from policyreason.analysis.findings import Finding, Severity, Status
-from policyreason.analysis.privilege import escalation_paths, full_admin
+from policyreason.analysis.privilege import full_admin
 from policyreason.analysis.public import granting_statements, public_access, resource_type
 from policyreason.analysis.redundancy import redundant_statements
 from policyreason.checks import CheckContext, check
 from policyreason.ir.answer import Status as Outcome
-from policyreason.ir.policy import Policy, PolicyKind
+from policyreason.ir.policy import Policy, PolicyKind, PolicySet
 from policyreason.ir.span import Span
 
 _ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
@@ -128,33 +130,119 @@ def administrator(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     id="PR604",
     severity=Severity.SECURITY_WARNING,
     title="Privilege escalation path",
-    fix="Remove one of the path's actions, or scope it to resources that cannot lead to more "
-    "permissions (and add iam:PassedToService conditions to iam:PassRole).",
+    fix="Remove one of the path's permissions, or scope it so the path's requests cannot all "
+    "be made together (name the roles iam:PassRole may pass and add an iam:PassedToService "
+    "condition; limit IAM changes to resources that are not the principal's own).",
     kinds=_IDENTITY_KINDS,
 )
 def escalation(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The policy allows every action of a known privilege-escalation path (iam:PassRole with
-    lambda:CreateFunction and lambda:InvokeFunction, iam:CreatePolicyVersion,
-    iam:AttachUserPolicy, iam:UpdateAssumeRolePolicy with sts:AssumeRole, ...) on resources it
-    does not name: the principal can make itself more powerful. One witness request per
-    action of the path, each found by the solver and re-checked."""
+    """The policy lets the principal it is attached to take a published privilege-escalation
+    path (the 65 paths of pathfinding.cloud): every request of the path allowed together, for
+    one caller. A path is one solver question over all its requests: iam:PassRole must carry
+    iam:PassedToService for the service the path passes the role to, self-modification must
+    act on the caller's own user or role, the function invoked must be the one created, and
+    so on. One finding lists every path, each with its witness requests and what it assumes
+    of the account ("possible, if a role that Lambda can assume has more permissions");
+    over an authorization export the unit is each user's and role's whole policy set instead
+    (see `check_principal`). Administrator policies are PR603's and not repeated."""
     if policy.kind is PolicyKind.IDENTITY and full_admin(policy).admin:
-        return  # already administrator: PR603 says it, and escalation adds nothing
-    for result in escalation_paths(policy):
-        actions = " + ".join(result.path.actions)
-        if result.unknown:
-            yield _unknown(ctx, policy.span, f"escalation path {actions}", result.unknown)
-            continue
-        first = next(iter(result.witnesses.values()))
+        return
+    results = escalation_paths(PolicySet(identity=(policy,)))
+    finding = _escalation_finding(ctx, results, policy.span, policy)
+    if finding is not None:
+        yield finding
+
+
+def check_principal(
+    name: str,
+    policies: PolicySet,
+    caller: Caller,
+    span: Span,
+    ctx: CheckContext,
+    missing: str | None = None,
+) -> Iterator[Finding]:
+    """PR604 for one user or role of an authorization export: its whole policy set (its own
+    and its groups' inline and managed policies, its permissions boundary) is the unit, so a
+    path split across two policies is found; one finding per principal. `missing` names a
+    permissions boundary the export lacks: the answer is then unknown."""
+    if missing is not None:
+        reason = f"its permissions boundary {missing} is not in the export"
+        yield _unknown(ctx, span, f"the escalation paths of {name}", reason)
+        return
+    merged = _merged(policies.identity)
+    if policies.boundary is None and merged is not None and full_admin(merged).admin:
+        return
+    finding = _escalation_finding(ctx, escalation_paths(policies, caller), span)
+    if finding is not None:
+        yield finding
+
+
+def _merged(policies: Sequence[Policy]) -> Policy | None:
+    """Identity policies as one: their statements together mean what the policies do."""
+    if not policies:
+        return None
+    statements = tuple(s for p in policies for s in p.statements)
+    return policies[0].model_copy(update={"statements": statements})
+
+
+MAX_LISTED = 5
+
+
+def _escalation_finding(
+    ctx: CheckContext, results: list[PathResult], span: Span, policy: Policy | None = None
+) -> Finding | None:
+    """One finding for every path found: the paths that need nothing of the account first."""
+    found = sorted(
+        (r for r in results if r.answer.status is Outcome.WITNESSED),
+        key=lambda r: bool(r.answer.assumptions),
+    )
+    undecided = [r for r in results if r.answer.status is Outcome.UNKNOWN]
+    if not found:
+        if not undecided:
+            return None
+        ids = ", ".join(r.path.id for r in undecided)
+        return _unknown(ctx, span, f"escalation paths {ids}", undecided[0].answer.reason)
+    sure = [r for r in found if not r.answer.assumptions]
+    maybe = [r for r in found if r.answer.assumptions]
+    parts = []
+    if sure:
+        parts.append(f"{_count(sure)} from its policies alone: {_listed(sure)}")
+    if maybe:
+        parts.append(f"{_count(maybe)} if the account holds what it needs: {_listed(maybe)}")
+    message = "privilege escalation: " + "; ".join(parts)
+    if undecided:
+        message += f" ({_count(undecided)} undecided)"
+    first = found[0].answer.witnesses[0]
+    if policy is not None:
         granting = granting_statements(policy, first)
-        span = policy.statements[granting[0]].span if granting else policy.span
-        finding = ctx.report(
-            span,
-            f"{actions}: {result.path.how}",
-            path=result.path.name,
-            witnesses={a: w.to_json() for a, w in result.witnesses.items()},
-        )
-        yield finding.model_copy(update={"status": Status.WITNESSED, "witness": first.to_json()})
+        span = policy.statements[granting[0]].span if granting else span
+    finding = ctx.report(
+        span,
+        message,
+        paths={r.path.id: _path_details(r) for r in found},
+        undecided={r.path.id: r.answer.reason for r in undecided},
+    )
+    return finding.model_copy(update={"status": Status.WITNESSED, "witness": first.to_json()})
+
+
+def _count(results: list[PathResult]) -> str:
+    return f"{len(results)} path" + ("s" if len(results) != 1 else "")
+
+
+def _listed(results: list[PathResult]) -> str:
+    shown = [f"{r.path.id} ({r.path.name})" for r in results[:MAX_LISTED]]
+    if len(results) > MAX_LISTED:
+        shown.append(f"and {len(results) - MAX_LISTED} more")
+    return ", ".join(shown)
+
+
+def _path_details(result: PathResult) -> dict[str, Any]:
+    return {
+        "name": result.path.name,
+        "category": result.path.category,
+        "assuming": list(result.answer.assumptions),
+        "requests": {str(i + 1): w.to_json() for i, w in enumerate(result.answer.witnesses)},
+    }
 
 
 @check(

@@ -1,7 +1,8 @@
 """`aws iam get-account-authorization-details` exports: every inline policy, trust policy and
 customer managed policy (its default version), and per user and role the PolicySet that IAM
 evaluates for it: its own and its groups' inline policies, the attached managed policies, and
-its permissions boundary.
+its permissions boundary; with the facts about the principal that escalation paths turn on
+(a user's groups, the customer managed policies that apply to it, its tags).
 
 AWS managed policies are not linted (their text is AWS's, not the user's) but take part in the
 principals' policy sets when the export includes them.
@@ -109,12 +110,16 @@ class _Reader:
         self.parsed[(arn, kind)] = policy
         return policy
 
-    def boundary(self, entity: JObject, owner: str) -> Policy | None:
+    def boundary(self, entity: JObject, owner: str) -> tuple[Policy | None, str | None]:
+        """The permissions boundary, and its ARN when the export lacks it."""
         node = entity.get("PermissionsBoundary")
         if not isinstance(node, JObject):
-            return None
+            return None, None
         arn = _text(node.get("PermissionsBoundaryArn"))
-        return self.managed_policy(arn, node, owner, PolicyKind.BOUNDARY) if arn else None
+        if not arn:
+            return None, None
+        policy = self.managed_policy(arn, node, owner, PolicyKind.BOUNDARY)
+        return policy, None if policy is not None else arn
 
 
 def read_authorization_details(
@@ -133,21 +138,33 @@ def read_authorization_details(
             version = _text(policy.get("DefaultVersionId"))
             name = f"policy/{_text(policy.get('PolicyName'))} ({version})"
             reader.parse(default, PolicyKind.IDENTITY, name, "managed")
-    groups: dict[str, list[Policy]] = {}
+    groups: dict[str, _Group] = {}
     for group in _objects(root.get("GroupDetailList")):
         owner = f"group/{_text(group.get('GroupName'))}"
         own = reader.inline(group, "GroupPolicyList", owner, "group")
-        groups[_text(group.get("GroupName"))] = own + reader.attached(
-            group, owner, PolicyKind.IDENTITY
+        groups[_text(group.get("GroupName"))] = _Group(
+            _text(group.get("Arn")),
+            own + reader.attached(group, owner, PolicyKind.IDENTITY),
+            _customer_managed(group),
         )
     principals: list[PrincipalPolicies] = []
     for user in _objects(root.get("UserDetailList")):
         owner = f"user/{_text(user.get('UserName'))}"
         identity = reader.inline(user, "UserPolicyList", owner, "user")
         identity += reader.attached(user, owner, PolicyKind.IDENTITY)
-        for group_name in _texts(user.get("GroupList")):
-            identity += groups.get(group_name, [])
-        principals.append(_principal(user, owner, "user", identity, reader.boundary(user, owner)))
+        member = [groups[g] for g in _texts(user.get("GroupList")) if g in groups]
+        for found in member:
+            identity += found.policies
+        attached = _customer_managed(user) + [a for g in member for a in g.attached]
+        principal = _principal(user, owner, "user", identity, reader.boundary(user, owner))
+        principals.append(
+            principal.model_copy(
+                update={
+                    "groups": tuple(g.arn for g in member if g.arn),
+                    "attached": tuple(dict.fromkeys(attached)),
+                }
+            )
+        )
     for role in _objects(root.get("RoleDetailList")):
         owner = f"role/{_text(role.get('RoleName'))}"
         trust = role.get("AssumeRolePolicyDocument")
@@ -155,20 +172,46 @@ def read_authorization_details(
             reader.parse(trust, PolicyKind.TRUST, f"{owner} trust policy", "role")
         identity = reader.inline(role, "RolePolicyList", owner, "role")
         identity += reader.attached(role, owner, PolicyKind.IDENTITY)
-        principals.append(_principal(role, owner, "role", identity, reader.boundary(role, owner)))
+        principal = _principal(role, owner, "role", identity, reader.boundary(role, owner))
+        principals.append(principal.model_copy(update={"attached": tuple(_customer_managed(role))}))
     return reader.documents, principals, reader.diags
 
 
+@dataclass(frozen=True)
+class _Group:
+    arn: str
+    policies: list[Policy]
+    attached: list[str]  # customer managed policy ARNs
+
+
 def _principal(
-    entity: JObject, owner: str, ptype: str, identity: list[Policy], boundary: Policy | None
+    entity: JObject,
+    owner: str,
+    ptype: str,
+    identity: list[Policy],
+    boundary: tuple[Policy | None, str | None],
 ) -> PrincipalPolicies:
+    tags = tuple(
+        (_text(t.get("Key")), _text(t.get("Value")))
+        for t in _objects(entity.get("Tags"))
+        if _text(t.get("Key"))
+    )
     return PrincipalPolicies(
         arn=_text(entity.get("Arn")),
         name=owner,
         type=ptype,
-        policies=PolicySet(identity=tuple(identity), boundary=boundary),
+        policies=PolicySet(identity=tuple(identity), boundary=boundary[0]),
         span=entity.span,
+        tags=tags,
+        boundary_missing=boundary[1],
     )
+
+
+def _customer_managed(entity: JObject) -> list[str]:
+    """The customer managed policies attached to a user, group or role (AWS's own, under
+    `arn:aws:iam::aws:policy/`, cannot be changed by anyone)."""
+    arns = (_text(i.get("PolicyArn")) for i in _objects(entity.get("AttachedManagedPolicies")))
+    return [a for a in arns if a and ":iam::aws:policy/" not in a]
 
 
 def _default_version(policy: JObject) -> JNode | None:

@@ -57,7 +57,12 @@ class Document:
 
 
 class PrincipalPolicies(BaseModel):
-    """Every policy that applies to one user or role of an authorization export."""
+    """Every policy that applies to one user or role of an authorization export.
+
+    `groups` are the ARNs of a user's groups; `attached` the ARNs of the customer managed
+    policies that apply to it (attached to it or to one of its groups); `tags` a user's or
+    role's tags; `boundary_missing` the ARN of a permissions boundary the export does not hold
+    (its policy set is then not what IAM evaluates)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -66,6 +71,10 @@ class PrincipalPolicies(BaseModel):
     type: str
     policies: PolicySet
     span: Span
+    groups: tuple[str, ...] = ()
+    attached: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    boundary_missing: str | None = None
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,9 @@ class PolicyEncoder:
     """Encodes policies over one symbolic request shared by every policy given at creation.
 
     A question that asks about actions or resources of its own (not-granted's `--action`, a
-    scope's services) registers those patterns here, so the request space tells them apart."""
+    scope's services) registers those patterns here, so the request space tells them apart. A
+    question about requests of known actions only may say so (`only_actions`): the request
+    space is then built for those actions alone."""
 
     def __init__(
         self,
@@ -164,6 +166,7 @@ class PolicyEncoder:
         extra_actions: Iterable[Sequence[Pattern]] = (),
         extra_resources: Iterable[Pattern] = (),
         set_sizes: Mapping[str, int] | None = None,
+        only_actions: Iterable[str] | None = None,
     ) -> None:
         """`set_sizes` gives multivalued keys at least that many slots: the bound is exact for
         every question, but pinning one concrete request needs room for all its values."""
@@ -179,6 +182,7 @@ class PolicyEncoder:
             [*action_sets(policies), *extra_actions],
             [*resource_patterns(policies), *extra_resources],
             keys,
+            only_actions,
         )
         self.request = SymbolicRequest(self.f, self.space, keys)
         self.keys = self.request.keys

@@ -40,6 +40,7 @@ from policyreason.data.requests import (
     key_type,
     principal_family,
 )
+from policyreason.errors import EncodeError
 from policyreason.ir.policy import PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.values import parse_date
@@ -339,6 +340,70 @@ class SymbolicRequest:
         )
         regex = f.re_plus(f.any_char_re if piece.kind == "any" else no_sep)
         return term, f.in_re(term, regex)
+
+    # -- several requests by one caller --------------------------------------------------------
+
+    def _caller_terms(self) -> tuple[Term, ...]:
+        return (
+            self.partition,
+            self.ptype,
+            self.iam_kind,
+            self.principal_account,
+            self.iam_path,
+            self.iam_name,
+            self.session,
+            self.unique_id,
+            self.other,
+        )
+
+    def same_caller(self, other: SymbolicRequest) -> Term:
+        """`other` is made by the same caller in the same session: the principal's variables
+        (and so every key derived from them) are equal, and so is every key that describes the
+        principal which both requests declare. The partition is the caller's, shared by the
+        resources of both."""
+        f = self.f
+        out = [f.eq(a, b) for a, b in zip(self._caller_terms(), other._caller_terms(), strict=True)]
+        for key, mine in self.keys.items():
+            theirs = other.keys.get(key)
+            if theirs is None or mine.derived or theirs.derived or not principal_family(key):
+                continue
+            out.append(self._same_values(mine, theirs))
+        return f.and_(out)
+
+    def _same_values(self, a: KeyVars, b: KeyVars) -> Term:
+        """Two declarations of one key hold the same set of values (slot counts, and the scale
+        of numbers, may differ: each request declares what its own policies need)."""
+        f = self.f
+        if a.sort is not b.sort:
+            raise EncodeError(
+                f"condition key {a.name!r} is compared as {a.sort.value} for one request of the "
+                f"question and as {b.sort.value} for another; this is not supported"
+            )
+
+        def equal(i: int, j: int) -> Term:
+            x, y = a.slots[i], b.slots[j]
+            if a.sort is KeySort.INT and a.scale != b.scale:
+                x = f.app(Kind.MULT, x, f.integer(b.scale))
+                y = f.app(Kind.MULT, y, f.integer(a.scale))
+            same = f.eq(x, y)
+            if a.sort is KeySort.IP:
+                return f.and_([same, f.eq(a.v6[i], b.v6[j])])
+            return same
+
+        def present(kv: KeyVars, i: int) -> Term:
+            return f.app(Kind.GT, kv.count, f.integer(i))
+
+        # Counts equal and each present value of `a` is a present value of `b`: with distinct
+        # values (a set), the two sets are equal.
+        out = [f.eq(a.count, b.count)]
+        out += [
+            f.implies(
+                present(a, i),
+                f.or_(f.and_([present(b, j), equal(i, j)]) for j in range(len(b.slots))),
+            )
+            for i in range(len(a.slots))
+        ]
+        return f.and_(out)
 
     # -- one concrete request -----------------------------------------------------------------
 

@@ -73,13 +73,15 @@ def _set_key(patterns: Sequence[Pattern]) -> tuple[str, ...]:
 
 
 class RequestSpace:
-    """The cells for a set of registered action lists, resource patterns and condition keys."""
+    """The cells for a set of registered action lists, resource patterns and condition keys;
+    with `only`, for requests of those actions alone."""
 
     def __init__(
         self,
         action_sets: Iterable[Sequence[Pattern]],
         resource_patterns: Iterable[Pattern],
         keys: Iterable[str],
+        only: Iterable[str] | None = None,
     ) -> None:
         self._sets: dict[tuple[str, ...], int] = {}
         for patterns in action_sets:
@@ -92,7 +94,10 @@ class RequestSpace:
         # The keys whose availability depends on the action (global keys are everywhere).
         self.keys = frozenset(k for k in keys if reference.global_key(k) is None)
         self._views = tuple(sorted(self._resources.items()))
-        self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys)
+        # A question whose request has a known action (one request of an escalation path)
+        # needs only that action's cells, not the whole reference's.
+        restrict = None if only is None else frozenset(_action_index()[a.lower()] for a in only)
+        self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys, restrict)
 
     def action_set(self, patterns: Sequence[Pattern]) -> int:
         """The index of a registered action list."""
@@ -131,6 +136,7 @@ def _cells(
     sets: tuple[tuple[str, ...], ...],
     resources: tuple[tuple[Tokens, View], ...],
     keys: frozenset[str],
+    only: frozenset[int] | None = None,
 ) -> tuple[list[Cell], dict[tuple[int, object, frozenset[str]], int]]:
     signature: dict[int, int] = {}  # action -> bit mask of the action lists it matches
     for i, key in enumerate(sets):
@@ -143,7 +149,10 @@ def _cells(
         seen = found.get(cell)
         found[cell] = (t, n) if seen is None else (seen[0], seen[1] + n)
 
-    for fmt, typing_keys, by_action, actions in _profiles():
+    for fmt, typing_keys, by_action, every in _profiles():
+        actions = every if only is None else every & only
+        if not actions:
+            continue
         group = _group(fmt, resources)
         avail = frozenset(k for k in keys if key_available(k, typing_keys))
         hit = actions & matched

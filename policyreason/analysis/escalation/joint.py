@@ -1,0 +1,80 @@
+"""Joint questions: find several real requests, made by one caller, that satisfy a goal
+together — or prove there are none, or say why it is unknown.
+
+The encoding is `smt/encode_path.py`. The answer is an `Answer[Request]` whose witnesses are
+the question's requests in order (all of them together are the witness), each re-checked by
+the request typing, and the whole set by the question's concrete check (the evaluator and every
+link between the requests), before it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from policyreason.analysis.real_request import problems
+from policyreason.analysis.search import PORTFOLIO
+from policyreason.errors import EncodeError, ModelInvalid
+from policyreason.ir.answer import Answer
+from policyreason.ir.request import Request
+from policyreason.smt.decode import decode_request
+from policyreason.smt.encode_path import JointEncoder, Part
+from policyreason.smt.factory import Term
+from policyreason.smt.session import Session, Verdict
+
+JointGoal = Callable[[JointEncoder], Term]
+JointCheck = Callable[[Sequence[Request]], list[str]]  # what is wrong with a set; [] if nothing
+Complete = Callable[[list[Request]], list[Request]]
+
+
+def find_joint(
+    parts: Sequence[Part],
+    goal: JointGoal,
+    check: JointCheck,
+    complete: Complete,
+    rlimit: int | None,
+) -> Answer[Request]:
+    """Requests for `parts` that satisfy `goal` together. `complete` adds to a decoded set what
+    no policy reads but the question fixes (a pinned context value); `check` must then accept
+    it. Each option set of the portfolio is tried in turn until one decides."""
+    answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
+    queries = 0
+    for options, share in PORTFOLIO:
+        session = Session(
+            rlimit=None if rlimit is None else max(1, int(rlimit * share)), options=options
+        )
+        try:
+            enc = JointEncoder(session.tm, parts)
+            session.add(enc.domain())
+            session.add(goal(enc))
+        except EncodeError as exc:
+            return Answer.unknown(str(exc), queries)
+        result = session.check()
+        queries += session.queries
+        if result.verdict is Verdict.UNKNOWN:
+            answer = Answer.unknown(result.reason, queries)
+            continue
+        if result.verdict is Verdict.UNSAT:
+            assert result.proof is not None
+            return Answer.proven(result.proof)
+        raw = complete([decode_request(session, e) for e in enc.encoders])
+        recheck(raw, check)
+        return Answer.witnessed(raw, queries)
+    return answer
+
+
+def recheck(requests: Sequence[Request], check: JointCheck) -> None:
+    """Raise ModelInvalid unless every request is real and the set passes `check`."""
+    for req in requests:
+        wrong = problems(req)
+        if wrong:
+            raise ModelInvalid(
+                f"the solver's witness {req.to_json()} is not a request AWS could receive "
+                f"({'; '.join(wrong)}); this is a bug in policyreason"
+            )
+    wrong = check(requests)
+    if wrong:
+        shown = [r.to_json() for r in requests]
+        raise ModelInvalid(
+            f"the concrete check rejects the solver's joint witness {shown} "
+            f"({'; '.join(wrong)}); this is a bug in policyreason"
+        )

@@ -1,0 +1,846 @@
+"""Privilege escalation as joint paths: can one principal make every request of a published
+escalation path (`data/escalation.py`), together?
+
+A path is a set of requests by one caller that must all be allowed at once. Each becomes one
+symbolic request of a single solver question (`smt/encode_path.py`), over the statements that
+can apply to its action, with what ties them made explicit:
+
+- the caller is one IAM user or role session, the same in every request (principal keys
+  included); a path meant for users (`iam:PutUserPolicy` on oneself) is asked for users only;
+- `iam:PassRole` carries `iam:PassedToService` set to the service the path passes the role to,
+  so a PassRole limited to EC2 is no Lambda path; the passed role is another role than the
+  caller's, and `iam:AssociatedResourceArn`, when sent, names the resource the path creates;
+- self-modification acts on the caller's own user or role (`aws:PrincipalArn`), a group path on
+  a group the caller belongs to, `iam:CreatePolicyVersion` on a policy attached to it;
+- steps that act on one resource act on the same one (the function invoked is the function
+  created), and a context key that names another step's resource names it
+  (`lambda:FunctionArn`, `cloudformation:RoleArn`, `ecs:cluster`);
+- every request acts in the caller's own account; an EC2 call is authorized on each resource
+  it uses.
+
+What the policies cannot tell (that a role worth passing exists, that a role's trust policy
+lets the caller in, who is in a group when only a policy is checked) is each path's
+`requires`: a witnessed path says "possible, if ..." through the answer's assumptions. The
+attach paths ask first for AWS's AdministratorAccess (present in every account), then for any
+policy, assuming one the caller may attach grants more.
+
+The witness is the set of requests; before it is shown, each is checked to be a request AWS
+could receive and the set is replayed through the concrete evaluator with every link above.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from policyreason.analysis.escalation.joint import find_joint, recheck
+from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
+from policyreason.analysis.real_request import fits, is_real
+from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
+from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
+from policyreason.data.requests import (
+    DERIVED_PRINCIPAL_KEYS,
+    ArnFormat,
+    Typing,
+    Var,
+    arn_format,
+    iam_principal,
+    principal_family,
+    typings,
+)
+from policyreason.ir.answer import Answer, Status
+from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, arn_segments, ascii_lower, literal
+from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
+from policyreason.ir.request import Request
+from policyreason.smt.encode_path import JointEncoder, Part
+from policyreason.smt.encode_request import IamKind
+from policyreason.smt.factory import Term
+from policyreason.smt.session import DEFAULT_RLIMIT
+
+KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
+EXAMPLE_SESSION = "example-session"
+MAX_GUESSES = 24  # candidate requests tried per request of a path before asking the solver
+MAX_IDENTITIES = 4  # callers tried per kind
+IN_GROUP = "the caller is a member of the group"
+POLICY_ATTACHED = "the policy is attached to the caller"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who takes the paths.
+
+    Checking a lone policy, the caller is any IAM user or role session the policy may be
+    attached to: `identity` and `kind` are None, and its groups and attached policies are
+    unknown (None), so a group or own-policy path is possible "if" the caller is a member or
+    the policy is attached. A principal of an authorization export is known: its user or role
+    ARN, its kind ("user" or "role"), the ARNs of its groups and of the customer managed
+    policies attached to it (directly or through a group), and a user's tags."""
+
+    identity: str | None = None
+    kind: str | None = None
+    groups: tuple[str, ...] | None = None
+    policies: tuple[str, ...] | None = None
+    tags: tuple[tuple[str, str], ...] | None = None
+
+    def kinds(self, path: EscalationPath) -> list[IamKind]:
+        """The kinds of caller the path can be asked for."""
+        wanted = [path.caller] if path.caller is not None else ["role", "user"]
+        return [KINDS[k] for k in wanted if self.kind is None or k == self.kind]
+
+    def tag(self, key: str) -> str | None:
+        """The value of the user's tag for an `aws:PrincipalTag/<tag>` key (any case)."""
+        tag = key.split("/", 1)[1].lower()
+        return next((v for k, v in self.tags or () if k.lower() == tag), None)
+
+
+ANY_CALLER = Caller()
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One request of a path: the step it belongs to, its action, the alternative resource
+    types it acts on (empty: `*`, or any type the action takes), and whether it carries the
+    step's own resource (to which the step's target, pins and links apply)."""
+
+    step: int
+    action: str
+    types: tuple[str, ...]
+    own: bool
+
+
+@dataclass(frozen=True)
+class PathResult:
+    """A path the caller can take (witnessed: the requests of `requests`, in order, with the
+    answer's assumptions), or could not be decided (unknown, with the reason)."""
+
+    path: EscalationPath
+    requests: tuple[Planned, ...]
+    answer: Answer[Request]
+
+
+def plan(path: EscalationPath) -> tuple[Planned, ...]:
+    """The requests a path is made of, step by step."""
+    return tuple(
+        Planned(i, step.action, types, k == 0)
+        for i, step in enumerate(path.steps)
+        for k, types in enumerate(step.resources)
+    )
+
+
+def escalation_paths(
+    policies: PolicySet,
+    caller: Caller = ANY_CALLER,
+    rlimit: int | None = DEFAULT_RLIMIT,
+    paths: Sequence[EscalationPath] | None = None,
+) -> list[PathResult]:
+    """Every path of the catalogue (or of `paths`) the caller can take, and those that could
+    not be decided, in catalogue order."""
+    out: list[PathResult] = []
+    for path in catalogue() if paths is None else paths:
+        answer = path_answer(policies, path, caller, rlimit)
+        if answer is not None and answer.status is not Status.PROVEN:
+            out.append(PathResult(path, plan(path), answer))
+    return out
+
+
+def path_answer(
+    policies: PolicySet,
+    path: EscalationPath,
+    caller: Caller = ANY_CALLER,
+    rlimit: int | None = DEFAULT_RLIMIT,
+) -> Answer[Request] | None:
+    """Whether the caller can make the path's requests together: witnessed (the requests,
+    with what is assumed of the account), proven impossible, or unknown. None when no
+    statement could allow one of its actions (no question needed)."""
+    question = _Question(policies, path, caller, relaxed=False)
+    if not question.possible:
+        return None
+    answer = question.ask(rlimit)
+    relaxable = [p.unless for s in path.steps for p in s.pins if p.unless]
+    if answer.status is Status.PROVEN and relaxable:
+        second = _Question(policies, path, caller, relaxed=True).ask(rlimit)
+        if second.status is Status.WITNESSED:
+            answer = second.assuming(*relaxable)
+        elif second.status is Status.PROVEN:
+            assert answer.proof is not None and second.proof is not None
+            answer = Answer.proven(answer.proof.join(second.proof))
+        else:
+            answer = second
+    if answer.status is Status.WITNESSED:
+        return answer.assuming(*question.assumptions)
+    return answer
+
+
+# -- the question of one path --------------------------------------------------------------------
+
+
+def _could_apply(policy: Policy, action: str) -> Policy:
+    """The policy cut down to the statements whose Action could match `action` (the others
+    never apply to a request for it)."""
+    name = ascii_lower(action)
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions)
+    )
+    return policy.model_copy(update={"statements": kept})
+
+
+def _allows_some(policy: Policy) -> bool:
+    return any(s.effect is Effect.ALLOW for s in policy.statements)
+
+
+def cut(policies: PolicySet, action: str) -> PolicySet | None:
+    """The policies a request for `action` can meet, each cut to the statements that could
+    apply to it; None when no identity Allow (or no boundary or session Allow) could apply."""
+    identity = tuple(_could_apply(p, action) for p in policies.identity)
+    boundary = None if policies.boundary is None else _could_apply(policies.boundary, action)
+    session = tuple(_could_apply(p, action) for p in policies.session)
+    if not any(_allows_some(p) for p in identity):
+        return None
+    if boundary is not None and not _allows_some(boundary):
+        return None
+    if session and not any(_allows_some(p) for p in session):
+        return None
+    return PolicySet(identity=identity, boundary=boundary, session=session)
+
+
+def format_pattern(fmt: ArnFormat) -> Pattern:
+    """The resource pattern of an ARN format: each variable a `*`."""
+    parts: list[Text | Star] = []
+    text = ""
+    for i, comp in enumerate(fmt.components):
+        pieces: list[str | Var] = [":", *comp] if i else list(comp)
+        for piece in pieces:
+            if isinstance(piece, str):
+                text += piece
+                if parts and isinstance(parts[-1], Text):
+                    parts[-1] = Text(text=parts[-1].text + piece)
+                else:
+                    parts.append(Text(text=piece))
+            else:
+                text += "*"
+                parts.append(Star())
+    return Pattern(text=text, parts=tuple(parts))
+
+
+def type_formats(action: str, types: Sequence[str]) -> tuple[ArnFormat, ...]:
+    """The ARN formats of the resource types a request acts on."""
+    service = action.split(":", 1)[0].lower()
+    found = (arn_format(service, name) for name in types)
+    return tuple(fmt for fmt in found if fmt is not None)
+
+
+@dataclass
+class _Question:
+    """One path asked for one caller (`relaxed`: without the pins that may be dropped)."""
+
+    policies: PolicySet
+    path: EscalationPath
+    caller: Caller
+    relaxed: bool
+    planned: tuple[Planned, ...] = field(init=False)
+    own: dict[int, int] = field(init=False)  # step -> index of its own request
+    kinds: list[IamKind] = field(init=False)
+    parts: list[Part] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.planned = plan(self.path)
+        self.own = {p.step: i for i, p in enumerate(self.planned) if p.own}
+        self.kinds = self.caller.kinds(self.path)
+        parts: list[Part] = []
+        for p in self.planned:
+            policies = cut(self.policies, p.action)
+            if policies is None:
+                self.parts = None
+                return
+            patterns = tuple(format_pattern(f) for f in type_formats(p.action, p.types))
+            parts.append(Part(policies, ((literal(p.action),),), patterns, (p.action,)))
+        self.parts = parts
+
+    @cached_property
+    def possible(self) -> bool:
+        """False when no question is needed: a request no statement can allow, no kind of
+        caller the path is for, or no group or policy of the caller to act on."""
+        if self.parts is None or not self.kinds:
+            return False
+        for step in self.path.steps:
+            if step.target is Target.OWN_GROUP and self.caller.groups == ():
+                return False
+            if step.target is Target.OWN_POLICY and self.caller.policies == ():
+                return False
+        return True
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """What a witness of the path takes for granted about the account."""
+        out = list(self.path.requires)
+        targets = {s.target for s in self.path.steps}
+        if Target.OWN_GROUP in targets and self.caller.groups is None:
+            out.append(IN_GROUP)
+        if Target.OWN_POLICY in targets and self.caller.policies is None:
+            out.append(POLICY_ATTACHED)
+        return tuple(out)
+
+    def pins(self, step: Step) -> list[tuple[str, tuple[str, ...]]]:
+        return [(p.key, p.values) for p in step.pins if not (self.relaxed and p.unless)]
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def ask(self, rlimit: int | None) -> Answer[Request]:
+        """A guessed witness if the evaluator accepts one; else the solver's witness with the
+        resources fixed to the ones the policies name (the context left open: a far easier
+        question); else the solver's answer over every resource."""
+        for guess in self.guesses():
+            if all(is_real(r) for r in guess) and not self.check(guess):
+                return Answer.witnessed(self.polish(guess))
+        assert self.parts is not None
+        fixed = self.fixed_resources()
+        if fixed:
+            share = None if rlimit is None else max(1, rlimit // 4)
+
+            def narrowed(enc: JointEncoder) -> Term:
+                named = [enc.resource_is(i, [arn]) for i, arn in fixed.items()]
+                return enc.f.and_([self.goal(enc), *named])
+
+            answer = find_joint(self.parts, narrowed, self.check, self.complete, share)
+            if answer.status is Status.WITNESSED:
+                return answer.map(self.polish(list(answer.witnesses)))
+        answer = find_joint(self.parts, self.goal, self.check, self.complete, rlimit)
+        if answer.status is not Status.WITNESSED:
+            return answer
+        return answer.map(self.polish(list(answer.witnesses)))
+
+    def fixed_resources(self) -> dict[int, str]:
+        """For the requests whose resource is not tied to another's or to the caller, the
+        first resource the policies name for them (nothing when they name none)."""
+        kind = self.kinds[0]
+        identity = self.caller.identity or _example_identity(kind)
+        base = _as_caller(Request(action="", resource=""), identity, kind)
+        out: dict[int, str] = {}
+        for i, p in enumerate(self.planned):
+            target = self.path.steps[p.step].target if p.own else Target.ANY
+            if target in (Target.SELF, Target.SAME):
+                continue
+            named = self._guess_resources(p, base, [], examples=False)
+            if named:
+                out[i] = named[0]
+        return out
+
+    def goal(self, enc: JointEncoder) -> Term:
+        f = enc.f
+        out = [enc.caller_kind(self.kinds)]
+        if self.caller.identity is not None:
+            assert self.caller.kind is not None
+            out.append(enc.caller_is(self.caller.identity, KINDS[self.caller.kind]))
+        if self.caller.tags is not None:
+            keys = {k for e in enc.encoders for k in e.keys if k.startswith("aws:principaltag/")}
+            out += [enc.caller_key(k, self.caller.tag(k)) for k in sorted(keys)]
+        assert self.parts is not None
+        for i, p in enumerate(self.planned):
+            out += [
+                enc.allowed(i),
+                enc.action_in(i, [literal(p.action)]),
+                enc.resource_in_account(i),
+            ]
+            if p.types:
+                out.append(enc.resource_of_format(i, type_formats(p.action, p.types)))
+            if p.own:
+                out.append(self._own_goal(enc, i, self.path.steps[p.step]))
+        return f.and_(out)
+
+    def _own_goal(self, enc: JointEncoder, i: int, step: Step) -> Term:
+        f = enc.f
+        out: list[Term] = []
+        target, caller = step.target, self.caller
+        if target is Target.SELF:
+            out.append(enc.resource_is_caller(i))
+        elif target is Target.OTHER:
+            out.append(f.not_(enc.resource_names_caller(i)))
+        elif target is Target.OWN_GROUP and caller.groups is not None:
+            out.append(enc.resource_is(i, caller.groups))
+        elif target is Target.OTHER_GROUP and caller.groups:
+            out.append(f.not_(enc.resource_named(i, [_name(g) for g in caller.groups])))
+        elif target is Target.OWN_POLICY and caller.policies is not None:
+            out.append(enc.resource_is(i, caller.policies))
+        elif target is Target.SAME:
+            assert step.same_as is not None
+            out.append(enc.same_resource(i, self.own[step.same_as]))
+        out += [enc.key_is(i, key, values) for key, values in self.pins(step)]
+        out += [
+            enc.key_is_resource(i, link.key, self.own[link.step], link.optional)
+            for link in step.links
+        ]
+        return f.and_(out)
+
+    # -- the concrete side -------------------------------------------------------------------
+
+    def check(self, requests: Sequence[Request]) -> list[str]:
+        """What keeps `requests` from being a witness of the path; empty if nothing (the
+        concrete twin of `goal`)."""
+        if len(requests) != len(self.planned):
+            return [f"{len(requests)} requests for a path of {len(self.planned)}"]
+        first = requests[0]
+        who = iam_principal(first.principal or "")
+        out: list[str] = []
+        if who is None or who.kind not in {k.value for k in self.kinds}:
+            out.append(f"the caller {first.principal} is not one the path is for")
+        if self.caller.identity is not None and first.identity_arn != self.caller.identity:
+            out.append(f"the caller is not {self.caller.identity}")
+        for i, (p, req) in enumerate(zip(self.planned, requests, strict=True)):
+            label = f"request {i + 1} ({p.action})"
+            out += [f"{label}: {w}" for w in self._request_problems(p, req, first)]
+            if p.own:
+                wrong = self._own_problems(self.path.steps[p.step], req, requests)
+                out += [f"{label}: {w}" for w in wrong]
+        return out
+
+    def _request_problems(self, p: Planned, req: Request, first: Request) -> list[str]:
+        out: list[str] = []
+        if ascii_lower(req.action) != ascii_lower(p.action):
+            out.append(f"the action is {req.action}")
+        typed = [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
+        if not any(fits(t, req.resource) for t in typed):
+            out.append(f"{req.resource} is not a resource of the path")
+        if evaluate(self.policies, req).decision is not Decision.ALLOWED:
+            out.append("the policies do not allow it")
+        same = ("principal", "principal_arn", "principal_account", "principal_type")
+        if any(getattr(req, a) != getattr(first, a) for a in same):
+            out.append("another caller makes it")
+        if _principal_keys(req) != _principal_keys(first):
+            out.append("the caller's keys differ from the first request's")
+        if self.caller.tags is not None:
+            for key, values in _principal_keys(req).items():
+                if key.startswith("aws:principaltag/") and values != (self.caller.tag(key),):
+                    out.append(f"{key} is not the caller's tag")
+        if req.resource_account != req.principal_account:
+            out.append("the resource is not in the caller's account")
+        return out
+
+    def _own_problems(self, step: Step, req: Request, requests: Sequence[Request]) -> list[str]:
+        out: list[str] = []
+        target, caller, resource = step.target, self.caller, req.resource
+        if target is Target.SELF and resource != req.identity_arn:
+            out.append("it does not act on the caller itself")
+        if target is Target.OTHER and _same_principal(resource, req.identity_arn or ""):
+            out.append("it acts on the caller itself")
+        groups, policies = caller.groups, caller.policies
+        if target is Target.OWN_GROUP and groups is not None and resource not in groups:
+            out.append("it does not act on a group of the caller")
+        if target is Target.OTHER_GROUP and _name(resource) in {_name(g) for g in groups or ()}:
+            out.append("it acts on a group of the caller")
+        if target is Target.OWN_POLICY and policies is not None and resource not in policies:
+            out.append("it does not act on a policy attached to the caller")
+        if target is Target.SAME:
+            assert step.same_as is not None
+            if resource != requests[self.own[step.same_as]].resource:
+                out.append(f"it does not act on the resource of step {step.same_as + 1}")
+        context = {k.lower(): v for k, v in req.context.items()}
+        for key, values in self.pins(step):
+            got = context.get(key.lower(), ())
+            if len(got) != 1 or got[0] not in values:
+                out.append(f"{key} is not {' or '.join(values)}")
+        for link in step.links:
+            got = context.get(link.key.lower(), ())
+            named = requests[self.own[link.step]].resource
+            if got != (named,) and not (link.optional and not got):
+                out.append(f"{link.key} does not name {named}")
+        return out
+
+    def complete(self, requests: list[Request]) -> list[Request]:
+        """Add to decoded requests what no policy reads but the path fixes: pinned values,
+        keys naming another step's resource, and the caller's keys in every request."""
+        shared: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for req in requests:
+            for key, values in req.context.items():
+                if principal_family(key.lower()) and key.lower() not in DERIVED_PRINCIPAL_KEYS:
+                    shared.setdefault(key.lower(), (key, values))
+        for tag, value in self.caller.tags or ():
+            shared.setdefault(
+                f"aws:principaltag/{tag.lower()}", (f"aws:PrincipalTag/{tag}", (value,))
+            )
+        out: list[Request] = []
+        for i, req in enumerate(requests):
+            context = dict(req.context)
+            have = {k.lower() for k in context}
+            for low, (key, values) in shared.items():
+                if low not in have:
+                    context[key] = values
+            p = self.planned[i]
+            if p.own:
+                step = self.path.steps[p.step]
+                for key, values in self.pins(step):
+                    if key.lower() not in have:
+                        context[key] = (values[0],)
+                for link in step.links:
+                    if link.key.lower() not in have and not link.optional:
+                        context[link.key] = (requests[self.own[link.step]].resource,)
+            out.append(req.model_copy(update={"context": context}))
+        return out
+
+    # -- guesses and readable witnesses ------------------------------------------------------
+
+    def guesses(self) -> Iterator[list[Request]]:
+        """Plain witnesses to try before the solver, one per kind of caller the path is for (or
+        the known caller): request by request, the first resource and context that the policies
+        allow, drawn from their own Resource patterns and condition values (then an example
+        resource), with the pinned and linked values and the caller's keys so far."""
+        for kind in self.kinds:
+            for identity in self._identities(kind):
+                base = _as_caller(Request(action="", resource=""), identity, kind)
+                always = {k: (v,) for k, v in ALWAYS_SENT.items()}
+                base = base.model_copy(update={"context": always})
+                done: list[Request] = []
+                for p in self.planned:
+                    found = self._guess_request(p, base, done)
+                    if found is None:
+                        break
+                    done.append(found)
+                else:
+                    yield self.complete(done)
+
+    def _identities(self, kind: IamKind) -> list[str]:
+        """The known caller; else an example user or role, and the users or roles that the
+        policies name for the path's self-modification (a policy that lets one role change
+        itself is attached to that role)."""
+        if self.caller.identity is not None:
+            return [self.caller.identity]
+        example = _example_identity(kind)
+        out = [example]
+        base = _as_caller(Request(action="", resource=""), example, kind)
+        for p in self.planned:
+            if p.own and self.path.steps[p.step].target is Target.SELF:
+                for arn in self._named(p, base):
+                    who = "user/" if kind is IamKind.USER else "role/"
+                    if arn.split(":", 5)[-1].startswith(who) and arn not in out:
+                        out.append(arn)
+        return out[:MAX_IDENTITIES]
+
+    def _guess_request(self, p: Planned, base: Request, done: list[Request]) -> Request | None:
+        shared = {k: v for r in done for k, v in r.context.items() if _is_caller_key(k)}
+        fixed: dict[str, tuple[str, ...]] = {}
+        if p.own:
+            step = self.path.steps[p.step]
+            fixed.update({key: (values[0],) for key, values in self.pins(step)})
+            for link in step.links:
+                if not link.optional and link.step < len(done):
+                    fixed[link.key] = (done[self.own[link.step]].resource,)
+        tried = 0
+        for resource in self._guess_resources(p, base, done):
+            for extra in self._guess_contexts(p):
+                context = {**base.context, **shared, **extra, **fixed}
+                req = base.model_copy(
+                    update={
+                        "action": p.action,
+                        "resource": resource,
+                        "resource_account": base.principal_account,
+                        "context": context,
+                    }
+                )
+                if is_real(req) and evaluate(self.policies, req).decision is Decision.ALLOWED:
+                    return req
+                tried += 1
+                if tried >= MAX_GUESSES:
+                    return None
+        return None
+
+    def _guess_resources(
+        self, p: Planned, base: Request, done: list[Request], examples: bool = True
+    ) -> list[str]:
+        identity, account = base.identity_arn or "", base.principal_account or ""
+        partition = identity.split(":")[1]
+        step = self.path.steps[p.step]
+        if p.own:
+            target, caller = step.target, self.caller
+            if target is Target.SELF:
+                return [identity]
+            if target is Target.SAME:
+                assert step.same_as is not None
+                return [done[self.own[step.same_as]].resource]
+            if target is Target.OWN_GROUP and caller.groups:
+                return list(caller.groups)
+            if target is Target.OWN_POLICY and caller.policies:
+                return list(caller.policies)
+        typed = self._typed(p)
+        if any(t.format.wildcard for t in typed):
+            return ["*"] if examples else []
+        named = self._named(p, base)
+        if examples:
+            named += [_fill(t.format, partition, account) for t in typed[:1]]
+        out = list(dict.fromkeys(named))
+        if p.own and step.target is Target.OTHER:
+            out = [r for r in out if not _same_principal(r, identity)]
+        return out
+
+    def _typed(self, p: Planned) -> list[Typing]:
+        return [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
+
+    def _named(self, p: Planned, base: Request) -> list[str]:
+        """ARNs of the request's types that the Allow statements for its action name."""
+        identity, account = base.identity_arn or "", base.principal_account or ""
+        partition = identity.split(":")[1]
+        typed = self._typed(p)
+        ctx = context_of(base)
+        return [
+            arn
+            for policy in self.policies.identity
+            for stmt in _could_apply(policy, p.action).statements
+            if stmt.effect is Effect.ALLOW and not stmt.not_resource
+            for pattern in stmt.resources or ()
+            for arn in _instances(pattern, partition, account, ctx)
+            if any(fits(t, arn) for t in typed)
+        ]
+
+    def _guess_contexts(self, p: Planned) -> list[dict[str, tuple[str, ...]]]:
+        """No extra key, then each Allow statement's positive conditions, each key with its
+        first value (a guess: the evaluator judges it)."""
+        out: list[dict[str, tuple[str, ...]]] = [{}]
+        for policy in self.policies.identity:
+            for stmt in _could_apply(policy, p.action).statements:
+                if stmt.effect is not Effect.ALLOW or not stmt.conditions:
+                    continue
+                guessed: dict[str, tuple[str, ...]] = {
+                    c.key_text: (value,)
+                    for c in stmt.conditions
+                    if not c.op.negated and (value := _condition_value(c)) is not None
+                }
+                if guessed and guessed not in out:
+                    out.append(guessed)
+        return out
+
+    def polish(self, requests: list[Request]) -> list[Request]:
+        """A more readable witness of the path: an example caller (when the caller is not
+        known), then readable resource names, each change kept only if the set still passes."""
+
+        def keep(candidate: list[Request]) -> bool:
+            return all(is_real(r) for r in candidate) and not self.check(candidate)
+
+        first = requests[0]
+        who = iam_principal(first.principal or "")
+        if who is not None and first.identity_arn is not None:
+            kind = "user" if who.kind == "User" else "role"
+            identity = self.caller.identity or _example_identity(KINDS[kind])
+            candidate = _recaller(requests, identity, KINDS[kind])
+            if keep(candidate):
+                requests = candidate
+        for i in range(len(requests)):
+            for new in _readable(requests[i]):
+                old = requests[i].resource
+                candidate = [_substitute(r, {old: new}) for r in requests]
+                if new != old and keep(candidate):
+                    requests = candidate
+        recheck(requests, self.check)
+        return requests
+
+
+def _name(arn: str) -> str:
+    """The name of a user, role or group: the last part of its ARN (names are unique in an
+    account, whatever the path)."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def _same_principal(resource: str, identity: str) -> bool:
+    """The resource is the user or role `identity`, whatever path its ARN gives."""
+    kind = identity.split(":", 5)[-1].split("/", 1)[0]
+    prefix = identity.split(":", 5)
+    head = ":".join(prefix[:5]) + f":{kind}/"
+    return resource.startswith(head) and _name(resource) == _name(identity)
+
+
+def _principal_keys(req: Request) -> dict[str, tuple[str, ...]]:
+    return {
+        k.lower(): v
+        for k, v in req.context.items()
+        if principal_family(k.lower()) and k.lower() not in DERIVED_PRINCIPAL_KEYS
+    }
+
+
+def _example_identity(kind: IamKind) -> str:
+    name = "user/ExampleUser" if kind is IamKind.USER else "role/ExampleRole"
+    return f"arn:aws:iam::{EXAMPLE_ACCOUNT}:{name}"
+
+
+def _as_caller(base: Request, identity: str, kind: IamKind) -> Request:
+    """`base` made by the user `identity`, or by a session of the role `identity`."""
+    partition, account = identity.split(":")[1], identity.split(":")[4]
+    if kind is IamKind.USER:
+        principal, principal_arn = identity, None
+    else:
+        role = identity.rsplit("/", 1)[1]
+        principal = f"arn:{partition}:sts::{account}:assumed-role/{role}/{EXAMPLE_SESSION}"
+        principal_arn = identity
+    return base.model_copy(
+        update={
+            "principal": principal,
+            "principal_arn": principal_arn,
+            "principal_account": account,
+            "principal_type": PrincipalType.AWS,
+        }
+    )
+
+
+def _recaller(requests: list[Request], identity: str, kind: IamKind) -> list[Request]:
+    """The requests made by another caller: its identity, account and unique id replace the
+    old ones wherever they appear."""
+    first = requests[0]
+    old_identity, old_account = first.identity_arn or "", first.principal_account or ""
+    account = identity.split(":")[4]
+    mapping = {old_identity: identity}
+    for req in requests:
+        elsewhere = _in_account(req.resource, old_account, account)
+        if elsewhere != req.resource:
+            mapping.setdefault(req.resource, elsewhere)
+    userid = (
+        "AIDAEXAMPLEUSERID0001"
+        if kind is IamKind.USER
+        else f"AROAEXAMPLEROLEID0001:{EXAMPLE_SESSION}"
+    )
+    out: list[Request] = []
+    for req in requests:
+        moved = _as_caller(_substitute(req, mapping), identity, kind)
+        context = {
+            k: ((userid,) if k.lower() == "aws:userid" else v) for k, v in moved.context.items()
+        }
+        resource_account = account if req.resource_account == old_account else req.resource_account
+        out.append(
+            moved.model_copy(update={"context": context, "resource_account": resource_account})
+        )
+    return out
+
+
+def _in_account(arn: str, old: str, new: str) -> str:
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[4] == old:
+        parts[4] = new
+    return ":".join(parts)
+
+
+def _substitute(req: Request, mapping: dict[str, str]) -> Request:
+    """`req` with every resource or context value equal to a key of `mapping` replaced."""
+    context = {k: tuple(mapping.get(v, v) for v in vs) for k, vs in req.context.items()}
+    return req.model_copy(
+        update={"resource": mapping.get(req.resource, req.resource), "context": context}
+    )
+
+
+def _readable(req: Request) -> Iterator[str]:
+    """The request's resource with one more variable of its format made readable each time: a
+    region us-east-1, a name `example-<name>` or, if the policy needs its prefix, the solver's
+    value with `example` after it (`sagemaker-` -> `sagemaker-example`)."""
+    resource = req.resource
+    for typing in typings(req.action):
+        if typing.format.wildcard or not fits(typing, resource):
+            continue
+        spans = _variable_spans(typing.format, resource)
+        for start, end, name in reversed(spans):
+            value = resource[start:end]
+            options = [_example(name)]
+            if value.isprintable() and not value.endswith("example"):
+                options.append(value + "example")
+            for option in options:
+                if option != value:
+                    yield resource[:start] + option + resource[end:]
+        return
+
+
+def _variable_spans(fmt: ArnFormat, resource: str) -> list[tuple[int, int, str]]:
+    """Where each variable of the format (partition and account aside) sits in the ARN."""
+    names: list[str] = []
+    comps: list[str] = []
+    for comp in fmt.components:
+        rx = ""
+        for piece in comp:
+            if isinstance(piece, str):
+                rx += re.escape(piece)
+            elif piece.kind in ("partition", "account"):
+                rx += "[^:]+"
+            else:
+                names.append(piece.name)
+                body = ".+?" if piece.kind == "any" else "[^:/]+"
+                rx += f"({body})"
+        comps.append(rx)
+    found = re.fullmatch(":".join(comps), resource, re.DOTALL)
+    if found is None:
+        return []
+    return [(found.start(k + 1), found.end(k + 1), n) for k, n in enumerate(names)]
+
+
+def _fill(fmt: ArnFormat, partition: str, account: str) -> str:
+    """An ARN of the format: the partition and account given, region us-east-1, every other
+    variable an example name (`${FunctionName}` -> `example-function`)."""
+    comps: list[str] = []
+    for comp in fmt.components:
+        text = ""
+        for piece in comp:
+            if isinstance(piece, str):
+                text += piece
+            elif piece.kind == "partition":
+                text += partition
+            elif piece.kind == "account":
+                text += account
+            else:
+                text += _example(piece.name)
+        comps.append(text)
+    return ":".join(comps)
+
+
+def _example(variable: str) -> str:
+    if variable.lower() == "region":
+        return "us-east-1"
+    stem = re.sub(r"(NameWithPath|Name|Id|Identifier|Arn)$", "", variable) or variable
+    return "example-" + re.sub(r"(?<!^)(?=[A-Z])", "-", stem).lower()
+
+
+def _is_caller_key(key: str) -> bool:
+    low = key.lower()
+    return principal_family(low) and low not in DERIVED_PRINCIPAL_KEYS
+
+
+def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
+    """ARNs the pattern matches: `*` in the region and account segments is us-east-1 and the
+    caller's account, elsewhere `example` (in the resource segment also `example/example`,
+    for formats with a path); `?` is `x`; a variable takes the caller's value."""
+    if pattern.is_match_all:
+        return []
+    out: list[str] = []
+    for filler in ("example", "example/example", "example/example/example"):
+        segments: list[str] = []
+        for i, segment in enumerate(arn_segments(pattern)):
+            text = ""
+            for part in segment:
+                if isinstance(part, Text):
+                    text += part.text
+                elif isinstance(part, Star):
+                    text += {1: partition, 3: "us-east-1", 4: account}.get(i, filler)
+                elif isinstance(part, AnyChar):
+                    text += "x"
+                else:
+                    values = ctx.get(part.key, ())
+                    value = values[0] if len(values) == 1 else part.default
+                    if value is None:
+                        return out
+                    text += value
+            segments.append(text)
+        arn = ":".join(segments)
+        if arn not in out:
+            out.append(arn)
+    return out
+
+
+def _condition_value(cond: Condition) -> str | None:
+    """A value that satisfies a positive condition's first value, when one is easy to give."""
+    if not cond.values:
+        return None
+    first = cond.values[0]
+    if cond.op.family is Family.NULL:
+        return None if first.flag else "example"
+    if cond.op.family is Family.IP:
+        if first.cidr is None:
+            return None
+        return str(ipaddress.ip_network(first.text, strict=False).network_address)
+    if first.pattern is not None and first.pattern.has_variable:
+        return None
+    return first.text

@@ -1,0 +1,670 @@
+"""Privilege escalation as joint paths (PR604).
+
+A path is one caller's set of requests that must all be allowed together. Each test below pairs
+a policy that takes a path with a tempting negative: a policy that allows every action of the
+path, each on its own, yet not the path (a condition or resource that breaks it). The catalogue
+tests build a positive policy from each path's required permissions; the export tests check a
+principal's whole policy set as the unit; hypothesis holds the solver's proofs against concrete
+witness sets.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policyreason.analysis.escalation.paths import (
+    ANY_CALLER,
+    IN_GROUP,
+    POLICY_ATTACHED,
+    Caller,
+    _Question,
+    path_answer,
+    plan,
+)
+from policyreason.analysis.evaluate import Decision, evaluate
+from policyreason.analysis.findings import Status as FindingStatus
+from policyreason.analysis.real_request import is_real
+from policyreason.checks import CheckContext, run_checks
+from policyreason.data.escalation import catalogue
+from policyreason.gate import RunOptions
+from policyreason.gate import evaluate as run_gate
+from policyreason.inputs import load_file
+from policyreason.ir.answer import Answer, Status
+from policyreason.ir.policy import PolicySet
+from policyreason.ir.request import Request
+from tests.strategies import to_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT.parent / "shared" / "corpora" / "pathfinding-cloud"
+PATHS = {p.id: p for p in catalogue()}
+ACCOUNT = "123456789012"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def allow(
+    actions: str | list[str], resource: str | list[str] = "*", **extra: Any
+) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+def deny(actions: str | list[str], resource: str | list[str] = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": actions, "Resource": resource, **extra}
+
+
+def policies(*statements: dict[str, Any]) -> PolicySet:
+    doc = {"Version": "2012-10-17", "Statement": list(statements)}
+    return PolicySet(identity=(to_policy(doc),))
+
+
+def ask(ps: PolicySet, path_id: str, caller: Caller = ANY_CALLER) -> Answer[Request] | None:
+    return path_answer(ps, PATHS[path_id], caller)
+
+
+def witnessed(ps: PolicySet, path_id: str, caller: Caller = ANY_CALLER) -> Answer[Request]:
+    answer = ask(ps, path_id, caller)
+    assert answer is not None and answer.status is Status.WITNESSED, answer
+    for req in answer.witnesses:
+        assert is_real(req), req
+        assert evaluate(ps, req).decision is Decision.ALLOWED, req
+    return answer
+
+
+def proven(ps: PolicySet, path_id: str, caller: Caller = ANY_CALLER) -> None:
+    """The question was asked (every action has some Allow) and the solver proved it."""
+    answer = ask(ps, path_id, caller)
+    assert answer is not None and answer.status is Status.PROVEN, answer
+
+
+def context(req: Request, key: str) -> tuple[str, ...]:
+    return next((v for k, v in req.context.items() if k.lower() == key.lower()), ())
+
+
+LAMBDA = ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]
+
+
+# -- the joint rule ------------------------------------------------------------------------------
+
+
+def test_passrole_for_ec2_is_no_lambda_path() -> None:
+    to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    tempting = policies(
+        allow("iam:PassRole", Condition=to_ec2),
+        allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
+    )
+    # Each action alone is allowed (the old per-action probe reported the path) ...
+    assert ask(tempting, "lambda-001") is not None
+    # ... but no role reaches Lambda.
+    proven(tempting, "lambda-001")
+    to_lambda = {"StringLike": {"iam:PassedToService": "lambda.*"}}
+    found = witnessed(
+        policies(allow("iam:PassRole", Condition=to_lambda), allow(LAMBDA[1:])), "lambda-001"
+    )
+    passrole = found.witnesses[0]
+    assert context(passrole, "iam:PassedToService") == ("lambda.amazonaws.com",)
+    assert found.assumptions == PATHS["lambda-001"].requires
+
+
+def test_the_function_invoked_is_the_function_created() -> None:
+    fn = f"arn:aws:lambda:*:{ACCOUNT}:function"
+    tempting = policies(
+        allow("iam:PassRole"),
+        allow("lambda:CreateFunction", f"{fn}:dev-*"),
+        allow("lambda:InvokeFunction", f"{fn}:prod-*"),
+    )
+    proven(tempting, "lambda-001")
+    same = policies(
+        allow("iam:PassRole"),
+        allow("lambda:CreateFunction", f"{fn}:dev-*"),
+        allow("lambda:InvokeFunction", f"{fn}:dev-*"),
+    )
+    _passrole, create, invoke = witnessed(same, "lambda-001").witnesses
+    assert create.resource == invoke.resource and ":function:dev-" in create.resource
+
+
+def test_one_caller_makes_every_request() -> None:
+    def team(name: str) -> dict[str, Any]:
+        return {"StringEquals": {"aws:PrincipalTag/team": name}}
+
+    tempting = policies(
+        allow("iam:PassRole", Condition=team("ml")),
+        allow(LAMBDA[1:], Condition=team("web")),
+    )
+    proven(tempting, "lambda-001")
+    found = witnessed(
+        policies(
+            allow("iam:PassRole", Condition=team("ml")), allow(LAMBDA[1:], Condition=team("ml"))
+        ),
+        "lambda-001",
+    )
+    assert {context(r, "aws:PrincipalTag/team") for r in found.witnesses} == {("ml",)}
+    assert len({(r.principal, r.principal_arn) for r in found.witnesses}) == 1
+    # A user name tested in two statements: one user cannot be both.
+    by_name = policies(
+        allow("iam:PassRole", Condition={"StringEquals": {"aws:username": "alice"}}),
+        allow(LAMBDA[1:], Condition={"StringEquals": {"aws:username": "bob"}}),
+    )
+    proven(by_name, "lambda-001")
+
+
+def test_a_set_valued_principal_key_is_one_set_across_requests() -> None:
+    # One request needs an org path under o-a, the other every org path under o-b: each alone
+    # is possible, together they are not (the two requests declare the key with different
+    # numbers of slots).
+    any_a = {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a/*"}}
+    all_b = {
+        "ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-b/*"},
+        "Null": {"aws:PrincipalOrgPaths": "false"},
+    }
+    proven(
+        policies(allow("iam:PassRole", Condition=any_a), allow(LAMBDA[1:], Condition=all_b)),
+        "lambda-001",
+    )
+    found = witnessed(
+        policies(allow("iam:PassRole", Condition=any_a), allow(LAMBDA[1:], Condition=any_a)),
+        "lambda-001",
+    )
+    assert len({context(r, "aws:PrincipalOrgPaths") for r in found.witnesses}) == 1
+
+
+def test_self_modification_acts_on_the_callers_own_role() -> None:
+    found = witnessed(policies(allow("iam:PutRolePolicy", "arn:aws:iam::*:role/app-*")), "iam-005")
+    (req,) = found.witnesses
+    assert found.assumptions == ()
+    assert req.principal is not None and ":assumed-role/app-" in req.principal
+    assert req.resource == req.principal_arn
+    # The caller may change other roles, not its own: no self-escalation, but changing another
+    # role and assuming it stays possible (if its trust policy allows).
+    managed = "arn:aws:iam::*:role/managed-*"
+    not_own = policies(
+        allow(
+            "iam:PutRolePolicy",
+            managed,
+            Condition={"ArnNotLike": {"aws:PrincipalArn": managed}},
+        ),
+        allow("sts:AssumeRole"),
+    )
+    proven(not_own, "iam-005")
+    other = witnessed(not_own, "iam-017")
+    put, assume = other.witnesses
+    assert put.resource == assume.resource != put.principal_arn
+    assert other.assumptions == PATHS["iam-017"].requires
+
+
+def test_self_service_on_ones_own_user_is_not_access_to_another() -> None:
+    own = "arn:aws:iam::*:user/${aws:username}"
+    self_service = policies(
+        allow(["iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"], own)
+    )
+    for path_id in ("iam-002", "iam-004", "iam-006"):
+        proven(self_service, path_id)
+    (req,) = witnessed(policies(allow("iam:PutUserPolicy", own)), "iam-007").witnesses
+    assert req.resource == req.principal and ":user/" in req.resource
+
+
+def test_paths_for_users_are_asked_for_users() -> None:
+    roles_only = {"StringEquals": {"aws:PrincipalType": "AssumedRole"}}
+    proven(policies(allow("iam:PutUserPolicy", Condition=roles_only)), "iam-007")
+    (req,) = witnessed(policies(allow("iam:PutRolePolicy")), "iam-005").witnesses
+    assert req.principal is not None and ":assumed-role/" in req.principal
+
+
+def test_attaching_administrator_needs_nothing_else_another_policy_is_assumed() -> None:
+    found = witnessed(policies(allow("iam:AttachUserPolicy")), "iam-008")
+    assert found.assumptions == ()
+    assert context(found.witnesses[0], "iam:PolicyARN") == (ADMIN,)
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    limited = policies(
+        allow("iam:AttachUserPolicy", Condition={"ArnEquals": {"iam:PolicyARN": readonly}})
+    )
+    found = witnessed(limited, "iam-008")
+    assert context(found.witnesses[0], "iam:PolicyARN") == (readonly,)
+    (assumed,) = found.assumptions
+    assert "managed policy the caller may attach" in assumed
+
+
+def test_group_paths_assume_membership_for_a_lone_policy() -> None:
+    found = witnessed(policies(allow("iam:PutGroupPolicy")), "iam-011")
+    assert found.assumptions == (IN_GROUP,)
+    found = witnessed(policies(allow("iam:CreatePolicyVersion")), "iam-001")
+    assert found.assumptions == (POLICY_ATTACHED,)
+
+
+def test_ec2_authorizes_every_resource_an_instance_uses() -> None:
+    to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    instances_only = policies(
+        allow("iam:PassRole", Condition=to_ec2),
+        allow("ec2:RunInstances", "arn:aws:ec2:*:*:instance/*"),
+    )
+    proven(instances_only, "ec2-001")
+    found = witnessed(
+        policies(allow("iam:PassRole", Condition=to_ec2), allow("ec2:RunInstances")), "ec2-001"
+    )
+    kinds = [r.resource.split(":", 5)[5].split("/")[0] for r in found.witnesses[1:]]
+    assert kinds == ["instance", "image", "network-interface", "security-group", "subnet"]
+
+
+def test_keys_that_name_another_steps_resource() -> None:
+    dev = f"arn:aws:lambda:*:{ACCOUNT}:function:dev-*"
+    prod = f"arn:aws:lambda:*:{ACCOUNT}:function:prod-*"
+    tempting = policies(
+        allow(["iam:PassRole", "lambda:CreateFunction"], ["*"]),
+        deny("lambda:CreateFunction", prod),
+        allow(
+            "lambda:CreateEventSourceMapping",
+            Condition={"ArnLike": {"lambda:FunctionArn": prod}},
+        ),
+    )
+    proven(tempting, "lambda-002")
+    fine = policies(
+        allow(["iam:PassRole", "lambda:CreateFunction"]),
+        allow(
+            "lambda:CreateEventSourceMapping", Condition={"ArnLike": {"lambda:FunctionArn": dev}}
+        ),
+    )
+    _passrole, create, mapping = witnessed(fine, "lambda-002").witnesses
+    assert context(mapping, "lambda:FunctionArn") == (create.resource,)
+    # The stack runs as the role passed: a CreateStack limited to other roles is no path.
+    cfn = policies(
+        allow("iam:PassRole", "arn:aws:iam::*:role/cfn-*"),
+        allow(
+            "cloudformation:CreateStack",
+            Condition={"ArnLike": {"cloudformation:RoleArn": "arn:aws:iam::*:role/other-*"}},
+        ),
+    )
+    proven(cfn, "cloudformation-001")
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+
+
+def test_catalogue_is_the_65_published_paths_with_attribution() -> None:
+    assert len(PATHS) == 65
+    data = resources.files("policyreason.data")
+    assert "Apache License" in data.joinpath("LICENSE-pathfinding-cloud.txt").read_text()
+    assert "Datadog" in data.joinpath("NOTICE-pathfinding-cloud.txt").read_text()
+    assert json.loads(data.joinpath("escalation_paths.json").read_text())["source"].startswith(
+        "DataDog/pathfinding.cloud"
+    )
+
+
+@pytest.mark.skipif(not SOURCE.is_dir(), reason="needs ../shared/corpora/pathfinding-cloud")
+def test_shipped_catalogue_is_what_the_script_generates() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "gen_escalation_data", ROOT / "scripts" / "gen_escalation_data.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = script  # dataclasses look their module up while it loads
+    spec.loader.exec_module(script)
+    shipped = json.loads(
+        resources.files("policyreason.data").joinpath("escalation_paths.json").read_text()
+    )
+    assert script.build(SOURCE) == shipped
+    ids = {p.stem for p in (SOURCE / "paths").glob("*/*.yaml")}
+    assert ids == set(PATHS)
+
+
+def test_the_docs_list_every_path_with_what_it_assumes() -> None:
+    text = (ROOT / "docs" / "escalation.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| ")}
+    for path in PATHS.values():
+        assert path.id in rows, path.id
+        assert all(r in rows[path.id] for r in path.requires), path.id
+
+
+@pytest.mark.parametrize("path_id", sorted(PATHS))
+def test_every_path_is_found_from_its_required_permissions(path_id: str) -> None:
+    path = PATHS[path_id]
+    ps = policies(allow(list(path.actions)))
+    found = witnessed(ps, path_id)
+    planned = plan(path)
+    assert [r.action for r in found.witnesses] == [p.action for p in planned]
+    extra = [a for a in found.assumptions if a not in path.requires]
+    assert set(found.assumptions) >= set(path.requires)
+    assert set(extra) <= {IN_GROUP, POLICY_ATTACHED}
+
+
+@pytest.mark.parametrize("path_id", sorted(PATHS))
+def test_every_permission_of_a_path_is_needed(path_id: str) -> None:
+    path = PATHS[path_id]
+    for missing in path.actions:
+        rest = [a for a in path.actions if a != missing]
+        ps = policies(allow(rest)) if rest else policies(allow("s3:GetObject"))
+        answer = ask(ps, path_id)
+        assert answer is None or answer.status is Status.PROVEN, (path_id, missing)
+
+
+# -- one finding per policy or per principal -----------------------------------------------------
+
+
+def test_one_finding_for_a_broad_policy_no_flood() -> None:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [allow("*"), deny(["iam:CreateUser", "organizations:*", "account:*"])],
+    }
+    found = [f for f in run_checks(to_policy(doc), enabled=["PR604"], context=CheckContext())]
+    (finding,) = found
+    assert finding.status is FindingStatus.WITNESSED
+    assert len(finding.details["paths"]) > 20
+    assert "iam-007" in finding.details["paths"] and "lambda-001" in finding.details["paths"]
+    # The paths the policies decide alone come first in the message.
+    assert finding.message.startswith("privilege escalation: ")
+    assert "from its policies alone" in finding.message.split(";")[0]
+    requests = finding.details["paths"]["lambda-001"]["requests"]
+    assert [r["action"] for r in requests.values()] == LAMBDA
+
+
+def _export(tmp_path: Path, **lists: Any) -> Path:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(lists, indent=2))
+    return path
+
+
+def _doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _user(name: str, inline: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+    return {
+        "UserName": name,
+        "Arn": f"arn:aws:iam::{ACCOUNT}:user/{name}",
+        "UserPolicyList": [
+            {"PolicyName": f"{name}-{i}", "PolicyDocument": d} for i, d in enumerate(inline or [])
+        ],
+        "GroupList": [],
+        "AttachedManagedPolicies": [],
+        "Tags": [],
+        **fields,
+    }
+
+
+def _escalations(path: Path) -> dict[str, Any]:
+    report = run_gate([load_file(path)], RunOptions())
+    out: dict[str, Any] = {}
+    for item in report.findings:
+        if item.finding.rule_id == "PR604":
+            assert item.document not in out, "one finding per principal"
+            out[item.document] = item.finding
+    return out
+
+
+def test_a_path_split_across_a_user_policy_and_a_group_policy(tmp_path: Path) -> None:
+    to_lambda = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    passrole = _doc(
+        allow("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app-*", Condition=to_lambda)
+    )
+    no_invoke = _doc(allow(["iam:PassRole", "lambda:CreateFunction"]))
+    export = _export(
+        tmp_path,
+        UserDetailList=[
+            _user("dev", [passrole], GroupList=["builders"]),
+            _user("solo", [passrole]),
+            _user(
+                "boxed",
+                [passrole],
+                GroupList=["builders"],
+                PermissionsBoundary={
+                    "PermissionsBoundaryType": "Policy",
+                    "PermissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:policy/no-invoke",
+                },
+            ),
+        ],
+        GroupDetailList=[
+            {
+                "GroupName": "builders",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:group/builders",
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": "functions",
+                        "PolicyDocument": _doc(
+                            allow(["lambda:CreateFunction", "lambda:InvokeFunction"])
+                        ),
+                    }
+                ],
+                "AttachedManagedPolicies": [],
+            }
+        ],
+        Policies=[
+            {
+                "PolicyName": "no-invoke",
+                "Arn": f"arn:aws:iam::{ACCOUNT}:policy/no-invoke",
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [
+                    {"Document": no_invoke, "VersionId": "v1", "IsDefaultVersion": True}
+                ],
+            }
+        ],
+    )
+    found = _escalations(export)
+    assert set(found) == {"user/dev"}
+    dev = found["user/dev"]
+    assert set(dev.details["paths"]) == {"lambda-001"}
+    requests = list(dev.details["paths"]["lambda-001"]["requests"].values())
+    assert {r["principal"] for r in requests} == {f"arn:aws:iam::{ACCOUNT}:user/dev"}
+    assert requests[0]["resource"].startswith(f"arn:aws:iam::{ACCOUNT}:role/app-")
+    # The finding sits on the user's entry in the export.
+    assert dev.span.file.endswith("export.json") and dev.span.line > 1
+
+
+def test_export_principals_decide_groups_policies_tags_and_accounts(tmp_path: Path) -> None:
+    group_arn = f"arn:aws:iam::{ACCOUNT}:group/ops"
+    policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/ops-managed"
+    admin_tag = {"StringEquals": {"aws:PrincipalTag/level": "admin"}}
+    export = _export(
+        tmp_path,
+        UserDetailList=[
+            _user("member", GroupList=["ops"]),
+            _user("outsider", [_doc(allow("iam:AttachGroupPolicy", group_arn))]),
+            _user(
+                "tagged",
+                [_doc(allow("iam:PutUserPolicy", Condition=admin_tag))],
+                Tags=[{"Key": "level", "Value": "admin"}],
+            ),
+            _user(
+                "untagged",
+                [_doc(allow("iam:PutUserPolicy", Condition=admin_tag))],
+                Tags=[{"Key": "level", "Value": "dev"}],
+            ),
+            _user(
+                "elsewhere",
+                [
+                    _doc(
+                        allow(LAMBDA[1:]), allow("iam:PassRole", "arn:aws:iam::444455556666:role/*")
+                    )
+                ],
+            ),
+        ],
+        GroupDetailList=[
+            {
+                "GroupName": "ops",
+                "Arn": group_arn,
+                "GroupPolicyList": [
+                    {
+                        "PolicyName": "g",
+                        "PolicyDocument": _doc(allow("iam:AttachGroupPolicy", group_arn)),
+                    }
+                ],
+                "AttachedManagedPolicies": [{"PolicyName": "ops-managed", "PolicyArn": policy_arn}],
+            }
+        ],
+        Policies=[
+            {
+                "PolicyName": "ops-managed",
+                "Arn": policy_arn,
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [
+                    {
+                        "Document": _doc(allow("iam:CreatePolicyVersion", policy_arn)),
+                        "VersionId": "v1",
+                        "IsDefaultVersion": True,
+                    }
+                ],
+            }
+        ],
+    )
+    found = _escalations(export)
+    member = found["user/member"].details["paths"]
+    # A group the user is in, a policy attached to it through that group: decided, no "if".
+    assert member["iam-010"]["assuming"] == [] and member["iam-001"]["assuming"] == []
+    assert member["iam-010"]["requests"]["1"]["resource"] == group_arn
+    assert member["iam-001"]["requests"]["1"]["resource"] == policy_arn
+    # The same permission on a group the user is not in is no self-escalation.
+    assert "user/outsider" not in found
+    # Tags are the user's own.
+    assert "iam-007" in found["user/tagged"].details["paths"]
+    assert "user/untagged" not in found
+    # Roles of another account cannot be passed by a user of this one.
+    assert "user/elsewhere" not in found
+
+
+def test_a_principal_whose_boundary_is_missing_is_undecided(tmp_path: Path) -> None:
+    export = _export(
+        tmp_path,
+        UserDetailList=[
+            _user(
+                "bounded",
+                [_doc(allow("iam:PutUserPolicy"))],
+                PermissionsBoundary={
+                    "PermissionsBoundaryType": "Policy",
+                    "PermissionsBoundaryArn": f"arn:aws:iam::{ACCOUNT}:policy/absent",
+                },
+            )
+        ],
+    )
+    finding = _escalations(export)["user/bounded"]
+    assert finding.status is FindingStatus.UNKNOWN
+    assert "policy/absent is not in the export" in finding.message
+
+
+def test_export_checks_principals_not_each_policy_for_escalation() -> None:
+    export = ROOT / "examples" / "authorization-details" / "account-123456789012.json"
+    report = run_gate([load_file(export)], RunOptions())
+    documents = {i.document for i in report.findings if i.finding.rule_id == "PR604"}
+    assert documents <= {"user/alice", "user/ci-bot", "role/web-instance", "role/partner-audit"}
+    # ci-bot's NotAction iam:* leaves it no iam:PassRole: only paths on existing resources.
+    ci = next(
+        i.finding
+        for i in report.findings
+        if i.document == "user/ci-bot" and i.finding.rule_id == "PR604"
+    )
+    assert ci.details["paths"] and all(
+        not any(r["action"] == "iam:PassRole" for r in p["requests"].values())
+        for p in ci.details["paths"].values()
+    )
+
+
+# -- proofs against concrete witness sets ---------------------------------------------------------
+
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUNCTIONS = [
+    f"arn:aws:lambda:*:{ACCOUNT}:function:dev-*",
+    f"arn:aws:lambda:*:{ACCOUNT}:function:prod-*",
+    "*",
+]
+ROLES = [f"arn:aws:iam::{ACCOUNT}:role/app-*", f"arn:aws:iam::{ACCOUNT}:role/ExampleRole", "*"]
+CONDITIONS: list[dict[str, Any]] = [
+    {},
+    {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+    {"StringEquals": {"aws:PrincipalTag/team": "web"}},
+    {"StringEquals": {"aws:PrincipalType": "User"}},
+    {"StringLike": {"iam:PassedToService": "lambda.*"}},
+    {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+]
+
+
+@st.composite
+def lambda_policies(draw: st.DrawFn) -> PolicySet:
+    statements = []
+    for _ in range(draw(st.integers(1, 4))):
+        actions = draw(st.lists(st.sampled_from(LAMBDA), min_size=1, max_size=3, unique=True))
+        pool = ROLES if actions == ["iam:PassRole"] else FUNCTIONS
+        resource = draw(st.sampled_from(pool))
+        effect = draw(st.sampled_from(["Allow", "Allow", "Deny"]))
+        stmt = {"Effect": effect, "Action": actions, "Resource": resource}
+        condition = draw(st.sampled_from(CONDITIONS))
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(stmt)
+    return policies(*statements)
+
+
+def _concrete_sets() -> list[list[Request]]:
+    """Witness candidates for lambda-001 over the vocabulary of `lambda_policies`."""
+    out: list[list[Request]] = []
+    callers = [
+        (f"arn:aws:iam::{ACCOUNT}:user/ExampleUser", None),
+        (
+            f"arn:aws:sts::{ACCOUNT}:assumed-role/ExampleRole/s",
+            f"arn:aws:iam::{ACCOUNT}:role/ExampleRole",
+        ),
+    ]
+    for principal, principal_arn in callers:
+        for team in (None, "ml", "web"):
+            for role in (
+                f"arn:aws:iam::{ACCOUNT}:role/app-x",
+                f"arn:aws:iam::{ACCOUNT}:role/other",
+            ):
+                for fn in ("dev-x", "prod-x", "x"):
+                    base = {
+                        "principal": principal,
+                        "principal_arn": principal_arn,
+                        "principal_type": "AWS",
+                        "principal_account": ACCOUNT,
+                        "resource_account": ACCOUNT,
+                    }
+                    ctx: dict[str, tuple[str, ...]] = {
+                        "aws:CurrentTime": ("2026-01-01T00:00:00Z",),
+                        "aws:EpochTime": ("1767225600",),
+                        "aws:SecureTransport": ("true",),
+                    }
+                    if team:
+                        ctx["aws:PrincipalTag/team"] = (team,)
+                    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{fn}"
+                    out.append(
+                        [
+                            Request(
+                                action="iam:PassRole",
+                                resource=role,
+                                context={**ctx, "iam:PassedToService": ("lambda.amazonaws.com",)},
+                                **base,
+                            ),
+                            Request(
+                                action="lambda:CreateFunction",
+                                resource=function,
+                                context=ctx,
+                                **base,
+                            ),
+                            Request(
+                                action="lambda:InvokeFunction",
+                                resource=function,
+                                context=ctx,
+                                **base,
+                            ),
+                        ]
+                    )
+    return out
+
+
+CONCRETE = _concrete_sets()
+
+
+@PROPERTY
+@given(ps=lambda_policies())
+def test_a_proof_leaves_no_concrete_witness_set(ps: PolicySet) -> None:
+    answer = ask(ps, "lambda-001")
+    question = _Question(ps, PATHS["lambda-001"], ANY_CALLER, relaxed=False)
+    passing = [c for c in CONCRETE if all(is_real(r) for r in c) and not question.check(c)]
+    if answer is None or answer.status is Status.PROVEN:
+        assert passing == [], passing[0]
+    else:
+        assert answer.status is Status.WITNESSED
+        assert not question.check(list(answer.witnesses))
