@@ -898,3 +898,25 @@ def test_a_not_principal_deny_binds_every_caller_with_a_boundary() -> None:
     assert decide(bounded, caller_) is Decision.EXPLICIT_DENY
     assert solver_decides(free, caller_)
     assert not solver_decides(bounded, caller_)
+
+
+def test_a_variable_in_a_resource_account_matches_no_resource() -> None:
+    """IAM User Guide, policy variables
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): "You
+    can't use a variable to replace parts of the ARN before the fifth colon, such as the service
+    or account": the text stays literal, and no real ARN has it."""
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders"
+    sender = req(
+        "sqs:SendMessage",
+        queue,
+        principal=ALICE,
+        principal_type=PrincipalType.AWS,
+        principal_account=ACCOUNT,
+        resource_account=ACCOUNT,
+    )
+    pattern = "arn:aws:sqs:*:${aws:PrincipalAccount}:orders"
+    only = policy(allow("sqs:SendMessage", pattern))
+    others = policy({"Effect": "Allow", "Action": "sqs:SendMessage", "NotResource": pattern})
+    assert not allows(only, sender) and allows(others, sender)
+    assert not holds_for([only], sender, lambda enc: enc.allows(only))
+    assert holds_for([others], sender, lambda enc: enc.allows(others))
