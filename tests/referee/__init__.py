@@ -161,6 +161,8 @@ class Referee:
         """Answers to many simulations, streamed: a writer thread feeds the driver while the
         answers are read, so neither pipe fills up."""
         lines = [json.dumps(s, separators=(",", ":")) + "\n" for s in simulations]
+        if self._stderr.closed:
+            raise RefereeUnavailable("the referee was closed")
         stdin, stdout = self._proc.stdin, self._proc.stdout
         if stdin is None or stdout is None or self._proc.poll() is not None:
             raise self._died()

@@ -27,8 +27,8 @@ async function answer(line) {
   } catch (err) {
     return { error: { message: 'bad.json', detail: String(err) } };
   }
-  simulation.request.principal = principalOf(simulation.request.principal);
   try {
+    simulation.request.principal = principalOf(simulation.request.principal);
     const response = await runSimulation(simulation, { simulationMode: 'Strict' });
     if (response.resultType === 'error') {
       return { error: response.errors };
