@@ -1,14 +1,20 @@
 """Hypothesis strategies: small IAM policies and requests over shared vocabularies, so that
-generated requests often hit generated statements (random strings almost never would)."""
+generated requests often hit generated statements (random strings almost never would).
+
+`BASE` is the vocabulary of the solver-versus-evaluator tests; `WIDE` adds what the referee
+tests also need (constructs the referee reads differently, epoch dates, roles with paths, four
+values for a multivalued key). `policy_sets` draws a whole policy set around one real request.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
-from policyreason.ir.policy import Policy, PolicyKind, PrincipalType
+from policyreason.ir.policy import Policy, PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.values import parse_date
 from policyreason.parse.policy import parse_policy_text
@@ -80,6 +86,17 @@ MULTIVALUED = {"aws:TagKeys"}
 # Principal-describing keys an anonymous or service caller never sends.
 PRINCIPAL_ONLY = {"aws:PrincipalTag/team", "aws:MultiFactorAuthAge"}
 
+PRINCIPALS: list[Any] = [
+    "*",
+    {"AWS": "*"},
+    {"AWS": ACCOUNT_A},
+    {"AWS": f"arn:aws:iam::{ACCOUNT_B}:root"},
+    {"AWS": [f"arn:aws:iam::{ACCOUNT_A}:role/app", ACCOUNT_B]},
+    {"AWS": f"arn:aws:iam::{ACCOUNT_A}:user/alice"},
+    {"AWS": f"arn:aws:sts::{ACCOUNT_A}:assumed-role/app/s1"},
+    {"Service": "lambda.amazonaws.com"},
+]
+
 OPERATORS = {
     "string": ["StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
                "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"],
@@ -92,12 +109,27 @@ OPERATORS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Vocabulary:
+    """What generated policies and requests are made of."""
+
+    actions: list[str]
+    resources: list[str]
+    keys: dict[str, tuple[str, list[str], list[str]]]
+    principals: list[Any]
+    calls: list[tuple[str, str]]
+    callers: list[tuple[str | None, str | None, PrincipalType | None, str | None, str | None]]
+    multivalued_max: int = 3
+    multivalued: set[str] = field(default_factory=lambda: set(MULTIVALUED))
+
+
 @st.composite
-def conditions(draw: st.DrawFn) -> dict[str, Any]:
+def conditions(draw: st.DrawFn, vocab: Vocabulary | None = None) -> dict[str, Any]:
+    keys = (vocab or BASE).keys
     block: dict[str, dict[str, Any]] = {}
     for _ in range(draw(st.integers(0, 2))):
-        key = draw(st.sampled_from(sorted(KEYS)))
-        kind, values, _ = KEYS[key]
+        key = draw(st.sampled_from(sorted(keys)))
+        kind, values, _ = keys[key]
         if draw(st.integers(0, 9)) == 0:
             op = "Null"
             vals: list[str] = [draw(st.sampled_from(["true", "false"]))]
@@ -113,42 +145,38 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
-def principals(draw: st.DrawFn) -> Any:
-    return draw(
-        st.sampled_from(
-            [
-                "*",
-                {"AWS": "*"},
-                {"AWS": ACCOUNT_A},
-                {"AWS": f"arn:aws:iam::{ACCOUNT_B}:root"},
-                {"AWS": [f"arn:aws:iam::{ACCOUNT_A}:role/app", ACCOUNT_B]},
-                {"AWS": f"arn:aws:iam::{ACCOUNT_A}:user/alice"},
-                {"AWS": f"arn:aws:sts::{ACCOUNT_A}:assumed-role/app/s1"},
-                {"Service": "lambda.amazonaws.com"},
-            ]
-        )
-    )
+def principals(draw: st.DrawFn, vocab: Vocabulary | None = None) -> Any:
+    return draw(st.sampled_from((vocab or BASE).principals))
 
 
 @st.composite
-def statements(draw: st.DrawFn, with_principal: bool) -> dict[str, Any]:
-    stmt: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"]))}
-    actions = draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=2))
+def statements(
+    draw: st.DrawFn, with_principal: bool, vocab: Vocabulary | None = None, effect: str = ""
+) -> dict[str, Any]:
+    vocab = vocab or BASE
+    stmt: dict[str, Any] = {
+        "Effect": effect or draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"]))
+    }
+    actions = draw(st.lists(st.sampled_from(vocab.actions), min_size=1, max_size=2))
     stmt["NotAction" if draw(st.integers(0, 5)) == 0 else "Action"] = actions
-    resources = draw(st.lists(st.sampled_from(RESOURCE_PATTERNS), min_size=1, max_size=2))
+    resources = draw(st.lists(st.sampled_from(vocab.resources), min_size=1, max_size=2))
     stmt["NotResource" if draw(st.integers(0, 5)) == 0 else "Resource"] = resources
     if with_principal:
-        stmt["NotPrincipal" if draw(st.integers(0, 6)) == 0 else "Principal"] = draw(principals())
-    cond = draw(conditions())
+        stmt["NotPrincipal" if draw(st.integers(0, 6)) == 0 else "Principal"] = draw(
+            principals(vocab)
+        )
+    cond = draw(conditions(vocab))
     if cond:
         stmt["Condition"] = cond
     return stmt
 
 
 @st.composite
-def policy_documents(draw: st.DrawFn, kind: PolicyKind = PolicyKind.IDENTITY) -> dict[str, Any]:
+def policy_documents(
+    draw: st.DrawFn, kind: PolicyKind = PolicyKind.IDENTITY, vocab: Vocabulary | None = None
+) -> dict[str, Any]:
     with_principal = kind.has_principal
-    stmts = draw(st.lists(statements(with_principal), min_size=1, max_size=3))
+    stmts = draw(st.lists(statements(with_principal, vocab), min_size=1, max_size=3))
     return {"Version": "2012-10-17", "Statement": stmts}
 
 
@@ -190,19 +218,20 @@ CALLERS: list[tuple[str | None, str | None, PrincipalType | None, str | None, st
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> Request:
+def requests(draw: st.DrawFn, vocab: Vocabulary | None = None) -> Request:
     """Requests AWS could receive: a real action on a resource it takes, a consistent caller,
-    context keys the call can carry (multivalued ones with up to three values), and the keys
-    AWS always sends."""
-    principal, principal_arn, ptype, account, userid = draw(st.sampled_from(CALLERS))
-    action, resource = draw(st.sampled_from(CALLS))
+    context keys the call can carry (multivalued ones with up to `multivalued_max` values), and
+    the keys AWS always sends."""
+    vocab = vocab or BASE
+    principal, principal_arn, ptype, account, userid = draw(st.sampled_from(vocab.callers))
+    action, resource = draw(st.sampled_from(vocab.calls))
     context: dict[str, tuple[str, ...]] = {}
-    for key, (_kind, _values, request_values) in KEYS.items():
+    for key, (_kind, _values, request_values) in vocab.keys.items():
         if not request_values or draw(st.booleans()):
             continue
         if key in PRINCIPAL_ONLY and ptype is not PrincipalType.AWS:
             continue
-        size = 3 if key in MULTIVALUED else 1
+        size = vocab.multivalued_max if key in vocab.multivalued else 1
         context[key] = tuple(
             draw(st.lists(st.sampled_from(request_values), min_size=1, max_size=size, unique=True))
         )
@@ -227,3 +256,133 @@ def requests(draw: st.DrawFn) -> Request:
         resource_account=owner,
         context=context,
     )
+
+
+BASE = Vocabulary(ACTION_PATTERNS, RESOURCE_PATTERNS, KEYS, PRINCIPALS, CALLS, CALLERS)
+
+# Roles with a path, the other account as a principal, epoch dates, four values for a
+# multivalued key, and patterns the referee reads differently (a wildcard in the first token
+# of a resource id, a variable in the account segment, an upper-case service).
+WIDE = Vocabulary(
+    actions=[*ACTION_PATTERNS, "iam:*", "sqs:*", "s3:List*"],
+    resources=[
+        *RESOURCE_PATTERNS,
+        "arn:aws:iam::*:*/app",
+        f"arn:aws:iam::{ACCOUNT_B}:role/ops/*",
+        "arn:aws:sqs:*:${aws:PrincipalAccount}:orders-*",
+        "arn:aws:S3:::b/*",
+    ],
+    keys={
+        **KEYS,
+        "aws:EpochTime": ("date", ["1748736000", "1893456000", "2024-01-01T00:00:00Z"], []),
+        "aws:PrincipalArn": (
+            "arn",
+            [
+                f"arn:aws:iam::{ACCOUNT_A}:role/app",
+                f"arn:aws:iam::{ACCOUNT_A}:role/*",
+                f"arn:aws:iam::{ACCOUNT_B}:role/ops/app",
+                f"arn:aws:iam::{ACCOUNT_B}:user/dev/*",
+            ],
+            [],
+        ),
+    },
+    principals=[
+        *PRINCIPALS,
+        {"AWS": ACCOUNT_B},
+        {"AWS": f"arn:aws:iam::{ACCOUNT_A}:root"},
+        {"AWS": f"arn:aws:iam::{ACCOUNT_B}:role/ops/app"},
+        {"AWS": f"arn:aws:iam::{ACCOUNT_B}:user/dev/bob"},
+    ],
+    calls=CALLS,
+    callers=CALLERS,
+    multivalued_max=4,
+)
+
+FULL_ACCESS = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True)
+class GeneratedCase:
+    """A policy set around one request, with the documents as generated (by `id()` of each
+    parsed policy) and its shape: identity / resource / identity+resource, same-account or
+    cross-account."""
+
+    policies: PolicySet
+    request: Request
+    documents: dict[int, Any]
+    shape: str
+
+
+@st.composite
+def policy_sets(draw: st.DrawFn, vocab: Vocabulary | None = None) -> GeneratedCase:
+    """A real request and the policies AWS would evaluate for it: identity policies and/or a
+    resource policy, and for IAM callers sometimes a permissions boundary, a session policy (role
+    sessions only), SCP levels; sometimes RCP levels (each with RCPFullAWSAccess, which AWS
+    attaches to every level, beside a policy of Denies)."""
+    vocab = vocab or WIDE
+    req = draw(requests(vocab))
+    documents: dict[int, Any] = {}
+
+    def make(kind: PolicyKind, doc: dict[str, Any]) -> Policy:
+        policy = to_policy(doc, kind)
+        documents[id(policy)] = doc
+        return policy
+
+    def drawn(kind: PolicyKind) -> Policy:
+        return make(kind, draw(policy_documents(kind, vocab)))
+
+    iam = req.principal_type is PrincipalType.AWS
+    shape = (
+        draw(st.sampled_from(["identity", "resource", "identity+resource"])) if iam else "resource"
+    )
+    identity: tuple[Policy, ...] = ()
+    if "identity" in shape:
+        identity = tuple(drawn(PolicyKind.IDENTITY) for _ in range(draw(st.integers(1, 2))))
+    resource = drawn(PolicyKind.RESOURCE) if "resource" in shape else None
+    boundary, session = None, ()
+    scps: tuple[tuple[Policy, ...], ...] = ()
+    if iam:
+        if draw(st.integers(0, 3)) == 0:
+            boundary = drawn(PolicyKind.BOUNDARY)
+        if (req.principal or "").startswith("arn:aws:sts:") and draw(st.integers(0, 3)) == 0:
+            session = (drawn(PolicyKind.SESSION),)
+        scps = tuple(
+            tuple(drawn(PolicyKind.SCP) for _ in range(draw(st.integers(1, 2))))
+            for _ in range(draw(st.integers(0, 2)))
+        )
+    rcps: tuple[tuple[Policy, ...], ...] = ()
+    if draw(st.integers(0, 4)) == 0:
+        # RCPs deny, to everyone, actions of the services they support.
+        def as_rcp(stmts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            kept = [s for s in stmts if "NotPrincipal" not in s and "NotAction" not in s]
+            fallback = {"Effect": "Deny", "Action": "sqs:*", "Resource": "*"}
+            return [
+                {**s, "Principal": "*", "Action": ["s3:*", "sqs:SendMessage"]}
+                for s in kept or [fallback]
+            ]
+
+        denies = draw(
+            st.lists(statements(True, vocab, effect="Deny"), min_size=1, max_size=2).map(as_rcp)
+        )
+        rcps = (
+            (
+                make(PolicyKind.RCP, FULL_ACCESS),
+                make(PolicyKind.RCP, {"Version": "2012-10-17", "Statement": denies}),
+            ),
+        )
+    if req.resource_account and req.principal_account:
+        shape += (
+            " same-account" if req.resource_account == req.principal_account else " cross-account"
+        )
+    policies = PolicySet(
+        identity=identity,
+        resource=resource,
+        boundary=boundary,
+        session=session,
+        scps=scps,
+        rcps=rcps,
+    )
+    return GeneratedCase(policies, req, documents, shape)

@@ -12,12 +12,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis.compare import CompareVerdict, compare
-from policyreason.analysis.evaluate import allows
+from policyreason.analysis.evaluate import Decision, allows, evaluate
 from policyreason.analysis.real_request import is_real
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
 from tests.pinning import holds_for
-from tests.strategies import policy_documents, requests, to_policy
+from tests.strategies import (
+    BASE,
+    GeneratedCase,
+    policy_documents,
+    policy_sets,
+    requests,
+    to_policy,
+)
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -67,3 +74,13 @@ def test_compare_witnesses_and_verdicts(
         assert not any(allows(p_new, r) and not allows(p_old, r) for r in probes)
     if result.verdict in (CompareVerdict.EQUIVALENT, CompareVerdict.MORE_PERMISSIVE):
         assert not any(allows(p_old, r) and not allows(p_new, r) for r in probes)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=policy_sets(BASE))
+def test_policy_set_solver_matches_evaluator(case: GeneratedCase) -> None:
+    """The whole evaluation logic (accounts, boundaries, session policies, SCPs, RCPs) encoded
+    is the evaluator's, on generated policy sets around one request."""
+    ps = case.policies
+    allowed = evaluate(ps, case.request).decision is Decision.ALLOWED
+    assert holds_for(ps.all_policies(), case.request, lambda enc: enc.allows_set(ps)) == allowed

@@ -509,7 +509,7 @@ def test_the_cases_cover_every_code_the_parser_emits() -> None:
     # `missing-{positive.lower()}` for the two required elements.
     assert 'f"missing-{positive.lower()}"' in source
     emitted |= {"missing-action", "missing-resource"}
-    covered = {c[0] for c in CASES} | {"malformed-variable"}
+    covered = {c[0] for c in CASES} | {"malformed-variable", "variable-before-resource"}
     assert emitted == covered
 
 
@@ -701,3 +701,32 @@ def test_other_resource_policies_still_need_a_resource() -> None:
     # ...unless the reader knows the policy is an ECR repository's (a template, a plan).
     root = parse_json(json.dumps(mixed), "p.json")
     assert parse_policy_node(root, implicit_resource=True).policy is not None
+
+
+def test_a_variable_before_the_fifth_colon_is_literal_text() -> None:
+    """IAM User Guide, policy variables
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html): "You
+    can use a policy variable in the Resource element, but only in the resource portion of the
+    ARN. [...] You can't use a variable to replace parts of the ARN before the fifth colon, such
+    as the service or account." """
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "sqs:*",
+                "Resource": [
+                    "arn:aws:sqs:*:${aws:PrincipalAccount}:orders",
+                    "arn:aws:sqs:*:111122223333:${aws:username}",
+                ],
+            },
+        }
+    )
+    parsed = parse_policy_text(text)
+    assert parsed.policy is not None
+    head, tail = parsed.policy.statements[0].resources or ()
+    assert not head.has_variable and head.text == "arn:aws:sqs:*:${aws:PrincipalAccount}:orders"
+    assert tail.has_variable
+    assert [(d.code, d.level) for d in parsed.diagnostics] == [
+        ("variable-before-resource", Level.WARNING)
+    ]

@@ -18,7 +18,13 @@ the choices made where AWS's text leaves room are listed in DESIGN.md and mirror
 - a resource policy that names an account (`"AWS": "111122223333"` or its root ARN) delegates
   to that account: within the account it grants nothing by itself, the caller's identity
   policies must allow (IAM User Guide, "Cross account resource access": "the account
-  administrator must then grant permission"); naming the caller itself, or `*`, grants directly.
+  administrator must then grant permission"); naming the caller itself, or `*`, grants directly;
+- a grant naming a role session's role (not the session) is "limited by an implicit deny in a
+  permissions boundary or session policy"; a grant to the caller itself (its user or session
+  ARN, `*`) is not (IAM User Guide, "Policy evaluation logic", resource-based policies);
+- a resource policy's Deny with NotPrincipal "will always deny any IAM principal that has a
+  permissions boundary policy attached, regardless of the values specified in the NotPrincipal
+  element" (IAM User Guide, "Permissions boundaries for IAM entities").
 """
 
 from __future__ import annotations
@@ -176,28 +182,36 @@ def principal_matches(principal: Principal, req: Request) -> bool:
 
 
 class Grant(StrEnum):
-    """How a Principal element names the caller: directly (`*`, its ARN, its role's ARN) or
-    through its account, which delegates to the account's identity policies."""
+    """How a Principal element names the caller: directly (`*`, its own ARN), through its role
+    (a session's role ARN: limited by the boundary and session policies) or through its account
+    (which delegates to the account's identity policies)."""
 
     DIRECT = "direct"
+    ROLE = "role"
     ACCOUNT = "account"
 
 
+_GRANT_ORDER = (Grant.DIRECT, Grant.ROLE, Grant.ACCOUNT)
+
+
 def principal_match(principal: Principal, req: Request) -> Grant | None:
-    """How the Principal element names the request's principal, or None if it does not."""
+    """How the Principal element names the request's principal (the most direct way, when it
+    names it several ways), or None if it does not."""
     if principal.anyone:
         return Grant.DIRECT
-    found: Grant | None = None
+    found: set[Grant] = set()
     for entry in principal.entries:
         if entry.type is not req.principal_type:
             continue
         account = entry.account
         if account is not None:
             if req.principal_account == account:
-                found = Grant.ACCOUNT
-        elif entry.value in (req.principal, req.identity_arn):
-            return Grant.DIRECT
-    return found
+                found.add(Grant.ACCOUNT)
+        elif entry.value == req.principal:
+            found.add(Grant.DIRECT)
+        elif entry.value == req.identity_arn:
+            found.add(Grant.ROLE)
+    return next((g for g in _GRANT_ORDER if g in found), None)
 
 
 def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> bool:
@@ -308,6 +322,7 @@ def evaluate(policies: PolicySet, req: Request) -> Evaluation:
     """AWS's evaluation logic over every policy type that applies to the request."""
     ctx = context_of(req)
     denies = [(p, s) for p in policies.all_policies() for s in _matching(p, req, ctx, Effect.DENY)]
+    denies += _bounded_not_principal_denies(policies, req, ctx, denies)
     if denies:
         return Evaluation(Decision.EXPLICIT_DENY, denies, "an explicit Deny applies")
 
@@ -326,11 +341,12 @@ def evaluate(policies: PolicySet, req: Request) -> Evaluation:
                 return Evaluation(Decision.IMPLICIT_DENY, [], f"no {name} allows it")
     if policies.endpoint is not None and not allowing(policies.endpoint):
         return Evaluation(Decision.IMPLICIT_DENY, [], "the VPC endpoint policy does not allow it")
-    identity = [a for p in policies.identity for a in allowing(p)]
-    if identity and policies.boundary is not None and not allowing(policies.boundary):
-        identity = []
-    if identity and policies.session and not level_allows(policies.session):
-        identity = []
+    # An implicit deny in the boundary or a session policy limits the identity policies and
+    # grants to the caller's role, not grants to the caller itself.
+    limited = (policies.boundary is not None and not allowing(policies.boundary)) or bool(
+        policies.session and not level_allows(policies.session)
+    )
+    identity = [] if limited else [a for p in policies.identity for a in allowing(p)]
     resource = allowing(policies.resource) if policies.resource is not None else []
     cross = bool(
         req.principal_account
@@ -347,9 +363,18 @@ def evaluate(policies: PolicySet, req: Request) -> Evaluation:
         )
     if identity:
         return Evaluation(Decision.ALLOWED, identity + resource, "allowed")
-    direct = [(p, s) for p, s in resource if _grants_directly(s, req)]
+    grants = [(p, s, _grant(s, req)) for p, s in resource]
+    usable = (Grant.DIRECT,) if limited else (Grant.DIRECT, Grant.ROLE)
+    direct = [(p, s) for p, s, g in grants if g in usable]
     if direct:
         return Evaluation(Decision.ALLOWED, direct, "allowed by the resource policy")
+    if any(g is Grant.ROLE for _p, _s, g in grants):
+        return Evaluation(
+            Decision.IMPLICIT_DENY,
+            [],
+            "the resource policy names the caller's role, and the role's permissions boundary "
+            "or session policy does not allow it",
+        )
     if resource:
         return Evaluation(
             Decision.IMPLICIT_DENY,
@@ -360,8 +385,27 @@ def evaluate(policies: PolicySet, req: Request) -> Evaluation:
     return Evaluation(Decision.IMPLICIT_DENY, [], "no policy allows it")
 
 
-def _grants_directly(stmt: Statement, req: Request) -> bool:
-    """A resource policy statement names the caller itself (or everyone), not its account."""
+def _grant(stmt: Statement, req: Request) -> Grant | None:
+    """How a resource policy statement that applies to the request names the caller (`*`,
+    NotPrincipal and no Principal grant to the caller itself)."""
     if stmt.principal is None or stmt.not_principal:
-        return True
-    return principal_match(stmt.principal, req) is Grant.DIRECT
+        return Grant.DIRECT
+    return principal_match(stmt.principal, req)
+
+
+def _bounded_not_principal_denies(
+    policies: PolicySet, req: Request, ctx: Context, found: list[tuple[Policy, Statement]]
+) -> list[tuple[Policy, Statement]]:
+    """Resource policy Denies with NotPrincipal that apply to an IAM caller with a permissions
+    boundary whatever the NotPrincipal names."""
+    resource = policies.resource
+    if resource is None or policies.boundary is None or req.principal_type is not PrincipalType.AWS:
+        return []
+    return [
+        (resource, s)
+        for s in resource.statements
+        if s.effect is Effect.DENY
+        and s.not_principal
+        and not any(s is t for _p, t in found)
+        and statement_matches(s.model_copy(update={"principal": None}), req, ctx)
+    ]

@@ -381,6 +381,20 @@ class _Builder:
                 v.span,
             )
             return None
+        if self.variables and "${" in text[: _fifth_colon(text)]:
+            # "You can't use a variable to replace parts of the ARN before the fifth colon"
+            # (IAM User Guide, policy variables): the text is literal and names no resource.
+            self.warn(
+                "variable-before-resource",
+                f"resource {text!r} has a policy variable before the fifth colon; AWS "
+                "substitutes variables only in the resource part, so this matches no resource",
+                v.span,
+            )
+            self.variables = False
+            try:
+                return self._pattern(text, v.span, like=True)
+            finally:
+                self.variables = True
         return self._pattern(text, v.span, like=True)
 
     def _pattern(self, text: str, span: Span, like: bool) -> Pattern | None:
@@ -665,6 +679,16 @@ def _valid_aws_principal(text: str) -> bool:
         return True
     parts = text.split(":", 5)
     return len(parts) == 6 and parts[0] == "arn" and parts[2] in ("iam", "sts")
+
+
+def _fifth_colon(text: str) -> int:
+    """Where the resource part of an ARN starts (the whole text if it has fewer colons)."""
+    at = -1
+    for _ in range(5):
+        at = text.find(":", at + 1)
+        if at < 0:
+            return len(text)
+    return at
 
 
 def parse_cidr(text: str) -> Cidr | None:

@@ -248,16 +248,26 @@ class PolicyEncoder:
     def allows_set(self, policies: PolicySet) -> Term:
         """AWS's evaluation logic over a policy set (mirrors `evaluate.evaluate`)."""
         f = self.f
+        req = self.request
         every = policies.all_policies()
-        no_deny = f.not_(f.or_(self.denies(p) for p in every))
+        denies = [self.denies(p) for p in every]
+        if policies.boundary is not None and policies.resource is not None:
+            # A NotPrincipal Deny applies to every IAM caller with a permissions boundary.
+            denies += [
+                f.and_([req.is_type(PrincipalType.AWS), self.statement(s, principal=False)])
+                for s in policies.resource.statements
+                if s.effect is Effect.DENY and s.not_principal
+            ]
+        no_deny = f.not_(f.or_(denies))
         levels = [*policies.scps, *policies.rcps]
         orgs = f.and_(f.or_(self.effect(p, Effect.ALLOW) for p in level) for level in levels)
         endpoint = (
             f.true if policies.endpoint is None else self.effect(policies.endpoint, Effect.ALLOW)
         )
-        identity = f.and_(
+        # The boundary and session policies limit the identity policies and grants naming the
+        # caller's role, not grants naming the caller itself.
+        unlimited = f.and_(
             [
-                f.or_(self.effect(p, Effect.ALLOW) for p in policies.identity),
                 f.true
                 if policies.boundary is None
                 else self.effect(policies.boundary, Effect.ALLOW),
@@ -266,32 +276,47 @@ class PolicyEncoder:
                 else f.or_(self.effect(p, Effect.ALLOW) for p in policies.session),
             ]
         )
-        resource, direct = f.false, f.false
+        identity = f.and_(
+            [f.or_(self.effect(p, Effect.ALLOW) for p in policies.identity), unlimited]
+        )
+        resource, direct, to_caller = f.false, f.false, f.false
         if policies.resource is not None:
             allows = [s for s in policies.resource.statements if s.effect is Effect.ALLOW]
             resource = f.or_(self.statement(s) for s in allows)
             # Naming the caller's account delegates to its identity policies.
             direct = f.or_(self.statement(s, direct_only=True) for s in allows)
-        req = self.request
+            to_caller = f.or_(self.statement(s, direct_only=True, caller_only=True) for s in allows)
         cross = f.and_(
             [
                 req.is_type(PrincipalType.AWS),
                 f.not_(f.eq(req.principal_account, req.resource_account)),
             ]
         )
-        granted = f.ite(cross, f.and_([identity, resource]), f.or_([identity, direct]))
+        granted = f.ite(
+            cross,
+            f.and_([identity, resource]),
+            f.or_([identity, to_caller, f.and_([direct, unlimited])]),
+        )
         return f.and_([no_deny, orgs, endpoint, granted])
 
-    def statement(self, stmt: Statement, direct_only: bool = False) -> Term:
+    def statement(
+        self,
+        stmt: Statement,
+        direct_only: bool = False,
+        caller_only: bool = False,
+        principal: bool = True,
+    ) -> Term:
         """The statement applies to the request (its Effect aside). With `direct_only`, a
-        Principal element counts only where it names the caller itself, not its account."""
+        Principal element counts only where it names the caller or its role, not its account;
+        with `caller_only` too, only where it names the caller itself; without `principal`, the
+        Principal element is not looked at."""
         f = self.f
         parts: list[Term] = []
-        if stmt.principal is not None:
+        if stmt.principal is not None and principal:
             if stmt.not_principal:
                 parts.append(f.not_(self.principal_term(stmt.principal)))
             else:
-                parts.append(self.principal_term(stmt.principal, direct_only))
+                parts.append(self.principal_term(stmt.principal, direct_only, caller_only))
         actions = self.action_in(stmt.actions)
         parts.append(f.not_(actions) if stmt.not_action else actions)
         if stmt.resources is not None:
@@ -300,9 +325,11 @@ class PolicyEncoder:
         parts += [self.condition(c) for c in stmt.conditions]
         return f.and_(parts)
 
-    def principal_term(self, principal: Principal, direct_only: bool = False) -> Term:
+    def principal_term(
+        self, principal: Principal, direct_only: bool = False, caller_only: bool = False
+    ) -> Term:
         """The request's principal is one the element names (with `direct_only`, by its own
-        ARN or its role's, not through its account)."""
+        ARN or its role's, not through its account; with `caller_only`, by its own ARN)."""
         f = self.f
         if principal.anyone:
             return f.true
@@ -314,6 +341,12 @@ class PolicyEncoder:
             elif entry.account is not None:
                 if not direct_only:
                     out.append(req.principal_in_account(entry.account))
+            elif caller_only:
+                out.append(
+                    f.and_(
+                        [req.is_type(PrincipalType.AWS), f.eq(req.caller, f.string(entry.value))]
+                    )
+                )
             else:
                 out.append(req.principal_names(entry.value))
         return f.or_(out)
