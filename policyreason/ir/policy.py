@@ -232,7 +232,9 @@ class Statement(BaseModel):
 
 
 class Policy(BaseModel):
-    """A parsed policy document."""
+    """A parsed policy document. `unmodelled` names what its source holds that the statements
+    do not show (what a template macro adds at deployment): no answer about such a policy is
+    proven, nor witnessed."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -242,6 +244,7 @@ class Policy(BaseModel):
     statements: tuple[Statement, ...]
     span: Span
     name: str = ""
+    unmodelled: tuple[str, ...] = ()
 
     @property
     def supports_variables(self) -> bool:
