@@ -12,15 +12,23 @@ built around them still split into their segments at the right places.
 A template value is one fixed string per deployment, never empty, and read as text (a `*`, `?`
 or `$` in it would not be a wildcard). The solver chooses it; a witness carries the values it
 chose (`Request.bindings`), and the concrete evaluator reads references from those bindings.
+
+Which values a deployment can give is read off the name (pseudo parameters: the owner account
+is 12 digits, the partition one of AWS's, the URL suffix the partition's) and off where the
+value stands (`shapes`): AWS rejects a policy whose Principal is not an account or an IAM ARN,
+or whose Resource is not an ARN, so a reference that starts a Principal or a Resource makes
+one, and a reference inside an ARN segment that is not the last holds no `:`.
+`smt/encode_template.py` encodes the same rules; `admits` checks a value against them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum, StrEnum
 
-from policyreason.ir.pattern import Pattern, Variable, ascii_lower
+from policyreason.ir.pattern import Pattern, Variable, arn_segments, ascii_lower
+from policyreason.ir.policy import Family, Policy, PrincipalType
 
 # The characters of a policy variable's key (grammars/pattern.lark) but `:`.
 NAME = r"[A-Za-z0-9_.\/\-@+=]+"
@@ -150,3 +158,120 @@ def show(text: str) -> str:
 def pattern_refs(pattern: Pattern) -> list[str]:
     """The template values a pattern references."""
     return [p.key for p in pattern.parts if isinstance(p, Variable) and is_template(p)]
+
+
+def names_in(policy: Policy) -> tuple[str, ...]:
+    """The template values a policy references, each once, in order."""
+    found: dict[str, None] = {}
+    for stmt in policy.statements:
+        patterns = [*stmt.actions, *(stmt.resources or ())]
+        patterns += [v.pattern for c in stmt.conditions for v in c.values if v.pattern]
+        for p in patterns:
+            found.update(dict.fromkeys(pattern_refs(p)))
+        for entry in stmt.principal.entries if stmt.principal else ():
+            found.update(dict.fromkeys(refs(entry.value)))
+    return tuple(found)
+
+
+class Shape(Enum):
+    """What a value must look like where it stands."""
+
+    NO_COLON = "inside an ARN segment"
+    ACCOUNT = "an account id"
+    ARN = "an ARN"
+    AWS_PRINCIPAL = "an account id or an IAM ARN"
+    BOOL = "true or false"
+
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]+(-[a-z]+)+-\d+")
+_ARN = re.compile(r"arn:(.*:){4}.*", re.DOTALL)
+_IAM_ARN = re.compile(r"arn:[^:]+:(iam|sts)::\d{12}:.+", re.DOTALL)
+ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root")
+
+
+def shapes(policies: Iterable[Policy]) -> dict[str, set[Shape]]:
+    """Every template value the policies reference, with the shapes where it stands demand
+    (and the partition, which the URL suffix follows)."""
+    out: dict[str, set[Shape]] = {}
+    for policy in policies:
+        for stmt in policy.statements:
+            for p in stmt.actions:
+                for name in pattern_refs(p):
+                    out.setdefault(name, set())
+            for p in stmt.resources or ():
+                _arn_shapes(p, out)
+                if p.parts and isinstance(p.parts[0], Variable) and is_template(p.parts[0]):
+                    out[p.parts[0].key].add(Shape.ARN)
+            for entry in stmt.principal.entries if stmt.principal else ():
+                for name in refs(entry.value):
+                    out.setdefault(name, set())
+                if entry.type is PrincipalType.AWS:
+                    _principal_shapes(entry.value, out)
+            for cond in stmt.conditions:
+                for v in cond.values:
+                    if v.pattern is None:
+                        continue
+                    if cond.op.family is Family.ARN:
+                        _arn_shapes(v.pattern, out)
+                    for name in pattern_refs(v.pattern):
+                        out.setdefault(name, set())
+                        if cond.op.family is Family.BOOL:
+                            out[name].add(Shape.BOOL)
+    if any(kind(n) is Kind.URL_SUFFIX for n in out):
+        out.setdefault(PARTITION, set())
+    return out
+
+
+def admits(name: str, value: str, demands: Iterable[Shape], bindings: Mapping[str, str]) -> bool:
+    """A deployment can give `value` to the template value `name` standing where `demands`
+    say (`bindings` gives the partition the URL suffix follows)."""
+    if not value or any(c in value for c in "$*?"):
+        return False
+    k = kind(name)
+    if k is Kind.ACCOUNT and not _ACCOUNT_ID.fullmatch(value):
+        return False
+    if k is Kind.REGION and not _REGION.fullmatch(value):
+        return False
+    if k is Kind.PARTITION and value not in URL_SUFFIXES:
+        return False
+    if k is Kind.URL_SUFFIX and URL_SUFFIXES.get(bindings.get(PARTITION, "")) != value:
+        return False
+    return all(_fits(value, shape) for shape in demands)
+
+
+def _fits(value: str, shape: Shape) -> bool:
+    if shape is Shape.NO_COLON:
+        return ":" not in value
+    if shape is Shape.ACCOUNT:
+        return _ACCOUNT_ID.fullmatch(value) is not None
+    if shape is Shape.ARN:
+        return _ARN.fullmatch(value) is not None
+    if shape is Shape.BOOL:
+        return value in ("true", "false")
+    return _ACCOUNT_ID.fullmatch(value) is not None or _IAM_ARN.fullmatch(value) is not None
+
+
+def _arn_shapes(pattern: Pattern, out: dict[str, set[Shape]]) -> None:
+    segments = arn_segments(pattern)
+    for i, segment in enumerate(segments):
+        for part in segment:
+            if isinstance(part, Variable) and is_template(part):
+                out.setdefault(part.key, set())
+                if i < len(segments) - 1:
+                    out[part.key].add(Shape.NO_COLON)
+
+
+def _principal_shapes(value: str, out: dict[str, set[Shape]]) -> None:
+    names = refs(value)
+    if names and value.startswith(reference(names[0])):
+        whole = value == reference(names[0])
+        out[names[0]].add(Shape.AWS_PRINCIPAL if whole else Shape.ARN)
+        if not whole:
+            return
+    segments = value.split(":", 5)
+    for i, segment in enumerate(segments[:-1]):
+        for name in refs(segment):
+            out[name].add(Shape.NO_COLON)
+            if i == 4 and segment == reference(name):
+                out[name].add(Shape.ACCOUNT)

@@ -1,46 +1,30 @@
 """Template values (`ir/template.py`) as SMT strings: one constant per name, shared by every
-policy encoded over the same request, ranging over the values a deployment can give it.
-
-A value is never empty and holds no `*`, `?` or `$` (it is text, not a pattern). Its name says
-more for pseudo parameters (the owner account is 12 digits, the partition one of AWS's, the
-URL suffix the partition's), and where it stands says the rest: AWS rejects a policy whose
-Principal is not an account or an IAM ARN, or whose Resource is not an ARN, so a reference
-that is a whole principal or resource is one, and a reference inside an ARN segment that is
-not the last holds no `:` (it stays inside its segment).
+policy encoded over the same request, ranging over the values a deployment can give it (the
+rules of `ir.template.shapes` and `ir.template.admits`, as constraints).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from enum import Enum
 
 from cvc5 import Kind as Op
 
 from policyreason.data.requests import PARTITIONS
 from policyreason.errors import EncodeError
-from policyreason.ir.pattern import Pattern, arn_segments, ascii_lower
-from policyreason.ir.policy import Family, Policy, PrincipalType
+from policyreason.ir.pattern import Pattern, ascii_lower
+from policyreason.ir.policy import Family, Policy
 from policyreason.ir.template import (
     PARTITION,
     URL_SUFFIXES,
     Kind,
+    Shape,
     kind,
     label,
     pattern_refs,
     pieces,
-    refs,
+    shapes,
 )
 from policyreason.smt.factory import Factory, Term
-
-
-class Shape(Enum):
-    """What a value must look like where it stands."""
-
-    NO_COLON = "inside an ARN segment"
-    ACCOUNT = "an account id"
-    ARN = "an ARN"
-    AWS_PRINCIPAL = "an account id or an IAM ARN"
-    BOOL = "true or false"
 
 
 class TemplateTerms:
@@ -48,13 +32,8 @@ class TemplateTerms:
 
     def __init__(self, f: Factory, policies: Sequence[Policy]) -> None:
         self.f = f
-        shapes: dict[str, set[Shape]] = {}
-        for policy in policies:
-            _collect(policy, shapes)
-        if any(kind(n) is Kind.URL_SUFFIX for n in shapes):
-            shapes.setdefault(PARTITION, set())
-        self._shapes = shapes
-        self.terms = {n: f.const(f.string_sort, f"template[{n}]") for n in sorted(shapes)}
+        self._shapes = shapes(policies)
+        self.terms = {n: f.const(f.string_sort, f"template[{n}]") for n in sorted(self._shapes)}
 
     def value(self, name: str) -> Term:
         """The value of the template value called `name`."""
@@ -200,59 +179,6 @@ def template_resources(
         for p in stmt.resources or ()
         if pattern_refs(p)
     ]
-
-
-def _collect(policy: Policy, shapes: dict[str, set[Shape]]) -> None:
-    for stmt in policy.statements:
-        for p in stmt.actions:
-            for name in pattern_refs(p):
-                shapes.setdefault(name, set())
-        for p in stmt.resources or ():
-            _arn_shapes(p, shapes)
-            if _whole(p) is not None:
-                shapes[p.parts[0].key].add(Shape.ARN)  # type: ignore[union-attr]
-        for entry in stmt.principal.entries if stmt.principal else ():
-            for name in refs(entry.value):
-                shapes.setdefault(name, set())
-            if entry.type is PrincipalType.AWS:
-                _principal_shapes(entry.value, shapes)
-        for cond in stmt.conditions:
-            for v in cond.values:
-                if v.pattern is None:
-                    continue
-                if cond.op.family is Family.ARN:
-                    _arn_shapes(v.pattern, shapes)
-                for name in pattern_refs(v.pattern):
-                    shapes.setdefault(name, set())
-                    if cond.op.family is Family.BOOL:
-                        shapes[name].add(Shape.BOOL)
-
-
-def _whole(pattern: Pattern) -> str | None:
-    names = pattern_refs(pattern)
-    return names[0] if len(pattern.parts) == 1 and names else None
-
-
-def _arn_shapes(pattern: Pattern, shapes: dict[str, set[Shape]]) -> None:
-    segments = arn_segments(pattern)
-    for i, segment in enumerate(segments):
-        for name in pattern_refs(Pattern(text="", parts=segment)):
-            shapes.setdefault(name, set())
-            if i < len(segments) - 1:
-                shapes[name].add(Shape.NO_COLON)
-
-
-def _principal_shapes(value: str, shapes: dict[str, set[Shape]]) -> None:
-    names = refs(value)
-    if len(names) == 1 and value == "${" + names[0] + "}":
-        shapes[names[0]].add(Shape.AWS_PRINCIPAL)
-        return
-    segments = value.split(":", 5)
-    for i, segment in enumerate(segments[:-1]):
-        for name in refs(segment):
-            shapes[name].add(Shape.NO_COLON)
-            if i == 4 and segment == "${" + name + "}":
-                shapes[name].add(Shape.ACCOUNT)
 
 
 def _digits(f: Factory, n: int) -> Term:
