@@ -431,6 +431,8 @@ def _summary(access: Access, kind: PolicyKind) -> str:
     if first.context:
         shown = sorted(first.context.items())[:2]
         text += " when " + ", ".join(f"{k}={'|'.join(v) or '[]'}" for k, v in shown)
+    if first.bindings:
+        text += (" and" if first.context else "") + first.when()
     if access.fully_accepted:
         text += " (accepted)"
     return text

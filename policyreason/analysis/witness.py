@@ -207,7 +207,9 @@ def _template_examples(name: str) -> list[str]:
     }
     if kind in fixed:
         return [fixed[kind]]
-    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", name)
+    # Named after the last two parts of the name that are not positions.
+    parts = [p for p in re.split(r"[.@]", name) if p and not p.isdigit()][-2:]
+    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", "-".join(parts))
     stem = "example-" + "-".join(w.lower() for w in words if w)
     return [
         "123456789012",

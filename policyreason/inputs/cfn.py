@@ -34,7 +34,7 @@ from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
-from policyreason.ir.template import canonical, reference, refs, safe_name
+from policyreason.ir.template import OWNER, canonical, reference, refs, safe_name
 from policyreason.parse.json_spans import (
     JArray,
     JNode,
@@ -354,6 +354,8 @@ class _Template:
                 )
             )
             return []
+        values["Principal"] = self._lambda_principal(values["Principal"])
+        values["FunctionName"] = self._lambda_function(values["FunctionName"])
         statement = _lambda_statement(values, props.span)
         doc = JObject(
             (
@@ -364,6 +366,26 @@ class _Template:
         )
         name = f"{logical_id} (Lambda permission)"
         return self._parse(doc, PolicyKind.RESOURCE, name, "managed", warnings)
+
+    def _lambda_principal(self, principal: JScalar) -> JScalar:
+        # An account id, an ARN or a service: a whole template value could be either kind.
+        names = refs(str(principal.value))
+        if names == [OWNER] or not names or principal.value != reference(names[0]):
+            return principal
+        return self._unresolved(
+            "the Principal of a Lambda permission (an account or a service)", principal.span
+        )
+
+    def _lambda_function(self, function: JScalar) -> JScalar:
+        """The function's ARN: a name (`!Ref` of a function of the template) is made one; an
+        ARN (`!GetAtt F.Arn`) kept; a value that may be either is any function."""
+        text = str(function.value)
+        names = refs(text)
+        if not names or text != reference(names[0]) or names[0].endswith(".Arn"):
+            return function
+        if isinstance(self.resources, JObject) and self.resources.get(names[0]) is not None:
+            return self._fuzzy(JScalar(f"arn:*:lambda:*:*:function:{text}", function.span))
+        return self._fuzzy(JScalar("arn:*:lambda:*:*:function:*", function.span))
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -834,10 +856,11 @@ def _lambda_statement(values: dict[str, JScalar], span: Span) -> JObject:
     if text == "*":
         principal_node = principal
     else:
-        ptype = "AWS" if text.isdigit() or text.startswith("arn:") else "Service"
+        aws = text.isdigit() or text.startswith("arn:") or text == reference(OWNER)
+        ptype = "AWS" if aws else "Service"
         principal_node = JObject(((JScalar(ptype, principal.span), principal),), principal.span)
     function = values["FunctionName"]
-    if not str(function.value).startswith("arn:"):
+    if not str(function.value).startswith(("arn:", "${")):
         function = JScalar(f"arn:*:lambda:*:*:function:{function.value}", function.span)
     conditions: list[tuple[JScalar, JNode]] = []
     for key, operator, condition_key in (
