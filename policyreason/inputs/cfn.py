@@ -415,6 +415,11 @@ class _Template:
         implicit_resource: bool = False,
     ) -> list[Document]:
         source: str | None = None
+        whole = isinstance(node, JScalar) and id(node) in self.fuzzy and _one_reference(node)
+        if isinstance(node, JScalar) and whole and not self._unmodelled_in(node):
+            what = f"the document {node.value}"
+            node = self._unresolved(what, node.span, "its statements cannot be read")
+            warnings += self.take_warnings()
         if isinstance(node, JScalar) and self._unmodelled_in(node):
             # The whole document is what a macro or the deployment writes: a policy with no
             # statement read, which says what it misses.
@@ -547,15 +552,15 @@ class _Template:
         )
         return self._fuzzy(JScalar(reference(name), span))
 
-    def _unresolved(self, what: str, span: Span) -> JScalar:
+    def _unresolved(self, what: str, span: Span, why: str = "is not a single value") -> JScalar:
         """A value the deployment gives that no template value can stand for (a list, an
         object): a placeholder that makes the policy unmodelled."""
         name = f"Unmodelled.{len(self.unmodelled) + 1}"
         self.unmodelled[name] = f"{what} at line {span.line} is known only at deployment"
         self.warn(
             "cfn-unmodelled",
-            f"{what} is known only at deployment and is not a single value; answers about this "
-            "policy are unknown (give the value in the configuration)",
+            f"{what} is known only at deployment and {why}; answers about this policy are "
+            "unknown (give the value in the configuration)",
             span,
         )
         return self._fuzzy(JScalar(reference(name), span))
@@ -911,6 +916,11 @@ def _substitute(node: JNode, identifier: str, value: str) -> JNode:
         return JObject(pairs, node.span)
 
     return walk(node, False)
+
+
+def _one_reference(node: JScalar) -> bool:
+    names = refs(str(node.value))
+    return len(names) == 1 and node.value == reference(names[0])
 
 
 def _without_transform(obj: JObject) -> JObject:

@@ -16,6 +16,7 @@ from policyreason.inputs.embedded import parse_embedded
 from policyreason.inputs.tf_policy_document import PolicyDocuments, Rebuilt
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
+from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
 from policyreason.parse.policy import detect_kind, parse_policy_node
 
@@ -201,11 +202,12 @@ def _policy(
                 Diagnostic(
                     code="tf-unknown-after-apply",
                     level=Level.WARNING,
-                    message=f"{name} is known only after apply; not analysed "
+                    message=f"{name} is known only after apply; answers about it are unknown "
                     "(analyse the applied state, or the policy document itself)",
                     span=resource.anchor.span,
                 )
             )
+            return _unread(attribute, name, file, resource.anchor.span)
         return []
     kind = attribute.kind
     if kind is None and resource.type == "aws_organizations_policy":
@@ -216,6 +218,20 @@ def _policy(
     return _document(
         value, kind, name, attribute.attachment, source, file, diags, attribute.implicit_resource
     )
+
+
+def _unread(attribute: _Attribute, name: str, file: str, span: Span) -> list[Document]:
+    """A policy known only after apply, as a document that says so: no statement read, every
+    answer about it unknown (a gate must not pass, nor a diff see a deletion)."""
+    kind = attribute.kind or PolicyKind.IDENTITY
+    empty = JObject(((JScalar("Statement", span), JArray((), span)),), span)
+    parsed = parse_policy_node(empty, kind, name, attribute.implicit_resource)
+    if parsed.policy is not None:
+        missing = f"{name} is known only after apply"
+        parsed.policy = parsed.policy.model_copy(update={"unmodelled": (missing,)})
+    return [
+        Document(parsed=parsed, kind=kind, file=file, name=name, attachment=attribute.attachment)
+    ]
 
 
 def _rebuilt(rebuilt: Rebuilt, attribute: _Attribute, name: str, file: str) -> list[Document]:
