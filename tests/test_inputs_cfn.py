@@ -159,12 +159,14 @@ def test_json_template_with_embedded_string_policy() -> None:
     assert text[effect.column - 1 : effect.column + 9] == '\\"Effect\\"'
     ingest = docs["IngestRole.Policies[ingest]"]
     # ${!aws:username} is the literal policy variable; the !If on a condition the deployment
-    # decides is one value, named after the function and its position.
+    # decides writes the statement once per branch, each guarded by the condition's value.
     assert _statement(ingest, 0)["Resource"] == "arn:aws:s3:::acme-ingest/${aws:username}/*"
-    if_line = _line_of(path, '"Fn::If": ["HasStage"')
-    resource = _statement(ingest, 1)["Resource"]
-    assert isinstance(resource, str)
-    assert resource.startswith(f"${{Fn.If.HasStage@{if_line}.")
+    assert _statement(ingest, 1)["Resource"] == "arn:aws:sns:*:*:ingest-${Stage}"
+    assert _statement(ingest, 2)["Resource"] == "${IngestTopic}"
+    policy = ingest.parsed.policy
+    assert policy is not None
+    guards = [[(c.key, c.values[0].text) for c in s.when] for s in policy.statements]
+    assert guards == [[], [("Condition.HasStage", "true")], [("Condition.HasStage", "false")], []]
 
 
 def test_invalid_yaml_is_a_located_error(tmp_path: Path) -> None:

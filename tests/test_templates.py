@@ -537,3 +537,70 @@ def test_not_public_for_every_value_holds_for_each_value(
     bindings = _bindings(data.draw)
     concrete = public_access(_policy(_substituted(doc, bindings)), result.resource_type, None)
     assert concrete.public is False, (bindings, concrete.reason)
+
+
+CONDITIONS = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Env: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  SitePolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: site
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: arn:aws:s3:::site/*
+          - !If
+            - IsProd
+            - Effect: Deny
+              Principal: "*"
+              Action: s3:GetObject
+              Resource: arn:aws:s3:::site/*
+              Condition: {StringNotEquals: {aws:SourceVpce: vpce-1}}
+            - !Ref AWS::NoValue
+  Logs:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: logs
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: !If [IsProd, arn:aws:s3:::prod-logs/*, arn:aws:s3:::dev-logs/*]
+          - Effect: Deny
+            Principal: "*"
+            Action: s3:GetObject
+            Resource: !If [IsProd, arn:aws:s3:::prod-logs/*, arn:aws:s3:::dev-logs/*]
+  ProdOnly:
+    Type: AWS::S3::BucketPolicy
+    Condition: IsProd
+    Properties:
+      Bucket: third
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: arn:aws:s3:::third/*}
+"""
+
+
+def test_statements_under_a_condition_the_deployment_decides(tmp_path: Path) -> None:
+    docs = _documents(tmp_path, CONDITIONS)
+    site = public_access(docs["SitePolicy.PolicyDocument"])
+    # Public only when the Deny is not there: when the condition is false.
+    assert site.public is True and site.witness is not None
+    assert site.witness.bindings == {"Condition.IsProd": "false"}
+    assert "when Condition.IsProd = false" in site.reason
+    # Both branches choose the same condition value: the Deny always covers the Allow.
+    logs = public_access(docs["Logs.PolicyDocument"])
+    assert logs.public is False, logs.reason
+    assert len(docs["Logs.PolicyDocument"].statements) == 4
+    third = public_access(docs["ProdOnly.PolicyDocument"])
+    assert third.witness is not None and third.witness.bindings == {"Condition.IsProd": "true"}

@@ -326,7 +326,7 @@ def statement_matches(stmt: Statement, req: Request, ctx: Context | None = None)
         any(arn_match(p, req.resource, ctx) for p in stmt.resources) == stmt.not_resource
     ):
         return False
-    return all(condition_holds(c, ctx) for c in stmt.conditions)
+    return all(condition_holds(c, ctx) for c in (*stmt.conditions, *stmt.when))
 
 
 def _matching(policy: Policy, req: Request, ctx: Context, effect: Effect) -> list[Statement]:

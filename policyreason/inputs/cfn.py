@@ -9,16 +9,17 @@ template value (`ir/template.py`), a reference `${Name}` in the policy text that
 ranges over, shared by every place that names it: a parameter without a default
 (`${RestrictedPrefixArn}`), a resource's `!Ref` (`${Bucket}`), a `!GetAtt` (`${Bucket.Arn}`),
 an `!ImportValue` (`${ImportValue.network-VpcId}`), a pseudo parameter (`${AWS.AccountId}`,
-the stack's own account). Any other value that stays unknown but is one string (an `!If` on a
-condition the deployment decides, a `!Select` from an unknown list) is a template value named
-after the function and its position. A parameter whose default is `''` has no usable value in
+the stack's own account). Any other value that stays unknown but is one string (a `!Select`
+from an unknown list) is a template value named after the function and its position. An `!If`
+on a condition the deployment decides writes its statement once per branch, guarded by the
+condition's value (`inputs/cfn_choices.py`). A parameter whose default is `''` has no usable value in
 a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a value
 the deployment gives; in a condition it is `''`, as the template's own conditions test it.
 
 What a template value cannot stand for is left *unmodelled*, and the policy says so
 (`Policy.unmodelled`), which makes every answer about it unknown: a list of unknown length
-(a list parameter without a default, a `!Split` of an unknown text), a statement or block that
-exists only under a condition the deployment decides, what a macro (`Fn::Transform`) writes.
+(a list parameter without a default, a `!Split` of an unknown text), what a macro
+(`Fn::Transform`) writes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from policyreason.inputs.cfn_choices import Choices, Guards, guards_of
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -158,6 +160,8 @@ class _Template:
         # ids of scalars holding a parameter's '' default -> the parameter
         self.empty_defaults: dict[int, str] = {}
         self.loop_values: set[str] = set()  # identifiers of loops over unknown collections
+        self.choices = Choices()
+        self.guard: Guards = ()  # the condition of the resource being read, if undecided
 
     # -- diagnostics -------------------------------------------------------------------------
 
@@ -174,9 +178,16 @@ class _Template:
     # -- resources ---------------------------------------------------------------------------
 
     def created(self, logical_id: str, resource: JObject) -> bool:
-        """False for a resource whose Condition is false with the parameter values at hand."""
+        """False for a resource whose Condition is false with the parameter values at hand.
+        A resource whose Condition the deployment decides has its statements guarded by it
+        (`guard`, while its documents are read)."""
         node = resource.get("Condition")
-        if not isinstance(node, JScalar) or self.condition(str(node.value), set()) is not False:
+        if not isinstance(node, JScalar):
+            self.guard = ()
+            return True
+        decided = self.condition(str(node.value), set())
+        self.guard = () if decided is not None else ((str(node.value), True),)
+        if decided is not False:
             return True
         self.diags.append(
             Diagnostic(
@@ -443,7 +454,7 @@ class _Template:
     def _parse_node(
         self,
         node: JNode,
-        modelled: JNode,
+        modelled: _Modelled | JNode,
         kind: PolicyKind,
         name: str,
         warnings: tuple[Diagnostic, ...],
@@ -451,11 +462,23 @@ class _Template:
         source: str | None = None,
         implicit_resource: bool = False,
     ) -> list[Document]:
-        """One document: `modelled` parsed, named unmodelled for what `node` holds beyond."""
-        parsed = parse_policy_node(modelled, kind, name, implicit_resource)
-        unmodelled = self._unmodelled_in(node)
-        if unmodelled and parsed.policy is not None:
-            parsed.policy = parsed.policy.model_copy(update={"unmodelled": unmodelled})
+        """One document: `modelled` parsed, its statements guarded by the conditions that
+        include them, named unmodelled for what `node` holds beyond."""
+        if not isinstance(modelled, _Modelled):
+            modelled = _Modelled(modelled, [], ())
+        parsed = parse_policy_node(modelled.node, kind, name, implicit_resource)
+        unmodelled = self._unmodelled_in(node) + modelled.unmodelled
+        policy = parsed.policy
+        if policy is not None and (modelled.guards or self.guard):
+            statements = tuple(
+                s.model_copy(update={"when": guards_of((*self.guard, *guards), s.span)})
+                for s in policy.statements
+                for guards in [modelled.guards[s.index] if modelled.guards else ()]
+            )
+            policy = policy.model_copy(update={"statements": statements})
+        if unmodelled and policy is not None:
+            policy = policy.model_copy(update={"unmodelled": unmodelled})
+        parsed.policy = policy
         return [
             Document(
                 parsed=parsed,
@@ -479,26 +502,50 @@ class _Template:
         }
         return tuple(found)
 
-    def _modelled(self, node: JNode) -> JNode:
+    def _modelled(self, node: JNode) -> _Modelled:
         """The document without what a macro adds beside its own keys or a statement's, and
         without the statements that hold placeholders: the policy names those as unmodelled,
-        and the rest is still linted."""
+        and the rest is still linted. A statement with choices on undecided conditions is
+        written out once per branch, with the condition values that select it."""
         if not isinstance(node, JObject):
-            return node
+            return _Modelled(node, [], ())
         node = _without_transform(node)
         statements = node.get("Statement")
         if statements is None:
-            return node
-        items = statements.items if isinstance(statements, JArray) else (statements,)
-        items = tuple(_without_transform(s) if isinstance(s, JObject) else s for s in items)
-        kept = tuple(self._statement(s) for s in items if not self._unmodelled_in(s))
-        if isinstance(statements, JArray) or len(kept) != 1:
-            return _replace(node, "Statement", JArray(kept, statements.span))
-        return _replace(node, "Statement", kept[0])
+            return _Modelled(node, [], ())
+        kept: list[JNode] = []
+        guards: list[Guards] = []
+        missing: list[str] = []
+        for branch, chosen in self.choices.split(statements):
+            for item in branch.items if isinstance(branch, JArray) else (branch,):
+                # What a macro adds beside a statement's keys is named, not a reason to drop it.
+                bare = _without_transform(item) if isinstance(item, JObject) else item
+                if self._unmodelled_in(bare):
+                    continue
+                variants = self.choices.variants(item, chosen)
+                if variants is None:
+                    missing.append(
+                        f"the statement at line {item.span.line}, which depends on more "
+                        "conditions the deployment decides than are analysed"
+                    )
+                    continue
+                kept += [self._statement(v) for v, _g in variants]
+                guards += [g for _v, g in variants]
+        rest = _replace(node, "Statement", JArray((), statements.span))
+        missing += [
+            f"a value chosen by condition {c}, which the deployment decides"
+            for c in dict.fromkeys(self.choices.pending(rest))
+        ]
+        if isinstance(statements, JArray) or len(kept) != 1 or any(guards):
+            written = _replace(node, "Statement", JArray(tuple(kept), statements.span))
+        else:
+            written = _replace(node, "Statement", kept[0])
+        return _Modelled(written, guards if any(guards) else [], tuple(missing))
 
     def _statement(self, stmt: JNode) -> JNode:
         if not isinstance(stmt, JObject):
             return stmt
+        stmt = _without_transform(stmt)
         for key in _NON_EMPTY_ELEMENTS:
             value = stmt.get(key)
             if value is not None:
@@ -809,11 +856,16 @@ class _Template:
         if decided is False:
             return self.resolve(when_false)
         first, second = self.resolve(when_true), self.resolve(when_false)
-        if isinstance(first, JScalar) and isinstance(second, JScalar):
-            if first.value == second.value:
-                return first
-            return self._value(f"Fn.If.{name}", span)
-        return self._unresolved(f"Fn::If on condition {name}, which the deployment decides,", span)
+        if (
+            isinstance(first, JScalar)
+            and isinstance(second, JScalar)
+            and first.value == second.value
+        ):
+            return first
+        return self._fuzzy_node(self.choices.choose(name, first, second, span))
+
+    def _fuzzy_node(self, node: JNode) -> JNode:
+        return self._fuzzy(node) if isinstance(node, JScalar) else node
 
     def condition(self, name: str, seen: set[str]) -> bool | None:
         """The value of a template condition, or None when it depends on the deployment."""
@@ -916,6 +968,16 @@ def _substitute(node: JNode, identifier: str, value: str) -> JNode:
         return JObject(pairs, node.span)
 
     return walk(node, False)
+
+
+@dataclass(frozen=True)
+class _Modelled:
+    """A document as read: the JSON to parse, the conditions guarding each of its statements
+    (by position; empty when none is guarded), and what it leaves out."""
+
+    node: JNode
+    guards: list[Guards]
+    unmodelled: tuple[str, ...]
 
 
 def _one_reference(node: JScalar) -> bool:

@@ -209,7 +209,11 @@ class Condition(BaseModel):
 
 
 class Statement(BaseModel):
-    """One statement. Absent Principal/Resource elements are None (valid in some kinds)."""
+    """One statement. Absent Principal/Resource elements are None (valid in some kinds).
+
+    `when` holds conditions on template values (`ir/template.py`) under which the statement is
+    in the policy at all: a template may include it only when a condition the deployment
+    decides holds. They are not part of the statement as written."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -225,6 +229,7 @@ class Statement(BaseModel):
     conditions: tuple[Condition, ...] = ()
     span: Span
     keys: dict[str, Span] = {}  # element name as written -> span of the key, for findings
+    when: tuple[Condition, ...] = ()
 
     @property
     def label(self) -> str:

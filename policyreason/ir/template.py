@@ -170,6 +170,7 @@ def names_in(policy: Policy) -> tuple[str, ...]:
             found.update(dict.fromkeys(pattern_refs(p)))
         for entry in stmt.principal.entries if stmt.principal else ():
             found.update(dict.fromkeys(refs(entry.value)))
+        found.update(dict.fromkeys(c.key for c in stmt.when))
     return tuple(found)
 
 
@@ -208,6 +209,8 @@ def shapes(policies: Iterable[Policy]) -> dict[str, set[Shape]]:
                     out.setdefault(name, set())
                 if entry.type is PrincipalType.AWS:
                     _principal_shapes(entry.value, out)
+            for cond in stmt.when:
+                out.setdefault(cond.key, set()).add(Shape.BOOL)
             for cond in stmt.conditions:
                 for v in cond.values:
                     if v.pattern is None:

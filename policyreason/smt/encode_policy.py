@@ -312,7 +312,7 @@ class PolicyEncoder:
         if stmt.resources is not None:
             res = self.resource_in(stmt.resources)
             parts.append(f.not_(res) if stmt.not_resource else res)
-        parts += [self.condition(c) for c in stmt.conditions]
+        parts += [self.condition(c) for c in (*stmt.conditions, *stmt.when)]
         return f.and_(parts)
 
     def principal_term(self, principal: Principal, direct_only: bool = False) -> Term:
@@ -438,7 +438,7 @@ class PolicyEncoder:
     def condition(self, cond: Condition) -> Term:
         """One operator/key pair (values OR-ed), with IfExists and set qualifiers."""
         f = self.f
-        kv = self.keys[cond.key]
+        kv = self.keys[cond.key] if ":" in cond.key else self._template_key(cond.key)
         missing = f.eq(kv.count, f.integer(0))
         if cond.op.family is Family.NULL:
             return f.or_(missing if v.flag else f.not_(missing) for v in cond.values)
@@ -459,6 +459,11 @@ class PolicyEncoder:
         hit = f.or_(f.and_([p, m]) for p, m in zip(present, matches, strict=True))
         when_missing = f.bool_const(cond.if_exists or negated)
         return f.ite(missing, when_missing, f.not_(hit) if negated else hit)
+
+    def _template_key(self, name: str) -> KeyVars:
+        """A template value tested like a key (a statement's `when`): one value, always there."""
+        f = self.f
+        return KeyVars(name, KeySort.STRING, f.integer(1), [self.templates.value(name)])
 
     def _compare(self, cond: Condition, kv: KeyVars, i: int, cv: ConditionValue) -> Term:
         f = self.f
