@@ -175,20 +175,56 @@ def guessed_request(
 
 def _polish_template_values(witness: Request, check: Check) -> Request:
     """Give each template value a readable value of the same shape (an account id for an
-    account, an ARN for an ARN), and the request the same value where it used the old one."""
+    account, an ARN for an ARN), and the request the same value where it used the old one. A
+    value the resource starts with (`${Bucket.Arn}/*`) is tried as a prefix of a readable
+    resource first."""
     for name in sorted(witness.bindings):
         old = witness.bindings[name]
-        for value in _template_examples(name):
-            bindings = {**witness.bindings, name: value}
+        for value, request in _template_candidates(witness, name, old):
+            bindings = {**request.bindings, name: value}
             if value == old or not template.admits(name, value, _shapes_of(old), bindings):
                 continue
-            plain = witness.model_copy(update={"bindings": bindings})
-            candidates = [plain, _renamed(plain, old, value)] if len(old) > 2 else [plain]
-            better = next((c for c in candidates if _keep(c, check)), None)
-            if better is not None:
-                witness = better
+            candidate = request.model_copy(update={"bindings": bindings})
+            if _keep(candidate, check):
+                witness = candidate
                 break
     return witness
+
+
+def _template_candidates(witness: Request, name: str, old: str) -> list[tuple[str, Request]]:
+    out: list[tuple[str, Request]] = []
+    example = _example_resource(witness) if witness.resource.startswith(old) else None
+    if example is not None:
+        cuts = [i for i, c in enumerate(example) if c in "/:" and i > len("arn:")]
+        request = witness.model_copy(update={"resource": example})
+        out += [(example[:i], request) for i in reversed(cuts)]
+    for value in _template_examples(name):
+        out.append((value, witness))
+        if len(old) > 2:
+            out.append((value, _renamed(witness, old, value)))
+    return out
+
+
+def _example_resource(witness: Request) -> str | None:
+    """The witness's resource with a readable value for every variable of its format (the
+    partition and the account kept)."""
+    for typing in typings(witness.action):
+        if typing.format.wildcard or not fits(typing, witness.resource):
+            continue
+        parts = witness.resource.split(":", 5)
+        out: list[str] = []
+        for i, comp in enumerate(typing.format.components):
+            text = ""
+            for piece in comp:
+                if isinstance(piece, str):
+                    text += piece
+                elif piece.kind in ("partition", "account"):
+                    text += parts[i]
+                else:
+                    text += _example(piece.name)
+            out.append(text)
+        return ":".join(out)
+    return None
 
 
 def _shapes_of(value: str) -> list[template.Shape]:

@@ -1,25 +1,25 @@
-"""CloudFormation templates (JSON or YAML): every policy document in the template's resources,
-with intrinsic functions resolved as far as the template itself allows.
+"""CloudFormation templates (JSON or YAML): every policy document in the template's resources, with
+intrinsic functions resolved as far as the template itself allows.
 
 Parameters resolve to their defaults (or to values given in the configuration), Mappings and
 Conditions are evaluated (a resource whose Condition is false is not created, so not read),
 `!Sub`/`!Join`/`!Select`/`!Split`/`!If` are computed, `Fn::ForEach` loops (the
-AWS::LanguageExtensions transform) are expanded. What only a deployment knows becomes a
-template value (`ir/template.py`), a reference `${Name}` in the policy text that the analysis
-ranges over, shared by every place that names it: a parameter without a default
-(`${RestrictedPrefixArn}`), a resource's `!Ref` (`${Bucket}`), a `!GetAtt` (`${Bucket.Arn}`),
-an `!ImportValue` (`${ImportValue.network-VpcId}`), a pseudo parameter (`${AWS.AccountId}`,
-the stack's own account). Any other value that stays unknown but is one string (a `!Select`
-from an unknown list) is a template value named after the function and its position. An `!If`
-on a condition the deployment decides writes its statement once per branch, guarded by the
-condition's value (`inputs/cfn_choices.py`). A parameter whose default is `''` has no usable value in
-a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a value
-the deployment gives; in a condition it is `''`, as the template's own conditions test it.
+AWS::LanguageExtensions transform) are expanded. What only a deployment knows becomes a template
+value (`ir/template.py`), a reference `${Name}` in the policy text that the analysis ranges
+over, shared by every place that names it: a parameter without a default
+(`${RestrictedPrefixArn}`), a resource's `!Ref` (`${Bucket}`), a `!GetAtt` (`${Bucket.Arn}`), an
+`!ImportValue` (`${ImportValue.network-VpcId}`), a pseudo parameter (`${AWS.AccountId}`, the
+stack's own account). Any other value that stays unknown but is one string (a `!Select` from an
+unknown list) is a template value named after the function and its position. An `!If` on a
+condition the deployment decides writes its statement once per branch, guarded by the
+condition's value (`inputs/cfn_choices.py`). A parameter whose default is `''` has no usable
+value in a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a
+value the deployment gives; in a condition it is `''`, as the template's own conditions test it.
 
 What a template value cannot stand for is left *unmodelled*, and the policy says so
-(`Policy.unmodelled`), which makes every answer about it unknown: a list of unknown length
-(a list parameter without a default, a `!Split` of an unknown text), what a macro
-(`Fn::Transform`) writes.
+(`Policy.unmodelled`), which makes every answer about it unknown: a list of unknown length (a
+list parameter without a default, a `!Split` of an unknown text), what a macro (`Fn::Transform`)
+writes.
 """
 
 from __future__ import annotations

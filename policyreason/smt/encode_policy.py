@@ -409,6 +409,10 @@ class PolicyEncoder:
         if pattern.is_literal:
             text = pattern.literal_text()
             return f.eq(subject, f.string(lower(text) if fold else text))
+        fixed = _fixed_text(pattern)
+        if fixed is not None:
+            # Text and template values only: an equation, far easier to solve than a regex.
+            return f.eq(subject, self.templates.text(fixed, fold))
         regex, guards = self._regex(pattern.parts, f.any_char_re, fold)
         return f.and_([*guards, f.in_re(subject, regex)])
 
@@ -421,6 +425,11 @@ class PolicyEncoder:
             text = pattern.literal_text()
             if text.count(":") >= 5 or "*" not in text:
                 return f.eq(s, f.string(text))
+        fixed = _fixed_text(pattern)
+        if fixed is not None:
+            # A template value inside an ARN segment holds no `:` (its domain says so), so the
+            # segments match exactly when the texts are equal.
+            return f.eq(s, self.templates.text(fixed))
         segments = arn_segments(pattern)
         pieces: list[Term] = []
         guards: list[Term] = []
@@ -524,6 +533,20 @@ class PolicyEncoder:
         bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), kv.slots[i])
         want = f.tm.mkBitVector(cidr.prefix, cidr.address >> lo)
         return f.and_([version, f.eq(bits, want)])
+
+
+def _fixed_text(pattern: Pattern) -> str | None:
+    """The pattern's text when it holds only text and template values (no wildcard, no
+    policy variable), template values as references."""
+    out: list[str] = []
+    for part in pattern.parts:
+        if isinstance(part, Text):
+            out.append(part.text)
+        elif isinstance(part, Variable) and is_template(part):
+            out.append("${" + part.key + "}")
+        else:
+            return None
+    return "".join(out)
 
 
 def _decimals(text: str) -> int:
