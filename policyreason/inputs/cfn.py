@@ -36,7 +36,7 @@ from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
-from policyreason.ir.template import OWNER, canonical, reference, refs, safe_name
+from policyreason.ir.template import OWNER, canonical, label, reference, refs, safe_name
 from policyreason.parse.json_spans import (
     JArray,
     JNode,
@@ -613,8 +613,12 @@ class _Template:
         return self._fuzzy(JScalar(reference(name), span))
 
     def _symbol(self, name: str, span: Span) -> JScalar:
-        """The template value `name` (a fixed string the deployment gives)."""
-        return self._fuzzy(JScalar(reference(safe_name(name)), span))
+        """The template value `name` (a fixed string the deployment gives), unless the
+        configuration gives its value (`SiteBucket.Arn = "arn:aws:s3:::site"`)."""
+        name = safe_name(name)
+        if label(name) in self.given:
+            return JScalar(self.given[label(name)], span)
+        return self._fuzzy(JScalar(reference(name), span))
 
     def _value(self, what: str, span: Span) -> JScalar:
         """One string the deployment gives, named after the function and its position."""
