@@ -210,6 +210,10 @@ def run(args: argparse.Namespace) -> int:
     except InputError:
         return 2
 
+    unread = [u for p in policies.all_policies() for u in p.unmodelled]
+    if unread:
+        print(f"policyreason can: error: cannot decide: {'; '.join(unread)}", file=sys.stderr)
+        return 2
     bindings = {template_name(k) or k: v for k, v in args.template_value}
     missing = [n for p in policies.all_policies() for n in names_in(p) if n not in bindings]
     if missing:
