@@ -23,10 +23,14 @@ def test_every_policy_of_the_plan_is_found() -> None:
         "aws_iam_policy.ci.policy": PolicyKind.IDENTITY,
         "aws_sqs_queue_policy.jobs.policy": PolicyKind.RESOURCE,
         "module.logs.aws_iam_role_policy.reader.policy": PolicyKind.IDENTITY,
+        "aws_kms_key.data.policy": PolicyKind.RESOURCE,
     }
     # A resource being deleted is not analysed, even though prior_state still has it.
     assert all("legacy" not in d.name for d in source.documents)
     assert all(d.parsed.policy is not None for d in source.documents)
+    # The key policy is known only after apply: no statement read, every answer unknown.
+    unread = next(d for d in source.documents if d.name == "aws_kms_key.data.policy")
+    assert unread.parsed.policy is not None and unread.parsed.policy.unmodelled
 
 
 def test_policy_known_only_after_apply_is_a_warning() -> None:

@@ -34,6 +34,7 @@ from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.span import Span
+from policyreason.ir.template import OWNER
 from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import scope_term
@@ -358,6 +359,8 @@ def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[st
         and request.resource_account
         and request.principal_account != request.resource_account
         and request.principal_account not in trusted
+        # The stack's own account (`${AWS::AccountId}`) is trusted like the zone.
+        and request.principal_account != request.bindings.get(OWNER)
     ):
         tags.append(CROSS_ACCOUNT)
     return tuple(tags)
@@ -428,6 +431,8 @@ def _summary(access: Access, kind: PolicyKind) -> str:
     if first.context:
         shown = sorted(first.context.items())[:2]
         text += " when " + ", ".join(f"{k}={'|'.join(v) or '[]'}" for k, v in shown)
+    if first.bindings:
+        text += (" and" if first.context else "") + first.when()
     if access.fully_accepted:
         text += " (accepted)"
     return text

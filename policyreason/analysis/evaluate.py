@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -59,12 +60,15 @@ from policyreason.ir.policy import (
     Policy,
     PolicySet,
     Principal,
+    PrincipalEntry,
     PrincipalType,
     SetQualifier,
     Statement,
 )
 from policyreason.ir.request import Request
+from policyreason.ir.template import bind, canonical, has_refs
 from policyreason.ir.values import parse_date
+from policyreason.parse.policy import parse_cidr
 
 Context = dict[str, tuple[str, ...]]
 
@@ -107,6 +111,8 @@ def context_of(req: Request) -> Context:
         ctx["aws:principalservicename"] = (req.principal,)
     if req.resource_account:
         ctx[RESOURCE_ACCOUNT] = (req.resource_account,)
+    # Template values are read like keys; their names hold no `:`, so no key is shadowed.
+    ctx.update((name, (value,)) for name, value in req.bindings.items())
     return ctx
 
 
@@ -200,8 +206,11 @@ def principal_match(principal: Principal, req: Request) -> Grant | None:
     if principal.anyone:
         return Grant.DIRECT
     found: set[Grant] = set()
-    for entry in principal.entries:
-        if entry.type is not req.principal_type:
+    for written in principal.entries:
+        if written.type is not req.principal_type:
+            continue
+        entry = bound_entry(written, req.bindings)
+        if entry is None:
             continue
         account = entry.account
         if account is not None:
@@ -214,9 +223,36 @@ def principal_match(principal: Principal, req: Request) -> Grant | None:
     return next((g for g in _GRANT_ORDER if g in found), None)
 
 
+def bound_entry(entry: PrincipalEntry, bindings: Mapping[str, str]) -> PrincipalEntry | None:
+    """The entry with its template values filled in (None if one has no value)."""
+    if not has_refs(entry.value):
+        return entry
+    value = bind(entry.value, bindings)
+    return None if value is None else entry.model_copy(update={"value": value})
+
+
+def _bound_value(family: Family, cv: ConditionValue, ctx: Context) -> ConditionValue | None:
+    """A typed condition value a template fills in, read as its family reads it."""
+    bindings = {k: v[0] for k, v in ctx.items() if len(v) == 1 and ":" not in k}
+    text = bind(canonical(cv.text), bindings)
+    if text is None:
+        return None
+    if family is Family.DATE:
+        return cv.model_copy(update={"text": text, "number": parse_date(text), "pattern": None})
+    if family is Family.IP:
+        return cv.model_copy(update={"text": text, "cidr": parse_cidr(text), "pattern": None})
+    flag = text.lower() == "true" if text.lower() in ("true", "false") else None
+    return cv.model_copy(update={"text": text, "flag": flag, "pattern": None})
+
+
 def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> bool:
     op = cond.op
     family = op.family
+    if cv.pattern is not None and family not in (Family.STRING, Family.BINARY, Family.ARN):
+        bound = _bound_value(family, cv, ctx)
+        if bound is None:
+            return False
+        cv = bound
     if family in (Family.STRING, Family.BINARY):
         if cv.pattern is None:
             return value == cv.text
@@ -267,7 +303,8 @@ def condition_holds(cond: Condition, ctx: Context) -> bool:
     values = ctx.get(cond.key, ())
     if cond.op.family is Family.NULL:
         absent = not values
-        return any(v.flag == absent for v in cond.values)
+        flags = [v if v.pattern is None else _bound_value(Family.NULL, v, ctx) for v in cond.values]
+        return any(v is not None and v.flag == absent for v in flags)
     if not values:
         if cond.if_exists:
             return True
@@ -303,7 +340,7 @@ def statement_matches(stmt: Statement, req: Request, ctx: Context | None = None)
         any(arn_match(p, req.resource, ctx) for p in stmt.resources) == stmt.not_resource
     ):
         return False
-    return all(condition_holds(c, ctx) for c in stmt.conditions)
+    return all(condition_holds(c, ctx) for c in (*stmt.conditions, *stmt.when))
 
 
 def _matching(policy: Policy, req: Request, ctx: Context, effect: Effect) -> list[Statement]:

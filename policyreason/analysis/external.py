@@ -28,6 +28,7 @@ from policyreason.analysis.public import ResourceType, granting_statements, infe
 from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
+from policyreason.ir import template
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Policy, Statement
 from policyreason.ir.request import Request
@@ -64,7 +65,7 @@ class AccessFinding:
     def condition_values(self, policy: Policy) -> dict[str, str]:
         """The fixed condition values, keys spelled as the policy writes them."""
         written = written_keys(policy)
-        return {written.get(k, k): v for k, v in self.conditions}
+        return {written.get(k, k): template.show(v) for k, v in self.conditions}
 
     def actions(self, policy: Policy) -> list[str]:
         """The action patterns of the finding's statements (`NotAction` ones marked)."""
@@ -78,7 +79,10 @@ class AccessFinding:
     def to_json(self, policy: Policy) -> dict[str, Any]:
         """The documented JSON shape of one finding."""
         return {
-            "principal": {"kind": self.principal.kind.value, "value": self.principal.value or "*"},
+            "principal": {
+                "kind": self.principal.kind.value,
+                "value": template.show(self.principal.value) or "*",
+            },
             "conditions": self.condition_values(policy),
             "actions": self.actions(policy),
             "statements": [policy.statements[i].label for i in self.statements],
@@ -111,6 +115,7 @@ def external_access(
     services = rtype.services if rtype else ()
     actions = [service_actions(services)] if services else []
     searcher = Searcher([policy], rlimit, actions=actions)  # one encoding for every cell
+    zone = with_owner(zone, policy)
     pins = pins_of(policy)
     outside = None if zone.empty else zone
     classes = [c for c in principal_classes(pins) if not _trusted(c, zone)]
@@ -148,6 +153,15 @@ def _done(
     searcher: Searcher,
 ) -> ExternalAccess:
     return ExternalAccess(findings, not reasons, "; ".join(reasons), rtype, cells, searcher.queries)
+
+
+def with_owner(zone: Zone, policy: Policy) -> Zone:
+    """The zone of trust with the account of the policy's own stack, when the policy names it
+    (`${AWS::AccountId}`): a template's resource lives in the stack's account."""
+    if template.OWNER not in template.names_in(policy):
+        return zone
+    owner = template.reference(template.OWNER)
+    return zone.model_copy(update={"accounts": tuple(sorted({*zone.accounts, owner}))})
 
 
 def _trusted(principal: PrincipalClass, zone: Zone) -> bool:

@@ -20,6 +20,7 @@ from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Effect, Policy, PolicyKind
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Pins, PrincipalClass, PrincipalKind, Scope
+from policyreason.ir.template import names_in, show
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import scope_term, service_actions
 from policyreason.smt.factory import Term
@@ -226,7 +227,7 @@ def _who(req: Request) -> str:
 
 def _public_reason(policy: Policy, req: Request, used: tuple[int, ...]) -> str:
     labels = ", ".join(policy.statements[i].label for i in used)
-    return f"{labels} lets {_who(req)} call {req.action} on {req.resource}"
+    return f"{labels} lets {_who(req)} call {req.action} on {req.resource}{req.when()}"
 
 
 def _pinned_reason(policy: Policy, pins: Pins, rtype: ResourceType | None) -> str:
@@ -237,4 +238,6 @@ def _pinned_reason(policy: Policy, pins: Pins, rtype: ResourceType | None) -> st
     fixed += [f"aws:SourceIp in {c}" for c in pins.source_ips]
     if not fixed:
         return f"no request from anyone is allowed{scope}"
-    return f"every grant{scope} is pinned to fixed values: " + "; ".join(fixed)
+    every = " for every value of its template values" if names_in(policy) else ""
+    shown = dict.fromkeys(show(v) for v in fixed)
+    return f"every grant{scope} is pinned to fixed values{every}: " + "; ".join(shown)

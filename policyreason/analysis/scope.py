@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from policyreason.analysis.evaluate import Context, context_of
-from policyreason.ir.pattern import Text, ascii_lower
-from policyreason.ir.policy import Cidr, Family, Policy, PrincipalType
+from policyreason.ir import template
+from policyreason.ir.pattern import Text, Variable, ascii_lower
+from policyreason.ir.policy import (
+    Cidr,
+    ConditionValue,
+    Family,
+    Policy,
+    PrincipalEntry,
+    PrincipalType,
+)
 from policyreason.ir.request import Request
 from policyreason.ir.scope import (
     CALLER_ACCOUNT_KEYS,
@@ -27,6 +35,8 @@ from policyreason.ir.scope import (
     Scope,
     Zone,
 )
+from policyreason.ir.span import unknown_span
+from policyreason.ir.template import has_refs
 
 _KINDS = {
     PrincipalType.SERVICE: PrincipalKind.SERVICE,
@@ -93,13 +103,13 @@ def pins_of(policy: Policy) -> Pins:
                 continue
             if cond.op.family not in (Family.STRING, Family.ARN):
                 continue
-            fixed = [v.text for v in cond.values if v.pattern is None or _literal(v.pattern)]
+            fixed = [t for v in cond.values if (t := fixed_text(v)) is not None]
             if cond.key == "aws:principalaccount":
-                accounts.update(v for v in fixed if _ACCOUNT.fullmatch(v))
+                accounts.update(v for v in fixed if _ACCOUNT.fullmatch(v) or has_refs(v))
             elif cond.key == "aws:principalarn":
                 arns.update(fixed)
             elif cond.key in PINNING_KEYS:
-                keys.setdefault(cond.key, set()).update(ascii_lower(v) for v in fixed)
+                keys.setdefault(cond.key, set()).update(template.lower(v) for v in fixed)
     return Pins(
         accounts=tuple(sorted(accounts)),
         arns=tuple(sorted(arns)),
@@ -110,14 +120,78 @@ def pins_of(policy: Policy) -> Pins:
     )
 
 
+def fixed_text(value: ConditionValue) -> str | None:
+    """The fixed value a condition value stands for, template values as references; None
+    when it holds a wildcard or a policy variable."""
+    if value.pattern is None:
+        return value.text
+    out: list[str] = []
+    for part in value.pattern.parts:
+        if isinstance(part, Text):
+            out.append(part.text)
+        elif isinstance(part, Variable) and template.is_template(part):
+            out.append(template.reference(part.key))
+        else:
+            return None
+    return "".join(out)
+
+
+def bind_scope(scope: Scope, bindings: Mapping[str, str]) -> Scope:
+    """The scope with the template values of a witness filled in. A Principal that is a whole
+    template value names an account or a principal ARN depending on its value."""
+    pins = scope.pins
+
+    def one(text: str) -> str:
+        # A reference without a value stands for nothing any request carries.
+        bound = template.bind(text, bindings)
+        return "\0unbound" if bound is None else bound
+
+    accounts = {one(a) for a in pins.accounts}
+    arns: set[str] = set()
+    for arn in pins.arns:
+        value = one(arn)
+        account = _account_of(value) if template.has_refs(arn) else None
+        if account is not None:
+            accounts.add(account)
+        else:
+            arns.add(value)
+    principal = scope.principal
+    if principal.value and template.has_refs(principal.value):
+        value = one(principal.value)
+        account = _account_of(value) if principal.kind is PrincipalKind.ARN else None
+        principal = (
+            PrincipalClass(kind=PrincipalKind.ACCOUNT, value=account)
+            if account is not None
+            else principal.model_copy(update={"value": value})
+        )
+    bound = pins.model_copy(
+        update={
+            "accounts": tuple(sorted(accounts)),
+            "arns": tuple(sorted(arns)),
+            "others": tuple(sorted((k, one(v)) for k, v in pins.others)),
+            "keys": tuple(
+                (k, tuple(sorted({ascii_lower(one(v)) for v in vs}))) for k, vs in pins.keys
+            ),
+        }
+    )
+    fixed = tuple((k, v if k == SOURCE_IP else ascii_lower(one(v))) for k, v in scope.fixed)
+    outside = scope.outside
+    if outside is not None:
+        outside = outside.model_copy(
+            update={"accounts": tuple(sorted({one(a) for a in outside.accounts}))}
+        )
+    return scope.model_copy(
+        update={"pins": bound, "principal": principal, "fixed": fixed, "outside": outside}
+    )
+
+
+def _account_of(principal: str) -> str | None:
+    return PrincipalEntry(type=PrincipalType.AWS, value=principal, span=unknown_span()).account
+
+
 def written_keys(policy: Policy) -> dict[str, str]:
     """Condition keys as the policy spells them, by their lower-case name (for messages)."""
     return {c.key: c.key_text for s in policy.statements for c in s.conditions}
-
-
-def _literal(pattern: object) -> bool:
-    parts = getattr(pattern, "parts", ())
-    return all(isinstance(p, Text) for p in parts)
 
 
 def _narrow(cidr: Cidr) -> bool:
@@ -140,7 +214,9 @@ def principal_classes(pins: Pins) -> list[PrincipalClass]:
 
 def in_scope(scope: Scope, req: Request) -> bool:
     """The concrete request lies in the scope's cell (mirrors `smt/encode_scope.py`). Keys
-    the policy never tests are ignored, as the encoding has no value for them."""
+    the policy never tests are ignored, as the encoding has no value for them. Template values
+    are the request's `bindings`."""
+    scope = bind_scope(scope, req.bindings)
     ctx = {k: v for k, v in context_of(req).items() if k in scope.pins.tested}
     fixed = dict(scope.fixed)
     if not _principal_in(scope.principal, scope.pins, req):

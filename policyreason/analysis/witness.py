@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.requests import Var, iam_principal, typings
+from policyreason.ir import template
 from policyreason.ir.policy import Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
@@ -30,7 +31,8 @@ def polish(witness: Request, check: Check) -> Request:
     """A more readable witness that still passes `check`; `witness` itself if none is found."""
     witness = _polish_principal(witness, check)
     witness = _polish_service(witness, check)
-    return _polish_resource(witness, check)
+    witness = _polish_resource(witness, check)
+    return _polish_template_values(witness, check)
 
 
 def _keep(candidate: Request, check: Check) -> bool:
@@ -169,3 +171,104 @@ def guessed_request(
             context[key] = (value,)
     base = Request(action=action, resource=resource, context=context)
     return iam_caller("aws", account, "AssumedRole", "ExampleRole", "example-session", base)
+
+
+def _polish_template_values(witness: Request, check: Check) -> Request:
+    """Give each template value a readable value of the same shape (an account id for an
+    account, an ARN for an ARN), and the request the same value where it used the old one. A
+    value the resource starts with (`${Bucket.Arn}/*`) is tried as a prefix of a readable
+    resource first."""
+    for name in sorted(witness.bindings):
+        old = witness.bindings[name]
+        for value, request in _template_candidates(witness, name, old):
+            bindings = {**request.bindings, name: value}
+            if value == old or not template.admits(name, value, _shapes_of(old), bindings):
+                continue
+            candidate = request.model_copy(update={"bindings": bindings})
+            if _keep(candidate, check):
+                witness = candidate
+                break
+    return witness
+
+
+def _template_candidates(witness: Request, name: str, old: str) -> list[tuple[str, Request]]:
+    out: list[tuple[str, Request]] = []
+    example = _example_resource(witness) if witness.resource.startswith(old) else None
+    if example is not None:
+        cuts = [i for i, c in enumerate(example) if c in "/:" and i > len("arn:")]
+        request = witness.model_copy(update={"resource": example})
+        out += [(example[:i], request) for i in reversed(cuts)]
+    for value in _template_examples(name):
+        out.append((value, witness))
+        if len(old) > 2:
+            out.append((value, _renamed(witness, old, value)))
+    return out
+
+
+def _example_resource(witness: Request) -> str | None:
+    """The witness's resource with a readable value for every variable of its format (the
+    partition and the account kept)."""
+    for typing in typings(witness.action):
+        if typing.format.wildcard or not fits(typing, witness.resource):
+            continue
+        parts = witness.resource.split(":", 5)
+        out: list[str] = []
+        for i, comp in enumerate(typing.format.components):
+            text = ""
+            for piece in comp:
+                if isinstance(piece, str):
+                    text += piece
+                elif piece.kind in ("partition", "account"):
+                    text += parts[i]
+                else:
+                    text += _example(piece.name)
+            out.append(text)
+        return ":".join(out)
+    return None
+
+
+def _shapes_of(value: str) -> list[template.Shape]:
+    # The shapes a value has are a superset of those its place demands: a replacement that
+    # keeps them all is one the deployment could give.
+    return [s for s in template.Shape if template.admits("", value, [s], {})]
+
+
+def _template_examples(name: str) -> list[str]:
+    kind = template.kind(name)
+    fixed = {
+        template.Kind.ACCOUNT: "123456789012",
+        template.Kind.REGION: "us-east-1",
+        template.Kind.PARTITION: "aws",
+        template.Kind.URL_SUFFIX: "amazonaws.com",
+    }
+    if kind in fixed:
+        return [fixed[kind]]
+    # Named after the last two parts of the name that are not positions.
+    parts = [p for p in re.split(r"[.@]", name) if p and not p.isdigit()][-2:]
+    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", "-".join(parts))
+    stem = "example-" + "-".join(w.lower() for w in words if w)
+    return [
+        "123456789012",
+        f"arn:aws:s3:::{stem}",
+        f"arn:aws:iam::123456789012:role/{stem}",
+        stem,
+    ]
+
+
+def _renamed(witness: Request, old: str, new: str) -> Request:
+    """The request with every use of a template value's old value switched to the new."""
+
+    def swap(text: str | None) -> str | None:
+        return None if text is None else text.replace(old, new)
+
+    ctx = witness.context
+    return witness.model_copy(
+        update={
+            "principal": swap(witness.principal),
+            "principal_arn": swap(witness.principal_arn),
+            "principal_account": swap(witness.principal_account),
+            "resource_account": swap(witness.resource_account),
+            "resource": swap(witness.resource) or witness.resource,
+            "context": {k: tuple(v.replace(old, new) for v in vs) for k, vs in ctx.items()},
+        }
+    )

@@ -23,6 +23,7 @@ from policyreason.ir.pattern import Part, Pattern, Star, Text
 from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.scope import Zone
 from policyreason.ir.span import Span
+from policyreason.ir.template import show
 
 CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
 
@@ -86,7 +87,8 @@ class CheckContext:
             rule_id=info.id,
             severity=info.severity,
             title=info.title,
-            message=message,
+            # Template values as the user spells them (`${AWS::Region}`).
+            message=show(message),
             span=span,
             fix=fix or info.fix,
             details=details,

@@ -20,6 +20,7 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.span import Span
+from policyreason.ir.template import is_template
 
 # Which key types each operator family compares meaningfully. Null tests presence only.
 _FAMILY_TYPES: dict[Family, frozenset[str]] = {
@@ -480,7 +481,8 @@ def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
             patterns += [(v.pattern, v.span) for v in cond.values if v.pattern is not None]
         for pattern, span in patterns:
             for part in pattern.parts:
-                if isinstance(part, Variable):
+                # A template value (`${BucketName}`) is no policy variable: no key to check.
+                if isinstance(part, Variable) and not is_template(part):
                     yield part, pattern.text, span
 
 

@@ -98,6 +98,15 @@ def register(sub: Any) -> None:
         help="the RCPs of one organization level (repeat per level)",
     )
     p.add_argument("--endpoint", metavar="FILE", help="the VPC endpoint policy")
+    p.add_argument(
+        "--template-value",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        type=_context_item,
+        help="the value of a template value the policies name (${NAME}, or a parameter of a "
+        "template), e.g. --template-value BucketName=logs or AWS::AccountId=111122223333",
+    )
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(run=run)
 
@@ -165,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     from policyreason.analysis.evaluate import DERIVED_KEYS, Decision, evaluate
     from policyreason.ir.policy import PolicySet, PrincipalType
     from policyreason.ir.request import Request
+    from policyreason.ir.template import label, names_in, template_name
     from policyreason.report.answers import evaluation_json, render_evaluation
     from policyreason.report.console import make_console
 
@@ -199,6 +209,21 @@ def run(args: argparse.Namespace) -> int:
     except InputError:
         return 2
 
+    unread = [u for p in policies.all_policies() for u in p.unmodelled]
+    if unread:
+        print(f"policyreason can: error: cannot decide: {'; '.join(unread)}", file=sys.stderr)
+        return 2
+    bindings = {template_name(k) or k: v for k, v in args.template_value}
+    missing = [n for p in policies.all_policies() for n in names_in(p) if n not in bindings]
+    if missing:
+        # A decision would hold for some deployments only: ask for the values instead.
+        print(
+            "policyreason can: error: the policies depend on template values known only at "
+            f"deployment: {', '.join(dict.fromkeys(label(n) for n in missing))}; give each with "
+            "--template-value NAME=VALUE",
+            file=sys.stderr,
+        )
+        return 2
     context: dict[str, tuple[str, ...]] = {}
     for key, value in args.context:
         if key.lower() in DERIVED_KEYS:
@@ -230,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
         resource=args.resource,
         resource_account=args.resource_account or _account_of(args.resource),
         context=context,
+        bindings=bindings,
     )
     evaluation = evaluate(policies, request)
     if args.format == "json":

@@ -1,17 +1,25 @@
-"""CloudFormation templates (JSON or YAML): every policy document in the template's resources,
-with intrinsic functions resolved as far as the template itself allows.
+"""CloudFormation templates (JSON or YAML): every policy document in the template's resources, with
+intrinsic functions resolved as far as the template itself allows.
 
 Parameters resolve to their defaults (or to values given in the configuration), Mappings and
 Conditions are evaluated (a resource whose Condition is false is not created, so not read),
 `!Sub`/`!Join`/`!Select`/`!Split`/`!If` are computed, `Fn::ForEach` loops (the
-AWS::LanguageExtensions transform) are expanded. What only a deployment knows (pseudo
-parameters, `!GetAtt`, `!ImportValue`, a resource's `!Ref`) becomes a
-`*` in the policy, i.e. "any value", with a warning at the intrinsic's position. In a Principal,
-where IAM allows no wildcard, such a value makes the principal `"*"` (anyone): the analysis then
-over-approximates rather than guesses. A parameter whose default is `''` has no usable value
-in a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a
-value the deployment gives; in a condition it is `''`, as the template's own conditions test
-it. What an `Fn::Transform` macro adds at deployment is not read, with a warning.
+AWS::LanguageExtensions transform) are expanded. What only a deployment knows becomes a template
+value (`ir/template.py`), a reference `${Name}` in the policy text that the analysis ranges
+over, shared by every place that names it: a parameter without a default
+(`${RestrictedPrefixArn}`), a resource's `!Ref` (`${Bucket}`), a `!GetAtt` (`${Bucket.Arn}`), an
+`!ImportValue` (`${ImportValue.network-VpcId}`), a pseudo parameter (`${AWS.AccountId}`, the
+stack's own account). Any other value that stays unknown but is one string (a `!Select` from an
+unknown list) is a template value named after the function and its position. An `!If` on a
+condition the deployment decides writes its statement once per branch, guarded by the
+condition's value (`inputs/cfn_choices.py`). A parameter whose default is `''` has no usable
+value in a policy element (IAM rejects an empty Resource, Principal or Action), so there it is a
+value the deployment gives; in a condition it is `''`, as the template's own conditions test it.
+
+What a template value cannot stand for is left *unmodelled*, and the policy says so
+(`Policy.unmodelled`), which makes every answer about it unknown: a list of unknown length (a
+list parameter without a default, a `!Split` of an unknown text), what a macro (`Fn::Transform`)
+writes.
 """
 
 from __future__ import annotations
@@ -22,11 +30,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from policyreason.inputs.cfn_choices import Choices, Guards, guards_of
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
+from policyreason.ir.template import OWNER, canonical, label, reference, refs, safe_name
 from policyreason.parse.json_spans import (
     JArray,
     JNode,
@@ -142,11 +152,16 @@ class _Template:
         self.file = file
         self.given = given
         self.diags: list[Diagnostic] = []
-        self.fuzzy: set[int] = set()  # ids of scalars holding an unresolved part
+        self.fuzzy: set[int] = set()  # ids of scalars holding template values
+        self.unmodelled: dict[str, str] = {}  # placeholder name -> what it stands for
         self.condition_cache: dict[str, bool | None] = {}
         self.resources = root.get("Resources")
         self.pending: list[Diagnostic] = []
-        self.empty_defaults: set[int] = set()  # ids of scalars holding a parameter's '' default
+        # ids of scalars holding a parameter's '' default -> the parameter
+        self.empty_defaults: dict[int, str] = {}
+        self.loop_values: set[str] = set()  # identifiers of loops over unknown collections
+        self.choices = Choices()
+        self.guard: Guards = ()  # the condition of the resource being read, if undecided
 
     # -- diagnostics -------------------------------------------------------------------------
 
@@ -163,9 +178,16 @@ class _Template:
     # -- resources ---------------------------------------------------------------------------
 
     def created(self, logical_id: str, resource: JObject) -> bool:
-        """False for a resource whose Condition is false with the parameter values at hand."""
+        """False for a resource whose Condition is false with the parameter values at hand.
+        A resource whose Condition the deployment decides has its statements guarded by it
+        (`guard`, while its documents are read)."""
         node = resource.get("Condition")
-        if not isinstance(node, JScalar) or self.condition(str(node.value), set()) is not False:
+        if not isinstance(node, JScalar):
+            self.guard = ()
+            return True
+        decided = self.condition(str(node.value), set())
+        self.guard = () if decided is not None else ((str(node.value), True),)
+        if decided is not False:
             return True
         self.diags.append(
             Diagnostic(
@@ -206,16 +228,18 @@ class _Template:
         if not isinstance(collection, JArray) or any(
             not isinstance(v, JScalar) or id(v) in self.fuzzy for v in values
         ):
-            self.diags += self.take_warnings()
+            self.take_warnings()
             self.diags.append(
                 Diagnostic(
                     code="cfn-unresolved",
                     level=Level.WARNING,
                     message=f"the collection of {name} is known only at deployment; its "
-                    f"fragment is analysed once, with {identifier} as any value (*)",
+                    f"fragment is analysed once, for every value of {identifier} (a template "
+                    "value)",
                     span=parts[1].span,
                 )
             )
+            self.loop_values.add(identifier)
             return [self.expand_loops(fragment)]
         self.take_warnings()
         copies = (
@@ -341,6 +365,8 @@ class _Template:
                 )
             )
             return []
+        values["Principal"] = self._lambda_principal(values["Principal"])
+        values["FunctionName"] = self._lambda_function(values["FunctionName"])
         statement = _lambda_statement(values, props.span)
         doc = JObject(
             (
@@ -351,6 +377,26 @@ class _Template:
         )
         name = f"{logical_id} (Lambda permission)"
         return self._parse(doc, PolicyKind.RESOURCE, name, "managed", warnings)
+
+    def _lambda_principal(self, principal: JScalar) -> JScalar:
+        # An account id, an ARN or a service: a whole template value could be either kind.
+        names = refs(str(principal.value))
+        if names == [OWNER] or not names or principal.value != reference(names[0]):
+            return principal
+        return self._unresolved(
+            "the Principal of a Lambda permission (an account or a service)", principal.span
+        )
+
+    def _lambda_function(self, function: JScalar) -> JScalar:
+        """The function's ARN: a name (`!Ref` of a function of the template) is made one; an
+        ARN (`!GetAtt F.Arn`) kept; a value that may be either is any function."""
+        text = str(function.value)
+        names = refs(text)
+        if not names or text != reference(names[0]) or names[0].endswith(".Arn"):
+            return function
+        if isinstance(self.resources, JObject) and self.resources.get(names[0]) is not None:
+            return self._fuzzy(JScalar(f"arn:*:lambda:*:*:function:{text}", function.span))
+        return self._fuzzy(JScalar("arn:*:lambda:*:*:function:*", function.span))
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -365,7 +411,7 @@ class _Template:
         resolved = self.resolve(node)
         warnings = self.take_warnings()
         if resolved is None:
-            # Nothing to analyse (AWS::NoValue, a document a macro writes): say why.
+            # Nothing to analyse (AWS::NoValue): say why.
             self.diags += warnings
             return []
         return self._parse(resolved, kind, name, attachment, warnings, implicit_resource)
@@ -380,6 +426,16 @@ class _Template:
         implicit_resource: bool = False,
     ) -> list[Document]:
         source: str | None = None
+        whole = isinstance(node, JScalar) and id(node) in self.fuzzy and _one_reference(node)
+        if isinstance(node, JScalar) and whole and not self._unmodelled_in(node):
+            what = f"the document {node.value}"
+            node = self._unresolved(what, node.span, "its statements cannot be read")
+            warnings += self.take_warnings()
+        if isinstance(node, JScalar) and self._unmodelled_in(node):
+            # The whole document is what a macro or the deployment writes: a policy with no
+            # statement read, which says what it misses.
+            empty = (JScalar("Statement", node.span), JArray((), node.span))
+            return self._parse_node(node, JObject((empty,), node.span), kind, name, warnings)
         if isinstance(node, JScalar) and isinstance(node.value, str):
             # A policy given as a JSON string (the `Json` property type).
             source = node.value
@@ -389,10 +445,40 @@ class _Template:
                 self.diags += warnings
                 self.error("json", exc.message, exc.span)
                 return []
-        else:
-            node = self._principals_any(node)
-            warnings += self.take_warnings()
-        parsed = parse_policy_node(node, kind, name, implicit_resource)
+        modelled = self._modelled(node)
+        warnings += self.take_warnings()
+        return self._parse_node(
+            node, modelled, kind, name, warnings, attachment, source, implicit_resource
+        )
+
+    def _parse_node(
+        self,
+        node: JNode,
+        modelled: _Modelled | JNode,
+        kind: PolicyKind,
+        name: str,
+        warnings: tuple[Diagnostic, ...],
+        attachment: str = "managed",
+        source: str | None = None,
+        implicit_resource: bool = False,
+    ) -> list[Document]:
+        """One document: `modelled` parsed, its statements guarded by the conditions that
+        include them, named unmodelled for what `node` holds beyond."""
+        if not isinstance(modelled, _Modelled):
+            modelled = _Modelled(modelled, [], ())
+        parsed = parse_policy_node(modelled.node, kind, name, implicit_resource)
+        unmodelled = self._unmodelled_in(node) + modelled.unmodelled
+        policy = parsed.policy
+        if policy is not None and (modelled.guards or self.guard):
+            statements = tuple(
+                s.model_copy(update={"when": guards_of((*self.guard, *guards), s.span)})
+                for s in policy.statements
+                for guards in [modelled.guards[s.index] if modelled.guards else ()]
+            )
+            policy = policy.model_copy(update={"statements": statements})
+        if unmodelled and policy is not None:
+            policy = policy.model_copy(update={"unmodelled": unmodelled})
+        parsed.policy = policy
         return [
             Document(
                 parsed=parsed,
@@ -405,72 +491,75 @@ class _Template:
             )
         ]
 
-    def _principals_any(self, node: JNode) -> JNode:
-        # An unresolved value in a Principal cannot be a wildcard: the principal becomes "*".
+    def _unmodelled_in(self, node: JNode) -> tuple[str, ...]:
+        """What the placeholders in a resolved document stand for."""
+        found = {
+            self.unmodelled[name]: None
+            for scalar in _scalars(node)
+            if isinstance(scalar.value, str)
+            for name in refs(scalar.value)
+            if name in self.unmodelled
+        }
+        return tuple(found)
+
+    def _modelled(self, node: JNode) -> _Modelled:
+        """The document without what a macro adds beside its own keys or a statement's, and
+        without the statements that hold placeholders: the policy names those as unmodelled,
+        and the rest is still linted. A statement with choices on undecided conditions is
+        written out once per branch, with the condition values that select it."""
         if not isinstance(node, JObject):
-            return node
+            return _Modelled(node, [], ())
+        node = _without_transform(node)
         statements = node.get("Statement")
         if statements is None:
-            return node
-        items = statements.items if isinstance(statements, JArray) else (statements,)
-        fixed = tuple(self._statement_principal(s) for s in items)
-        new_statements: JNode = (
-            JArray(fixed, statements.span) if isinstance(statements, JArray) else fixed[0]
-        )
-        return _replace(node, "Statement", new_statements)
+            return _Modelled(node, [], ())
+        kept: list[JNode] = []
+        guards: list[Guards] = []
+        missing: list[str] = []
+        for branch, chosen in self.choices.split(statements):
+            for item in branch.items if isinstance(branch, JArray) else (branch,):
+                # What a macro adds beside a statement's keys is named, not a reason to drop it.
+                bare = _without_transform(item) if isinstance(item, JObject) else item
+                if self._unmodelled_in(bare):
+                    continue
+                variants = self.choices.variants(item, chosen)
+                if variants is None:
+                    missing.append(
+                        f"the statement at line {item.span.line}, which depends on more "
+                        "conditions the deployment decides than are analysed"
+                    )
+                    continue
+                kept += [self._statement(v) for v, _g in variants]
+                guards += [g for _v, g in variants]
+        rest = _replace(node, "Statement", JArray((), statements.span))
+        missing += [
+            f"a value chosen by condition {c}, which the deployment decides"
+            for c in dict.fromkeys(self.choices.pending(rest))
+        ]
+        if isinstance(statements, JArray) or len(kept) != 1 or any(guards):
+            written = _replace(node, "Statement", JArray(tuple(kept), statements.span))
+        else:
+            written = _replace(node, "Statement", kept[0])
+        return _Modelled(written, guards if any(guards) else [], tuple(missing))
 
-    def _statement_principal(self, stmt: JNode) -> JNode:
+    def _statement(self, stmt: JNode) -> JNode:
         if not isinstance(stmt, JObject):
             return stmt
+        stmt = _without_transform(stmt)
         for key in _NON_EMPTY_ELEMENTS:
             value = stmt.get(key)
             if value is not None:
                 stmt = _replace(stmt, key, self._no_empty_default(value))
-        for key in ("Resource", "NotResource"):
-            value = stmt.get(key)
-            if value is not None:
-                stmt = _replace(stmt, key, self._arn_shaped(value))
-        for key in ("Principal", "NotPrincipal"):
-            value = stmt.get(key)
-            if value is not None and any(id(s) in self.fuzzy for s in _scalars(value)):
-                self.warn(
-                    "cfn-unresolved-principal",
-                    f"the {key} depends on values known only at deployment; analysed as "
-                    'any principal ("*")',
-                    value.span,
-                )
-                stmt = _replace(stmt, key, JScalar("*", value.span))
         return stmt
 
     def _no_empty_default(self, node: JNode) -> JNode:
         # A '' default in an element where '' is invalid: the deployment gives the value.
         if isinstance(node, JScalar) and id(node) in self.empty_defaults:
-            self.warn(
-                "cfn-unresolved",
-                "a parameter's default '' is no valid value here; analysed as the value a "
-                "deployment gives, any value (*)",
-                node.span,
-            )
-            return self._fuzzy(JScalar("*", node.span))
+            return self._symbol(self.empty_defaults[id(node)], node.span)
         if isinstance(node, JArray):
             return JArray(tuple(self._no_empty_default(i) for i in node.items), node.span)
         if isinstance(node, JObject):
             return JObject(tuple((k, self._no_empty_default(v)) for k, v in node.pairs), node.span)
-        return node
-
-    def _arn_shaped(self, node: JNode) -> JNode:
-        # "${Bucket.Arn}/*" became "*/*"; a resource is always an ARN, so "arn:*/*" keeps
-        # every value the template could produce and stays a well-formed resource.
-        if isinstance(node, JArray):
-            return JArray(tuple(self._arn_shaped(i) for i in node.items), node.span)
-        if (
-            isinstance(node, JScalar)
-            and id(node) in self.fuzzy
-            and isinstance(node.value, str)
-            and node.value.startswith("*")
-            and node.value != "*"
-        ):
-            return self._fuzzy(JScalar("arn:" + node.value, node.span))
         return node
 
     # -- intrinsic functions -----------------------------------------------------------------
@@ -486,32 +575,54 @@ class _Template:
             key = str(node.pairs[0][0].value)
             if key == "Ref" or key.startswith("Fn::"):
                 return self._intrinsic(key, node.pairs[0][1], node.span)
-        pairs = []
+        pairs: list[tuple[JScalar, JNode | None]] = []
         for k, v in node.pairs:
             if k.value == "Fn::Transform":
                 # A macro beside other keys adds to the object at deployment.
-                self._transform(v, k.span)
+                pairs.append((k, self._transform(v, k.span)))
                 continue
             pairs.append((k, self.resolve(v)))
         return JObject(tuple((k, v) for k, v in pairs if v is not None), node.span)
 
-    def _transform(self, arg: JNode, span: Span) -> None:
+    def _transform(self, arg: JNode, span: Span) -> JScalar:
+        """What a macro writes at deployment: a placeholder that makes the policy holding
+        it unmodelled."""
         macro = arg.get("Name") if isinstance(arg, JObject) else None
         what = f"macro {macro.value}" if isinstance(macro, JScalar) else "a macro"
+        name = f"Unmodelled.{len(self.unmodelled) + 1}"
+        self.unmodelled[name] = f"what Fn::Transform ({what}) at line {span.line} writes"
         self.warn(
             "cfn-transform",
             f"Fn::Transform ({what}) adds content only at deployment; what it adds here is "
-            "not analysed",
+            "not analysed, and answers about this policy are unknown",
             span,
         )
+        return self._fuzzy(JScalar(reference(name), span))
 
-    def _unresolved(self, what: str, span: Span) -> JScalar:
+    def _unresolved(self, what: str, span: Span, why: str = "is not a single value") -> JScalar:
+        """A value the deployment gives that no template value can stand for (a list, an
+        object): a placeholder that makes the policy unmodelled."""
+        name = f"Unmodelled.{len(self.unmodelled) + 1}"
+        self.unmodelled[name] = f"{what} at line {span.line} is known only at deployment"
         self.warn(
-            "cfn-unresolved",
-            f"{what} is known only at deployment; analysed as any value (*)",
+            "cfn-unmodelled",
+            f"{what} is known only at deployment and {why}; answers about this policy are "
+            "unknown (give the value in the configuration)",
             span,
         )
-        return self._fuzzy(JScalar("*", span))
+        return self._fuzzy(JScalar(reference(name), span))
+
+    def _symbol(self, name: str, span: Span) -> JScalar:
+        """The template value `name` (a fixed string the deployment gives), unless the
+        configuration gives its value (`SiteBucket.Arn = "arn:aws:s3:::site"`)."""
+        name = safe_name(name)
+        if label(name) in self.given:
+            return JScalar(self.given[label(name)], span)
+        return self._fuzzy(JScalar(reference(name), span))
+
+    def _value(self, what: str, span: Span) -> JScalar:
+        """One string the deployment gives, named after the function and its position."""
+        return self._symbol(f"{what}@{span.line}.{span.column}", span)
 
     def _fuzzy(self, scalar: JScalar) -> JScalar:
         self.fuzzy.add(id(scalar))
@@ -533,14 +644,31 @@ class _Template:
         if name == "Fn::FindInMap":
             return self._find_in_map(arg, span)
         if name == "Fn::Transform":
-            self._transform(arg, span)
-            return None
+            return self._transform(arg, span)
+        if name == "Fn::GetAtt":
+            return self._get_att(arg, span)
+        if name == "Fn::ImportValue":
+            value = self.resolve(arg)
+            if isinstance(value, JScalar):
+                return self._symbol(f"ImportValue.{value.value}", span)
         if name == "Fn::Base64":
             value = self.resolve(arg)
             if isinstance(value, JScalar) and id(value) not in self.fuzzy:
                 encoded = base64.b64encode(str(value.value).encode()).decode()
                 return JScalar(encoded, span)
+            if isinstance(value, JScalar):
+                return self._value("Fn.Base64", span)
         return self._unresolved(f"{name} {_short(arg)}", span)
+
+    def _get_att(self, arg: JNode, span: Span) -> JNode:
+        if isinstance(arg, JScalar) and "." in str(arg.value):
+            return self._symbol(str(arg.value), span)
+        items = arg.items if isinstance(arg, JArray) else ()
+        parts = [self.resolve(i) for i in items]
+        names = [str(p.value) for p in parts if isinstance(p, JScalar) and id(p) not in self.fuzzy]
+        if len(names) == 2 == len(parts):
+            return self._symbol(".".join(names), span)
+        return self._unresolved(f"Fn::GetAtt {_short(arg)}", span)
 
     def _ref(self, arg: JNode, span: Span) -> JNode | None:
         if not isinstance(arg, JScalar):
@@ -554,13 +682,36 @@ class _Template:
         if default is not None:
             value = _relocate(default, span)
             if isinstance(value, JScalar) and value.value == "":
-                self.empty_defaults.add(id(value))
+                self.empty_defaults[id(value)] = name
             return value
-        if name in PSEUDO_PARAMETERS:
-            return self._unresolved(name, span)
-        if isinstance(self.resources, JObject) and self.resources.get(name) is not None:
-            return self._unresolved(f"Ref {name} (a resource of this template)", span)
-        return self._unresolved(f"Ref {name}", span)
+        if name == "AWS::NotificationARNs" or self._is_list_parameter(name):
+            return self._unresolved(f"Ref {name} (a list)", span)
+        if name in PSEUDO_PARAMETERS or self._is_parameter(name):
+            return self._symbol(canonical("${" + name + "}")[2:-1], span)
+        if name in self.loop_values or (
+            isinstance(self.resources, JObject) and self.resources.get(name) is not None
+        ):
+            return self._symbol(name, span)
+        self.warn(
+            "cfn-unresolved",
+            f"Ref {name} names no parameter or resource of this template; analysed as a value "
+            "the deployment gives",
+            span,
+        )
+        return self._symbol(name, span)
+
+    def _parameter(self, name: str) -> JObject | None:
+        params = self.root.get("Parameters")
+        param = params.get(name) if isinstance(params, JObject) else None
+        return param if isinstance(param, JObject) else None
+
+    def _is_parameter(self, name: str) -> bool:
+        return self._parameter(name) is not None
+
+    def _is_list_parameter(self, name: str) -> bool:
+        param = self._parameter(name)
+        ptype = param.get("Type") if param is not None else None
+        return isinstance(ptype, JScalar) and _is_list_type(str(ptype.value))
 
     def _parameter_default(self, name: str) -> JNode | None:
         params = self.root.get("Parameters")
@@ -571,9 +722,7 @@ class _Template:
         if not isinstance(default, JScalar):
             return default
         ptype = param.get("Type")
-        if isinstance(ptype, JScalar) and (
-            str(ptype.value) == "CommaDelimitedList" or str(ptype.value).startswith("List<")
-        ):
+        if isinstance(ptype, JScalar) and _is_list_type(str(ptype.value)):
             parts = [p.strip() for p in str(default.value).split(",")]
             return JArray(tuple(JScalar(p, default.span) for p in parts), default.span)
         value = default.value
@@ -599,38 +748,22 @@ class _Template:
                 pieces.append("${" + inner[1:] + "}")
                 continue
             value = self._sub_variable(inner, variables, span)
-            if value is None:
-                fuzzy = True
-                pieces.append("*")
-            else:
-                fuzzy = fuzzy or id(value) in self.fuzzy
-                pieces.append(str(value.value))
+            fuzzy = fuzzy or id(value) in self.fuzzy
+            pieces.append(str(value.value))
         pieces.append(text[position:])
         result = JScalar("".join(pieces), span)
         return self._fuzzy(result) if fuzzy else result
 
-    def _sub_variable(
-        self, inner: str, variables: dict[str, JNode | None], span: Span
-    ) -> JScalar | None:
+    def _sub_variable(self, inner: str, variables: dict[str, JNode | None], span: Span) -> JScalar:
         if inner in variables:
             value = variables[inner]
         elif "." in inner and not inner.startswith("AWS::"):
-            resource, _, attribute = inner.partition(".")
-            self.warn(
-                "cfn-unresolved",
-                f"${{{inner}}} (attribute {attribute} of {resource}) is known only at "
-                "deployment; analysed as any value (*)",
-                span,
-            )
-            return None
+            return self._symbol(inner, span)
         else:
             value = self._ref(JScalar(inner, span), span)
-        if isinstance(value, JScalar) and id(value) in self.fuzzy and value.value == "*":
-            return None
         if isinstance(value, JScalar):
             return value
-        self._unresolved(f"${{{inner}}} (not a single value)", span)
-        return None
+        return self._unresolved(f"${{{inner}}} (not a single value)", span)
 
     def _join(self, arg: JNode, span: Span) -> JNode:
         if not (isinstance(arg, JArray) and len(arg.items) == 2):
@@ -659,7 +792,15 @@ class _Template:
             position = -1
         if isinstance(values, JArray) and 0 <= position < len(values.items):
             return values.items[position]
+        if isinstance(index, JScalar) and (isinstance(values, JArray) or self._placeholder(values)):
+            # One element of a list the deployment gives (or of unknown position).
+            return self._value("Fn.Select", span)
         return self._unresolved(f"Fn::Select {_short(arg)}", span)
+
+    def _placeholder(self, node: JNode | None) -> bool:
+        return isinstance(node, JScalar) and any(
+            n in self.unmodelled for n in refs(str(node.value))
+        )
 
     def _split(self, arg: JNode, span: Span) -> JNode:
         if not (isinstance(arg, JArray) and len(arg.items) == 2):
@@ -668,9 +809,10 @@ class _Template:
         value = self.resolve(arg.items[1])
         if not isinstance(delimiter, JScalar) or not isinstance(value, JScalar):
             return self._unresolved(f"Fn::Split {_short(arg)}", span)
-        parts = [JScalar(p, span) for p in str(value.value).split(str(delimiter.value))]
         if id(value) in self.fuzzy:
-            parts = [self._fuzzy(p) for p in parts]
+            # How many pieces a text with template values splits into is not known.
+            return self._unresolved(f"Fn::Split {_short(arg)}", span)
+        parts = [JScalar(p, span) for p in str(value.value).split(str(delimiter.value))]
         return JArray(tuple(parts), span)
 
     def _find_in_map(self, arg: JNode, span: Span) -> JNode:
@@ -686,7 +828,26 @@ class _Template:
             found = found.get(str(key.value)) if isinstance(found, JObject) else None
         if found is not None:
             return _relocate(found, span)
+        if all(isinstance(k, JScalar) for k in keys) and self._map_scalars(keys):
+            return self._value("Fn.FindInMap", span)
         return self._unresolved(f"Fn::FindInMap {_short(arg)}", span)
+
+    def _map_scalars(self, keys: list[JNode | None]) -> bool:
+        """Every value the map lookup could give (keys with template values range over the
+        whole level) is one string."""
+        level: list[JNode] = [self.root.get("Mappings") or JObject((), self.root.span)]
+        for key in keys:
+            nxt: list[JNode] = []
+            for node in level:
+                if not isinstance(node, JObject):
+                    return False
+                if isinstance(key, JScalar) and id(key) not in self.fuzzy:
+                    found = node.get(str(key.value))
+                    nxt += [found] if found is not None else []
+                else:
+                    nxt += [v for _k, v in node.pairs]
+            level = nxt
+        return bool(level) and all(isinstance(v, JScalar) for v in level)
 
     def _if(self, arg: JNode, span: Span) -> JNode | None:
         if not (isinstance(arg, JArray) and len(arg.items) == 3):
@@ -699,18 +860,16 @@ class _Template:
         if decided is False:
             return self.resolve(when_false)
         first, second = self.resolve(when_true), self.resolve(when_false)
-        if first is None or second is None:
-            return first if second is None else second
-        if isinstance(first, JScalar) and isinstance(second, JScalar):
-            if first.value == second.value:
-                return first
-            return self._unresolved(f"Fn::If {name} (condition undecided)", span)
-        self.warn(
-            "cfn-condition",
-            f"condition {name} depends on deployment values; analysed with its true branch",
-            span,
-        )
-        return first
+        if (
+            isinstance(first, JScalar)
+            and isinstance(second, JScalar)
+            and first.value == second.value
+        ):
+            return first
+        return self._fuzzy_node(self.choices.choose(name, first, second, span))
+
+    def _fuzzy_node(self, node: JNode) -> JNode:
+        return self._fuzzy(node) if isinstance(node, JScalar) else node
 
     def condition(self, name: str, seen: set[str]) -> bool | None:
         """The value of a template condition, or None when it depends on the deployment."""
@@ -758,10 +917,11 @@ def _lambda_statement(values: dict[str, JScalar], span: Span) -> JObject:
     if text == "*":
         principal_node = principal
     else:
-        ptype = "AWS" if text.isdigit() or text.startswith("arn:") else "Service"
+        aws = text.isdigit() or text.startswith("arn:") or text == reference(OWNER)
+        ptype = "AWS" if aws else "Service"
         principal_node = JObject(((JScalar(ptype, principal.span), principal),), principal.span)
     function = values["FunctionName"]
-    if not str(function.value).startswith("arn:"):
+    if not str(function.value).startswith(("arn:", "${")):
         function = JScalar(f"arn:*:lambda:*:*:function:{function.value}", function.span)
     conditions: list[tuple[JScalar, JNode]] = []
     for key, operator, condition_key in (
@@ -812,6 +972,29 @@ def _substitute(node: JNode, identifier: str, value: str) -> JNode:
         return JObject(pairs, node.span)
 
     return walk(node, False)
+
+
+@dataclass(frozen=True)
+class _Modelled:
+    """A document as read: the JSON to parse, the conditions guarding each of its statements
+    (by position; empty when none is guarded), and what it leaves out."""
+
+    node: JNode
+    guards: list[Guards]
+    unmodelled: tuple[str, ...]
+
+
+def _one_reference(node: JScalar) -> bool:
+    names = refs(str(node.value))
+    return len(names) == 1 and node.value == reference(names[0])
+
+
+def _without_transform(obj: JObject) -> JObject:
+    return JObject(tuple((k, v) for k, v in obj.pairs if k.value != "Fn::Transform"), obj.span)
+
+
+def _is_list_type(ptype: str) -> bool:
+    return ptype == "CommaDelimitedList" or ptype.startswith("List<")
 
 
 def _replace(obj: JObject, key: str, value: JNode) -> JObject:

@@ -13,8 +13,10 @@ from typing import Literal
 
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
+from policyreason.inputs.tf_policy_document import PolicyDocuments, Rebuilt
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
+from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
 from policyreason.parse.policy import detect_kind, parse_policy_node
 
@@ -100,12 +102,13 @@ def read_plan(root: JNode, source: str, file: str) -> tuple[list[Document], list
     documents: list[Document] = []
     diags: list[Diagnostic] = []
     seen: set[str] = set()
+    written = PolicyDocuments(root)
     for resource in _resources(root):
         if resource.address in seen:
             continue
         seen.add(resource.address)
         for attribute in _POLICY_ATTRIBUTES.get((resource.mode, resource.type), ()):
-            found = _policy(resource, attribute, source, file, diags)
+            found = _policy(resource, attribute, source, file, diags, written)
             documents += found
         if (resource.mode, resource.type) == ("managed", "aws_iam_role"):
             documents += _inline_policies(resource, source, file, diags)
@@ -120,9 +123,10 @@ def read_plan_side(
     assert isinstance(root, JObject)
     documents: list[Document] = []
     diags: list[Diagnostic] = []
+    written = PolicyDocuments(root) if side == "after" else None
     for resource in _changes(root, side):
         for attribute in _POLICY_ATTRIBUTES.get((resource.mode, resource.type), ()):
-            documents += _policy(resource, attribute, source, file, diags)
+            documents += _policy(resource, attribute, source, file, diags, written)
         if (resource.mode, resource.type) == ("managed", "aws_iam_role"):
             documents += _inline_policies(resource, source, file, diags)
     return documents, diags
@@ -179,22 +183,31 @@ def _header(node: JObject) -> tuple[str, str, str] | None:
 
 
 def _policy(
-    resource: _Resource, attribute: _Attribute, source: str, file: str, diags: list[Diagnostic]
+    resource: _Resource,
+    attribute: _Attribute,
+    source: str,
+    file: str,
+    diags: list[Diagnostic],
+    written: PolicyDocuments | None = None,
 ) -> list[Document]:
     value = resource.values.get(attribute.name)
     name = f"{resource.address}.{attribute.name}"
     if value is None or (isinstance(value, JScalar) and value.value is None):
         unknown = resource.unknown.get(attribute.name) if resource.unknown else None
+        rebuilt = written.rebuild(resource.address, attribute.name) if written else None
+        if isinstance(unknown, JScalar) and unknown.value is True and rebuilt is not None:
+            return _rebuilt(rebuilt, attribute, name, file)
         if isinstance(unknown, JScalar) and unknown.value is True:
             diags.append(
                 Diagnostic(
                     code="tf-unknown-after-apply",
                     level=Level.WARNING,
-                    message=f"{name} is known only after apply; not analysed "
+                    message=f"{name} is known only after apply; answers about it are unknown "
                     "(analyse the applied state, or the policy document itself)",
                     span=resource.anchor.span,
                 )
             )
+            return _unread(attribute, name, file, resource.anchor.span)
         return []
     kind = attribute.kind
     if kind is None and resource.type == "aws_organizations_policy":
@@ -205,6 +218,50 @@ def _policy(
     return _document(
         value, kind, name, attribute.attachment, source, file, diags, attribute.implicit_resource
     )
+
+
+def _unread(attribute: _Attribute, name: str, file: str, span: Span) -> list[Document]:
+    """A policy known only after apply, as a document that says so: no statement read, every
+    answer about it unknown (a gate must not pass, nor a diff see a deletion)."""
+    kind = attribute.kind or PolicyKind.IDENTITY
+    empty = JObject(((JScalar("Statement", span), JArray((), span)),), span)
+    parsed = parse_policy_node(empty, kind, name, attribute.implicit_resource)
+    if parsed.policy is not None:
+        missing = f"{name} is known only after apply"
+        parsed.policy = parsed.policy.model_copy(update={"unmodelled": (missing,)})
+    return [
+        Document(parsed=parsed, kind=kind, file=file, name=name, attachment=attribute.attachment)
+    ]
+
+
+def _rebuilt(rebuilt: Rebuilt, attribute: _Attribute, name: str, file: str) -> list[Document]:
+    """The document a data source writes, for a policy known only after apply."""
+    kind = attribute.kind or detect_kind(rebuilt.node)
+    parsed = parse_policy_node(rebuilt.node, kind, name, attribute.implicit_resource)
+    if rebuilt.unmodelled and parsed.policy is not None:
+        parsed.policy = parsed.policy.model_copy(update={"unmodelled": rebuilt.unmodelled})
+    note = Diagnostic(
+        code="tf-rebuilt",
+        level=Level.WARNING,
+        message=f"{name} is known only after apply; analysed as the document {rebuilt.source} "
+        "writes, its values known only after apply taken as template values"
+        + (
+            " (parts of it are not read: answers about it are unknown)"
+            if rebuilt.unmodelled
+            else ""
+        ),
+        span=rebuilt.node.span,
+    )
+    return [
+        Document(
+            parsed=parsed,
+            kind=kind,
+            file=file,
+            name=name,
+            diagnostics=(note,),
+            attachment=attribute.attachment,
+        )
+    ]
 
 
 def _inline_policies(

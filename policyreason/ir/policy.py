@@ -209,7 +209,11 @@ class Condition(BaseModel):
 
 
 class Statement(BaseModel):
-    """One statement. Absent Principal/Resource elements are None (valid in some kinds)."""
+    """One statement. Absent Principal/Resource elements are None (valid in some kinds).
+
+    `when` holds conditions on template values (`ir/template.py`) under which the statement is
+    in the policy at all: a template may include it only when a condition the deployment
+    decides holds. They are not part of the statement as written."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -225,6 +229,7 @@ class Statement(BaseModel):
     conditions: tuple[Condition, ...] = ()
     span: Span
     keys: dict[str, Span] = {}  # element name as written -> span of the key, for findings
+    when: tuple[Condition, ...] = ()
 
     @property
     def label(self) -> str:
@@ -232,7 +237,9 @@ class Statement(BaseModel):
 
 
 class Policy(BaseModel):
-    """A parsed policy document."""
+    """A parsed policy document. `unmodelled` names what its source holds that the statements
+    do not show (what a template macro adds at deployment): no answer about such a policy is
+    proven, nor witnessed."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -242,6 +249,7 @@ class Policy(BaseModel):
     statements: tuple[Statement, ...]
     span: Span
     name: str = ""
+    unmodelled: tuple[str, ...] = ()
 
     @property
     def supports_variables(self) -> bool:

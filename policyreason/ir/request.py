@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.ir.policy import PrincipalType
+from policyreason.ir.template import label
 
 
 class Request(BaseModel):
@@ -22,6 +23,9 @@ class Request(BaseModel):
     single-valued key holds one value, a multivalued key any number (an empty tuple is a present
     but empty set). Keys that are functions of the principal or the resource (aws:PrincipalArn,
     aws:PrincipalType, aws:ResourceAccount, ...) are derived from them, not read from here.
+
+    `bindings` are not part of the request: they give the template values (`ir/template.py`)
+    of the policies it was found for, name to value, under which the request is a witness.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -34,6 +38,7 @@ class Request(BaseModel):
     resource: str
     resource_account: str | None = None
     context: dict[str, tuple[str, ...]] = {}
+    bindings: dict[str, str] = {}
 
     @property
     def identity_arn(self) -> str | None:
@@ -60,4 +65,13 @@ class Request(BaseModel):
             out["principal_arn"] = self.principal_arn
         if self.resource_account is not None:
             out["resource_account"] = self.resource_account
+        if self.bindings:
+            out["template_values"] = {label(k): v for k, v in sorted(self.bindings.items())}
         return out
+
+    def when(self) -> str:
+        """The template values as a clause for messages ("" without any)."""
+        if not self.bindings:
+            return ""
+        values = ", ".join(f"{label(k)} = {v}" for k, v in sorted(self.bindings.items()))
+        return f" when {values}"

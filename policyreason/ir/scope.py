@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.ir.policy import Cidr
+from policyreason.ir.template import show
 
 # Keys whose fixed values make a grant non-public (S3's "meaning of public"), lower-case.
 # aws:PrincipalArn and aws:PrincipalAccount pin the principal itself, so they feed the
@@ -62,7 +63,7 @@ class PrincipalClass(BaseModel):
     value: str = ""
 
     def __str__(self) -> str:
-        return "*" if self.kind is PrincipalKind.ANYONE else f"{self.kind.value} {self.value}"
+        return "*" if self.kind is PrincipalKind.ANYONE else f"{self.kind.value} {show(self.value)}"
 
 
 class Pins(BaseModel):

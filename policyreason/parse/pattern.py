@@ -8,6 +8,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
+from policyreason.ir.template import canonical, pieces, template_name
 from policyreason.resources import grammar_text
 
 
@@ -29,13 +30,19 @@ def _parser() -> Lark:
 def parse_pattern(
     text: str, variables: bool = True, lower: bool = False, wildcards: bool = True
 ) -> Pattern:
-    """Parse an IAM pattern. Without `variables` (Version 2008-10-17, actions) `$` is literal.
+    """Parse an IAM pattern. Without `variables` (Version 2008-10-17, actions) `$` is literal
+    but for references to template values (`ir/template.py`), which a template fills in before
+    AWS reads the policy.
 
     `lower` lower-cases the literal text (action names compare case-insensitively); without
     `wildcards` (every condition operator but the Like ones) `*` and `?` are ordinary text.
     """
-    plain = not variables or "$" not in text
-    parts = _wildcards_only(text) if plain else _with_variables(text)
+    if "$" not in text:
+        parts = _wildcards_only(text)
+    elif variables:
+        parts = _with_variables(text)
+    else:
+        parts = _with_template_refs(text)
     if not wildcards:
         parts = [
             Text(text="*")
@@ -87,12 +94,24 @@ def _with_variables(text: str) -> list[Part]:
             parts.append(Text(text=str(child.children[0])))
         elif isinstance(child, Tree) and child.data == "variable":
             key, _sep, default = child.children
+            name = template_name(str(key))
+            if name is not None:
+                # A template value has no default: the deployment always gives it.
+                parts.append(Variable(key=name))
+                continue
             parts.append(
                 Variable(
                     key=str(key).lower(),
                     default=None if default is None else str(default)[1:-1],
                 )
             )
+    return parts
+
+
+def _with_template_refs(text: str) -> list[Part]:
+    parts: list[Part] = []
+    for piece, is_ref in pieces(canonical(text)):
+        parts += [Variable(key=piece)] if is_ref else _wildcards_only(piece)
     return parts
 
 

@@ -34,6 +34,7 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.span import Span
+from policyreason.ir.template import canonical, has_refs, pieces, refs
 from policyreason.ir.values import parse_date
 from policyreason.parse.json_spans import (
     JArray,
@@ -360,8 +361,9 @@ class _Builder:
 
     def _action(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
-        service, sep, name = text.partition(":")
-        if text != "*" and (not sep or not service or not name or ":" in name):
+        service, sep, name = _placeheld(text).partition(":")
+        whole = _one_reference(text)
+        if text != "*" and not whole and (not sep or not service or not name or ":" in name):
             self.error(
                 "malformed-action", f'action {text!r} is not of the form "service:Action"', v.span
             )
@@ -370,10 +372,13 @@ class _Builder:
 
     def _resource(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
-        parts = text.split(":", 5)
+        if _one_reference(text):
+            return self._pattern(text, v.span, like=True)
+        shape = _placeheld(_leading_arn(text))
+        parts = shape.split(":", 5)
         # Six segments, or a prefix ending in a wildcard that swallows the rest ("arn:aws:s3*").
         full_arn = len(parts) == 6 and parts[0] in ("arn", "*")
-        if text != "*" and not full_arn and not (text.startswith("arn:") and text.endswith("*")):
+        if text != "*" and not full_arn and not (shape.startswith("arn:") and shape.endswith("*")):
             self.error(
                 "malformed-arn",
                 f"resource {text!r} is not an ARN (arn:partition:service:region:account:resource)"
@@ -466,7 +471,7 @@ class _Builder:
                 )
                 continue
             for v in self._string_list(value, "Principal") or []:
-                text = str(v.value)
+                text = canonical(str(v.value))
                 if text == "*" and ptype is PrincipalType.AWS:
                     # {"AWS": "*"} means the same as "*" (IAM User Guide, Principal element).
                     anyone = True
@@ -564,7 +569,8 @@ class _Builder:
         raw = item.value
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         span = item.span
-        if family in (Family.STRING, Family.ARN):
+        if family in (Family.STRING, Family.ARN) or has_refs(canonical(text)):
+            # A typed value a template fills in is read once its value is known.
             pattern = self._pattern(text, span, like=cmp is Comparison.LIKE)
             return (
                 None if pattern is None else ConditionValue(text=text, span=span, pattern=pattern)
@@ -674,7 +680,31 @@ def _split_operator(text: str) -> tuple[str, bool, SetQualifier | None] | None:
     return rest, if_exists, qualifier
 
 
+def _one_reference(text: str) -> bool:
+    """The text is one template value (`${Name}`), whatever it turns out to be."""
+    names = refs(canonical(text))
+    return len(names) == 1 and canonical(text) == "${" + names[0] + "}"
+
+
+def _leading_arn(text: str) -> str:
+    """A template value that starts a resource is an ARN (`${Bucket.Arn}/*`): `text` with it
+    replaced by a stand-in ARN."""
+    text = canonical(text)
+    names = refs(text)
+    lead = "${" + names[0] + "}" if names else ""
+    return "arn:x:x:x:x:x" + text[len(lead) :] if lead and text.startswith(lead) else text
+
+
+def _placeheld(text: str) -> str:
+    # Template references stand for values without `:` only where the text's own shape says
+    # so; a stand-in keeps that shape for the checks that split it.
+    return "".join("x" if is_ref else p for p, is_ref in pieces(canonical(text)))
+
+
 def _valid_aws_principal(text: str) -> bool:
+    if _one_reference(text):
+        return True
+    text = _placeheld(text)
     if len(text) == 12 and text.isdigit():
         return True
     parts = text.split(":", 5)

@@ -36,13 +36,23 @@ def compare_json(result: CompareResult, old: str, new: str) -> dict[str, Any]:
 
 
 def witness_table(title: str, witnesses: Sequence[Request]) -> Table:
-    """A small table of witness requests, one row each."""
+    """A small table of witness requests, one row each (with the template values each holds
+    under, when there are some)."""
     table = Table(title=title, title_justify="left", show_lines=False)
+    templated = any(w.bindings for w in witnesses)
     for col in ("principal", "action", "resource", "context"):
         table.add_column(col, overflow="fold")
+    if templated:
+        table.add_column("template values", overflow="fold")
     for w in witnesses:
         ctx = ", ".join(f"{k}={'|'.join(v)}" for k, v in sorted(shown_context(w).items()))
-        table.add_row(w.principal or "(anonymous)", w.action, w.resource, ctx or "-")
+        row = [w.principal or "(anonymous)", w.action, w.resource, ctx or "-"]
+        if templated:
+            row.append(
+                ", ".join(f"{k}={v}" for k, v in w.to_json().get("template_values", {}).items())
+                or "-"
+            )
+        table.add_row(*row)
     return table
 
 

@@ -79,6 +79,7 @@ def decode_request(session: Session, enc: PolicyEncoder) -> Request:
         resource=str(session.value(req.resource)),
         resource_account=str(session.value(req.resource_account)),
         context=context,
+        bindings={name: str(session.value(t)) for name, t in enc.templates.terms.items()},
     )
 
 

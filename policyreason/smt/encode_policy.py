@@ -39,10 +39,13 @@ from policyreason.ir.policy import (
     Policy,
     PolicySet,
     Principal,
+    PrincipalEntry,
     PrincipalType,
     SetQualifier,
     Statement,
 )
+from policyreason.ir.span import unknown_span
+from policyreason.ir.template import canonical, has_refs, is_template, pattern_refs
 from policyreason.smt.encode_request import (
     DERIVED_KEYS,
     KeyDecl,
@@ -50,6 +53,7 @@ from policyreason.smt.encode_request import (
     KeyVars,
     SymbolicRequest,
 )
+from policyreason.smt.encode_template import TemplateTerms, template_resources, unsupported
 from policyreason.smt.factory import Factory, Term
 from policyreason.smt.globs import Tokens, includes, overlap, pattern_tokens
 from policyreason.smt.request_space import RequestSpace
@@ -100,7 +104,7 @@ def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[
         for stmt in policy.statements:
             for pattern in _patterns(stmt):
                 for part in pattern.parts:
-                    if isinstance(part, Variable):
+                    if isinstance(part, Variable) and not is_template(part):
                         sorts.setdefault(part.key, set()).add(KeySort.STRING)
                         names.setdefault(part.key, part.key)
             for cond in stmt.conditions:
@@ -147,8 +151,15 @@ def action_sets(policies: Sequence[Policy]) -> list[tuple[Pattern, ...]]:
 
 
 def resource_patterns(policies: Sequence[Policy]) -> list[Pattern]:
-    """The Resource/NotResource patterns of the policies' statements."""
-    return [p for policy in policies for stmt in policy.statements for p in stmt.resources or ()]
+    """The Resource/NotResource patterns of the policies' statements (but those with template
+    values, which `template_resources` registers with their statements)."""
+    return [
+        p
+        for policy in policies
+        for stmt in policy.statements
+        for p in stmt.resources or ()
+        if not pattern_refs(p)
+    ]
 
 
 class PolicyEncoder:
@@ -171,6 +182,10 @@ class PolicyEncoder:
         """`set_sizes` gives multivalued keys at least that many slots: the bound is exact for
         every question, but pinning one concrete request needs room for all its values."""
         self.f = Factory(tm)
+        reason = unsupported([*policies])
+        if reason is not None:
+            raise EncodeError(reason)
+        self.templates = TemplateTerms(self.f, policies)
         keys = declare_keys(policies)
         for key, size in (set_sizes or {}).items():
             if key in keys and keys[key].slots > 1:
@@ -182,6 +197,7 @@ class PolicyEncoder:
             [*action_sets(policies), *extra_actions],
             [*resource_patterns(policies), *extra_resources],
             keys,
+            template_resources(policies),
             only_actions,
         )
         self.request = SymbolicRequest(self.f, self.space, keys)
@@ -190,8 +206,11 @@ class PolicyEncoder:
 
     def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
         """The request is one AWS could receive (`SymbolicRequest.domain`), with the lemmas
-        about its resource patterns."""
-        return self.f.and_([self.request.domain(principal_types), self.lemmas()])
+        about its resource patterns, and the template values are values a deployment could
+        give."""
+        return self.f.and_(
+            [self.request.domain(principal_types), self.lemmas(), self.templates.domain()]
+        )
 
     def lemmas(self) -> Term:
         """Inclusion and disjointness of the resource patterns, decided on their automata
@@ -322,7 +341,7 @@ class PolicyEncoder:
         if stmt.resources is not None:
             res = self.resource_in(stmt.resources)
             parts.append(f.not_(res) if stmt.not_resource else res)
-        parts += [self.condition(c) for c in stmt.conditions]
+        parts += [self.condition(c) for c in (*stmt.conditions, *stmt.when)]
         return f.and_(parts)
 
     def principal_term(
@@ -336,7 +355,9 @@ class PolicyEncoder:
         req = self.request
         out: list[Term] = []
         for entry in principal.entries:
-            if entry.type is not PrincipalType.AWS:
+            if has_refs(entry.value):
+                out.append(self.template_principal(entry.type, entry.value, direct_only))
+            elif entry.type is not PrincipalType.AWS:
                 out.append(req.principal_other(entry.type, entry.value))
             elif entry.account is not None:
                 if not direct_only:
@@ -351,11 +372,42 @@ class PolicyEncoder:
                 out.append(req.principal_names(entry.value))
         return f.or_(out)
 
+    def template_principal(self, ptype: PrincipalType, value: str, direct_only: bool) -> Term:
+        """The request's principal is the one a Principal value with template values names:
+        an account (its id or root ARN: delegation, unless `direct_only`) or the caller."""
+        f = self.f
+        req = self.request
+        if ptype is not PrincipalType.AWS:
+            return req.principal_other(ptype, self.templates.text(value))
+        account = PrincipalEntry(type=ptype, value=value, span=unknown_span()).account
+        if account is not None:
+            if direct_only:
+                return f.false
+            return req.principal_in_account(self.templates.text(account))
+        v = self.templates.text(value)
+        is_account, account_term = self.account_form(v)
+        in_account = f.false if direct_only else req.principal_in_account(account_term)
+        return f.ite(is_account, in_account, req.principal_names(v))
+
+    def account_form(self, v: Term) -> tuple[Term, Term]:
+        """Whether a principal value names a whole account (its id or root ARN), and which."""
+        f = self.f
+        digits = f.in_re(v, f.re_repeat(f.re_range("0", "9"), 12))
+        is_account = f.or_([digits, f.in_re(v, self.templates.root_arn_re())])
+        # arn:P:iam::ACCOUNT:root ends with the account and ":root" (17 characters).
+        start = f.app(Kind.SUB, f.app(Kind.STRING_LENGTH, v), f.integer(17))
+        of_root = f.app(Kind.STRING_SUBSTR, v, start, f.integer(12))
+        return is_account, f.ite(digits, v, of_root)
+
     # -- patterns ----------------------------------------------------------------------------
 
     def _variable(self, var: Variable, fold: bool) -> tuple[Term, Term]:
-        """(value, guard): the variable's string and when it is usable."""
+        """(value, guard): the variable's string and when it is usable (a template value
+        always is)."""
         f = self.f
+        if is_template(var):
+            value = self.templates.value(var.key)
+            return (f.app(Kind.STRING_TO_LOWER, value) if fold else value), f.true
         kv = self.keys[var.key]
         resolved = f.eq(kv.count, f.integer(1))
         value = kv.slots[0]
@@ -394,6 +446,10 @@ class PolicyEncoder:
         if pattern.is_literal:
             text = pattern.literal_text()
             return f.eq(subject, f.string(lower(text) if fold else text))
+        fixed = _fixed_text(pattern)
+        if fixed is not None:
+            # Text and template values only: an equation, far easier to solve than a regex.
+            return f.eq(subject, self.templates.text(fixed, fold))
         regex, guards = self._regex(pattern.parts, f.any_char_re, fold)
         return f.and_([*guards, f.in_re(subject, regex)])
 
@@ -406,6 +462,11 @@ class PolicyEncoder:
             text = pattern.literal_text()
             if text.count(":") >= 5 or "*" not in text:
                 return f.eq(s, f.string(text))
+        fixed = _fixed_text(pattern)
+        if fixed is not None:
+            # A template value inside an ARN segment holds no `:` (its domain says so), so the
+            # segments match exactly when the texts are equal.
+            return f.eq(s, self.templates.text(fixed))
         segments = arn_segments(pattern)
         pieces: list[Term] = []
         guards: list[Term] = []
@@ -423,7 +484,7 @@ class PolicyEncoder:
     def condition(self, cond: Condition) -> Term:
         """One operator/key pair (values OR-ed), with IfExists and set qualifiers."""
         f = self.f
-        kv = self.keys[cond.key]
+        kv = self.keys[cond.key] if ":" in cond.key else self._template_key(cond.key)
         missing = f.eq(kv.count, f.integer(0))
         if cond.op.family is Family.NULL:
             return f.or_(missing if v.flag else f.not_(missing) for v in cond.values)
@@ -445,6 +506,11 @@ class PolicyEncoder:
         when_missing = f.bool_const(cond.if_exists or negated)
         return f.ite(missing, when_missing, f.not_(hit) if negated else hit)
 
+    def _template_key(self, name: str) -> KeyVars:
+        """A template value tested like a key (a statement's `when`): one value, always there."""
+        f = self.f
+        return KeyVars(name, KeySort.STRING, f.integer(1), [self.templates.value(name)])
+
     def _compare(self, cond: Condition, kv: KeyVars, i: int, cv: ConditionValue) -> Term:
         f = self.f
         slot = kv.slots[i]
@@ -456,6 +522,9 @@ class PolicyEncoder:
         if family is Family.ARN:
             assert cv.pattern is not None
             return self.arn(cv.pattern, slot)
+        if family is Family.BOOL and cv.pattern is not None:
+            value = self.templates.text(canonical(cv.text), fold=True)
+            return f.eq(f.app(Kind.STRING_TO_LOWER, slot), value)
         if family is Family.BOOL:
             # Case-insensitive as a regex ([tT][rR]...): str.to_lower made such queries
             # several times slower.
@@ -501,6 +570,20 @@ class PolicyEncoder:
         bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), kv.slots[i])
         want = f.tm.mkBitVector(cidr.prefix, cidr.address >> lo)
         return f.and_([version, f.eq(bits, want)])
+
+
+def _fixed_text(pattern: Pattern) -> str | None:
+    """The pattern's text when it holds only text and template values (no wildcard, no
+    policy variable), template values as references."""
+    out: list[str] = []
+    for part in pattern.parts:
+        if isinstance(part, Text):
+            out.append(part.text)
+        elif isinstance(part, Variable) and is_template(part):
+            out.append("${" + part.key + "}")
+        else:
+            return None
+    return "".join(out)
 
 
 def _decimals(text: str) -> int:

@@ -180,23 +180,27 @@ class SymbolicRequest:
             ),
         )
 
-    def principal_names(self, value: str) -> Term:
+    def _text(self, value: str | Term) -> Term:
+        # Values from a template are terms already (`smt/encode_template.py`).
+        return self.f.string(value) if isinstance(value, str) else value
+
+    def principal_names(self, value: str | Term) -> Term:
         """A Principal element's ARN names the caller itself: its own ARN or its role's."""
         f = self.f
-        v = f.string(value)
+        v = self._text(value)
         return f.and_(
             [self.is_type(PrincipalType.AWS), f.or_([f.eq(self.caller, v), f.eq(self.identity, v)])]
         )
 
-    def principal_in_account(self, account: str) -> Term:
+    def principal_in_account(self, account: str | Term) -> Term:
         f = self.f
         return f.and_(
-            [self.is_type(PrincipalType.AWS), f.eq(self.principal_account, f.string(account))]
+            [self.is_type(PrincipalType.AWS), f.eq(self.principal_account, self._text(account))]
         )
 
-    def principal_other(self, ptype: PrincipalType, value: str) -> Term:
+    def principal_other(self, ptype: PrincipalType, value: str | Term) -> Term:
         """A service, identity provider or canonical user named by its value."""
-        return self.f.and_([self.is_type(ptype), self.f.eq(self.other, self.f.string(value))])
+        return self.f.and_([self.is_type(ptype), self.f.eq(self.other, self._text(value))])
 
     def derived(self) -> dict[str, tuple[Term, Term]]:
         """Keys that are functions of the request: key -> (value, present)."""

@@ -25,6 +25,7 @@ from policyreason.ir.scope import (
     Scope,
     Zone,
 )
+from policyreason.ir.template import refs
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_request import KeySort, KeyVars
 from policyreason.smt.factory import Term
@@ -75,8 +76,32 @@ def _ptype(enc: PolicyEncoder, t: PrincipalType | None) -> Term:
     return enc.request.is_type(t)
 
 
-def _one_of(enc: PolicyEncoder, term: Term, values: Iterable[str]) -> Term:
-    return enc.f.or_(enc.f.eq(term, enc.f.string(v)) for v in values)
+def _one_of(enc: PolicyEncoder, term: Term, values: Iterable[str], fold: bool = False) -> Term:
+    """`term` is one of the values (texts with template values; with `fold`, lower-cased)."""
+    return enc.f.or_(enc.f.eq(term, enc.templates.text(v, fold)) for v in values)
+
+
+def _named(enc: PolicyEncoder, arn: str) -> Term:
+    """The caller is the principal an ARN pin names. A pin that is a whole template value
+    names a principal only when its value is not an account (then it is an account pin)."""
+    req = enc.request
+    if not _whole(arn):
+        return req.principal_names(enc.templates.text(arn))
+    is_account, _account = enc.account_form(enc.templates.text(arn))
+    return enc.f.and_([enc.f.not_(is_account), req.principal_names(enc.templates.text(arn))])
+
+
+def _in_account_pin(enc: PolicyEncoder, arn: str) -> Term:
+    """The caller is in the account a whole-template-value ARN pin turned out to name."""
+    if not _whole(arn):
+        return enc.f.false
+    is_account, account = enc.account_form(enc.templates.text(arn))
+    return enc.f.and_([is_account, enc.request.principal_in_account(account)])
+
+
+def _whole(text: str) -> bool:
+    names = refs(text)
+    return len(names) == 1 and text == "${" + names[0] + "}"
 
 
 def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
@@ -89,7 +114,13 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
             f.and_(
                 [
                     _ptype(enc, t),
-                    f.not_(f.or_(req.principal_other(t, v) for k, v in pins.others if k is kind)),
+                    f.not_(
+                        f.or_(
+                            req.principal_other(t, enc.templates.text(v))
+                            for k, v in pins.others
+                            if k is kind
+                        )
+                    ),
                 ]
             )
             for kind, t in _TYPES.items()
@@ -98,22 +129,31 @@ def _principal(enc: PolicyEncoder, cls: PrincipalClass, scope: Scope) -> Term:
             [
                 aws,
                 f.not_(_one_of(enc, req.principal_account, pins.accounts)),
-                f.not_(f.or_(req.principal_names(a) for a in pins.arns)),
+                f.not_(f.or_(_named(enc, a) for a in pins.arns)),
+                f.not_(f.or_(_in_account_pin(enc, a) for a in pins.arns)),
             ]
         )
         # An anonymous caller carries no principal keys: the request's domain sees to it.
         anonymous = _ptype(enc, None)
         return f.or_([anonymous, foreign, *others])
     if cls.kind is PrincipalKind.ACCOUNT:
-        return f.and_(
-            [
-                req.principal_in_account(cls.value),
-                f.not_(f.or_(req.principal_names(a) for a in pins.arns)),
-            ]
-        )
+        return _account_class(enc, enc.templates.text(cls.value), pins)
+    if cls.kind is PrincipalKind.ARN and _whole(cls.value):
+        is_account, account = enc.account_form(enc.templates.text(cls.value))
+        return f.ite(is_account, _account_class(enc, account, pins), _named(enc, cls.value))
     if cls.kind is PrincipalKind.ARN:
-        return req.principal_names(cls.value)
-    return req.principal_other(_TYPES[cls.kind], cls.value)
+        return req.principal_names(enc.templates.text(cls.value))
+    return req.principal_other(_TYPES[cls.kind], enc.templates.text(cls.value))
+
+
+def _account_class(enc: PolicyEncoder, account: Term, pins: Pins) -> Term:
+    f = enc.f
+    return f.and_(
+        [
+            enc.request.principal_in_account(account),
+            f.not_(f.or_(_named(enc, a) for a in pins.arns)),
+        ]
+    )
 
 
 def _string_key(enc: PolicyEncoder, pins: Pins, key: str) -> KeyVars | None:
@@ -132,7 +172,7 @@ def _some(enc: PolicyEncoder, kv: KeyVars, values: Iterable[str]) -> Term:
         f.and_(
             [
                 f.app(Kind.GT, kv.count, f.integer(i)),
-                _one_of(enc, f.app(Kind.STRING_TO_LOWER, slot), wanted),
+                _one_of(enc, f.app(Kind.STRING_TO_LOWER, slot), wanted, fold=True),
             ]
         )
         for i, slot in enumerate(kv.slots)
@@ -181,7 +221,7 @@ def _inside(enc: PolicyEncoder, pins: Pins, zone: Zone) -> Term:
     kv = _string_key(enc, pins, SOURCE_ARN)
     if kv is not None and zone.accounts:
         segment = f.re_concat([f.no_colon_re, f.re_lit(":")])
-        accounts = f.re_union([f.re_lit(a) for a in zone.accounts])
+        accounts = f.re_union([f.re_of(enc.templates.text(a)) for a in zone.accounts])
         arn = f.re_concat(
             [f.re_lit("arn:"), segment, segment, segment, accounts, f.re_lit(":"), f.all_re]
         )

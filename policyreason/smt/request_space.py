@@ -14,6 +14,12 @@ Two formats are indistinguishable when neither can hold an ARN that any resource
 matches; formats that might (a cheap over-approximation of pattern/format overlap: a pattern
 variable counts as `*`) stay apart. Every pattern a question asks about must be registered
 when the space is built; asking about another one raises, rather than answer inexactly.
+
+A pattern may be registered with the action list of the one statement it serves (`scoped`):
+it then keeps formats apart only for actions that statement applies to, since for any other
+action the statement does not apply whatever the resource. A template value that is a whole
+ARN (`${BucketArn}/*`) could be an ARN of any format, and would otherwise keep every format of
+every action apart.
 """
 
 from __future__ import annotations
@@ -28,9 +34,12 @@ from policyreason.errors import EncodeError
 from policyreason.ir.pattern import Pattern, Star, Text, arn_segments
 from policyreason.smt.globs import Tokens, format_tokens, overlap, pattern_tokens
 
-# What a registered resource pattern looks at: the ARN components it constrains, and its
-# service when spelled out.
-View = tuple[tuple[int, ...], str]
+# The statements a scoped pattern serves: (action list index, NotAction) pairs; None for a
+# pattern that matters to every action.
+Uses = frozenset[tuple[int, bool]] | None
+# What a registered resource pattern looks at: the ARN components it constrains, its service
+# when spelled out, and the actions it matters to.
+View = tuple[tuple[int, ...], str, Uses]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,23 +82,37 @@ def _set_key(patterns: Sequence[Pattern]) -> tuple[str, ...]:
 
 
 class RequestSpace:
-    """The cells for a set of registered action lists, resource patterns and condition keys;
-    with `only`, for requests of those actions alone."""
+    """The cells for a set of registered action lists, resource patterns and condition keys."""
 
     def __init__(
         self,
         action_sets: Iterable[Sequence[Pattern]],
         resource_patterns: Iterable[Pattern],
         keys: Iterable[str],
+        scoped: Iterable[tuple[Pattern, Sequence[Pattern], bool]] = (),
         only: Iterable[str] | None = None,
     ) -> None:
+        """`scoped` are resource patterns with the Action (or, when True, NotAction) list of
+        the statement each serves; those lists must be among `action_sets`. With `only`, the
+        cells are those of these actions alone."""
         self._sets: dict[tuple[str, ...], int] = {}
         for patterns in action_sets:
             self._sets.setdefault(_set_key(patterns), len(self._sets))
+        scoped = list(scoped)
+        uses: dict[Tokens, Uses] = {}
+        for p, actions, negated in scoped:
+            tokens = pattern_tokens(p)
+            if not p.is_match_all and (tokens not in uses or uses[tokens] is not None):
+                use = (self.action_set(actions), negated)
+                uses[tokens] = frozenset({*(uses.get(tokens) or ()), use})
+        resource_patterns = list(resource_patterns)
+        for p in resource_patterns:
+            if not p.is_match_all:
+                uses[pattern_tokens(p)] = None
         self._resources: dict[Tokens, View] = {
-            pattern_tokens(p): (_observed(p), _literal_service(p))
-            for p in resource_patterns
-            if not p.is_match_all
+            tokens: (_observed(p), _literal_service(p), uses[tokens])
+            for p in [*resource_patterns, *(p for p, _a, _n in scoped)]
+            if not p.is_match_all and (tokens := pattern_tokens(p)) in uses
         }
         # The keys whose availability depends on the action (global keys are everywhere).
         self.keys = frozenset(k for k in keys if reference.global_key(k) is None)
@@ -124,7 +147,7 @@ class RequestSpace:
             1 << i for i, key in enumerate(self._sets) if any(action in _matching(t) for t in key)
         )
         avail = frozenset(k for k in self.keys if key_available(k, typing.keys))
-        return self._index[(mask, _group(typing.format, self._views), avail)]
+        return self._index[(mask, _group(typing.format, self._views, mask), avail)]
 
     def cells_in(self, index: int) -> list[int]:
         """The cells whose actions match the action list `index`."""
@@ -153,14 +176,20 @@ def _cells(
         actions = every if only is None else every & only
         if not actions:
             continue
-        group = _group(fmt, resources)
+        groups: dict[int, object] = {}
+
+        def group(mask: int, fmt: ArnFormat = fmt, groups: dict[int, object] = groups) -> object:
+            if mask not in groups:
+                groups[mask] = _group(fmt, resources, mask)
+            return groups[mask]
+
         avail = frozenset(k for k in keys if key_available(k, typing_keys))
         hit = actions & matched
         if len(hit) < len(actions):
             first = next(a for a in sorted(actions) if a not in hit)
-            add((0, group, avail), by_action[first], len(actions) - len(hit))
+            add((0, group(0), avail), by_action[first], len(actions) - len(hit))
         for a in sorted(hit):
-            add((signature[a], group, avail), by_action[a], 1)
+            add((signature[a], group(signature[a]), avail), by_action[a], 1)
     ordered = sorted(found.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
         Cell(i, t, frozenset(j for j in range(len(sets)) if mask >> j & 1), avail, n)
@@ -183,10 +212,11 @@ def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, Typing], fro
     )
 
 
-def _group(fmt: ArnFormat, resources: tuple[tuple[Tokens, View], ...]) -> object:
-    """What the registered resource patterns can see of a format: for each, nothing (no ARN
-    of the format matches it) or the shape of the components it does not leave to `*`. Formats
-    with the same view are interchangeable."""
+def _group(fmt: ArnFormat, resources: tuple[tuple[Tokens, View], ...], mask: int) -> object:
+    """What the registered resource patterns can see of a format, for actions that match the
+    action lists in `mask`: for each pattern, nothing (no ARN of the format matches it, or the
+    pattern serves no statement that applies to such actions) or the shape of the components
+    it does not leave to `*`. Formats with the same view are interchangeable."""
     if fmt.wildcard:
         return "*"
     tokens = format_tokens(fmt)
@@ -194,10 +224,16 @@ def _group(fmt: ArnFormat, resources: tuple[tuple[Tokens, View], ...]) -> object
     service = comp[0] if len(comp) == 1 and isinstance(comp[0], str) else ""
     return tuple(
         tuple(_shape(fmt.components[i]) for i in observed)
-        if (not service or not wanted or service == wanted) and overlap(tokens, pattern)
+        if (not service or not wanted or service == wanted)
+        and _applies(uses, mask)
+        and overlap(tokens, pattern)
         else None
-        for pattern, (observed, wanted) in resources
+        for pattern, (observed, wanted, uses) in resources
     )
+
+
+def _applies(uses: Uses, mask: int) -> bool:
+    return uses is None or any(bool(mask >> i & 1) != negated for i, negated in uses)
 
 
 def _literal_service(pattern: Pattern) -> str:
