@@ -18,7 +18,7 @@ from functools import cache
 
 from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.search import Searcher
-from policyreason.analysis.witness import guessed_request
+from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import ascii_lower
@@ -144,7 +144,7 @@ def _samples(stmt: Statement) -> Iterator[Request]:
     resources = [p.text.replace("*", "x").replace("?", "x") for p in stmt.resources or ()]
     for action in actions:
         for resource in resources or ["*"]:
-            yield guessed_request(action, resource, "111122223333", stmt)
+            yield guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt)
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

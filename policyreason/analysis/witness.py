@@ -20,6 +20,9 @@ from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
+# The account of callers a witness makes up (AWS documentation's example account).
+EXAMPLE_ACCOUNT = "111122223333"
+
 ALWAYS_SENT = {
     "aws:CurrentTime": "2026-01-01T00:00:00Z",
     "aws:EpochTime": "1767225600",

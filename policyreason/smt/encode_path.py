@@ -57,7 +57,9 @@ class JointEncoder:
             raise ValueError("a joint question needs at least one request")
         self.parts = list(parts)
         self.encoders = [
-            PolicyEncoder(tm, p.policies.all_policies(), p.actions, p.resources, p.only)
+            PolicyEncoder(
+                tm, p.policies.all_policies(), p.actions, p.resources, only_actions=p.only
+            )
             for p in parts
         ]
         self.f = self.encoders[0].f
