@@ -1,5 +1,6 @@
-"""Redundant statements, decided semantically: a statement is redundant when the policy
-without it allows exactly the same requests (an unsat answer, not a string compare).
+"""Redundant statements and resources, decided semantically: a statement is redundant when the
+policy without it allows exactly the same requests, a Resource pattern when its statement
+without it applies to exactly the same requests (an unsat answer, not a string compare).
 
 Only statements whose known actions (service reference) and Resource ARNs all appear in other
 statements of the same effect, with no more conditions, are asked about: a statement with an
@@ -12,6 +13,7 @@ whose question times out is returned as undecided rather than waited for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -20,8 +22,8 @@ from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.search import Search, Searcher
 from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
-from policyreason.ir.pattern import ascii_lower
-from policyreason.ir.policy import Effect, Policy, Statement
+from policyreason.ir.pattern import Pattern, ascii_lower
+from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
@@ -157,4 +159,73 @@ def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ..
 def _known(patterns: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         ascii_lower(a.full_name) for text in patterns for a in reference.actions_matching(text)
+    )
+
+
+@dataclass
+class RedundantResource:
+    """A Resource pattern of statement `statement` that the others of its Resource element
+    already cover: `position` in that element, and the pattern's text."""
+
+    statement: int
+    position: int
+    text: str
+
+
+def redundant_resources(
+    policy: Policy, rlimit: int | None = DEFAULT_RLIMIT
+) -> list[RedundantResource]:
+    """Resource patterns whose removal leaves their statement applying to exactly the same
+    requests. A literal ARN is judged by the concrete evaluator (an exact answer); a pattern
+    by the solver, only when it overlaps another pattern of the statement (it cannot be covered
+    otherwise). Exact repeats are left to the duplicate check; undecided questions are not
+    reported."""
+    out: list[RedundantResource] = []
+    for stmt in policy.statements:
+        if stmt.resources is None or stmt.not_resource or len(stmt.resources) < 2:
+            continue
+        kept = list(range(len(stmt.resources)))
+        for position, pattern in enumerate(stmt.resources):
+            others = [stmt.resources[i] for i in kept if i != position]
+            if pattern.text in {p.text for p in stmt.resources[:position]}:
+                kept.remove(position)  # a repeat: reported as a duplicate
+                continue
+            if _covers(stmt, pattern, others, rlimit):
+                kept.remove(position)
+                out.append(RedundantResource(stmt.index, position, pattern.text))
+    return out
+
+
+def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: int | None) -> bool:
+    if pattern.has_variable or any(p.has_variable for p in others):
+        return False
+    if pattern.is_literal:
+        return any(arn_match(p, pattern.text, {}) for p in others)
+    if not any(_may_overlap(pattern, p) for p in others):
+        return False
+    alone = _single(stmt, (pattern,))
+    rest = _single(stmt, tuple(others))
+
+    def goal(enc: PolicyEncoder) -> Term:
+        return enc.f.and_([enc.allows(alone), enc.f.not_(enc.allows(rest))])
+
+    def check(r: Request) -> bool:
+        return allows(alone, r) and not allows(rest, r)
+
+    return Searcher([alone, rest], rlimit, QUICK).find(goal, check).verdict is Verdict.UNSAT
+
+
+def _may_overlap(a: Pattern, b: Pattern) -> bool:
+    """False when no ARN can match both: their literal beginnings disagree."""
+    head_a, head_b = (re.split(r"[*?]", p.text, maxsplit=1)[0] for p in (a, b))
+    return head_a.startswith(head_b) or head_b.startswith(head_a)
+
+
+def _single(stmt: Statement, resources: tuple[Pattern, ...]) -> Policy:
+    """An identity policy of `stmt` alone, as an Allow, with `resources` as its Resource."""
+    only = stmt.model_copy(
+        update={"index": 0, "effect": Effect.ALLOW, "resources": resources, "principal": None}
+    )
+    return Policy(
+        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(only,), span=stmt.span
     )

@@ -144,8 +144,9 @@ class Service:
         self.actions: dict[str, Action] = {
             name.lower(): _action(prefix, name, entry) for name, entry in raw["actions"].items()
         }
+        # A few resource types list two ARN formats in one string, separated by ", ".
         self.resource_types: dict[str, ResourceType] = {
-            name: ResourceType(prefix, name, (arn,), tuple(keys))
+            name: ResourceType(prefix, name, tuple(a.strip() for a in arn.split(", ")), tuple(keys))
             for name, (arn, keys) in raw["resources"].items()
         }
         self.keys = KeyTable([_key(name, entry) for name, entry in raw["keys"].items()])
