@@ -4,12 +4,14 @@ through the reader and the rule here; and every IAM Access Analyzer code is eith
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from policyreason.analysis.findings import Severity
 from policyreason.checks import CheckInfo, Evidence, all_checks, find_rules
 from policyreason.checks.aa_reference import NOT_CHECKED, REFERENCE, reference_check
-from policyreason.checks.rule_docs import Example, parse_doc, rules_reported
+from policyreason.checks.rule_docs import Example, pages, parse_doc, rules_reported
 
 RULES = all_checks()
 EXAMPLES = [
@@ -83,3 +85,13 @@ def test_metadata_is_complete() -> None:
         assert (info.function is None) == (info.evidence is Evidence.PARSER), info.id
         if info.function is None:
             assert info.diagnostics, info.id
+
+
+def test_docs_rules_are_generated_from_the_docstrings() -> None:
+    folder = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    wanted = pages()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.md")}
+    stale = sorted(set(committed) ^ set(wanted))
+    assert not stale, f"docs/rules/ out of date ({stale[:5]}): run python scripts/gen_rule_docs.py"
+    changed = sorted(name for name in wanted if committed[name] != wanted[name])
+    assert not changed, f"docs/rules/ out of date ({changed[:5]}): run scripts/gen_rule_docs.py"

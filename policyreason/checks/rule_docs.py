@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policyreason.checks import CheckContext, CheckInfo, rule_for_diagnostic, run_checks
+from policyreason.checks import CheckContext, CheckInfo, Evidence, rule_for_diagnostic, run_checks
 from policyreason.ir.policy import PolicyKind
 
 _HEADER = re.compile(r"^(Fails|Passes)(?: \((?P<options>[^)]*)\))?:$")
@@ -122,3 +122,87 @@ def rules_reported(info: CheckInfo, example: Example) -> set[str]:
     )
     found |= {f.rule_id for f in run_checks(parsed.policy, enabled=[info.id], context=context)}
     return found
+
+
+_EVIDENCE = {
+    Evidence.PARSER: "the policy reader: a located input error (exit 2)",
+    Evidence.SYNTACTIC: "the policy text and the service authorization reference",
+    Evidence.WITNESS: "a request the solver found, re-checked by the concrete evaluator",
+    Evidence.PROOF: "a proof by the solver",
+}
+
+
+def markdown(info: CheckInfo) -> str:
+    """The rule's documentation page (docs/rules/, SARIF help, `explain`)."""
+    doc = parse_doc(info.doc)
+    kinds = ", ".join(k.value for k in PolicyKind if info.kinds is None or k in info.kinds)
+    lines = [
+        f"# {info.id}: {info.title}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Severity | {info.severity.value} |",
+        f"| IAM Access Analyzer code | {f'`{info.aa_code}`' if info.aa_code else 'none'} |",
+        f"| Evidence | {_EVIDENCE[info.evidence]} |",
+        f"| Policy types | {'all' if info.kinds is None else kinds} |",
+        "",
+        doc.body,
+        "",
+        f"**Fix:** {info.fix}",
+    ]
+    for example in doc.examples:
+        options = ", ".join(f"{k}: {v}" for k, v in example.options.items())
+        heading = "Fails" if example.fails else "Passes"
+        lines += ["", f"## {heading}" + (f" ({options})" if options else ""), ""]
+        lines += ["```json", example.text.rstrip("\n"), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def pages() -> dict[str, str]:
+    """docs/rules/: one page per rule, and README.md indexing them by rule and by Access
+    Analyzer code, with the codes not checked and why. Generated; a test keeps it in sync."""
+    from policyreason.checks import all_checks
+    from policyreason.checks.aa_reference import NOT_CHECKED, REFERENCE
+
+    rules = all_checks()
+    out = {f"{info.id}.md": markdown(info) for info in rules}
+    lines = [
+        "# Rules",
+        "",
+        "Generated from the rules' docstrings by `python scripts/gen_rule_docs.py`; do not edit.",
+        "`policyreason explain RULE` prints the same page (RULE is an id or an IAM Access",
+        "Analyzer code).",
+        "",
+        "| Rule | Severity | IAM Access Analyzer code | Evidence | Title |",
+        "|---|---|---|---|---|",
+    ]
+    for info in rules:
+        code = f"`{info.aa_code}`" if info.aa_code else ""
+        lines.append(
+            f"| [{info.id}]({info.id}.md) | {info.severity.value} | {code} | "
+            f"{info.evidence.value} | {info.title} |"
+        )
+    lines += [
+        "",
+        "## IAM Access Analyzer's policy checks",
+        "",
+        "Every issue code of Access Analyzer's policy check reference (ValidatePolicy), with the",
+        "finding type AWS gives it and the rules that report it here. The list was assembled from",
+        "the published reference: its current table of contents (every error and the first",
+        "general warnings) and the full text of an earlier edition (meanings, messages, and the",
+        "other warnings, security warnings and suggestions). For the few newer checks whose",
+        "description could not be read offline, the rule's page says it follows our reading of",
+        "the heading, or the code is listed below as not checked.",
+        "",
+        "| Code | AWS finding type | Rules |",
+        "|---|---|---|",
+    ]
+    for entry in sorted(REFERENCE, key=lambda e: e.code):
+        by = [f"[{r.id}]({r.id}.md)" for r in rules if r.aa_code == entry.code]
+        where = ", ".join(by) if by else "not checked (below)"
+        lines.append(f"| `{entry.code}` | {entry.severity.value} | {where} |")
+    lines += ["", "## Codes not checked", ""]
+    for code, reason in sorted(NOT_CHECKED.items()):
+        lines.append(f"- `{code}`: {reason}.")
+    out["README.md"] = "\n".join(lines) + "\n"
+    return out

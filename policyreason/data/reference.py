@@ -197,6 +197,26 @@ def _service_index() -> dict[str, str]:
     return {prefix.lower(): prefix for prefix in _raw()["services"]}
 
 
+@dataclass(frozen=True)
+class ReferenceInfo:
+    """Where the packaged reference comes from and how current it is: checks can only know
+    the services, actions and keys that existed on `date`."""
+
+    source: str
+    date: str
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON shape every report carries (`service_reference`)."""
+        return {"source": self.source, "date": self.date}
+
+
+@cache
+def reference_info() -> ReferenceInfo:
+    """The source and date of the packaged reference."""
+    raw = _raw()
+    return ReferenceInfo(source=str(raw.get("source", "")), date=str(raw.get("date", "unknown")))
+
+
 def service(prefix: str) -> Service | None:
     """The service with this prefix (`s3`, `iam`, ...), or None if the reference lacks it."""
     canonical = _service_index().get(prefix.lower())

@@ -1,5 +1,6 @@
 """A file that is one policy document: the policy itself, or the AWS CLI's wrappers around one
-(`aws iam get-policy-version`, `aws s3api get-bucket-policy` and the like)."""
+(`aws iam get-policy-version`, `aws s3api get-bucket-policy`, `aws organizations describe-policy`
+and the like). An Organizations export says which kind of policy it holds (SCP or RCP)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def read_policy(
             node = parse_embedded(text, found.span, source)
         except JsonSyntaxError as exc:
             raise InputError("json", exc.message, exc.span) from None
-    policy_kind = kind or detect_kind(node)
+    policy_kind = _organizations_kind(root) or kind or detect_kind(node)
     parsed = parse_policy_node(node, policy_kind, name)
     return [Document(parsed=parsed, kind=policy_kind, file=file, name=name, source=text)]
 
@@ -46,4 +47,21 @@ def _policy_node(root: JNode) -> JNode | None:
     wrapped = root.get("Policy")
     if isinstance(wrapped, JScalar) and str(wrapped.value).lstrip().startswith("{"):
         return wrapped
+    content = wrapped.get("Content") if isinstance(wrapped, JObject) else None
+    if isinstance(content, JScalar) and str(content.value).lstrip().startswith("{"):
+        return content
     return None
+
+
+_ORGANIZATIONS_TYPES = {
+    "SERVICE_CONTROL_POLICY": PolicyKind.SCP,
+    "RESOURCE_CONTROL_POLICY": PolicyKind.RCP,
+}
+
+
+def _organizations_kind(root: JNode) -> PolicyKind | None:
+    """The kind `aws organizations describe-policy` output gives in PolicySummary.Type."""
+    wrapped = root.get("Policy") if isinstance(root, JObject) else None
+    summary = wrapped.get("PolicySummary") if isinstance(wrapped, JObject) else None
+    kind = summary.get("Type") if isinstance(summary, JObject) else None
+    return _ORGANIZATIONS_TYPES.get(str(kind.value)) if isinstance(kind, JScalar) else None
