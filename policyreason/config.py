@@ -38,6 +38,7 @@ _KEYS = {
     "max-file-size-mb",
     "accept",
     "policy-type",
+    "diff-fail-on",
 }
 _SUPPRESSION_KEYS = {"paths", "rules", "sids", "reason", "owner", "expires"}
 _POLICY_TYPE_KEYS = {"paths", "type"}
@@ -136,6 +137,7 @@ class Config(BaseModel):
     suppressions: tuple[Suppression, ...] = ()
     accepts: tuple[Acceptance, ...] = ()
     policy_types: tuple[PolicyTypeRule, ...] = ()
+    diff_fail_on: tuple[str, ...] = ()
     baseline: str | None = None
     parameters: dict[str, str] = {}
     max_file_size_mb: float = 5.0
@@ -217,6 +219,8 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
         values["max_file_size_mb"] = float(size)
     if "suppress" in table:
         values["suppressions"] = tuple(_suppressions(table["suppress"], str(path)))
+    if "diff-fail-on" in table:
+        values["diff_fail_on"] = tuple(_strings(table, "diff-fail-on"))
     if "policy-type" in table:
         values["policy_types"] = tuple(_policy_types(table["policy-type"]))
     if "accept" in table:
