@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
@@ -24,7 +24,15 @@ from typing import Any
 from policyreason.analysis.findings import Finding, Severity
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Part, Pattern, Star, Text
-from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
+from policyreason.ir.policy import (
+    Comparison,
+    Condition,
+    ConditionValue,
+    Effect,
+    Policy,
+    PolicyKind,
+    Statement,
+)
 from policyreason.ir.scope import Zone
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject
@@ -44,6 +52,8 @@ _MODULES = (
     "iam_actions",
     "iam_resources",
     "iam_conditions",
+    "iam_condition_values",
+    "iam_tag_conditions",
     "iam_security",
     "iam_role_grants",
     "semantic",
@@ -319,6 +329,39 @@ def known_actions(statement: Statement) -> list[ref.Action] | None:
             return None
         out.extend(matched)
     return out
+
+
+def conditions_of(policy: Policy) -> Iterator[tuple[Statement, Condition]]:
+    """Every condition of every statement, with its statement."""
+    for stmt in policy.statements:
+        for cond in stmt.conditions:
+            yield stmt, cond
+
+
+def literal_values(cond: Condition) -> Iterator[tuple[ConditionValue, str]]:
+    """Values compared as plain text: no wildcard in Like operators and no variable."""
+    for value in cond.values:
+        pattern = value.pattern
+        if pattern is None:
+            continue
+        if pattern.has_variable or (cond.op.comparison is Comparison.LIKE and pattern.has_wildcard):
+            continue
+        yield value, value.text
+
+
+def supported_keys(actions: list[ref.Action]) -> set[str]:
+    """Every condition key (lower-case) one of the actions, or its resource types, carries."""
+    keys: set[str] = set()
+    for action in actions:
+        keys.update(k.lower() for k in action.condition_keys)
+        svc = ref.service(action.service)
+        assert svc is not None
+        for rt in action.resource_types:
+            keys.update(k.lower() for k in rt.condition_keys)
+            rtype = svc.resource_types.get(rt.name)
+            if rtype is not None:
+                keys.update(k.lower() for k in rtype.condition_keys)
+    return keys
 
 
 def literal_or_none(pattern: Pattern) -> str | None:
