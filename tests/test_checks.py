@@ -620,6 +620,79 @@ def test_registry_metadata() -> None:
     assert all(by_severity[s] > 0 for s in Severity)
 
 
+def test_redundant_resource_wildcard_cover_and_disjoint_patterns() -> None:
+    covered = doc(
+        stmt(
+            Action="ec2:StartInstances",
+            Resource=["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-*"],
+        )
+    )
+    (hit,) = findings(covered, IDT, "PR412")
+    assert "arn:aws:ec2:us-east-1:*:instance/i-*" in hit.message
+    # Disjoint patterns are never sent to the solver, and never reported.
+    disjoint = doc(
+        stmt(
+            Action="ec2:StartInstances",
+            Resource=["arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*"],
+        )
+    )
+    assert findings(disjoint, IDT, "PR412") == []
+
+
+def test_resource_patterns_overlap_segment_by_segment() -> None:
+    from policyreason.analysis.redundancy import _may_overlap
+    from policyreason.parse.pattern import parse_pattern
+
+    def overlap(a: str, b: str) -> bool:
+        return _may_overlap(parse_pattern(a), parse_pattern(b))
+
+    assert not overlap("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*")
+    assert not overlap("arn:aws:s3:::*a", "arn:aws:s3:::*b")
+    assert not overlap("arn:aws:ec2:us-east-1:*:*", "arn:aws:ec2:eu-*:*:*")
+    assert overlap("arn:aws:s3:::a?c", "arn:aws:s3:::*d*")
+    assert overlap("arn:aws:s3:::*a*", "arn:aws:s3:::*b*")
+    assert overlap("*", "arn:aws:s3:::x")
+
+
+def test_resource_pattern_containment_is_sound() -> None:
+    from policyreason.analysis.redundancy import _contains
+    from policyreason.parse.pattern import parse_pattern
+
+    def contains(outer: str, inner: str) -> bool:
+        return _contains(parse_pattern(outer), parse_pattern(inner))
+
+    assert contains("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-*")
+    assert contains("arn:aws:iam::1:role/jane*", "arn:aws:iam::1:role/jane-*")
+    assert contains("arn:aws:s3:::b/?x", "arn:aws:s3:::b/?x")
+    assert contains("arn:aws:s3:::b/?x", "arn:aws:s3:::b/ax")
+    assert not contains("arn:aws:s3:::b/ax", "arn:aws:s3:::b/?x")
+    assert not contains("arn:aws:s3:::b/?", "arn:aws:s3:::b/*")
+    assert not contains("arn:aws:iam::1:role/jane-*", "arn:aws:iam::1:role/jane*")
+    # A `*` of a middle segment stays in its segment.
+    assert not contains("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*")
+    # A literal `?` (written `${?}`) is not a wildcard.
+    assert not contains("arn:aws:s3:::b/${?}", "arn:aws:s3:::b/a")
+
+
+def test_null_equivalence_refuted_by_the_conditions_own_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import policyreason.analysis.null_equivalence as nulls
+
+    def no_solver(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the solver was asked")
+
+    monkeypatch.setattr(nulls, "compare", no_solver)
+    conditions = {
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["Name", "Team"]},
+        "StringLikeIfExists": {"iam:PassedToService": "ec2.amazon*"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:s3:::logs-?*"},
+    }
+    policy = doc(stmt(Condition=conditions))
+    assert findings(policy, IDT, "PR606") == []
+    assert findings(policy, IDT, "PR607") == []
+
+
 def test_duplicate_key_under_one_operator() -> None:
     text = (DATA / "duplicate_condition_key.json").read_text()
     hits = findings(text, IDT, "PR316")

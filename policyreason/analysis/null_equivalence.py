@@ -17,6 +17,7 @@ from enum import StrEnum
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
 from policyreason.analysis.search import multivalued
+from policyreason.ir.pattern import AnyChar, Text
 from policyreason.ir.policy import (
     OPERATORS,
     Condition,
@@ -69,12 +70,17 @@ class NullEquivalence:
         return "false" if self.form is NullForm.PRESENT else "true"
 
 
-def null_equivalence(cond: Condition, rlimit: int | None = QUICK_RLIMIT) -> NullEquivalence | None:
+def null_equivalence(
+    cond: Condition, rlimit: int | None = QUICK_RLIMIT, only: NullForm | None = None
+) -> NullEquivalence | None:
     """The Null test `cond` is equivalent to, when the solver proves one; None otherwise (not
-    equivalent, or not decided within the limit)."""
+    equivalent, or not decided within the limit). With `only`, a condition that could only be
+    equivalent to the other form is dismissed before any work."""
     if cond.op.family is Family.NULL:
         return None
     form = NullForm.ABSENT if condition_holds(cond, {}) else NullForm.PRESENT
+    if only is not None and form is not only:
+        return None
     wanted = form is NullForm.PRESENT
     if any(condition_holds(cond, {cond.key: values}) != wanted for values in _probe_sets(cond)):
         return None
@@ -83,10 +89,26 @@ def null_equivalence(cond: Condition, rlimit: int | None = QUICK_RLIMIT) -> Null
 
 
 def _probe_sets(cond: Condition) -> list[tuple[str, ...]]:
-    singles: list[tuple[str, ...]] = [(value,) for value in _PROBES.get(cond.op.family, ())]
+    """Values to try: the condition's own values first (a value it lists, or one its pattern
+    matches, refutes most conditions that are more than a presence test), then fixed ones."""
+    own = [_a_match(v) for v in cond.values]
+    singles: list[tuple[str, ...]] = [
+        (value,) for value in dict.fromkeys([*own, *_PROBES.get(cond.op.family, ())])
+    ]
     if not multivalued(cond.key) or len(singles) < 2:
         return singles
     return [*singles, singles[0] + singles[1]]
+
+
+def _a_match(value: ConditionValue) -> str:
+    """A value that `value` matches: its pattern with `*` empty and `?` one character, or its
+    text (variables and all: a value to try, nothing more)."""
+    if value.pattern is None or value.pattern.has_variable:
+        return value.text
+    return "".join(
+        p.text if isinstance(p, Text) else "a" if isinstance(p, AnyChar) else ""
+        for p in value.pattern.parts
+    )
 
 
 def _null(cond: Condition, form: NullForm) -> Condition:

@@ -13,7 +13,6 @@ whose question times out is returned as undecided rather than waited for.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -22,7 +21,7 @@ from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.search import Search, Searcher
 from policyreason.analysis.witness import guessed_request
 from policyreason.data import reference
-from policyreason.ir.pattern import Pattern, ascii_lower
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
@@ -201,7 +200,16 @@ def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: in
         return False
     if pattern.is_literal:
         return any(arn_match(p, pattern.text, {}) for p in others)
-    if not any(_may_overlap(pattern, p) for p in others):
+    if any(_contains(p, pattern) for p in others):
+        return True
+    # One overlapping pattern that does not contain it leaves part of it uncovered (the
+    # containment test is exact but for odd cases such as `*?` against `?*`); only a union of
+    # two or more can cover it otherwise, which is what the solver is asked.
+    overlapping = [p for p in others if _may_overlap(pattern, p)]
+    if len(overlapping) < 2:
+        return False
+    # An ARN the pattern matches and none of the others does settles it without the solver.
+    if any(not any(arn_match(p, text, {}) for p in overlapping) for text in _sample_arns(pattern)):
         return False
     alone = _single(stmt, (pattern,))
     rest = _single(stmt, tuple(others))
@@ -215,10 +223,109 @@ def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: in
     return Searcher([alone, rest], rlimit, QUICK).find(goal, check).verdict is Verdict.UNSAT
 
 
+def _sample_arns(pattern: Pattern) -> tuple[str, ...]:
+    """ARNs the pattern matches: its wildcards filled in the shortest way and with a character
+    unlikely to appear in the other patterns."""
+    shortest = "".join(
+        p.text if isinstance(p, Text) else "#" if isinstance(p, AnyChar) else ""
+        for p in pattern.parts
+    )
+    filled = "".join(p.text if isinstance(p, Text) else "#" for p in pattern.parts)
+    return (shortest, filled)
+
+
 def _may_overlap(a: Pattern, b: Pattern) -> bool:
-    """False when no ARN can match both: their literal beginnings disagree."""
-    head_a, head_b = (re.split(r"[*?]", p.text, maxsplit=1)[0] for p in (a, b))
-    return head_a.startswith(head_b) or head_b.startswith(head_a)
+    """False when no ARN can match both, segment by segment as IAM matches ARNs."""
+    if a.is_match_all or b.is_match_all:
+        return True
+    return _parts_overlap(a.parts, b.parts)
+
+
+@cache
+def _parts_overlap(a: tuple[Part, ...], b: tuple[Part, ...]) -> bool:
+    seg_a = arn_segments(Pattern(text="", parts=a))
+    seg_b = arn_segments(Pattern(text="", parts=b))
+    if len(seg_a) != len(seg_b):
+        return True  # not both ARN-shaped alike: cannot tell cheaply
+    return all(_glob_overlap(_tokens(x), _tokens(y)) for x, y in zip(seg_a, seg_b, strict=True))
+
+
+def _contains(outer: Pattern, inner: Pattern) -> bool:
+    """True when every ARN `inner` matches, `outer` matches too: `outer` matches the text of
+    `inner` with each of its wildcards read as a symbol (a `*` of `outer` may take any run of
+    them, its `?` one character or `?`), segment by segment. Sound; a False may be wrong only
+    for unusual pairs such as `*?` and `?*`."""
+    if outer.is_match_all:
+        return True
+    return _parts_contain(outer.parts, inner.parts)
+
+
+@cache
+def _parts_contain(outer: tuple[Part, ...], inner: tuple[Part, ...]) -> bool:
+    seg_o = arn_segments(Pattern(text="", parts=outer))
+    seg_i = arn_segments(Pattern(text="", parts=inner))
+    if len(seg_o) != len(seg_i):
+        return False
+    return all(_glob_contains(_tokens(o), _tokens(i)) for o, i in zip(seg_o, seg_i, strict=True))
+
+
+def _glob_contains(outer: list[str | None], inner: list[str | None]) -> bool:
+    # reach[j]: `outer[:i]` can match `inner[:j]`, symbol for symbol.
+    reach = [True] + [False] * len(inner)
+    for tok in outer:
+        if tok is None:
+            for j in range(1, len(reach)):
+                reach[j] = reach[j] or reach[j - 1]
+        else:
+            reach = [False] + [
+                reach[j] and (inner[j] == tok or (tok is _ANY and inner[j] is not None))
+                for j in range(len(inner))
+            ]
+    return reach[-1]
+
+
+_ANY = "?any"  # `?`: longer than one character, so never equal to a literal one
+
+
+def _tokens(parts: tuple[Part, ...]) -> list[str | None]:
+    """One entry per character: the character, `_ANY` for `?`, None for `*`. A variable is read
+    as `*`: it makes an overlap more likely, and callers skip patterns with variables before
+    asking about containment."""
+    out: list[str | None] = []
+    for p in parts:
+        if isinstance(p, Text):
+            out.extend(p.text)
+        elif isinstance(p, AnyChar):
+            out.append(_ANY)
+        else:
+            out.append(None)
+    return out
+
+
+def _glob_overlap(a: list[str | None], b: list[str | None]) -> bool:
+    """True when some string matches both (a search of the product automaton)."""
+    stack = [(0, 0)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        star_a = i < len(a) and a[i] is None
+        star_b = j < len(b) and b[j] is None
+        if star_a:
+            stack.append((i + 1, j))
+        if star_b:
+            stack.append((i, j + 1))
+        if i < len(a) and j < len(b):
+            x, y = a[i], b[j]
+            if x is None or y is None or x is _ANY or y is _ANY or x == y:
+                step = (i if star_a else i + 1, j if star_b else j + 1)
+                if step != (i, j):
+                    stack.append(step)
+    return False
 
 
 def _single(stmt: Statement, resources: tuple[Pattern, ...]) -> Policy:

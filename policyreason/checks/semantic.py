@@ -290,7 +290,7 @@ def redundant_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 def _null_equivalent(policy: Policy, ctx: CheckContext, form: NullForm) -> Iterator[Finding]:
     for stmt in policy.statements:
         for cond in stmt.conditions:
-            found = null_equivalence(cond)
+            found = null_equivalence(cond, only=form)
             if found is not None and found.form is form:
                 finding = ctx.report(
                     cond.span,
