@@ -14,15 +14,16 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.findings import Finding, Status
+from policyreason.config import Suppression
 from policyreason.errors import too_deep
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from policyreason.cache import ResultCache
     from policyreason.config import Config
     from policyreason.gate import RunOptions
-    from policyreason.inputs import SourceFile
+    from policyreason.inputs import Document, LoadOptions, SourceFile
+    from policyreason.ir.policy import PolicyKind
 
 # The cost model behind the default number of processes (CPU seconds, measured on the managed-
 # policy corpus, perf/corpus_lint.py): a worker's start (a new interpreter importing the checks
@@ -50,24 +52,28 @@ Progress = Callable[[int, int], None]
 
 
 class FoundFinding(BaseModel):
-    """A finding with the document it is in and its baseline fingerprint."""
+    """A finding with the document it is in, the Sid of its statement (suppressions can name
+    it) and its baseline fingerprint."""
 
     model_config = ConfigDict(frozen=True)
 
     finding: Finding
     document: str
     fingerprint: str
+    sid: str | None = None
 
 
 class FileResult(BaseModel):
     """Everything the gate needs from one file: its report entry, its error diagnostics and
-    its findings (before suppressions, the baseline and the gate decision)."""
+    its findings (before suppressions, the baseline and the gate decision), and the
+    suppressions written in the file itself."""
 
     model_config = ConfigDict(frozen=True)
 
     entry: FileEntry
     errors: tuple[Diagnostic, ...] = ()
     found: tuple[FoundFinding, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
 
     @property
     def cacheable(self) -> bool:
@@ -98,9 +104,41 @@ class SchedulerError(Exception):
 
 def check_file(path: Path, options: RunOptions) -> FileResult:
     """Read one file and run the checks on each policy in it (picklable, for workers)."""
-    from policyreason.inputs import load_file
+    from policyreason.inline_suppressions import template_suppressions
+    from policyreason.inputs import InputType, load_file
 
-    return file_result(load_file(path, options.load), options.config)
+    source = load_file(path, load_options(path, options))
+    if source.input_type is not InputType.CLOUDFORMATION:
+        return file_result(source, options.config)
+    suppressions, errors = template_suppressions(path, source.path)
+    result = file_result(source, options.config)
+    return result.model_copy(
+        update={"suppressions": tuple(suppressions), "errors": (*result.errors, *errors)}
+    )
+
+
+def load_options(path: Path, options: RunOptions) -> LoadOptions:
+    """How to read `path`: the configured policy type of the first `policy-type` entry whose
+    globs match it (relative to the configuration file), unless `--kind` set one for all."""
+    from policyreason.ir.policy import PolicyKind
+
+    if options.load.kind is not None:
+        return options.load
+    relative = relative_path(str(path), options.config_dir)
+    for rule in options.config.policy_types:
+        if rule.matches(relative):
+            return replace(options.load, kind=PolicyKind(rule.type))
+    return options.load
+
+
+def relative_path(file: str, base: Path | None) -> str:
+    """`file` relative to `base` (the configuration's folder) with `/`, as globs see it."""
+    if base is None:
+        return Path(file).as_posix()
+    try:
+        return Path(file).absolute().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return Path(file).as_posix()
 
 
 def file_result(source: SourceFile, cfg: Config) -> FileResult:
@@ -108,7 +146,7 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
     from policyreason.baseline import fingerprint
     from policyreason.gate import _check, _check_principal
 
-    diags = _unique(source.all_diagnostics)
+    diags = _unique(_named(source))
     errors = [d for d in diags if d.level is Level.ERROR]
     entry = FileEntry(
         path=source.path,
@@ -132,6 +170,7 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
                 finding=f,
                 document=document.name,
                 fingerprint=fingerprint(f, document.name, document.parsed.root),
+                sid=_sid(document, f),
             )
             for f in findings
         ]
@@ -186,29 +225,41 @@ def execute(
 ) -> list[FileResult]:
     """Run `work` on every file (cached results reused) and return the results in the order of
     `files`. Raises SchedulerError when a requested scheduler cannot be used."""
+    results = dict(execute_stream(files, options, execution, progress, work))
+    return [results[i] for i in range(len(files))]
+
+
+def execute_stream(
+    files: Sequence[Path],
+    options: RunOptions,
+    execution: Execution,
+    progress: Progress | None = None,
+    work: Work = check_file,
+) -> Generator[tuple[int, FileResult], None, None]:
+    """`execute`, one (index in `files`, result) at a time as each file is done, so a caller
+    interrupted half-way still has what was checked. Results are cached as they come; closing
+    the stream stops the workers."""
     from policyreason.cache import open_cache
 
-    results: dict[int, FileResult] = {}
     cache = open_cache(execution.cache_dir) if execution.cache_dir is not None else None
     keys: dict[int, str] = {}
     todo: list[tuple[int, Path]] = []
     done = 0
-    for index, path in enumerate(files):
-        key = cache.file_key(path, options) if cache is not None else None
-        cached = _cached(cache, key)
-        if cached is not None:
-            results[index] = cached
-            done += 1
-            if progress is not None:
-                progress(done, len(files))
-            continue
-        if key is not None:
-            keys[index] = key
-        todo.append((index, path))
     pending: list[tuple[str, str]] = []
     try:
+        for index, path in enumerate(files):
+            key = cache.file_key(path, options) if cache is not None else None
+            cached = _cached(cache, key)
+            if cached is not None:
+                done += 1
+                if progress is not None:
+                    progress(done, len(files))
+                yield index, cached
+                continue
+            if key is not None:
+                keys[index] = key
+            todo.append((index, path))
         for index, result in _dispatch(todo, options, execution, work):
-            results[index] = result
             # A file edited while it was being checked is not stored under its old key.
             if (
                 cache is not None
@@ -220,11 +271,11 @@ def execute(
             done += 1
             if progress is not None:
                 progress(done, len(files))
+            yield index, result
     finally:
         if cache is not None:
             cache.put_many(pending)
             cache.close()
-    return [results[i] for i in range(len(files))]
 
 
 def _cached(cache: ResultCache | None, key: str | None) -> FileResult | None:
@@ -513,6 +564,38 @@ def _describe(exc: BaseException | None) -> str:
     if too_deep(exc):
         return "the document nests too deeply to be checked (RecursionError)"
     return f"checking this file failed: {type(exc).__name__}: {exc}"
+
+
+def _sid(document: Document, finding: Finding) -> str | None:
+    """The Sid of the statement the finding sits in, if it has one."""
+    policy = document.parsed.checkable
+    span = finding.span
+    for stmt in policy.statements if policy is not None else ():
+        outer = stmt.span
+        inside = (outer.line, outer.column) <= (span.line, span.column) and (
+            span.end_line,
+            span.end_column,
+        ) <= (outer.end_line, outer.end_column)
+        if inside:
+            return stmt.sid
+    return None
+
+
+def _named(source: SourceFile) -> list[Diagnostic]:
+    """The file's diagnostics, each with the lint rule (and Access Analyzer code) it is an
+    instance of, judged by the kind of policy it was found in."""
+    from policyreason.checks import rule_for_diagnostic
+
+    def name(d: Diagnostic, kind: PolicyKind | None) -> Diagnostic:
+        rule = rule_for_diagnostic(d.code, kind)
+        if rule is None:
+            return d
+        return d.model_copy(update={"rule_id": rule.id, "aa_code": rule.aa_code})
+
+    out = [name(d, None) for d in source.diagnostics]
+    for document in source.documents:
+        out += [name(d, document.kind) for d in document.all_diagnostics]
+    return sorted(out, key=lambda d: (d.span.line, d.span.column))
 
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:

@@ -2,11 +2,13 @@
 
 The file is found by walking up from the working directory (`.policyreason.toml` first in each
 folder). Command-line flags override the file, the file overrides the defaults. Unknown keys are
-errors, so a typo never silently turns a check back on; a suppression must give its reason.
+errors, so a typo never silently turns a check back on; a suppression must give its reason, and
+may name an owner and a date it expires on (an expired suppression fails the gate).
 """
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import ipaddress
 import re
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.change import Acceptance
 from policyreason.analysis.findings import Severity
+from policyreason.ir.span import Span
 
 CONFIG_FILE = ".policyreason.toml"
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -37,8 +40,12 @@ _KEYS = {
     "accept",
     "no-policy",
     "onprem",
+    "policy-type",
+    "diff-fail-on",
 }
-_SUPPRESSION_KEYS = {"paths", "rules", "reason"}
+_SUPPRESSION_KEYS = {"paths", "rules", "sids", "reason", "owner", "expires"}
+_POLICY_TYPE_KEYS = {"paths", "type"}
+POLICY_TYPES = ("identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint")
 _ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
 DIRECTIONS = ("new-access", "lost-access")
 
@@ -48,18 +55,73 @@ class ConfigError(Exception):
 
 
 class Suppression(BaseModel):
-    """Findings of `rules` (all rules when empty) in files matching `paths` are not reported."""
+    """Findings of `rules` (rule ids or Access Analyzer codes; all rules when empty) in files
+    matching `paths`, in statements with one of `sids` (any when empty), and inside `within`
+    (a template resource, for suppressions written in the template) are not reported.
+
+    `origin` says where the suppression was written, for reports; an `expires` date in the
+    past makes it stop suppressing and fail the gate."""
 
     model_config = ConfigDict(frozen=True)
 
     paths: tuple[str, ...]
     rules: tuple[str, ...]
     reason: str
+    sids: tuple[str, ...] = ()
+    owner: str | None = None
+    expires: datetime.date | None = None
+    within: Span | None = None
+    origin: str = ""
 
-    def matches(self, path: str, rule_id: str) -> bool:
+    def matches(
+        self, path: str, rule_id: str, aa_code: str | None = None, sid: str | None = None
+    ) -> bool:
         """True when the suppression covers this finding (`path` relative, with `/`)."""
-        if self.rules and rule_id not in self.rules:
+        if self.rules and rule_id not in self.rules and (aa_code or "") not in self.rules:
             return False
+        if self.sids and sid not in self.sids:
+            return False
+        if not self.paths:
+            return True  # written in the file itself: `within` places it
+        posix = PurePosixPath(path).as_posix()
+        return any(fnmatch.fnmatchcase(posix, glob) for glob in self.paths)
+
+    def covers(self, span: Span) -> bool:
+        """True when `span` lies inside the resource the suppression was written on."""
+        if self.within is None:
+            return True
+        inner, outer = span, self.within
+        return (
+            inner.file == outer.file
+            and (outer.line, outer.column) <= (inner.line, inner.column)
+            and (
+                inner.end_line,
+                inner.end_column,
+            )
+            <= (outer.end_line, outer.end_column)
+        )
+
+    def expired(self, today: datetime.date) -> bool:
+        """True once the expiry date has passed (a suppression holds through its date)."""
+        return self.expires is not None and self.expires < today
+
+    def describe(self) -> str:
+        """How reports name the suppression: where it is, whose it is and when it lapses."""
+        owner = f", owner {self.owner}" if self.owner else ""
+        expires = f", expires {self.expires.isoformat()}" if self.expires else ""
+        return f"{self.origin or 'configuration'}: {self.reason}{owner}{expires}"
+
+
+class PolicyTypeRule(BaseModel):
+    """Policy JSON files matching `paths` hold policies of `type` (an SCP, an RCP, ...)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    paths: tuple[str, ...]
+    type: str
+
+    def matches(self, path: str) -> bool:
+        """True when the rule applies to the file at `path` (relative, with `/`)."""
         posix = PurePosixPath(path).as_posix()
         return any(fnmatch.fnmatchcase(posix, glob) for glob in self.paths)
 
@@ -77,6 +139,8 @@ class Config(BaseModel):
     disable: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     accepts: tuple[Acceptance, ...] = ()
+    policy_types: tuple[PolicyTypeRule, ...] = ()
+    diff_fail_on: tuple[str, ...] = ()
     baseline: str | None = None
     parameters: dict[str, str] = {}
     max_file_size_mb: float = 5.0
@@ -163,7 +227,11 @@ def _parse(table: dict[str, Any], path: Path) -> Config:
     if "onprem" in table:
         values["onprem"] = parse_onprem(table["onprem"])
     if "suppress" in table:
-        values["suppressions"] = tuple(_suppressions(table["suppress"]))
+        values["suppressions"] = tuple(_suppressions(table["suppress"], str(path)))
+    if "diff-fail-on" in table:
+        values["diff_fail_on"] = tuple(_strings(table, "diff-fail-on"))
+    if "policy-type" in table:
+        values["policy_types"] = tuple(_policy_types(table["policy-type"]))
     if "accept" in table:
         values["accepts"] = tuple(_accepts(table["accept"]))
     return Config(**values)
@@ -190,12 +258,73 @@ def _reasoned(
         yield number, entry, reason
 
 
-def _suppressions(raw: Any) -> list[Suppression]:
+def _suppressions(raw: Any, origin: str) -> list[Suppression]:
     out: list[Suppression] = []
-    for _number, entry, reason in _reasoned(raw, "suppress", "suppression", _SUPPRESSION_KEYS):
+    entries = _reasoned(raw, "suppress", "suppression", _SUPPRESSION_KEYS)
+    for number, entry, reason in entries:
         paths = _strings(entry, "paths") if "paths" in entry else ["*"]
-        rules = _strings(entry, "rules") if "rules" in entry else []
-        out.append(Suppression(paths=tuple(paths), rules=tuple(rules), reason=reason.strip()))
+        out.append(suppression(entry, reason, f"suppression #{number}", tuple(paths), origin))
+    return out
+
+
+def suppression(
+    entry: dict[str, Any],
+    reason: str,
+    label: str,
+    paths: tuple[str, ...],
+    origin: str,
+    within: Span | None = None,
+) -> Suppression:
+    """A suppression from an already checked entry (known keys, a reason); raises ConfigError
+    for a bad `rules`, `sids`, `owner` or `expires`."""
+    owner = entry.get("owner")
+    if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+        raise ConfigError(f"{label}: owner must be a non-empty string")
+    return Suppression(
+        paths=paths,
+        rules=tuple(r.upper() for r in _strings(entry, "rules")) if "rules" in entry else (),
+        sids=tuple(_strings(entry, "sids")) if "sids" in entry else (),
+        reason=reason.strip(),
+        owner=owner.strip() if isinstance(owner, str) else None,
+        expires=_expiry(entry["expires"], label) if "expires" in entry else None,
+        within=within,
+        origin=origin,
+    )
+
+
+def _expiry(value: Any, label: str) -> datetime.date:
+    # TOML has dates of its own; YAML and JSON (template Metadata) give strings or dates.
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{label}: expires must be a date (YYYY-MM-DD), not {value!r}")
+
+
+def _policy_types(raw: Any) -> list[PolicyTypeRule]:
+    if not isinstance(raw, list):
+        raise ConfigError(
+            "policy-type must be an array of tables ([[tool.policyreason.policy-type]])"
+        )
+    out: list[PolicyTypeRule] = []
+    for number, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"policy type #{number} must be a table")
+        extra = sorted(set(entry) - _POLICY_TYPE_KEYS)
+        if extra:
+            raise ConfigError(f"policy type #{number}: unknown key {extra[0]!r}")
+        if "paths" not in entry or "type" not in entry:
+            raise ConfigError(f"policy type #{number} needs 'paths' and 'type'")
+        kind = _string(entry, "type").strip().lower()
+        if kind not in POLICY_TYPES:
+            choices = ", ".join(POLICY_TYPES)
+            raise ConfigError(f"policy type #{number}: type must be one of {choices}, not {kind!r}")
+        out.append(PolicyTypeRule(paths=tuple(_strings(entry, "paths")), type=kind))
     return out
 
 

@@ -1,27 +1,38 @@
 """The CI gate: read inputs, run the checks on every policy, apply suppressions and the
 baseline, and decide the exit code.
 
-Exit codes: 0 nothing at or above the threshold, 1 findings at or above it, 2 an input or
-usage error (which wins over 1: a file we could not read was not checked).
+Exit codes: 0 nothing at or above the threshold, 1 findings at or above it (or an expired
+suppression), 2 an input or usage error (which wins over 1: a file we could not read was not
+checked), 130 interrupted (the report covers the files checked before the interruption).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from policyreason.analysis.findings import Finding, Status
-from policyreason.batch import Execution, FileResult, FoundFinding, execute, file_result
-from policyreason.config import Config, ConfigError
+from policyreason.batch import (
+    Execution,
+    FileResult,
+    FoundFinding,
+    execute_stream,
+    file_result,
+    relative_path,
+)
+from policyreason.config import Config, ConfigError, Suppression
 from policyreason.inputs import (
     Document,
     LoadOptions,
     PrincipalPolicies,
     SourceFile,
     discover,
+    display_path,
     named_files,
 )
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -31,6 +42,7 @@ from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 Progress = Callable[[int, int], None]
 
@@ -43,14 +55,26 @@ class RunOptions:
     load: LoadOptions = field(default_factory=LoadOptions)
     baseline: Counter[str] | None = None
     config_dir: Path | None = None
+    today: datetime.date = field(default_factory=datetime.date.today)
 
 
+@cache
 def rule_catalogue() -> list[RuleInfo]:
-    """Every registered check as reporters document it."""
+    """Every registered rule as reporters document it."""
     from policyreason.checks import all_checks
+    from policyreason.checks.rule_docs import markdown, parse_doc
 
     return [
-        RuleInfo(id=c.id, title=c.title, help=c.help, severity=c.severity) for c in all_checks()
+        RuleInfo(
+            id=c.id,
+            title=c.title,
+            help=markdown(c),
+            summary=parse_doc(c.doc).summary,
+            severity=c.severity,
+            aa_code=c.aa_code,
+            evidence=c.evidence.value,
+        )
+        for c in all_checks()
     ]
 
 
@@ -60,6 +84,19 @@ def validate_check_ids(ids: Sequence[str]) -> None:
     for check_id in ids:
         if check_id not in known:
             raise ConfigError(f"unknown check id {check_id!r}")
+
+
+def validate_suppressions(suppressions: Sequence[Suppression]) -> None:
+    """Raise ConfigError for a suppression naming a rule that does not exist (it would never
+    match, and the finding it was written for would fail the gate unexplained)."""
+    catalogue = rule_catalogue()
+    known = {r.id for r in catalogue} | {r.aa_code for r in catalogue if r.aa_code}
+    for entry in suppressions:
+        for name in entry.rules:
+            if name not in known:
+                raise ConfigError(
+                    f"{entry.origin or 'configuration'}: suppression names unknown rule {name!r}"
+                )
 
 
 def run(
@@ -72,10 +109,19 @@ def run(
     spread the per-file work (default: in this process, no cache); the report is the same."""
     files, missing = discover(paths)
     results = [file_result(source, options.config) for source in missing]
-    results += execute(files, options, execution or Execution(), progress)
+    done: dict[int, FileResult] = {}
+    stream = execute_stream(files, options, execution or Execution(), progress)
+    unchecked: tuple[str, ...] | None = None
+    try:
+        for index, result in stream:
+            done[index] = result
+    except KeyboardInterrupt:
+        stream.close()
+        unchecked = tuple(display_path(f) for i, f in enumerate(files) if i not in done)
+    results += [done[i] for i in sorted(done)]
     if options.config.no_policy == "fail":
         results = _named_without_policy(results, named_files(paths))
-    return assemble(results, options)
+    return assemble(results, options, unchecked=unchecked)
 
 
 def _named_without_policy(results: list[FileResult], named: frozenset[str]) -> list[FileResult]:
@@ -103,14 +149,23 @@ def evaluate(sources: Sequence[SourceFile], options: RunOptions) -> Report:
     return assemble([file_result(source, options.config) for source in sources], options)
 
 
-def assemble(results: Sequence[FileResult], options: RunOptions) -> Report:
-    """Apply suppressions, the baseline and the gate to per-file results, in their order."""
+def assemble(
+    results: Sequence[FileResult], options: RunOptions, unchecked: tuple[str, ...] | None = None
+) -> Report:
+    """Apply suppressions, the baseline and the gate to per-file results, in their order;
+    `unchecked` lists the files an interruption left out (None: the run was complete)."""
+    from policyreason.data.reference import reference_info
+
     cfg = options.config
     errors = [d for result in results for d in result.errors]
     found = [item for result in results for item in result.found]
-    reported, suppressed = _apply(found, options)
-    failing = sum(1 for item in reported if _fails(item, cfg))
+    suppressions = [*cfg.suppressions, *(s for r in results for s in r.suppressions)]
+    expired = tuple(s for s in suppressions if s.expired(options.today))
+    reported, suppressed = _apply(found, options, [s for s in suppressions if s not in expired])
+    failing = sum(1 for item in reported if _fails(item, cfg)) + len(expired)
     exit_code = EXIT_ERROR if errors else EXIT_FINDINGS if failing else EXIT_OK
+    if unchecked is not None:
+        exit_code = EXIT_INTERRUPTED
     catalogue = rule_catalogue()
     known = {r.id for r in catalogue}
     extra = {
@@ -129,7 +184,11 @@ def assemble(results: Sequence[FileResult], options: RunOptions) -> Report:
         errors=tuple(sorted(errors, key=lambda d: (d.span.file, d.span.line, d.span.column))),
         rules=tuple(catalogue + sorted(extra.values(), key=lambda r: r.id)),
         suppressed=suppressed,
+        expired_suppressions=tuple(s.describe() for s in expired),
         gate=Gate(fail_on=cfg.fail_on, unknown=cfg.unknown, failing=failing, exit_code=exit_code),
+        service_reference=reference_info().to_json(),
+        unchecked=unchecked or (),
+        interrupted=unchecked is not None,
     )
 
 
@@ -143,6 +202,7 @@ def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic |
         return [], None
     context = CheckContext(
         source=document.source,
+        root=document.parsed.root,
         attachment=document.attachment,
         zone=parse_zone(cfg.zone_of_trust) if cfg.zone_of_trust else None,
         resource_type=cfg.resource_type,
@@ -208,7 +268,9 @@ def _check_principal(
     return findings, None
 
 
-def _apply(found: list[FoundFinding], options: RunOptions) -> tuple[list[ReportedFinding], int]:
+def _apply(
+    found: list[FoundFinding], options: RunOptions, suppressions: list[Suppression]
+) -> tuple[list[ReportedFinding], int]:
     seen: set[tuple[str, str, str]] = set()
     reported: list[ReportedFinding] = []
     suppressed = 0
@@ -229,7 +291,7 @@ def _apply(found: list[FoundFinding], options: RunOptions) -> tuple[list[Reporte
         if key in seen:
             continue
         seen.add(key)
-        if _suppressed(finding, options):
+        if _suppressed(item, options, suppressions):
             suppressed += 1
             continue
         state: Literal["new", "unchanged"] | None = None
@@ -242,26 +304,19 @@ def _apply(found: list[FoundFinding], options: RunOptions) -> tuple[list[Reporte
                 document=item.document,
                 fingerprint=item.fingerprint,
                 baseline=state,
+                sid=item.sid,
             )
         )
     return reported, suppressed
 
 
-def _suppressed(finding: Finding, options: RunOptions) -> bool:
-    suppressions = options.config.suppressions
-    if not suppressions:
-        return False
-    path = _relative(finding.span.file, options.config_dir)
-    return any(s.matches(path, finding.rule_id) for s in suppressions)
-
-
-def _relative(file: str, base: Path | None) -> str:
-    if base is None:
-        return file
-    try:
-        return Path(file).absolute().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return file
+def _suppressed(item: FoundFinding, options: RunOptions, suppressions: list[Suppression]) -> bool:
+    finding = item.finding
+    path = relative_path(finding.span.file, options.config_dir)
+    return any(
+        s.matches(path, finding.rule_id, finding.aa_code, item.sid) and s.covers(finding.span)
+        for s in suppressions
+    )
 
 
 def _fails(item: ReportedFinding, cfg: Config) -> bool:

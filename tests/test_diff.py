@@ -125,7 +125,11 @@ def test_widened_wildcard_is_new_access_and_fails(
 
     edit(repo, path, widen)
     commit(repo, "widen")
+    # By default new access within the account is reported, not failing.
     code, out = diff(capsys, "--base", "HEAD~1")
+    assert code == 0
+    assert out["changes"][0]["findings"][0]["failing"] is False
+    code, out = diff(capsys, "--base", "HEAD~1", "--fail-on", "new-access")
     assert code == 1
     (change,) = out["changes"]
     assert change["policy"] == path
@@ -149,7 +153,7 @@ def test_dropped_condition_is_new_access(repo: Path, capsys: pytest.CaptureFixtu
     path = f"policies/{MEDIASTORE}"
     edit(repo, path, lambda d: d["Statement"][0].pop("Condition"))
     commit(repo, "drop condition")
-    code, out = diff(capsys, "--base", "HEAD~1", "--head", "HEAD")
+    code, out = diff(capsys, "--base", "HEAD~1", "--head", "HEAD", "--fail-on", "new-access")
     assert code == 1
     (change,) = out["changes"]
     assert change["verdict"] == "more_permissive"
@@ -224,7 +228,7 @@ def test_renamed_and_edited_policy_file_keeps_its_pair(
 
     edit(repo, new, widen)
     commit(repo, "rename and widen")
-    code, out = diff(capsys, "--base", "HEAD~1")
+    code, out = diff(capsys, "--base", "HEAD~1", "--fail-on", "new-access")
     assert code == 1
     (change,) = out["changes"]
     assert change["status"] == "moved"
@@ -236,7 +240,8 @@ def test_renamed_and_edited_policy_file_keeps_its_pair(
 def test_added_and_deleted_policies(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / f"policies/{SQS_READ}").unlink()
     write(repo, "policies/new.json", corpus(MEDIASTORE))
-    code, out = diff(capsys, "--base", "HEAD")  # the working tree, untracked file included
+    # The working tree, untracked file included.
+    code, out = diff(capsys, "--base", "HEAD", "--fail-on", "new-access")
     assert code == 1
     by_status = {c["status"]: c for c in out["changes"]}
     assert set(by_status) == {"added", "deleted"}
@@ -301,7 +306,7 @@ def test_accepted_change_passes_and_reason_is_mandatory(
         '[[accept]]\npolicy = "policies/AmazonS3*"\ndirection = "new-access"\n'
         'actions = ["s3:Put*"]\nreason = "uploads reviewed in TICKET-7"\n'
     )
-    code, out = diff(capsys, "--base", "HEAD~1")
+    code, out = diff(capsys, "--base", "HEAD~1", "--fail-on", "new-access")
     assert code == 0
     (finding,) = out["changes"][0]["findings"]
     assert finding["accepted"] == ["uploads reviewed in TICKET-7"]
@@ -309,7 +314,7 @@ def test_accepted_change_passes_and_reason_is_mandatory(
 
     # Access beyond the accepted actions still fails, and its witness is not accepted.
     edit(repo, path, lambda d: d["Statement"][0]["Action"].append("s3:DeleteObject"))
-    code, out = diff(capsys, "--base", "HEAD~1")
+    code, out = diff(capsys, "--base", "HEAD~1", "--fail-on", "new-access")
     assert code == 1
     witnesses = requests(out["changes"][0]["new_access"])
     assert {w.action for w in witnesses} == {"s3:DeleteObject"}
@@ -353,7 +358,7 @@ def test_staged_compares_head_with_the_index(
     assert (code, out["changes"]) == (0, [])  # nothing staged yet
     git(repo, "add", path)
     edit(repo, path, lambda d: d["Statement"][0]["Action"].pop())  # unstaged undo: ignored
-    code, out = diff(capsys, "--staged")
+    code, out = diff(capsys, "--staged", "--fail-on", "new-access")
     assert code == 1
     (witness,) = requests(out["changes"][0]["new_access"])
     assert witness.action == "sqs:SendMessage"
@@ -459,3 +464,48 @@ def test_org_pinned_grant_is_new_access_but_not_public(
     (change,) = out["changes"]
     (finding,) = change["findings"]
     assert "public" not in finding["tags"]
+
+
+def test_a_new_org_restricted_policy_does_not_block_by_default(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": "arn:aws:s3:::shared/*",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            }
+        ],
+    }
+    write(repo, "buckets/shared.json", bucket)
+    code, out = diff(capsys, "--base", "HEAD")
+    assert code == 0
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["category"] == "new-access" and finding["failing"] is False
+    assert not {"public", "cross-account"} & set(finding["tags"])
+    # Naming the organization that is trusted makes access for another one cross-account.
+    code, out = diff(capsys, "--base", "HEAD", "--zone-of-trust", "o-zzzzzzzzzz")
+    assert code == 1
+    assert "cross-account" in out["changes"][0]["findings"][0]["tags"]
+    # Another account named outright is cross-account and fails by default.
+    bucket["Statement"][0].pop("Condition")
+    bucket["Statement"][0]["Principal"] = {"AWS": "arn:aws:iam::444455556666:root"}
+    write(repo, "buckets/shared.json", bucket)
+    code, out = diff(capsys, "--base", "HEAD")
+    assert code == 1
+    assert "cross-account" in out["changes"][0]["findings"][0]["tags"]
+
+
+def test_diff_fail_on_in_the_configuration(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = f"policies/{S3_READ}"
+    edit(repo, path, lambda d: d["Statement"][0]["Action"].append("s3:PutObject"))
+    (repo / ".policyreason.toml").write_text('diff-fail-on = ["new-access"]\n')
+    code, _out = diff(capsys, "--base", "HEAD")
+    assert code == 1
+    (repo / ".policyreason.toml").write_text('diff-fail-on = ["new-acess"]\n')
+    assert main(["diff", "--base", "HEAD"]) == 2
+    assert "diff-fail-on: unknown category 'new-acess'" in capsys.readouterr().err

@@ -305,7 +305,7 @@ def test_terraform_plan_renamed_in_git_pairs_by_resource_address(
     commit(repo, "plan")
     (repo / "plans/dev.json").unlink()
     (repo / "prod.plan.json").write_text(json.dumps(after, indent=4))
-    code, out = run_json(capsys, "--base", "HEAD")
+    code, out = run_json(capsys, "--base", "HEAD", "--fail-on", "new-access")
     assert code == 1
     (change,) = out["changes"]
     assert change["status"] == "moved"

@@ -106,19 +106,19 @@ def test_adjacent_text_parts_are_merged_so_equal_patterns_compare_equal() -> Non
 
 
 @pytest.mark.parametrize(
-    ("text", "offset"),
+    ("text", "offset", "code"),
     [
-        ("${}", 2),
-        ("${a b}", 3),
-        ("${a,'x}", 4),
-        ("x${aws:username, default}", 17),
+        ("${}", 2, "variable-empty"),
+        ("${a b}", 3, "variable-space"),
+        ("${a,'x}", 4, "variable-missing-quote"),
+        ("x${aws:username, default}", 17, "variable-missing-quote"),
     ],
 )
-def test_malformed_variables_are_errors_with_an_offset(text: str, offset: int) -> None:
+def test_malformed_variables_are_errors_with_an_offset(text: str, offset: int, code: str) -> None:
     with pytest.raises(PatternError) as info:
         parse_pattern(text)
-    assert "malformed policy variable" in info.value.message
-    assert info.value.offset == offset
+    assert "policy variable" in info.value.message
+    assert (info.value.offset, info.value.code) == (offset, code)
 
 
 def test_unterminated_variable_is_an_error_inside_the_variable() -> None:

@@ -337,21 +337,21 @@ CASES: list[tuple[str, str, str, PolicyKind | None]] = [
         None,
     ),
     (
-        "empty-element",
-        '{"Statement": {"Effect": "Allow", "Action": [], "Resource": "*"}}',
-        "[]",
-        None,
-    ),
-    (
         "malformed-action",
         '{"Statement": {"Effect": "Allow", "Action": ["s3:*", "GetObject"], "Resource": "*"}}',
         '"GetObject"',
         None,
     ),
     (
-        "malformed-arn",
+        "arn-prefix",
         '{"Statement": {"Effect": "Allow", "Action": "s3:*",\n  "Resource": "bucket/key"}}',
         '"bucket/key"',
+        None,
+    ),
+    (
+        "arn-fields",
+        '{"Statement": {"Effect": "Allow", "Action": "s3:*",\n  "Resource": "arn:aws:s3:bucket"}}',
+        '"arn:aws:s3:bucket"',
         None,
     ),
     (
@@ -375,6 +375,20 @@ CASES: list[tuple[str, str, str, PolicyKind | None]] = [
         None,
     ),
     ("bad-condition", '{"Statement": {' + S + ',\n "Condition": ["x"]}}', '["x"]', None),
+    (
+        "null-if-exists",
+        '{"Statement": {' + S + ',\n "Condition": {"NullIfExists": {"k": "true"}}}}',
+        '"NullIfExists"',
+        None,
+    ),
+    (
+        "variable-for-operator",
+        '{"Version": "2012-10-17", "Statement": {'
+        + S
+        + ',\n "Condition": {"NumericLessThan": {"n": "${aws:username}"}}}}',
+        '"${aws:username}"',
+        None,
+    ),
     (
         "unknown-operator",
         '{"Statement": {' + S + ',\n "Condition": {"StringEqual": {"k": "v"}}}}',
@@ -438,9 +452,47 @@ def test_malformed_variable_points_inside_the_value() -> None:
         '  "Resource": "arn:aws:s3:::b/${x y}"}}'
     )
     _parsed, code, line, column = _only(text)
-    assert code == "malformed-variable"
+    assert code == "variable-space"
     # The space inside `${x y}` is the offending character.
     assert (line, column) == _at(text, " y}")
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("${aws:username", "variable-missing-brace"),
+        ("${}", "variable-empty"),
+        ("${aws:username, nobody}", "variable-missing-quote"),
+        ("${aws:user name}", "variable-space"),
+        ("${aws:user#name}", "variable-symbol"),
+    ],
+)
+def test_malformed_variables_say_what_is_wrong(value: str, code: str) -> None:
+    text = (
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*",'
+        f' "Resource": "arn:aws:s3:::b/{value}"}}}}'
+    )
+    assert _only(text)[1] == code
+
+
+def test_empty_lists_are_read_as_matching_nothing_or_everything() -> None:
+    empty_action = _ok({"Statement": {"Effect": "Allow", "Action": [], "Resource": "*"}})
+    assert empty_action.statements[0].actions == () and not empty_action.statements[0].not_action
+    no_exclusion = _ok({"Statement": {"Effect": "Deny", "NotAction": [], "Resource": []}})
+    assert no_exclusion.statements[0].not_action and no_exclusion.statements[0].resources == ()
+
+
+def test_unique_ids_are_principals() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+            "Principal": {"AWS": ["AROAEXAMPLEID123456789", "AIDAEXAMPLEID123456789"]},
+        }
+    }
+    entries = _ok(doc).statements[0].principal.entries  # type: ignore[union-attr]
+    assert [e.value for e in entries] == ["AROAEXAMPLEID123456789", "AIDAEXAMPLEID123456789"]
 
 
 def test_json_error_in_a_multiline_document() -> None:
@@ -463,7 +515,7 @@ def test_element_names_are_case_sensitive_with_a_hint() -> None:
 def test_null_if_exists_is_not_an_operator() -> None:
     text = '{"Statement": {' + S + ', "Condition": {"NullIfExists": {"k": "true"}}}}'
     _parsed, code, _line, column = _only(text)
-    assert code == "unknown-operator"
+    assert code == "null-if-exists"
     assert column == _at(text, '"NullIfExists"')[1]
 
 
@@ -509,7 +561,8 @@ def test_the_cases_cover_every_code_the_parser_emits() -> None:
     # `missing-{positive.lower()}` for the two required elements.
     assert 'f"missing-{positive.lower()}"' in source
     emitted |= {"missing-action", "missing-resource"}
-    covered = {c[0] for c in CASES} | {"malformed-variable", "variable-before-resource"}
+    # The variable-before-resource warning has a test of its own below.
+    covered = {c[0] for c in CASES} | {"variable-before-resource"}
     assert emitted == covered
 
 

@@ -161,17 +161,29 @@ def test_sarif_baseline_state(report: Report) -> None:
 def test_json_schema_is_stable(report: Report) -> None:
     data = to_json(report)
     assert data["schema_version"] == 1
-    assert list(data) == ["schema_version", "tool", "files", "findings", "errors", "summary"]
+    assert list(data) == [
+        "schema_version",
+        "tool",
+        "service_reference",
+        "files",
+        "findings",
+        "errors",
+        "expired_suppressions",
+        "unchecked",
+        "summary",
+    ]
     assert list(data["tool"]) == ["name", "version", "uri"]
     assert list(data["files"][0]) == ["path", "input_type", "documents", "notes", "warnings"]
     assert list(data["findings"][0]) == [
         "rule_id",
+        "aa_code",
         "severity",
         "status",
         "title",
         "message",
         "location",
         "document",
+        "sid",
         "fix",
         "witness",
         "details",
@@ -185,7 +197,14 @@ def test_json_schema_is_stable(report: Report) -> None:
         "end_line",
         "end_column",
     ]
-    assert list(data["errors"][0]) == ["code", "level", "message", "location"]
+    assert list(data["errors"][0]) == [
+        "code",
+        "rule_id",
+        "aa_code",
+        "level",
+        "message",
+        "location",
+    ]
     assert set(data["summary"]) == {
         "files",
         "documents",
@@ -196,12 +215,14 @@ def test_json_schema_is_stable(report: Report) -> None:
         "new",
         "unchanged",
         "suppressed",
+        "expired_suppressions",
         "errors",
         "warnings",
         "fail_on",
         "unknown",
         "failing",
         "exit_code",
+        "interrupted",
     }
     assert data["summary"]["by_severity"] == {
         "ERROR": 1,

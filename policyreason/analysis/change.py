@@ -8,6 +8,11 @@ head policy's fixed values) is `public`, for an AWS principal of another account
 resource's (outside the zone of trust) `cross-account`, possibly both. For policies with a
 Principal element, when the witnesses show neither, one more query each looks for such a
 request among the new access, so "not public" is proven, not guessed.
+
+The zone of trust is the configured accounts and organizations; when it names no
+organization, the organizations the head policy itself pins with aws:PrincipalOrgID are
+trusted, so access restricted to one's own organization is new access, not cross-account
+(name the organization in the zone of trust to have access for any other one fail).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
 from policyreason.analysis.findings import Severity, Status
 from policyreason.analysis.public import anyone_scope
-from policyreason.analysis.scope import in_scope
+from policyreason.analysis.scope import in_scope, inside_zone, pins_of
 from policyreason.analysis.search import search_requests
 from policyreason.ir.answer import Answer
 from policyreason.ir.answer import Status as Outcome
@@ -33,10 +38,12 @@ from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
+from policyreason.ir.scope import Pins, Zone
 from policyreason.ir.span import Span
 from policyreason.ir.template import OWNER
 from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
+from policyreason.smt.encode_scope import inside_zone as inside_zone_term
 from policyreason.smt.encode_scope import scope_term
 from policyreason.smt.factory import Term
 from policyreason.smt.session import DEFAULT_RLIMIT
@@ -47,7 +54,9 @@ PUBLIC = "public"
 CROSS_ACCOUNT = "cross-account"
 UNKNOWN = "unknown"
 CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
-DEFAULT_FAIL_ON = frozenset({NEW_ACCESS, PUBLIC})
+# New access fails only when it reaches anyone or another account: the rest is reported for
+# review without blocking a commit (`--fail-on new-access` restores the strict gate).
+DEFAULT_FAIL_ON = frozenset({PUBLIC, CROSS_ACCOUNT})
 
 
 class Acceptance(BaseModel):
@@ -167,8 +176,15 @@ class DiffSettings:
     rlimit: int | None = DEFAULT_RLIMIT
     accepts: tuple[Acceptance, ...] = ()
     trusted_accounts: frozenset[str] = frozenset()
+    trusted_orgs: frozenset[str] = frozenset()
     fail_on: frozenset[str] = DEFAULT_FAIL_ON
     unknown: str = "fail"
+
+    def zone(self, pins: Pins) -> Zone:
+        """The zone of trust for a head policy with these pins: the configured accounts and
+        organizations, or, when none is configured, the organizations the policy pins."""
+        orgs = self.trusted_orgs or frozenset(pins.literals("aws:principalorgid"))
+        return Zone(accounts=tuple(sorted(self.trusted_accounts)), orgs=tuple(sorted(orgs)))
 
 
 @dataclass
@@ -283,6 +299,8 @@ def _direction(
     classified = True
     if direction == NEW_ACCESS and wider.kind.has_principal:
         trusted = settings.trusted_accounts
+        pins = pins_of(wider)
+        zone = settings.zone(pins)
 
         anyone = anyone_scope(wider, None)
 
@@ -296,19 +314,20 @@ def _direction(
                     req.is_type(PrincipalType.AWS),
                     f.not_(f.eq(req.principal_account, req.resource_account)),
                     *(f.not_(f.eq(req.principal_account, f.string(a))) for a in sorted(trusted)),
+                    f.not_(inside_zone_term(enc, pins, zone)),
                 ]
             )
 
         exposed: list[Request] = []
         for tag, condition in ((PUBLIC, anonymous), (CROSS_ACCOUNT, other_account)):
-            if any(tag in _tags(w, wider, trusted) for w in witnesses):
+            if any(tag in _tags(w, wider, trusted, zone) for w in witnesses):
                 continue
 
             def goal(enc: PolicyEncoder, condition: Goal = condition) -> Term:
                 return enc.f.and_([outside_goal(enc), condition(enc)])
 
             def check(r: Request, tag: str = tag) -> bool:
-                return outside(r) and tag in _tags(r, wider, trusted)
+                return outside(r) and tag in _tags(r, wider, trusted, zone)
 
             tagged = _search(narrower, wider, goal, check, 1, settings, registered)
             queries += tagged.queries
@@ -346,7 +365,7 @@ def _search(
     return search_requests([narrower, wider], goal, check, limit, settings.rlimit, actions)
 
 
-def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[str, ...]:
+def _tags(request: Request, policy: Policy, trusted: frozenset[str], zone: Zone) -> tuple[str, ...]:
     """PUBLIC and/or CROSS_ACCOUNT: a caller of another account can also be "anyone"."""
     if not policy.kind.has_principal:
         return ()
@@ -361,6 +380,7 @@ def _tags(request: Request, policy: Policy, trusted: frozenset[str]) -> tuple[st
         and request.principal_account not in trusted
         # The stack's own account (`${AWS::AccountId}`) is trusted like the zone.
         and request.principal_account != request.bindings.get(OWNER)
+        and not inside_zone(zone, request, pins_of(policy))
     ):
         tags.append(CROSS_ACCOUNT)
     return tuple(tags)
@@ -385,8 +405,11 @@ def _witnesses(
             ),
             None,
         )
+        zone = settings.zone(pins_of(granting))
         tags = (
-            _tags(request, granting, settings.trusted_accounts) if direction == NEW_ACCESS else ()
+            _tags(request, granting, settings.trusted_accounts, zone)
+            if direction == NEW_ACCESS
+            else ()
         )
         out.append(
             Witness(

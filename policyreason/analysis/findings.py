@@ -34,11 +34,13 @@ class Status(StrEnum):
 
 
 class Finding(BaseModel):
-    """One reported problem, located in the user's file."""
+    """One reported problem, located in the user's file. `aa_code` is IAM Access Analyzer's
+    issue code for the same problem, when it has one."""
 
     model_config = ConfigDict(frozen=True)
 
     rule_id: str
+    aa_code: str | None = None
     severity: Severity
     title: str
     message: str

@@ -1,5 +1,6 @@
-"""Redundant statements, decided semantically: a statement is redundant when the policy
-without it allows exactly the same requests (an unsat answer, not a string compare).
+"""Redundant statements and resources, decided semantically: a statement is redundant when the
+policy without it allows exactly the same requests, a Resource pattern when its statement
+without it applies to exactly the same requests (an unsat answer, not a string compare).
 
 Only statements whose known actions (service reference) and Resource ARNs all appear in other
 statements of the same effect, with no more conditions, are asked about: a statement with an
@@ -21,8 +22,8 @@ from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.pattern import ascii_lower
-from policyreason.ir.policy import Effect, Policy, Statement
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
+from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
@@ -158,4 +159,181 @@ def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ..
 def _known(patterns: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
         ascii_lower(a.full_name) for text in patterns for a in reference.actions_matching(text)
+    )
+
+
+@dataclass
+class RedundantResource:
+    """A Resource pattern of statement `statement` that the others of its Resource element
+    already cover: `position` in that element, and the pattern's text."""
+
+    statement: int
+    position: int
+    text: str
+
+
+def redundant_resources(
+    policy: Policy, rlimit: int | None = DEFAULT_RLIMIT
+) -> list[RedundantResource]:
+    """Resource patterns whose removal leaves their statement applying to exactly the same
+    requests. A literal ARN is judged by the concrete evaluator (an exact answer); a pattern
+    by the solver, only when it overlaps another pattern of the statement (it cannot be covered
+    otherwise). Exact repeats are left to the duplicate check; undecided questions are not
+    reported."""
+    out: list[RedundantResource] = []
+    for stmt in policy.statements:
+        if stmt.resources is None or stmt.not_resource or len(stmt.resources) < 2:
+            continue
+        kept = list(range(len(stmt.resources)))
+        for position, pattern in enumerate(stmt.resources):
+            others = [stmt.resources[i] for i in kept if i != position]
+            if pattern.text in {p.text for p in stmt.resources[:position]}:
+                kept.remove(position)  # a repeat: reported as a duplicate
+                continue
+            if _covers(stmt, pattern, others, rlimit):
+                kept.remove(position)
+                out.append(RedundantResource(stmt.index, position, pattern.text))
+    return out
+
+
+def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: int | None) -> bool:
+    if pattern.has_variable or any(p.has_variable for p in others):
+        return False
+    if pattern.is_literal:
+        return any(arn_match(p, pattern.text, {}) for p in others)
+    if any(_contains(p, pattern) for p in others):
+        return True
+    # One overlapping pattern that does not contain it leaves part of it uncovered (the
+    # containment test is exact but for odd cases such as `*?` against `?*`); only a union of
+    # two or more can cover it otherwise, which is what the solver is asked.
+    overlapping = [p for p in others if _may_overlap(pattern, p)]
+    if len(overlapping) < 2:
+        return False
+    # An ARN the pattern matches and none of the others does settles it without the solver.
+    if any(not any(arn_match(p, text, {}) for p in overlapping) for text in _sample_arns(pattern)):
+        return False
+    alone = _single(stmt, (pattern,))
+    rest = _single(stmt, tuple(others))
+
+    def goal(enc: PolicyEncoder) -> Term:
+        return enc.f.and_([enc.allows(alone), enc.f.not_(enc.allows(rest))])
+
+    def check(r: Request) -> bool:
+        return allows(alone, r) and not allows(rest, r)
+
+    return Searcher([alone, rest], rlimit, QUICK).find(goal, check).status is Status.PROVEN
+
+
+def _sample_arns(pattern: Pattern) -> tuple[str, ...]:
+    """ARNs the pattern matches: its wildcards filled in the shortest way and with a character
+    unlikely to appear in the other patterns."""
+    shortest = "".join(
+        p.text if isinstance(p, Text) else "#" if isinstance(p, AnyChar) else ""
+        for p in pattern.parts
+    )
+    filled = "".join(p.text if isinstance(p, Text) else "#" for p in pattern.parts)
+    return (shortest, filled)
+
+
+def _may_overlap(a: Pattern, b: Pattern) -> bool:
+    """False when no ARN can match both, segment by segment as IAM matches ARNs."""
+    if a.is_match_all or b.is_match_all:
+        return True
+    return _parts_overlap(a.parts, b.parts)
+
+
+@cache
+def _parts_overlap(a: tuple[Part, ...], b: tuple[Part, ...]) -> bool:
+    seg_a = arn_segments(Pattern(text="", parts=a))
+    seg_b = arn_segments(Pattern(text="", parts=b))
+    if len(seg_a) != len(seg_b):
+        return True  # not both ARN-shaped alike: cannot tell cheaply
+    return all(_glob_overlap(_tokens(x), _tokens(y)) for x, y in zip(seg_a, seg_b, strict=True))
+
+
+def _contains(outer: Pattern, inner: Pattern) -> bool:
+    """True when every ARN `inner` matches, `outer` matches too: `outer` matches the text of
+    `inner` with each of its wildcards read as a symbol (a `*` of `outer` may take any run of
+    them, its `?` one character or `?`), segment by segment. Sound; a False may be wrong only
+    for unusual pairs such as `*?` and `?*`."""
+    if outer.is_match_all:
+        return True
+    return _parts_contain(outer.parts, inner.parts)
+
+
+@cache
+def _parts_contain(outer: tuple[Part, ...], inner: tuple[Part, ...]) -> bool:
+    seg_o = arn_segments(Pattern(text="", parts=outer))
+    seg_i = arn_segments(Pattern(text="", parts=inner))
+    if len(seg_o) != len(seg_i):
+        return False
+    return all(_glob_contains(_tokens(o), _tokens(i)) for o, i in zip(seg_o, seg_i, strict=True))
+
+
+def _glob_contains(outer: list[str | None], inner: list[str | None]) -> bool:
+    # reach[j]: `outer[:i]` can match `inner[:j]`, symbol for symbol.
+    reach = [True] + [False] * len(inner)
+    for tok in outer:
+        if tok is None:
+            for j in range(1, len(reach)):
+                reach[j] = reach[j] or reach[j - 1]
+        else:
+            reach = [False] + [
+                reach[j] and (inner[j] == tok or (tok is _ANY and inner[j] is not None))
+                for j in range(len(inner))
+            ]
+    return reach[-1]
+
+
+_ANY = "?any"  # `?`: longer than one character, so never equal to a literal one
+
+
+def _tokens(parts: tuple[Part, ...]) -> list[str | None]:
+    """One entry per character: the character, `_ANY` for `?`, None for `*`. A variable is read
+    as `*`: it makes an overlap more likely, and callers skip patterns with variables before
+    asking about containment."""
+    out: list[str | None] = []
+    for p in parts:
+        if isinstance(p, Text):
+            out.extend(p.text)
+        elif isinstance(p, AnyChar):
+            out.append(_ANY)
+        else:
+            out.append(None)
+    return out
+
+
+def _glob_overlap(a: list[str | None], b: list[str | None]) -> bool:
+    """True when some string matches both (a search of the product automaton)."""
+    stack = [(0, 0)]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(a) and j == len(b):
+            return True
+        star_a = i < len(a) and a[i] is None
+        star_b = j < len(b) and b[j] is None
+        if star_a:
+            stack.append((i + 1, j))
+        if star_b:
+            stack.append((i, j + 1))
+        if i < len(a) and j < len(b):
+            x, y = a[i], b[j]
+            if x is None or y is None or x is _ANY or y is _ANY or x == y:
+                step = (i if star_a else i + 1, j if star_b else j + 1)
+                if step != (i, j):
+                    stack.append(step)
+    return False
+
+
+def _single(stmt: Statement, resources: tuple[Pattern, ...]) -> Policy:
+    """An identity policy of `stmt` alone, as an Allow, with `resources` as its Resource."""
+    only = stmt.model_copy(
+        update={"index": 0, "effect": Effect.ALLOW, "resources": resources, "principal": None}
+    )
+    return Policy(
+        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(only,), span=stmt.span
     )

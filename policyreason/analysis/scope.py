@@ -271,6 +271,14 @@ def _principal_in(cls: PrincipalClass, pins: Pins, req: Request) -> bool:
     return kind is mine and req.principal == cls.value
 
 
+def inside_zone(zone: Zone, req: Request, pins: Pins) -> bool:
+    """The request's caller belongs to the zone of trust: an IAM principal of a trusted
+    account, a caller of a trusted organization, or a service acting for either. Only keys
+    the policies test (`pins`) count, as in the solver's `inside_zone`."""
+    ctx = {k: v for k, v in context_of(req).items() if k in pins.tested}
+    return _inside(zone, req, ctx)
+
+
 def _inside(zone: Zone, req: Request, ctx: Context) -> bool:
     if req.principal_type is PrincipalType.AWS and req.principal_account in zone.accounts:
         return True

@@ -1,10 +1,13 @@
 """Lint checks over one policy (IAM Access Analyzer ValidatePolicy style).
 
 A check is a plain function `(policy, ctx) -> Iterable[Finding]` registered with `@check`; its
-docstring is its documentation. Findings are built with `ctx.report(span, message)`, which fills
-in the check's id, severity, title and fix hint. The `iam_*` checks only read the IR and the
-packaged service reference; `semantic` wraps questions the solver decides, which live in
-`analysis/`.
+docstring is its documentation, with a failing and a passing example (see `rule_docs.py`).
+Findings are built with `ctx.report(span, message)`, which fills in the check's id, IAM Access
+Analyzer code, severity, title and fix hint. The `iam_*` checks only read the IR, the JSON the
+policy was read from and the packaged service reference; `semantic` wraps questions the solver
+decides, which live in `analysis/`. Problems the policy reader itself rejects (a missing Effect,
+an unknown operator) are documented as `@grammar` rules: they have no function, and the reader's
+diagnostics name them.
 """
 
 from __future__ import annotations
@@ -12,50 +15,85 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 from policyreason.analysis.findings import Finding, Severity
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Part, Pattern, Star, Text
-from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
+from policyreason.ir.policy import (
+    Comparison,
+    Condition,
+    ConditionValue,
+    Effect,
+    Policy,
+    PolicyKind,
+    Statement,
+)
 from policyreason.ir.scope import Zone
 from policyreason.ir.span import Span
 from policyreason.ir.template import show
+from policyreason.parse.json_spans import JArray, JNode, JObject
 
 CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
+
+# What ValidatePolicy calls an identity policy: policies attached to a principal or a session.
+IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
 
 # Services whose actions together control identities or the organization (`iam:*` is a
 # security warning where `s3:*` is a plain warning).
 SENSITIVE_SERVICES = frozenset({"iam", "sts", "organizations"})
 
 _MODULES = (
+    "iam_grammar",
     "iam_syntax",
     "iam_actions",
     "iam_resources",
     "iam_conditions",
+    "iam_condition_values",
+    "iam_tag_conditions",
     "iam_security",
+    "iam_role_grants",
     "semantic",
 )
 
 
+class Evidence(StrEnum):
+    """What backs a rule's findings."""
+
+    PARSER = "parser"  # the policy reader rejects the document: a located input error
+    SYNTACTIC = "syntactic"  # read off the policy text and the service reference
+    WITNESS = "witness"  # a request the solver found, re-checked by the concrete evaluator
+    PROOF = "proof"  # the solver proved it: no request behaves otherwise
+
+
 @dataclass(frozen=True)
 class CheckInfo:
-    """A registered check and the metadata reporters (SARIF rules, docs) show."""
+    """A registered rule and everything reporters, `explain` and the docs show about it.
+
+    `aa_code` is IAM Access Analyzer's issue code for the same problem (None for rules of our
+    own); `diagnostics` are the policy reader's codes the rule stands for (grammar rules, whose
+    `function` is None); `doc` is the function's docstring.
+    """
 
     id: str
     severity: Severity
     title: str
     fix: str
     kinds: frozenset[PolicyKind] | None
-    function: CheckFunction
+    function: CheckFunction | None
+    doc: str
+    aa_code: str | None = None
+    evidence: Evidence = Evidence.SYNTACTIC
+    diagnostics: tuple[str, ...] = ()
 
     @property
     def help(self) -> str:
-        """The check's documentation: its function's docstring."""
-        return inspect.getdoc(self.function) or self.title
+        """The rule's documentation: its function's docstring."""
+        return self.doc or self.title
 
     def applies_to(self, kind: PolicyKind) -> bool:
         """True when the check runs on policies of this kind."""
@@ -66,13 +104,15 @@ class CheckInfo:
 class CheckContext:
     """What a check may know besides the policy.
 
-    `source` is the document text as written (for size quotas); `attachment` says where an
-    identity policy lives (managed, user, role, group), which sets its size quota; `zone` is
-    the zone of trust external access is judged against; `resource_type` the resource a
-    resource policy is attached to (None: inferred from its Resource ARNs).
+    `source` is the document text as written (for size quotas); `root` the JSON it was read
+    from (for what the IR does not keep: an empty array, a value's JSON type); `attachment`
+    says where an identity policy lives (managed, user, role, group), which sets its size
+    quota; `zone` is the zone of trust external access is judged against; `resource_type` the
+    resource a resource policy is attached to (None: inferred from its Resource ARNs).
     """
 
     source: str | None = None
+    root: JNode | None = field(default=None, compare=False)
     attachment: str = "managed"
     zone: Zone | None = None
     resource_type: str | None = None
@@ -85,6 +125,7 @@ class CheckContext:
             raise RuntimeError("report() is only available while a check runs")
         return Finding(
             rule_id=info.id,
+            aa_code=info.aa_code,
             severity=info.severity,
             title=info.title,
             # Template values as the user spells them (`${AWS::Region}`).
@@ -93,6 +134,17 @@ class CheckContext:
             fix=fix or info.fix,
             details=details,
         )
+
+    def statement_node(self, statement: Statement) -> JObject | None:
+        """The JSON object a statement was read from, when the root is known."""
+        if not isinstance(self.root, JObject):
+            return None
+        node = self.root.get("Statement")
+        items = node.items if isinstance(node, JArray) else (node,)
+        if statement.index >= len(items):
+            return None
+        found = items[statement.index]
+        return found if isinstance(found, JObject) else None
 
 
 _REGISTRY: dict[str, CheckInfo] = {}
@@ -105,23 +157,70 @@ def check(
     title: str,
     fix: str,
     kinds: Iterable[PolicyKind] | None = None,
+    aa_code: str | None = None,
+    evidence: Evidence = Evidence.SYNTACTIC,
+    diagnostics: tuple[str, ...] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function under a unique id (PRnnn)."""
+    """Register a check function under a unique id (PRnnn); `diagnostics` are reader codes
+    that are instances of the same problem (see `grammar`)."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        if id in _REGISTRY:
-            raise ValueError(f"check id {id} is registered twice")
-        _REGISTRY[id] = CheckInfo(
-            id=id,
-            severity=severity,
-            title=title,
-            fix=fix,
-            kinds=frozenset(kinds) if kinds is not None else None,
-            function=function,
+        _add(
+            CheckInfo(
+                id=id,
+                severity=severity,
+                title=title,
+                fix=fix,
+                kinds=frozenset(kinds) if kinds is not None else None,
+                function=function,
+                doc=inspect.getdoc(function) or "",
+                aa_code=aa_code,
+                evidence=evidence,
+                diagnostics=diagnostics,
+            )
         )
         return function
 
     return register
+
+
+def grammar(
+    *,
+    id: str,
+    severity: Severity,
+    title: str,
+    fix: str,
+    diagnostics: tuple[str, ...],
+    kinds: Iterable[PolicyKind] | None = None,
+    aa_code: str | None = None,
+) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a rule the policy reader enforces: its diagnostics with these codes (on
+    policies of these kinds) are findings of the rule. The function only carries the docs."""
+
+    def register(function: Callable[[], None]) -> Callable[[], None]:
+        _add(
+            CheckInfo(
+                id=id,
+                severity=severity,
+                title=title,
+                fix=fix,
+                kinds=frozenset(kinds) if kinds is not None else None,
+                function=None,
+                doc=inspect.getdoc(function) or "",
+                aa_code=aa_code,
+                evidence=Evidence.PARSER,
+                diagnostics=diagnostics,
+            )
+        )
+        return function
+
+    return register
+
+
+def _add(info: CheckInfo) -> None:
+    if info.id in _REGISTRY:
+        raise ValueError(f"check id {info.id} is registered twice")
+    _REGISTRY[info.id] = info
 
 
 def _load() -> None:
@@ -134,6 +233,23 @@ def all_checks() -> list[CheckInfo]:
     """Every registered check, ordered by id."""
     _load()
     return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+
+
+def find_rules(name: str) -> list[CheckInfo]:
+    """The rules a user means by `name`: a rule id (PR601) or an Access Analyzer issue code
+    (EQUIVALENT_TO_NULL_FALSE), in any case."""
+    wanted = name.strip().upper()
+    return [c for c in all_checks() if wanted in (c.id, c.aa_code)]
+
+
+def rule_for_diagnostic(code: str, kind: PolicyKind | None) -> CheckInfo | None:
+    """The grammar rule a reader diagnostic stands for, on a policy of `kind` (None when the
+    document's kind is not known); a rule for that kind wins over a rule for any kind."""
+    matching = [c for c in all_checks() if code in c.diagnostics]
+    for info in matching:
+        if info.kinds is not None and kind is not None and kind in info.kinds:
+            return info
+    return next((c for c in matching if c.kinds is None), None)
 
 
 def run_checks(
@@ -150,7 +266,7 @@ def run_checks(
     for info in all_checks():
         if wanted is not None and info.id not in wanted:
             continue
-        if info.id in unwanted or not info.applies_to(policy.kind):
+        if info.function is None or info.id in unwanted or not info.applies_to(policy.kind):
             continue
         findings.extend(info.function(policy, replace(base, current=info)))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
@@ -215,6 +331,39 @@ def known_actions(statement: Statement) -> list[ref.Action] | None:
             return None
         out.extend(matched)
     return out
+
+
+def conditions_of(policy: Policy) -> Iterator[tuple[Statement, Condition]]:
+    """Every condition of every statement, with its statement."""
+    for stmt in policy.statements:
+        for cond in stmt.conditions:
+            yield stmt, cond
+
+
+def literal_values(cond: Condition) -> Iterator[tuple[ConditionValue, str]]:
+    """Values compared as plain text: no wildcard in Like operators and no variable."""
+    for value in cond.values:
+        pattern = value.pattern
+        if pattern is None:
+            continue
+        if pattern.has_variable or (cond.op.comparison is Comparison.LIKE and pattern.has_wildcard):
+            continue
+        yield value, value.text
+
+
+def supported_keys(actions: list[ref.Action]) -> set[str]:
+    """Every condition key (lower-case) one of the actions, or its resource types, carries."""
+    keys: set[str] = set()
+    for action in actions:
+        keys.update(k.lower() for k in action.condition_keys)
+        svc = ref.service(action.service)
+        assert svc is not None
+        for rt in action.resource_types:
+            keys.update(k.lower() for k in rt.condition_keys)
+            rtype = svc.resource_types.get(rt.name)
+            if rtype is not None:
+                keys.update(k.lower() for k in rtype.condition_keys)
+    return keys
 
 
 def literal_or_none(pattern: Pattern) -> str | None:

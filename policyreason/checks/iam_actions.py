@@ -1,4 +1,5 @@
-"""Checks on Action/NotAction against the service authorization reference."""
+"""Checks on Action/NotAction against the service authorization reference, and on what each
+policy type accepts there."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.public import ResourceType, resource_type
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
@@ -47,10 +49,23 @@ def _well_formed(pattern: Pattern) -> tuple[str, str] | None:
     severity=Severity.ERROR,
     title="Unknown service in action",
     fix="Check the service prefix in the Service Authorization Reference (e.g. `s3`, `ec2`).",
+    aa_code="INVALID_SERVICE_IN_ACTION",
 )
 def unknown_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """The action's service prefix is not a service in the reference, so the action matches
-    nothing (or the reference is older than the service)."""
+    nothing (or the reference is older than the service: a retired service such as
+    DeepLens, or one launched after the reference's date, which every report states).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s33:GetObject", "Resource": "*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             parts = _well_formed(pattern)
@@ -69,10 +84,22 @@ def unknown_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.ERROR,
     title="Unknown action",
     fix="Check the action name in the Service Authorization Reference.",
+    aa_code="INVALID_ACTION",
 )
 def unknown_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """The service exists but has no action of this name (a typo, or an API operation name that
-    is not also a permission)."""
+    is not also a permission).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             parts = _well_formed(pattern)
@@ -90,7 +117,18 @@ def unknown_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def pattern_matches_nothing(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A wildcard action pattern that matches no action of the reference grants or denies
-    nothing today."""
+    nothing today.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetFoo*", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             parts = _well_formed(pattern)
@@ -111,7 +149,18 @@ def pattern_matches_nothing(policy: Policy, ctx: CheckContext) -> Iterator[Findi
     fix="Use the replacement action the reference names.",
 )
 def deprecated_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """AWS documents the action as deprecated; it may stop working or already control nothing."""
+    """AWS documents the action as deprecated; it may stop working or already control nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "es:CreateElasticsearchDomain", "Resource": "*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "es:CreateDomain", "Resource": "*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             if _has_wildcard(pattern.text):
@@ -131,9 +180,22 @@ def deprecated_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.SUGGESTION,
     title="Duplicate action",
     fix="Delete the repeated action.",
+    aa_code="REDUNDANT_ACTION",
 )
 def duplicate_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The same action appears twice in one statement (action names ignore case)."""
+    """The same action appears twice in one statement (action names ignore case).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["s3:GetObject", "S3:getobject"],
+           "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         seen: set[str] = set()
         for pattern in stmt.actions:
@@ -148,9 +210,23 @@ def duplicate_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.SUGGESTION,
     title="Action covered by a wildcard in the same statement",
     fix="Delete the action; the wildcard already includes it.",
+    aa_code="REDUNDANT_ACTION",
 )
 def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A literal action that a wildcard pattern of the same statement already matches."""
+    """A literal action that a wildcard pattern of the same statement already matches.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:GetCredentialReport"],
+           "Resource": "*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:GenerateCredentialReport"],
+           "Resource": "*"}]}
+    """
     for stmt in policy.statements:
         by_service: dict[str, list[Pattern]] = {}
         for p in stmt.actions:
@@ -180,7 +256,18 @@ def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def allow_all_actions(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """`"Action": "*"` in an Allow statement grants every action of every service, present and
-    future; with `"Resource": "*"` and no condition it is full administrator access."""
+    future; with `"Resource": "*"` and no condition it is full administrator access.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         if not is_allow(stmt) or stmt.not_action:
             continue
@@ -200,7 +287,18 @@ def allow_all_actions(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def allow_service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """`service:*` in an Allow statement grants every action of the service, including
-    permission management and deletion, and actions added later."""
+    permission management and deletion, and actions added later.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         if not is_allow(stmt) or stmt.not_action:
             continue
@@ -226,7 +324,18 @@ def allow_service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Findin
 )
 def allow_not_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Allow with NotAction grants every action except those listed, across all services, now
-    and in the future."""
+    and in the future.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]}
+    """
     for stmt in policy.statements:
         if is_allow(stmt) and stmt.not_action:
             yield ctx.report(
@@ -237,13 +346,27 @@ def allow_not_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="PR210",
-    severity=Severity.WARNING,
-    title="Wildcard in the service prefix of an action",
-    fix="Name the service explicitly (`ec2:Describe*`, not `*:Describe*`).",
+    severity=Severity.SUGGESTION,
+    title="Wildcard in a service name",
+    fix="Name the service explicitly (`ec2:Describe*`, not `*:Describe*`; `arn:aws:s3:::x`, not "
+    "`arn:aws:s3*:::x`).",
+    aa_code="WILDCARD_IN_SERVICE_NAME",
 )
 def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A wildcard in the service prefix (`*:Get*`, `s3*:List*`) matches actions of services the
-    author may not have meant, including services launched later."""
+    """A wildcard in the service part of an action (`*:Get*`, `s3*:List*`) or of a resource
+    ARN (`arn:aws:*code*::111122223333:*`) matches services the author may not have meant,
+    including services launched later.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "*:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             parts = split_action(pattern)
@@ -254,6 +377,13 @@ def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
                     f"{pattern.text!r} matches actions of {len(services)} services",
                     services=sorted(services),
                 )
+        for pattern in stmt.resources or ():
+            fields = pattern.text.split(":", 5)
+            if len(fields) == 6 and fields[2] not in ("*", "") and _has_wildcard(fields[2]):
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f"{pattern.text!r} has a wildcard in its service name {fields[2]!r}",
+                )
 
 
 @check(
@@ -262,10 +392,22 @@ def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     title="Action of a service that RCPs do not support",
     fix="Keep only actions of services that support resource control policies.",
     kinds=(PolicyKind.RCP,),
+    aa_code="RCP_SYNTAX_ERROR_ACTION",
 )
 def rcp_unsupported_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """Resource control policies apply to a fixed list of services; actions of other services
-    are rejected."""
+    """Resource control policies apply to a fixed list of services (S3, STS, KMS, SQS, Secrets
+    Manager, ...); actions of other services are rejected.
+
+    Fails (kind: rcp):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Principal": "*", "Action": "ec2:RunInstances", "Resource": "*"}]}
+
+    Passes (kind: rcp):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": "*"}]}
+    """
     supported = set(ref.rcp_services())
     for stmt in policy.statements:
         for pattern in stmt.actions:
@@ -278,25 +420,51 @@ def rcp_unsupported_service(policy: Policy, ctx: CheckContext) -> Iterator[Findi
                 )
 
 
-_TRUST_SERVICES = ("sts",)
+def _policy_resource_type(policy: Policy, ctx: CheckContext) -> ResourceType | None:
+    """The resource a resource policy is validated for: a role for trust policies, else the
+    configured resource type (as ValidatePolicy's resource-specific modes need one named)."""
+    if policy.kind is PolicyKind.TRUST:
+        return resource_type("AWS::IAM::Role")
+    if policy.kind is PolicyKind.RESOURCE and ctx.resource_type:
+        return resource_type(ctx.resource_type)
+    return None
 
 
 @check(
     id="PR212",
     severity=Severity.ERROR,
-    title="Trust policy action that is not an STS action",
-    fix="A trust policy grants sts:AssumeRole* (and sts:TagSession, sts:SetSourceIdentity...).",
-    kinds=(PolicyKind.TRUST,),
+    title="Action the policy's resource does not support",
+    fix="Keep only actions of the service that owns the resource (sts:AssumeRole* in a trust "
+    "policy, s3: in a bucket policy, ...).",
+    kinds=(PolicyKind.TRUST, PolicyKind.RESOURCE),
+    aa_code="UNSUPPORTED_ACTION_IN_POLICY",
 )
-def trust_non_sts_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A role trust policy controls who may assume the role: only STS actions mean anything
-    there."""
+def unsupported_action_in_policy(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """A resource policy controls access to one resource, so only its service's actions mean
+    anything there: STS actions in a role trust policy, S3 actions in a bucket policy. Checked
+    for trust policies, and for resource policies when the resource type is known
+    (`--resource-type` or `resource-type` in the configuration).
+
+    Fails (kind: trust):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject"}]}
+
+    Passes (kind: trust):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}]}
+    """
+    target = _policy_resource_type(policy, ctx)
+    if target is None:
+        return
     for stmt in policy.statements:
         for pattern in stmt.actions:
             parts = split_action(pattern)
-            if parts is not None and parts[0].lower() not in _TRUST_SERVICES:
+            if parts is not None and parts[0].lower() not in target.services:
                 yield ctx.report(
-                    span_of(pattern, stmt), f"{pattern.text!r} has no effect in a trust policy"
+                    span_of(pattern, stmt),
+                    f"{pattern.text!r} has no effect in a policy of {target.name}",
                 )
 
 
@@ -305,10 +473,96 @@ def trust_non_sts_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]
     severity=Severity.ERROR,
     title="Whitespace in an action",
     fix="Remove the spaces: action names contain none.",
+    aa_code="INVALID_ACTION",
 )
 def action_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """An action with spaces (`"s3:GetObject "`) matches no action at all."""
+    """An action with spaces (`"s3:GetObject "`) matches no action at all.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject ", "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.actions:
             if _SPACE.search(pattern.text):
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} contains whitespace")
+
+
+@check(
+    id="PR214",
+    severity=Severity.ERROR,
+    title="Wildcard inside an SCP action",
+    fix="Put the wildcard at the end (`iam:Get*`), or list the actions.",
+    kinds=(PolicyKind.SCP,),
+    aa_code="SCP_SYNTAX_ERROR_ACTION_WILDCARD",
+)
+def scp_action_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Service control policies accept a wildcard in an action only at its end: `iam:Get*`,
+    not `iam:*Role` or `*:Get*`.
+
+    Fails (kind: scp):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "iam:*Role", "Resource": "*"}]}
+
+    Passes (kind: scp):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": ["iam:CreateRole", "iam:DeleteRole"], "Resource": "*"}]}
+    """
+    for stmt in policy.statements:
+        for pattern in stmt.actions:
+            inner = pattern.text.rstrip("*")
+            if _has_wildcard(inner):
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f"{pattern.text!r} has a wildcard before its end",
+                )
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+@check(
+    id="PR215",
+    severity=Severity.ERROR,
+    title="Policy variable outside Resource and Condition",
+    fix="Move the variable into Resource or a Condition, or write the value out.",
+    aa_code="VARIABLE_UNSUPPORTED_IN_ELEMENT",
+)
+def variable_in_element(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Policy variables are replaced in Resource and in Condition values only; in Action or
+    Principal `${aws:username}` is literal text that matches nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:${aws:PrincipalTag/action}",
+           "Resource": "arn:aws:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::reports/${aws:username}/*"}]}
+    """
+    if not policy.supports_variables:
+        return
+    for stmt in policy.statements:
+        for pattern in stmt.actions:
+            if _VARIABLE.search(pattern.text):
+                yield ctx.report(
+                    span_of(pattern, stmt), f"{pattern.text!r}: variables are not replaced here"
+                )
+        if stmt.principal is not None:
+            for entry in stmt.principal.entries:
+                if _VARIABLE.search(entry.value):
+                    yield ctx.report(
+                        entry.span, f"{entry.value!r}: variables are not replaced here"
+                    )

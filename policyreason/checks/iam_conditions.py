@@ -1,19 +1,26 @@
-"""Checks on Condition blocks: keys, operator/key types, set qualifiers, values."""
+"""Checks on Condition blocks: keys, operators against key types, set qualifiers, policy
+variables, and conditions that defeat their own purpose. Values are iam_condition_values'
+business, tag keys iam_tag_conditions'."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Callable, Iterator
 
 from policyreason.analysis.findings import Finding, Severity
-from policyreason.checks import CheckContext, check, is_allow, known_actions
+from policyreason.checks import (
+    CheckContext,
+    check,
+    conditions_of,
+    is_allow,
+    known_actions,
+    supported_keys,
+)
+from policyreason.checks.iam_tag_conditions import missing_tag_key
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Pattern, Variable
 from policyreason.ir.policy import (
     Comparison,
     Condition,
-    ConditionValue,
     Family,
     Policy,
     SetQualifier,
@@ -34,33 +41,8 @@ _FAMILY_TYPES: dict[Family, frozenset[str]] = {
 }
 _STRICT_FAMILIES = (Family.NUMERIC, Family.DATE, Family.BOOL, Family.IP, Family.BINARY)
 
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
-_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
-_ACCOUNT_KEYS = frozenset(
-    {"aws:sourceaccount", "aws:principalaccount", "aws:resourceaccount", "aws:vpceaccount"}
-)
-_ORG_ID_KEYS = frozenset(
-    {"aws:principalorgid", "aws:resourceorgid", "aws:sourceorgid", "aws:vpceorgid"}
-)
-_ORG_PATH_KEYS = frozenset(
-    {"aws:principalorgpaths", "aws:resourceorgpaths", "aws:sourceorgpaths", "aws:vpceorgpaths"}
-)
-# RFC 1918 and IPv6 unique local addresses: what VPC-internal callers have.
-_PRIVATE = tuple(
-    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
-)
-_PRINCIPAL_TYPES = frozenset({"Account", "User", "FederatedUser", "AssumedRole", "Anonymous"})
-_ID_PREFIXES = {
-    "aws:sourcevpc": "vpc-",
-    "aws:sourcevpce": "vpce-",
-    "aws:ec2instancesourcevpc": "vpc-",
-}
-
-
-def _conditions(policy: Policy) -> Iterator[tuple[Statement, Condition]]:
-    for stmt in policy.statements:
-        for cond in stmt.conditions:
-            yield stmt, cond
+# aws:ARN is no condition key; it is reported as unsupported (PR338) rather than unknown.
+_UNSUPPORTED_GLOBAL = frozenset({"aws:arn"})
 
 
 def _clean(cond: Condition) -> bool:
@@ -77,27 +59,32 @@ def _is_provider_prefix(prefix: str) -> bool:
     return "." in prefix or "/" in prefix
 
 
-def _literal_values(cond: Condition) -> Iterator[tuple[ConditionValue, str]]:
-    """Values compared as plain text: no wildcard in Like operators and no variable."""
-    for value in cond.values:
-        pattern = value.pattern
-        if pattern is None:
-            continue
-        if pattern.has_variable or (cond.op.comparison is Comparison.LIKE and pattern.has_wildcard):
-            continue
-        yield value, value.text
-
-
 @check(
     id="PR301",
     severity=Severity.ERROR,
     title="Unknown global condition key",
     fix="Check the key against the IAM User Guide list of global condition keys.",
+    aa_code="INVALID_GLOBAL_CONDITION_KEY",
 )
 def unknown_global_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A key with the `aws:` prefix that is not a global condition key is never in the request
-    context: positive operators on it never match, negated ones always do."""
-    for _stmt, cond in _conditions(policy):
+    context: positive operators on it never match, negated ones always do.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:SourceIpp": "203.0.113.0/24"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
+        if cond.key in _UNSUPPORTED_GLOBAL or missing_tag_key(cond.key):
+            continue
         if _clean(cond) and _prefix(cond) == "aws" and ref.condition_key(cond.key_text) is None:
             yield ctx.report(cond.span, f"{cond.key_text!r} is not a global condition key")
 
@@ -107,12 +94,28 @@ def unknown_global_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     severity=Severity.ERROR,
     title="Unknown service condition key",
     fix="Check the key in the service's page of the Service Authorization Reference.",
+    aa_code="INVALID_SERVICE_CONDITION_KEY",
 )
 def unknown_service_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The key's prefix is a service, but that service defines no such key."""
-    for _stmt, cond in _conditions(policy):
+    """The key's prefix is a service, but that service defines no such key.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports",
+           "Condition": {"StringLike": {"s3:prefixx": "home/*"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports",
+           "Condition": {"StringLike": {"s3:prefix": "home/*"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         prefix = _prefix(cond)
         if not _clean(cond) or prefix == "aws" or ref.service(prefix) is None:
+            continue
+        if missing_tag_key(cond.key):
             continue
         if ref.condition_key(cond.key_text) is None:
             yield ctx.report(cond.span, f"{prefix} has no condition key {cond.key_text!r}")
@@ -120,34 +123,36 @@ def unknown_service_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 
 @check(
     id="PR303",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Condition key with an unknown prefix",
     fix="Use `aws:` for global keys or a service prefix such as `s3:`.",
+    aa_code="INVALID_SERVICE",
 )
 def unknown_key_prefix(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The part before `:` is neither `aws`, a service, nor an identity provider."""
-    for _stmt, cond in _conditions(policy):
+    """The part before `:` is neither `aws`, a service, nor an identity provider.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports",
+           "Condition": {"StringLike": {"s4:prefix": "home/*"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::reports",
+           "Condition": {"StringLike": {"s3:prefix": "home/*"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         prefix = _prefix(cond)
         if not _clean(cond) or prefix == "aws" or ref.service(prefix) is not None:
             continue
+        if ":" not in cond.key:
+            continue  # PR336: no prefix at all
         if _is_provider_prefix(prefix) or ref.key_prefix_services(prefix):
             continue
         if ref.condition_key(cond.key_text) is None:
             yield ctx.report(cond.span, f"{cond.key_text!r} has an unknown prefix {prefix!r}")
-
-
-def _supported_keys(actions: list[ref.Action]) -> set[str]:
-    keys: set[str] = set()
-    for action in actions:
-        keys.update(k.lower() for k in action.condition_keys)
-        svc = ref.service(action.service)
-        assert svc is not None
-        for rt in action.resource_types:
-            keys.update(k.lower() for k in rt.condition_keys)
-            rtype = svc.resource_types.get(rt.name)
-            if rtype is not None:
-                keys.update(k.lower() for k in rtype.condition_keys)
-    return keys
 
 
 @check(
@@ -158,13 +163,26 @@ def _supported_keys(actions: list[ref.Action]) -> set[str]:
 )
 def key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A service key that none of the statement's actions (or their resource types) supports is
-    absent from every request the statement matches."""
+    absent from every request the statement matches.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"ec2:Region": "eu-west-1"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "blue"}}}]}
+    """
     for stmt in policy.statements:
         keyed = [c for c in stmt.conditions if _clean(c) and ref.global_key(c.key_text) is None]
         actions = known_actions(stmt) if keyed else None
         if not actions:
             continue
-        supported = _supported_keys(actions)
+        supported = supported_keys(actions)
         for cond in keyed:
             info = ref.condition_key(cond.key_text)
             if info is None or ref.service(_prefix(cond)) is None:
@@ -173,36 +191,10 @@ def key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.report(cond.span, f"no action of {stmt.label} supports {cond.key_text!r}")
 
 
-_TAG_KEYS = ("aws:requesttag/", "aws:resourcetag/", "aws:tagkeys")
-
-
-@check(
-    id="PR333",
-    severity=Severity.WARNING,
-    title="Tag condition key not supported by the statement's actions",
-    fix="Move the tag condition to a statement of actions that support it (see the actions' "
-    "condition keys in the Service Authorization Reference).",
-)
-def tag_key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:RequestTag, aws:ResourceTag and aws:TagKeys are global keys, yet each action carries
-    only the tag keys its service supports for it; on other actions the key is absent, so the
-    condition never matches (or, negated, always does)."""
-    for stmt in policy.statements:
-        tagged = [c for c in stmt.conditions if c.key.startswith(_TAG_KEYS)]
-        actions = known_actions(stmt) if tagged else None
-        if not actions:
-            continue
-        supported = _supported_keys(actions)
-        for cond in tagged:
-            info = ref.condition_key(cond.key_text)
-            if info is not None and info.name.lower() not in supported:
-                yield ctx.report(cond.span, f"no action of {stmt.label} supports {cond.key_text!r}")
-
-
 def _type_checked(
     policy: Policy, test: Callable[[Condition, ref.ConditionKey], str | None]
 ) -> Iterator[tuple[Condition, str]]:
-    for _stmt, cond in _conditions(policy):
+    for _stmt, cond in conditions_of(policy):
         if cond.op.family is Family.NULL:
             continue
         info = ref.condition_key(cond.key_text)
@@ -224,13 +216,27 @@ def _strict_mismatch(cond: Condition, info: ref.ConditionKey) -> str | None:
 
 @check(
     id="PR305",
-    severity=Severity.ERROR,
+    severity=Severity.WARNING,
     title="Condition operator does not fit the key's type",
     fix="Use the operator family of the key's type (Date*, Numeric*, Bool, IpAddress...).",
+    aa_code="TYPE_MISMATCH",
 )
 def operator_type_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Numeric, Date, Bool, IpAddress and Binary operators only work on keys of that type; on
-    another type the comparison never matches (e.g. IpAddress on aws:SourceVpc)."""
+    another type the comparison never matches (e.g. IpAddress on aws:SourceVpc).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"DateGreaterThan": {"aws:SourceIp": "2024-01-01T00:00:00Z"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2024-01-01T00:00:00Z"}}}]}
+    """
     for cond, problem in _type_checked(policy, _strict_mismatch):
         yield ctx.report(cond.span, problem)
 
@@ -246,10 +252,24 @@ def _string_on_typed(cond: Condition, info: ref.ConditionKey) -> str | None:
     severity=Severity.WARNING,
     title="String operator on a non-string key",
     fix="Use the operator family of the key's type (DateLessThan, NumericEquals, Bool...).",
+    aa_code="TYPE_MISMATCH",
 )
 def string_operator_on_typed_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """String operators compare the key's text form: dates, numbers, booleans and IP addresses
-    written differently (`2024-01-01` vs `2024-01-01T00:00:00Z`, `10.0.0.0/8`) do not match."""
+    written differently (`2024-01-01` vs `2024-01-01T00:00:00Z`, `10.0.0.0/8`) do not match.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:CurrentTime": "2024-01-01"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"DateEquals": {"aws:CurrentTime": "2024-01-01"}}}]}
+    """
     for cond, problem in _type_checked(policy, _string_on_typed):
         yield ctx.report(cond.span, problem)
 
@@ -265,9 +285,23 @@ def _arn_on_string(cond: Condition, info: ref.ConditionKey) -> str | None:
     severity=Severity.WARNING,
     title="ARN operator on a non-ARN key",
     fix="Use a String operator (StringEquals, StringLike) for this key.",
+    aa_code="TYPE_MISMATCH",
 )
 def arn_operator_on_non_arn_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """ARN operators compare segment by segment and never match a value that is not an ARN."""
+    """ARN operators compare segment by segment and never match a value that is not an ARN.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ArnLike": {"aws:PrincipalOrgID": "o-*"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:reports"}}}]}
+    """
     for cond, problem in _type_checked(policy, _arn_on_string):
         yield ctx.report(cond.span, problem)
 
@@ -275,34 +309,68 @@ def arn_operator_on_non_arn_key(policy: Policy, ctx: CheckContext) -> Iterator[F
 def _string_on_arn(cond: Condition, info: ref.ConditionKey) -> str | None:
     if cond.op.family is not Family.STRING or info.base_type != "ARN":
         return None
+    if cond.op.comparison is not Comparison.LIKE:
+        return None
     return f"{info.name} is an ARN; ArnEquals/ArnLike compare it segment by segment"
 
 
 @check(
     id="PR308",
     severity=Severity.SUGGESTION,
-    title="String operator on an ARN key",
-    fix="Use ArnEquals or ArnLike for ARN keys.",
+    title="StringLike on an ARN key",
+    fix="Use ArnLike (ArnNotLike) for ARN keys.",
+    aa_code="STRING_LIKE_OPERATOR_WITH_ARN_CONDITION_KEYS",
 )
 def string_operator_on_arn_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """AWS recommends ARN operators for ARN-typed keys: a `*` in StringLike spans `:`
-    separators, in ArnLike it stays within one segment."""
+    separators, in ArnLike it stays within one segment.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringLike": {"aws:SourceArn": "arn:aws:sns:*:*:reports"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:reports"}}}]}
+    """
     for cond, problem in _type_checked(policy, _string_on_arn):
         yield ctx.report(cond.span, problem)
 
 
 @check(
     id="PR309",
-    severity=Severity.WARNING,
-    title="Set qualifier on a single-valued key",
-    fix="Drop ForAllValues/ForAnyValue: the key has one value.",
+    severity=Severity.SECURITY_WARNING,
+    title="ForAllValues on a single-valued key",
+    fix="Drop ForAllValues: the key has one value.",
+    aa_code="FORALLVALUES_WITH_SINGLE_VALUED_KEY",
 )
 def qualifier_on_single_valued(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """ForAllValues/ForAnyValue are for multivalued keys. On a single-valued key ForAllValues is
-    also true when the key is missing, which can grant more than intended."""
-    for _stmt, cond in _conditions(policy):
+    """ForAllValues is for multivalued keys. On a single-valued key it is also true when the
+    key is missing, so an Allow with it also allows requests without the key at all.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAllValues:StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         info = ref.condition_key(cond.key_text)
-        if cond.qualifier is not None and info is not None and not info.multivalued:
+        if (
+            cond.qualifier is SetQualifier.FOR_ALL_VALUES
+            and info is not None
+            and not info.multivalued
+        ):
             yield ctx.report(
                 cond.span, f"{cond.qualifier.value} on single-valued key {cond.key_text!r}"
             )
@@ -310,14 +378,28 @@ def qualifier_on_single_valued(policy: Policy, ctx: CheckContext) -> Iterator[Fi
 
 @check(
     id="PR310",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Multivalued key without a set qualifier",
     fix="Prefix the operator with ForAllValues: or ForAnyValue:.",
+    aa_code="MISSING_QUALIFIER",
 )
 def multivalued_without_qualifier(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A multivalued key (aws:TagKeys, aws:CalledVia...) holds a set; without ForAllValues or
-    ForAnyValue it is unclear whether every value or some value must match."""
-    for _stmt, cond in _conditions(policy):
+    ForAnyValue it is unclear whether every value or some value must match.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:TagKeys": "team"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": "team"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         if cond.qualifier is not None or cond.op.family is Family.NULL:
             continue
         if ref.is_multivalued(cond.key_text):
@@ -345,8 +427,22 @@ def _guards_presence(stmt: Statement, key: str) -> bool:
 )
 def for_all_values_allow(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """ForAllValues is true when the key is missing or empty, so an Allow with it also allows
-    requests that carry no such key at all (fail-open)."""
-    for stmt, cond in _conditions(policy):
+    requests that carry no such key at all (fail-open).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": "team"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": "team"},
+                         "Null": {"aws:TagKeys": "false"}}}]}
+    """
+    for stmt, cond in conditions_of(policy):
         if (
             is_allow(stmt)
             and cond.qualifier is SetQualifier.FOR_ALL_VALUES
@@ -365,8 +461,21 @@ def for_all_values_allow(policy: Policy, ctx: CheckContext) -> Iterator[Finding]
 )
 def for_any_value_negated(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """ForAnyValue:StringNotEquals is true as soon as one value differs from the list, which is
-    almost always; "none of the values is in the list" is ForAllValues:StringNotEquals."""
-    for _stmt, cond in _conditions(policy):
+    almost always; "none of the values is in the list" is ForAllValues:StringNotEquals.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAnyValue:StringNotEquals": {"aws:TagKeys": "team"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAllValues:StringNotEquals": {"aws:TagKeys": "team"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         if cond.qualifier is SetQualifier.FOR_ANY_VALUE and cond.op.negated:
             yield ctx.report(cond.span, f"{cond.operator_text} is true when any one value differs")
 
@@ -376,11 +485,25 @@ def for_any_value_negated(policy: Policy, ctx: CheckContext) -> Iterator[Finding
     severity=Severity.WARNING,
     title="Wildcard in an operator that does not expand it",
     fix="Use StringLike (or StringNotLike) for `*` and `?` to act as wildcards.",
+    aa_code="WILDCARD_WITHOUT_LIKE_OPERATOR",
 )
 def wildcard_without_like(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """In StringEquals and the other non-Like string operators `*` and `?` are ordinary
-    characters, so `"arn:aws:iam::*"` matches only that literal text."""
-    for _stmt, cond in _conditions(policy):
+    characters, so `"arn:aws:iam::*"` matches only that literal text.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue*"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringLike": {"aws:PrincipalTag/team": "blue*"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         if cond.op.family is not Family.STRING or cond.op.comparison is not Comparison.EQ:
             continue
         for value in cond.values:
@@ -398,8 +521,21 @@ def wildcard_without_like(policy: Policy, ctx: CheckContext) -> Iterator[Finding
 )
 def like_without_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """StringLike with only literal values behaves like StringEquals; the exact operator says
-    what is meant."""
-    for _stmt, cond in _conditions(policy):
+    what is meant.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringLike": {"aws:PrincipalTag/team": "blue"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         if cond.op.family is not Family.STRING or cond.op.comparison is not Comparison.LIKE:
             continue
         patterns = [v.pattern for v in cond.values if v.pattern is not None]
@@ -414,8 +550,21 @@ def like_without_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding
     fix="Delete the repeated value.",
 )
 def duplicate_condition_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The same value appears twice for one key."""
-    for _stmt, cond in _conditions(policy):
+    """The same value appears twice for one key.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["blue", "blue"]}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["blue", "red"]}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         seen: set[str] = set()
         for value in cond.values:
             text = value.text.lower() if cond.op.ignore_case else value.text
@@ -432,7 +581,21 @@ def duplicate_condition_value(policy: Policy, ctx: CheckContext) -> Iterator[Fin
 )
 def duplicate_condition_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A JSON object with the same key twice keeps only one of them in most JSON readers, so
-    one set of values is silently dropped."""
+    one set of values is silently dropped.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue",
+                                          "aws:PrincipalTag/team": "red"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:PrincipalTag/team": ["blue", "red"]}}}]}
+    """
     for stmt in policy.statements:
         seen: set[tuple[str, str]] = set()
         for cond in stmt.conditions:
@@ -451,8 +614,21 @@ def duplicate_condition_key(policy: Policy, ctx: CheckContext) -> Iterator[Findi
     fix="Use the replacement key the reference names.",
 )
 def deprecated_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """AWS documents the key as deprecated."""
-    for _stmt, cond in _conditions(policy):
+    """AWS documents the key as deprecated.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:CreateKey", "Resource": "*",
+           "Condition": {"StringEquals": {"kms:CustomerMasterKeySpec": "RSA_2048"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:CreateKey", "Resource": "*",
+           "Condition": {"StringEquals": {"kms:KeySpec": "RSA_2048"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         info = ref.condition_key(cond.key_text)
         if info is not None and info.deprecated:
             instead = f"; use {info.replacement}" if info.replacement else ""
@@ -466,8 +642,21 @@ def deprecated_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     fix="Remove the spaces from the key name.",
 )
 def key_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A key with a space (often a trailing one) is never in the request context."""
-    for _stmt, cond in _conditions(policy):
+    """A key with a space (often a trailing one) is never in the request context.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:SourceIp ": "203.0.113.0/24"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
         if not _clean(cond):
             yield ctx.report(cond.span, f"{cond.key_text!r} contains whitespace")
 
@@ -494,7 +683,20 @@ def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
 )
 def unknown_variable(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """A variable whose key is not in the request context makes the comparison fail (unless it
-    has a default value)."""
+    has a default value).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::home/${aws:usernme}/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::home/${aws:username}/*"}]}
+    """
     for var, text, span in _variables(policy):
         prefix = var.key.partition(":")[0]
         if var.default is not None or _is_provider_prefix(prefix):
@@ -511,71 +713,23 @@ def unknown_variable(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def multivalued_variable(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Multivalued keys (aws:TagKeys, aws:CalledVia...) cannot be used as policy variables;
-    the comparison never matches."""
+    the comparison never matches.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::home/${aws:TagKeys}/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::home/${aws:PrincipalTag/team}/*"}]}
+    """
     for var, text, span in _variables(policy):
         if ref.is_multivalued(var.key):
             yield ctx.report(span, f"${{{var.key}}} in {text!r} is multivalued")
-
-
-def _ip_values(
-    policy: Policy, key: str | None = None
-) -> Iterator[tuple[Condition, ConditionValue]]:
-    for _stmt, cond in _conditions(policy):
-        if cond.op.family is Family.IP and (key is None or cond.key == key):
-            for value in cond.values:
-                if value.cidr is not None:
-                    yield cond, value
-
-
-@check(
-    id="PR321",
-    severity=Severity.WARNING,
-    title="aws:SourceIp with a private address range",
-    fix="For traffic through a VPC endpoint use aws:VpcSourceIp (with aws:SourceVpc/Vpce).",
-)
-def source_ip_private(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:SourceIp holds the public address a request comes from; requests through VPC
-    endpoints carry no aws:SourceIp, so private ranges (10/8, 172.16/12, 192.168/16) never match."""
-    for _cond, value in _ip_values(policy, "aws:sourceip"):
-        assert value.cidr is not None
-        network = ipaddress.ip_network(str(value.cidr))
-        if any(
-            network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
-            for private in _PRIVATE
-        ):
-            yield ctx.report(value.span, f"{value.text} is a private range")
-
-
-@check(
-    id="PR322",
-    severity=Severity.WARNING,
-    title="IP condition on every address",
-    fix="Use the address ranges that should match, or drop the condition.",
-)
-def ip_any(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """0.0.0.0/0 (or ::/0) in IpAddress matches every address of that version, so the condition
-    restricts nothing; in NotIpAddress it never matches."""
-    for cond, value in _ip_values(policy):
-        assert value.cidr is not None
-        if value.cidr.prefix == 0:
-            yield ctx.report(value.span, f"{value.text} in {cond.operator_text} covers everything")
-
-
-@check(
-    id="PR323",
-    severity=Severity.WARNING,
-    title="CIDR with host bits set",
-    fix="Write the network address (10.0.0.0/8 rather than 10.1.2.3/8).",
-)
-def cidr_host_bits(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """IAM masks the host bits, so `10.1.2.3/8` means all of 10.0.0.0/8, which is rarely what
-    the author meant."""
-    for _cond, value in _ip_values(policy):
-        try:
-            ipaddress.ip_network(value.text.strip(), strict=True)
-        except ValueError:
-            assert value.cidr is not None
-            yield ctx.report(value.span, f"{value.text} means {value.cidr}")
 
 
 @check(
@@ -586,8 +740,21 @@ def cidr_host_bits(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def mfa_deny_without_if_exists(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Long-term access keys carry no aws:MultiFactorAuthPresent, so `Bool ... false` does not
-    match them and the Deny lets them through; BoolIfExists also denies them."""
-    for stmt, cond in _conditions(policy):
+    match them and the Deny lets them through; BoolIfExists also denies them.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}}]}
+    """
+    for stmt, cond in conditions_of(policy):
         if (
             not is_allow(stmt)
             and cond.key == "aws:multifactorauthpresent"
@@ -606,8 +773,21 @@ def mfa_deny_without_if_exists(policy: Policy, ctx: CheckContext) -> Iterator[Fi
 )
 def deny_secure_transport_true(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Denying when aws:SecureTransport is true blocks every HTTPS request; the usual intent is
-    the opposite."""
-    for stmt, cond in _conditions(policy):
+    the opposite.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    """
+    for stmt, cond in conditions_of(policy):
         if (
             not is_allow(stmt)
             and cond.key == "aws:securetransport"
@@ -617,129 +797,186 @@ def deny_secure_transport_true(policy: Policy, ctx: CheckContext) -> Iterator[Fi
             yield ctx.report(cond.span, "this Deny applies to requests over HTTPS")
 
 
-def _value_check(
-    policy: Policy, keys: frozenset[str], valid: Callable[[str], bool]
-) -> Iterator[tuple[Condition, ConditionValue]]:
-    for _stmt, cond in _conditions(policy):
-        if cond.key in keys and cond.op.family is Family.STRING and not cond.op.ignore_case:
-            for value, text in _literal_values(cond):
-                if not valid(text):
-                    yield cond, value
+@check(
+    id="PR334",
+    severity=Severity.ERROR,
+    title="Condition key repeated with different case",
+    fix="Write the key once, with all its values in one list.",
+    aa_code="DUPLICATE_KEYS_WITH_DIFFERENT_CASE",
+)
+def duplicate_key_different_case(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Condition key names ignore case, so `aws:SourceVpc` and `aws:sourcevpc` under one
+    operator are the same key twice; IAM rejects the policy.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d",
+                                          "aws:sourcevpc": "vpc-5e6f7a8b"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"StringEquals": {"aws:SourceVpc": ["vpc-1a2b3c4d", "vpc-5e6f7a8b"]}}}]}
+    """
+    for stmt in policy.statements:
+        seen: dict[tuple[str, str], str] = {}
+        for cond in stmt.conditions:
+            key = (cond.operator_text, cond.key)
+            first = seen.setdefault(key, cond.key_text)
+            if first != cond.key_text:
+                yield ctx.report(
+                    cond.span, f"{cond.key_text!r} repeats {first!r} under {cond.operator_text}"
+                )
 
 
 @check(
-    id="PR326",
-    severity=Severity.WARNING,
-    title="Account condition value is not an account id",
-    fix="Use the 12-digit account id.",
+    id="PR336",
+    severity=Severity.ERROR,
+    title="Condition key without a prefix",
+    fix="Write the key as prefix:name, e.g. aws:SourceIp or s3:prefix.",
+    aa_code="INVALID_CONDITION_KEY_FORMAT",
 )
-def account_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:SourceAccount, aws:PrincipalAccount, aws:ResourceAccount and aws:VpceAccount hold
-    12-digit account ids; any other literal never matches."""
-    for cond, value in _value_check(
-        policy, _ACCOUNT_KEYS, lambda t: re.fullmatch(r"\d{12}", t) is not None
-    ):
-        yield ctx.report(value.span, f"{value.text!r} is not an account id for {cond.key_text}")
+def key_without_prefix(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Every condition key is `prefix:name` (`aws:SourceIp`, `s3:prefix`); a bare `SourceIp`
+    is no key.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"SourceIp": "203.0.113.0/24"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
+        if ":" not in cond.key_text:
+            yield ctx.report(cond.span, f"{cond.key_text!r} has no prefix")
 
 
 @check(
-    id="PR327",
-    severity=Severity.WARNING,
-    title="Organization condition value is not an organization id",
-    fix="Use the organization id, o- followed by 10 to 32 lower-case letters or digits.",
+    id="PR338",
+    severity=Severity.ERROR,
+    title="aws:ARN is not a condition key",
+    fix="Use aws:PrincipalArn (the caller) or aws:SourceArn (the resource acting for it).",
+    aa_code="UNSUPPORTED_GLOBAL_CONDITION_KEY",
 )
-def org_id_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:PrincipalOrgID and its siblings hold an organization id such as o-a1b2c3d4e5."""
-    for cond, value in _value_check(
-        policy, _ORG_ID_KEYS, lambda t: _ORG_ID.fullmatch(t) is not None
-    ):
-        yield ctx.report(
-            value.span, f"{value.text!r} is not an organization id for {cond.key_text}"
-        )
+def unsupported_global_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """aws:ARN was never a supported key: no request carries it. The caller's ARN is
+    aws:PrincipalArn; a service acting for a resource sends aws:SourceArn.
 
+    Fails:
 
-def _org_path_ok(text: str) -> bool:
-    return text.startswith("o-") and text.endswith("/")
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ArnLike": {"aws:ARN": "arn:aws:iam::111122223333:role/app"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
+        if cond.key in _UNSUPPORTED_GLOBAL:
+            yield ctx.report(cond.span, f"{cond.key_text} is not supported")
 
 
 @check(
-    id="PR328",
+    id="PR349",
     severity=Severity.WARNING,
-    title="Organization path value is malformed",
-    fix="Write the full path with a trailing slash: o-xxxx/r-xxxx/ou-xxxx-xxxxxxxx/.",
+    title="ForAnyValue on a single-valued key",
+    fix="Drop ForAnyValue: the key has one value.",
 )
-def org_path_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:PrincipalOrgPaths values are paths such as `o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`,
-    starting at the organization id and ending with a slash (or a wildcard)."""
-    for cond, value in _value_check(policy, _ORG_PATH_KEYS, _org_path_ok):
-        yield ctx.report(
-            value.span, f"{value.text!r} is not an organization path ({cond.key_text})"
-        )
+def for_any_value_single(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """ForAnyValue is for multivalued keys; on a single-valued key it behaves like the plain
+    operator but suggests the key could hold several values.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAnyValue:StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "team"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
+        info = ref.condition_key(cond.key_text)
+        if cond.qualifier is SetQualifier.FOR_ANY_VALUE and info and not info.multivalued:
+            yield ctx.report(cond.span, f"ForAnyValue on single-valued key {cond.key_text!r}")
+
+
+_PAIRS = {"aws:vpcsourceip": ("aws:sourcevpc", "aws:sourcevpce", "aws:sourcevpcarn")}
 
 
 @check(
-    id="PR329",
-    severity=Severity.WARNING,
-    title="aws:RequestedRegion value is not a region",
-    fix="Use region codes such as eu-west-1.",
+    id="PR350",
+    severity=Severity.SECURITY_WARNING,
+    title="Condition key without its paired key",
+    fix="Add aws:SourceVpc (or aws:SourceVpce) to the same condition block.",
+    aa_code="MISSING_PAIRED_CONDITION_KEYS",
 )
-def region_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:RequestedRegion holds a region code (us-east-1); names like `Ireland` never match."""
-    keys = frozenset({"aws:requestedregion"})
-    for _cond, value in _value_check(policy, keys, lambda t: _REGION.fullmatch(t) is not None):
-        yield ctx.report(value.span, f"{value.text!r} is not a region code")
+def missing_paired_keys(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """aws:VpcSourceIp is a private address, and private addresses repeat across VPCs: on its
+    own it matches requests from any VPC, including other accounts' VPCs. Pair it with
+    aws:SourceVpc (or aws:SourceVpce) in the same statement.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/16"}}}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*",
+           "Condition": {"IpAddress": {"aws:VpcSourceIp": "10.0.0.0/16"},
+                         "StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}]}
+    """
+    for stmt in policy.statements:
+        keys = {c.key for c in stmt.conditions}
+        for cond in stmt.conditions:
+            partners = _PAIRS.get(cond.key)
+            if partners and cond.op.family is not Family.NULL and not keys & set(partners):
+                yield ctx.report(
+                    cond.span, f"{cond.key_text} without {' or '.join(partners)} in {stmt.label}"
+                )
 
 
 @check(
-    id="PR330",
-    severity=Severity.WARNING,
-    title="VPC or VPC endpoint id is malformed",
-    fix="aws:SourceVpc takes vpc-... ids and aws:SourceVpce takes vpce-... ids.",
+    id="PR352",
+    severity=Severity.SUGGESTION,
+    title="Null with ForAllValues or ForAnyValue",
+    fix="Use Null on its own.",
+    aa_code="NULL_WITH_QUALIFIER",
 )
-def vpc_id_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:SourceVpc holds a VPC id (vpc-...) and aws:SourceVpce an endpoint id (vpce-...);
-    swapping them, or using an ARN, never matches."""
-    for _stmt, cond in _conditions(policy):
-        expected = _ID_PREFIXES.get(cond.key)
-        if expected is None or cond.op.family is not Family.STRING:
-            continue
-        for value, text in _literal_values(cond):
-            if not re.fullmatch(re.escape(expected) + r"[0-9a-f]+", text):
-                yield ctx.report(value.span, f"{text!r} is not a {expected}... id")
+def null_with_qualifier(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Null tests whether the key is present; a set qualifier on it makes the condition
+    always true (ForAllValues) or always false (ForAnyValue).
 
+    Fails:
 
-@check(
-    id="PR331",
-    severity=Severity.WARNING,
-    title="aws:PrincipalType value is not a principal type",
-    fix="Use Account, User, FederatedUser, AssumedRole or Anonymous.",
-)
-def principal_type_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """aws:PrincipalType is one of Account, User, FederatedUser, AssumedRole, Anonymous."""
-    keys = frozenset({"aws:principaltype"})
-    for _cond, value in _value_check(policy, keys, lambda t: t in _PRINCIPAL_TYPES):
-        yield ctx.report(value.span, f"{value.text!r} is not a principal type")
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+           "Condition": {"ForAllValues:Null": {"aws:TagKeys": "true"}}}]}
 
+    Passes:
 
-@check(
-    id="PR332",
-    severity=Severity.WARNING,
-    title="ARN operator value is not an ARN",
-    fix="Write the full ARN (wildcards allowed), e.g. arn:aws:sns:*:123456789012:topic.",
-)
-def arn_operator_value(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """ARN operators compare six colon-separated segments; a value that is not an ARN (a bare
-    bucket name, an account id) never matches."""
-    for _stmt, cond in _conditions(policy):
-        if cond.op.family is not Family.ARN:
-            continue
-        for value in cond.values:
-            pattern = value.pattern
-            if pattern is None or pattern.is_match_all or pattern.has_variable:
-                continue
-            # "arn:aws:s3:::*" style values are ARNs; so are prefixes ending in a wildcard.
-            arn_like = value.text.startswith("arn:") and (
-                value.text.count(":") >= 5 or value.text.endswith("*")
-            )
-            if not arn_like and not value.text.startswith("*"):
-                yield ctx.report(value.span, f"{value.text!r} is not an ARN")
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+           "Condition": {"Null": {"aws:TagKeys": "true"}}}]}
+    """
+    for _stmt, cond in conditions_of(policy):
+        if cond.op.family is Family.NULL and cond.qualifier is not None:
+            yield ctx.report(cond.span, f"{cond.operator_text} on {cond.key_text}")

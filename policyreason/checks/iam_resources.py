@@ -1,4 +1,5 @@
-"""Checks on Resource/NotResource: ARN shape, and whether resources fit the actions."""
+"""Checks on Resource/NotResource: ARN shape against the service reference's ARN formats, and
+whether resources fit the actions and the resource the policy is attached to."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.public import resource_type
 from policyreason.checks import (
     CheckContext,
     check,
@@ -15,13 +17,11 @@ from policyreason.checks import (
     is_allow,
     is_star,
     known_actions,
-    literal_or_none,
     span_of,
-    wildcard_covers,
 )
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text
-from policyreason.ir.policy import Policy, Statement
+from policyreason.ir.policy import Policy, PolicyKind, Statement
 
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
@@ -29,6 +29,12 @@ PARTITIONS = frozenset(
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _ACCOUNT = re.compile(r"\d{12}|aws")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# Resources AWS publishes for every account, whose ARNs have an empty account segment
+# (arn:aws:ssm:us-east-1::document/AWS-RunShellScript); the reference lists only the
+# account-owned format.
+_AWS_OWNED = frozenset(
+    {("ssm", "document"), ("ssm", "automation-definition"), ("ssm", "parameter")}
+)
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 # Placeholders that never contain "/": without this, a bucket ARN format would also match
 # object ARNs. Every other placeholder may (role paths, log group names, object keys...).
@@ -178,23 +184,6 @@ def _literal_segment(pattern: Pattern, index: int) -> str | None:
     return "".join(t.char for t in tokens)
 
 
-@cache
-def _arn_services() -> dict[str, tuple[set[str], set[str]]]:
-    """ARN service segment -> (region segments, account segments) its formats use."""
-    out: dict[str, tuple[set[str], set[str]]] = {}
-    for prefix in ref.service_prefixes():
-        svc = ref.service(prefix)
-        assert svc is not None
-        for rtype in svc.resource_types.values():
-            for arn_format in rtype.arn_formats:
-                parts = arn_format.split(":", 5)
-                if len(parts) == 6:
-                    regions, accounts = out.setdefault(parts[2], (set(), set()))
-                    regions.add(parts[3])
-                    accounts.add(parts[4])
-    return out
-
-
 def _specific(stmt: Statement) -> list[Pattern]:
     """The statement's Resource patterns other than `*` (none for NotResource)."""
     if stmt.resources is None or stmt.not_resource:
@@ -202,57 +191,113 @@ def _specific(stmt: Statement) -> list[Pattern]:
     return [r for r in stmt.resources if not is_star(r)]
 
 
-def _shape_problem(pattern: Pattern) -> str | None:
-    """Why an ARN can never match any resource, if it is malformed in a way IAM accepts."""
+def _shape_problem(pattern: Pattern) -> tuple[str, str] | None:
+    """Why an ARN can never match any resource, if it is malformed in a way IAM accepts:
+    (kind, message), the kind naming the check that reports it."""
     return _shape_problem_of(pattern.text, pattern.parts)
 
 
 @cache
-def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> str | None:
+def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> tuple[str, str] | None:
     pattern = Pattern(text=text, parts=parts)
     if any(ch.isspace() for ch in text):
-        return "contains whitespace"
+        return "whitespace", "contains whitespace"
     partition = _literal_segment(pattern, 1)
     if partition is not None and partition not in PARTITIONS:
-        return f"partition {partition!r} is not an AWS partition"
+        return "partition", f"partition {partition!r} is not an AWS partition"
     service = _literal_segment(pattern, 2)
-    known = _arn_services()
+    known = _arn_formats()
+    if service is not None and service not in known and service.lower() in known:
+        return "service-case", f"the service {service!r} in an ARN is written in lower case"
     # A service prefix is accepted even when the reference lists no resource types for it.
     if service is not None and service not in known and ref.service(service) is None:
-        return f"no resource type has the ARN service {service!r}"
+        return "service", f"no resource type has the ARN service {service!r}"
     region = _literal_segment(pattern, 3)
     if region and not _REGION.fullmatch(region):
-        return f"region {region!r} is not a region code"
+        return "region", f"region {region!r} is not a region code"
     account = _literal_segment(pattern, 4)
     if account and not _ACCOUNT.fullmatch(account):
-        return f"account {account!r} is not a 12-digit account id"
-    if service in known:
-        regions, accounts = known[service]
-        if region and regions == {""}:
-            return f"{service} ARNs have an empty region segment"
-        if account and accounts == {""}:
-            return f"{service} ARNs have an empty account segment"
-    return None
+        return "account", f"account {account!r} is not a 12-digit account id"
+    segments = arn_segments(pattern)
+    if service not in known or segments is None:
+        return None
+    formats = known[service]
+    if _fits(segments, formats):
+        return None
+    # The ARN fits no format; say which segment would make it fit, if one would.
+    if region and _fits(_with(segments, 3, []), formats):
+        return "region-not-allowed", f"this {service} ARN has an empty region segment"
+    if account and _fits(_with(segments, 4, []), formats):
+        return "account-not-allowed", f"this {service} ARN has an empty account segment"
+    if region == "" and _fits(_with(segments, 3, [_ANY_STAR]), formats):
+        return "missing-region", f"this {service} ARN names a region"
+    if account == "" and _fits(_with(segments, 4, [_ANY_STAR]), formats):
+        if (service, text.split(":", 5)[5].split("/", 1)[0]) in _AWS_OWNED:
+            return None
+        return "missing-account", f"this {service} ARN names an account"
+    return "resource", f"fits no ARN format of {service}"
 
 
-def _shape_check(policy: Policy, ctx: CheckContext, starts: tuple[str, ...]) -> Iterator[Finding]:
+def _with(segments: list[list[Token]], index: int, tokens: list[Token]) -> list[list[Token]]:
+    return [tokens if i == index else segment for i, segment in enumerate(segments)]
+
+
+def _fits(segments: list[list[Token]], formats: tuple[str, ...]) -> bool:
+    """True when some resource of one of the ARN formats can match the segments."""
+    for arn_format in formats:
+        theirs = _format_segments(arn_format)
+        if theirs is None or all(
+            tokens_overlap(x, y) for x, y in zip(segments, theirs, strict=True)
+        ):
+            return True
+    return False
+
+
+@cache
+def _arn_formats() -> dict[str, tuple[str, ...]]:
+    """ARN service segment -> every ARN format of the resource types using it."""
+    out: dict[str, list[str]] = {}
+    for prefix in ref.service_prefixes():
+        svc = ref.service(prefix)
+        assert svc is not None
+        for rtype in svc.resource_types.values():
+            for arn_format in rtype.arn_formats:
+                parts = arn_format.split(":", 5)
+                if len(parts) == 6:
+                    out.setdefault(parts[2], []).append(arn_format)
+    return {service: tuple(formats) for service, formats in out.items()}
+
+
+def _shape_check(policy: Policy, ctx: CheckContext, kind: str) -> Iterator[Finding]:
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
             problem = _shape_problem(pattern)
-            if problem is not None and problem.startswith(starts):
-                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem}")
+            if problem is not None and problem[0] == kind:
+                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem[1]}")
 
 
 @check(
     id="PR401",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Invalid partition in ARN",
     fix="Use aws, aws-cn or aws-us-gov (or another AWS partition) as the second ARN segment.",
+    aa_code="INVALID_PARTITION",
 )
 def invalid_partition(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """The second segment of an ARN is the partition (aws, aws-cn, aws-us-gov, aws-iso...);
-    an ARN with any other partition matches no resource."""
-    yield from _shape_check(policy, ctx, ("partition",))
+    an ARN with any other partition matches no resource.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws-eu:s3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    yield from _shape_check(policy, ctx, "partition")
 
 
 @check(
@@ -262,47 +307,124 @@ def invalid_partition(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     fix="Check the service segment of the ARN against the resource types of the service.",
 )
 def unknown_arn_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """No resource type in the reference has this ARN service segment (e.g. `arn:aws:s4:::b`)."""
-    yield from _shape_check(policy, ctx, ("no resource type",))
+    """No resource type in the reference has this ARN service segment (e.g. `arn:aws:s4:::b`).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s4:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    yield from _shape_check(policy, ctx, "service")
 
 
 @check(
     id="PR403",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Invalid region in ARN",
     fix="Use a region code such as us-east-1, a wildcard, or leave the segment empty.",
+    aa_code="INVALID_ARN_REGION",
 )
 def invalid_region(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The fourth segment of an ARN is a region code (us-east-1, eu-west-3, cn-north-1...)."""
-    yield from _shape_check(policy, ctx, ("region",))
+    """The fourth segment of an ARN is a region code (us-east-1, eu-west-3, cn-north-1...).
+    Checked: that the segment is shaped like a region code. Not checked: whether the service
+    runs in that region, which the service reference does not record.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda:ireland:111122223333:function:report"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda:eu-west-1:111122223333:function:report"}]}
+    """
+    yield from _shape_check(policy, ctx, "region")
 
 
 @check(
     id="PR404",
-    severity=Severity.WARNING,
+    severity=Severity.ERROR,
     title="Invalid account in ARN",
     fix="Use the 12-digit account id (or a wildcard) as the fifth ARN segment.",
+    aa_code="INVALID_ARN_ACCOUNT",
 )
 def invalid_account(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """The fifth segment of an ARN is a 12-digit account id (or `aws` for AWS managed
-    policies); anything else matches no resource."""
-    yield from _shape_check(policy, ctx, ("account",))
+    policies); anything else matches no resource.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda:eu-west-1:1234:function:report"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda:eu-west-1:111122223333:function:report"}]}
+    """
+    yield from _shape_check(policy, ctx, "account")
 
 
 @check(
     id="PR405",
-    severity=Severity.WARNING,
-    title="Region or account in an ARN that has none",
-    fix="Leave the segment empty, e.g. arn:aws:iam::123456789012:role/x or arn:aws:s3:::bucket.",
+    severity=Severity.ERROR,
+    title="Region in an ARN that has none",
+    fix="Leave the region segment empty, e.g. arn:aws:iam::111122223333:role/x.",
+    aa_code="ARN_REGION_NOT_ALLOWED",
 )
-def segment_not_used(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """Some services leave the region or account segment empty in every ARN (IAM has no region;
-    S3 buckets and objects have neither); a value there matches nothing."""
-    for stmt in policy.statements:
-        for pattern in stmt.resources or ():
-            problem = _shape_problem(pattern)
-            if problem is not None and "have an empty" in problem:
-                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem}")
+def region_not_allowed(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Some services leave the region segment empty in every ARN (IAM is global; S3 bucket
+    names are global too); an ARN with a region there matches nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "iam:PassRole",
+           "Resource": "arn:aws:iam:us-east-1:111122223333:role/app"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "iam:PassRole",
+           "Resource": "arn:aws:iam::111122223333:role/app"}]}
+    """
+    yield from _shape_check(policy, ctx, "region-not-allowed")
+
+
+@check(
+    id="PR415",
+    severity=Severity.ERROR,
+    title="Account in an ARN that has none",
+    fix="Leave the account segment empty, e.g. arn:aws:s3:::bucket.",
+    aa_code="ARN_ACCOUNT_NOT_ALLOWED",
+)
+def account_not_allowed(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Some services leave the account segment empty in every ARN: an S3 bucket's name is
+    unique across all accounts, so `arn:aws:s3:::bucket` has no account and an ARN with one
+    matches nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3::111122223333:reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    yield from _shape_check(policy, ctx, "account-not-allowed")
 
 
 @check(
@@ -312,8 +434,19 @@ def segment_not_used(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     fix="Remove the spaces from the ARN.",
 )
 def resource_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """An ARN with a space (often a trailing one) matches no resource."""
-    yield from _shape_check(policy, ctx, ("contains whitespace",))
+    """An ARN with a space (often a trailing one) matches no resource.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/* "}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    yield from _shape_check(policy, ctx, "whitespace")
 
 
 @check(
@@ -325,7 +458,21 @@ def resource_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """No action of the statement acts on resources of this ARN's shape, so the resource adds
-    nothing (e.g. a DynamoDB table ARN in a statement of S3 actions)."""
+    nothing (e.g. a DynamoDB table ARN in a statement of S3 actions).
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": ["arn:aws:s3:::reports/*",
+                        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::logs/*"]}]}
+    """
     for stmt in policy.statements:
         specific = _specific(stmt)
         actions = known_actions(stmt) if specific else None
@@ -387,7 +534,21 @@ def _literal_actions(stmt: Statement) -> Iterator[tuple[Pattern, ref.Action]]:
 )
 def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """The action acts on resource types none of the statement's resources can be, so the
-    statement never applies to it."""
+    statement never applies to it.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["dynamodb:GetItem", "lambda:InvokeFunction"],
+           "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["dynamodb:GetItem", "lambda:InvokeFunction"],
+           "Resource": ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+                        "arn:aws:lambda:eu-west-1:111122223333:function:report"]}]}
+    """
     for stmt in policy.statements:
         specific = _specific(stmt)
         if not specific or len(specific) != len(stmt.resources or ()):
@@ -414,7 +575,18 @@ def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Findi
 )
 def action_needs_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Actions without resource-level permissions (e.g. s3:ListAllMyBuckets) are granted only
-    by `"Resource": "*"`; with specific ARNs the statement never applies to them."""
+    by `"Resource": "*"`; with specific ARNs the statement never applies to them.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "arn:aws:s3:::reports"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+    """
     for stmt in policy.statements:
         specific = _specific(stmt)
         if not specific or len(specific) != len(stmt.resources or ()):
@@ -435,7 +607,18 @@ def action_needs_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def s3_bucket_object_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """S3 object actions (GetObject, PutObject...) apply to `arn:aws:s3:::bucket/key` ARNs and
-    bucket actions (ListBucket...) to `arn:aws:s3:::bucket`; mixing them up grants nothing."""
+    bucket actions (ListBucket...) to `arn:aws:s3:::bucket`; mixing them up grants nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
     for stmt in policy.statements:
         specific = _specific(stmt)
         if not specific or len(specific) != len(stmt.resources or ()):
@@ -455,38 +638,29 @@ def s3_bucket_object_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Fin
     severity=Severity.SUGGESTION,
     title="Duplicate resource",
     fix="Delete the repeated resource.",
+    aa_code="REDUNDANT_RESOURCE",
 )
 def duplicate_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """The same ARN appears twice in one statement."""
+    """The same ARN appears twice in one statement.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::reports/*"]}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject",
+           "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::logs/*"]}]}
+    """
     for stmt in policy.statements:
         seen: set[str] = set()
         for pattern in stmt.resources or ():
             if pattern.text in seen:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} is listed twice")
             seen.add(pattern.text)
-
-
-@check(
-    id="PR412",
-    severity=Severity.SUGGESTION,
-    title="Resource covered by a wildcard in the same statement",
-    fix="Delete the resource; the wildcard already includes it.",
-)
-def resource_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """A literal ARN that another Resource pattern of the same statement already matches (for
-    example any ARN next to `"*"`)."""
-    for stmt in policy.statements:
-        patterns = list(stmt.resources or ())
-        wildcards = [p for p in patterns if p.has_wildcard]
-        for pattern in patterns:
-            text = literal_or_none(pattern)
-            if text is None:
-                continue
-            cover = next((w for w in wildcards if wildcard_covers(w, text)), None)
-            if cover is not None:
-                yield ctx.report(
-                    span_of(pattern, stmt), f"{pattern.text!r} is already matched by {cover.text!r}"
-                )
 
 
 @check(
@@ -497,7 +671,18 @@ def resource_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 )
 def allow_not_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Allow with NotResource grants the actions on every resource except those listed,
-    including resources in other accounts and resources created later."""
+    including resources in other accounts and resources created later.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secrets/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secrets/*"}]}
+    """
     for stmt in policy.statements:
         if is_allow(stmt) and stmt.not_resource:
             yield ctx.report(
@@ -513,7 +698,18 @@ def allow_not_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     fix="Bucket names are 3-63 lower-case letters, digits, dots and hyphens.",
 )
 def invalid_bucket_name(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
-    """S3 bucket names are lower case; an ARN naming `My_Bucket` matches no bucket."""
+    """S3 bucket names are lower case; an ARN naming `My_Bucket` matches no bucket.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::Team_Reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::team-reports/*"}]}
+    """
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
             if _literal_segment(pattern, 2) != "s3" or _literal_segment(pattern, 4) != "":
@@ -529,3 +725,147 @@ def invalid_bucket_name(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             complete = len(bucket) == len(segments[5]) or segments[5][len(bucket)].char == "/"
             if name and complete and not _BUCKET.fullmatch(name):
                 yield ctx.report(span_of(pattern, stmt), f"{name!r} is not a valid S3 bucket name")
+
+
+@check(
+    id="PR416",
+    severity=Severity.ERROR,
+    title="ARN matches no resource type of its service",
+    fix="Write the ARN in one of the service's formats (see the Service Authorization "
+    "Reference), e.g. arn:aws:dynamodb:REGION:ACCOUNT:table/NAME.",
+    aa_code="INVALID_ARN_RESOURCE",
+)
+def invalid_arn_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """The resource part of the ARN fits none of the ARN formats the service defines (a
+    DynamoDB ARN must name `table/...`, a Lambda ARN `function:...`), so it names nothing.
+    Wildcards are honoured: the ARN is reported only when no resource of any type can match.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "dynamodb:GetItem",
+           "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:orders"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "dynamodb:GetItem",
+           "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"}]}
+    """
+    yield from _shape_check(policy, ctx, "resource")
+
+
+@check(
+    id="PR417",
+    severity=Severity.ERROR,
+    title="Upper case in an ARN's service",
+    fix="Write the service in lower case (arn:aws:s3:::..., not arn:aws:S3:::...).",
+    aa_code="INVALID_ARN_SERVICE_CASE",
+)
+def arn_service_case(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """ARNs compare case-sensitively and every service writes its ARN prefix in lower case, so
+    `arn:aws:S3:::reports` names nothing.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:S3:::reports/*"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    yield from _shape_check(policy, ctx, "service-case")
+
+
+@check(
+    id="PR418",
+    severity=Severity.ERROR,
+    title="Missing region in an ARN",
+    fix="Name the region (or `*`), e.g. arn:aws:lambda:eu-west-1:111122223333:function:f.",
+    aa_code="MISSING_ARN_REGION",
+)
+def missing_arn_region(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Most services' ARNs name a region; with the region segment left empty the ARN matches
+    none of their resources.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda::111122223333:function:report"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "lambda:InvokeFunction",
+           "Resource": "arn:aws:lambda:*:111122223333:function:report"}]}
+    """
+    yield from _shape_check(policy, ctx, "missing-region")
+
+
+@check(
+    id="PR420",
+    severity=Severity.ERROR,
+    title="Missing account in an ARN",
+    fix="Name the account (or `*`), e.g. arn:aws:sqs:eu-west-1:111122223333:queue.",
+    aa_code="MISSING_ARN_ACCOUNT",
+)
+def missing_arn_account(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """Most services' ARNs name the owning account; with the account segment left empty the
+    ARN matches none of their resources.
+
+    Fails:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "sqs:SendMessage",
+           "Resource": "arn:aws:sqs:eu-west-1::orders"}]}
+
+    Passes:
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "sqs:SendMessage",
+           "Resource": "arn:aws:sqs:eu-west-1:111122223333:orders"}]}
+    """
+    yield from _shape_check(policy, ctx, "missing-account")
+
+
+@check(
+    id="PR419",
+    severity=Severity.ERROR,
+    title="Resource of another service in a resource policy",
+    fix="Keep only ARNs of the resource the policy is attached to (and its sub-resources, such "
+    "as a bucket's objects).",
+    kinds=(PolicyKind.RESOURCE,),
+    aa_code="UNSUPPORTED_RESOURCE_ARN_IN_POLICY",
+)
+def unsupported_resource_arn(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
+    """A resource policy is about the resource it is attached to: a bucket policy can name the
+    bucket and its objects, not a DynamoDB table. Checked when the resource type is known
+    (`--resource-type` or `resource-type` in the configuration), as in ValidatePolicy's
+    resource-specific modes.
+
+    Fails (kind: resource, resource-type: AWS::S3::Bucket):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject",
+           "Resource": "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"}]}
+
+    Passes (kind: resource, resource-type: AWS::S3::Bucket):
+
+        {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject",
+           "Resource": "arn:aws:s3:::reports/*"}]}
+    """
+    if not ctx.resource_type:
+        return
+    target = resource_type(ctx.resource_type)
+    for stmt in policy.statements:
+        for pattern in _specific(stmt):
+            service = _literal_segment(pattern, 2)
+            if service is not None and service != target.arn_service:
+                yield ctx.report(
+                    span_of(pattern, stmt),
+                    f"{pattern.text!r} is not a resource of {target.name}",
+                )

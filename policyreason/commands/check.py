@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from policyreason.batch import Execution
@@ -20,6 +21,8 @@ INPUT_TYPES = (
 )
 KINDS = ("identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint")
 PROGRESS_MIN_FILES = 20
+# Without a terminal (a CI log), a line each tenth of the batch, and at least this often.
+PROGRESS_EVERY_S = 30.0
 
 
 def register(subparsers: Any) -> None:
@@ -157,7 +160,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         validate_resource_type,
         validate_trust,
     )
-    from policyreason.gate import RunOptions, validate_check_ids
+    from policyreason.gate import RunOptions, validate_check_ids, validate_suppressions
     from policyreason.inputs import InputType, LoadOptions
     from policyreason.ir.policy import PolicyKind
 
@@ -182,6 +185,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
     updates["disable"] = tuple(d for d in disable if d not in enable)
     cfg = cfg.model_copy(update=updates)
     validate_check_ids([*cfg.enable, *cfg.disable])
+    validate_suppressions(cfg.suppressions)
     baseline_file = getattr(args, "baseline", None) or cfg.baseline
     load = LoadOptions(
         input_type=InputType(args.input_type) if args.input_type else None,
@@ -202,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
     from policyreason.baseline import BaselineError
     from policyreason.batch import SchedulerError
     from policyreason.config import ConfigError
-    from policyreason.gate import EXIT_ERROR
+    from policyreason.gate import EXIT_ERROR, EXIT_INTERRUPTED
 
     try:
         options = options_from_args(args)
@@ -214,13 +218,41 @@ def run(args: argparse.Namespace) -> int:
     except SchedulerError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        # Before any file was checked (while reading the configuration or listing files).
+        sys.stderr.write("interrupted before any file was checked\n")
+        return EXIT_INTERRUPTED
     return emit(report, args.format, args.output, args.verbose)
+
+
+class ProgressLines:
+    """Progress of a long batch as plain lines on a stream (a CI log has no terminal to draw a
+    bar in): a line each tenth of the files, at least every PROGRESS_EVERY_S seconds, and one
+    at the end; nothing for batches under PROGRESS_MIN_FILES."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = 0
+        self.at = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        step = max(1, total // 10)
+        late = time.monotonic() - self.at >= PROGRESS_EVERY_S
+        if done == total or done - self.shown >= step or late:
+            self.stream.write(
+                f"policyreason: checked {done}/{total} files ({done * 100 // total}%)\n"
+            )
+            self.stream.flush()
+            self.shown, self.at = done, time.monotonic()
 
 
 def run_with_progress(
     paths: list[str], options: RunOptions, execution: Execution | None = None
 ) -> Any:
-    """`gate.run` with a progress bar on stderr for large batches in a terminal."""
+    """`gate.run` with a progress bar on stderr for large batches in a terminal, progress
+    lines elsewhere."""
     from rich.progress import Progress
 
     from policyreason.gate import run as run_gate
@@ -228,7 +260,7 @@ def run_with_progress(
 
     console = make_console(stderr=True)
     if not console.is_terminal:
-        return run_gate(paths, options, execution=execution)
+        return run_gate(paths, options, ProgressLines(sys.stderr), execution)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("checking", total=None, visible=False)
 

@@ -22,7 +22,11 @@ examples:
   policyreason diff --plan plan.json                   # terraform show -json plan.out
 
 categories: new-access (WARNING), public and cross-account new access (SECURITY_WARNING),
-lost-access (WARNING). By default the gate fails on new-access and public.
+lost-access (WARNING). By default the gate fails on public and cross-account new access
+(and unknown answers); other new access is reported without failing (diff-fail-on in the
+configuration, or --fail-on, changes that). Access restricted to an organization the policy
+pins with aws:PrincipalOrgID is not cross-account unless the zone of trust names other
+organizations.
 
 exit codes: 0 = nothing failing; 1 = failing changes, or unknown answers (unless
 --unknown=pass); 2 = usage, git or input error."""
@@ -63,7 +67,7 @@ def register(subparsers: Any) -> None:
         metavar="CATEGORY",
         action="append",
         help=f"what fails the gate, repeatable or comma-separated: {', '.join(FAIL_ON)} "
-        "(default: new-access,public)",
+        "(default: public,cross-account, or diff-fail-on in the configuration)",
     )
     parser.add_argument(
         "--unknown", choices=("fail", "pass"), help="whether unknown answers fail (default fail)"
@@ -74,8 +78,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--zone-of-trust",
         action="append",
-        metavar="ACCOUNT",
-        help="account whose access is not cross-account (repeatable)",
+        metavar="ACCOUNT|o-ORGID",
+        help="account or organization whose access is not cross-account (repeatable)",
     )
     parser.add_argument("--kind", help="policy kind of raw policy JSON files (default: detected)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
@@ -124,12 +128,14 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
     from policyreason.ir.policy import PolicyKind
 
     cfg = load_config(Path(args.config) if args.config else find_config())
-    fail_on = set(DEFAULT_FAIL_ON)
-    if args.fail_on:
-        fail_on = {c.strip() for raw in args.fail_on for c in raw.split(",") if c.strip()}
+    fail_on = set(cfg.diff_fail_on or DEFAULT_FAIL_ON)
+    chosen = args.fail_on or list(cfg.diff_fail_on)
+    if chosen:
+        fail_on = {c.strip() for raw in chosen for c in raw.split(",") if c.strip()}
         unknown = sorted(fail_on - set(FAIL_ON))
         if unknown:
-            raise ConfigError(f"--fail-on: unknown category {unknown[0]!r} ({', '.join(FAIL_ON)})")
+            where = "--fail-on" if args.fail_on else f"{cfg.source}: diff-fail-on"
+            raise ConfigError(f"{where}: unknown category {unknown[0]!r} ({', '.join(FAIL_ON)})")
         if "any" in fail_on:
             fail_on = set(CATEGORIES)
     if args.witnesses < 1:
@@ -142,6 +148,7 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
         witnesses=args.witnesses,
         accepts=cfg.accepts,
         trusted_accounts=frozenset(t for t in trust if t.isdigit()),
+        trusted_orgs=frozenset(t for t in trust if t.startswith("o-")),
         fail_on=frozenset(fail_on),
         unknown=args.unknown or cfg.unknown,
     )

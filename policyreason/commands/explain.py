@@ -1,5 +1,6 @@
-"""`policyreason explain FILE[:LINE]`: every finding of a file (or of one line) in full:
-message, fix, witness, details and the rule's documentation."""
+"""`policyreason explain RULE | FILE[:LINE]`: a rule's documentation (by its id, PR601, or its
+IAM Access Analyzer code, EQUIVALENT_TO_NULL_FALSE), or every finding of a file (or of one
+line) in full: message, fix, witness, details and the rule's documentation."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ from typing import Any
 from policyreason.commands.check import add_common_arguments
 
 _WITH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
+_RULE_NAME = re.compile(r"^(PR\d{3}|[A-Za-z]+(_[A-Za-z]+)+)$")
 
 
 def register(subparsers: Any) -> None:
     """Add the `explain` verb."""
     parser = subparsers.add_parser(
         "explain",
-        help="show every finding of a file or line in full, with the rules' documentation",
-        description="Explain the findings of FILE, or only those covering LINE.",
+        help="show a rule's documentation, or every finding of a file or line in full",
+        description="Explain a rule (PR601, or an Access Analyzer code such as "
+        "EQUIVALENT_TO_NULL_FALSE), or the findings of FILE, or only those covering LINE.",
     )
-    parser.add_argument("target", metavar="FILE[:LINE]")
+    parser.add_argument("target", metavar="RULE|FILE[:LINE]")
     add_common_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -36,7 +39,47 @@ def split_target(target: str) -> tuple[str, int | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the findings; exit 2 when the file cannot be read, else 0."""
+    """Print the rule's documentation or the findings; exit 2 when neither a rule nor a
+    readable file is named, else 0."""
+    from pathlib import Path
+
+    if not Path(args.target).exists() and _RULE_NAME.match(args.target):
+        return explain_rule(args.target)
+    return explain_file(args)
+
+
+def explain_rule(name: str) -> int:
+    """Print the documentation of the rules `name` stands for; 2 when it names none."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from policyreason.checks import find_rules
+    from policyreason.checks.aa_reference import NOT_CHECKED, reference_check
+    from policyreason.checks.rule_docs import markdown
+    from policyreason.gate import EXIT_ERROR, EXIT_OK
+
+    console = Console(highlight=False, soft_wrap=True)
+    pages = [markdown(info) for info in find_rules(name)]
+    entry = reference_check(name)
+    if not pages and entry is not None and entry.code in NOT_CHECKED:
+        pages = [
+            f"# {entry.code}: {entry.title}\n\nIAM Access Analyzer reports this as "
+            f"{entry.severity.value}. policyreason does not check it: "
+            f"{NOT_CHECKED[entry.code]}.\n"
+        ]
+    if not pages:
+        sys.stderr.write(f"error: no rule or Access Analyzer code {name!r}\n")
+        return EXIT_ERROR
+    for page in pages:
+        if console.is_terminal:
+            console.print(Markdown(page))
+        else:
+            sys.stdout.write(page + "\n")
+    return EXIT_OK
+
+
+def explain_file(args: argparse.Namespace) -> int:
+    """Print the findings of `args.target`; 2 when the file cannot be read, else 0."""
     from dataclasses import replace
 
     from rich.text import Text

@@ -144,8 +144,9 @@ class Service:
         self.prefix = prefix
         self.name: str = raw["name"]
         self._raw_keys: dict[str, str | list[str]] = raw["keys"]
+        # A few resource types list two ARN formats in one string, separated by ", ".
         self.resource_types: dict[str, ResourceType] = {
-            name: ResourceType(prefix, name, (arn,), tuple(keys))
+            name: ResourceType(prefix, name, tuple(a.strip() for a in arn.split(", ")), tuple(keys))
             for name, (arn, keys) in raw["resources"].items()
         }
 
@@ -213,6 +214,26 @@ def _raw() -> dict[str, Any]:
 @cache
 def _service_index() -> dict[str, str]:
     return {prefix.lower(): prefix for prefix in _raw()["services"]}
+
+
+@dataclass(frozen=True)
+class ReferenceInfo:
+    """Where the packaged reference comes from and how current it is: checks can only know
+    the services, actions and keys that existed on `date`."""
+
+    source: str
+    date: str
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON shape every report carries (`service_reference`)."""
+        return {"source": self.source, "date": self.date}
+
+
+@cache
+def reference_info() -> ReferenceInfo:
+    """The source and date of the packaged reference."""
+    raw = _raw()
+    return ReferenceInfo(source=str(raw.get("source", "")), date=str(raw.get("date", "unknown")))
 
 
 def service(prefix: str) -> Service | None:

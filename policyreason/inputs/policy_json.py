@@ -7,6 +7,8 @@ raw IAM API URL-encodes it); the kind comes from the command (a role's
 AssumeRolePolicyDocument is a trust policy, a bucket's policy a resource policy), unless the
 user gives one. A document that is nearly a policy (a `statement` key, a `Version` without
 statements) is read as one, so its errors are located instead of the file being skipped.
+An Organizations export (`aws organizations describe-policy`) says which kind of policy it holds
+(SCP or RCP).
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ class Level(StrEnum):
 
 
 class Diagnostic(BaseModel):
-    """One located problem in an input file. Errors make the input unusable for analysis."""
+    """One located problem in an input file. Errors make the input unusable for analysis.
+
+    `rule_id` and `aa_code` name the lint rule (and IAM Access Analyzer issue code) the
+    problem is an instance of, when the gate knows one."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -23,6 +26,8 @@ class Diagnostic(BaseModel):
     level: Level
     message: str
     span: Span
+    rule_id: str | None = None
+    aa_code: str | None = None
 
     def __str__(self) -> str:
         return f"{self.span}: {self.level.value}: {self.message} [{self.code}]"

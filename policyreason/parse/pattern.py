@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from lark import Lark, Token, Tree
@@ -13,12 +14,14 @@ from policyreason.resources import grammar_text
 
 
 class PatternError(Exception):
-    """A malformed pattern; `offset` is the 0-based character index of the problem."""
+    """A malformed pattern; `offset` is the 0-based character index of the problem and `code`
+    says what is wrong with the variable there (see `_variable_problem`)."""
 
-    def __init__(self, message: str, offset: int) -> None:
+    def __init__(self, message: str, offset: int, code: str = "malformed-variable") -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
+        self.code = code
 
 
 @cache
@@ -78,9 +81,8 @@ def _with_variables(text: str) -> list[Part]:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
         offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
-        raise PatternError(
-            "malformed policy variable: expected ${key} or ${key, 'default'}", offset
-        ) from None
+        code, message = _variable_problem(text, offset)
+        raise PatternError(message, offset, code) from None
     parts: list[Part] = []
     for child in tree.children:
         if isinstance(child, Token):
@@ -113,6 +115,36 @@ def _with_template_refs(text: str) -> list[Part]:
     for piece, is_ref in pieces(canonical(text)):
         parts += [Variable(key=piece)] if is_ref else _wildcards_only(piece)
     return parts
+
+
+_PROBLEMS = {
+    "variable-missing-brace": "the policy variable has no closing brace: add } after it",
+    "variable-empty": "empty policy variable ${}: name a key, e.g. ${aws:username}",
+    "variable-missing-quote": "a policy variable's default value must be in single quotes, "
+    "e.g. ${aws:username, 'nobody'}",
+    "variable-space": "a policy variable's key cannot contain a space",
+    "variable-symbol": "a policy variable's key has a character keys never contain",
+}
+
+
+def _variable_problem(text: str, offset: int) -> tuple[str, str]:
+    """What is wrong with the `${...}` around `offset`: (code, message)."""
+    start = text.rfind("${", 0, offset + 1)
+    rest = text[start + 2 :] if start >= 0 else text
+    close = rest.find("}")
+    if close < 0:
+        code = "variable-missing-brace"
+    else:
+        key, comma, default = rest[:close].partition(",")
+        if not rest[:close].strip():
+            code = "variable-empty"
+        elif comma and not re.fullmatch(r"\s*'[^']*'\s*", default):
+            code = "variable-missing-quote"
+        elif re.search(r"\s", key.strip()):
+            code = "variable-space"
+        else:
+            code = "variable-symbol"
+    return code, _PROBLEMS[code]
 
 
 def _merge_text(parts: list[Part]) -> list[Part]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -325,11 +326,8 @@ class _Builder:
         values = self._string_list(chosen, positive if not negated else negative)
         if values is None:
             return None, negated
-        if not values:
-            self.error(
-                "empty-element", f"{positive if not negated else negative} is empty", chosen.span
-            )
-            return None, negated
+        # An empty list is valid JSON IAM accepts: Action [] matches nothing, NotAction []
+        # everything (the lint suggests removing it).
         patterns = [item(v) for v in values]
         if any(p is None for p in patterns):
             return None, negated
@@ -361,7 +359,9 @@ class _Builder:
 
     def _action(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
-        service, sep, name = _placeheld(text).partition(":")
+        # A variable is no variable in an action (the lint says so), but its colon is not the
+        # service separator either.
+        service, sep, name = _VARIABLE_TEXT.sub("variable", _placeheld(text)).partition(":")
         whole = _one_reference(text)
         if text != "*" and not whole and (not sep or not service or not name or ":" in name):
             self.error(
@@ -379,12 +379,17 @@ class _Builder:
         # Six segments, or a prefix ending in a wildcard that swallows the rest ("arn:aws:s3*").
         full_arn = len(parts) == 6 and parts[0] in ("arn", "*")
         if text != "*" and not full_arn and not (shape.startswith("arn:") and shape.endswith("*")):
-            self.error(
-                "malformed-arn",
-                f"resource {text!r} is not an ARN (arn:partition:service:region:account:resource)"
-                ' or "*"',
-                v.span,
-            )
+            if shape.startswith("arn:") or parts[0] == "*":
+                self.error(
+                    "arn-fields",
+                    f"resource {text!r} has too few fields for an ARN "
+                    "(arn:partition:service:region:account:resource)",
+                    v.span,
+                )
+            else:
+                self.error(
+                    "arn-prefix", f'resource {text!r} is not an ARN (arn:...) or "*"', v.span
+                )
             return None
         if self.variables and "${" in text[: _fifth_colon(text)]:
             # "You can't use a variable to replace parts of the ARN before the fifth colon"
@@ -407,7 +412,7 @@ class _Builder:
             pattern = parse_pattern(text, variables=self.variables, wildcards=like)
         except PatternError as exc:
             self.error(
-                "malformed-variable",
+                exc.code,
                 exc.message,
                 span.model_copy(update={"column": span.column + 1 + exc.offset}),
             )
@@ -506,6 +511,13 @@ class _Builder:
         for op_key, block in node.pairs:
             op_text = str(op_key.value)
             parsed = _split_operator(op_text)
+            if parsed is None and _is_null_if_exists(op_text):
+                self.error(
+                    "null-if-exists",
+                    f"{op_text}: the Null operator takes no IfExists suffix",
+                    op_key.span,
+                )
+                continue
             if parsed is None:
                 self.error(
                     "unknown-operator",
@@ -569,6 +581,19 @@ class _Builder:
         raw = item.value
         text = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         span = item.span
+        # Template values are filled in before AWS reads the policy; what is left of `${`
+        # is a policy variable.
+        if (
+            family not in (Family.STRING, Family.ARN)
+            and self.variables
+            and "${" in _placeheld(text)
+        ):
+            self.error(
+                "variable-for-operator",
+                f"{text!r}: policy variables work only with String and ARN operators",
+                span,
+            )
+            return None
         if family in (Family.STRING, Family.ARN) or has_refs(canonical(text)):
             # A typed value a template fills in is read once its value is known.
             pattern = self._pattern(text, span, like=cmp is Comparison.LIKE)
@@ -663,6 +688,10 @@ def _operator_hint(text: str) -> str:
     return f" (did you mean {written!r}?)"
 
 
+def _is_null_if_exists(text: str) -> bool:
+    return text.rpartition(":")[2].lower() == "nullifexists"
+
+
 def _split_operator(text: str) -> tuple[str, bool, SetQualifier | None] | None:
     qualifier: SetQualifier | None = None
     rest = text
@@ -701,11 +730,19 @@ def _placeheld(text: str) -> str:
     return "".join("x" if is_ref else p for p, is_ref in pieces(canonical(text)))
 
 
+_VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
+# Unique ids of IAM users (AIDA) and roles (AROA): IAM writes them in place of the ARN of a
+# principal that was deleted, and accepts them as written.
+_UNIQUE_ID = re.compile(r"A(IDA|ROA)[A-Z0-9]{12,}")
+
+
 def _valid_aws_principal(text: str) -> bool:
     if _one_reference(text):
         return True
     text = _placeheld(text)
     if len(text) == 12 and text.isdigit():
+        return True
+    if _UNIQUE_ID.fullmatch(text):
         return True
     parts = text.split(":", 5)
     return len(parts) == 6 and parts[0] == "arn" and parts[2] in ("iam", "sts")

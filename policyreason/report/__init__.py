@@ -16,7 +16,9 @@ FORMATS = ("text", "json", "sarif", "markdown")
 
 
 class RuleInfo(BaseModel):
-    """A rule as documented to users (SARIF `rules`, `explain`)."""
+    """A rule as documented to users (SARIF `rules`, `explain`): `help` is its full
+    documentation in markdown, `summary` the first paragraph, `aa_code` IAM Access Analyzer's
+    issue code for the same problem, `evidence` what backs its findings."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -24,6 +26,9 @@ class RuleInfo(BaseModel):
     title: str
     help: str
     severity: Severity
+    summary: str = ""
+    aa_code: str | None = None
+    evidence: str = "syntactic"
 
 
 class ReportedFinding(BaseModel):
@@ -39,6 +44,7 @@ class ReportedFinding(BaseModel):
     document: str
     fingerprint: str
     baseline: Literal["new", "unchanged"] | None = None
+    sid: str | None = None
 
 
 class FileEntry(BaseModel):
@@ -65,7 +71,11 @@ class Gate(BaseModel):
 
 
 class Report(BaseModel):
-    """Everything one run found."""
+    """Everything one run found.
+
+    `expired_suppressions` describe suppressions past their date (each fails the gate);
+    `service_reference` is the source and date of the service authorization reference the
+    checks used; `interrupted` runs list the files they did not get to in `unchecked`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -75,6 +85,10 @@ class Report(BaseModel):
     rules: tuple[RuleInfo, ...]
     suppressed: int
     gate: Gate
+    expired_suppressions: tuple[str, ...] = ()
+    service_reference: dict[str, str] = {}
+    interrupted: bool = False
+    unchecked: tuple[str, ...] = ()
 
     def skipped(self) -> list[FileEntry]:
         """Files read without error that hold no policy (unrelated JSON or YAML, empty)."""
@@ -84,6 +98,14 @@ class Report(BaseModel):
     def rule(self, rule_id: str) -> RuleInfo | None:
         """The documentation of a rule, when known."""
         return next((r for r in self.rules if r.id == rule_id), None)
+
+    def baselined(self) -> dict[str, int]:
+        """Findings already in the baseline, counted per rule (shown as a summary line)."""
+        counts: dict[str, int] = {}
+        for item in self.findings:
+            if item.baseline == "unchanged":
+                counts[item.finding.rule_id] = counts.get(item.finding.rule_id, 0) + 1
+        return dict(sorted(counts.items()))
 
     def summary(self) -> dict[str, object]:
         """Counts for the summary line and the JSON `summary` object."""
@@ -102,12 +124,14 @@ class Report(BaseModel):
             "unchanged": sum(1 for f in self.findings if f.baseline == "unchanged"),
             "suppressed": self.suppressed,
             "skipped": len(self.skipped()),
+            "expired_suppressions": len(self.expired_suppressions),
             "errors": len(self.errors),
             "warnings": sum(len(f.warnings) for f in self.files),
             "fail_on": self.gate.fail_on.value,
             "unknown": self.gate.unknown,
             "failing": self.gate.failing,
             "exit_code": self.gate.exit_code,
+            "interrupted": self.interrupted,
         }
 
 

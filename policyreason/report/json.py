@@ -29,6 +29,7 @@ def to_json(report: Report) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "policyreason", "version": __version__, "uri": TOOL_URI},
+        "service_reference": report.service_reference,
         "files": [
             {
                 "path": f.path,
@@ -41,6 +42,8 @@ def to_json(report: Report) -> dict[str, Any]:
         ],
         "findings": [_finding(f) for f in report.findings],
         "errors": [_diagnostic(d) for d in report.errors],
+        "expired_suppressions": list(report.expired_suppressions),
+        "unchecked": list(report.unchecked),
         "summary": report.summary(),
     }
 
@@ -60,12 +63,14 @@ def _finding(item: ReportedFinding) -> dict[str, Any]:
     f = item.finding
     return {
         "rule_id": f.rule_id,
+        "aa_code": f.aa_code,
         "severity": f.severity.value,
         "status": f.status.value,
         "title": f.title,
         "message": f.message,
         "location": location(f.span),
         "document": item.document,
+        "sid": item.sid,
         "fix": f.fix,
         "witness": f.witness,
         "details": f.details,
@@ -77,6 +82,8 @@ def _finding(item: ReportedFinding) -> dict[str, Any]:
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:
     return {
         "code": d.code,
+        "rule_id": d.rule_id,
+        "aa_code": d.aa_code,
         "level": d.level.value,
         "message": d.message,
         "location": location(d.span),

@@ -16,7 +16,9 @@ _ICONS = {
 def render_markdown(report: Report) -> str:
     """The report as GitHub-flavoured markdown."""
     summary = report.summary()
-    verdict = {0: "passed", 1: "failed"}.get(report.gate.exit_code, "could not run")
+    verdict = {0: "passed", 1: "failed", 130: "interrupted"}.get(
+        report.gate.exit_code, "could not run"
+    )
     lines = [
         f"### policyreason: gate {verdict}",
         "",
@@ -26,6 +28,17 @@ def render_markdown(report: Report) -> str:
     ]
     if report.suppressed:
         lines.append(f"{report.suppressed} finding(s) suppressed by configuration.")
+    baselined = report.baselined()
+    if baselined:
+        per_rule = ", ".join(f"`{rule}` ×{n}" for rule, n in baselined.items())
+        lines.append(f"{sum(baselined.values())} finding(s) already in the baseline: {per_rule}.")
+    for text in report.expired_suppressions:
+        lines.append(f"**Expired suppression** (fails the gate): {_cell(text)}")
+    if report.interrupted:
+        lines.append(f"**Interrupted**: {len(report.unchecked)} file(s) not checked.")
+    if report.service_reference:
+        ref = report.service_reference
+        lines.append(f"Service reference: {ref.get('source')}, {ref.get('date')}.")
     if report.errors:
         lines += ["", "#### Input errors", ""]
         lines += [f"- `{d.span}`: {_cell(d.message)}" for d in report.errors[:MAX_ROWS]]
@@ -36,7 +49,8 @@ def render_markdown(report: Report) -> str:
             f = item.finding
             icon = _ICONS.get(f.severity.value, "")
             message = _cell(f.message) + (f" — _{_cell(f.fix)}_" if f.fix else "")
-            lines.append(f"| {icon} {f.severity.value} | `{f.rule_id}` | `{f.span}` | {message} |")
+            rule = f"`{f.rule_id}`" + (f" `{f.aa_code}`" if f.aa_code else "")
+            lines.append(f"| {icon} {f.severity.value} | {rule} | `{f.span}` | {message} |")
         if len(shown) > MAX_ROWS:
             lines.append(f"\n… and {len(shown) - MAX_ROWS} more (see the full report).")
     return "\n".join(lines) + "\n"

@@ -1,9 +1,12 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
 
-Every rule of the registry is listed in `tool.driver.rules`; results point at the exact region
-in the user's file (relative URI under %SRCROOT%). Input errors are reported twice on purpose:
-as tool execution notifications (what SARIF means by them) and as results of the
-`input-error` rule, because code scanning only shows results.
+Every rule of the registry is listed in `tool.driver.rules`, with its documentation (examples
+included) as help and its IAM Access Analyzer code as a property; results point at the exact
+region in the user's file (relative URI under %SRCROOT%), and a result backed by a witness
+request shows that request in its message, which is what code scanning displays. Input errors
+are reported twice on purpose: as tool execution notifications (what SARIF means by them) and
+as results of the grammar rule they break (or `input-error`), because code scanning only shows
+results. The service reference's date is a property of the run.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def render_sarif(report: Report) -> str:
 def to_sarif(report: Report) -> dict[str, Any]:
     """The report as a SARIF log object."""
     rules = list(report.rules)
-    if report.errors:
+    if any(d.rule_id is None for d in report.errors):
         rules.append(
             RuleInfo(
                 id=INPUT_ERROR_RULE,
@@ -57,8 +60,12 @@ def to_sarif(report: Report) -> dict[str, Any]:
         )
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = [_result(item, index) for item in report.findings]
-    results += [_error_result(d, index[INPUT_ERROR_RULE]) for d in report.errors]
+    results += [_error_result(d, index) for d in report.errors]
     notifications = [_notification(d) for d in report.errors]
+    notifications += [
+        {"level": "error", "message": {"text": f"expired suppression: {text}"}}
+        for text in report.expired_suppressions
+    ]
     for entry in report.files:
         notifications += [_notification(d) for d in entry.warnings]
     run: dict[str, Any] = {
@@ -81,6 +88,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
         "artifacts": [{"location": _artifact(f.path)} for f in report.files],
         "results": results,
         "columnKind": "unicodeCodePoints",
+        "properties": {"serviceReference": report.service_reference},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
@@ -90,11 +98,14 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     if rule.severity is Severity.SECURITY_WARNING:
         properties["tags"] = ["iam", "policy", "security"]
         properties["security-severity"] = SECURITY_SEVERITY
+    if rule.aa_code:
+        properties["aaCode"] = rule.aa_code
+    properties["evidence"] = rule.evidence
     return {
         "id": rule.id,
         "name": _pascal(rule.title),
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.help},
+        "fullDescription": {"text": rule.summary or rule.title},
         "help": {"text": rule.help, "markdown": rule.help},
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": properties,
@@ -103,7 +114,11 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
 
 def _result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
     f = item.finding
-    text = f.message + (f"\nFix: {f.fix}" if f.fix else "")
+    text = f.message
+    if f.witness:
+        text += f"\nWitness request: {witness_line(f.witness)}"
+    if f.fix:
+        text += f"\nFix: {f.fix}"
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": level(f.severity),
@@ -112,6 +127,8 @@ def _result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
         "partialFingerprints": {"policyreason/v1": item.fingerprint},
         "properties": {"status": f.status.value, "document": item.document},
     }
+    if f.aa_code:
+        result["properties"]["aaCode"] = f.aa_code
     if f.rule_id in index:
         result["ruleIndex"] = index[f.rule_id]
     if item.baseline is not None:
@@ -121,14 +138,31 @@ def _result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-def _error_result(d: Diagnostic, rule_index: int) -> dict[str, Any]:
-    return {
-        "ruleId": INPUT_ERROR_RULE,
-        "ruleIndex": rule_index,
+def _error_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    rule = d.rule_id if d.rule_id in index else INPUT_ERROR_RULE
+    result: dict[str, Any] = {
+        "ruleId": rule,
+        "ruleIndex": index[rule],
         "level": "error",
         "message": {"text": f"{d.message} [{d.code}]"},
         "locations": [_location(d.span)],
     }
+    if d.aa_code:
+        result["properties"] = {"aaCode": d.aa_code}
+    return result
+
+
+def witness_line(witness: dict[str, Any]) -> str:
+    """A witness request on one line: who does what to which resource, in which context."""
+    who = witness.get("principal") or "anyone (anonymous)"
+    line = f"{who} calls {witness.get('action')} on {witness.get('resource')}"
+    context = witness.get("context") or {}
+    if context:
+        pairs = ", ".join(
+            f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in context.items()
+        )
+        line += f" with {pairs}"
+    return line
 
 
 def _notification(d: Diagnostic) -> dict[str, Any]:

@@ -193,6 +193,12 @@ def _some_ip(enc: PolicyEncoder, kv: KeyVars, cidrs: Iterable[Cidr]) -> Term:
     )
 
 
+def inside_zone(enc: PolicyEncoder, pins: Pins, zone: Zone) -> Term:
+    """The caller belongs to the zone of trust (see `_inside`); `pins` are those of the
+    policies encoded, which decide the keys there are terms for."""
+    return _inside(enc, pins, zone)
+
+
 def _inside(enc: PolicyEncoder, pins: Pins, zone: Zone) -> Term:
     """The caller belongs to the zone of trust: an IAM principal of a trusted account, a caller
     of a trusted organization, or a service acting for a trusted account or organization."""

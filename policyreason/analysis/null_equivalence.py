@@ -1,0 +1,143 @@
+"""Conditions that only test whether a key is present: a condition is equivalent to
+`"Null": {key: "false"}` when it holds for every request that has the key and for none that
+lacks it (`"StringLike": {key: "*"}`), and to `"Null": {key: "true"}` when it holds exactly for
+the requests that lack it (`"StringNotLike": {key: "*"}`).
+
+Decided in two steps: a few concrete values first (the concrete evaluator refutes nearly every
+condition with one of them, at no solver cost), then, for what survives, the solver proves the
+equivalence by comparing a policy that allows everything under the condition with one that
+allows everything under the Null test: equivalent in both directions, or not reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from policyreason.analysis.compare import CompareVerdict, compare
+from policyreason.analysis.evaluate import condition_holds
+from policyreason.ir.pattern import AnyChar, Text
+from policyreason.ir.policy import (
+    OPERATORS,
+    Condition,
+    ConditionValue,
+    Effect,
+    Family,
+    Policy,
+    PolicyKind,
+    Statement,
+)
+from policyreason.ir.span import Span
+from policyreason.parse.pattern import parse_pattern
+from policyreason.smt.encode_policy import multivalued
+from policyreason.smt.session import DEFAULT_RLIMIT
+
+# A suggestion is not a safety claim: a short limit, and an undecided condition is not shown.
+QUICK_RLIMIT = DEFAULT_RLIMIT // 10
+
+_PROBES: dict[Family, tuple[str, ...]] = {
+    Family.STRING: (
+        "",
+        "policyreason-probe",
+        "arn:aws:iam::111122223333:role/probe",
+        "o-a1b2c3d4e5",
+    ),
+    Family.ARN: ("arn:aws:iam::111122223333:role/probe", "arn:aws-cn:s3:::probe/key", "probe"),
+    Family.NUMERIC: ("0", "1", "-1", "86400", "4294967296"),
+    Family.DATE: ("1970-01-01T00:00:00Z", "2020-06-30T12:00:00Z", "2100-01-01T00:00:00Z"),
+    Family.BOOL: ("true", "false"),
+    Family.IP: ("203.0.113.7", "10.1.2.3", "2001:db8::1"),
+    Family.BINARY: ("QUJD", "cHJvYmU="),
+}
+
+
+class NullForm(StrEnum):
+    """What a condition is equivalent to."""
+
+    PRESENT = "present"  # "Null": {key: "false"}
+    ABSENT = "absent"  # "Null": {key: "true"}
+
+
+@dataclass(frozen=True)
+class NullEquivalence:
+    """A condition proven equivalent to a Null test."""
+
+    form: NullForm
+
+    @property
+    def null_value(self) -> str:
+        """The Null operator's value that means the same: "false" (present) or "true"."""
+        return "false" if self.form is NullForm.PRESENT else "true"
+
+
+def null_equivalence(
+    cond: Condition, rlimit: int | None = QUICK_RLIMIT, only: NullForm | None = None
+) -> NullEquivalence | None:
+    """The Null test `cond` is equivalent to, when the solver proves one; None otherwise (not
+    equivalent, or not decided within the limit). With `only`, a condition that could only be
+    equivalent to the other form is dismissed before any work."""
+    if cond.op.family is Family.NULL:
+        return None
+    form = NullForm.ABSENT if condition_holds(cond, {}) else NullForm.PRESENT
+    if only is not None and form is not only:
+        return None
+    wanted = form is NullForm.PRESENT
+    if any(condition_holds(cond, {cond.key: values}) != wanted for values in _probe_sets(cond)):
+        return None
+    result = compare(_allow_all(cond), _allow_all(_null(cond, form)), witnesses=1, rlimit=rlimit)
+    return NullEquivalence(form) if result.verdict is CompareVerdict.EQUIVALENT else None
+
+
+def _probe_sets(cond: Condition) -> list[tuple[str, ...]]:
+    """Values to try: the condition's own values first (a value it lists, or one its pattern
+    matches, refutes most conditions that are more than a presence test), then fixed ones."""
+    own = [_a_match(v) for v in cond.values]
+    singles: list[tuple[str, ...]] = [
+        (value,) for value in dict.fromkeys([*own, *_PROBES.get(cond.op.family, ())])
+    ]
+    if not multivalued(cond.key) or len(singles) < 2:
+        return singles
+    return [*singles, singles[0] + singles[1]]
+
+
+def _a_match(value: ConditionValue) -> str:
+    """A value that `value` matches: its pattern with `*` empty and `?` one character, or its
+    text (variables and all: a value to try, nothing more)."""
+    if value.pattern is None or value.pattern.has_variable:
+        return value.text
+    return "".join(
+        p.text if isinstance(p, Text) else "a" if isinstance(p, AnyChar) else ""
+        for p in value.pattern.parts
+    )
+
+
+def _null(cond: Condition, form: NullForm) -> Condition:
+    text = "false" if form is NullForm.PRESENT else "true"
+    value = ConditionValue(text=text, span=cond.span, flag=form is NullForm.ABSENT)
+    return cond.model_copy(
+        update={
+            "operator_text": "Null",
+            "op": OPERATORS["null"],
+            "if_exists": False,
+            "qualifier": None,
+            "values": (value,),
+        }
+    )
+
+
+def _allow_all(cond: Condition) -> Policy:
+    """An identity policy allowing every action on every resource under `cond` alone."""
+    star = parse_pattern("*")
+    span = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
+    statement = Statement(
+        index=0,
+        sid=None,
+        effect=Effect.ALLOW,
+        actions=(star,),
+        resources=(star,),
+        conditions=(cond,),
+        span=span,
+    )
+    return Policy(
+        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(statement,), span=span
+    )
