@@ -24,6 +24,7 @@ from policyreason.checks import (
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PolicyKind
+from policyreason.ir.template import canonical, pieces
 
 # Kinds whose Allow statements grant permissions; SCPs, RCPs, boundaries and endpoint policies
 # only cap what something else grants, and an Allow-all there is their usual default.
@@ -529,6 +530,13 @@ def scp_action_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
+def _has_variable(text: str) -> bool:
+    # Template values (`${AWS::AccountId}`, `${RoleName}`) are filled in before AWS reads the
+    # policy, wherever they stand; only what is left of `${...}` is a policy variable.
+    bare = "".join("x" if is_ref else p for p, is_ref in pieces(canonical(text)))
+    return _VARIABLE.search(bare) is not None
+
+
 @check(
     id="PR215",
     severity=Severity.ERROR,
@@ -556,13 +564,13 @@ def variable_in_element(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         return
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            if _VARIABLE.search(pattern.text):
+            if _has_variable(pattern.text):
                 yield ctx.report(
                     span_of(pattern, stmt), f"{pattern.text!r}: variables are not replaced here"
                 )
         if stmt.principal is not None:
             for entry in stmt.principal.entries:
-                if _VARIABLE.search(entry.value):
+                if _has_variable(entry.value):
                     yield ctx.report(
                         entry.span, f"{entry.value!r}: variables are not replaced here"
                     )

@@ -50,15 +50,15 @@ def run(args: argparse.Namespace) -> int:
 
 def explain_rule(name: str) -> int:
     """Print the documentation of the rules `name` stands for; 2 when it names none."""
-    from rich.console import Console
     from rich.markdown import Markdown
 
     from policyreason.checks import find_rules
     from policyreason.checks.aa_reference import NOT_CHECKED, reference_check
     from policyreason.checks.rule_docs import markdown
     from policyreason.gate import EXIT_ERROR, EXIT_OK
+    from policyreason.report.console import make_console
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = make_console(highlight=False, soft_wrap=True)
     pages = [markdown(info) for info in find_rules(name)]
     entry = reference_check(name)
     if not pages and entry is not None and entry.code in NOT_CHECKED:
