@@ -156,7 +156,10 @@ def test_configured_cloudformation_parameters(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "key.yaml").write_text(
-        """Resources:
+        """Parameters:
+  Who:
+    Type: String
+Resources:
   Key:
     Type: AWS::KMS::Key
     Properties:
@@ -164,16 +167,16 @@ def test_configured_cloudformation_parameters(
         Version: "2012-10-17"
         Statement:
           - Effect: Allow
-            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"}
+            Principal: {AWS: !Ref Who}
             Action: kms:Describe*
             Resource: "*"
 """
     )
     (tmp_path / ".policyreason.toml").write_text("")
     code, report = _json_check(capsys, "key.yaml")
-    assert code == 1  # the unresolved account makes the principal "anyone"
-    (tmp_path / ".policyreason.toml").write_text(
-        '[parameters]\n"AWS::AccountId" = "123456789012"\n'
-    )
-    code, report = _json_check(capsys, "key.yaml")
+    # Unset, the parameter is one principal the deployment names: not anyone.
     assert code == 0, report["findings"]
+    (tmp_path / ".policyreason.toml").write_text('[parameters]\nWho = "*"\n')
+    code, report = _json_check(capsys, "key.yaml")
+    assert code == 1
+    assert [f["rule_id"] for f in report["findings"]] == ["PR601"]

@@ -196,6 +196,6 @@ def test_can_reports_every_bad_argument(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_can_still_answers_good_requests(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["can", S3_READ, "--action", "s3:GetObject", "--resource", OBJECT]
-    args += ["--context", "aws:username=alice", "--context", "aws:SecureTransport=true"]
-    args += ["--context", "aws:SourceIp=203.0.113.7"]
+    args += ["--principal", "arn:aws:iam::111122223333:user/alice"]
+    args += ["--context", "aws:SecureTransport=true", "--context", "aws:SourceIp=203.0.113.7"]
     assert main(args) == 0

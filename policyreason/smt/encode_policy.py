@@ -204,13 +204,14 @@ class PolicyEncoder:
         self.keys = self.request.keys
         self._patterns = [*resource_patterns(policies), *extra_resources]
 
-    def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
+    def domain(
+        self, principal_types: Iterable[PrincipalType | None] | None = None, lemmas: bool = True
+    ) -> Term:
         """The request is one AWS could receive (`SymbolicRequest.domain`), with the lemmas
-        about its resource patterns, and the template values are values a deployment could
-        give."""
-        return self.f.and_(
-            [self.request.domain(principal_types), self.lemmas(), self.templates.domain()]
-        )
+        about its resource patterns unless told not to, and the template values are values a
+        deployment could give."""
+        parts = [self.request.domain(principal_types), self.templates.domain()]
+        return self.f.and_([*parts, self.lemmas()] if lemmas else parts)
 
     def lemmas(self) -> Term:
         """Inclusion and disjointness of the resource patterns, decided on their automata

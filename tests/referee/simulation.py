@@ -13,12 +13,13 @@ policies).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from policyreason.analysis.evaluate import DERIVED_KEYS, context_of
+from policyreason.analysis.evaluate import DERIVED_KEYS, condition_holds, context_of
 from policyreason.ir.policy import Policy, PolicyKind, PolicySet, Principal, Statement
 from policyreason.ir.request import Request
+from policyreason.ir.template import bind
 
 # Documents the caller already has, by `id()` of the policy they were parsed into.
 Documents = Mapping[int, Any]
@@ -37,52 +38,68 @@ class Untranslatable(ValueError):
     """The case has no faithful simulation (e.g. two session policies: the referee takes one)."""
 
 
-def rebuild(policy: Policy) -> dict[str, Any]:
+def rebuild(policy: Policy, req: Request | None = None) -> dict[str, Any]:
     """The policy's JSON document from the IR: every text as written, lists for every
-    element that may be a list."""
+    element that may be a list. With a request that holds template values, the document is
+    the one that deployment makes: its values written in, and the statements a deployment
+    condition leaves out left out."""
+    bindings = req.bindings if req is not None else {}
+
+    def text(t: str) -> str:
+        return (bind(t, bindings) or t) if bindings else t
+
     doc: dict[str, Any] = {}
     if policy.version is not None:
         doc["Version"] = policy.version
     if policy.id is not None:
         doc["Id"] = policy.id
-    doc["Statement"] = [_statement(s) for s in policy.statements]
+    ctx = context_of(req) if req is not None else {}
+    doc["Statement"] = [
+        _statement(s, text)
+        for s in policy.statements
+        if req is None or all(condition_holds(c, ctx) for c in s.when)
+    ]
     return doc
 
 
-def _statement(stmt: Statement) -> dict[str, Any]:
+def _statement(stmt: Statement, text: Callable[[str], str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if stmt.sid is not None:
         out["Sid"] = stmt.sid
     out["Effect"] = stmt.effect.value
     if stmt.principal is not None:
-        out["NotPrincipal" if stmt.not_principal else "Principal"] = _principal(stmt.principal)
-    out["NotAction" if stmt.not_action else "Action"] = [p.text for p in stmt.actions]
+        principal = _principal(stmt.principal, text)
+        out["NotPrincipal" if stmt.not_principal else "Principal"] = principal
+    out["NotAction" if stmt.not_action else "Action"] = [text(p.text) for p in stmt.actions]
     if stmt.resources is not None:
-        out["NotResource" if stmt.not_resource else "Resource"] = [p.text for p in stmt.resources]
+        resources = [text(p.text) for p in stmt.resources]
+        out["NotResource" if stmt.not_resource else "Resource"] = resources
     if stmt.conditions:
         block: dict[str, dict[str, list[str]]] = {}
         for cond in stmt.conditions:
-            block.setdefault(cond.operator_text, {})[cond.key_text] = [v.text for v in cond.values]
+            values = [text(v.text) for v in cond.values]
+            block.setdefault(cond.operator_text, {})[cond.key_text] = values
         out["Condition"] = block
     return out
 
 
-def _principal(principal: Principal) -> Any:
+def _principal(principal: Principal, text: Callable[[str], str]) -> Any:
     if principal.anyone and not principal.entries:
         return "*"
     out: dict[str, list[str]] = {}
     if principal.anyone:
         out["AWS"] = ["*"]
     for entry in principal.entries:
-        out.setdefault(entry.type.value, []).append(entry.value)
+        out.setdefault(entry.type.value, []).append(text(entry.value))
     return out
 
 
-def document(policy: Policy, documents: Documents | None = None) -> Any:
-    """The document to hand the referee: the caller's, else the rebuilt one."""
-    if documents is not None and id(policy) in documents:
+def document(policy: Policy, documents: Documents | None = None, req: Request | None = None) -> Any:
+    """The document to hand the referee: the caller's, else the rebuilt one (always rebuilt
+    for a request that holds template values: the caller's has the template's text)."""
+    if documents is not None and id(policy) in documents and not (req and req.bindings):
         return documents[id(policy)]
-    return rebuild(policy)
+    return rebuild(policy, req)
 
 
 def context_variables(req: Request) -> dict[str, str | list[str]]:
@@ -144,7 +161,7 @@ def simulation_of(
     sim = base_simulation(req)
 
     def doc(p: Policy) -> Any:
-        return document(p, documents)
+        return document(p, documents, req)
 
     if req.principal is not None:
         sim["identityPolicies"] = [
@@ -206,9 +223,9 @@ def policy_simulation(
     if policy.kind in IDENTITY_LIKE:
         if req.principal is None:
             raise Untranslatable("an anonymous caller has no identity policies")
-        sim["identityPolicies"] = [{"name": "policy", "policy": document(policy, documents)}]
+        sim["identityPolicies"] = [{"name": "policy", "policy": document(policy, documents, req)}]
     else:
-        sim["resourcePolicy"] = document(policy, documents)
+        sim["resourcePolicy"] = document(policy, documents, req)
     return sim
 
 
