@@ -52,8 +52,9 @@ def test_resource_policy_solver_matches_evaluator(doc: dict[str, object], req: R
 
 
 @pytest.mark.slow
-@pytest.mark.slow
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example is two comparisons with witnesses, every witness replayed through the referee;
+# perf/referee_campaign.py runs the large numbers.
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     old=policy_documents(PolicyKind.RESOURCE),
     new=policy_documents(PolicyKind.RESOURCE),
