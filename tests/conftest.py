@@ -5,13 +5,21 @@ solver questions produce."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.referee.plugin import referee, referee_holder, witnesses_replayed
 
 __all__ = ["referee", "referee_holder", "witnesses_replayed"]
+
+# The same examples on every run and machine, so that a red run can be replayed; exploring new
+# examples is the campaign's job (`perf/referee_campaign.py`) and HYPOTHESIS_PROFILE=explore's.
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

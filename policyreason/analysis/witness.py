@@ -198,13 +198,14 @@ def _template_candidates(witness: Request, name: str, old: str) -> list[tuple[st
     out: list[tuple[str, Request]] = []
     example = _example_resource(witness) if witness.resource.startswith(old) else None
     if example is not None:
+        # The whole resource first (a value that is the resource's whole ARN), then prefixes.
         cuts = [i for i, c in enumerate(example) if c in "/:" and i > len("arn:")]
+        cuts.append(len(example))
         request = witness.model_copy(update={"resource": example})
         out += [(example[:i], request) for i in reversed(cuts)]
     for value in _template_examples(name):
         out.append((value, witness))
-        if len(old) > 2:
-            out.append((value, _renamed(witness, old, value)))
+        out.append((value, _renamed(witness, old, value)))
     return out
 
 
@@ -250,19 +251,21 @@ def _template_examples(name: str) -> list[str]:
     parts = [p for p in re.split(r"[.@]", name) if p and not p.isdigit()][-2:]
     words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", "-".join(parts))
     stem = "example-" + "-".join(w.lower() for w in words if w)
-    return [
-        "123456789012",
-        f"arn:aws:s3:::{stem}",
-        f"arn:aws:iam::123456789012:role/{stem}",
-        stem,
-    ]
+    arns = [f"arn:aws:s3:::{stem}", f"arn:aws:iam::123456789012:role/{stem}"]
+    # A value named as an ARN (`TopicArn`, `Queue.Arn`) is tried as one first.
+    if name.lower().endswith("arn"):
+        return [*arns, "123456789012", stem]
+    return ["123456789012", *arns, stem]
 
 
 def _renamed(witness: Request, old: str, new: str) -> Request:
-    """The request with every use of a template value's old value switched to the new."""
+    """The request with every use of a template value's old value switched to the new: inside
+    longer texts only when the old value is long enough not to occur there by chance."""
 
     def swap(text: str | None) -> str | None:
-        return None if text is None else text.replace(old, new)
+        if text is None or (len(old) <= 2 and text != old):
+            return text
+        return text.replace(old, new)
 
     ctx = witness.context
     return witness.model_copy(
@@ -272,6 +275,6 @@ def _renamed(witness: Request, old: str, new: str) -> Request:
             "principal_account": swap(witness.principal_account),
             "resource_account": swap(witness.resource_account),
             "resource": swap(witness.resource) or witness.resource,
-            "context": {k: tuple(v.replace(old, new) for v in vs) for k, vs in ctx.items()},
+            "context": {k: tuple(swap(v) or v for v in vs) for k, vs in ctx.items()},
         }
     )

@@ -188,7 +188,7 @@ class PolicyEncoder:
         self.templates = TemplateTerms(self.f, policies)
         keys = declare_keys(policies)
         for key, size in (set_sizes or {}).items():
-            if key in keys and keys[key].slots > 1:
+            if key in keys and multivalued(key):
                 keys[key] = replace(keys[key], slots=max(keys[key].slots, size))
         for key, decl in keys.items():
             if decl.sort is not KeySort.STRING and key in DERIVED_KEYS:
