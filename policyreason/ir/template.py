@@ -216,7 +216,11 @@ def shapes(policies: Iterable[Policy]) -> dict[str, set[Shape]]:
                     if v.pattern is None:
                         continue
                     if cond.op.family is Family.ARN:
+                        # ARN operators match ARNs only: a value that is the whole text is one.
                         _arn_shapes(v.pattern, out)
+                        head = v.pattern.parts[0] if v.pattern.parts else None
+                        if isinstance(head, Variable) and is_template(head):
+                            out[head.key].add(Shape.ARN)
                     for name in pattern_refs(v.pattern):
                         out.setdefault(name, set())
                         if cond.op.family is Family.BOOL:
