@@ -17,8 +17,8 @@ from policyreason.cli import main
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
 from policyreason.parse.policy import parse_policy_text
+from tests.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
 S3_READ = "AmazonS3ReadOnlyAccess.json"
 MEDIASTORE = "AWSElementalMediaStoreFullAccess.json"
 SQS_READ = "AmazonSQSReadOnlyAccess.json"

@@ -5,7 +5,6 @@ new release that fixes or adds a deviation shows up here)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from policyreason.ir.policy import Policy, PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.parse.json_spans import to_python
 from policyreason.parse.policy import parse_policy_text
+from tests.corpus import CORPUS as MANAGED
 from tests.referee import (
     DATA_VERSION,
     HERE,
@@ -38,7 +38,6 @@ ALWAYS = {
     "aws:EpochTime": ("1748736000",),
     "aws:SecureTransport": ("true",),
 }
-MANAGED = Path(__file__).resolve().parents[1].parent / "shared/corpora/aws-managed-policies"
 
 
 # -- the pin ---------------------------------------------------------------------------------

@@ -9,15 +9,14 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from policyreason.analysis.compare import compare
 from policyreason.analysis.public import public_access
 from policyreason.ir.policy import PolicyKind
 from policyreason.parse.policy import parse_policy_text
+from tests.corpus import CORPUS
 
-CORPUS = Path(__file__).parents[1].parent / "shared/corpora/aws-managed-policies"
 PAIRS = [
     ("AmazonS3ReadOnlyAccess", "AmazonS3FullAccess"),
     ("ReadOnlyAccess", "ViewOnlyAccess"),

@@ -23,10 +23,10 @@ import pytest
 
 from policyreason.analysis.compare import compare
 from policyreason.parse.policy import parse_policy_text
+from tests.corpus import CORPUS
 from tests.mutants import mutants
 
 ROOT = Path(__file__).parents[1]
-CORPUS = ROOT.parent / "shared/corpora/aws-managed-policies"
 SNAPSHOT = Path(__file__).parent / "verdicts" / "policies.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
 STEP = 100  # every 100th policy in name order: 16 policies, about 75 comparisons
