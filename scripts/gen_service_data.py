@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from policyreason.data.requests import typing_table_document
+
 REPO = Path(__file__).resolve().parents[1]
 DATA_OUT = REPO / "policyreason" / "data"
 TARGET = DATA_OUT / "service_reference.zip"
@@ -229,7 +231,7 @@ def split(document: dict[str, Any]) -> dict[str, Any]:
         prefix: {key: value for key, value in service.items() if key != "actions"}
         for prefix, service in document["services"].items()
     }
-    members: dict[str, Any] = {"index.json": index}
+    members: dict[str, Any] = {"index.json": index, "typings.json": typing_table_document(document)}
     for prefix, service in document["services"].items():
         members[f"actions/{prefix}.json"] = service["actions"]
     return members

@@ -87,3 +87,18 @@ def test_packaged_reference_states_its_source_and_date() -> None:
 
     info = reference_info()
     assert info.source and len(info.date) == 10 and info.date[4] == "-"
+
+
+def test_packaged_typing_table_is_the_reference_s() -> None:
+    """The shipped typing table (what requests of each action look like) is derived afresh from
+    the shipped services and actions: regenerating the data cannot leave it stale."""
+    from policyreason.data import reference
+    from policyreason.data.requests import typing_table_document
+
+    archive = zipfile.ZipFile(ROOT / "policyreason/data/service_reference.zip")
+    index = json.loads(archive.read("index.json"))
+    services = {
+        prefix: {**entry, "actions": json.loads(archive.read(f"actions/{prefix}.json"))}
+        for prefix, entry in index["services"].items()
+    }
+    assert typing_table_document({"services": services}) == reference.typing_table_raw()

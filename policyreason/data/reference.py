@@ -212,6 +212,13 @@ def _raw() -> dict[str, Any]:
 
 
 @cache
+def typing_table_raw() -> dict[str, Any]:
+    """The archive's typing table as stored (`data/requests.py` reads it)."""
+    document: dict[str, Any] = json.loads(_archive().read("typings.json"))
+    return document
+
+
+@cache
 def _service_index() -> dict[str, str]:
     return {prefix.lower(): prefix for prefix in _raw()["services"]}
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from typing import Any
 
 from policyreason.data import reference
 
@@ -97,15 +98,30 @@ class Var:
 Piece = str | Var
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ArnFormat:
-    """One resource type's ARN format as six components of pieces (the resource component,
-    the last, may hold `:` and `/`)."""
+    """One resource type's ARN format (`text`, which has six components when it is not the
+    wildcard `*`)."""
 
     text: str
     service: str
     resource_type: str
-    components: tuple[tuple[Piece, ...], ...]
+
+    @cached_property
+    def components(self) -> tuple[tuple[Piece, ...], ...]:
+        """The six components as pieces (the resource component, the last, may hold `:` and
+        `/`); parsed when first asked, since most formats a run loads are never looked into."""
+        if self.wildcard:
+            return ()
+        return tuple(_pieces(c, i) for i, c in enumerate(self.text.split(":", 5)))
+
+    @cached_property
+    def literal_service(self) -> str:
+        """The service component when it is plain text, else ""."""
+        if self.wildcard:
+            return ""
+        service = self.text.split(":", 3)[2]
+        return "" if "$" in service or "*" in service else service
 
     @property
     def account_var(self) -> bool:
@@ -120,7 +136,7 @@ class ArnFormat:
         return self.text == "*"
 
 
-WILDCARD = ArnFormat("*", "", "", ())
+WILDCARD = ArnFormat("*", "", "")
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _ACCOUNT_VARS = frozenset({"account", "accountid", "managementaccountid", "vpcowneraccount"})
 
@@ -153,14 +169,12 @@ def _pieces(component: str, index: int) -> tuple[Piece, ...]:
 def arn_format(service: str, resource_type: str) -> ArnFormat | None:
     """The parsed format of a resource type (the first, if the reference lists several)."""
     formats = reference.arn_formats(service, resource_type)
-    if not formats:
-        return None
-    text = formats[0]
-    parts = text.split(":", 5)
-    if len(parts) != 6:
-        return None
-    comps = tuple(_pieces(c, i) for i, c in enumerate(parts))
-    return ArnFormat(text, service, resource_type, comps)
+    return _parse_format(formats[0], service, resource_type) if formats else None
+
+
+@cache
+def _parse_format(text: str, service: str, resource_type: str) -> ArnFormat | None:
+    return ArnFormat(text, service, resource_type) if text.count(":") >= 5 else None
 
 
 _CLASS = {"partition": "|".join(PARTITIONS), "account": r"\d{12}", "segment": r"[^:/]+"}
@@ -197,29 +211,103 @@ class Typing:
     keys: frozenset[str]
 
 
-@cache
 def typings(action_name: str) -> tuple[Typing, ...]:
     """Every (format, keys) an action can be called with: one per resource type it takes,
     or the wildcard `*` when it takes none."""
-    action = reference.action(action_name)
-    if action is None:
-        return ()
-    own = {k.lower() for k in action.condition_keys}
-    if not action.resource_types:
-        return (Typing(action, WILDCARD, frozenset(own)),)
-    svc = reference.service(action.service)
-    assert svc is not None
-    out: list[Typing] = []
-    for rt in action.resource_types:
-        fmt = arn_format(action.service, rt.name)
-        known = svc.resource_types.get(rt.name)
-        if fmt is None or known is None:
-            continue
-        keys = (
-            own | {k.lower() for k in rt.condition_keys} | {k.lower() for k in known.condition_keys}
-        )
-        out.append(Typing(action, fmt, frozenset(keys)))
-    return tuple(out)
+    table = typing_table()
+    index = table.index.get(action_name.lower())
+    return () if index is None else tuple(table.typing(index, g) for g in table.of_action[index])
+
+
+# The packaged typing table (`typings.json` in the reference archive): every action with the
+# (format, keys) groups it can be called with. Deriving it takes every service's actions, which
+# a run that names a few services should not have to read; `typing_table_document` derives it
+# from the generator's document, and a test holds the packaged one equal to a fresh derivation.
+
+
+def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The typing table of a reference document as the generator builds it (services with
+    their actions), actions sorted by service then name:
+
+        {"actions": [prefix:Name, ...], "of_action": [[group, ...], ...],
+         "groups": [[format, keyset], ...], "formats": [[arn format, service, resource type], ...],
+         "keysets": [[key, ...], ...]}
+
+    The keys of a typing are the action's, its resource type's as the action lists it, and the
+    resource type's own (lower-case); a resource type whose format is no ARN is left out, and
+    an action that takes none has the format `*`."""
+    formats: dict[tuple[str, str, str], int] = {}
+    keysets: dict[tuple[str, ...], int] = {}
+    groups: dict[tuple[int, int], int] = {}
+    names: list[str] = []
+    of_action: list[list[int]] = []
+
+    def group(fmt: tuple[str, str, str], keys: set[str]) -> int:
+        keyset = tuple(sorted(keys))
+        at = (formats.setdefault(fmt, len(formats)), keysets.setdefault(keyset, len(keysets)))
+        return groups.setdefault(at, len(groups))
+
+    for prefix in sorted(document["services"]):
+        svc = document["services"][prefix]
+        for name in sorted(svc["actions"]):
+            _level, rtypes, keys, *_rest = svc["actions"][name]
+            own = {k.lower() for k in keys}
+            found = [] if rtypes else [group(("*", "", ""), own)]
+            for rname, _required, rkeys, _deps in rtypes:
+                known = svc["resources"].get(rname)
+                text = "" if known is None else known[0].split(", ")[0].strip()
+                if text.count(":") >= 5:
+                    every = own | {k.lower() for k in rkeys} | {k.lower() for k in known[1]}
+                    found.append(group((text, prefix, rname), every))
+            names.append(f"{prefix}:{name}")
+            of_action.append(found)
+    return {
+        "actions": names,
+        "of_action": of_action,
+        "groups": [list(g) for g in groups],
+        "formats": [list(f) for f in formats],
+        "keysets": [list(k) for k in keysets],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TypingTable:
+    """The typing table read: action names (in the table's order), groups of (format, keys),
+    each action's groups, and each group's actions."""
+
+    actions: tuple[str, ...]
+    groups: tuple[tuple[ArnFormat, frozenset[str]], ...]
+    of_action: tuple[tuple[int, ...], ...]
+    members: tuple[frozenset[int], ...]
+    index: dict[str, int]  # lower-case action name -> position
+
+    def typing(self, action_index: int, group: int) -> Typing:
+        """The typing of one action in one of its groups."""
+        found = reference.action(self.actions[action_index])
+        assert found is not None
+        fmt, keys = self.groups[group]
+        return Typing(found, fmt, keys)
+
+
+@cache
+def typing_table() -> TypingTable:
+    """The packaged typing table."""
+    raw = reference.typing_table_raw()
+    formats = [ArnFormat(*f) if f[0] != "*" else WILDCARD for f in raw["formats"]]
+    keysets = [frozenset(keys) for keys in raw["keysets"]]
+    of_action = tuple(tuple(groups) for groups in raw["of_action"])
+    members: list[set[int]] = [set() for _ in raw["groups"]]
+    for a, groups in enumerate(of_action):
+        for g in groups:
+            members[g].add(a)
+    names = tuple(raw["actions"])
+    return TypingTable(
+        actions=names,
+        groups=tuple((formats[f], keysets[k]) for f, k in raw["groups"]),
+        of_action=of_action,
+        members=tuple(frozenset(m) for m in members),
+        index={name.lower(): i for i, name in enumerate(names)},
+    )
 
 
 def key_available(key: str, keys: frozenset[str]) -> bool:

@@ -12,7 +12,7 @@ A pattern or format is a tuple of tokens over the whole string: ("lit", c), ("on
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from policyreason.data.requests import ArnFormat, Var
 from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, arn_segments
@@ -41,6 +41,7 @@ def pattern_tokens(pattern: Pattern) -> Tokens:
     return tuple(out)
 
 
+@cache
 def format_tokens(fmt: ArnFormat) -> Tokens:
     """A resource type's ARN format (an over-approximation: every variable is non-empty)."""
     out: list[Token] = []

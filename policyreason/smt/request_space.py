@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from policyreason.data import reference
-from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typings
+from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typing_table
 from policyreason.errors import EncodeError
 from policyreason.ir.pattern import Pattern, Star, Text, arn_segments
 from policyreason.smt.globs import Tokens, format_tokens, overlap, pattern_tokens
@@ -55,25 +55,15 @@ class Cell:
     size: int  # how many (action, resource type) pairs the cell stands for
 
 
-@cache
-def _all_actions() -> tuple[str, ...]:
-    """Every action's full name, in a stable order."""
-    out: list[str] = []
-    for prefix in reference.service_prefixes():
-        svc = reference.service(prefix)
-        assert svc is not None
-        out += sorted(a.full_name for a in svc.actions.values())
-    return tuple(out)
-
-
-@cache
 def _action_index() -> dict[str, int]:
-    return {name.lower(): i for i, name in enumerate(_all_actions())}
+    return typing_table().index
 
 
 @cache
 def _matching(pattern_text: str) -> frozenset[int]:
     index = _action_index()
+    if pattern_text and not pattern_text.strip("*"):
+        return frozenset(range(len(index)))
     return frozenset(index[a.full_name.lower()] for a in reference.actions_matching(pattern_text))
 
 
@@ -166,11 +156,13 @@ def _cells(
         for a in frozenset().union(*(_matching(t) for t in key)):
             signature[a] = signature.get(a, 0) | 1 << i
     matched = signature.keys()
-    found: dict[tuple[int, object, frozenset[str]], tuple[Typing, int]] = {}
+    table = typing_table()
+    # cell -> (its first (action, group), how many pairs it stands for)
+    found: dict[tuple[int, object, frozenset[str]], tuple[tuple[int, int], int]] = {}
 
-    def add(cell: tuple[int, object, frozenset[str]], t: Typing, n: int) -> None:
+    def add(cell: tuple[int, object, frozenset[str]], first: tuple[int, int], n: int) -> None:
         seen = found.get(cell)
-        found[cell] = (t, n) if seen is None else (seen[0], seen[1] + n)
+        found[cell] = (first, n) if seen is None else (seen[0], seen[1] + n)
 
     for fmt, typing_keys, by_action, every in _profiles():
         actions = every if only is None else every & only
@@ -187,10 +179,11 @@ def _cells(
         hit = actions & matched
         if len(hit) < len(actions):
             first = next(a for a in sorted(actions) if a not in hit)
-            add((0, group(0), avail), by_action[first], len(actions) - len(hit))
+            add((0, group(0), avail), (first, by_action[first]), len(actions) - len(hit))
         for a in sorted(hit):
-            add((signature[a], group(signature[a]), avail), by_action[a], 1)
-    ordered = sorted(found.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
+            add((signature[a], group(signature[a]), avail), (a, by_action[a]), 1)
+    typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
+    ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
         Cell(i, t, frozenset(j for j in range(len(sets)) if mask >> j & 1), avail, n)
         for i, ((mask, _group_, avail), (t, n)) in enumerate(ordered)
@@ -199,16 +192,19 @@ def _cells(
 
 
 @cache
-def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, Typing], frozenset[int]], ...]:
-    """The reference's (action, typing) pairs grouped by format and keys: every action of a
-    group is typed alike, so a request space looks at each group once."""
-    groups: dict[tuple[str, frozenset[str]], dict[int, Typing]] = {}
-    for a, name in enumerate(_all_actions()):
-        for t in typings(name):
-            groups.setdefault((t.format.text, t.keys), {})[a] = t
+def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, int], frozenset[int]], ...]:
+    """The table's (action, group) pairs by format text and keys, with each action's group:
+    every action of a profile is typed alike, so a request space looks at each profile once."""
+    table = typing_table()
+    profiles: dict[tuple[str, frozenset[str]], dict[int, int]] = {}
+    for a, groups in enumerate(table.of_action):
+        for g in groups:
+            fmt, keys = table.groups[g]
+            profiles.setdefault((fmt.text, keys), {})[a] = g
+    ordered = sorted(profiles.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
     return tuple(
-        (next(iter(by.values())).format, keys, by, frozenset(by))
-        for (_text, keys), by in sorted(groups.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
+        (table.groups[next(iter(by.values()))][0], keys, by, frozenset(by))
+        for (_text, keys), by in ordered
     )
 
 
@@ -219,14 +215,12 @@ def _group(fmt: ArnFormat, resources: tuple[tuple[Tokens, View], ...], mask: int
     it does not leave to `*`. Formats with the same view are interchangeable."""
     if fmt.wildcard:
         return "*"
-    tokens = format_tokens(fmt)
-    comp = fmt.components[2]
-    service = comp[0] if len(comp) == 1 and isinstance(comp[0], str) else ""
+    service = fmt.literal_service
     return tuple(
         tuple(_shape(fmt.components[i]) for i in observed)
         if (not service or not wanted or service == wanted)
         and _applies(uses, mask)
-        and overlap(tokens, pattern)
+        and overlap(format_tokens(fmt), pattern)
         else None
         for pattern, (observed, wanted, uses) in resources
     )
