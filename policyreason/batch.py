@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.findings import Finding, Status
 from policyreason.config import Suppression
-from policyreason.errors import too_deep
+from policyreason.errors import SchedulerError, too_deep
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.report import FileEntry
@@ -96,10 +96,6 @@ class Execution:
 
 
 Work = Callable[[Path, "RunOptions"], FileResult]
-
-
-class SchedulerError(Exception):
-    """The Dask scheduler cannot be used (extra not installed, unreachable); exit 2."""
 
 
 def check_file(path: Path, options: RunOptions) -> FileResult:

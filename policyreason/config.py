@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.change import Acceptance
 from policyreason.analysis.findings import Severity
+from policyreason.errors import ConfigError
 from policyreason.ir.span import Span
 
 CONFIG_FILE = ".policyreason.toml"
@@ -48,10 +49,6 @@ _POLICY_TYPE_KEYS = {"paths", "type"}
 POLICY_TYPES = ("identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint")
 _ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
 DIRECTIONS = ("new-access", "lost-access")
-
-
-class ConfigError(Exception):
-    """An invalid configuration file or value; the gate exits with 2."""
 
 
 class Suppression(BaseModel):
@@ -384,7 +381,8 @@ def parse_no_policy(text: str) -> Literal["fail", "skip"]:
 
 def validate_resource_type(text: str) -> str:
     """A resource type public and external access are judged for, e.g. AWS::S3::Bucket."""
-    from policyreason.analysis.public import ResourceTypeError, resource_type
+    from policyreason.analysis.public import resource_type
+    from policyreason.errors import ResourceTypeError
 
     try:
         return resource_type(text).name

@@ -25,7 +25,8 @@ from policyreason.batch import (
     file_result,
     relative_path,
 )
-from policyreason.config import Config, ConfigError, Suppression
+from policyreason.config import Config, Suppression
+from policyreason.errors import ConfigError
 from policyreason.inputs import (
     Document,
     LoadOptions,

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from policyreason import batch
-from policyreason.batch import Execution, FileResult, SchedulerError, check_file, execute
+from policyreason.batch import Execution, FileResult, check_file, execute
 from policyreason.cli import main
+from policyreason.errors import SchedulerError
 from policyreason.gate import RunOptions, run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

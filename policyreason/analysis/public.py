@@ -16,6 +16,7 @@ from typing import Any
 from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.scope import in_scope, pins_of, written_keys
 from policyreason.analysis.search import Searcher
+from policyreason.errors import ResourceTypeError
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Effect, Policy, PolicyKind
 from policyreason.ir.request import Request
@@ -71,10 +72,6 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ),
 )
 _BY_NAME = {t.name.lower(): t for t in RESOURCE_TYPES}
-
-
-class ResourceTypeError(ValueError):
-    """A --resource-type that is not supported."""
 
 
 def resource_type(name: str) -> ResourceType:

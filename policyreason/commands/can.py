@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyreason.commands._policy_files import InputError, read_policy
+from policyreason.commands._policy_files import read_policy
+from policyreason.errors import UnusableInput
 
 if TYPE_CHECKING:
     from policyreason.ir.policy import Policy
@@ -206,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
             rcps=_levels(args.rcp, "rcp"),
             endpoint=read_policy(args.endpoint, "endpoint") if args.endpoint else None,
         )
-    except InputError:
+    except UnusableInput:
         return 2
 
     unread = [u for p in policies.all_policies() for u in p.unmodelled]

@@ -203,9 +203,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gate; returns its exit code."""
-    from policyreason.baseline import BaselineError
-    from policyreason.batch import SchedulerError
-    from policyreason.config import ConfigError
+    from policyreason.errors import BaselineError, ConfigError, SchedulerError
     from policyreason.gate import EXIT_ERROR, EXIT_INTERRUPTED
 
     try:

@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from policyreason.commands._policy_files import KIND_CHOICES, InputError, read_policy
+from policyreason.commands._policy_files import KIND_CHOICES, read_policy
+from policyreason.errors import UnusableInput
 
 EXAMPLES = """\
 examples:
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         old = read_policy(args.old, args.kind)
         new = read_policy(args.new, args.kind)
-    except InputError:
+    except UnusableInput:
         return 2
     result = compare(old, new, witnesses=args.witnesses)
     if args.format == "json":

@@ -48,7 +48,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.public import ResourceTypeError, public_access, resource_type
+    from policyreason.analysis.public import public_access, resource_type
+    from policyreason.errors import ResourceTypeError
     from policyreason.report.access import public_json, render_public
 
     try:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from policyreason.errors import JsonSyntaxError, PatternError
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import (
@@ -37,15 +38,8 @@ from policyreason.ir.policy import (
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs
 from policyreason.ir.values import parse_date
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    parse_json,
-)
-from policyreason.parse.pattern import PatternError, parse_pattern
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
+from policyreason.parse.pattern import parse_pattern
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 TOP_KEYS = ("Version", "Id", "Statement")
