@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from policyreason.analysis.change import Acceptance
-from policyreason.analysis.findings import Severity
-from policyreason.errors import ConfigError
+from policyreason.errors import ConfigError, ResourceTypeError
+from policyreason.ir.acceptance import Acceptance
+from policyreason.ir.resource_type import resource_type
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 CONFIG_FILE = ".policyreason.toml"
@@ -381,9 +382,6 @@ def parse_no_policy(text: str) -> Literal["fail", "skip"]:
 
 def validate_resource_type(text: str) -> str:
     """A resource type public and external access are judged for, e.g. AWS::S3::Bucket."""
-    from policyreason.analysis.public import resource_type
-    from policyreason.errors import ResourceTypeError
-
     try:
         return resource_type(text).name
     except ResourceTypeError as exc:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.batch import Execution, FileResult, FoundFinding, check_file, execute
 from policyreason.cache import FILE_NAME, MAX_AGE_S, ResultCache, default_cache_dir
 from policyreason.cli import main
@@ -21,6 +21,7 @@ from policyreason.config import Config
 from policyreason.gate import RunOptions
 from policyreason.inputs import LoadOptions
 from policyreason.ir.policy import PolicyKind
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report import FileEntry
 

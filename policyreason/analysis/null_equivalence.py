@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
+from policyreason.data.reference import multivalued
 from policyreason.ir.pattern import AnyChar, Text
 from policyreason.ir.policy import (
     OPERATORS,
@@ -29,8 +30,7 @@ from policyreason.ir.policy import (
 )
 from policyreason.ir.span import Span
 from policyreason.parse.pattern import parse_pattern
-from policyreason.smt.encode_policy import multivalued
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 # A suggestion is not a safety claim: a short limit, and an undecided condition is not shown.
 QUICK_RLIMIT = DEFAULT_RLIMIT // 10

@@ -48,8 +48,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.public import public_access, resource_type
+    from policyreason.analysis.public import public_access
     from policyreason.errors import ResourceTypeError
+    from policyreason.ir.resource_type import resource_type
     from policyreason.report.access import public_json, render_public
 
     try:
