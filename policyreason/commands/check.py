@@ -8,8 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from policyreason.batch import Execution
-    from policyreason.gate import RunOptions
+    from policyreason.run.options import RunOptions
+    from policyreason.run.schedule import Execution
 
 SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
 INPUT_TYPES = (
@@ -119,8 +119,8 @@ def execution_from_args(args: argparse.Namespace) -> Execution:
     """How to spread the work and where the cache is, from the flags."""
     from pathlib import Path
 
-    from policyreason.batch import Execution
-    from policyreason.cache import default_cache_dir
+    from policyreason.run.cache import default_cache_dir
+    from policyreason.run.schedule import Execution
 
     cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
     return Execution(
@@ -160,9 +160,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         validate_resource_type,
         validate_trust,
     )
-    from policyreason.gate import RunOptions, validate_check_ids, validate_suppressions
+    from policyreason.gate import validate_check_ids, validate_suppressions
     from policyreason.inputs import InputType, LoadOptions
     from policyreason.ir.policy import PolicyKind
+    from policyreason.run.options import RunOptions
 
     config_path = Path(args.config) if args.config else find_config()
     cfg = load_config(config_path)
