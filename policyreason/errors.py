@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    # Types only: the command line imports this module before it knows it needs pydantic.
-    from policyreason.ir.diagnostic import Diagnostic
+    # Types only: every layer imports this module, so it imports none of them when it runs.
     from policyreason.ir.span import Span
 
 
@@ -47,18 +46,12 @@ class NetworkDslError(LocatedError):
 
 
 class InputError(LocatedError):
-    """A located problem that makes a whole file unreadable; `diagnostic` reports it."""
+    """A located problem that makes a whole file unreadable; `code` names the kind of problem
+    (its diagnostic's code)."""
 
     def __init__(self, code: str, message: str, span: Span) -> None:
         super().__init__(message, span)
         self.code = code
-
-    @property
-    def diagnostic(self) -> Diagnostic:
-        """The error as reported with the file's other diagnostics."""
-        from policyreason.ir.diagnostic import Diagnostic, Level
-
-        return Diagnostic(code=self.code, level=Level.ERROR, message=self.message, span=self.span)
 
 
 class PatternError(PolicyreasonError):

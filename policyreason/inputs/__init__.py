@@ -20,7 +20,13 @@ from policyreason.inputs.auth_details import is_authorization_details, read_auth
 from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.cfn_yaml import parse_yaml
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
-from policyreason.inputs.document import Document, InputType, PrincipalPolicies, SourceFile
+from policyreason.inputs.document import (
+    Document,
+    InputType,
+    PrincipalPolicies,
+    SourceFile,
+    unreadable,
+)
 from policyreason.inputs.encoding import decode
 from policyreason.inputs.policy_json import is_policy, read_policy
 from policyreason.inputs.tf_plan import is_plan, read_plan
@@ -116,7 +122,7 @@ def load_file(path: Path, options: LoadOptions | None = None) -> SourceFile:
         text = _read_text(path, shown, opts.max_bytes)
         return load_text(path, shown, text, opts)
     except InputError as exc:
-        return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
+        return SourceFile(path=shown, input_type=None, diagnostics=(unreadable(exc),))
     except Exception as exc:
         if too_deep(exc):
             return _failed(path, "too-deep", "the document nests too deeply to be read")

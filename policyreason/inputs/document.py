@@ -7,10 +7,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from policyreason.ir.diagnostic import Diagnostic
+from policyreason.errors import InputError
+from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind, PolicySet
 from policyreason.ir.span import Span
 from policyreason.parse.policy import ParsedPolicy
+
+
+def unreadable(exc: InputError) -> Diagnostic:
+    """The error diagnostic of a file that could not be read at all."""
+    return Diagnostic(code=exc.code, level=Level.ERROR, message=exc.message, span=exc.span)
 
 
 class InputType(StrEnum):

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from policyreason.errors import GitError, InputError, too_deep
 from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile, load_text
-from policyreason.inputs.document import Document, InputType
+from policyreason.inputs.document import Document, InputType, unreadable
 from policyreason.inputs.encoding import decode
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
@@ -294,7 +294,7 @@ def load_at(
             raise InputError("too-large", "file is over the size limit", start)
         return load_text(Path(path), shown, decode(data, shown), opts)
     except InputError as exc:
-        return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
+        return SourceFile(path=shown, input_type=None, diagnostics=(unreadable(exc),))
     except GitError as exc:
         diag = Diagnostic(code="git", level=Level.ERROR, message=str(exc), span=start)
         return SourceFile(path=shown, input_type=None, diagnostics=(diag,))

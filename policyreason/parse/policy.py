@@ -9,7 +9,6 @@ statements that are well-formed are kept apart (`partial`) for the lint to check
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import (
     OPERATORS,
-    Cidr,
     Comparison,
     Condition,
     ConditionValue,
@@ -34,6 +32,7 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
+    parse_cidr,
 )
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs
@@ -750,12 +749,3 @@ def _fifth_colon(text: str) -> int:
         if at < 0:
             return len(text)
     return at
-
-
-def parse_cidr(text: str) -> Cidr | None:
-    """An IPv4/IPv6 address or network; host bits are masked as IAM does."""
-    try:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None
-    return Cidr(version=net.version, address=int(net.network_address), prefix=net.prefixlen)
