@@ -73,6 +73,15 @@ class GitError(PolicyreasonError):
     """Not a repository, an unknown revision, or git itself failing; exit 2."""
 
 
+class Undecidable(PolicyreasonError):
+    """A question that cannot be answered as asked: a policy not read in full, or template
+    values (`missing`, as users spell them) that only a deployment gives."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
 # Settings and arguments.
 
 

@@ -250,23 +250,23 @@ class ProgressLines:
 def run_with_progress(
     paths: list[str], options: RunOptions, execution: Execution | None = None
 ) -> Any:
-    """`gate.run` with a progress bar on stderr for large batches in a terminal, progress
+    """`api.check` with a progress bar on stderr for large batches in a terminal, progress
     lines elsewhere."""
     from rich.progress import Progress
 
-    from policyreason.gate import run as run_gate
+    from policyreason.api import check
     from policyreason.report.console import make_console
 
     console = make_console(stderr=True)
     if not console.is_terminal:
-        return run_gate(paths, options, ProgressLines(sys.stderr), execution)
+        return check(paths, options, execution, ProgressLines(sys.stderr))
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("checking", total=None, visible=False)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, visible=total >= PROGRESS_MIN_FILES)
 
-        return run_gate(paths, options, advance, execution)
+        return check(paths, options, execution, advance)
 
 
 def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:

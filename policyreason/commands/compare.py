@@ -41,7 +41,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.compare import CompareVerdict, compare
+    from policyreason.analysis.compare import CompareVerdict
+    from policyreason.api import compare
     from policyreason.report.answers import compare_json, render_compare
     from policyreason.report.console import make_console
 
