@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 def on_cluster(
     todo: list[tuple[int, Path]], options: RunOptions, execution: Execution, work: Work
 ) -> Iterator[tuple[int, FileResult]]:
+    """Run `work` on each file as a task of the Dask scheduler at `execution.scheduler`, as
+    each finishes; raises SchedulerError when the extra is missing or the scheduler is down."""
     try:
         # Imported by name: an optional extra, and untyped.
         distributed: Any = importlib.import_module("distributed")

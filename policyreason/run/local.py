@@ -29,6 +29,8 @@ def in_pool(
     timeout: float | None,
     work: Work,
 ) -> Iterator[tuple[int, FileResult]]:
+    """Run `work` on each file in a pool of `jobs` processes, as each finishes; a crash, an
+    error or a time-out is that file's result."""
     # At most `width` tasks are in flight, so a crash leaves at most `width` suspects; they are
     # then run one at a time, which tells the file that crashed its worker from its neighbours.
     # A task's clock starts when its worker reports starting it (not at submission), so worker
@@ -117,7 +119,8 @@ class _FileTimeout(BaseException):
 
 
 def isolated(work: Work, path: Path, options: RunOptions, timeout: float | None) -> FileResult:
-    # In this process, as in a worker: whatever goes wrong with one file is that file's error.
+    """Run `work` on one file in this process; whatever goes wrong with it, as in a worker, is
+    that file's error."""
     try:
         with _alarm(timeout):
             return work(path, options)

@@ -150,6 +150,7 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
 
 
 def check_document(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic | None]:
+    """The enabled checks on one policy document, or the internal error that stopped them."""
     from policyreason.analysis.scope import parse_zone
     from policyreason.checks import CheckContext, run_checks
 
@@ -226,6 +227,7 @@ def check_principal_set(
 
 
 def failed(path: Path, code: str, message: str) -> FileResult:
+    """The result of a file whose task did not finish: one error diagnostic, `code`."""
     from policyreason.inputs import display_path
 
     shown = display_path(path)
@@ -237,6 +239,7 @@ def failed(path: Path, code: str, message: str) -> FileResult:
 
 
 def describe_failure(exc: BaseException | None) -> str:
+    """What went wrong with a task, in words for its error diagnostic."""
     if exc is None:
         return "the task failed"
     if too_deep(exc):
