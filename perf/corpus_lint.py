@@ -44,9 +44,11 @@ SPIN = "while True: pass"
 
 def in_process(corpus: Path) -> dict[str, object]:
     from policyreason.analysis.findings import Status
-    from policyreason.batch import Execution, FileResult, check_file, execute
-    from policyreason.gate import RunOptions, assemble
+    from policyreason.gate import assemble
     from policyreason.inputs import discover
+    from policyreason.run.options import RunOptions
+    from policyreason.run.schedule import Execution, execute
+    from policyreason.run.tasks import FileResult, check_file
 
     times: list[float] = []
 

@@ -36,8 +36,8 @@ SYNTAX_FILE = ROOT / "examples/policies/s3-read-widened.json"
 
 def solver_queries(path: Path) -> int:
     """How many solver queries checking `path` asks (in this process)."""
-    from policyreason.batch import check_file
-    from policyreason.gate import RunOptions
+    from policyreason.run.options import RunOptions
+    from policyreason.run.tasks import check_file
     from policyreason.smt import session
 
     asked = 0

@@ -17,15 +17,12 @@ from typing import Any
 
 from policyreason import __version__
 from policyreason.analysis.findings import Finding
+from policyreason.errors import BaselineError
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, to_python
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".policyreason-baseline.json"
-
-
-class BaselineError(Exception):
-    """A baseline file that cannot be read."""
 
 
 def fingerprint(finding: Finding, document: str, root: JNode | None) -> str:

@@ -19,8 +19,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from policyreason.analysis.change import Acceptance
-from policyreason.analysis.findings import Severity
+from policyreason.errors import ConfigError, ResourceTypeError
+from policyreason.ir.acceptance import Acceptance
+from policyreason.ir.resource_type import resource_type
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 CONFIG_FILE = ".policyreason.toml"
@@ -48,10 +50,6 @@ _POLICY_TYPE_KEYS = {"paths", "type"}
 POLICY_TYPES = ("identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint")
 _ACCEPT_KEYS = {"policy", "direction", "actions", "reason"}
 DIRECTIONS = ("new-access", "lost-access")
-
-
-class ConfigError(Exception):
-    """An invalid configuration file or value; the gate exits with 2."""
 
 
 class Suppression(BaseModel):
@@ -384,8 +382,6 @@ def parse_no_policy(text: str) -> Literal["fail", "skip"]:
 
 def validate_resource_type(text: str) -> str:
     """A resource type public and external access are judged for, e.g. AWS::S3::Bucket."""
-    from policyreason.analysis.public import ResourceTypeError, resource_type
-
     try:
         return resource_type(text).name
     except ResourceTypeError as exc:

@@ -8,28 +8,15 @@ checked), 130 interrupted (the report covers the files checked before the interr
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
-from policyreason.analysis.findings import Finding, Status
-from policyreason.batch import (
-    Execution,
-    FileResult,
-    FoundFinding,
-    execute_stream,
-    file_result,
-    relative_path,
-)
-from policyreason.config import Config, ConfigError, Suppression
+from policyreason.analysis.findings import Status
+from policyreason.config import Config, Suppression
+from policyreason.errors import ConfigError
 from policyreason.inputs import (
-    Document,
-    LoadOptions,
-    PrincipalPolicies,
     SourceFile,
     discover,
     display_path,
@@ -38,6 +25,9 @@ from policyreason.inputs import (
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
+from policyreason.run.options import RunOptions
+from policyreason.run.schedule import Execution, execute_stream
+from policyreason.run.tasks import FileResult, FoundFinding, file_result, relative_path
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -45,17 +35,6 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Everything one run needs besides the paths."""
-
-    config: Config = field(default_factory=Config)
-    load: LoadOptions = field(default_factory=LoadOptions)
-    baseline: Counter[str] | None = None
-    config_dir: Path | None = None
-    today: datetime.date = field(default_factory=datetime.date.today)
 
 
 @cache
@@ -190,82 +169,6 @@ def assemble(
         unchecked=unchecked or (),
         interrupted=unchecked is not None,
     )
-
-
-def _check(document: Document, cfg: Config) -> tuple[list[Finding], Diagnostic | None]:
-    from policyreason.analysis.scope import parse_zone
-    from policyreason.checks import CheckContext, run_checks
-
-    # A policy with errors is not answered for, but its well-formed statements are linted.
-    policy = document.parsed.checkable
-    if policy is None:
-        return [], None
-    context = CheckContext(
-        source=document.source,
-        root=document.parsed.root,
-        attachment=document.attachment,
-        zone=parse_zone(cfg.zone_of_trust) if cfg.zone_of_trust else None,
-        resource_type=cfg.resource_type,
-    )
-    try:
-        findings = run_checks(
-            policy,
-            enabled=cfg.enable or None,
-            disabled=cfg.disable,
-            context=context,
-        )
-    except Exception as exc:
-        return [], Diagnostic(
-            code="internal-error",
-            level=Level.ERROR,
-            message=f"internal error while checking {document.name}: "
-            f"{type(exc).__name__}: {exc} (please report this)",
-            span=policy.span,
-        )
-    return findings, None
-
-
-def _check_principal(
-    principal: PrincipalPolicies, cfg: Config
-) -> tuple[list[Finding], Diagnostic | None]:
-    """The checks whose unit is a principal's whole policy set (PR604) on one user or role of
-    an authorization export."""
-    from policyreason.analysis.escalation.paths import Caller
-    from policyreason.checks import CheckContext, all_checks
-    from policyreason.checks.semantic import check_principal
-
-    info = next(c for c in all_checks() if c.id == "PR604")
-    if (cfg.enable and info.id not in cfg.enable) or info.id in cfg.disable:
-        return [], None
-    user = principal.type == "user"
-    caller = Caller(
-        identity=principal.arn,
-        kind=principal.type,
-        groups=principal.groups if user else (),
-        policies=principal.attached,
-        # A role session's tags are the role's unless the session was given others.
-        tags=principal.tags if user else None,
-    )
-    try:
-        findings = list(
-            check_principal(
-                principal.name,
-                principal.policies,
-                caller,
-                principal.span,
-                CheckContext(current=info),
-                principal.boundary_missing,
-            )
-        )
-    except Exception as exc:
-        return [], Diagnostic(
-            code="internal-error",
-            level=Level.ERROR,
-            message=f"internal error while checking {principal.name}: "
-            f"{type(exc).__name__}: {exc} (please report this)",
-            span=principal.span,
-        )
-    return findings, None
 
 
 def _apply(

@@ -24,17 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from policyreason.checks import find_rules
-from policyreason.config import ConfigError, Suppression, suppression
-from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
+from policyreason.config import Suppression, suppression
+from policyreason.errors import ConfigError, JsonSyntaxError, YamlSyntaxError
+from policyreason.inputs.cfn_yaml import parse_yaml
 from policyreason.ir.diagnostic import Diagnostic, Level
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JsonSyntaxError,
-    parse_json,
-    to_python,
-)
+from policyreason.parse.json_spans import JArray, JNode, JObject, parse_json, to_python
 
 _KEYS = {"rules", "sids", "reason", "owner", "expires"}
 _YAML = (".yaml", ".yml")

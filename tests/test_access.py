@@ -19,13 +19,7 @@ from hypothesis import strategies as st
 from policyreason.analysis.evaluate import allows
 from policyreason.analysis.external import assignments, external_access
 from policyreason.analysis.privilege import full_admin
-from policyreason.analysis.public import (
-    RESOURCE_TYPES,
-    anyone_scope,
-    infer_resource_type,
-    public_access,
-    resource_type,
-)
+from policyreason.analysis.public import anyone_scope, infer_resource_type, public_access
 from policyreason.analysis.redundancy import redundant_statements
 from policyreason.analysis.scope import in_scope, parse_zone, pins_of, principal_classes
 from policyreason.checks import CheckContext, run_checks
@@ -34,6 +28,7 @@ from policyreason.data import reference
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
+from policyreason.ir.resource_type import RESOURCE_TYPES, resource_type
 from policyreason.ir.scope import PrincipalKind, Scope
 from policyreason.smt.encode_scope import scope_term, service_actions
 from tests.pinning import holds_for

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.batch import Execution, FileResult, check_file, execute
 from policyreason.cli import main
-from policyreason.gate import RunOptions
+from policyreason.run.options import RunOptions
+from policyreason.run.schedule import Execution, execute
+from policyreason.run.tasks import FileResult, check_file
 
 PUBLIC_BUCKET = {
     "Version": "2012-10-17",

@@ -13,16 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.analysis.findings import Finding, Severity, Status
-from policyreason.batch import Execution, FileResult, FoundFinding, check_file, execute
-from policyreason.cache import FILE_NAME, MAX_AGE_S, ResultCache, default_cache_dir
+from policyreason.analysis.findings import Finding, Status
 from policyreason.cli import main
 from policyreason.config import Config
-from policyreason.gate import RunOptions
 from policyreason.inputs import LoadOptions
 from policyreason.ir.policy import PolicyKind
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report import FileEntry
+from policyreason.run.cache import FILE_NAME, MAX_AGE_S, ResultCache, default_cache_dir
+from policyreason.run.options import RunOptions
+from policyreason.run.schedule import Execution, execute
+from policyreason.run.tasks import FileResult, FoundFinding, check_file
 
 ADMIN = {
     "Version": "2012-10-17",
@@ -225,7 +227,7 @@ def test_two_processes_write_concurrently(tmp_path: Path) -> None:
         """
         import sys
         from pathlib import Path
-        from policyreason.cache import ResultCache
+        from policyreason.run.cache import ResultCache
         cache = ResultCache(Path(sys.argv[1]), lambda m: sys.exit("warning: " + m))
         for batch in range(60):
             cache.put_many(

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.cli import main
 from policyreason.ir.policy import Policy
+from policyreason.ir.severity import Severity
 
 CLEAN = {
     "Version": "2012-10-17",

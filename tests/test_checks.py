@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from policyreason.analysis.escalation.paths import path_answer
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.checks import CheckContext, all_checks, run_checks
 from policyreason.data.escalation import EscalationPath, Step, Target
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.policy import Policy, PolicyKind, PolicySet
+from policyreason.ir.severity import Severity
 from policyreason.parse.policy import parse_policy_text
 from tests.corpus import CORPUS, solver_sample
 

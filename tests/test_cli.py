@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from policyreason.commands._policy_files import KIND_CHOICES
 from policyreason.ir.policy import PolicyKind
@@ -26,3 +27,19 @@ def test_help_imports_neither_pydantic_nor_cvc5() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_check_decided_without_a_query_does_not_load_cvc5(tmp_path: Path) -> None:
+    # s3-read-widened.json is an identity policy every semantic check settles without asking
+    # the solver (no admin grant, no escalation permission, nothing redundant): cvc5 stays out.
+    example = Path(__file__).resolve().parents[1] / "examples/policies/s3-read-widened.json"
+    probe = (
+        "import sys\n"
+        "from policyreason.cli import main\n"
+        f"code = main(['check', '--no-cache', {str(example)!r}])\n"
+        "print(code, 'cvc5' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout.strip()
+    assert out.splitlines()[-1] == "0 False"

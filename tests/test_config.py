@@ -8,16 +8,10 @@ from typing import Any
 
 import pytest
 
-from policyreason.analysis.findings import Severity
 from policyreason.cli import main
-from policyreason.config import (
-    Config,
-    ConfigError,
-    Suppression,
-    find_config,
-    load_config,
-    parse_severity,
-)
+from policyreason.config import Config, Suppression, find_config, load_config, parse_severity
+from policyreason.errors import ConfigError
+from policyreason.ir.severity import Severity
 
 ADMIN = {
     "Version": "2012-10-17",

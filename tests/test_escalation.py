@@ -35,12 +35,12 @@ from policyreason.analysis.findings import Status as FindingStatus
 from policyreason.analysis.real_request import is_real
 from policyreason.checks import CheckContext, run_checks
 from policyreason.data.escalation import catalogue
-from policyreason.gate import RunOptions
 from policyreason.gate import evaluate as run_gate
 from policyreason.inputs import load_file
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import PolicySet
 from policyreason.ir.request import Request
+from policyreason.run.options import RunOptions
 from tests.strategies import to_policy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -407,7 +407,8 @@ def test_explain_of_an_unknown_rule_is_an_error(capsys: pytest.CaptureFixture[st
 
 
 def test_text_report_renders_offline(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from policyreason.gate import RunOptions, run
+    from policyreason.gate import run
+    from policyreason.run.options import RunOptions
 
     path = _write(tmp_path / "bucket.json", PUBLIC_BUCKET)
     report = run([str(path)], RunOptions(today=datetime.date(2030, 1, 1)))

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from policyreason.cli import main
-from policyreason.config import ConfigError, load_config
+from policyreason.config import load_config
+from policyreason.errors import ConfigError
 
 PUBLIC_TRUST = {
     "Role": {

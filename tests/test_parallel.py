@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from policyreason import batch
-from policyreason.batch import Execution, FileResult, SchedulerError, check_file, execute
 from policyreason.cli import main
-from policyreason.gate import RunOptions, run
+from policyreason.errors import SchedulerError
+from policyreason.gate import run
+from policyreason.run import schedule
+from policyreason.run.options import RunOptions
+from policyreason.run.schedule import Execution, execute
+from policyreason.run.tasks import FileResult, check_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -209,15 +212,15 @@ def test_configured_run_in_a_pool_matches_serial(capsys: pytest.CaptureFixture[s
 def test_default_jobs_follow_the_work_not_the_file_count(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batch, "_usable_cpus", lambda: 2)
+    monkeypatch.setattr(schedule, "_usable_cpus", lambda: 2)
     tiny = []
     for n in range(50):  # many files, little work: one process
         tiny.append(tmp_path / f"tiny{n}.json")
         tiny[-1].write_text("{}")
-    assert batch.default_jobs(tiny) == 1
+    assert schedule.default_jobs(tiny) == 1
     big = tmp_path / "big.json"  # one large file pays for a pool on its own
-    big.write_text(" " * int(2 * batch.WORKER_START_S / batch.BYTE_S))
-    assert batch.default_jobs([big, tiny[0]]) == 2
-    assert batch.default_jobs([tmp_path / "missing.json"]) == 1
-    monkeypatch.setattr(batch, "_usable_cpus", lambda: 1)
-    assert batch.default_jobs([big, tiny[0]]) == 1
+    big.write_text(" " * int(2 * schedule.WORKER_START_S / schedule.BYTE_S))
+    assert schedule.default_jobs([big, tiny[0]]) == 2
+    assert schedule.default_jobs([tmp_path / "missing.json"]) == 1
+    monkeypatch.setattr(schedule, "_usable_cpus", lambda: 1)
+    assert schedule.default_jobs([big, tiny[0]]) == 1

@@ -11,15 +11,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policyreason.parse.json_spans import (
-    MAX_DEPTH,
-    JArray,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    parse_json,
-    to_python,
-)
+from policyreason.errors import JsonSyntaxError
+from policyreason.parse.json_spans import MAX_DEPTH, JArray, JObject, JScalar, parse_json, to_python
 from tests import json_reference
 
 DOC = """{

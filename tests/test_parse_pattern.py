@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Star, Text, Variable
-from policyreason.parse.pattern import PatternError, parse_pattern
+from policyreason.parse.pattern import parse_pattern
 
 
 def _parts(text: str, variables: bool = True, lower: bool = False) -> tuple[Part, ...]:

@@ -18,12 +18,12 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
+    parse_cidr,
 )
 from policyreason.parse.json_spans import parse_json
 from policyreason.parse.policy import (
     MAX_STATEMENTS,
     ParsedPolicy,
-    parse_cidr,
     parse_date,
     parse_policy_node,
     parse_policy_text,

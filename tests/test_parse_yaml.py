@@ -11,8 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policyreason.errors import YamlSyntaxError
 from policyreason.inputs import cfn_yaml
-from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
+from policyreason.inputs.cfn_yaml import parse_yaml
 from policyreason.parse.json_spans import MAX_DEPTH, JObject
 from tests.json_reference import picture
 

@@ -21,7 +21,7 @@ from policyreason.analysis.public import public_access
 from policyreason.ir.policy import Policy, PolicyKind
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Zone
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 from tests.referee import Referee
 from tests.referee.deviations import Case, classify, describe
 from tests.referee.replay import judge, unexplained, witness_cases

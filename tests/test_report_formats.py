@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.ir.diagnostic import Diagnostic, Level
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report import FileEntry, Gate, Report, ReportedFinding, RuleInfo, render
 from policyreason.report.json import to_json

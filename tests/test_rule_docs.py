@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.analysis.findings import Severity
 from policyreason.checks import CheckInfo, Evidence, all_checks, find_rules
 from policyreason.checks.aa_reference import NOT_CHECKED, REFERENCE, reference_check
 from policyreason.checks.rule_docs import Example, pages, parse_doc, rules_reported
+from policyreason.ir.severity import Severity
 
 RULES = all_checks()
 EXAMPLES = [

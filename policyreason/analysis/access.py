@@ -15,7 +15,7 @@ from policyreason.ir.request import Request
 from policyreason.parse.pattern import parse_pattern
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 
 @dataclass

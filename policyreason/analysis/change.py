@@ -17,21 +17,18 @@ trusted, so access restricted to one's own organization is new access, not cross
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
-from policyreason.analysis.findings import Severity, Status
+from policyreason.analysis.findings import Status
 from policyreason.analysis.public import anyone_scope
 from policyreason.analysis.scope import in_scope, inside_zone, pins_of
 from policyreason.analysis.search import search_requests
+from policyreason.ir.acceptance import Acceptance
 from policyreason.ir.answer import Answer
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
@@ -39,6 +36,7 @@ from policyreason.ir.pattern import Pattern, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Pins, Zone
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.ir.template import OWNER
 from policyreason.parse.pattern import parse_pattern
@@ -46,7 +44,7 @@ from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import inside_zone as inside_zone_term
 from policyreason.smt.encode_scope import scope_term
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 NEW_ACCESS = "new-access"
 LOST_ACCESS = "lost-access"
@@ -57,25 +55,6 @@ CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
 # New access fails only when it reaches anyone or another account: the rest is reported for
 # review without blocking a commit (`--fail-on new-access` restores the strict gate).
 DEFAULT_FAIL_ON = frozenset({PUBLIC, CROSS_ACCOUNT})
-
-
-class Acceptance(BaseModel):
-    """A reviewed change `diff` no longer fails on: access in `direction` to `actions` (IAM
-    action patterns) of the policies matching `policy` (a glob over the file path of a policy
-    file, or the document name: CloudFormation logical id, Terraform address)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    policy: str
-    direction: Literal["new-access", "lost-access"]
-    actions: tuple[str, ...]
-    reason: str
-
-    def covers(self, names: tuple[str, ...], direction: str) -> bool:
-        """True when the entry is about one of `names` of a changed policy, in `direction`."""
-        return direction == self.direction and any(
-            fnmatch.fnmatchcase(name, self.policy) for name in names
-        )
 
 
 Goal = Callable[[PolicyEncoder], Term]

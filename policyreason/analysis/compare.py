@@ -6,15 +6,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.evaluate import allows
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
+
+if TYPE_CHECKING:
+    from policyreason.smt.encode_policy import PolicyEncoder
+    from policyreason.smt.factory import Term
 
 DEFAULT_WITNESSES = 3
 

@@ -64,11 +64,11 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
+    parse_cidr,
 )
 from policyreason.ir.request import Request
 from policyreason.ir.template import bind, canonical, has_refs
 from policyreason.ir.values import parse_date
-from policyreason.parse.policy import parse_cidr
 
 Context = dict[str, tuple[str, ...]]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policyreason.analysis.evaluate import allows, context_of, statement_matches
-from policyreason.analysis.public import ResourceType, granting_statements, infer_resource_type
+from policyreason.analysis.public import granting_statements, infer_resource_type
 from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
@@ -32,11 +32,12 @@ from policyreason.ir import template
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Policy, Statement
 from policyreason.ir.request import Request
+from policyreason.ir.resource_type import ResourceType
 from policyreason.ir.scope import SOURCE_IP, Pins, PrincipalClass, PrincipalKind, Scope, Zone
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_scope import scope_term, service_actions
 from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 # Cells visited at most per policy; beyond it the result is incomplete (unknown), not wrong.
 MAX_CELLS = 256

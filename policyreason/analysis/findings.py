@@ -7,21 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
-
-
-class Severity(StrEnum):
-    """IAM Access Analyzer ValidatePolicy's levels, most severe first."""
-
-    ERROR = "ERROR"
-    SECURITY_WARNING = "SECURITY_WARNING"
-    WARNING = "WARNING"
-    SUGGESTION = "SUGGESTION"
-
-    @property
-    def rank(self) -> int:
-        """Higher is more severe; used by the gate's `--fail-on` threshold."""
-        return {"ERROR": 4, "SECURITY_WARNING": 3, "WARNING": 2, "SUGGESTION": 1}[self.value]
 
 
 class Status(StrEnum):

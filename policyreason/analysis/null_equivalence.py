@@ -16,7 +16,8 @@ from enum import StrEnum
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
-from policyreason.ir.pattern import AnyChar, Text
+from policyreason.data.reference import multivalued
+from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text
 from policyreason.ir.policy import (
     OPERATORS,
     Condition,
@@ -28,9 +29,7 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.span import Span
-from policyreason.parse.pattern import parse_pattern
-from policyreason.smt.encode_policy import multivalued
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 # A suggestion is not a safety claim: a short limit, and an undecided condition is not shown.
 QUICK_RLIMIT = DEFAULT_RLIMIT // 10
@@ -127,7 +126,7 @@ def _null(cond: Condition, form: NullForm) -> Condition:
 
 def _allow_all(cond: Condition) -> Policy:
     """An identity policy allowing every action on every resource under `cond` alone."""
-    star = parse_pattern("*")
+    star = MATCH_ALL
     span = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
     statement = Statement(
         index=0,

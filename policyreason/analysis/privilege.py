@@ -12,7 +12,7 @@ from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Effect, Policy
 from policyreason.ir.request import Request
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
 
 
 @dataclass

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.search import Searcher
@@ -25,9 +26,11 @@ from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
 from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_RLIMIT
+
+if TYPE_CHECKING:
+    from policyreason.smt.encode_policy import PolicyEncoder
+    from policyreason.smt.factory import Term
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit (about a second): enough for every

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from policyreason.analysis.evaluate import Context, context_of
+from policyreason.errors import ZoneError
 from policyreason.ir import template
 from policyreason.ir.pattern import Text, Variable, ascii_lower
 from policyreason.ir.policy import (
@@ -48,10 +49,6 @@ _PRIVATE_V4 = tuple(
 )
 _ACCOUNT = re.compile(r"\d{12}")
 _ORG = re.compile(r"o-[a-z0-9]{10,32}")
-
-
-class ZoneError(ValueError):
-    """A zone-of-trust entry that is neither a 12-digit account nor an organization id."""
 
 
 def parse_zone(entries: Iterable[str]) -> Zone:

@@ -6,6 +6,7 @@ unknown. Every answer is an `Answer[Request]`; the solver's sat/unsat stays belo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.real_request import problems
 from policyreason.analysis.witness import polish
@@ -14,13 +15,14 @@ from policyreason.ir.answer import Answer
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PrincipalType
 from policyreason.ir.request import Request
-from policyreason.smt.decode import decode_request
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.factory import Term
-from policyreason.smt.session import Session, Verdict
+
+if TYPE_CHECKING:
+    from policyreason.smt.encode_policy import PolicyEncoder
+    from policyreason.smt.factory import Term
+    from policyreason.smt.session import Session
 
 Check = Callable[[Request], bool]
-Goal = Callable[[PolicyEncoder], Term]
+Goal = Callable[["PolicyEncoder"], "Term"]
 
 # Tried in order for each question until one answers, each with its share of the resource
 # limit (a multiple of the question's `rlimit`; resources, not seconds, so that answers do not
@@ -44,6 +46,9 @@ def find_requests(
     """Up to `limit` distinct real requests satisfying `goal`, each re-checked by `check` (the
     concrete evaluator) and by the request typing. Later witnesses come from other cells of
     the request space (other actions or resource types), so they show different access."""
+    from policyreason.smt.decode import decode_request
+    from policyreason.smt.session import Verdict
+
     f = enc.f
     found: list[Request] = []
     proof = None
@@ -110,6 +115,9 @@ class Searcher:
         self.queries = 0
 
     def _session(self, level: int) -> tuple[Session, PolicyEncoder]:
+        from policyreason.smt.encode_policy import PolicyEncoder
+        from policyreason.smt.session import Session
+
         while len(self._sessions) <= level:
             options, share = self._portfolio[len(self._sessions)]
             rlimit = None if self._rlimit is None else max(1, int(self._rlimit * share))

@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Part, Pattern, Star, Text
 from policyreason.ir.policy import (
@@ -34,6 +34,7 @@ from policyreason.ir.policy import (
     Statement,
 )
 from policyreason.ir.scope import Zone
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.ir.template import show
 from policyreason.parse.json_spans import JArray, JNode, JObject

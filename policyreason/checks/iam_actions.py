@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policyreason.analysis.findings import Finding, Severity
-from policyreason.analysis.public import ResourceType, resource_type
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
@@ -24,6 +23,8 @@ from policyreason.checks import (
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PolicyKind
+from policyreason.ir.resource_type import ResourceType, resource_type
+from policyreason.ir.severity import Severity
 from policyreason.ir.template import canonical, pieces
 
 # Kinds whose Allow statements grant permissions; SCPs, RCPs, boundaries and endpoint policies

@@ -8,7 +8,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
     check,
@@ -23,6 +23,7 @@ from policyreason.ir.policy import (
     Policy,
     SetQualifier,
 )
+from policyreason.ir.severity import Severity
 from policyreason.parse.json_spans import JArray, JObject, JScalar
 
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")

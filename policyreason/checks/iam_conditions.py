@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
     check,
@@ -26,6 +26,7 @@ from policyreason.ir.policy import (
     SetQualifier,
     Statement,
 )
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.ir.template import is_template
 

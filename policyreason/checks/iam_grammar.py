@@ -4,9 +4,9 @@ finding is the located input error (exit 2), and no other check runs on that pol
 
 from __future__ import annotations
 
-from policyreason.analysis.findings import Severity
 from policyreason.checks import grammar
 from policyreason.ir.policy import PolicyKind
+from policyreason.ir.severity import Severity
 
 E = Severity.ERROR
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from policyreason.analysis.findings import Finding, Severity
-from policyreason.analysis.public import resource_type
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
     check,
@@ -22,6 +21,8 @@ from policyreason.checks import (
 from policyreason.data import reference as ref
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text
 from policyreason.ir.policy import Policy, PolicyKind, Statement
+from policyreason.ir.resource_type import resource_type
+from policyreason.ir.severity import Severity
 
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import CheckContext, check, element_span, is_allow, span_of
 from policyreason.checks import wildcard_covers as covers
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PolicyKind, Statement
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 # A role no policy author names: a grant that reaches it reaches every role.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
@@ -28,6 +28,7 @@ from policyreason.ir.policy import (
     PrincipalType,
     Statement,
 )
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 # Keys for which AWS says wildcards have no valid use (IAM User Guide, "Sensitive condition keys").

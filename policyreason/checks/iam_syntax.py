@@ -9,9 +9,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import IDENTITY_KINDS, CheckContext, check, element_span, is_allow
 from policyreason.ir.policy import Policy, PolicyKind, PrincipalType, Statement
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JObject
 

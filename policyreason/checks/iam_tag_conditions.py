@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policyreason.analysis.findings import Finding, Severity
+from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
     check,
@@ -21,6 +21,7 @@ from policyreason.ir.policy import (
     Policy,
     Statement,
 )
+from policyreason.ir.severity import Severity
 
 _TAG_PREFIXES = ("aws:resourcetag", "aws:requesttag", "aws:principaltag")
 

@@ -13,15 +13,15 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from policyreason.analysis.escalation.paths import Caller, PathResult, escalation_paths
-from policyreason.analysis.external import external_access
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.analysis.null_equivalence import NullForm, null_equivalence
 from policyreason.analysis.privilege import full_admin
-from policyreason.analysis.public import granting_statements, public_access, resource_type
 from policyreason.analysis.redundancy import redundant_resources, redundant_statements
 from policyreason.checks import CheckContext, Evidence, check
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.policy import Policy, PolicyKind, PolicySet
+from policyreason.ir.resource_type import resource_type
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 _ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
@@ -68,6 +68,8 @@ def public(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Resource": "arn:aws:s3:::reports/*",
            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]}
     """
+    from policyreason.analysis.public import public_access
+
     rtype = resource_type(ctx.resource_type) if ctx.resource_type else None
     result = public_access(policy, rtype)
     if result.public is None:
@@ -109,6 +111,8 @@ def external(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
           {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "s3:GetObject",
            "Resource": "arn:aws:s3:::reports/*"}]}
     """
+    from policyreason.analysis.external import external_access
+
     if ctx.zone is None or ctx.zone.empty:
         return
     rtype = resource_type(ctx.resource_type) if ctx.resource_type else None
@@ -275,6 +279,8 @@ def _escalation_finding(
         message += f" ({_count(undecided)} undecided)"
     first = found[0].answer.witnesses[0]
     if policy is not None:
+        from policyreason.analysis.public import granting_statements
+
         granting = granting_statements(policy, first)
         span = policy.statements[granting[0]].span if granting else span
     finding = ctx.report(

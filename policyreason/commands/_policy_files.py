@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyreason.errors import UnusableInput
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -21,13 +23,9 @@ if TYPE_CHECKING:
 KIND_CHOICES = ["identity", "resource", "trust", "scp", "rcp", "boundary", "session", "endpoint"]
 
 
-class InputError(Exception):
-    """The input could not be used; the message is already printed."""
-
-
 def read_policy(path: str, kind: str | None = None) -> Policy:
     """The one policy in a file (policy JSON, an AWS CLI output wrapping one, or a template or
-    plan holding exactly one), printing located diagnostics; raises InputError if unusable."""
+    plan holding exactly one), printing located diagnostics; raises UnusableInput if unusable."""
     return read_document(path, kind).policy_or_raise()
 
 
@@ -43,15 +41,15 @@ class OnePolicy:
         return self.document.kind.value
 
     def policy_or_raise(self) -> Policy:
-        """The policy, or InputError when it has errors (already printed)."""
+        """The policy, or UnusableInput when it has errors (already printed)."""
         policy = self.document.parsed.policy
         if policy is None:
-            raise InputError(self.document.file)
+            raise UnusableInput(self.document.file)
         return policy
 
 
 def read_document(path: str, kind: str | None = None) -> OnePolicy:
-    """Read `path` as one policy document (see read_policy); raises InputError when the file
+    """Read `path` as one policy document (see read_policy); raises UnusableInput when the file
     cannot be read or does not hold exactly one policy."""
     from policyreason.inputs import LoadOptions, discover, load_file
     from policyreason.ir.diagnostic import Level
@@ -60,15 +58,15 @@ def read_document(path: str, kind: str | None = None) -> OnePolicy:
     files, missing = discover([path])
     if missing:
         _print(missing[0].diagnostics[0])
-        raise InputError(path)
+        raise UnusableInput(path)
     if Path(path).is_dir():
         print(f"{path}: error: a folder; give one policy file", file=sys.stderr)
-        raise InputError(path)
+        raise UnusableInput(path)
     source = load_file(files[0], LoadOptions(kind=PolicyKind(kind) if kind else None))
     for diag in source.all_diagnostics:
         _print(diag)
     if any(d.level is Level.ERROR for d in source.diagnostics):
-        raise InputError(path)
+        raise UnusableInput(path)
     documents = source.documents
     if len(documents) != 1:
         what = "; ".join(source.notes) or "nothing to check"
@@ -79,7 +77,7 @@ def read_document(path: str, kind: str | None = None) -> OnePolicy:
             else f"no policy in this file ({what})"
         )
         print(f"{source.path}:1:1: error: {found} [no-policy]", file=sys.stderr)
-        raise InputError(path)
+        raise UnusableInput(path)
     return OnePolicy(documents[0])
 
 

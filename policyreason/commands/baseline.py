@@ -34,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
 
-    from policyreason.baseline import BaselineError, write_baseline
+    from policyreason.baseline import write_baseline
     from policyreason.commands.check import options_from_args, run_with_progress
-    from policyreason.config import ConfigError
+    from policyreason.errors import BaselineError, ConfigError
     from policyreason.gate import EXIT_ERROR, EXIT_OK
     from policyreason.report.text import diagnostic_line
 

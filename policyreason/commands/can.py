@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyreason.commands._policy_files import InputError, read_policy
+from policyreason.commands._policy_files import read_policy
+from policyreason.errors import UnusableInput
 
 if TYPE_CHECKING:
     from policyreason.ir.policy import Policy
@@ -171,10 +172,12 @@ def _levels(groups: list[str], kind: str) -> tuple[tuple[Policy, ...], ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.evaluate import DERIVED_KEYS, Decision, evaluate
+    from policyreason.analysis.evaluate import DERIVED_KEYS, Decision
+    from policyreason.api import can
+    from policyreason.errors import Undecidable
     from policyreason.ir.policy import PolicySet, PrincipalType
     from policyreason.ir.request import Request
-    from policyreason.ir.template import label, names_in, template_name
+    from policyreason.ir.template import template_name
     from policyreason.report.answers import evaluation_json, render_evaluation
     from policyreason.report.console import make_console
 
@@ -206,24 +209,10 @@ def run(args: argparse.Namespace) -> int:
             rcps=_levels(args.rcp, "rcp"),
             endpoint=read_policy(args.endpoint, "endpoint") if args.endpoint else None,
         )
-    except InputError:
+    except UnusableInput:
         return 2
 
-    unread = [u for p in policies.all_policies() for u in p.unmodelled]
-    if unread:
-        print(f"policyreason can: error: cannot decide: {'; '.join(unread)}", file=sys.stderr)
-        return 2
     bindings = {template_name(k) or k: v for k, v in args.template_value}
-    missing = [n for p in policies.all_policies() for n in names_in(p) if n not in bindings]
-    if missing:
-        # A decision would hold for some deployments only: ask for the values instead.
-        print(
-            "policyreason can: error: the policies depend on template values known only at "
-            f"deployment: {', '.join(dict.fromkeys(label(n) for n in missing))}; give each with "
-            "--template-value NAME=VALUE",
-            file=sys.stderr,
-        )
-        return 2
     context: dict[str, tuple[str, ...]] = {}
     for key, value in args.context:
         if key.lower() in DERIVED_KEYS:
@@ -257,7 +246,13 @@ def run(args: argparse.Namespace) -> int:
         context=context,
         bindings=bindings,
     )
-    evaluation = evaluate(policies, request)
+    try:
+        evaluation = can(policies, request)
+    except Undecidable as exc:
+        # A decision would hold for some deployments only: ask for the values instead.
+        hint = "; give each with --template-value NAME=VALUE" if exc.missing else ""
+        print(f"policyreason can: error: {exc}{hint}", file=sys.stderr)
+        return 2
     if args.format == "json":
         json.dump(evaluation_json(evaluation, request), sys.stdout, indent=2)
         print()

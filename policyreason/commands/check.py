@@ -8,8 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from policyreason.batch import Execution
-    from policyreason.gate import RunOptions
+    from policyreason.run.options import RunOptions
+    from policyreason.run.schedule import Execution
 
 SEVERITIES = ("ERROR", "SECURITY_WARNING", "WARNING", "SUGGESTION")
 INPUT_TYPES = (
@@ -119,8 +119,8 @@ def execution_from_args(args: argparse.Namespace) -> Execution:
     """How to spread the work and where the cache is, from the flags."""
     from pathlib import Path
 
-    from policyreason.batch import Execution
-    from policyreason.cache import default_cache_dir
+    from policyreason.run.cache import default_cache_dir
+    from policyreason.run.schedule import Execution
 
     cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
     return Execution(
@@ -160,9 +160,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         validate_resource_type,
         validate_trust,
     )
-    from policyreason.gate import RunOptions, validate_check_ids, validate_suppressions
+    from policyreason.gate import validate_check_ids, validate_suppressions
     from policyreason.inputs import InputType, LoadOptions
     from policyreason.ir.policy import PolicyKind
+    from policyreason.run.options import RunOptions
 
     config_path = Path(args.config) if args.config else find_config()
     cfg = load_config(config_path)
@@ -203,9 +204,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def run(args: argparse.Namespace) -> int:
     """Run the gate; returns its exit code."""
-    from policyreason.baseline import BaselineError
-    from policyreason.batch import SchedulerError
-    from policyreason.config import ConfigError
+    from policyreason.errors import BaselineError, ConfigError, SchedulerError
     from policyreason.gate import EXIT_ERROR, EXIT_INTERRUPTED
 
     try:
@@ -251,23 +250,23 @@ class ProgressLines:
 def run_with_progress(
     paths: list[str], options: RunOptions, execution: Execution | None = None
 ) -> Any:
-    """`gate.run` with a progress bar on stderr for large batches in a terminal, progress
+    """`api.check` with a progress bar on stderr for large batches in a terminal, progress
     lines elsewhere."""
     from rich.progress import Progress
 
-    from policyreason.gate import run as run_gate
+    from policyreason.api import check
     from policyreason.report.console import make_console
 
     console = make_console(stderr=True)
     if not console.is_terminal:
-        return run_gate(paths, options, ProgressLines(sys.stderr), execution)
+        return check(paths, options, execution, ProgressLines(sys.stderr))
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("checking", total=None, visible=False)
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, visible=total >= PROGRESS_MIN_FILES)
 
-        return run_gate(paths, options, advance, execution)
+        return check(paths, options, execution, advance)
 
 
 def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:

@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from policyreason.commands._policy_files import KIND_CHOICES, InputError, read_policy
+from policyreason.commands._policy_files import KIND_CHOICES, read_policy
+from policyreason.errors import UnusableInput
 
 EXAMPLES = """\
 examples:
@@ -40,14 +41,15 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.compare import CompareVerdict, compare
+    from policyreason.analysis.compare import CompareVerdict
+    from policyreason.api import compare
     from policyreason.report.answers import compare_json, render_compare
     from policyreason.report.console import make_console
 
     try:
         old = read_policy(args.old, args.kind)
         new = read_policy(args.new, args.kind)
-    except InputError:
+    except UnusableInput:
         return 2
     result = compare(old, new, witnesses=args.witnesses)
     if args.format == "json":

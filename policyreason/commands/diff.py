@@ -88,8 +88,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the change gate; returns its exit code."""
-    from policyreason.config import ConfigError
-    from policyreason.inputs.git import GitError
+    from policyreason.errors import ConfigError, GitError
 
     try:
         settings, load = _settings(args)
@@ -109,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _extra_output(spec: str) -> tuple[str, str]:
-    from policyreason.config import ConfigError
+    from policyreason.errors import ConfigError
 
     fmt, _, file = spec.partition("=")
     if fmt not in FORMATS or not file:
@@ -123,7 +122,8 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
     from pathlib import Path
 
     from policyreason.analysis.change import CATEGORIES, DEFAULT_FAIL_ON, DiffSettings
-    from policyreason.config import ConfigError, find_config, load_config, validate_trust
+    from policyreason.config import find_config, load_config, validate_trust
+    from policyreason.errors import ConfigError
     from policyreason.inputs import LoadOptions
     from policyreason.ir.policy import PolicyKind
 
@@ -197,12 +197,13 @@ def _git(args: argparse.Namespace, settings: DiffSettings, load: LoadOptions) ->
 def _plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
     from pathlib import Path
 
+    from policyreason.errors import JsonSyntaxError
     from policyreason.inputs import SourceFile, display_path
     from policyreason.inputs.git import pair
     from policyreason.inputs.tf_plan import is_plan, read_plan_side
     from policyreason.ir.diagnostic import Diagnostic, Level
     from policyreason.ir.span import Span
-    from policyreason.parse.json_spans import JsonSyntaxError, parse_json
+    from policyreason.parse.json_spans import parse_json
 
     shown = display_path(Path(path))
     span = Span(file=shown, line=1, column=1, end_line=1, end_column=1)

@@ -84,9 +84,8 @@ def explain_file(args: argparse.Namespace) -> int:
 
     from rich.text import Text
 
-    from policyreason.baseline import BaselineError
     from policyreason.commands.check import options_from_args
-    from policyreason.config import ConfigError
+    from policyreason.errors import BaselineError, ConfigError
     from policyreason.gate import EXIT_ERROR, EXIT_OK
     from policyreason.gate import run as run_gate
     from policyreason.report.console import make_console

@@ -55,8 +55,9 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policyreason.analysis.external import external_access
-    from policyreason.analysis.public import ResourceTypeError, resource_type
-    from policyreason.analysis.scope import ZoneError, parse_zone
+    from policyreason.analysis.scope import parse_zone
+    from policyreason.errors import ResourceTypeError, ZoneError
+    from policyreason.ir.resource_type import resource_type
     from policyreason.report.access import findings_json, render_findings
 
     try:

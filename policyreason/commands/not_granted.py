@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from policyreason.commands._policy_files import KIND_CHOICES, InputError, read_policy
+from policyreason.commands._policy_files import KIND_CHOICES, read_policy
+from policyreason.errors import UnusableInput
 from policyreason.ir.answer import Status
 
 EXAMPLES = """\
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         policy = read_policy(args.policy, args.kind)
-    except InputError:
+    except UnusableInput:
         return 2
     answers = not_granted(policy, args.action, args.resource)
     status = {Status.WITNESSED: "granted", Status.PROVEN: "not_granted", Status.UNKNOWN: "unknown"}

@@ -48,17 +48,21 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policyreason.analysis.public import ResourceTypeError, public_access, resource_type
+    from policyreason.api import is_public
+    from policyreason.errors import ResourceTypeError
+    from policyreason.ir.resource_type import resource_type
     from policyreason.report.access import public_json, render_public
 
     try:
-        rtype = resource_type(args.resource_type) if args.resource_type else None
+        # Checked once up front: a misspelt type is a usage error, not one per policy.
+        if args.resource_type:
+            resource_type(args.resource_type)
     except ResourceTypeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
     def ask(policy: Policy, name: str) -> Answer:
-        result = public_access(policy, rtype)
+        result = is_public(policy, args.resource_type)
         return Answer(
             public_json(result, policy, name),
             lambda console: render_public(console, result, policy, name),

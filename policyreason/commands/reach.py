@@ -73,9 +73,10 @@ def register(sub: Any) -> None:
 
 def _load(path: str) -> Any:
     """The network and whether the input had errors; every diagnostic goes to stderr."""
+    from policyreason.errors import NetworkDslError
     from policyreason.inputs.aws_describe import read_snapshot
     from policyreason.ir.diagnostic import Level
-    from policyreason.parse.network_dsl import NetworkDslError, parse_network
+    from policyreason.parse.network_dsl import parse_network
 
     p = Path(path)
     if p.is_file() and p.suffix == ".net":
@@ -96,7 +97,8 @@ def _load(path: str) -> Any:
 def _onprem(declared: list[str]) -> Any:
     """The on-premises networks of the configuration and of --onprem CIDR=NAME (which
     override the configuration's), or an error message."""
-    from policyreason.config import ConfigError, find_config, load_config
+    from policyreason.config import find_config, load_config
+    from policyreason.errors import ConfigError
     from policyreason.ir.network import Cidr, OnPremNetwork
 
     try:

@@ -333,6 +333,23 @@ def is_multivalued(key: str) -> bool:
     return info is not None and info.multivalued
 
 
+# Keys documented as carrying several values that the service reference does not type.
+MULTIVALUED_GLOBAL_KEYS = frozenset(
+    {
+        "aws:tagkeys",
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:resourceorgpaths",
+        "aws:principalservicenameslist",
+    }
+)
+
+
+def multivalued(key: str) -> bool:
+    """The key carries a set of values in the request context."""
+    return key in MULTIVALUED_GLOBAL_KEYS or is_multivalued(key)
+
+
 def key_prefix_services(prefix: str) -> tuple[str, ...]:
     """Services that define keys under a non-service prefix (`saml`, OIDC providers, ...)."""
     mapping: dict[str, list[str]] = _raw()["key_prefixes"]

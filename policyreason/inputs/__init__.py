@@ -15,17 +15,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policyreason.errors import too_deep
+from policyreason.errors import InputError, JsonSyntaxError, YamlSyntaxError, too_deep
 from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
 from policyreason.inputs.cfn import is_template, read_template
-from policyreason.inputs.cfn_yaml import YamlSyntaxError, parse_yaml
+from policyreason.inputs.cfn_yaml import parse_yaml
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.inputs.document import (
     Document,
-    InputError,
     InputType,
     PrincipalPolicies,
     SourceFile,
+    unreadable,
 )
 from policyreason.inputs.encoding import decode
 from policyreason.inputs.policy_json import is_policy, read_policy
@@ -33,7 +33,7 @@ from policyreason.inputs.tf_plan import is_plan, read_plan
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JNode, JObject, JsonSyntaxError, parse_json
+from policyreason.parse.json_spans import JNode, JObject, parse_json
 
 __all__ = [
     "Document",
@@ -122,7 +122,7 @@ def load_file(path: Path, options: LoadOptions | None = None) -> SourceFile:
         text = _read_text(path, shown, opts.max_bytes)
         return load_text(path, shown, text, opts)
     except InputError as exc:
-        return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
+        return SourceFile(path=shown, input_type=None, diagnostics=(unreadable(exc),))
     except Exception as exc:
         if too_deep(exc):
             return _failed(path, "too-deep", "the document nests too deeply to be read")

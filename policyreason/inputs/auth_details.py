@@ -14,11 +14,12 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from policyreason.errors import JsonSyntaxError
 from policyreason.inputs.document import Document, PrincipalPolicies
 from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import Policy, PolicyKind, PolicySet
-from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar
 from policyreason.parse.policy import parse_policy_node
 
 _LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")

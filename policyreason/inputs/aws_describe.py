@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyreason.collector import paused
+from policyreason.errors import JsonSyntaxError
 from policyreason.inputs.describe_fields import (
     Bad,
     associated,
@@ -76,7 +77,7 @@ from policyreason.ir.network import (
     propagate_tgw_routes,
 )
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JArray, JObject, JScalar, JsonSyntaxError, parse_json
+from policyreason.parse.json_spans import JArray, JObject, JScalar, parse_json
 
 # Kinds that are read by other tools or that the network model does not need; listed so that
 # they are not reported as unknown.

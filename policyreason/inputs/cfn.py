@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from policyreason.errors import JsonSyntaxError
 from policyreason.inputs.cfn_choices import Choices, Guards, guards_of
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
@@ -37,14 +38,7 @@ from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
 from policyreason.ir.template import OWNER, canonical, label, reference, refs, safe_name
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    to_python,
-)
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, to_python
 from policyreason.parse.policy import parse_policy_node
 
 PSEUDO_PARAMETERS = (

@@ -16,6 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from policyreason.collector import paused
+from policyreason.errors import YamlSyntaxError
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import (
     MAX_DEPTH,
@@ -39,15 +40,6 @@ if TYPE_CHECKING:
     from yaml.nodes import Node, ScalarNode
 # Short forms whose long form is not "Fn::" + the tag name.
 _LONG = {"Ref": "Ref", "Condition": "Condition"}
-
-
-class YamlSyntaxError(Exception):
-    """Invalid YAML, located."""
-
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
 
 
 @cache

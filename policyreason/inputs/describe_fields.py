@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from policyreason.errors import LocatedError
 from policyreason.ir.network import Cidr, IcmpMatch, parse_ip, parse_protocol
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar
 
 
-class Bad(Exception):
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
+class Bad(LocatedError):
+    """A describe-* field of the wrong shape; the reader turns it into a diagnostic."""
 
 
 def obj(node: JNode | None, span: Span, what: str) -> JObject:

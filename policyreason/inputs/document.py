@@ -7,10 +7,16 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from policyreason.errors import InputError
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind, PolicySet
 from policyreason.ir.span import Span
 from policyreason.parse.policy import ParsedPolicy
+
+
+def unreadable(exc: InputError) -> Diagnostic:
+    """The error diagnostic of a file that could not be read at all."""
+    return Diagnostic(code=exc.code, level=Level.ERROR, message=exc.message, span=exc.span)
 
 
 class InputType(StrEnum):
@@ -21,14 +27,6 @@ class InputType(StrEnum):
     TERRAFORM_PLAN = "terraform-plan"
     AUTHORIZATION_DETAILS = "authorization-details"
     AWS_DESCRIBE = "aws-describe"
-
-
-class InputError(Exception):
-    """A located problem that makes a whole file unreadable."""
-
-    def __init__(self, code: str, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.diagnostic = Diagnostic(code=code, level=Level.ERROR, message=message, span=span)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from policyreason.errors import JsonSyntaxError
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    parse_json,
-)
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
 
 Position = tuple[int, int]
 Mapper = Callable[[Position, bool], Position]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 
-from policyreason.inputs.document import InputError
+from policyreason.errors import InputError
 from policyreason.ir.span import Span
 
 # Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.

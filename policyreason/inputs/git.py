@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from policyreason.errors import too_deep
+from policyreason.errors import GitError, InputError, too_deep
 from policyreason.inputs import SUFFIXES, LoadOptions, SourceFile, load_text
-from policyreason.inputs.document import Document, InputError, InputType
+from policyreason.inputs.document import Document, InputType, unreadable
 from policyreason.inputs.encoding import decode
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
@@ -28,10 +28,6 @@ INDEX = ":index:"
 WORKTREE = ":worktree:"
 # The tree of a repository with no commits yet, so a first commit diffs against nothing.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
-
-class GitError(Exception):
-    """Not a repository, an unknown revision, or git itself failing; exit 2."""
 
 
 @dataclass(frozen=True)
@@ -298,7 +294,7 @@ def load_at(
             raise InputError("too-large", "file is over the size limit", start)
         return load_text(Path(path), shown, decode(data, shown), opts)
     except InputError as exc:
-        return SourceFile(path=shown, input_type=None, diagnostics=(exc.diagnostic,))
+        return SourceFile(path=shown, input_type=None, diagnostics=(unreadable(exc),))
     except GitError as exc:
         diag = Diagnostic(code="git", level=Level.ERROR, message=str(exc), span=start)
         return SourceFile(path=shown, input_type=None, diagnostics=(diag,))

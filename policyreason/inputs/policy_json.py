@@ -18,10 +18,11 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from policyreason.inputs.document import Document, InputError
+from policyreason.errors import InputError, JsonSyntaxError
+from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
 from policyreason.ir.policy import PolicyKind
-from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar
 from policyreason.parse.policy import VERSIONS, detect_kind, parse_policy_node
 
 _STATEMENT = ("statement",)

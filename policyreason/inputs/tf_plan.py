@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from policyreason.errors import JsonSyntaxError
 from policyreason.inputs.document import Document
 from policyreason.inputs.embedded import parse_embedded
 from policyreason.inputs.tf_policy_document import PolicyDocuments, Rebuilt
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, JsonSyntaxError
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar
 from policyreason.parse.policy import detect_kind, parse_policy_node
 
 

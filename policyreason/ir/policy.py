@@ -180,6 +180,17 @@ class Cidr(BaseModel):
         return str(net)
 
 
+def parse_cidr(text: str) -> Cidr | None:
+    """An IPv4/IPv6 address or network; host bits are masked as IAM does."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+    return Cidr(version=net.version, address=int(net.network_address), prefix=net.prefixlen)
+
+
 class ConditionValue(BaseModel):
     """One value of a condition, with the typed reading its operator family needs."""
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.ir.policy import PrincipalType
 from policyreason.ir.template import label
+
+
+class IamKind(StrEnum):
+    """The kinds of IAM caller, spelled as aws:PrincipalType spells them."""
+
+    USER = "User"
+    ROLE_SESSION = "AssumedRole"
+    ROOT = "Account"
+    FEDERATED_USER = "FederatedUser"
 
 
 class Request(BaseModel):

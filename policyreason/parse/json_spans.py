@@ -24,6 +24,7 @@ from operator import add
 from typing import Any
 
 from policyreason.collector import paused
+from policyreason.errors import JsonSyntaxError
 from policyreason.ir.span import Span
 
 # Deeper input is refused with a located error: readers and checks walk the tree recursively,
@@ -193,15 +194,6 @@ def located_object(
     node.pairs = pairs
     node._span, node._start, node._end = locator, start, end
     return node
-
-
-class JsonSyntaxError(Exception):
-    """Invalid JSON, located."""
-
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(message)
-        self.message = message
-        self.span = span
 
 
 def to_python(node: JNode) -> Any:

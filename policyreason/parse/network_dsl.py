@@ -16,6 +16,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from policyreason.errors import NetworkDslError
 from policyreason.ir.network import (
     ICMP_PROTOCOLS,
     AclEntry,
@@ -51,15 +52,6 @@ from policyreason.ir.network import (
 )
 from policyreason.ir.span import Span
 from policyreason.resources import grammar_text
-
-
-class NetworkDslError(Exception):
-    """A syntax or reference error in a network description, located."""
-
-    def __init__(self, message: str, span: Span) -> None:
-        super().__init__(f"{span}: {message}")
-        self.message = message
-        self.span = span
 
 
 @cache

@@ -8,20 +8,10 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.ir.template import canonical, pieces, template_name
 from policyreason.resources import grammar_text
-
-
-class PatternError(Exception):
-    """A malformed pattern; `offset` is the 0-based character index of the problem and `code`
-    says what is wrong with the variable there (see `_variable_problem`)."""
-
-    def __init__(self, message: str, offset: int, code: str = "malformed-variable") -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.code = code
 
 
 @cache

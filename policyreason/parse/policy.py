@@ -9,17 +9,16 @@ statements that are well-formed are kept apart (`partial`) for the lint to check
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from policyreason.errors import JsonSyntaxError, PatternError
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import (
     OPERATORS,
-    Cidr,
     Comparison,
     Condition,
     ConditionValue,
@@ -33,19 +32,13 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
+    parse_cidr,
 )
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs
 from policyreason.ir.values import parse_date
-from policyreason.parse.json_spans import (
-    JArray,
-    JNode,
-    JObject,
-    JScalar,
-    JsonSyntaxError,
-    parse_json,
-)
-from policyreason.parse.pattern import PatternError, parse_pattern
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
+from policyreason.parse.pattern import parse_pattern
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 TOP_KEYS = ("Version", "Id", "Statement")
@@ -756,12 +749,3 @@ def _fifth_colon(text: str) -> int:
         if at < 0:
             return len(text)
     return at
-
-
-def parse_cidr(text: str) -> Cidr | None:
-    """An IPv4/IPv6 address or network; host bits are masked as IAM does."""
-    try:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None
-    return Cidr(version=net.version, address=int(net.network_address), prefix=net.prefixlen)

@@ -9,8 +9,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from policyreason.analysis.findings import Finding, Severity, Status
+from policyreason.analysis.findings import Finding, Status
 from policyreason.ir.diagnostic import Diagnostic
+from policyreason.ir.severity import Severity
 
 FORMATS = ("text", "json", "sarif", "markdown")
 

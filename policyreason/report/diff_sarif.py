@@ -9,7 +9,7 @@ from typing import Any
 
 from policyreason import __version__
 from policyreason.analysis.change import DiffFinding, DiffRun
-from policyreason.analysis.findings import Severity
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report.diff_json import witness_json
 from policyreason.report.json import TOOL_URI

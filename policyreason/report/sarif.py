@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from policyreason import __version__
-from policyreason.analysis.findings import Severity
 from policyreason.ir.diagnostic import Diagnostic
+from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report import Report, ReportedFinding, RuleInfo
 from policyreason.report.json import TOOL_URI

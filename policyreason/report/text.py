@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from policyreason.analysis.findings import Severity
 from policyreason.ir.diagnostic import Diagnostic
+from policyreason.ir.severity import Severity
 from policyreason.report import Report, ReportedFinding
 from policyreason.report.console import make_console
 

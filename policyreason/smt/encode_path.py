@@ -23,7 +23,6 @@ another encoder built through its public constructor.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import cvc5
 from cvc5 import Kind
@@ -31,22 +30,12 @@ from cvc5 import Kind
 from policyreason.data.requests import ArnFormat, format_regex
 from policyreason.errors import EncodeError
 from policyreason.ir.pattern import Pattern
-from policyreason.ir.policy import PolicySet, PrincipalType
+from policyreason.ir.policy import PrincipalType
+from policyreason.ir.request import IamKind
 from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_request import IAM_CODES, IamKind, KeySort, KeyVars
+from policyreason.smt.encode_request import IAM_CODES, KeySort, KeyVars
 from policyreason.smt.factory import Term
-
-
-@dataclass(frozen=True)
-class Part:
-    """One request of a joint question: the policies that can apply to it, the action and
-    resource patterns the question asks about (registered with its request space), and the
-    actions the request may have (None: any; a known action keeps its request space small)."""
-
-    policies: PolicySet
-    actions: tuple[tuple[Pattern, ...], ...] = ()
-    resources: tuple[Pattern, ...] = ()
-    only: tuple[str, ...] | None = None
+from policyreason.smt.parts import Part
 
 
 class JointEncoder:

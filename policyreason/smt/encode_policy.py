@@ -60,16 +60,6 @@ from policyreason.smt.request_space import RequestSpace
 
 # Pattern pairs examined for lemmas: each costs an automaton product in Python.
 MAX_LEMMA_PAIRS = 2_000
-# Keys documented as carrying several values that the service reference does not type.
-MULTIVALUED_GLOBAL_KEYS = frozenset(
-    {
-        "aws:tagkeys",
-        "aws:calledvia",
-        "aws:principalorgpaths",
-        "aws:resourceorgpaths",
-        "aws:principalservicenameslist",
-    }
-)
 
 _FAMILY_SORT = {
     Family.STRING: KeySort.STRING,
@@ -83,11 +73,6 @@ _FAMILY_SORT = {
 
 
 _NATURAL_SORT = {"Date": KeySort.DATE, "Numeric": KeySort.INT, "IPAddress": KeySort.IP}
-
-
-def multivalued(key: str) -> bool:
-    """The key carries a set of values in the request context."""
-    return key in MULTIVALUED_GLOBAL_KEYS or reference.is_multivalued(key)
 
 
 def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[str, KeyDecl]:
@@ -133,7 +118,7 @@ def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[
                 f"{' and '.join(sorted(s.value for s in used))}; one key with operators of "
                 "different types is not supported"
             )
-        slots = 2 * len(tests.get(key, ())) + 1 if multivalued(key) else 1
+        slots = 2 * len(tests.get(key, ())) + 1 if reference.multivalued(key) else 1
         # A key no typed operator reads (Null, variables) takes the reference's type.
         natural = _NATURAL_SORT.get((key_type(key) or "String").removeprefix("ArrayOf"))
         sort = next(iter(used), natural or KeySort.STRING)
@@ -188,7 +173,7 @@ class PolicyEncoder:
         self.templates = TemplateTerms(self.f, policies)
         keys = declare_keys(policies)
         for key, size in (set_sizes or {}).items():
-            if key in keys and multivalued(key):
+            if key in keys and reference.multivalued(key):
                 keys[key] = replace(keys[key], slots=max(keys[key].slots, size))
         for key, decl in keys.items():
             if decl.sort is not KeySort.STRING and key in DERIVED_KEYS:

@@ -42,7 +42,7 @@ from policyreason.data.requests import (
 )
 from policyreason.errors import EncodeError
 from policyreason.ir.policy import PrincipalType
-from policyreason.ir.request import Request
+from policyreason.ir.request import IamKind, Request
 from policyreason.ir.values import parse_date
 from policyreason.smt.factory import MAX_CHAR, Factory, Term
 from policyreason.smt.request_space import Cell, RequestSpace
@@ -55,15 +55,6 @@ PRINCIPAL_CODES = {
     PrincipalType.FEDERATED: 3,
     PrincipalType.CANONICAL_USER: 4,
 }
-
-
-class IamKind(StrEnum):
-    """The kinds of IAM caller, spelled as aws:PrincipalType spells them."""
-
-    USER = "User"
-    ROLE_SESSION = "AssumedRole"
-    ROOT = "Account"
-    FEDERATED_USER = "FederatedUser"
 
 
 IAM_CODES = {IamKind.USER: 1, IamKind.ROLE_SESSION: 2, IamKind.ROOT: 3, IamKind.FEDERATED_USER: 4}

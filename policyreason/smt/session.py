@@ -18,10 +18,9 @@ import cvc5
 from policyreason.errors import SolverError
 from policyreason.ir.answer import Proof
 
-DEFAULT_RLIMIT = 2_000_000
-# The outer guard only: far above what DEFAULT_RLIMIT costs on a loaded machine, so answers
-# are decided by the resource limit, never by the clock.
-DEFAULT_TLIMIT_MS = 300_000
+# Re-exported: the network analyses name the limit by its older home.
+from policyreason.smt.limits import DEFAULT_RLIMIT as DEFAULT_RLIMIT
+from policyreason.smt.limits import DEFAULT_TLIMIT_MS
 
 
 class Verdict(StrEnum):

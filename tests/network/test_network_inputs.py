@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from policyreason.errors import NetworkDslError
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.diagnostic import Level
 from policyreason.ir.network import TargetKind, parse_ip
-from policyreason.parse.network_dsl import NetworkDslError, parse_network
+from policyreason.parse.network_dsl import parse_network
 
 SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"
 

@@ -10,18 +10,20 @@ link between the requests), before it is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.real_request import problems
 from policyreason.analysis.search import PORTFOLIO
 from policyreason.errors import EncodeError, ModelInvalid
 from policyreason.ir.answer import Answer
 from policyreason.ir.request import Request
-from policyreason.smt.decode import decode_request
-from policyreason.smt.encode_path import JointEncoder, Part
-from policyreason.smt.factory import Term
-from policyreason.smt.session import Session, Verdict
+from policyreason.smt.parts import Part
 
-JointGoal = Callable[[JointEncoder], Term]
+if TYPE_CHECKING:
+    from policyreason.smt.encode_path import JointEncoder
+    from policyreason.smt.factory import Term
+
+JointGoal = Callable[["JointEncoder"], "Term"]
 JointCheck = Callable[[Sequence[Request]], list[str]]  # what is wrong with a set; [] if nothing
 Complete = Callable[[list[Request]], list[Request]]
 
@@ -36,6 +38,10 @@ def find_joint(
     """Requests for `parts` that satisfy `goal` together. `complete` adds to a decoded set what
     no policy reads but the question fixes (a pinned context value); `check` must then accept
     it. Each option set of the portfolio is tried in turn until one decides."""
+    from policyreason.smt.decode import decode_request
+    from policyreason.smt.encode_path import JointEncoder
+    from policyreason.smt.session import Session, Verdict
+
     answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
     queries = 0
     for options, share in PORTFOLIO:

@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
 from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
@@ -54,11 +55,13 @@ from policyreason.data.requests import (
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, arn_segments, ascii_lower, literal
 from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
-from policyreason.ir.request import Request
-from policyreason.smt.encode_path import JointEncoder, Part
-from policyreason.smt.encode_request import IamKind
-from policyreason.smt.factory import Term
-from policyreason.smt.session import DEFAULT_RLIMIT
+from policyreason.ir.request import IamKind, Request
+from policyreason.smt.limits import DEFAULT_RLIMIT
+from policyreason.smt.parts import Part
+
+if TYPE_CHECKING:
+    from policyreason.smt.encode_path import JointEncoder
+    from policyreason.smt.factory import Term
 
 KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
 EXAMPLE_SESSION = "example-session"

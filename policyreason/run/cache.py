@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 from policyreason import __version__
 
 if TYPE_CHECKING:
-    from policyreason.gate import RunOptions
+    from policyreason.checks import CheckInfo
+    from policyreason.run.options import RunOptions
 
 ENV_DIR = "POLICYREASON_CACHE_DIR"
 FILE_NAME = "results-v1.sqlite3"
@@ -196,14 +197,14 @@ def _digest(value: str) -> str:
 
 def _question(options: RunOptions) -> str:
     """Everything but the file that the answer depends on, as canonical JSON."""
-    from policyreason.gate import rule_catalogue
+    from policyreason.checks import all_checks
 
     load = options.load
     question = {
         "tool": __version__,
         "code": _code_fingerprint(),
         "cvc5": _version("cvc5"),
-        "checks": [r.model_dump(mode="json") for r in rule_catalogue()],
+        "checks": [_rule(c) for c in all_checks()],
         "input_type": load.input_type.value if load.input_type else None,
         "kind": load.kind.value if load.kind else None,
         "parameters": sorted(load.parameters.items()),
@@ -213,11 +214,27 @@ def _question(options: RunOptions) -> str:
     return json.dumps(question, sort_keys=True, separators=(",", ":"))
 
 
+def _rule(info: CheckInfo) -> list[object]:
+    """What the cache key keeps of a registered rule: everything its findings are built from."""
+    kinds = sorted(k.value for k in info.kinds) if info.kinds is not None else None
+    return [
+        info.id,
+        info.severity.value,
+        info.title,
+        info.fix,
+        kinds,
+        info.doc,
+        info.aa_code,
+        info.evidence.value,
+        list(info.diagnostics),
+    ]
+
+
 @cache
 def _code_fingerprint() -> str:
     # Sizes and modification times of the package's files: an edited check (a development
     # install) changes the key even though the version number does not.
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     # A source checkout keeps the grammars beside the package, a wheel inside it.
     for folder in (root, root.parent / "grammars"):

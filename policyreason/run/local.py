@@ -1,0 +1,219 @@
+"""Per-file work in this process and in a local process pool.
+
+A file whose task crashes its worker, raises (a RecursionError included), or runs past the
+per-file time limit gets an error diagnostic of its own and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyreason.run.tasks import FileResult, Work, describe_failure, failed
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    from policyreason.run.options import RunOptions
+
+
+def in_pool(
+    todo: list[tuple[int, Path]],
+    options: RunOptions,
+    jobs: int,
+    timeout: float | None,
+    work: Work,
+) -> Iterator[tuple[int, FileResult]]:
+    """Run `work` on each file in a pool of `jobs` processes, as each finishes; a crash, an
+    error or a time-out is that file's result."""
+    # At most `width` tasks are in flight, so a crash leaves at most `width` suspects; they are
+    # then run one at a time, which tells the file that crashed its worker from its neighbours.
+    # A task's clock starts when its worker reports starting it (not at submission), so worker
+    # start-up and queueing never count against a file. (Imported here: a serial run, the common
+    # one-file case, never needs them.)
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    queue = list(reversed(todo))
+    suspects: list[tuple[int, Path]] = []
+    context = multiprocessing.get_context("spawn")
+    while queue or suspects:
+        solo = not queue
+        if solo:
+            queue, suspects = suspects, []
+        width = 1 if solo else min(jobs, len(queue))
+        started_queue = context.SimpleQueue()
+        pool = ProcessPoolExecutor(
+            max_workers=width,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(started_queue,),
+        )
+        running: dict[Future[FileResult], tuple[int, Path]] = {}
+        started: dict[int, float] = {}
+        crashed = stuck = False
+        try:
+            while (queue or running) and not (crashed or stuck):
+                while queue and len(running) < width:
+                    index, path = queue.pop()
+                    try:
+                        future = pool.submit(_started_then, work, index, path, options)
+                    except BrokenProcessPool:
+                        queue.append((index, path))
+                        crashed = True
+                        break
+                    running[future] = (index, path)
+                finished, _ = wait(
+                    running,
+                    timeout=_wait_for(running, started, timeout),
+                    return_when=FIRST_COMPLETED,
+                )
+                while not started_queue.empty():
+                    index, at = started_queue.get()
+                    started[index] = at
+                for future in finished:
+                    index, path = running.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        yield index, future.result()
+                    elif isinstance(error, BrokenProcessPool):
+                        crashed = True
+                        if solo:
+                            yield (
+                                index,
+                                failed(
+                                    path, "worker-crash", "the process checking this file crashed"
+                                ),
+                            )
+                        else:
+                            suspects.append((index, path))
+                    else:
+                        yield index, failed(path, "task-failed", describe_failure(error))
+                for future in _overdue(running, started, timeout):
+                    index, path = running.pop(future)
+                    stuck = True
+                    yield (
+                        index,
+                        failed(
+                            path, "timeout", f"checking this file took over {timeout:g} s; stopped"
+                        ),
+                    )
+            # Tasks still in flight when a pool is torn down run again: alone after a crash
+            # (one of them may be the cause), with the others after a time-out.
+            for index, path in running.values():
+                (suspects if crashed and not solo else queue).append((index, path))
+        finally:
+            _stop(pool, kill=crashed or stuck or bool(running))
+            started_queue.close()
+
+
+class _FileTimeout(BaseException):
+    """Raised by the alarm in the middle of a file's work; a BaseException so that no
+    `except Exception` on the way (a check's own error handling) can swallow it."""
+
+
+def isolated(work: Work, path: Path, options: RunOptions, timeout: float | None) -> FileResult:
+    """Run `work` on one file in this process; whatever goes wrong with it, as in a worker, is
+    that file's error."""
+    try:
+        with _alarm(timeout):
+            return work(path, options)
+    except _FileTimeout:
+        return failed(path, "timeout", f"checking this file took over {timeout:g} s; stopped")
+    except Exception as exc:
+        return failed(path, "task-failed", describe_failure(exc))
+
+
+@contextmanager
+def _alarm(seconds: float | None) -> Iterator[None]:
+    # SIGALRM is the only way to stop work running in this very process; it exists on POSIX
+    # and reaches only the main thread, elsewhere the file runs without a limit.
+    usable = (
+        seconds is not None
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+    assert seconds is not None
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _FileTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_started: Any = None
+
+
+def _worker_init(started: Any) -> None:
+    """Runs once in each worker: keep the start-report channel and load the checks and the
+    service reference, so the first file's clock does not include them."""
+    global _started
+    _started = started
+    from policyreason.checks import all_checks
+    from policyreason.data import reference
+
+    all_checks()
+    reference.service_prefixes()
+
+
+def _started_then(work: Work, index: int, path: Path, options: RunOptions) -> FileResult:
+    # CLOCK_MONOTONIC is one clock for every process of the machine.
+    _started.put((index, time.monotonic()))
+    return work(path, options)
+
+
+# Poll for start reports this often while some task in flight has not reported yet.
+_START_POLL_S = 0.2
+
+
+def _wait_for(
+    running: dict[Future[FileResult], tuple[int, Path]],
+    started: dict[int, float],
+    timeout: float | None,
+) -> float | None:
+    if timeout is None or not running:
+        return None
+    starts = [started.get(index) for index, _path in running.values()]
+    known = [t for t in starts if t is not None]
+    wait_s = min(known) + timeout - time.monotonic() if known else _START_POLL_S
+    if len(known) < len(starts):
+        wait_s = min(wait_s, _START_POLL_S)
+    return max(0.0, wait_s)
+
+
+def _overdue(
+    running: dict[Future[FileResult], tuple[int, Path]],
+    started: dict[int, float],
+    timeout: float | None,
+) -> list[Future[FileResult]]:
+    if timeout is None:
+        return []
+    now = time.monotonic()
+    return [
+        future
+        for future, (index, _path) in running.items()
+        if index in started and now - started[index] >= timeout
+    ]
+
+
+def _stop(pool: ProcessPoolExecutor, kill: bool) -> None:
+    if kill:
+        # No public way to stop a running task: end its process, then the pool.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=not kill, cancel_futures=True)

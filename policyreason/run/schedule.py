@@ -1,0 +1,158 @@
+"""How `check` spreads its per-file work: in this process, in a local process pool
+(`run/local.py`), or on a Dask cluster (`run/cluster.py`), with results cached
+(`run/cache.py`). Results stream back as they finish; the gate assembles them in path order,
+so the report does not depend on how the work was spread."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policyreason.run.local import in_pool, isolated
+from policyreason.run.tasks import FileResult, Work, check_file
+
+if TYPE_CHECKING:
+    from policyreason.run.cache import ResultCache
+    from policyreason.run.options import RunOptions
+
+# The cost model behind the default number of processes (CPU seconds, measured on the managed-
+# policy corpus, perf/corpus_lint.py): a worker's start (a new interpreter importing the checks
+# and the reference index), and a file's check, a fixed part and a part per byte of input.
+WORKER_START_S = 0.35
+FILE_S = 0.003
+BYTE_S = 10e-6
+DEFAULT_FILE_TIMEOUT_S = 600.0
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How to run the per-file work: `jobs` worker processes (None: decide from the batch
+    size), or the Dask scheduler at `scheduler`; results cached under `cache_dir` (None: no
+    cache); `file_timeout` seconds per file in a pool or cluster."""
+
+    jobs: int | None = 1
+    scheduler: str | None = None
+    cache_dir: Path | None = None
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT_S
+
+
+def default_jobs(files: Sequence[Path]) -> int:
+    """One process per usable CPU when the batch's estimated work pays for starting them, else
+    one. With n workers a batch of `work` CPU seconds takes about WORKER_START_S + work / n
+    (they start side by side) instead of `work` in this already running process; that is
+    shorter once work * (1 - 1/n) exceeds WORKER_START_S. The work is estimated from the files'
+    sizes, so one large template can be worth a pool and many tiny files not."""
+    cpus = _usable_cpus()
+    if cpus < 2:
+        return 1
+    work = sum(FILE_S + BYTE_S * _size(path) for path in files)
+    return cpus if work * (1 - 1 / cpus) > WORKER_START_S else 1
+
+
+def _usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # unreadable or gone: reported when it is checked
+        return 0
+
+
+def execute(
+    files: Sequence[Path],
+    options: RunOptions,
+    execution: Execution,
+    progress: Progress | None = None,
+    work: Work = check_file,
+) -> list[FileResult]:
+    """Run `work` on every file (cached results reused) and return the results in the order of
+    `files`. Raises SchedulerError when a requested scheduler cannot be used."""
+    results = dict(execute_stream(files, options, execution, progress, work))
+    return [results[i] for i in range(len(files))]
+
+
+def execute_stream(
+    files: Sequence[Path],
+    options: RunOptions,
+    execution: Execution,
+    progress: Progress | None = None,
+    work: Work = check_file,
+) -> Generator[tuple[int, FileResult], None, None]:
+    """`execute`, one (index in `files`, result) at a time as each file is done, so a caller
+    interrupted half-way still has what was checked. Results are cached as they come; closing
+    the stream stops the workers."""
+    from policyreason.run.cache import open_cache
+
+    cache = open_cache(execution.cache_dir) if execution.cache_dir is not None else None
+    keys: dict[int, str] = {}
+    todo: list[tuple[int, Path]] = []
+    done = 0
+    pending: list[tuple[str, str]] = []
+    try:
+        for index, path in enumerate(files):
+            key = cache.file_key(path, options) if cache is not None else None
+            cached = _cached(cache, key)
+            if cached is not None:
+                done += 1
+                if progress is not None:
+                    progress(done, len(files))
+                yield index, cached
+                continue
+            if key is not None:
+                keys[index] = key
+            todo.append((index, path))
+        for index, result in _dispatch(todo, options, execution, work):
+            # A file edited while it was being checked is not stored under its old key.
+            if (
+                cache is not None
+                and index in keys
+                and result.cacheable
+                and cache.file_key(files[index], options) == keys[index]
+            ):
+                pending.append((keys[index], result.model_dump_json()))
+            done += 1
+            if progress is not None:
+                progress(done, len(files))
+            yield index, result
+    finally:
+        if cache is not None:
+            cache.put_many(pending)
+            cache.close()
+
+
+def _cached(cache: ResultCache | None, key: str | None) -> FileResult | None:
+    if cache is None or key is None:
+        return None
+    text = cache.get(key)
+    if text is None:
+        return None
+    try:
+        return FileResult.model_validate_json(text)
+    except ValueError:
+        return None  # written by another layout: recomputed and overwritten
+
+
+def _dispatch(
+    todo: list[tuple[int, Path]], options: RunOptions, execution: Execution, work: Work
+) -> Iterator[tuple[int, FileResult]]:
+    if execution.scheduler is not None:
+        from policyreason.run.cluster import on_cluster
+
+        yield from on_cluster(todo, options, execution, work)
+        return
+    jobs = execution.jobs if execution.jobs is not None else default_jobs([p for _, p in todo])
+    if jobs <= 1 or len(todo) <= 1:
+        for index, path in todo:
+            yield index, isolated(work, path, options, execution.file_timeout)
+        return
+    yield from in_pool(todo, options, min(jobs, len(todo)), execution.file_timeout, work)
