@@ -12,7 +12,6 @@ import datetime
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -58,24 +57,11 @@ class RunOptions:
     today: datetime.date = field(default_factory=datetime.date.today)
 
 
-@cache
 def rule_catalogue() -> list[RuleInfo]:
-    """Every registered rule as reporters document it."""
-    from policyreason.checks import all_checks
-    from policyreason.checks.rule_docs import markdown, parse_doc
+    """Every rule of `check` as reporters document it."""
+    from policyreason.report.rules import rule_infos
 
-    return [
-        RuleInfo(
-            id=c.id,
-            title=c.title,
-            help=markdown(c),
-            summary=parse_doc(c.doc).summary,
-            severity=c.severity,
-            aa_code=c.aa_code,
-            evidence=c.evidence.value,
-        )
-        for c in all_checks()
-    ]
+    return list(rule_infos())
 
 
 def validate_check_ids(ids: Sequence[str]) -> None:

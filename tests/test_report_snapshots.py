@@ -9,6 +9,7 @@ version, a git commit id, the solver's time) is replaced by a placeholder before
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from policyreason import __version__
+from policyreason.checks import all_rules
 from policyreason.cli import main
 from tests.test_diff import commit, git
 
@@ -135,3 +137,24 @@ def test_every_snapshot_belongs_to_a_case() -> None:
     # A snapshot no case writes any more would be compared with nothing, and kept forever.
     expected = {f"{name}.{fmt}.txt" for name, fmt in CASES}
     assert {p.name for p in SNAPSHOTS.glob("*.txt")} <= expected
+
+
+@pytest.mark.parametrize("name", [n for n, f in CASES if f == "sarif"])
+def test_every_sarif_log_follows_one_convention(name: str) -> None:
+    """check, diff and reach write the same SARIF: rules documented from the catalogue, every
+    result indexed to its rule, every location relative to the run's root with a 1-based
+    region."""
+    from tests.test_report_formats import _validate_sarif
+
+    stored = (SNAPSHOTS / f"{name}.sarif.txt").read_text(encoding="utf-8")
+    log = json.loads(stored.split("--- report\n", 1)[1])
+    _validate_sarif(log)
+    (run,) = log["runs"]
+    code = int(stored.split("\n", 1)[0].removeprefix("exit code: "))
+    assert run["invocations"][0]["exitCode"] == code
+    catalogue = {r.id for r in all_rules()} | {"input-error"}
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} <= catalogue
+    for result in run["results"]:
+        for location in result["locations"]:
+            artifact = location["physicalLocation"]["artifactLocation"]
+            assert artifact["uriBaseId"] == "%SRCROOT%", artifact

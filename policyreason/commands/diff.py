@@ -303,8 +303,8 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
 def _render(diff: DiffRun, fmt: str) -> str:
     from policyreason.report.diff_json import render_diff_json
     from policyreason.report.diff_markdown import render_diff_markdown
-    from policyreason.report.diff_sarif import render_diff_sarif
     from policyreason.report.diff_text import render_diff_text
+    from policyreason.report.sarif import render_diff_sarif
 
     renderers = {
         "text": render_diff_text,

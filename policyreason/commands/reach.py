@@ -130,12 +130,11 @@ def run(args: argparse.Namespace) -> int:
 
     from policyreason.analysis.network.exposures import exposures
     from policyreason.analysis.network.reach import reach
-    from policyreason.ir.answer import Status
     from policyreason.ir.network import parse_protocol
     from policyreason.report.console import make_console
     from policyreason.report.network_json import exposures_json, reach_json
-    from policyreason.report.network_sarif import exposures_sarif, reach_sarif
     from policyreason.report.network_text import render_exposures, render_reach
+    from policyreason.report.sarif import dumps, exposures_sarif, reach_sarif
 
     if not args.exposures and not (args.src and args.dst):
         print("policyreason reach: error: give --from and --to, or --exposures", file=sys.stderr)
@@ -171,15 +170,14 @@ def run(args: argparse.Namespace) -> int:
             exp = exposures(network, **limits)
             if errors:
                 exp = replace(exp, answer=exp.answer.weakened(partial))
+            code = _exit_code(exp.answer.status, errors)
             if args.format == "json":
                 json.dump(exposures_json(exp), out, indent=2)
                 out.write("\n")
             elif args.format == "sarif":
-                json.dump(exposures_sarif(exp), out, indent=2)
-                out.write("\n")
+                out.write(dumps(exposures_sarif(exp, code)))
             else:
                 render_exposures(console, exp)
-            status = exp.answer.status
         else:
             try:
                 result = reach(network, args.src, args.dst, protocol, args.port, **limits)
@@ -188,18 +186,23 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             if errors:
                 result = replace(result, answer=result.answer.weakened(partial), blocked=None)
+            code = _exit_code(result.answer.status, errors)
             if args.format == "json":
                 json.dump(reach_json(result, args.src, args.dst), out, indent=2)
                 out.write("\n")
             elif args.format == "sarif":
-                json.dump(reach_sarif(result, args.src, args.dst), out, indent=2)
-                out.write("\n")
+                out.write(dumps(reach_sarif(result, args.src, args.dst, code)))
             else:
                 render_reach(console, result, args.src, args.dst)
-            status = result.answer.status
     finally:
         if args.output:
             out.close()
+    return code
+
+
+def _exit_code(status: Any, errors: int) -> int:
+    from policyreason.ir.answer import Status
+
     if errors:
         return 2
     return 0 if status is Status.PROVEN else 1
