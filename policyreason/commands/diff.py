@@ -7,7 +7,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffRun, DiffSettings, PolicyChange
+    from policyreason.analysis.change import (
+        ChangeResult,
+        DiffFinding,
+        DiffRun,
+        DiffSettings,
+        PolicyChange,
+    )
     from policyreason.inputs import LoadOptions, SourceFile
     from policyreason.inputs.git import DocumentPair
 
@@ -252,7 +258,7 @@ def _compare(
     for source in new_files:
         for d in source.all_diagnostics:
             (errors if d.level is Level.ERROR else warnings).append(d)
-    results = run_changes([_policy_change(p) for p in pairs], settings)
+    results = _judge(run_changes([_policy_change(p) for p in pairs], settings), settings)
     return DiffRun(
         base=base,
         head=head,
@@ -264,6 +270,27 @@ def _compare(
         fail_on=settings.fail_on,
         unknown=settings.unknown,
     )
+
+
+def _judge(results: list[ChangeResult], settings: DiffSettings) -> list[ChangeResult]:
+    """The results with each finding's verdict from the one gate."""
+    from dataclasses import replace
+
+    from policyreason.gating import Gated, GateSettings, fails
+
+    gate = GateSettings(fail_on=settings.fail_on, unknown=settings.unknown)
+
+    def judged(f: DiffFinding) -> DiffFinding:
+        gated = Gated(
+            tags=f.tags,
+            severity=f.severity,
+            status=f.status,
+            possible=f.possible,
+            accepted=bool(f.accepted),
+        )
+        return replace(f, failing=fails(gated, gate))
+
+    return [replace(r, findings=tuple(judged(f) for f in r.findings)) for r in results]
 
 
 def _policy_change(p: DocumentPair) -> PolicyChange:

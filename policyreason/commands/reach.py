@@ -170,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
             exp = exposures(network, **limits)
             if errors:
                 exp = replace(exp, answer=exp.answer.weakened(partial))
-            code = _exit_code(exp.answer.status, errors)
+            witnessed = ["NET001"] * len(exp.exposures)
+            code = _exit_code(witnessed, "NET001", exp.answer.status, errors)
             if args.format == "json":
                 json.dump(exposures_json(exp), out, indent=2)
                 out.write("\n")
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
                 return 2
             if errors:
                 result = replace(result, answer=result.answer.weakened(partial), blocked=None)
-            code = _exit_code(result.answer.status, errors)
+            code = _exit_code([], "NET002", result.answer.status, errors)
             if args.format == "json":
                 json.dump(reach_json(result, args.src, args.dst), out, indent=2)
                 out.write("\n")
@@ -200,9 +201,20 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def _exit_code(status: Any, errors: int) -> int:
+def _exit_code(witnessed: list[str], question: str, status: Any, errors: int) -> int:
+    """The one gate over the answer's findings: each witnessed exposure or path fails, so
+    does an unknown answer (fail closed); a proven block (NET003) or "nothing exposed" passes.
+    `witnessed` are the rule ids of the findings the answer witnesses, `question` the rule of
+    its unknown (or, for --from/--to, witnessed) answer."""
+    from policyreason.checks import Family, all_rules
+    from policyreason.gating import Gated, GateSettings, verdict
     from policyreason.ir.answer import Status
 
-    if errors:
-        return 2
-    return 0 if status is Status.PROVEN else 1
+    severity = {r.id: r.severity for r in all_rules(Family.NETWORK)}
+    findings = [Gated((rule,), severity[rule], Status.WITNESSED) for rule in witnessed]
+    if status is Status.PROVEN and question == "NET002":
+        findings.append(Gated(("NET003",), severity["NET003"], Status.PROVEN))
+    elif status is not Status.PROVEN and not (status is Status.WITNESSED and witnessed):
+        findings.append(Gated((question,), severity[question], status))
+    gate = GateSettings(fail_on=frozenset({"NET001", "NET002"}), unknown="fail")
+    return verdict(findings, gate, errors=errors).exit_code
