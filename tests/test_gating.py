@@ -5,13 +5,15 @@ changes and unclassified new access; reach: anything but a proof), and the exit 
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from policyreason.analysis.change import CATEGORIES, CROSS_ACCOUNT, NEW_ACCESS, PUBLIC, UNKNOWN
 from policyreason.analysis.findings import Severity, Status
-from policyreason.commands.reach import _exit_code
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
 from policyreason.gating import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -23,7 +25,8 @@ from policyreason.gating import (
     fails,
     verdict,
 )
-from policyreason.ir.answer import Status as AnswerStatus
+from policyreason.ir.answer import Answer, Proof
+from policyreason.pipeline.reach import GATE, exposure_findings, reach_findings
 
 severities = st.sampled_from(list(Severity))
 statuses = st.sampled_from(list(Status))
@@ -89,24 +92,40 @@ def test_diff_findings_fail_on_their_categories_and_fail_closed(
     assert fails(finding, GateSettings(fail_on=frozenset(fail_on), unknown=unknown)) is expected
 
 
-@settings(deadline=None)  # the first example loads the rule catalogue
-@given(
-    st.sampled_from(list(AnswerStatus)),
-    st.integers(0, 3),
-    st.booleans(),
-    st.integers(0, 2),
-)
-def test_reach_passes_only_on_a_proof(
-    status: AnswerStatus, exposed: int, exposures: bool, errors: int
+answers = st.sampled_from(["witnessed", "proven", "unknown", "error"])
+
+
+def _answer(kind: str, witness: object) -> Answer[Any]:
+    if kind == "witnessed":
+        return Answer.witnessed([witness])
+    if kind == "proven":
+        return Answer.proven(Proof())
+    return Answer.unknown("undecided") if kind == "unknown" else Answer.error("failed")
+
+
+@given(answers, st.integers(0, 2), st.integers(0, 2), st.integers(0, 2))
+def test_exposures_pass_only_on_a_proof(
+    kind: str, possible: int, undecided: int, errors: int
 ) -> None:
-    if status is AnswerStatus.WITNESSED:
-        exposed = max(exposed, 1)
-    elif status is AnswerStatus.PROVEN:
-        exposed = 0
-    witnessed = ["NET001"] * exposed if exposures else []
-    question = "NET001" if exposures else "NET002"
-    code = _exit_code(witnessed, question, status, errors)
-    assert code == (2 if errors else 0 if status is AnswerStatus.PROVEN else 1)
+    exposure = object()
+    exp = ExposureResult(
+        answer=_answer(kind, exposure),
+        possible=(exposure,) * possible,  # type: ignore[arg-type]
+        unknown=(("i-x", "why"),) * undecided,
+    )
+    code = verdict(exposure_findings(exp), GATE, errors=errors).exit_code
+    # `reach` fails on anything but a proof that leaves nothing undecided.
+    proven = kind == "proven" and not possible and not undecided
+    assert code == (2 if errors else 0 if proven else 1)
+
+
+@given(answers, st.integers(0, 2))
+def test_a_path_passes_only_when_proven_blocked(kind: str, errors: int) -> None:
+    result = ReachResult(answer=_answer(kind, object()))
+    (finding,) = reach_findings(result)
+    assert finding.tags == ("NET003" if kind == "proven" else "NET002",)
+    code = verdict([finding], GATE, errors=errors).exit_code
+    assert code == (2 if errors else 0 if kind == "proven" else 1)
 
 
 def test_exit_codes_and_expired_suppressions() -> None:
