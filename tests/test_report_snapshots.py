@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from policyreason import __version__
-from policyreason.checks import all_rules
+from policyreason.checks import Family, all_rules
 from policyreason.cli import main
 from tests.test_diff import commit, git
 
@@ -97,7 +97,8 @@ def normalise(text: str, root: Path) -> str:
     for form in (root.resolve().as_uri(), str(root.resolve()), str(root)):
         text = text.replace(form, "<root>")
     text = text.replace(__version__, "<version>")
-    text = re.sub(r'"seconds": [0-9.e-]+', '"seconds": <seconds>', text)
+    # Zero, not a placeholder, so a JSON report stays JSON.
+    text = re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
     return re.sub(r"HEAD \([0-9a-f]{12}\)", "HEAD (<commit>)", text)
 
 
@@ -158,3 +159,14 @@ def test_every_sarif_log_follows_one_convention(name: str) -> None:
         for location in result["locations"]:
             artifact = location["physicalLocation"]["artifactLocation"]
             assert artifact["uriBaseId"] == "%SRCROOT%", artifact
+
+
+@pytest.mark.parametrize("name", list(DIFF))
+def test_diff_findings_have_their_catalogued_severity(name: str) -> None:
+    stored = (SNAPSHOTS / f"{name}.json.txt").read_text(encoding="utf-8")
+    report = json.loads(stored.split("--- report\n", 1)[1])
+    severity = {r.id: r.severity.value for r in all_rules(Family.CHANGE)}
+    findings = [f for change in report["changes"] for f in change["findings"]]
+    assert findings
+    for finding in findings:
+        assert finding["severity"] == severity[finding["category"]], finding["category"]
