@@ -24,11 +24,11 @@ from policyreason.batch import (
     relative_path,
 )
 from policyreason.config import Config, ConfigError, Suppression
+from policyreason.gating import EXIT_ERROR as EXIT_ERROR  # the commands read exit codes here
+from policyreason.gating import EXIT_FINDINGS as EXIT_FINDINGS
+from policyreason.gating import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from policyreason.gating import EXIT_OK as EXIT_OK
 from policyreason.gating import (
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
     Gated,
     GateSettings,
     baseline_state,
@@ -47,8 +47,6 @@ from policyreason.inputs import (
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
-
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERRUPTED", "EXIT_OK", "RunOptions", "run"]
 
 Progress = Callable[[int, int], None]
 

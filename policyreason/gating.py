@@ -56,9 +56,6 @@ class Gated:
     baseline: BaselineState | None = None
 
 
-ANY: None = None  # `possible`: the finding may be of any rule (an undecided comparison)
-
-
 @dataclass(frozen=True)
 class Verdict:
     """The gate's decision: which findings fail (in the order given), how many things fail
