@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis.change import CATEGORIES, CROSS_ACCOUNT, NEW_ACCESS, PUBLIC, UNKNOWN
@@ -103,6 +103,7 @@ def _answer(kind: str, witness: object) -> Answer[Any]:
     return Answer.unknown("undecided") if kind == "unknown" else Answer.error("failed")
 
 
+@settings(deadline=None)  # the first example loads the rule catalogue
 @given(answers, st.integers(0, 2), st.integers(0, 2), st.integers(0, 2))
 def test_exposures_pass_only_on_a_proof(
     kind: str, possible: int, undecided: int, errors: int
@@ -119,6 +120,7 @@ def test_exposures_pass_only_on_a_proof(
     assert code == (2 if errors else 0 if proven else 1)
 
 
+@settings(deadline=None)  # the first example may load the rule catalogue
 @given(answers, st.integers(0, 2))
 def test_a_path_passes_only_when_proven_blocked(kind: str, errors: int) -> None:
     result = ReachResult(answer=_answer(kind, object()))
