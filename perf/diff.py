@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stats import machine, percentiles
 
 from policyreason.analysis.change import DiffSettings, analyse
-from policyreason.commands.diff import _policy_change
 from policyreason.inputs.git import WORKTREE, changes, load_at, open_repository, pair, resolve
+from policyreason.pipeline.diff import policy_change
 
 ROOT = Path(__file__).resolve().parents[1]
 EDITS = ("add-statement", "remove-action", "reorder-reindent", "widen-action")
@@ -113,7 +113,7 @@ def main() -> None:
         unknown: list[str] = []
         for p in pairs:
             t0 = time.perf_counter()
-            result = analyse(_policy_change(p), DiffSettings())
+            result = analyse(policy_change(p), DiffSettings())
             per_change.append(time.perf_counter() - t0)
             verdicts[result.verdict.value] += 1
             categories.update(f.category for f in result.findings)

@@ -1,5 +1,5 @@
-"""The CI gate: read inputs, run the checks on every policy, apply suppressions and the
-baseline, and decide the exit code.
+"""The run of `check`: read inputs, run the checks on every policy, apply suppressions and the
+baseline, and judge the findings with the one gate (`gating.py`).
 
 Exit codes: 0 nothing at or above the threshold, 1 findings at or above it (or an expired
 suppression), 2 an input or usage error (which wins over 1: a file we could not read was not
@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from functools import cache
-from typing import Literal
 
-from policyreason.analysis.findings import Status
-from policyreason.config import Config, Suppression
+from policyreason.config import Suppression
 from policyreason.errors import ConfigError
+from policyreason.gating import EXIT_ERROR as EXIT_ERROR  # the commands read exit codes here
+from policyreason.gating import EXIT_FINDINGS as EXIT_FINDINGS
+from policyreason.gating import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from policyreason.gating import EXIT_OK as EXIT_OK
+from policyreason.gating import (
+    Gated,
+    GateSettings,
+    baseline_state,
+    suppressed,
+    verdict,
+)
 from policyreason.inputs import (
     SourceFile,
     discover,
@@ -29,32 +37,14 @@ from policyreason.run.options import RunOptions
 from policyreason.run.schedule import Execution, execute_stream
 from policyreason.run.tasks import FileResult, FoundFinding, file_result, relative_path
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
-
 Progress = Callable[[int, int], None]
 
 
-@cache
 def rule_catalogue() -> list[RuleInfo]:
-    """Every registered rule as reporters document it."""
-    from policyreason.checks import all_checks
-    from policyreason.checks.rule_docs import markdown, parse_doc
+    """Every rule of `check` as reporters document it."""
+    from policyreason.report.rules import rule_infos
 
-    return [
-        RuleInfo(
-            id=c.id,
-            title=c.title,
-            help=markdown(c),
-            summary=parse_doc(c.doc).summary,
-            severity=c.severity,
-            aa_code=c.aa_code,
-            evidence=c.evidence.value,
-        )
-        for c in all_checks()
-    ]
+    return list(rule_infos())
 
 
 def validate_check_ids(ids: Sequence[str]) -> None:
@@ -140,11 +130,14 @@ def assemble(
     found = [item for result in results for item in result.found]
     suppressions = [*cfg.suppressions, *(s for r in results for s in r.suppressions)]
     expired = tuple(s for s in suppressions if s.expired(options.today))
-    reported, suppressed = _apply(found, options, [s for s in suppressions if s not in expired])
-    failing = sum(1 for item in reported if _fails(item, cfg)) + len(expired)
-    exit_code = EXIT_ERROR if errors else EXIT_FINDINGS if failing else EXIT_OK
-    if unchecked is not None:
-        exit_code = EXIT_INTERRUPTED
+    reported, dropped = _apply(found, options, [s for s in suppressions if s not in expired])
+    judged = verdict(
+        [_gated(item) for item in reported],
+        GateSettings(fail_on=cfg.fail_on, unknown=cfg.unknown),
+        errors=len(errors),
+        expired=len(expired),
+        interrupted=unchecked is not None,
+    )
     catalogue = rule_catalogue()
     known = {r.id for r in catalogue}
     extra = {
@@ -162,9 +155,14 @@ def assemble(
         findings=tuple(reported),
         errors=tuple(sorted(errors, key=lambda d: (d.span.file, d.span.line, d.span.column))),
         rules=tuple(catalogue + sorted(extra.values(), key=lambda r: r.id)),
-        suppressed=suppressed,
+        suppressed=dropped,
         expired_suppressions=tuple(s.describe() for s in expired),
-        gate=Gate(fail_on=cfg.fail_on, unknown=cfg.unknown, failing=failing, exit_code=exit_code),
+        gate=Gate(
+            fail_on=cfg.fail_on,
+            unknown=cfg.unknown,
+            failing=judged.count,
+            exit_code=judged.exit_code,
+        ),
         service_reference=reference_info().to_json(),
         unchecked=unchecked or (),
         interrupted=unchecked is not None,
@@ -176,7 +174,7 @@ def _apply(
 ) -> tuple[list[ReportedFinding], int]:
     seen: set[tuple[str, str, str]] = set()
     reported: list[ReportedFinding] = []
-    suppressed = 0
+    dropped = 0
     remaining = Counter(options.baseline) if options.baseline is not None else None
     ordered = sorted(
         found,
@@ -194,36 +192,22 @@ def _apply(
         if key in seen:
             continue
         seen.add(key)
-        if _suppressed(item, options, suppressions):
-            suppressed += 1
+        path = relative_path(finding.span.file, options.config_dir)
+        if suppressed(path, finding.rule_id, finding.aa_code, item.sid, finding.span, suppressions):
+            dropped += 1
             continue
-        state: Literal["new", "unchanged"] | None = None
-        if remaining is not None:
-            state = "unchanged" if remaining[item.fingerprint] > 0 else "new"
-            remaining[item.fingerprint] -= 1
         reported.append(
             ReportedFinding(
                 finding=finding,
                 document=item.document,
                 fingerprint=item.fingerprint,
-                baseline=state,
+                baseline=baseline_state(remaining, item.fingerprint),
                 sid=item.sid,
             )
         )
-    return reported, suppressed
+    return reported, dropped
 
 
-def _suppressed(item: FoundFinding, options: RunOptions, suppressions: list[Suppression]) -> bool:
-    finding = item.finding
-    path = relative_path(finding.span.file, options.config_dir)
-    return any(
-        s.matches(path, finding.rule_id, finding.aa_code, item.sid) and s.covers(finding.span)
-        for s in suppressions
-    )
-
-
-def _fails(item: ReportedFinding, cfg: Config) -> bool:
+def _gated(item: ReportedFinding) -> Gated:
     f = item.finding
-    if item.baseline == "unchanged" or f.severity.rank < cfg.fail_on.rank:
-        return False
-    return f.status is not Status.UNKNOWN or cfg.unknown == "fail"
+    return Gated(tags=(f.rule_id,), severity=f.severity, status=f.status, baseline=item.baseline)

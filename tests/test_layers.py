@@ -31,13 +31,15 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"parse", "smt", "config"},
         # Files to documents (templates, plans, exports); the questions and their answers.
         {"inputs", "analysis"},
-        # The rule catalogue and its checks, over the analyses.
-        {"checks"},
+        # The rule catalogue and its checks, over the analyses; the one gate's decision over
+        # findings of every verb (thresholds, unknowns, suppressions, exit codes).
+        {"checks", "gating"},
         # What a run reports and remembers: reporters, baselines, suppressions in templates.
         {"report", "baseline", "inline_suppressions"},
-        # The batch machinery: the per-file task, pool, cluster and cache.
-        {"run"},
-        # The CI gate: suppressions, the baseline and the exit code over a run's results.
+        # The batch machinery: the per-file task, pool, cluster and cache; the pipelines of
+        # diff and reach (read, answer, judge).
+        {"run", "pipeline"},
+        # The run of check: suppressions, the baseline and the exit code over its results.
         {"gate"},
         # The library API a Python user calls.
         {"api"},
@@ -56,6 +58,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("policyreason.analysis.access", "policyreason.parse.pattern"): (
         "not_granted takes the verb's action and resource patterns as text; the callers "
         "should parse them"
+    ),
+    ("policyreason.analysis.change", "policyreason.gating"): (
+        "DiffRun.exit_code asks the gate's exit-code rule (lazily); the diff pipeline should "
+        "set the exit code on the run instead"
     ),
     ("policyreason.analysis.change", "policyreason.parse.pattern"): (
         "accepted changes name their actions as text in the configuration; the change gate "

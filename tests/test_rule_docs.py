@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policyreason.checks import CheckInfo, Evidence, all_checks, find_rules
+from policyreason.checks import CheckInfo, Evidence, Family, all_checks, all_rules, find_rules
 from policyreason.checks.aa_reference import NOT_CHECKED, REFERENCE, reference_check
 from policyreason.checks.rule_docs import Example, pages, parse_doc, rules_reported
 from policyreason.ir.severity import Severity
@@ -95,3 +95,35 @@ def test_docs_rules_are_generated_from_the_docstrings() -> None:
     assert not stale, f"docs/rules/ out of date ({stale[:5]}): run python scripts/gen_rule_docs.py"
     changed = sorted(name for name in wanted if committed[name] != wanted[name])
     assert not changed, f"docs/rules/ out of date ({changed[:5]}): run scripts/gen_rule_docs.py"
+
+
+def test_every_family_is_in_the_one_catalogue() -> None:
+    from policyreason.analysis.change import CATEGORIES, UNKNOWN
+
+    change = {r.id for r in all_rules(Family.CHANGE)}
+    assert change == {*CATEGORIES, UNKNOWN}
+    assert {r.id for r in all_rules(Family.NETWORK)} == {"NET001", "NET002", "NET003"}
+    everything = all_rules()
+    assert len({r.id for r in everything}) == len(everything)
+    assert [r for r in everything if r.family is Family.LINT] == RULES
+    for info in everything:
+        assert info.title and info.fix and parse_doc(info.doc).summary, info.id
+        if info.family is not Family.LINT:
+            assert info.function is None and info.evidence is not Evidence.PARSER, info.id
+
+
+def test_rules_of_diff_and_reach_are_found_only_when_asked_for() -> None:
+    assert [r.id for r in find_rules("NEW-ACCESS", family=None)] == ["new-access"]
+    assert [r.id for r in find_rules("net003", family=None)] == ["NET003"]
+    # Inline suppressions in a policy name rules of `check` only.
+    assert find_rules("new-access") == []
+
+
+@pytest.mark.parametrize("name", ["new-access", "cross-account", "NET001", "net002"])
+def test_explain_shows_rules_of_every_verb(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from policyreason.cli import main
+
+    assert main(["explain", name]) == 0
+    page = capsys.readouterr().out
+    assert page.startswith(f"# {find_rules(name, family=None)[0].id}: ")
+    assert "| Reported by |" in page and "**Fix:**" in page

@@ -119,7 +119,9 @@ class Access:
 
 @dataclass(frozen=True)
 class DiffFinding:
-    """What the gate judges: one direction of one change (or its unknown answer)."""
+    """What the gate judges: one direction of one change (or its unknown answer). `possible`
+    are the categories it may also be of though that could not be decided (None: any, for an
+    unknown answer); `failing` is the gate's verdict (`gating.py`)."""
 
     category: str
     tags: tuple[str, ...]
@@ -130,6 +132,7 @@ class DiffFinding:
     span: Span | None
     witnesses: tuple[Witness, ...] = ()
     accepted: tuple[Acceptance, ...] = ()
+    possible: frozenset[str] | None = frozenset()
     failing: bool = False
 
 
@@ -193,7 +196,9 @@ class DiffRun:
     @property
     def exit_code(self) -> int:
         """2 for input errors (they win), 1 for failing findings, else 0."""
-        return 2 if self.errors else 1 if self.failing else 0
+        from policyreason.gating import exit_code
+
+        return exit_code(self.failing, len(self.errors))
 
 
 # --- comparison ----------------------------------------------------------------------------
@@ -216,7 +221,7 @@ def analyse(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
     old = change.old.policy if change.old else None
     new = change.new.policy if change.new else None
     if change.problem is not None or (change.new is not None and new is None):
-        return _undecided(change, change.problem or "the head version has errors", settings)
+        return _undecided(change, change.problem or "the head version has errors")
     old_policy = old or empty_policy(change.kind, some.file)
     new_policy = new or empty_policy(change.kind, some.file)
     result = compare(old_policy, new_policy, settings.witnesses, settings.rlimit)
@@ -229,7 +234,7 @@ def analyse(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
         LOST_ACCESS, result.lost_access, new_policy, old_policy, change, settings
     )
     queries += extra
-    return _result(change, result.verdict, gained, lost, settings, result.seconds, queries)
+    return _result(change, result.verdict, gained, lost, result.seconds, queries)
 
 
 def _direction(
@@ -455,7 +460,6 @@ def _result(
     verdict: CompareVerdict,
     gained: Access,
     lost: Access,
-    settings: DiffSettings,
     seconds: float,
     queries: int,
 ) -> ChangeResult:
@@ -473,7 +477,6 @@ def _result(
                 _span(change, None),
                 (),
                 (),
-                settings,
             )
         )
     for access in (gained, lost):
@@ -504,7 +507,6 @@ def _result(
                 span,
                 access.witnesses,
                 access.accepted if access.fully_accepted else (),
-                settings,
                 access.classified,
             )
         )
@@ -525,18 +527,14 @@ def _finding(
     span: Span | None,
     witnesses: tuple[Witness, ...],
     accepted: tuple[Acceptance, ...],
-    settings: DiffSettings,
     classified: bool = True,
 ) -> DiffFinding:
-    if accepted:
-        failing = False
-    elif status is Status.UNKNOWN:
-        failing = settings.unknown == "fail"
-    else:
-        failing = bool(set(tags) & settings.fail_on)
-        # Unclassified new access may be public or cross-account: fail closed on those.
-        if not classified and NEW_ACCESS in tags and settings.fail_on & {PUBLIC, CROSS_ACCOUNT}:
-            failing = failing or settings.unknown == "fail"
+    possible: frozenset[str] | None = frozenset()
+    if status is Status.UNKNOWN:
+        possible = None
+    elif not classified and NEW_ACCESS in tags:
+        # Unclassified new access may be public or cross-account: the gate fails closed.
+        possible = frozenset({PUBLIC, CROSS_ACCOUNT})
     return DiffFinding(
         category=category,
         tags=tags,
@@ -547,7 +545,7 @@ def _finding(
         span=span,
         witnesses=witnesses,
         accepted=accepted,
-        failing=failing,
+        possible=possible,
     )
 
 
@@ -574,10 +572,10 @@ def _guarded(change: PolicyChange, settings: DiffSettings) -> ChangeResult:
         return analyse(change, settings)
     except Exception as exc:
         reason = f"internal error: {type(exc).__name__}: {exc} (please report this)"
-        return _undecided(change, reason, settings)
+        return _undecided(change, reason)
 
 
-def _undecided(change: PolicyChange, reason: str, settings: DiffSettings) -> ChangeResult:
+def _undecided(change: PolicyChange, reason: str) -> ChangeResult:
     unknown = Access(NEW_ACCESS, Outcome.UNKNOWN, reason=reason, summary=f"unknown: {reason}")
     lost = Access(LOST_ACCESS, Outcome.UNKNOWN, reason=reason, summary=unknown.summary)
-    return _result(change, CompareVerdict.UNKNOWN, unknown, lost, settings, 0.0, 0)
+    return _result(change, CompareVerdict.UNKNOWN, unknown, lost, 0.0, 0)

@@ -8,6 +8,11 @@ policy was read from and the packaged service reference; `semantic` wraps questi
 decides, which live in `analysis/`. Problems the policy reader itself rejects (a missing Effect,
 an unknown operator) are documented as `@grammar` rules: they have no function, and the reader's
 diagnostics name them.
+
+The registry is the catalogue of every kind of finding: the rules of `diff` (the access a change
+grants or takes away, `checks/change.py`) and of `reach` (`checks/network.py`) are declared here
+too, with `@rule`, so every finding any verb reports has one id, severity, title, page and
+kind of evidence.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ _MODULES = (
     "iam_security",
     "iam_role_grants",
     "semantic",
+    "change",
+    "network",
 )
 
 
@@ -69,6 +76,16 @@ class Evidence(StrEnum):
     SYNTACTIC = "syntactic"  # read off the policy text and the service reference
     WITNESS = "witness"  # a request the solver found, re-checked by the concrete evaluator
     PROOF = "proof"  # the solver proved it: no request behaves otherwise
+    PACKET = "packet"  # a packet and its path the solver found, re-traced hop by hop
+    UNKNOWN = "unknown"  # the reason the question could not be decided
+
+
+class Family(StrEnum):
+    """Which verb reports a rule's findings."""
+
+    LINT = "lint"  # `check`: one policy (or one principal's policies) at a time
+    CHANGE = "change"  # `diff`: the access a change grants or takes away
+    NETWORK = "network"  # `reach`: packets between endpoints and from the internet
 
 
 @dataclass(frozen=True)
@@ -77,7 +94,8 @@ class CheckInfo:
 
     `aa_code` is IAM Access Analyzer's issue code for the same problem (None for rules of our
     own); `diagnostics` are the policy reader's codes the rule stands for (grammar rules, whose
-    `function` is None); `doc` is the function's docstring.
+    `function` is None); `doc` is the function's docstring; `family` the verb that reports it
+    (rules of `diff` and `reach` have no function either: their analyses produce the findings).
     """
 
     id: str
@@ -90,6 +108,7 @@ class CheckInfo:
     aa_code: str | None = None
     evidence: Evidence = Evidence.SYNTACTIC
     diagnostics: tuple[str, ...] = ()
+    family: Family = Family.LINT
 
     @property
     def help(self) -> str:
@@ -218,6 +237,37 @@ def grammar(
     return register
 
 
+def rule(
+    *,
+    id: str,
+    family: Family,
+    severity: Severity,
+    title: str,
+    fix: str,
+    evidence: Evidence,
+) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a rule of `diff` or `reach`: its analysis reports findings under this id; the
+    function only carries the docs."""
+
+    def register(function: Callable[[], None]) -> Callable[[], None]:
+        _add(
+            CheckInfo(
+                id=id,
+                severity=severity,
+                title=title,
+                fix=fix,
+                kinds=None,
+                function=None,
+                doc=inspect.getdoc(function) or "",
+                evidence=evidence,
+                family=family,
+            )
+        )
+        return function
+
+    return register
+
+
 def _add(info: CheckInfo) -> None:
     if info.id in _REGISTRY:
         raise ValueError(f"check id {info.id} is registered twice")
@@ -231,16 +281,24 @@ def _load() -> None:
 
 
 def all_checks() -> list[CheckInfo]:
-    """Every registered check, ordered by id."""
+    """Every registered rule of `check`, ordered by id."""
+    return all_rules(Family.LINT)
+
+
+def all_rules(family: Family | None = None) -> list[CheckInfo]:
+    """Every registered rule (of one family), ordered by family, then id."""
     _load()
-    return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+    families = list(Family)
+    ordered = sorted(_REGISTRY.values(), key=lambda c: (families.index(c.family), c.id))
+    return [c for c in ordered if family is None or c.family is family]
 
 
-def find_rules(name: str) -> list[CheckInfo]:
-    """The rules a user means by `name`: a rule id (PR601) or an Access Analyzer issue code
-    (EQUIVALENT_TO_NULL_FALSE), in any case."""
+def find_rules(name: str, family: Family | None = Family.LINT) -> list[CheckInfo]:
+    """The rules a user means by `name`: a rule id (PR601, new-access, NET001) or an Access
+    Analyzer issue code (EQUIVALENT_TO_NULL_FALSE), in any case; among the rules of `check`
+    unless another family (None: every family) is asked for."""
     wanted = name.strip().upper()
-    return [c for c in all_checks() if wanted in (c.id, c.aa_code)]
+    return [c for c in all_rules(family) if wanted in (c.id.upper(), c.aa_code)]
 
 
 def rule_for_diagnostic(code: str, kind: PolicyKind | None) -> CheckInfo | None:

@@ -24,7 +24,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policyreason.checks import CheckContext, CheckInfo, Evidence, rule_for_diagnostic, run_checks
+from policyreason.checks import (
+    CheckContext,
+    CheckInfo,
+    Evidence,
+    Family,
+    rule_for_diagnostic,
+    run_checks,
+)
 from policyreason.ir.policy import PolicyKind
 
 _HEADER = re.compile(r"^(Fails|Passes)(?: \((?P<options>[^)]*)\))?:$")
@@ -129,12 +136,17 @@ _EVIDENCE = {
     Evidence.SYNTACTIC: "the policy text and the service authorization reference",
     Evidence.WITNESS: "a request the solver found, re-checked by the concrete evaluator",
     Evidence.PROOF: "a proof by the solver",
+    Evidence.PACKET: "a packet the solver found, with every hop of its path",
+    Evidence.UNKNOWN: "the reason the question could not be decided",
 }
+_VERB = {Family.CHANGE: "`policyreason diff`", Family.NETWORK: "`policyreason reach`"}
 
 
 def markdown(info: CheckInfo) -> str:
     """The rule's documentation page (docs/rules/, SARIF help, `explain`)."""
     doc = parse_doc(info.doc)
+    if info.family is not Family.LINT:
+        return _verb_page(info, doc)
     kinds = ", ".join(k.value for k in PolicyKind if info.kinds is None or k in info.kinds)
     lines = [
         f"# {info.id}: {info.title}",
@@ -158,14 +170,31 @@ def markdown(info: CheckInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _verb_page(info: CheckInfo, doc: RuleDoc) -> str:
+    lines = [
+        f"# {info.id}: {info.title}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Severity | {info.severity.value} |",
+        f"| Reported by | {_VERB[info.family]} |",
+        f"| Evidence | {_EVIDENCE[info.evidence]} |",
+        "",
+        doc.body,
+        "",
+        f"**Fix:** {info.fix}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def pages() -> dict[str, str]:
     """docs/rules/: one page per rule, and README.md indexing them by rule and by Access
     Analyzer code, with the codes not checked and why. Generated; a test keeps it in sync."""
-    from policyreason.checks import all_checks
+    from policyreason.checks import all_checks, all_rules
     from policyreason.checks.aa_reference import NOT_CHECKED, REFERENCE
 
     rules = all_checks()
-    out = {f"{info.id}.md": markdown(info) for info in rules}
+    out = {f"{info.id}.md": markdown(info) for info in all_rules()}
     lines = [
         "# Rules",
         "",
@@ -204,5 +233,18 @@ def pages() -> dict[str, str]:
     lines += ["", "## Codes not checked", ""]
     for code, reason in sorted(NOT_CHECKED.items()):
         lines.append(f"- `{code}`: {reason}.")
+    for family, heading in ((Family.CHANGE, "Change rules"), (Family.NETWORK, "Network rules")):
+        lines += [
+            "",
+            f"## {heading} ({_VERB[family]})",
+            "",
+            "| Rule | Severity | Evidence | Title |",
+            "|---|---|---|---|",
+        ]
+        for info in all_rules(family):
+            lines.append(
+                f"| [{info.id}]({info.id}.md) | {info.severity.value} | "
+                f"{info.evidence.value} | {info.title} |"
+            )
     out["README.md"] = "\n".join(lines) + "\n"
     return out

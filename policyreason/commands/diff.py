@@ -7,9 +7,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffRun, DiffSettings, PolicyChange
-    from policyreason.inputs import LoadOptions, SourceFile
-    from policyreason.inputs.git import DocumentPair
+    from policyreason.analysis.change import DiffRun, DiffSettings
+    from policyreason.inputs import LoadOptions
 
 FAIL_ON = ("new-access", "lost-access", "public", "cross-account", "any")
 FORMATS = ("text", "json", "sarif", "markdown")
@@ -89,13 +88,17 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the change gate; returns its exit code."""
     from policyreason.errors import ConfigError, GitError
+    from policyreason.pipeline.diff import diff_git, diff_plan
 
     try:
         settings, load = _settings(args)
         if args.head and (args.plan or args.staged):
             raise ConfigError("--head goes with --base")
         extra = [_extra_output(spec) for spec in args.also or ()]
-        diff = _plan(args.plan, settings, load) if args.plan else _git(args, settings, load)
+        if args.plan:
+            diff = diff_plan(args.plan, settings, load)
+        else:
+            diff = diff_git(args.base, args.head, args.staged, args.paths, settings, load)
     except (ConfigError, GitError) as exc:
         text = str(exc)
         sys.stderr.write(f"{text}\n" if "error: " in text else f"error: {text}\n")
@@ -160,129 +163,6 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
     return settings, load
 
 
-def _git(args: argparse.Namespace, settings: DiffSettings, load: LoadOptions) -> DiffRun:
-    from policyreason.inputs.git import (
-        INDEX,
-        WORKTREE,
-        changes,
-        load_at,
-        open_repository,
-        pair,
-        resolve,
-        resolve_base,
-    )
-
-    repo = open_repository()
-    base_ref = "HEAD" if args.staged else args.base
-    base = resolve_base(repo, base_ref, args.staged)
-    head = INDEX if args.staged else resolve(repo, args.head) if args.head else WORKTREE
-    changed = changes(repo, base, head, args.paths)
-    old_files: list[SourceFile] = []
-    new_files: list[SourceFile] = []
-    renames: dict[str, str] = {}
-    for change in changed:
-        if change.old is not None:
-            old_files.append(load_at(repo, base, change.old, load))
-        if change.new is not None:
-            new_files.append(load_at(repo, head, change.new, load))
-        if change.old is not None and change.new is not None and change.old != change.new:
-            renames[repo.show_path(change.old)] = repo.show_path(change.new)
-    pairs, unchanged = pair(old_files, new_files, renames)
-    head_label = {INDEX: "index", WORKTREE: "working tree"}.get(head, args.head or head)
-    return _compare(
-        pairs, new_files, unchanged, settings, f"{base_ref} ({base[:12]})", head_label, len(changed)
-    )
-
-
-def _plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
-    from pathlib import Path
-
-    from policyreason.errors import JsonSyntaxError
-    from policyreason.inputs import SourceFile, display_path
-    from policyreason.inputs.git import pair
-    from policyreason.inputs.tf_plan import is_plan, read_plan_side
-    from policyreason.ir.diagnostic import Diagnostic, Level
-    from policyreason.ir.span import Span
-    from policyreason.parse.json_spans import parse_json
-
-    shown = display_path(Path(path))
-    span = Span(file=shown, line=1, column=1, end_line=1, end_column=1)
-    try:
-        if Path(path).stat().st_size > load.max_bytes:
-            raise OSError(f"over the {load.max_bytes / 2**20:g} MB limit (max-file-size-mb)")
-        text = Path(path).read_text(encoding="utf-8-sig")
-        root = parse_json(text, shown)
-    except (OSError, UnicodeDecodeError) as exc:
-        problem = Diagnostic(
-            code="unreadable", level=Level.ERROR, message=f"cannot read: {exc}", span=span
-        )
-    except JsonSyntaxError as exc:
-        problem = Diagnostic(code="syntax", level=Level.ERROR, message=exc.message, span=exc.span)
-    else:
-        if is_plan(root):
-            before, _ = read_plan_side(root, text, shown, "before")
-            after, diags = read_plan_side(root, text, shown, "after")
-            olds = SourceFile(shown, None, tuple(before))
-            news = SourceFile(shown, None, tuple(after), tuple(diags))
-            pairs, unchanged = pair([olds], [news])
-            return _compare(pairs, [news], unchanged, settings, "before", "after", 1)
-        problem = Diagnostic(
-            code="wrong-input-type",
-            level=Level.ERROR,
-            message="not a Terraform plan (terraform show -json plan.out)",
-            span=span,
-        )
-    failed = SourceFile(shown, None, diagnostics=(problem,))
-    return _compare([], [failed], 0, settings, "before", "after", 1)
-
-
-def _compare(
-    pairs: list[DocumentPair],
-    new_files: list[SourceFile],
-    unchanged: int,
-    settings: DiffSettings,
-    base: str,
-    head: str,
-    files: int,
-) -> DiffRun:
-    from policyreason.analysis.change import DiffRun, run_changes
-    from policyreason.ir.diagnostic import Diagnostic, Level
-
-    errors: list[Diagnostic] = []
-    warnings: list[Diagnostic] = []
-    for source in new_files:
-        for d in source.all_diagnostics:
-            (errors if d.level is Level.ERROR else warnings).append(d)
-    results = run_changes([_policy_change(p) for p in pairs], settings)
-    return DiffRun(
-        base=base,
-        head=head,
-        results=results,
-        errors=errors,
-        warnings=warnings,
-        files=files,
-        unchanged=unchanged,
-        fail_on=settings.fail_on,
-        unknown=settings.unknown,
-    )
-
-
-def _policy_change(p: DocumentPair) -> PolicyChange:
-    from policyreason.analysis.change import ChangeStatus, PolicyChange, Version
-
-    some = p.new or p.old
-    assert some is not None
-    return PolicyChange(
-        key=p.key,
-        names=p.names,
-        kind=some.kind,
-        status=ChangeStatus(p.status),
-        old=Version(p.old.parsed.policy, p.old.file, p.old.name) if p.old else None,
-        new=Version(p.new.parsed.policy, p.new.file, p.new.name) if p.new else None,
-        problem=p.problem,
-    )
-
-
 def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     from policyreason.report.console import make_console
     from policyreason.report.diff_text import print_diff
@@ -304,8 +184,8 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
 def _render(diff: DiffRun, fmt: str) -> str:
     from policyreason.report.diff_json import render_diff_json
     from policyreason.report.diff_markdown import render_diff_markdown
-    from policyreason.report.diff_sarif import render_diff_sarif
     from policyreason.report.diff_text import render_diff_text
+    from policyreason.report.sarif import render_diff_sarif
 
     renderers = {
         "text": render_diff_text,

@@ -1,6 +1,7 @@
-"""`policyreason explain RULE | FILE[:LINE]`: a rule's documentation (by its id, PR601, or its
-IAM Access Analyzer code, EQUIVALENT_TO_NULL_FALSE), or every finding of a file (or of one
-line) in full: message, fix, witness, details and the rule's documentation."""
+"""`policyreason explain RULE | FILE[:LINE]`: a rule's documentation (by its id, PR601,
+new-access, NET001, or its IAM Access Analyzer code, EQUIVALENT_TO_NULL_FALSE), or every
+finding of a file (or of one line) in full: message, fix, witness, details and the rule's
+documentation."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from policyreason.commands.check import add_common_arguments
 
 _WITH_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+)$")
-_RULE_NAME = re.compile(r"^(PR\d{3}|[A-Za-z]+(_[A-Za-z]+)+)$")
+_RULE_NAME = re.compile(r"^(PR\d{3}|NET\d{3}|[A-Za-z]+(_[A-Za-z]+)+)$")
 
 
 def register(subparsers: Any) -> None:
@@ -20,8 +21,8 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "explain",
         help="show a rule's documentation, or every finding of a file or line in full",
-        description="Explain a rule (PR601, or an Access Analyzer code such as "
-        "EQUIVALENT_TO_NULL_FALSE), or the findings of FILE, or only those covering LINE.",
+        description="Explain a rule (PR601, new-access, NET001, or an Access Analyzer code "
+        "such as EQUIVALENT_TO_NULL_FALSE), or the findings of FILE, or only those covering LINE.",
     )
     parser.add_argument("target", metavar="RULE|FILE[:LINE]")
     add_common_arguments(parser)
@@ -43,7 +44,11 @@ def run(args: argparse.Namespace) -> int:
     readable file is named, else 0."""
     from pathlib import Path
 
-    if not Path(args.target).exists() and _RULE_NAME.match(args.target):
+    from policyreason.checks import find_rules
+
+    if not Path(args.target).exists() and (
+        _RULE_NAME.match(args.target) or find_rules(args.target, family=None)
+    ):
         return explain_rule(args.target)
     return explain_file(args)
 
@@ -59,7 +64,7 @@ def explain_rule(name: str) -> int:
     from policyreason.report.console import make_console
 
     console = make_console(highlight=False, soft_wrap=True)
-    pages = [markdown(info) for info in find_rules(name)]
+    pages = [markdown(info) for info in find_rules(name, family=None)]
     entry = reference_check(name)
     if not pages and entry is not None and entry.code in NOT_CHECKED:
         pages = [

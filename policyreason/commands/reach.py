@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 EXAMPLES = """\
@@ -71,29 +70,6 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def _load(path: str) -> Any:
-    """The network and whether the input had errors; every diagnostic goes to stderr."""
-    from policyreason.errors import NetworkDslError
-    from policyreason.inputs.aws_describe import read_snapshot
-    from policyreason.ir.diagnostic import Level
-    from policyreason.parse.network_dsl import parse_network
-
-    p = Path(path)
-    if p.is_file() and p.suffix == ".net":
-        try:
-            return parse_network(p.read_text(encoding="utf-8"), str(p)), 0
-        except NetworkDslError as exc:
-            print(f"{exc.span}: error: {exc.message}", file=sys.stderr)
-            return None, 1
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"{p}:1:1: error: cannot read file: {exc}", file=sys.stderr)
-            return None, 1
-    network, diagnostics = read_snapshot(p)
-    for d in diagnostics:
-        print(f"{d.span}: {d.level.value}: {d.message}", file=sys.stderr)
-    return network, sum(1 for d in diagnostics if d.level is Level.ERROR)
-
-
 def _onprem(declared: list[str]) -> Any:
     """The on-premises networks of the configuration and of --onprem CIDR=NAME (which
     override the configuration's), or an error message."""
@@ -128,16 +104,13 @@ def _is_cidr(text: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from policyreason.analysis.network.exposures import exposures
-    from policyreason.analysis.network.reach import reach
-    from policyreason.ir.answer import Status
+    from policyreason.ir.diagnostic import Level
     from policyreason.ir.network import parse_protocol
+    from policyreason.pipeline.reach import answer_exposures, answer_reach, read_network
     from policyreason.report.console import make_console
     from policyreason.report.network_json import exposures_json, reach_json
-    from policyreason.report.network_sarif import exposures_sarif, reach_sarif
     from policyreason.report.network_text import render_exposures, render_reach
+    from policyreason.report.sarif import dumps, exposures_sarif, reach_sarif
 
     if not args.exposures and not (args.src and args.dst):
         print("policyreason reach: error: give --from and --to, or --exposures", file=sys.stderr)
@@ -159,49 +132,41 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(onprem, str):
         print(onprem, file=sys.stderr)
         return 2
-    limits = {"rlimit": args.rlimit} if args.rlimit else {}
-    network, errors = _load(args.snapshot)
+    network, diagnostics = read_network(args.snapshot)
+    for d in diagnostics:
+        print(f"{d.span}: {d.level.value}: {d.message}", file=sys.stderr)
     if network is None:
         return 2
     network = network.model_copy(update={"onprem": onprem})
-    # A proof over an input that was not read in full is no proof.
-    partial = f"the input could not be read in full ({errors} error(s) above)"
+    errors = sum(1 for d in diagnostics if d.level is Level.ERROR)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
         console = make_console(file=out, width=120 if args.output else None)
         if args.exposures:
-            exp = exposures(network, **limits)
-            if errors:
-                exp = replace(exp, answer=exp.answer.weakened(partial))
+            exp, code = answer_exposures(network, errors, args.rlimit)
             if args.format == "json":
                 json.dump(exposures_json(exp), out, indent=2)
                 out.write("\n")
             elif args.format == "sarif":
-                json.dump(exposures_sarif(exp), out, indent=2)
-                out.write("\n")
+                out.write(dumps(exposures_sarif(exp, code)))
             else:
                 render_exposures(console, exp)
-            status = exp.answer.status
         else:
             try:
-                result = reach(network, args.src, args.dst, protocol, args.port, **limits)
+                result, code = answer_reach(
+                    network, args.src, args.dst, protocol, args.port, errors, args.rlimit
+                )
             except ValueError as exc:
                 print(f"policyreason reach: error: {exc}", file=sys.stderr)
                 return 2
-            if errors:
-                result = replace(result, answer=result.answer.weakened(partial), blocked=None)
             if args.format == "json":
                 json.dump(reach_json(result, args.src, args.dst), out, indent=2)
                 out.write("\n")
             elif args.format == "sarif":
-                json.dump(reach_sarif(result, args.src, args.dst), out, indent=2)
-                out.write("\n")
+                out.write(dumps(reach_sarif(result, args.src, args.dst, code)))
             else:
                 render_reach(console, result, args.src, args.dst)
-            status = result.answer.status
     finally:
         if args.output:
             out.close()
-    if errors:
-        return 2
-    return 0 if status is Status.PROVEN else 1
+    return code

@@ -19,7 +19,8 @@ FORMATS = ("text", "json", "sarif", "markdown")
 class RuleInfo(BaseModel):
     """A rule as documented to users (SARIF `rules`, `explain`): `help` is its full
     documentation in markdown, `summary` the first paragraph, `aa_code` IAM Access Analyzer's
-    issue code for the same problem, `evidence` what backs its findings."""
+    issue code for the same problem, `evidence` what backs its findings, `family` the verb
+    that reports it (lint: check, change: diff, network: reach)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -30,6 +31,7 @@ class RuleInfo(BaseModel):
     summary: str = ""
     aa_code: str | None = None
     evidence: str = "syntactic"
+    family: str = "lint"
 
 
 class ReportedFinding(BaseModel):

@@ -1,27 +1,43 @@
-"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers: the one writer of `check`,
+`diff` and `reach`.
 
-Every rule of the registry is listed in `tool.driver.rules`, with its documentation (examples
-included) as help and its IAM Access Analyzer code as a property; results point at the exact
-region in the user's file (relative URI under %SRCROOT%), and a result backed by a witness
-request shows that request in its message, which is what code scanning displays. Input errors
-are reported twice on purpose: as tool execution notifications (what SARIF means by them) and
-as results of the grammar rule they break (or `input-error`), because code scanning only shows
-results. The service reference's date is a property of the run.
+Every log has the same shape: the verb's rules from the catalogue in `tool.driver.rules` (with
+their documentation as help, IAM Access Analyzer's code and the kind of evidence as
+properties), an invocation with the exit code, and one result per finding. Every location
+follows one convention: the artifact's URI relative to the run's root (`%SRCROOT%`, the working
+folder; a file outside it gets a file:// URI) and a 1-based region (startLine, startColumn,
+exclusive end); a network finding is located at the line of the export (or network
+description) that holds the deciding component, named as a logical location. A result backed
+by a witness shows it in its message, which is what code scanning displays. Input errors are
+reported twice on purpose: as tool execution notifications (what SARIF means by them) and as
+results of the grammar rule they break (or `input-error`), because code scanning only shows
+results.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from policyreason import __version__
+from policyreason.checks import Family
+from policyreason.ir.answer import Status
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.report import Report, ReportedFinding, RuleInfo
 from policyreason.report.json import TOOL_URI
+from policyreason.report.rules import rule_infos
+
+if TYPE_CHECKING:
+    from policyreason.analysis.change import DiffFinding, DiffRun
+    from policyreason.analysis.network.exposures import ExposureResult
+    from policyreason.analysis.network.reach import ReachResult
+    from policyreason.analysis.network.trace import Hop, PathWitness
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INPUT_ERROR_RULE = "input-error"
@@ -33,6 +49,20 @@ _LEVELS = {
 }
 # GitHub maps security-severity to critical (>= 9), high (>= 7), medium (>= 4), low.
 SECURITY_SEVERITY = "7.5"
+_TAGS = {
+    Family.LINT.value: ["iam", "policy"],
+    Family.CHANGE.value: ["iam", "policy", "change"],
+    Family.NETWORK.value: ["network"],
+}
+# Code scanning keeps alerts per tool name: the change gate's alerts stay its own.
+_TOOL = {Family.LINT: "policyreason", Family.CHANGE: "policyreason-diff"}
+_INPUT_ERROR = RuleInfo(
+    id=INPUT_ERROR_RULE,
+    title="Input could not be read",
+    help="The file is not valid JSON/YAML, not a well-formed policy, or could not be read; it "
+    "was not analysed.",
+    severity=Severity.ERROR,
+)
 
 
 def level(severity: Severity) -> str:
@@ -40,26 +70,26 @@ def level(severity: Severity) -> str:
     return _LEVELS[severity]
 
 
+def dumps(log: dict[str, Any]) -> str:
+    """A SARIF log as text."""
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
 def render_sarif(report: Report) -> str:
-    """The report as a SARIF 2.1.0 log."""
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    """The report of `check` as a SARIF 2.1.0 log."""
+    return dumps(to_sarif(report))
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
-    """The report as a SARIF log object."""
+    """The report of `check` as a SARIF log object."""
     rules = list(report.rules)
     if any(d.rule_id is None for d in report.errors):
-        rules.append(
-            RuleInfo(
-                id=INPUT_ERROR_RULE,
-                title="Input could not be read",
-                help="The file is not valid JSON/YAML, not a well-formed policy, or could not "
-                "be read; it was not analysed.",
-                severity=Severity.ERROR,
-            )
-        )
+        rules.append(_INPUT_ERROR)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_result(item, index) for item in report.findings]
+    results = [_check_result(item, index) for item in report.findings]
     results += [_error_result(d, index) for d in report.errors]
     notifications = [_notification(d) for d in report.errors]
     notifications += [
@@ -68,10 +98,237 @@ def to_sarif(report: Report) -> dict[str, Any]:
     ]
     for entry in report.files:
         notifications += [_notification(d) for d in entry.warnings]
+    return _log(
+        Family.LINT,
+        rules,
+        results,
+        exit_code=report.gate.exit_code,
+        successful=not report.errors,
+        notifications=notifications,
+        artifacts=[f.path for f in report.files],
+        properties={"serviceReference": report.service_reference},
+    )
+
+
+def _check_result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
+    f = item.finding
+    text = f.message
+    if f.witness:
+        text += f"\nWitness request: {witness_line(f.witness)}"
+    if f.fix:
+        text += f"\nFix: {f.fix}"
+    properties: dict[str, Any] = {"status": f.status.value, "document": item.document}
+    if f.aa_code:
+        properties["aaCode"] = f.aa_code
+    if f.witness is not None:
+        properties["witness"] = f.witness
+    result = _result(
+        f.rule_id,
+        index,
+        level(f.severity),
+        text,
+        [_location(f.span)],
+        {"policyreason/v1": item.fingerprint},
+        properties,
+    )
+    if item.baseline is not None:
+        result["baselineState"] = item.baseline
+    return result
+
+
+def witness_line(witness: dict[str, Any]) -> str:
+    """A witness request on one line: who does what to which resource, in which context."""
+    who = witness.get("principal") or "anyone (anonymous)"
+    line = f"{who} calls {witness.get('action')} on {witness.get('resource')}"
+    context = witness.get("context") or {}
+    if context:
+        pairs = ", ".join(
+            f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in context.items()
+        )
+        line += f" with {pairs}"
+    return line
+
+
+# --- diff ----------------------------------------------------------------------------------
+
+
+def render_diff_sarif(diff: DiffRun) -> str:
+    """The run of `diff` as a SARIF 2.1.0 log."""
+    return dumps(diff_sarif(diff))
+
+
+def diff_sarif(diff: DiffRun) -> dict[str, Any]:
+    """The run of `diff` as a SARIF log object: one result per finding, at the head statement
+    that grants the new access (lost access: the head policy, or the base statement when the
+    policy was deleted)."""
+    rules = list(rule_infos(Family.CHANGE))
+    if diff.errors:
+        rules.append(_INPUT_ERROR)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    results = [_diff_result(f, index) for f in diff.findings]
+    results += [_error_result(d, index) for d in diff.errors]
+    notifications = [_notification(d) for d in (*diff.errors, *diff.warnings)]
+    return _log(
+        Family.CHANGE,
+        rules,
+        results,
+        exit_code=diff.exit_code,
+        successful=not diff.errors,
+        notifications=notifications,
+    )
+
+
+def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
+    from policyreason.report.diff_json import witness_json
+
+    lines = [finding.message]
+    lines += [f"witness: {json.dumps(w.request.to_json())}" for w in finding.witnesses[:3]]
+    lines += [f"accepted: {a.reason}" for a in finding.accepted]
+    span = finding.span or Span(file=finding.policy, line=0, column=0, end_line=0, end_column=0)
+    actions = sorted({w.request.action for w in finding.witnesses})
+    fingerprint = hashlib.sha256(
+        "\x1f".join([finding.policy, finding.category, *actions]).encode()
+    ).hexdigest()[:32]
+    result = _result(
+        finding.category,
+        index,
+        level(finding.severity),
+        "\n".join(lines),
+        [_location(span)],
+        {"policyreason-diff/v1": fingerprint},
+        {
+            "policy": finding.policy,
+            "tags": list(finding.tags),
+            "status": finding.status.value,
+            "failing": finding.failing,
+            "witnesses": [witness_json(w) for w in finding.witnesses],
+        },
+    )
+    if finding.accepted:
+        result["suppressions"] = [
+            {"kind": "external", "justification": a.reason} for a in finding.accepted
+        ]
+    return result
+
+
+# --- reach ---------------------------------------------------------------------------------
+
+
+def exposures_sarif(result: ExposureResult, exit_code: int) -> dict[str, Any]:
+    """`reach --exposures` as a SARIF log object: a warning per exposed interface and
+    protocol, at the rule that lets the traffic in; a note per possible exposure (through a
+    component whose rules are unknown) and per unknown target."""
+    index = _network_index()
+    results = []
+    for e in (*result.exposures, *result.possible):
+        what = f"{e.protocol} {_ranges(e.ports) or _ranges(e.icmp_types, 'type ')}".strip()
+        message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
+        if e.rule:
+            message += f", opened by {e.rule}"
+        if e.unknowns:
+            unless = "; ".join(str(u) for u in e.unknowns)
+            message += f", unless one of these blocks it (unknown): {unless}"
+        note = bool(e.unknowns)
+        hop = _opener(e.witness, e.rule)
+        results.append(_network_result("NET001", index, message, hop, e.witness, note))
+    for target, reason in result.unknown:
+        message = f"{target}: unknown ({reason})"
+        results.append(_network_result("NET001", index, message, None, None, True))
+    return _network_log(results, exit_code)
+
+
+def reach_sarif(result: ReachResult, src: str, dst: str, exit_code: int) -> dict[str, Any]:
+    """`reach --from --to` as a SARIF log object: one result, the reachable path (at the
+    rule that lets it in), the block (at the component that drops it), or the unknown."""
+    index = _network_index()
+    status = result.answer.status
+    if status is Status.WITNESSED:
+        w = result.paths[0]
+        res = _network_result("NET002", index, f"{src} can reach {dst}", _opener(w), w, False)
+    elif status is Status.PROVEN:
+        message = f"{src} cannot reach {dst}: {result.reason}"
+        res = _network_result("NET003", index, message, _stopper(result), result.blocked, False)
+    else:
+        candidate = result.candidate
+        message = f"{src} -> {dst}: {status.value} ({result.reason})"
+        hop = _opener(candidate) if candidate is not None else None
+        res = _network_result("NET002", index, message, hop, candidate, True)
+    return _network_log([res], exit_code)
+
+
+def _network_index() -> dict[str, int]:
+    return {rule.id: i for i, rule in enumerate(rule_infos(Family.NETWORK))}
+
+
+def _network_log(results: list[dict[str, Any]], exit_code: int) -> dict[str, Any]:
+    rules = rule_infos(Family.NETWORK)
+    return _log(Family.NETWORK, rules, results, exit_code=exit_code, successful=exit_code != 2)
+
+
+def _network_result(
+    rule_id: str,
+    index: dict[str, int],
+    message: str,
+    hop: Hop | None,
+    w: PathWitness | None,
+    note: bool,
+) -> dict[str, Any]:
+    """A result of a network rule; `note` for what is possible or unknown, not certain."""
+    severity = next(r.severity for r in rule_infos(Family.NETWORK) if r.id == rule_id)
+    located = hop is not None and hop.span is not None and hop.span.line > 0
+    locations = [_location(hop.span, hop.component)] if located and hop and hop.span else []
+    properties = {"packet": w.packet.to_json(), "source": w.source} if w is not None else None
+    shown = "note" if note else level(severity)
+    return _result(rule_id, index, shown, message, locations, None, properties)
+
+
+def _located(hops: Sequence[Hop]) -> list[Hop]:
+    return [h for h in hops if h.span is not None and h.span.line > 0]
+
+
+def _opener(w: PathWitness, rule: str = "") -> Hop | None:
+    """The hop whose rule decides: the named rule, else the inbound security group rule, else
+    the last located hop."""
+    located = _located(w.forward.hops)
+    for hop in located:
+        if (rule and hop.rule == rule) or (not rule and hop.kind == "security-group"):
+            return hop
+    return located[-1] if located else None
+
+
+def _stopper(result: ReachResult) -> Hop | None:
+    """The last located hop of the trace that stops: the forward one, else the reply."""
+    if result.blocked is None:
+        return None
+    stopped = result.blocked.reply or result.blocked.forward
+    if not result.blocked.forward.delivered:
+        stopped = result.blocked.forward
+    located = _located(stopped.hops)
+    return located[-1] if located else None
+
+
+def _ranges(ranges: tuple[tuple[int, int], ...], prefix: str = "") -> str:
+    return ", ".join(f"{prefix}{lo}" if lo == hi else f"{prefix}{lo}-{hi}" for lo, hi in ranges)
+
+
+# --- the shape every log shares ------------------------------------------------------------
+
+
+def _log(
+    family: Family,
+    rules: Sequence[RuleInfo],
+    results: list[dict[str, Any]],
+    *,
+    exit_code: int,
+    successful: bool,
+    notifications: Sequence[dict[str, Any]] = (),
+    artifacts: Sequence[str] | None = None,
+    properties: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {
             "driver": {
-                "name": "policyreason",
+                "name": _TOOL.get(family, "policyreason"),
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": TOOL_URI,
@@ -80,23 +337,26 @@ def to_sarif(report: Report) -> dict[str, Any]:
         },
         "invocations": [
             {
-                "executionSuccessful": not report.errors,
-                "exitCode": report.gate.exit_code,
-                "toolExecutionNotifications": notifications,
+                "executionSuccessful": successful,
+                "exitCode": exit_code,
+                "toolExecutionNotifications": list(notifications),
             }
         ],
-        "artifacts": [{"location": _artifact(f.path)} for f in report.files],
-        "results": results,
-        "columnKind": "unicodeCodePoints",
-        "properties": {"serviceReference": report.service_reference},
     }
+    if artifacts is not None:
+        run["artifacts"] = [{"location": _artifact(path)} for path in artifacts]
+    run["results"] = results
+    run["columnKind"] = "unicodeCodePoints"
+    if properties is not None:
+        run["properties"] = properties
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
-    properties: dict[str, Any] = {"tags": ["iam", "policy"], "precision": "very-high"}
+    tags = list(_TAGS[rule.family])
+    properties: dict[str, Any] = {"tags": tags, "precision": "very-high"}
     if rule.severity is Severity.SECURITY_WARNING:
-        properties["tags"] = ["iam", "policy", "security"]
+        properties["tags"] = [*tags, "security"]
         properties["security-severity"] = SECURITY_SEVERITY
     if rule.aa_code:
         properties["aaCode"] = rule.aa_code
@@ -112,29 +372,27 @@ def _rule(rule: RuleInfo) -> dict[str, Any]:
     }
 
 
-def _result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
-    f = item.finding
-    text = f.message
-    if f.witness:
-        text += f"\nWitness request: {witness_line(f.witness)}"
-    if f.fix:
-        text += f"\nFix: {f.fix}"
+def _result(
+    rule_id: str,
+    index: dict[str, int],
+    shown: str,
+    text: str,
+    locations: list[dict[str, Any]],
+    fingerprints: dict[str, str] | None,
+    properties: dict[str, Any] | None,
+) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": f.rule_id,
-        "level": level(f.severity),
+        "ruleId": rule_id,
+        "level": shown,
         "message": {"text": text},
-        "locations": [_location(f.span)],
-        "partialFingerprints": {"policyreason/v1": item.fingerprint},
-        "properties": {"status": f.status.value, "document": item.document},
+        "locations": locations,
     }
-    if f.aa_code:
-        result["properties"]["aaCode"] = f.aa_code
-    if f.rule_id in index:
-        result["ruleIndex"] = index[f.rule_id]
-    if item.baseline is not None:
-        result["baselineState"] = item.baseline
-    if f.witness is not None:
-        result["properties"]["witness"] = f.witness
+    if fingerprints is not None:
+        result["partialFingerprints"] = fingerprints
+    if properties is not None:
+        result["properties"] = properties
+    if rule_id in index:
+        result["ruleIndex"] = index[rule_id]
     return result
 
 
@@ -152,19 +410,6 @@ def _error_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
-def witness_line(witness: dict[str, Any]) -> str:
-    """A witness request on one line: who does what to which resource, in which context."""
-    who = witness.get("principal") or "anyone (anonymous)"
-    line = f"{who} calls {witness.get('action')} on {witness.get('resource')}"
-    context = witness.get("context") or {}
-    if context:
-        pairs = ", ".join(
-            f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in context.items()
-        )
-        line += f" with {pairs}"
-    return line
-
-
 def _notification(d: Diagnostic) -> dict[str, Any]:
     return {
         "level": d.level.value,
@@ -174,7 +419,9 @@ def _notification(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def _location(span: Span) -> dict[str, Any]:
+def _location(span: Span, component: str | None = None) -> dict[str, Any]:
+    """The location convention: the file relative to the run's root, a 1-based region when
+    the span has a line, the component (network findings) as a logical location."""
     physical: dict[str, Any] = {"artifactLocation": _artifact(span.file)}
     if span.line >= 1:
         region: dict[str, int] = {"startLine": span.line, "startColumn": max(span.column, 1)}
@@ -185,15 +432,21 @@ def _location(span: Span) -> dict[str, Any]:
         region["endLine"] = end_line
         region["endColumn"] = max(end_column, 1)
         physical["region"] = region
-    return {"physicalLocation": physical}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if component:
+        location["logicalLocations"] = [{"name": component, "kind": "resource"}]
+    return location
 
 
 def _artifact(path: str) -> dict[str, str]:
-    posix = PurePath(path).as_posix()
-    if PurePath(path).is_absolute():
-        # Outside the checkout: no base to be relative to.
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
+    pure = PurePath(path)
+    if pure.is_absolute():
+        try:
+            pure = Path(path).relative_to(Path.cwd())
+        except ValueError:
+            # Outside the run's root: no base to be relative to.
+            return {"uri": Path(path).as_uri()}
+    return {"uri": quote(pure.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
 def _pascal(title: str) -> str:
