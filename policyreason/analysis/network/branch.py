@@ -99,12 +99,10 @@ class State:
             return True
         return any(n.covers(ip) for n in b.avoid)
 
-    def avoided(self, f: str) -> frozenset[int]:
-        """The addresses `f` is known to avoid, as a set."""
+    def avoid_sets(self, f: str) -> tuple[frozenset[int], ...]:
+        """The address sets `f` is known to avoid."""
         b = next((b for name, b in self.bounds if name == f), None)
-        if b is None or not b.avoid_sets:
-            return frozenset()
-        return frozenset().union(*b.avoid_sets)
+        return () if b is None else b.avoid_sets
 
     def add(self, p: Pred, component: str | None = None) -> State:
         comps = self.components + ((component,) if component else ())
