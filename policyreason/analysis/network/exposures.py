@@ -201,7 +201,7 @@ def exposures(
         and eni.id not in ix.lb_of_eni
         and (_facing(ix, eni) or eni.id in behind)
     ]
-    walk = _Walk(ix, frozenset(e.id for e in asked), balancers) if share else None
+    walk = _Walk(ix, frozenset(e.id for e in asked), balancers) if share and asked else None
     rules = _RuleSignatures(ix)
     for eni in asked:
         paths = walk.paths(eni) if walk is not None else _paths(ix, eni, balancers)
