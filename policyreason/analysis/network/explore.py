@@ -630,13 +630,10 @@ class _Explorer:
         """Addresses the internet may reach through a gateway the export names but lacks."""
         if not self.ix.missing_igw:
             return {}
-        addresses = [v.dst] if isinstance(v.dst, int) else [*self.ix.public, *self.ix.vpc_of_v6]
-        out = {}
-        for address in addresses:
-            igw = self.ix.behind_missing_igw(address)
-            if igw is not None:
-                out[address] = igw
-        return out
+        if isinstance(v.dst, str):
+            return self.ix.behind_missing_igws
+        igw = self.ix.behind_missing_igw(v.dst)
+        return {} if igw is None else {v.dst: igw}
 
     def enter(self, gateway_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         table = self.ix.edge_table.get(gateway_id)

@@ -497,6 +497,8 @@ _Rules = tuple[tuple[tuple[Pred, Pred], ...] | None, ...]
 
 
 class _RuleSignatures:
+    """`_Rules` of interfaces, each group's computed once."""
+
     def __init__(self, ix: NetIndex) -> None:
         self.ix = ix
         self.groups: dict[str, tuple[tuple[Pred, Pred], ...] | None] = {}

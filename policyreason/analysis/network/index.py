@@ -167,6 +167,16 @@ class NetIndex:
         kinds += [e.icmp for a in net.network_acls for e in a.entries]
         return any(k is not None and k.type is not None for k in kinds)
 
+    @cached_property
+    def behind_missing_igws(self) -> dict[int, str]:
+        """Every public address that `behind_missing_igw` answers for, with its gateway."""
+        out = {}
+        for address in [*self.public, *self.vpc_of_v6]:
+            igw = self.behind_missing_igw(address)
+            if igw is not None:
+                out[address] = igw
+        return out
+
     def behind_missing_igw(self, ip: int) -> str | None:
         """The internet gateway the export names but lacks that the public address `ip`
         might be reached through."""
