@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import time
@@ -99,6 +100,7 @@ def main() -> None:
     parser.add_argument("--dual-sizes", type=int, nargs="*", default=[10, 100])
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
+    load_before = [round(x, 2) for x in os.getloadavg()]
     rows = []
     for snapshot in sorted(p for p in SNAPSHOTS.iterdir() if p.is_dir()):
         network, _ = read_snapshot(snapshot)
@@ -113,7 +115,12 @@ def main() -> None:
         row["parse_seconds"] = round(parse_seconds, 4)
         rows.append(row)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"python": platform.python_version(), "machine": platform.machine()}
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "load_average_before": load_before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    }
     RESULTS.write_text(
         json.dumps({"benchmark": "reach --exposures", **meta, "runs": rows}, indent=2)
     )

@@ -14,6 +14,7 @@ carry AWS Network Firewall: `Firewalls` (describe-firewall outputs), `FirewallPo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -865,8 +866,9 @@ def _route_target(r: JObject) -> tuple[TargetKind, str]:
     return TargetKind.OTHER, gateway or "unknown-target"
 
 
-def _dispatch(b: _Builder, kind: str, o: JObject, account: str, region: str) -> None:
-    handlers = {
+def _handlers(b: _Builder) -> dict[str, Callable[[JObject], None]]:
+    """The builder's reader of each kind that needs no context."""
+    return {
         "Subnets": b.subnet,
         "RouteTables": b.route_table,
         "SecurityGroups": b.security_group,
@@ -897,6 +899,16 @@ def _dispatch(b: _Builder, kind: str, o: JObject, account: str, region: str) -> 
         "FirewallPolicies": b.firewall_policy,
         "RuleGroups": b.rule_group,
     }
+
+
+def _dispatch(
+    b: _Builder,
+    handlers: dict[str, Callable[[JObject], None]],
+    kind: str,
+    o: JObject,
+    account: str,
+    region: str,
+) -> None:
     if kind == "Vpcs":
         b.vpc(o, account, region)
     elif kind == "TransitGateways":
@@ -929,6 +941,7 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
     if not isinstance(root, JObject):
         b.error("NET-SHAPE", "expected a JSON object of describe-* results", root.span)
         return
+    handlers = _handlers(b)
     for key, value in root.pairs:
         kind = str(key.value)
         if kind in _IGNORED:
@@ -941,7 +954,7 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
             continue
         for item in value.items:
             try:
-                _dispatch(b, kind, obj(item, value.span, kind), account, region)
+                _dispatch(b, handlers, kind, obj(item, value.span, kind), account, region)
             except Bad as bad:
                 b.error("NET-SHAPE", f"{kind}: {bad.message}", bad.span)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from enum import StrEnum
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,6 +61,8 @@ def format_ip(ip: int) -> str:
     return str(ipaddress.IPv6Address(ip))
 
 
+# Exports repeat the same addresses and prefixes in every VPC alike (and `ipaddress` is slow).
+@lru_cache(maxsize=1 << 16)
 def parse_ip(text: str) -> int:
     """An IPv4 or IPv6 address as an integer of the address space; ValueError otherwise."""
     addr = ipaddress.ip_address(text.strip())
@@ -85,6 +88,14 @@ def parse_protocol(text: str | int) -> int:
     return number
 
 
+@lru_cache(maxsize=1 << 16)
+def _parse_cidr(text: str) -> Cidr:
+    net = ipaddress.ip_network(text.strip(), strict=False)
+    if isinstance(net, ipaddress.IPv4Network):
+        return Cidr(addr=V4_MAPPED | int(net.network_address), prefix=96 + net.prefixlen)
+    return Cidr(addr=int(net.network_address), prefix=net.prefixlen)
+
+
 class Cidr(_Node):
     """A prefix of the address space; `addr` is the network address (host bits cleared)."""
 
@@ -93,10 +104,7 @@ class Cidr(_Node):
 
     @staticmethod
     def parse(text: str) -> Cidr:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-        if isinstance(net, ipaddress.IPv4Network):
-            return Cidr(addr=V4_MAPPED | int(net.network_address), prefix=96 + net.prefixlen)
-        return Cidr(addr=int(net.network_address), prefix=net.prefixlen)
+        return _parse_cidr(text)
 
     @staticmethod
     def host(ip: int) -> Cidr:

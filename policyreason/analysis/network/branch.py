@@ -99,25 +99,32 @@ class State:
             return True
         return any(n.covers(ip) for n in b.avoid)
 
-    def avoided(self, f: str) -> frozenset[int]:
-        """The addresses `f` is known to avoid, as a set."""
+    def avoid_sets(self, f: str) -> tuple[frozenset[int], ...]:
+        """The address sets `f` is known to avoid."""
         b = next((b for name, b in self.bounds if name == f), None)
-        if b is None or not b.avoid_sets:
-            return frozenset()
-        return frozenset().union(*b.avoid_sets)
+        return () if b is None else b.avoid_sets
 
     def add(self, p: Pred, component: str | None = None) -> State:
-        comps = self.components + ((component,) if component else ())
-        bounds = dict(self.bounds)
-        fixed = dict(self.fixed)
-        dead = self.dead or p == FALSE or not narrow(bounds, fixed, p)
-        return replace(
-            self,
-            preds=self.preds + ((p,) if p != TRUE else ()),
-            components=comps,
-            bounds=tuple(bounds.items()),
-            fixed=tuple(fixed.items()),
-            dead=dead,
+        comps = (*self.components, component) if component else self.components
+        # Built field by field: `replace` inspects the class on every call, and a walk adds
+        # to its state hundreds of thousands of times.
+        if p == TRUE:
+            bounds, fixed, dead, preds = self.bounds, self.fixed, self.dead, self.preds
+        else:
+            b, f = dict(self.bounds), dict(self.fixed)
+            dead = self.dead or p == FALSE or not narrow(b, f, p)
+            bounds, fixed, preds = tuple(b.items()), tuple(f.items()), (*self.preds, p)
+        return State(
+            preds,
+            comps,
+            self.sessions,
+            self.choices,
+            self.returns,
+            self.unknowns,
+            self.assumptions,
+            bounds,
+            fixed,
+            dead,
         )
 
     def fold(self, p: Pred) -> Pred:
@@ -175,7 +182,7 @@ def narrow(bounds: dict[str, _Bound], fixed: dict[str, int], p: Pred) -> bool:
         return all(narrow(bounds, fixed, neg(i)) for i in p.item.items)
     if isinstance(p, OutsideSet):
         b = bounds.get(p.field, _Bound())
-        bounds[p.field] = b = replace(b, avoid_sets=(*b.avoid_sets, p.ips))
+        bounds[p.field] = b = _Bound(b.inside, b.avoid, (*b.avoid_sets, p.ips))
         return b.consistent()
     if isinstance(p, Eq) and p.field not in ("src", "dst"):
         if fixed.get(p.field, p.value) != p.value:
@@ -198,9 +205,9 @@ def narrow(bounds: dict[str, _Bound], fixed: dict[str, int], p: Pred) -> bool:
     f, c, positive = fact
     b = bounds.get(f, _Bound())
     if not positive:
-        b = replace(b, avoid=(*b.avoid, c))
+        b = _Bound(b.inside, (*b.avoid, c), b.avoid_sets)
     elif c.within(b.inside):
-        b = replace(b, inside=c)
+        b = _Bound(c, b.avoid, b.avoid_sets)
     elif not b.inside.within(c):
         return False
     bounds[f] = b

@@ -85,6 +85,9 @@ MAX_COMPONENTS = 64
 
 
 Then = Callable[["State"], list[Branch]]
+# Branches from the internet that entered by one interface's address (its id), or by none of
+# an interface of its own (None: a NAT gateway's address, or no address at all).
+Entered = tuple[str | None, list[Branch]]
 
 
 class _Explorer:
@@ -570,28 +573,36 @@ class _Explorer:
         return out
 
     def from_internet(self, v: View, st: State) -> list[Branch]:
+        return [b for _, part in self.from_internet_by_entry(v, st) for b in part]
+
+    def from_internet_by_entry(self, v: View, st: State) -> list[Entered]:
+        """`from_internet` in walk order, in parts by the interface each enters (see
+        `explore_internet`)."""
         st = st.add(TRUE, INTERNET)
         parts = [st.fold(p) for p in internet_parts(v.src)]
-        out = self._end(st.add(neg(disj(*parts))), Code.NOT_INTERNET_SOURCE.value, v)
+        drop = self._end(st.add(neg(disj(*parts))), Code.NOT_INTERNET_SOURCE.value, v)
+        out: list[Entered] = [(None, drop)]
         # One walk per address family, so that each knows its source's prefixes. The
         # network's own addresses are no internet source; that exclusion is kept out of the
         # drop branch because it may only appear positively (see OutsideSet).
         for part in parts:
             s = st.add(part)
             if not s.dead:
-                out += self.inbound(v, s.add(beyond(self.ix, v.src)))
+                out += self._inbound(v, s.add(beyond(self.ix, v.src)))
         return out
 
     def inbound(self, v: View, st: State, lost: bool = True) -> list[Branch]:
-        out: list[Branch] = []
+        return [b for _, part in self._inbound(v, st, lost) for b in part]
+
+    def _inbound(self, v: View, st: State, lost: bool = True) -> list[Entered]:
+        out: list[Entered] = []
         targets = self.gateways_in
         if isinstance(v.dst, int):
             candidates = [(v.dst, targets[v.dst])] if v.dst in targets else []
         else:
             # Most addresses are ruled out already (an answer to an internet client is not
             # for the network's own addresses): drop those before anything dearer.
-            avoided = st.avoided(v.dst)
-            candidates = [(a, t) for a, t in targets.items() if a not in avoided]
+            candidates = self.ix.gateways_outside(self.reply, st.avoid_sets(v.dst))
         for address, (vpc_id, inner, gateway) in candidates:
             eni = self.ix.eni_by_ip.get((vpc_id, inner))
             nat = eni is not None and eni.id in self.ix.nat_of_eni
@@ -604,27 +615,25 @@ class _Explorer:
             if gateway in self.ix.eigw_of_vpc.values() and not answered:
                 continue
             if not s.dead:
-                out += self.enter(gateway, vpc_id, replace(v, dst=inner), s)
+                entered = None if eni is None or nat else eni.id
+                out.append((entered, self.enter(gateway, vpc_id, replace(v, dst=inner), s)))
         missing = self._behind_missing_igw(v)
         for address, igw in missing.items():
             if not st.excludes(v.dst, address):
-                out += self._unknown(st.add(eq(v.dst, address)), v, not_in_export(igw))
+                out.append((None, self._unknown(st.add(eq(v.dst, address)), v, not_in_export(igw))))
         if lost:
             unrouted = outside_set(v.dst, frozenset(targets) | frozenset(missing))
-            out += self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)
+            out.append((None, self._end(st.add(unrouted), Code.NO_ROUTE_TO_DESTINATION.value, v)))
         return out
 
     def _behind_missing_igw(self, v: View) -> dict[int, str]:
         """Addresses the internet may reach through a gateway the export names but lacks."""
         if not self.ix.missing_igw:
             return {}
-        addresses = [v.dst] if isinstance(v.dst, int) else [*self.ix.public, *self.ix.vpc_of_v6]
-        out = {}
-        for address in addresses:
-            igw = self.ix.behind_missing_igw(address)
-            if igw is not None:
-                out[address] = igw
-        return out
+        if isinstance(v.dst, str):
+            return self.ix.behind_missing_igws
+        igw = self.ix.behind_missing_igw(v.dst)
+        return {} if igw is None else {v.dst: igw}
 
     def enter(self, gateway_id: str, vpc_id: str, v: View, st: State) -> list[Branch]:
         table = self.ix.edge_table.get(gateway_id)
@@ -838,6 +847,15 @@ def explore(
     return ex.from_eni(ix.enis[source], v, st)
 
 
+def explore_internet(ix: NetIndex, wanted: Callable[[Eni], bool]) -> list[Entered]:
+    """`explore` from the internet, in walk order, in parts by the interface whose address
+    each entered by. The walk towards one interface among those `wanted` is its own parts with
+    the unlabelled ones and those of the other wanted interfaces it wants: one walk answers for
+    many interfaces (nothing after entering depends on `wanted`)."""
+    ex = _Explorer(ix, reply=False, wanted=wanted)
+    return ex.from_internet_by_entry(View(), _start(ix, TRUE))
+
+
 def _reply_views(ix: NetIndex, v: View, st: State) -> list[tuple[State, View | None]]:
     """The answer's header under each assumption about the ICMP type: non-ICMP packets and
     ICMP requests are answered (an echo request by an echo reply); other ICMP messages expect
@@ -847,7 +865,7 @@ def _reply_views(ix: NetIndex, v: View, st: State) -> list[tuple[State, View | N
     is_request = disj(*(conj(eq(v.proto, p), eq(v.itype, t)) for p, t in requests))
     # Answered packets first: the first witness found is then a real round trip.
     out: list[tuple[State, View | None]] = []
-    if not _typed_icmp(ix):
+    if not ix.typed_icmp:
         out.append((st.add(disj(neg(icmp), is_request)), v.reply()))
     else:
         out.append((st.add(neg(icmp)), v.reply()))
@@ -856,14 +874,6 @@ def _reply_views(ix: NetIndex, v: View, st: State) -> list[tuple[State, View | N
             out.append((st.add(conj(eq(v.proto, proto), eq(v.itype, kind))), view))
     out.append((st.add(conj(icmp, neg(is_request))), None))
     return out
-
-
-def _typed_icmp(ix: NetIndex) -> bool:
-    """Does any rule of the network name an ICMP type?"""
-    net = ix.net
-    kinds = [r.icmp for g in net.security_groups for r in g.ingress + g.egress]
-    kinds += [e.icmp for a in net.network_acls for e in a.entries]
-    return any(k is not None and k.type is not None for k in kinds)
 
 
 def replies(ix: NetIndex, fwd: Branch, source: str) -> list[Branch]:

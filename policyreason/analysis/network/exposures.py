@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 
 from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch
-from policyreason.analysis.network.explore import explore, replies
+from policyreason.analysis.network.explore import explore, explore_internet, replies
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.simulate import replay
 from policyreason.analysis.network.solve import NICE_EXPOSURE, PacketSolver, Solved
@@ -47,6 +47,7 @@ from policyreason.smt.encode_network import (
     evaluate,
     neg,
     one_of,
+    sg_rule,
 )
 from policyreason.smt.session import DEFAULT_RLIMIT, Verdict
 
@@ -151,7 +152,6 @@ class _Classes:
     type_cuts: list[int]
     named: set[int]
     proof: Proof | None = None
-    spent: int = 0
 
     def __post_init__(self) -> None:
         self.solver = self._solver()
@@ -159,31 +159,30 @@ class _Classes:
     def _solver(self) -> PacketSolver:
         return PacketSolver(self.rlimit, ipv6=self.ix.has_v6)
 
-    def fresh(self) -> None:
-        """A new session for the next interface: one session asked about every interface
-        keeps every term it ever saw, and with 128-bit addresses each query grows slower."""
-        self.spent += self.solver.queries
-        self.solver = self._solver()
-
     @property
     def queries(self) -> int:
-        return self.spent + self.solver.queries
+        return self.solver.queries
 
     def record(self, solved: Solved) -> None:
         if solved.verdict is Verdict.UNSAT and solved.proof is not None:
             self.proof = solved.proof if self.proof is None else self.proof.join(solved.proof)
 
 
-def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) -> ExposureResult:
+def exposures(
+    network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT, share: bool = True
+) -> ExposureResult:
     """Every interface reachable from the internet, with exact protocols and port ranges.
 
     Within one interval between consecutive rule boundaries every destination port behaves
     alike (all port constraints are unions of such intervals), so one witness proves the whole
     interval; the interval is then excluded and the solver asked again until unsat.
 
-    Interfaces whose reachability predicate is the same up to their public address (same
-    groups, same ACL and route contents) share one answer; each still gets its own witness,
-    replayed concretely, and is solved afresh if the replay fails.
+    One walk from the internet serves every interface. Interfaces whose reachability
+    predicate is the same up to their public address, and whose security groups have the same
+    rules in the same order (same ACL, route and rule contents; the ids may differ), share one
+    answer; each still gets its own witness, replayed concretely, and is solved afresh if the
+    replay fails. `share=False` walks and solves each interface on its own: the same answer,
+    slower (the reference the sharing is tested against).
     """
     ix = network if isinstance(network, NetIndex) else NetIndex(network)
     classes = _Classes(ix, rlimit, _cuts(ix), _type_cuts(ix), _protocols(ix))
@@ -191,16 +190,21 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
     possible: list[Exposure] = []
     unknown: list[tuple[str, str]] = []
     assumptions: list[str] = []
-    shapes: dict[Pred, tuple[list[_Exposed], tuple[int, ...]]] = {}
+    shapes: dict[tuple[Pred, _Rules], _Known] = {}
     stopped: dict[tuple[tuple[Unknown, ...], Pred], Branch] = {}
     balancers = frozenset(e for e in ix.lb_of_eni if _facing(ix, ix.enis[e]))
     behind = _behind(ix, balancers)
-    for eni in ix.net.enis:
-        if eni.id in ix.nat_of_eni or eni.id in ix.lb_of_eni:
-            continue
-        if not _facing(ix, eni) and eni.id not in behind:
-            continue
-        paths = _paths(ix, eni, balancers)
+    asked = [
+        eni
+        for eni in ix.net.enis
+        if eni.id not in ix.nat_of_eni
+        and eni.id not in ix.lb_of_eni
+        and (_facing(ix, eni) or eni.id in behind)
+    ]
+    walk = _Walk(ix, frozenset(e.id for e in asked), balancers) if share and asked else None
+    rules = _RuleSignatures(ix)
+    for eni in asked:
+        paths = walk.paths(eni) if walk is not None else _paths(ix, eni, balancers)
         for b in paths.all:
             assumptions += [a for a in b.assumptions if a not in assumptions]
         for fwd in paths.stopped:
@@ -209,14 +213,14 @@ def exposures(network: Network | NetIndex, rlimit: int | None = DEFAULT_RLIMIT) 
         reachable = disj(*(b.pred() for b in paths.certain))
         exposed: list[_Exposed] | None = []
         if reachable != FALSE:
-            shape = _shape(reachable, eni)
-            exposed = _reuse(ix, eni, shapes.get(shape))
+            shape = (_shape(reachable, eni), rules.of(eni))
+            exposed = _reuse(ix, eni, shapes.get(shape)) if share else None
             if exposed is None:
                 exposed, why = _expose(classes, eni, paths.certain)
                 if why:
                     unknown.append((target, why))
                 else:
-                    shapes[shape] = (exposed, _faces(eni))
+                    shapes[shape] = _Known(exposed, _faces(eni), eni.group_ids)
             found += [e.exposure(target, eni.id) for e in exposed]
         if paths.conditional:
             # Only classes not already exposed for certain can be possible exposures.
@@ -325,9 +329,15 @@ class _Paths:
 
 
 def _paths(ix: NetIndex, eni: Eni, balancers: frozenset[str]) -> _Paths:
-    out = _Paths()
     wanted = partial(_is_eni_or, eni.id, balancers)
-    for fwd in explore(ix, INTERNET, View(), wanted):
+    return _sort(ix, eni, explore(ix, INTERNET, View(), wanted))
+
+
+def _sort(ix: NetIndex, eni: Eni, forward: list[Branch]) -> _Paths:
+    """The forward branches of a walk from the internet, and the answers of those that
+    reach `eni`, sorted by how they end."""
+    out = _Paths()
+    for fwd in forward:
         out.all.append(fwd)
         if fwd.end == UNKNOWN:
             out.stopped.append(fwd)
@@ -341,6 +351,49 @@ def _paths(ix: NetIndex, eni: Eni, balancers: frozenset[str]) -> _Paths:
             elif back.end == DELIVERED and back.delivered_to == INTERNET:
                 (out.conditional if back.unknowns else out.certain).append(back)
     return out
+
+
+class _Walk:
+    """One walk from the internet, read as the walk towards each interface asked about:
+    `_paths` of each, without walking to every other interface again each time."""
+
+    def __init__(self, ix: NetIndex, asked: frozenset[str], balancers: frozenset[str]) -> None:
+        self.ix = ix
+        self.parts = explore_internet(ix, partial(_is_in, asked | balancers))
+        # The walk towards one interface is the parts that entered by its addresses, by a
+        # balancer's, or by no interface's own (`explore_internet`), in walk order. The
+        # shared parts add only what the first interface has seen already, except branches
+        # delivered to the interface itself (through a balancer, say).
+        self.shared: list[int] = []
+        self.own: dict[str, list[int]] = {}
+        self.shared_to: dict[str, dict[int, list[Branch]]] = {}
+        for i, (entered, branches) in enumerate(self.parts):
+            if entered is None or entered in balancers:
+                self.shared.append(i)
+                for b in branches:
+                    if b.end == DELIVERED and b.delivered_to is not None:
+                        self.shared_to.setdefault(b.delivered_to, {}).setdefault(i, []).append(b)
+            else:
+                self.own.setdefault(entered, []).append(i)
+        self.first = True
+
+    def paths(self, eni: Eni) -> _Paths:
+        """What `_paths` finds for `eni`, except shared branches only the first interface
+        needs."""
+        own = self.own.get(eni.id, [])
+        if self.first:
+            self.first = False
+            order = sorted(own + self.shared)
+            forward = [b for i in order for b in self.parts[i][1]]
+        else:
+            to_eni = self.shared_to.get(eni.id, {})
+            order = sorted([*own, *to_eni])
+            forward = [b for i in order for b in (to_eni[i] if i in to_eni else self.parts[i][1])]
+        return _sort(self.ix, eni, forward)
+
+
+def _is_in(ids: frozenset[str], eni: Eni) -> bool:
+    return eni.id in ids
 
 
 def _env(pkt: Packet) -> dict[str, int]:
@@ -410,8 +463,9 @@ def _faces(eni: Eni) -> tuple[int, ...]:
 
 
 def _shape(p: Pred, eni: Eni) -> Pred:
-    """`p` with the interface's internet-facing addresses abstracted (in order)."""
-    names = {address: -(n + 1) for n, address in enumerate(_faces(eni))}
+    """`p` with the interface's internet-facing addresses abstracted (in order, by family:
+    an IPv4 and an IPv6 address are not alike, whatever `p` says)."""
+    names = {a: -(2 * n + 1 + is_v4(a)) for n, a in enumerate(_faces(eni))}
 
     def rename(q: Pred) -> Pred:
         if isinstance(q, Eq) and q.field == "dst" and q.value in names:
@@ -427,17 +481,64 @@ def _shape(p: Pred, eni: Eni) -> Pred:
     return rename(p)
 
 
-def _reuse(
-    ix: NetIndex, eni: Eni, known: tuple[list[_Exposed], tuple[int, ...]] | None
-) -> list[_Exposed] | None:
+@dataclass(frozen=True)
+class _Known:
+    """The answer of one interface, to be moved to interfaces shaped alike."""
+
+    exposed: list[_Exposed]
+    faces: tuple[int, ...]
+    group_ids: tuple[str, ...]
+
+
+# Per security group of an interface, in order: each inbound rule as the predicate it is
+# (None for a group the export lacks). Equal for two interfaces, the same packets are let in
+# by the rules in the same places, whatever the groups' ids.
+_Rules = tuple[tuple[tuple[Pred, Pred], ...] | None, ...]
+
+
+class _RuleSignatures:
+    """`_Rules` of interfaces, each group's computed once."""
+
+    def __init__(self, ix: NetIndex) -> None:
+        self.ix = ix
+        self.groups: dict[str, tuple[tuple[Pred, Pred], ...] | None] = {}
+
+    def of(self, eni: Eni) -> _Rules:
+        return tuple(self._group(gid) for gid in eni.group_ids)
+
+    def _group(self, gid: str) -> tuple[tuple[Pred, Pred], ...] | None:
+        if gid not in self.groups:
+            sg = self.ix.sgs.get(gid)
+            self.groups[gid] = None
+            if sg is not None:
+                self.groups[gid] = tuple(
+                    sg_rule(View(), rule, True, self._members, self.ix.prefix_lists.get)
+                    for rule in sg.ingress
+                )
+        return self.groups[gid]
+
+    def _members(self, gid: str) -> tuple[int, ...] | None:
+        return self.ix.group_ips.get(gid, ()) if self.ix.group_known(gid) else None
+
+
+def _renamed(rule: str, groups: dict[str, str]) -> str:
+    """A rule label ("sg-1 inbound rule #2") of one interface as the label of the rule in
+    the same place for another interface."""
+    gid, _, rest = rule.partition(" ")
+    return f"{groups[gid]} {rest}" if gid in groups else rule
+
+
+def _reuse(ix: NetIndex, eni: Eni, known: _Known | None) -> list[_Exposed] | None:
     """The answer of a same-shaped interface, with witnesses moved to `eni`'s corresponding
-    addresses and replayed."""
+    addresses (and rules to its groups' rules in the same places), replayed."""
     if known is None:
         return None
-    exposed, their_faces = known
-    moved = dict(zip(their_faces, _faces(eni), strict=False))
+    moved = dict(zip(known.faces, _faces(eni), strict=False))
+    groups: dict[str, str] = {}
+    for theirs, ours in zip(known.group_ids, eni.group_ids, strict=True):
+        groups.setdefault(theirs, ours)
     out = []
-    for e in exposed:
+    for e in known.exposed:
         if e.witness.packet.dst not in moved:
             return None
         pkt = e.witness.packet.model_copy(update={"dst": moved[e.witness.packet.dst]})
@@ -445,9 +546,10 @@ def _reuse(
         witness = PathWitness(INTERNET, pkt, trace, reply)
         if trace.delivered_to != eni.id or not witness.round_trip:
             return None
-        if _opening_rule(trace) != e.rule or witness.unknowns:
+        rule = _renamed(e.rule, groups)
+        if _opening_rule(trace) != rule or witness.unknowns:
             return None
-        out.append(replace(e, witness=witness))
+        out.append(replace(e, witness=witness, rule=rule))
     return out
 
 

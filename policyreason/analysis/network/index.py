@@ -7,6 +7,8 @@ answer here, so that the two walkers cannot disagree about the network itself.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from policyreason.ir.network import (
     Cidr,
     Eni,
@@ -141,6 +143,9 @@ class NetIndex:
             + [ip for ip, vpc in self.vpc_of_v6.items() if vpc in self.igw_of_vpc]
         )
         self._gateways_in: dict[bool, dict[int, tuple[str, int, str]]] = {}
+        self._gateways_outside: dict[
+            tuple[bool, tuple[frozenset[int], ...]], list[tuple[int, tuple[str, int, str]]]
+        ] = {}
         # The VPCs' IPv6 blocks: the network's own, so never the internet.
         self.own_v6: tuple[Cidr, ...] = tuple(c for v in net.vpcs for c in v.cidrs if not c.v4)
         self.has_v6 = bool(self.vpc_of_v6) or bool(self.own_v6)
@@ -153,6 +158,24 @@ class NetIndex:
                     route.target_id not in self.igw_vpcs
                 ):
                     self.missing_igw.setdefault(table.vpc_id, route.target_id)
+
+    @cached_property
+    def typed_icmp(self) -> bool:
+        """Does any rule of the network name an ICMP type?"""
+        net = self.net
+        kinds = [r.icmp for g in net.security_groups for r in g.ingress + g.egress]
+        kinds += [e.icmp for a in net.network_acls for e in a.entries]
+        return any(k is not None and k.type is not None for k in kinds)
+
+    @cached_property
+    def behind_missing_igws(self) -> dict[int, str]:
+        """Every public address that `behind_missing_igw` answers for, with its gateway."""
+        out = {}
+        for address in [*self.public, *self.vpc_of_v6]:
+            igw = self.behind_missing_igw(address)
+            if igw is not None:
+                out[address] = igw
+        return out
 
     def behind_missing_igw(self, ip: int) -> str | None:
         """The internet gateway the export names but lacks that the public address `ip`
@@ -180,6 +203,21 @@ class NetIndex:
                     out[ip] = (vpc_id, ip, gateway)
             self._gateways_in[reply] = out
         return self._gateways_in[reply]
+
+    def gateways_outside(
+        self, reply: bool, avoided: tuple[frozenset[int], ...]
+    ) -> list[tuple[int, tuple[str, int, str]]]:
+        """`gateways_in(reply)` in order, without the addresses of the `avoided` sets. Every
+        answer to an internet client asks this with the same set (the network's own
+        addresses), so it is computed once per set rather than once per answer."""
+        key = (reply, avoided)
+        if key not in self._gateways_outside:
+            self._gateways_outside[key] = [
+                (a, t)
+                for a, t in self.gateways_in(reply).items()
+                if not any(a in s for s in avoided)
+            ]
+        return self._gateways_outside[key]
 
     def group_known(self, gid: str) -> bool:
         """Are the members of a security group a rule names known: the group is in the export,
