@@ -47,7 +47,7 @@ def answer_exposures(
 ) -> tuple[ExposureResult, int]:
     """Every exposure to the internet, and the exit code the gate gives it; `errors` input
     errors make a proof unknown (the input was not read in full)."""
-    exp = exposures(network, **_limits(rlimit))
+    exp = exposures(network, rlimit) if rlimit else exposures(network)
     if errors:
         exp = replace(exp, answer=exp.answer.weakened(_partial(errors)))
     return exp, verdict(exposure_findings(exp), GATE, errors=errors).exit_code
