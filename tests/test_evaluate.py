@@ -920,3 +920,40 @@ def test_a_variable_in_a_resource_account_matches_no_resource() -> None:
     assert not allows(only, sender) and allows(others, sender)
     assert not holds_for([only], sender, lambda enc: enc.allows(only))
     assert holds_for([others], sender, lambda enc: enc.allows(others))
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "actual", "expected"),
+    [
+        ("ArnLike", "*", "arn:aws:sns:us-east-1:111122223333:topic", True),
+        ("ArnLike", "*", ACCOUNT, False),
+        ("ArnLike", "*", "arn:aws:sns:topic", False),
+        ("ArnEquals", "arn:*", "arn:aws:sns:topic", False),
+        ("ArnLike", "${aws:PrincipalAccount}", ACCOUNT, False),
+        ("ArnNotLike", "*", ACCOUNT, True),
+    ],
+)
+def test_arn_operators_compare_arns_only(op: str, value: str, actual: str, expected: bool) -> None:
+    """IAM User Guide, ARN condition operators
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN):
+    "Each of the six colon-delimited components of the ARN is checked separately": a value
+    without six components is no ARN and matches no ARN pattern, `*` included. The evaluator
+    and the encoding agree."""
+    p = policy(allow("sns:Publish", Condition={op: {"aws:SourceArn": value}}))
+    context = {
+        "aws:SourceArn": actual,
+        "aws:CurrentTime": "2026-01-01T00:00:00Z",
+        "aws:EpochTime": "1767225600",
+        "aws:SecureTransport": "true",
+    }
+    r = req(
+        "sns:Publish",
+        f"arn:aws:sns:us-east-1:{ACCOUNT}:topic",
+        context,
+        principal=ALICE,
+        principal_type=PrincipalType.AWS,
+        principal_account=ACCOUNT,
+        resource_account=ACCOUNT,
+    )
+    assert allows(p, r) is expected
+    assert holds_for([p], r, lambda enc: enc.allows(p)) is expected

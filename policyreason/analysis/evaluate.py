@@ -164,6 +164,11 @@ def _compiled(rx: str) -> re.Pattern[str]:
     return re.compile(rx, re.DOTALL)
 
 
+def is_arn(value: str) -> bool:
+    """The value has an ARN's six components (what the ARN operators compare)."""
+    return value.count(":") >= 5
+
+
 def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
     """ARN matching as IAM does it: segment by segment; wildcards never cross a `:` except in
     the last (resource) segment."""
@@ -259,7 +264,9 @@ def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> b
         # Outside the Like operators the parser made `*` and `?` literal text already.
         return glob_match(cv.pattern, value, ctx, op.ignore_case)
     if family is Family.ARN:
-        return cv.pattern is not None and arn_match(cv.pattern, value, ctx)
+        # "Each of the six colon-delimited components of the ARN is checked separately": a
+        # value without six components is no ARN and matches no ARN pattern, `*` included.
+        return cv.pattern is not None and is_arn(value) and arn_match(cv.pattern, value, ctx)
     if family is Family.BOOL:
         return value.lower() == cv.text.lower()
     if family is Family.IP:

@@ -507,7 +507,14 @@ class PolicyEncoder:
             return self.glob(cv.pattern, slot, cond.op.ignore_case)
         if family is Family.ARN:
             assert cv.pattern is not None
-            return self.arn(cv.pattern, slot)
+            head = cv.pattern.parts[0] if cv.pattern.parts else None
+            if len(arn_segments(cv.pattern)) == 6 or (
+                isinstance(head, Variable) and is_template(head)
+            ):
+                # Six components already, or a template value an ARN's shape is demanded of.
+                return self.arn(cv.pattern, slot)
+            # A value without six components is no ARN and matches no ARN pattern (`*` too).
+            return f.and_([self._has_six_components(slot), self.arn(cv.pattern, slot)])
         if family is Family.BOOL and cv.pattern is not None:
             value = self.templates.text(canonical(cv.text), fold=True)
             return f.eq(f.app(Kind.STRING_TO_LOWER, slot), value)
@@ -534,6 +541,12 @@ class PolicyEncoder:
             Comparison.GE: Kind.GEQ,
         }[cond.op.comparison]
         return f.app(kind, slot, literal)
+
+    def _has_six_components(self, s: Term) -> Term:
+        f = self.f
+        # At least five `:`, as `(.*:){5}.*`: the same language as `([^:]*:){5}.*`, cheaper.
+        colon = f.re_concat([f.all_re, f.re_lit(":")])
+        return f.in_re(s, f.re_concat([*[colon] * 5, f.all_re]))
 
     def _ignore_case_re(self, text: str) -> Term:
         f = self.f
