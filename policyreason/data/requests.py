@@ -273,12 +273,11 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class TypingTable:
     """The typing table read: action names (in the table's order), groups of (format, keys),
-    each action's groups, and each group's actions."""
+    and each action's groups."""
 
     actions: tuple[str, ...]
     groups: tuple[tuple[ArnFormat, frozenset[str]], ...]
     of_action: tuple[tuple[int, ...], ...]
-    members: tuple[frozenset[int], ...]
     index: dict[str, int]  # lower-case action name -> position
 
     def typing(self, action_index: int, group: int) -> Typing:
@@ -295,17 +294,11 @@ def typing_table() -> TypingTable:
     raw = reference.typing_table_raw()
     formats = [ArnFormat(*f) if f[0] != "*" else WILDCARD for f in raw["formats"]]
     keysets = [frozenset(keys) for keys in raw["keysets"]]
-    of_action = tuple(tuple(groups) for groups in raw["of_action"])
-    members: list[set[int]] = [set() for _ in raw["groups"]]
-    for a, groups in enumerate(of_action):
-        for g in groups:
-            members[g].add(a)
     names = tuple(raw["actions"])
     return TypingTable(
         actions=names,
         groups=tuple((formats[f], keysets[k]) for f, k in raw["groups"]),
-        of_action=of_action,
-        members=tuple(frozenset(m) for m in members),
+        of_action=tuple(tuple(groups) for groups in raw["of_action"]),
         index={name.lower(): i for i, name in enumerate(names)},
     )
 
