@@ -713,6 +713,10 @@ def test_deciding_statements_are_the_allows() -> None:
         ("10.0.0.0/31", "10.0.0.1", True),
         ("10.0.0.0/31", "10.0.0.2", False),
         ("192.168.0.0/16", "192.169.0.0", False),
+        # A network written in IPv4-mapped form is IPv6: it matches the mapped address only.
+        ("::ffff:10.0.0.0/104", "::ffff:10.1.2.3", True),
+        ("::ffff:10.0.0.0/104", "10.1.2.3", False),
+        ("10.0.0.0/8", "::ffff:10.1.2.3", False),
     ],
 )
 def test_ip_masks(cidr: str, address: str, expected: bool) -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from policyreason.ir.cidr import Cidr, parse_cidr, parse_ip
 from policyreason.ir.diagnostic import Level
 from policyreason.ir.pattern import Star, Text, Variable
 from policyreason.ir.policy import (
@@ -18,7 +19,6 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
-    parse_cidr,
 )
 from policyreason.parse.json_spans import parse_json
 from policyreason.parse.policy import (
@@ -198,8 +198,8 @@ def test_typed_condition_values() -> None:
     assert flag.values[0].flag is True and flag.values[0].text == "true"
     v4, v6 = (v.cidr for v in ip.values)
     # Host bits are masked away, as IAM does.
-    assert v4 is not None and (v4.version, v4.prefix, str(v4)) == (4, 8, "10.0.0.0/8")
-    assert v6 is not None and (v6.version, v6.prefix) == (6, 32)
+    assert v4 is not None and (v4.version, v4.length, str(v4)) == (4, 8, "10.0.0.0/8")
+    assert v6 is not None and (v6.version, v6.length) == (6, 32)
     assert null.values[0].flag is False
 
 
@@ -783,3 +783,13 @@ def test_a_variable_before_the_fifth_colon_is_literal_text() -> None:
     assert [(d.code, d.level) for d in parsed.diagnostics] == [
         ("variable-before-resource", Level.WARNING)
     ]
+
+
+def test_one_cidr_for_policies_and_networks() -> None:
+    """Policies and networks read addresses alike; a network written in IPv4-mapped IPv6 form
+    stays IPv6."""
+    v4 = parse_cidr("10.1.2.3/8")
+    assert v4 is not None and v4 == Cidr.parse("10.0.0.0/8") and v4.contains(parse_ip("10.9.9.9"))
+    mapped = parse_cidr("::ffff:10.0.0.0/104")
+    assert mapped is not None and (mapped.version, mapped.length) == (6, 104)
+    assert mapped.contains(parse_ip("10.1.2.3"))  # the same addresses, another family

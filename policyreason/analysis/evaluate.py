@@ -42,6 +42,7 @@ from policyreason.data.requests import (
     RESOURCE_ACCOUNT,
     iam_principal,
 )
+from policyreason.ir.cidr import parse_cidr
 from policyreason.ir.pattern import (
     AnyChar,
     Pattern,
@@ -64,7 +65,6 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
-    parse_cidr,
 )
 from policyreason.ir.request import Request
 from policyreason.ir.template import bind, canonical, has_refs
@@ -278,8 +278,8 @@ def _compare(cond: Condition, value: str, cv: ConditionValue, ctx: Context) -> b
         return (
             net is not None
             and addr.version == net.version
-            and int(addr) >> (addr.max_prefixlen - net.prefix)
-            == net.address >> (addr.max_prefixlen - net.prefix)
+            and int(addr) >> (addr.max_prefixlen - net.length)
+            == net.address >> (addr.max_prefixlen - net.length)
         )
     if family is Family.NUMERIC:
         try:

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from policyreason.analysis.evaluate import Context, context_of
 from policyreason.errors import ZoneError
 from policyreason.ir import template
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.pattern import Text, Variable, ascii_lower
 from policyreason.ir.policy import (
-    Cidr,
     ConditionValue,
     Family,
     Policy,
@@ -112,7 +112,7 @@ def pins_of(policy: Policy) -> Pins:
         arns=tuple(sorted(arns)),
         others=tuple(sorted(others)),
         keys=tuple((k, tuple(sorted(v))) for k, v in sorted(keys.items()) if v),
-        source_ips=tuple(sorted(ips, key=lambda c: (c.version, c.address, c.prefix))),
+        source_ips=tuple(sorted(ips, key=lambda c: (c.version, c.address, c.length))),
         tested=tuple(sorted(tested)),
     )
 
@@ -195,9 +195,9 @@ def _narrow(cidr: Cidr) -> bool:
     """A source-IP range narrow enough to pin a grant: IPv4 /8 or longer outside RFC 1918,
     IPv6 /32 or longer."""
     if cidr.version == 6:
-        return cidr.prefix >= 32
-    net = ipaddress.ip_network((cidr.address, cidr.prefix))
-    return cidr.prefix >= 8 and not any(net.subnet_of(p) for p in _PRIVATE_V4)  # type: ignore[arg-type]
+        return cidr.length >= 32
+    net = ipaddress.ip_network((cidr.address, cidr.length))
+    return cidr.length >= 8 and not any(net.subnet_of(p) for p in _PRIVATE_V4)  # type: ignore[arg-type]
 
 
 def principal_classes(pins: Pins) -> list[PrincipalClass]:
@@ -226,7 +226,7 @@ def in_scope(scope: Scope, req: Request) -> bool:
             return False
     addresses = [_address(v) for v in ctx.get(SOURCE_IP, ())]
     nets = [
-        ipaddress.ip_network((c.address, c.prefix))
+        ipaddress.ip_network((c.address, c.length))
         for c in scope.pins.source_ips
         if SOURCE_IP not in fixed or str(c) == fixed[SOURCE_IP]
     ]

@@ -212,7 +212,7 @@ def ip_any(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for cond, value in _ip_values(policy):
         assert value.cidr is not None
-        if value.cidr.prefix == 0:
+        if value.cidr.length == 0:
             yield ctx.report(value.span, f"{value.text} in {cond.operator_text} covers everything")
 
 

@@ -75,7 +75,8 @@ def _onprem(declared: list[str]) -> Any:
     override the configuration's), or an error message."""
     from policyreason.config import find_config, load_config
     from policyreason.errors import ConfigError
-    from policyreason.ir.network import Cidr, OnPremNetwork
+    from policyreason.ir.cidr import Cidr
+    from policyreason.ir.network import OnPremNetwork
 
     try:
         table = dict(load_config(find_config()).onprem)

@@ -36,11 +36,11 @@ from policyreason.inputs.describe_fields import (
 )
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.inputs.firewall import read_firewall, read_policy, read_rule_group
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import (
     ICMP_PROTOCOLS,
     AclEntry,
-    Cidr,
     DirectConnectAssociation,
     DirectConnectGateway,
     EndpointService,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from policyreason.errors import LocatedError
-from policyreason.ir.network import Cidr, IcmpMatch, parse_ip, parse_protocol
+from policyreason.ir.cidr import Cidr, parse_ip
+from policyreason.ir.network import IcmpMatch, parse_protocol
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar
 

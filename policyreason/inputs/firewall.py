@@ -17,11 +17,11 @@ from policyreason.inputs.describe_fields import (
     obj,
     string,
 )
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.network import (
     ICMP,
     TCP,
     UDP,
-    Cidr,
     Firewall,
     FirewallPolicy,
     FirewallRule,

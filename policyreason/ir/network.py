@@ -1,9 +1,7 @@
 """The network IR: AWS VPC resources as `aws ec2 describe-*` shows them, each with its Span.
 
-Addresses live in one 128-bit space: IPv6 addresses are themselves, and an IPv4 address a.b.c.d
-is its IPv4-mapped form ::ffff:a.b.c.d. A `Cidr` is a prefix of that space; an IPv6 prefix that
-would cover the IPv4-mapped range (::/0 for instance) never matches an IPv4 address, as in AWS.
-Protocols are IANA numbers with -1 for "all".
+Addresses and prefixes are those of `ir/cidr.py`, shared with the policy IR. Protocols are IANA
+numbers with -1 for "all".
 
 Besides what the export holds, a `Network` carries the on-premises networks the user declared
 (`OnPremNetwork`): what lies beyond a VPN or Direct Connect connection is in no AWS export.
@@ -11,12 +9,11 @@ Besides what the export holds, a `Network` carries the on-premises networks the 
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
-from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
+from policyreason.ir.cidr import Cidr, format_ip, is_v4
 from policyreason.ir.span import Span, unknown_span
 
 ALL_PROTOCOLS = -1
@@ -40,35 +37,9 @@ ICMP_PROTOCOLS = (ICMP, ICMPV6)
 # ICMPv6 echo). Other ICMP messages expect no answer.
 ICMP_REPLIES = {(ICMP, 8): 0, (ICMP, 13): 14, (ICMP, 15): 16, (ICMP, 17): 18, (ICMPV6, 128): 129}
 
-ADDRESS_BITS = 128
-_ALL_ONES = (1 << ADDRESS_BITS) - 1
-V4_MAPPED = 0xFFFF << 32
-_MASKS = tuple((_ALL_ONES << (ADDRESS_BITS - n)) & _ALL_ONES for n in range(ADDRESS_BITS + 1))
-
 
 class _Node(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-def is_v4(ip: int) -> bool:
-    """Is `ip` an IPv4 address (in its IPv4-mapped form)?"""
-    return ip >> 32 == 0xFFFF
-
-
-def format_ip(ip: int) -> str:
-    if is_v4(ip):
-        return str(ipaddress.IPv4Address(ip & 0xFFFFFFFF))
-    return str(ipaddress.IPv6Address(ip))
-
-
-# Exports repeat the same addresses and prefixes in every VPC alike (and `ipaddress` is slow).
-@lru_cache(maxsize=1 << 16)
-def parse_ip(text: str) -> int:
-    """An IPv4 or IPv6 address as an integer of the address space; ValueError otherwise."""
-    addr = ipaddress.ip_address(text.strip())
-    if isinstance(addr, ipaddress.IPv4Address):
-        return V4_MAPPED | int(addr)
-    return int(addr)
 
 
 def protocol_name(proto: int) -> str:
@@ -88,65 +59,6 @@ def parse_protocol(text: str | int) -> int:
     return number
 
 
-@lru_cache(maxsize=1 << 16)
-def _parse_cidr(text: str) -> Cidr:
-    net = ipaddress.ip_network(text.strip(), strict=False)
-    if isinstance(net, ipaddress.IPv4Network):
-        return Cidr(addr=V4_MAPPED | int(net.network_address), prefix=96 + net.prefixlen)
-    return Cidr(addr=int(net.network_address), prefix=net.prefixlen)
-
-
-class Cidr(_Node):
-    """A prefix of the address space; `addr` is the network address (host bits cleared)."""
-
-    addr: int
-    prefix: int
-
-    @staticmethod
-    def parse(text: str) -> Cidr:
-        return _parse_cidr(text)
-
-    @staticmethod
-    def host(ip: int) -> Cidr:
-        return Cidr(addr=ip, prefix=ADDRESS_BITS)
-
-    @property
-    def mask(self) -> int:
-        return _MASKS[self.prefix]
-
-    @property
-    def last(self) -> int:
-        return self.addr | (~self.mask & _ALL_ONES)
-
-    @property
-    def v4(self) -> bool:
-        return self.prefix >= 96 and is_v4(self.addr)
-
-    def covers(self, ip: int) -> bool:
-        """Prefix arithmetic only: do the first `prefix` bits of `ip` match?"""
-        return (ip & self.mask) == self.addr
-
-    def within(self, other: Cidr) -> bool:
-        """Is every address of this prefix in `other` (prefix arithmetic only)?"""
-        return other.prefix <= self.prefix and other.covers(self.addr)
-
-    @property
-    def spans_v4(self) -> bool:
-        """An IPv6 prefix wider than the IPv4-mapped range that contains it (::/0): it
-        matches no IPv4 address."""
-        return self.prefix < 96 and V4_SPACE.within(self)
-
-    def contains(self, ip: int) -> bool:
-        """Does the address `ip` match this prefix, as AWS matches a rule or a route?"""
-        return self.covers(ip) and not (self.spans_v4 and is_v4(ip))
-
-    def __str__(self) -> str:
-        if self.v4:
-            return f"{format_ip(self.addr)}/{self.prefix - 96}"
-        return f"{ipaddress.IPv6Address(self.addr)}/{self.prefix}"
-
-
-V4_SPACE = Cidr(addr=V4_MAPPED, prefix=96)
 # Global unicast: the part of IPv6 that is "the internet".
 V6_INTERNET = Cidr.parse("2000::/3")
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.span import Span
 
@@ -162,33 +163,6 @@ OPERATORS: dict[str, OperatorSpec] = dict(
 class SetQualifier(StrEnum):
     FOR_ALL_VALUES = "ForAllValues"
     FOR_ANY_VALUE = "ForAnyValue"
-
-
-class Cidr(BaseModel):
-    """An IPv4 or IPv6 network: `version` 4 or 6, the network address as an int, the prefix."""
-
-    model_config = ConfigDict(frozen=True)
-
-    version: int
-    address: int
-    prefix: int
-
-    def __str__(self) -> str:
-        import ipaddress
-
-        net = ipaddress.ip_network((self.address, self.prefix))
-        return str(net)
-
-
-def parse_cidr(text: str) -> Cidr | None:
-    """An IPv4/IPv6 address or network; host bits are masked as IAM does."""
-    import ipaddress
-
-    try:
-        net = ipaddress.ip_network(text.strip(), strict=False)
-    except ValueError:
-        return None
-    return Cidr(version=net.version, address=int(net.network_address), prefix=net.prefixlen)
 
 
 class ConditionValue(BaseModel):

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from policyreason.ir.policy import Cidr
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.template import show
 
 # Keys whose fixed values make a grant non-public (S3's "meaning of public"), lower-case.

@@ -17,10 +17,10 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from policyreason.errors import NetworkDslError
+from policyreason.ir.cidr import Cidr, parse_ip
 from policyreason.ir.network import (
     ICMP_PROTOCOLS,
     AclEntry,
-    Cidr,
     Eni,
     Firewall,
     IcmpMatch,
@@ -46,7 +46,6 @@ from policyreason.ir.network import (
     VpcPeeringConnection,
     VpnConnection,
     VpnGateway,
-    parse_ip,
     parse_protocol,
     propagate_tgw_routes,
 )

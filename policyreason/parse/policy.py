@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from policyreason.errors import JsonSyntaxError, PatternError
+from policyreason.ir.cidr import parse_cidr
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import (
@@ -32,7 +33,6 @@ from policyreason.ir.policy import (
     PrincipalType,
     SetQualifier,
     Statement,
-    parse_cidr,
 )
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs

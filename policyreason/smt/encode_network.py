@@ -19,8 +19,8 @@ from functools import cache
 import cvc5
 
 from policyreason.errors import EncodeError
+from policyreason.ir.cidr import ADDRESS_BITS, V4_MAPPED, V4_SPACE, Cidr, is_v4
 from policyreason.ir.network import (
-    ADDRESS_BITS,
     EPHEMERAL_PORTS,
     ICMP,
     ICMP_PROTOCOLS,
@@ -28,11 +28,8 @@ from policyreason.ir.network import (
     NON_INTERNET,
     TCP,
     UDP,
-    V4_MAPPED,
-    V4_SPACE,
     V6_INTERNET,
     AclEntry,
-    Cidr,
     FirewallProgram,
     FirewallRule,
     IcmpMatch,
@@ -40,7 +37,6 @@ from policyreason.ir.network import (
     Packet,
     PortRange,
     SgRule,
-    is_v4,
 )
 from policyreason.smt.session import Session
 
@@ -220,7 +216,7 @@ def one_of(f: Field, values: Iterable[int]) -> Pred:
 def covering(ips: frozenset[int]) -> tuple[Cidr, ...]:
     """The fewest CIDRs covering exactly `ips` (adjacent addresses merge into one prefix)."""
     nets = ipaddress.collapse_addresses(ipaddress.IPv6Network(ip) for ip in ips)
-    return tuple(Cidr(addr=int(n.network_address), prefix=n.prefixlen) for n in nets)
+    return tuple(Cidr.of(int(n.network_address), n.prefixlen) for n in nets)
 
 
 def in_set(f: Field, ips: Iterable[int]) -> Pred:

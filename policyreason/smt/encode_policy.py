@@ -27,10 +27,10 @@ from cvc5 import Kind
 from policyreason.data import reference
 from policyreason.data.requests import key_type
 from policyreason.errors import EncodeError
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
 from policyreason.ir.pattern import ascii_lower as lower
 from policyreason.ir.policy import (
-    Cidr,
     Comparison,
     Condition,
     ConditionValue,
@@ -563,11 +563,11 @@ class PolicyEncoder:
         f = self.f
         width = 32 if cidr.version == 4 else 128
         version = f.not_(kv.v6[i]) if cidr.version == 4 else kv.v6[i]
-        if cidr.prefix == 0:
+        if cidr.length == 0:
             return version
-        hi, lo = width - 1, width - cidr.prefix
+        hi, lo = width - 1, width - cidr.length
         bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), kv.slots[i])
-        want = f.tm.mkBitVector(cidr.prefix, cidr.address >> lo)
+        want = f.tm.mkBitVector(cidr.length, cidr.address >> lo)
         return f.and_([version, f.eq(bits, want)])
 
 

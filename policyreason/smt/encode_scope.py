@@ -10,8 +10,9 @@ from collections.abc import Iterable
 
 from cvc5 import Kind
 
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.pattern import Pattern, Star, Text
-from policyreason.ir.policy import Cidr, PrincipalType
+from policyreason.ir.policy import PrincipalType
 from policyreason.ir.scope import (
     CALLER_ACCOUNT_KEYS,
     ORG_KEYS,

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from policyreason.inputs.aws_describe import read_snapshot
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.diagnostic import Level
-from policyreason.ir.network import Cidr, Network, OnPremNetwork
+from policyreason.ir.network import Network, OnPremNetwork
 
 SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"
 

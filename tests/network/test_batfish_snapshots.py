@@ -8,8 +8,9 @@ from policyreason.analysis.network.exposures import exposures
 from policyreason.analysis.network.reach import reach
 from policyreason.analysis.network.trace import Code, Trace
 from policyreason.inputs.aws_describe import read_snapshot
+from policyreason.ir.cidr import Cidr, parse_ip
 from policyreason.ir.diagnostic import Level
-from policyreason.ir.network import ICMP, TCP, UDP, Cidr, Network, TargetKind, parse_ip
+from policyreason.ir.network import ICMP, TCP, UDP, Network, TargetKind
 
 SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"
 

@@ -9,7 +9,8 @@ from policyreason.analysis.network.reach import reach
 from policyreason.analysis.network.simulate import simulate, simulate_reply
 from policyreason.analysis.network.trace import Code
 from policyreason.ir.answer import Status
-from policyreason.ir.network import ICMP, TCP, UDP, Packet, parse_ip
+from policyreason.ir.cidr import parse_ip
+from policyreason.ir.network import ICMP, TCP, UDP, Packet
 from policyreason.parse.network_dsl import parse_network
 
 BASE = """

@@ -16,7 +16,8 @@ from policyreason.analysis.network.trace import Code
 from policyreason.cli import main
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.answer import Status
-from policyreason.ir.network import ICMP, TCP, Packet, is_v4, parse_ip
+from policyreason.ir.cidr import is_v4, parse_ip
+from policyreason.ir.network import ICMP, TCP, Packet
 from tests.network.edits import edited, load
 
 PUBLIC = "test-public-subnet"

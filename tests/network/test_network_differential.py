@@ -11,7 +11,8 @@ from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.reach import packet_reachable, reach
 from policyreason.analysis.network.simulate import replay, simulate, simulate_reply
 from policyreason.analysis.network.trace import Disposition, PathWitness
-from policyreason.ir.network import ICMP, ICMPV6, TCP, UDP, Network, Packet, parse_ip
+from policyreason.ir.cidr import parse_ip
+from policyreason.ir.network import ICMP, ICMPV6, TCP, UDP, Network, Packet
 from policyreason.parse.network_dsl import parse_network
 
 PROTOS = ["tcp", "udp", "icmp", "icmpv6", "all"]

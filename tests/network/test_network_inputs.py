@@ -7,8 +7,9 @@ import pytest
 
 from policyreason.errors import NetworkDslError
 from policyreason.inputs.aws_describe import read_snapshot
+from policyreason.ir.cidr import parse_ip
 from policyreason.ir.diagnostic import Level
-from policyreason.ir.network import TargetKind, parse_ip
+from policyreason.ir.network import TargetKind
 from policyreason.parse.network_dsl import parse_network
 
 SNAPSHOTS = Path(__file__).parents[2].parent / "shared/corpora/batfish-aws-snapshots"

@@ -13,17 +13,8 @@ from policyreason.analysis.network.exposures import exposures
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.reach import packet_reachable, reach
 from policyreason.ir.answer import Status
-from policyreason.ir.network import (
-    ICMP,
-    TCP,
-    UDP,
-    Cidr,
-    Network,
-    OnPremNetwork,
-    Packet,
-    format_ip,
-    parse_ip,
-)
+from policyreason.ir.cidr import Cidr, format_ip, parse_ip
+from policyreason.ir.network import ICMP, TCP, UDP, Network, OnPremNetwork, Packet
 from policyreason.parse.network_dsl import parse_network
 from tests.network.test_network_differential import concrete, sg_rule
 

@@ -423,8 +423,8 @@ def _d6_ours(case: Case, o: Outcome) -> Case:
     def exact(v: ConditionValue) -> ConditionValue:
         if not _zero_prefix(v):
             return v
-        address = int(ipaddress.IPv4Address(v.text.split("/")[0]))
-        return v.model_copy(update={"cidr": Cidr(version=4, address=address, prefix=32)})
+        host = v.text.split("/")[0]
+        return v.model_copy(update={"cidr": Cidr.parse(f"{host}/32")})
 
     def one(cond: Condition) -> Condition:
         if cond.op.family is not Family.IP:

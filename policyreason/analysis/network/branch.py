@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from policyreason.analysis.network.trace import Unknown
-from policyreason.ir.network import ADDRESS_BITS, Cidr
+from policyreason.ir.cidr import ADDRESS_BITS, Cidr
 from policyreason.smt.encode_network import (
     FALSE,
     TRUE,
@@ -53,7 +53,7 @@ class Branch:
         return self.end == DELIVERED and not self.unknowns
 
 
-_EVERYWHERE = Cidr(addr=0, prefix=0)
+_EVERYWHERE = Cidr.of(0, 0)
 
 
 @dataclass(frozen=True)

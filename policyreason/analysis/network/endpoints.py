@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from policyreason.analysis.network.explore import beyond
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.trace import INTERNET, ONPREM, Unknown, onprem_id
-from policyreason.ir.network import NON_INTERNET, V4_SPACE, V6_INTERNET, Cidr, Eni
+from policyreason.ir.cidr import V4_SPACE, Cidr
+from policyreason.ir.network import NON_INTERNET, V6_INTERNET, Eni
 from policyreason.smt.encode_network import (
     TRUE,
     Pred,

@@ -37,6 +37,7 @@ from policyreason.analysis.network.gaps import (
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.rules import LISTENER_PROTOCOLS
 from policyreason.analysis.network.trace import INTERNET, ONPREM, Code, Unknown, onprem_id
+from policyreason.ir.cidr import V4_SPACE, Cidr
 from policyreason.ir.network import (
     ICMP,
     ICMP_PROTOCOLS,
@@ -44,8 +45,6 @@ from policyreason.ir.network import (
     MIDDLEBOX_TARGETS,
     TCP,
     UDP,
-    V4_SPACE,
-    Cidr,
     Eni,
     LoadBalancer,
     NatGateway,

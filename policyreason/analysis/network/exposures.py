@@ -21,6 +21,7 @@ from policyreason.analysis.network.solve import NICE_EXPOSURE, PacketSolver, Sol
 from policyreason.analysis.network.trace import INTERNET, PathWitness, Trace, Unknown
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Answer, Proof
+from policyreason.ir.cidr import is_v4
 from policyreason.ir.network import (
     ICMP,
     ICMP_PROTOCOLS,
@@ -29,7 +30,6 @@ from policyreason.ir.network import (
     Eni,
     Network,
     Packet,
-    is_v4,
     protocol_name,
 )
 from policyreason.smt.encode_network import (

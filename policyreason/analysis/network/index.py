@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from policyreason.ir.cidr import Cidr, is_v4, parse_ip
 from policyreason.ir.network import (
-    Cidr,
     Eni,
     Firewall,
     FirewallPolicy,
@@ -34,8 +34,6 @@ from policyreason.ir.network import (
     VpcEndpoint,
     VpcPeeringConnection,
     VpnGateway,
-    is_v4,
-    parse_ip,
 )
 
 # Transit gateway attachments that lead on premises: what lies behind them, and the routes

@@ -5,11 +5,11 @@ the reference semantics, used by the concrete walk (the symbolic walk has their 
 from __future__ import annotations
 
 from policyreason.analysis.network.index import NetIndex
+from policyreason.ir.cidr import Cidr
 from policyreason.ir.network import (
     TCP,
     UDP,
     AclEntry,
-    Cidr,
     FirewallProgram,
     FirewallRule,
     Listener,

@@ -54,6 +54,7 @@ from policyreason.analysis.network.trace import (
     Unknown,
     onprem_id,
 )
+from policyreason.ir.cidr import format_ip, is_v4
 from policyreason.ir.network import (
     ICMP,
     MIDDLEBOX_TARGETS,
@@ -72,9 +73,7 @@ from policyreason.ir.network import (
     TargetKind,
     TgwAttachment,
     firewall_program,
-    format_ip,
     is_internet_ip,
-    is_v4,
     protocol_name,
 )
 from policyreason.ir.span import Span

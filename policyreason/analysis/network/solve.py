@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Proof
-from policyreason.ir.network import ICMP, TCP, V4_SPACE, Cidr, Packet
+from policyreason.ir.cidr import V4_SPACE, Cidr
+from policyreason.ir.network import ICMP, TCP, Packet
 from policyreason.smt.encode_network import (
     FALSE,
     HeaderVars,
