@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from policyreason.analysis.findings import Finding
 from policyreason.data import reference as ref
@@ -45,6 +45,9 @@ from policyreason.ir.template import show
 from policyreason.parse.json_spans import JArray, JNode, JObject
 
 CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
+# Rules their analysis or the policy reader reports: the function only carries the docs.
+DocFunction = Callable[[], None]
+F = TypeVar("F", bound=Callable[..., Any])
 
 # What ValidatePolicy calls an identity policy: policies attached to a principal or a session.
 IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
@@ -183,25 +186,17 @@ def check(
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function under a unique id (PRnnn); `diagnostics` are reader codes
     that are instances of the same problem (see `grammar`)."""
-
-    def register(function: CheckFunction) -> CheckFunction:
-        _add(
-            CheckInfo(
-                id=id,
-                severity=severity,
-                title=title,
-                fix=fix,
-                kinds=frozenset(kinds) if kinds is not None else None,
-                function=function,
-                doc=inspect.getdoc(function) or "",
-                aa_code=aa_code,
-                evidence=evidence,
-                diagnostics=diagnostics,
-            )
-        )
-        return function
-
-    return register
+    return _declare(
+        id=id,
+        severity=severity,
+        title=title,
+        fix=fix,
+        kinds=kinds,
+        aa_code=aa_code,
+        evidence=evidence,
+        diagnostics=diagnostics,
+        runs=True,
+    )
 
 
 def grammar(
@@ -213,28 +208,19 @@ def grammar(
     diagnostics: tuple[str, ...],
     kinds: Iterable[PolicyKind] | None = None,
     aa_code: str | None = None,
-) -> Callable[[Callable[[], None]], Callable[[], None]]:
+) -> Callable[[DocFunction], DocFunction]:
     """Register a rule the policy reader enforces: its diagnostics with these codes (on
     policies of these kinds) are findings of the rule. The function only carries the docs."""
-
-    def register(function: Callable[[], None]) -> Callable[[], None]:
-        _add(
-            CheckInfo(
-                id=id,
-                severity=severity,
-                title=title,
-                fix=fix,
-                kinds=frozenset(kinds) if kinds is not None else None,
-                function=None,
-                doc=inspect.getdoc(function) or "",
-                aa_code=aa_code,
-                evidence=Evidence.PARSER,
-                diagnostics=diagnostics,
-            )
-        )
-        return function
-
-    return register
+    return _declare(
+        id=id,
+        severity=severity,
+        title=title,
+        fix=fix,
+        kinds=kinds,
+        aa_code=aa_code,
+        evidence=Evidence.PARSER,
+        diagnostics=diagnostics,
+    )
 
 
 def rule(
@@ -245,21 +231,43 @@ def rule(
     title: str,
     fix: str,
     evidence: Evidence,
-) -> Callable[[Callable[[], None]], Callable[[], None]]:
+) -> Callable[[DocFunction], DocFunction]:
     """Register a rule of `diff` or `reach`: its analysis reports findings under this id; the
     function only carries the docs."""
+    return _declare(
+        id=id, severity=severity, title=title, fix=fix, evidence=evidence, family=family
+    )
 
-    def register(function: Callable[[], None]) -> Callable[[], None]:
+
+def _declare(
+    *,
+    id: str,
+    severity: Severity,
+    title: str,
+    fix: str,
+    evidence: Evidence,
+    kinds: Iterable[PolicyKind] | None = None,
+    aa_code: str | None = None,
+    diagnostics: tuple[str, ...] = (),
+    family: Family = Family.LINT,
+    runs: bool = False,
+) -> Callable[[F], F]:
+    """The decorator that registers a rule with its function's docstring as its documentation;
+    the function runs as the check when `runs`, and only carries the docs otherwise."""
+
+    def register(function: F) -> F:
         _add(
             CheckInfo(
                 id=id,
                 severity=severity,
                 title=title,
                 fix=fix,
-                kinds=None,
-                function=None,
+                kinds=frozenset(kinds) if kinds is not None else None,
+                function=cast(CheckFunction, function) if runs else None,
                 doc=inspect.getdoc(function) or "",
+                aa_code=aa_code,
                 evidence=evidence,
+                diagnostics=diagnostics,
                 family=family,
             )
         )

@@ -173,13 +173,7 @@ def check_document(document: Document, cfg: Config) -> tuple[list[Finding], Diag
             context=context,
         )
     except Exception as exc:
-        return [], Diagnostic(
-            code="internal-error",
-            level=Level.ERROR,
-            message=f"internal error while checking {document.name}: "
-            f"{type(exc).__name__}: {exc} (please report this)",
-            span=policy.span,
-        )
+        return [], _internal_error(document.name, exc, policy.span)
     return findings, None
 
 
@@ -216,14 +210,20 @@ def check_principal_set(
             )
         )
     except Exception as exc:
-        return [], Diagnostic(
-            code="internal-error",
-            level=Level.ERROR,
-            message=f"internal error while checking {principal.name}: "
-            f"{type(exc).__name__}: {exc} (please report this)",
-            span=principal.span,
-        )
+        return [], _internal_error(principal.name, exc, principal.span)
     return findings, None
+
+
+def _internal_error(name: str, exc: Exception, span: Span) -> Diagnostic:
+    """A crash in the checks of one document or principal, reported at it, never raised: the
+    other documents are still checked."""
+    return Diagnostic(
+        code="internal-error",
+        level=Level.ERROR,
+        message=f"internal error while checking {name}: {type(exc).__name__}: {exc} "
+        "(please report this)",
+        span=span,
+    )
 
 
 def failed(path: Path, code: str, message: str) -> FileResult:
