@@ -294,6 +294,10 @@ def _cases() -> dict[str, tuple[PolicySet, Request]]:
             ),
             _caller(),
         ),
+        "D22": (
+            identity(_allow(Condition={"ArnNotLike": {"aws:SourceArn": "arn:aws:sqs:*:*:orders"}})),
+            _caller(**{"aws:SourceArn": ACCOUNT}),
+        ),
         "D20": (
             identity(_allow(Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/*")),
             _caller(resource="arn:aws:s3:::b//k", **{"aws:PrincipalTag/team": ""}),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from policyreason.analysis.evaluate import allows, evaluate
+from policyreason.analysis.evaluate import allows, evaluate, is_arn
 from policyreason.analysis.real_request import fits
 from policyreason.data.requests import Var, key_type, typings
 from policyreason.ir.pattern import Pattern, Text, Variable, arn_segments, literal
@@ -390,7 +390,7 @@ def _d5(case: Case, o: Outcome) -> bool:
 
 
 def _zero_prefix(v: ConditionValue) -> bool:
-    return v.cidr is not None and v.cidr.version == 4 and v.cidr.prefix == 0 and "/" in v.text
+    return v.cidr is not None and v.cidr.version == 4 and v.cidr.length == 0 and "/" in v.text
 
 
 def _other_family(cond: Condition, given: dict[str, str | list[str]]) -> bool:
@@ -681,6 +681,26 @@ def _d21_ours(case: Case, _o: Outcome) -> Case:
 )
 def _d21(case: Case, _o: Outcome) -> bool:
     return any(_regex_head(r) for _p, s in _statements(case) for r in _resource_patterns(s))
+
+
+# D22: a negated ARN operator on a value that is no ARN never matches.
+
+
+def _d22_hits(cond: Condition, given: dict[str, str | list[str]]) -> bool:
+    value = given.get(cond.key)
+    values = [value] if isinstance(value, str) else value or []
+    return cond.op.family is Family.ARN and cond.op.negated and any(not is_arn(v) for v in values)
+
+
+def _d22_ours(case: Case, o: Outcome) -> Case:
+    given = _given(case, o)
+    return _map_conditions(case, lambda c: NEVER if _d22_hits(c, given) else c)
+
+
+@deviation("D22", "a negated ARN operator on a value that is no ARN never matches", _d22_ours)
+def _d22(case: Case, o: Outcome) -> bool:
+    given = _given(case, o)
+    return any(_d22_hits(c, given) for _p, s in _statements(case) for c in s.conditions)
 
 
 # D19: an implicit deny in a session policy denies even what a resource policy grants to the
