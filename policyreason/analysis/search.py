@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.real_request import problems
+from policyreason.analysis.samples import samples
 from policyreason.analysis.witness import polish
+from policyreason.data.requests import Typing
 from policyreason.errors import EncodeError, ModelInvalid
 from policyreason.ir.answer import Answer
 from policyreason.ir.pattern import Pattern
@@ -41,20 +43,44 @@ def principal_types(*policies: Policy) -> list[PrincipalType | None] | None:
 
 
 def find_requests(
-    session: Session, enc: PolicyEncoder, goal: Term, check: Check, limit: int
+    session: Session,
+    enc: PolicyEncoder,
+    goal: Term,
+    check: Check,
+    limit: int,
+    guesses: Iterable[tuple[Request, Typing]] = (),
 ) -> Answer[Request]:
     """Up to `limit` distinct real requests satisfying `goal`, each re-checked by `check` (the
     concrete evaluator) and by the request typing. Later witnesses come from other cells of
-    the request space (other actions or resource types), so they show different access."""
+    the request space (other actions or resource types), so they show different access.
+
+    `guesses` the concrete twin accepts are tried first, each pinned (a query that takes the
+    solver a fraction of a second where the open one can take its whole limit); the solver
+    then looks for the rest. A guess the solver does not confirm is dropped."""
     from policyreason.smt.decode import decode_request
     from policyreason.smt.session import Verdict
 
     f = enc.f
     found: list[Request] = []
     proof = None
+
+    def take() -> None:
+        raw = decode_request(session, enc)
+        _recheck(raw, check)
+        found.append(polish(raw, check))
+        session.add(f.not_(f.eq(enc.request.cell, session.model_term(enc.request.cell))))
+
     session.push()
     try:
         session.add(goal)
+        for guess, typing in guesses:
+            if len(found) >= limit:
+                break
+            if (
+                check(guess)
+                and session.check(enc.request.pin(guess, typing)).verdict is Verdict.SAT
+            ):
+                take()
         while len(found) < limit:
             result = session.check()
             if result.verdict is Verdict.UNKNOWN:
@@ -64,10 +90,7 @@ def find_requests(
             if result.verdict is Verdict.UNSAT:
                 proof = result.proof
                 break
-            raw = decode_request(session, enc)
-            _recheck(raw, check)
-            found.append(polish(raw, check))
-            session.add(f.not_(f.eq(enc.request.cell, session.model_term(enc.request.cell))))
+            take()
     finally:
         session.pop()
     if found:
@@ -112,7 +135,13 @@ class Searcher:
         self._actions = list(actions)
         self._resources = list(resources)
         self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
+        self._samples: list[tuple[Request, Typing]] | None = None
         self.queries = 0
+
+    def _guesses(self) -> list[tuple[Request, Typing]]:
+        if self._samples is None:
+            self._samples = list(samples(self._policies))
+        return self._samples
 
     def _session(self, level: int) -> tuple[Session, PolicyEncoder]:
         from policyreason.smt.encode_policy import PolicyEncoder
@@ -146,7 +175,7 @@ class Searcher:
             except EncodeError as exc:
                 return Answer.unknown(str(exc), self.queries - before)
             start = session.queries
-            answer = find_requests(session, enc, formula, check, limit)
+            answer = find_requests(session, enc, formula, check, limit, self._guesses())
             self.queries += session.queries - start
             if answer.decided:
                 break

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 
 from policyreason.analysis.real_request import fits, is_real
-from policyreason.data.requests import Var, iam_principal, typings
+from policyreason.data.requests import Typing, Var, iam_principal, typings
 from policyreason.ir import template
-from policyreason.ir.policy import Family, PrincipalType, Statement
+from policyreason.ir.policy import Comparison, Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
@@ -161,10 +161,15 @@ def guessed_request(
     action: str, resource: str, account: str, stmt: Statement | None = None
 ) -> Request:
     """A plain request by a role session of `account`; with `stmt`, each positive condition of
-    the statement gets its first literal value. A cheap guess at a witness, for the concrete
-    evaluator to judge before any solver call: most grants have simple conditions or none."""
+    the statement gets its first literal value (wildcards of a `...Like` value filled in). A
+    cheap guess at a witness, for the concrete evaluator to judge before any solver call: most
+    grants have simple conditions or none."""
     context = {
-        c.key_text: (c.values[0].text,)
+        c.key_text: (
+            _like_filled(c.values[0].text)
+            if c.op.comparison is Comparison.LIKE
+            else c.values[0].text,
+        )
         for c in (stmt.conditions if stmt is not None else ())
         if c.values and not c.op.negated and c.op.family is not Family.NULL
     }
@@ -174,6 +179,10 @@ def guessed_request(
             context[key] = (value,)
     base = Request(action=action, resource=resource, context=context)
     return iam_caller("aws", account, "AssumedRole", "ExampleRole", "example-session", base)
+
+
+def _like_filled(text: str) -> str:
+    return text.replace("*", "example").replace("?", "x")
 
 
 def _polish_template_values(witness: Request, check: Check) -> Request:
@@ -229,6 +238,21 @@ def _example_resource(witness: Request) -> str | None:
             out.append(text)
         return ":".join(out)
     return None
+
+
+def example_resource(typing: Typing) -> str:
+    """A readable resource of the typing's format in the example account (`*` for an action
+    that takes no resource)."""
+    if typing.format.wildcard:
+        return "*"
+    fill = {"partition": "aws", "account": EXAMPLE_ACCOUNT}
+    return ":".join(
+        "".join(
+            piece if isinstance(piece, str) else fill.get(piece.kind) or _example(piece.name)
+            for piece in comp
+        )
+        for comp in typing.format.components
+    )
 
 
 def _shapes_of(value: str) -> list[template.Shape]:
