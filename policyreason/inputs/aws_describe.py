@@ -78,7 +78,7 @@ from policyreason.ir.network import (
     propagate_tgw_routes,
 )
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JArray, JObject, JScalar, parse_json
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
 
 # Kinds that are read by other tools or that the network model does not need; listed so that
 # they are not reported as unknown.
@@ -938,6 +938,10 @@ def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
     except JsonSyntaxError as exc:
         b.error("NET-JSON", exc.message, exc.span)
         return
+    _read_root(b, root, account, region)
+
+
+def _read_root(b: _Builder, root: JNode, account: str, region: str) -> None:
     if not isinstance(root, JObject):
         b.error("NET-SHAPE", "expected a JSON object of describe-* results", root.span)
         return
@@ -990,6 +994,15 @@ def read_snapshot(path: Path) -> tuple[Network, list[Diagnostic]]:
         account, region = _context(file, root)
         _read_file(b, file, account, region)
     return b.network(_file_span(str(root))), b.diagnostics
+
+
+@paused()
+def read_export(root: JNode, file: str) -> tuple[Network, list[Diagnostic]]:
+    """The network of one describe-* export already read and parsed, as `check` has every
+    file whatever its kind (so it is not read a second time); `file` names it."""
+    b = _Builder()
+    _read_root(b, root, "", "")
+    return b.network(_file_span(file)), b.diagnostics
 
 
 def _file_span(file: str) -> Span:

@@ -98,16 +98,14 @@ def _is_describe(root: JNode) -> bool:
 
 
 def _describe(source: Input) -> Read:
-    # The network reader (and what it pulls in) loads only for a snapshot.
-    from policyreason.inputs.aws_describe import read_snapshot
+    # The network reader (and what it pulls in) loads only for a snapshot. It reads the tree
+    # already parsed: the file is read once, as it is given (from a git revision too).
+    from policyreason.inputs.aws_describe import read_export
 
-    _network, diags = read_snapshot(source.path)
-    shown = [
-        d.model_copy(update={"span": d.span.model_copy(update={"file": source.shown})})
-        for d in diags
-    ]
+    _network, diags = read_export(source.root, source.shown)
     return Read(
-        diagnostics=tuple(shown), notes=("network snapshot: analyse it with `policyreason reach`",)
+        diagnostics=tuple(diags),
+        notes=("network snapshot: analyse it with `policyreason reach`",),
     )
 
 
