@@ -65,11 +65,6 @@ class InputKind:
     what: str | None
     yaml: bool = False
 
-    @property
-    def name(self) -> str:
-        """The name `--input-type` takes and reports show."""
-        return self.type.value
-
 
 def _policy(source: Input) -> Read:
     documents = read_policy(source.root, source.text, source.shown, source.path.stem, source.kind)
@@ -136,8 +131,3 @@ def detect(root: JNode) -> InputKind | None:
     """The first kind, in order of precedence, that recognises `root`; None for a file that
     is none of them."""
     return next((kind for kind in KINDS if kind.recognises(root)), None)
-
-
-def names() -> tuple[str, ...]:
-    """The names of the registered kinds, in order of precedence."""
-    return tuple(kind.name for kind in KINDS)
