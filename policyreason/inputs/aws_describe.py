@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyreason.collector import paused
-from policyreason.errors import JsonSyntaxError
+from policyreason.errors import InputError, JsonSyntaxError
 from policyreason.inputs.describe_fields import (
     Bad,
     associated,
@@ -35,6 +35,7 @@ from policyreason.inputs.describe_fields import (
     string,
 )
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
+from policyreason.inputs.encoding import decode
 from policyreason.inputs.firewall import read_firewall, read_policy, read_rule_group
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import (
@@ -925,13 +926,14 @@ def _dispatch(
 def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        b.error(
-            "NET-READ",
-            f"cannot read file: {exc}",
-            Span(file=file, line=1, column=1, end_line=1, end_column=1),
-        )
+        # Decoded as every input is: a Windows shell writes `aws ec2 describe-* > file` in
+        # UTF-16 with a byte order mark.
+        text = decode(path.read_bytes(), file)
+    except OSError as exc:
+        b.error("NET-READ", f"cannot read file: {exc}", _file_span(file))
+        return
+    except InputError as exc:
+        b.error("NET-READ", f"cannot read file: {exc.message}", exc.span)
         return
     try:
         root = parse_json(text, file)

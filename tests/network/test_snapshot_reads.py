@@ -94,3 +94,22 @@ def test_an_export_at_a_revision_is_read_as_it_is_there(
     ]
     assert errors == ["Subnets must be a list"]
     assert not load_at(repo, ":worktree:", "vpcs.json").diagnostics
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_reach_reads_an_export_as_windows_shells_write_it(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "vpcs.json"
+    path.write_bytes(EXPORT.read_text(encoding="utf-8").encode(encoding))
+    network, diagnostics = read_network(str(path))
+    assert network is not None and not diagnostics
+    assert [v.id for v in network.vpcs] == ["vpc-0a1"]
+
+
+def test_an_export_that_is_not_text_is_a_located_error(tmp_path: Path) -> None:
+    path = tmp_path / "vpcs.json"
+    path.write_bytes(b'{"Vpcs": [\n  "\xff"]}')
+    _network, diagnostics = read_network(str(path))
+    (error,) = diagnostics
+    assert error.code == "NET-READ" and error.level is Level.ERROR
+    assert (error.span.line, error.span.column) == (2, 4)
+    assert error.message == "cannot read file: not UTF-8 text (a binary file?)"
