@@ -2,7 +2,8 @@
 YAML), Terraform plan JSON, IAM authorization exports; `aws ec2 describe-*` snapshots are
 recognised and handed to the network reader.
 
-The format is detected from the content (or forced). Nothing here raises for bad input: a file
+The format is detected from the content (or forced) by the kinds registered in
+`inputs/registry.py`, in their order of precedence. Nothing here raises for bad input: a file
 that cannot be read, decoded or parsed becomes a SourceFile with a located error, and the
 other files are read as usual.
 """
@@ -16,10 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyreason.errors import InputError, JsonSyntaxError, YamlSyntaxError, too_deep
-from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
-from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.cfn_yaml import parse_yaml
-from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.inputs.document import (
     Document,
     InputType,
@@ -28,12 +26,11 @@ from policyreason.inputs.document import (
     unreadable,
 )
 from policyreason.inputs.encoding import decode
-from policyreason.inputs.policy_json import is_policy, read_policy
-from policyreason.inputs.tf_plan import is_plan, read_plan
+from policyreason.inputs.registry import KINDS, Input, InputKind, detect, kind_of
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.policy import PolicyKind
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JNode, JObject, parse_json
+from policyreason.parse.json_spans import JNode, parse_json
 
 __all__ = [
     "Document",
@@ -154,99 +151,56 @@ def _read_text(path: Path, shown: str, max_bytes: int) -> str:
 def load_text(path: Path, shown: str, text: str, opts: LoadOptions) -> SourceFile:
     """Detect the format of text already read (from disk, or from git for `diff`) and
     extract its policies; `shown` is the path reports use."""
-    root = _parse(path, shown, text, opts.input_type)
+    forced = kind_of(opts.input_type) if opts.input_type else None
+    root = _parse(path, shown, text, forced)
     if root is None:
         return SourceFile(path=shown, input_type=None, notes=("empty file",))
-    detected = opts.input_type or _detect(root)
-    if detected is None:
+    kind = forced or detect(root)
+    if kind is None:
         return SourceFile(
             path=shown,
             input_type=None,
             notes=("not a policy, CloudFormation template, Terraform plan or IAM export",),
         )
-    documents: list[Document] = []
-    diags: list[Diagnostic] = []
-    principals: list[PrincipalPolicies] = []
-    notes: tuple[str, ...] = ()
-    if detected is InputType.POLICY:
-        documents = read_policy(root, text, shown, path.stem, opts.kind)
-    elif detected is InputType.CLOUDFORMATION:
-        _require(is_template(root), root, "a CloudFormation template")
-        documents, diags = read_template(root, text, shown, opts.parameters)
-    elif detected is InputType.TERRAFORM_PLAN:
-        _require(is_plan(root), root, "a Terraform plan (terraform show -json)")
-        documents, diags = read_plan(root, text, shown)
-    elif detected is InputType.AUTHORIZATION_DETAILS:
-        _require(is_authorization_details(root), root, "an authorization-details export")
-        documents, principals, diags = read_authorization_details(root, text, shown)
-    else:
-        _require(_is_describe(root), root, "aws ec2 describe-* output")
-        diags = _network_diagnostics(path, shown)
-        notes = ("network snapshot: analyse it with `policyreason reach`",)
+    if forced is not None and forced.what is not None and not forced.recognises(root):
+        raise InputError("wrong-input-type", f"this file is not {forced.what}", root.span)
+    found = kind.read(Input(root, text, path, shown, opts.kind, opts.parameters))
     return SourceFile(
         path=shown,
-        input_type=detected,
-        documents=tuple(documents),
-        diagnostics=tuple(diags),
-        principals=tuple(principals),
-        notes=notes,
+        input_type=kind.type,
+        documents=found.documents,
+        diagnostics=found.diagnostics,
+        principals=found.principals,
+        notes=found.notes,
     )
 
 
-def _parse(path: Path, shown: str, text: str, forced: InputType | None) -> JNode | None:
+def _parse(path: Path, shown: str, text: str, forced: InputKind | None) -> JNode | None:
     if not text.strip():
         return None
     yaml_like = path.suffix.lower() in _YAML_SUFFIXES or (
-        forced is InputType.CLOUDFORMATION and not text.lstrip().startswith(("{", "["))
+        forced is not None and forced.yaml and not text.lstrip().startswith(("{", "["))
     )
     if path.suffix.lower() == ".template" and not text.lstrip().startswith(("{", "[")):
         yaml_like = True
     try:
         return parse_yaml(text, shown) if yaml_like else parse_json(text, shown)
     except (JsonSyntaxError, YamlSyntaxError) as exc:
-        if not yaml_like and (template := _yaml_template(text, shown)) is not None:
-            return template
+        if not yaml_like and (root := _yaml_fallback(text, shown)) is not None:
+            return root
         raise InputError("syntax", exc.message, exc.span) from None
 
 
-def _yaml_template(text: str, shown: str) -> JNode | None:
+def _yaml_fallback(text: str, shown: str) -> JNode | None:
     # CloudFormation reads a template as JSON, else as YAML, whatever the file is called: a
     # template in YAML's JSON-like flow style ({Resources: {...}, x: !Ref y}) is one too.
     try:
         root = parse_yaml(text, shown)
     except YamlSyntaxError:
         return None
-    return root if root is not None and is_template(root) else None
-
-
-def _detect(root: JNode) -> InputType | None:
-    if is_policy(root):
-        return InputType.POLICY
-    if is_template(root):
-        return InputType.CLOUDFORMATION
-    if is_plan(root):
-        return InputType.TERRAFORM_PLAN
-    if is_authorization_details(root):
-        return InputType.AUTHORIZATION_DETAILS
-    if _is_describe(root):
-        return InputType.AWS_DESCRIBE
-    return None
-
-
-def _is_describe(root: JNode) -> bool:
-    return isinstance(root, JObject) and bool(DESCRIBE_KINDS & set(root.keys()))
-
-
-def _network_diagnostics(path: Path, shown: str) -> list[Diagnostic]:
-    from policyreason.inputs.aws_describe import read_snapshot
-
-    _network, diags = read_snapshot(path)
-    return [d.model_copy(update={"span": d.span.model_copy(update={"file": shown})}) for d in diags]
-
-
-def _require(ok: bool, root: JNode, what: str) -> None:
-    if not ok:
-        raise InputError("wrong-input-type", f"this file is not {what}", root.span)
+    if root is None or not any(kind.yaml and kind.recognises(root) for kind in KINDS):
+        return None
+    return root
 
 
 def _failed(path: Path, code: str, message: str) -> SourceFile:

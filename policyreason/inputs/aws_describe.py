@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policyreason.collector import paused
-from policyreason.errors import JsonSyntaxError
+from policyreason.errors import InputError, JsonSyntaxError
 from policyreason.inputs.describe_fields import (
     Bad,
     associated,
@@ -35,6 +35,7 @@ from policyreason.inputs.describe_fields import (
     string,
 )
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
+from policyreason.inputs.encoding import decode
 from policyreason.inputs.firewall import read_firewall, read_policy, read_rule_group
 from policyreason.ir.cidr import Cidr
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -78,7 +79,7 @@ from policyreason.ir.network import (
     propagate_tgw_routes,
 )
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JArray, JObject, JScalar, parse_json
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
 
 # Kinds that are read by other tools or that the network model does not need; listed so that
 # they are not reported as unknown.
@@ -925,19 +926,24 @@ def _dispatch(
 def _read_file(b: _Builder, path: Path, account: str, region: str) -> None:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        b.error(
-            "NET-READ",
-            f"cannot read file: {exc}",
-            Span(file=file, line=1, column=1, end_line=1, end_column=1),
-        )
+        # Decoded as every input is: a Windows shell writes `aws ec2 describe-* > file` in
+        # UTF-16 with a byte order mark.
+        text = decode(path.read_bytes(), file)
+    except OSError as exc:
+        b.error("NET-READ", f"cannot read file: {exc}", _file_span(file))
+        return
+    except InputError as exc:
+        b.error("NET-READ", f"cannot read file: {exc.message}", exc.span)
         return
     try:
         root = parse_json(text, file)
     except JsonSyntaxError as exc:
         b.error("NET-JSON", exc.message, exc.span)
         return
+    _read_root(b, root, account, region)
+
+
+def _read_root(b: _Builder, root: JNode, account: str, region: str) -> None:
     if not isinstance(root, JObject):
         b.error("NET-SHAPE", "expected a JSON object of describe-* results", root.span)
         return
@@ -990,6 +996,15 @@ def read_snapshot(path: Path) -> tuple[Network, list[Diagnostic]]:
         account, region = _context(file, root)
         _read_file(b, file, account, region)
     return b.network(_file_span(str(root))), b.diagnostics
+
+
+@paused()
+def read_export(root: JNode, file: str) -> tuple[Network, list[Diagnostic]]:
+    """The network of one describe-* export already read and parsed, as `check` has every
+    file whatever its kind (so it is not read a second time); `file` names it."""
+    b = _Builder()
+    _read_root(b, root, "", "")
+    return b.network(_file_span(file)), b.diagnostics
 
 
 def _file_span(file: str) -> Span:
