@@ -34,7 +34,6 @@ def solver_allows(policy: Policy, req: Request) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(), req=requests())
 def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -42,7 +41,6 @@ def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert solver_allows(policy, req) == allows(policy, req)
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(PolicyKind.RESOURCE), req=requests())
