@@ -75,6 +75,7 @@ def test_compare_witnesses_and_verdicts(
         assert not any(allows(p_old, r) and not allows(p_new, r) for r in probes)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=policy_sets(BASE))
 def test_policy_set_solver_matches_evaluator(case: GeneratedCase) -> None:
