@@ -42,7 +42,7 @@ def _load() -> list[float]:
 
 def run(extra: list[str], workers: int) -> dict[str, object]:
     """One pytest run with the per-test CPU recorder on."""
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers)]
+    argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", str(workers)]
     argv += extra
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "cpu.jsonl"
@@ -66,6 +66,7 @@ def run(extra: list[str], workers: int) -> dict[str, object]:
         "load_average_after": load_after,
         "exit_code": done.returncode,
         "counts": {kind: int(n) for n, kind in _SUMMARY.findall(tail)},
+        "tests_recorded": len(per_test),
         "most_cpu": per_test[:SHOWN],
     }
 
