@@ -254,6 +254,7 @@ def test_findings_cover_external_access_minimally() -> None:
             assert witness.principal_account not in (OWN,)
 
 
+@pytest.mark.slow
 def test_without_a_zone_every_principal_is_external() -> None:
     policy = bucket_policy(*MIXED)
     result = external_access(policy, parse_zone([]))

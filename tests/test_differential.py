@@ -34,7 +34,6 @@ def solver_allows(policy: Policy, req: Request) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(), req=requests())
 def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: Request) -> None:
@@ -42,7 +41,6 @@ def test_identity_policy_solver_matches_evaluator(doc: dict[str, object], req: R
     assert solver_allows(policy, req) == allows(policy, req)
 
 
-@pytest.mark.slow
 @pytest.mark.slow
 @SETTINGS
 @given(doc=policy_documents(PolicyKind.RESOURCE), req=requests())
@@ -77,6 +75,7 @@ def test_compare_witnesses_and_verdicts(
         assert not any(allows(p_old, r) and not allows(p_new, r) for r in probes)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=policy_sets(BASE))
 def test_policy_set_solver_matches_evaluator(case: GeneratedCase) -> None:

@@ -113,6 +113,7 @@ def test_passrole_for_ec2_is_no_lambda_path() -> None:
     assert found.assumptions == PATHS["lambda-001"].requires
 
 
+@pytest.mark.slow
 def test_the_function_invoked_is_the_function_created() -> None:
     fn = f"arn:aws:lambda:*:{ACCOUNT}:function"
     tempting = policies(
@@ -199,6 +200,7 @@ def test_self_modification_acts_on_the_callers_own_role() -> None:
     assert other.assumptions == PATHS["iam-017"].requires
 
 
+@pytest.mark.slow
 def test_self_service_on_ones_own_user_is_not_access_to_another() -> None:
     own = "arn:aws:iam::*:user/${aws:username}"
     self_service = policies(
@@ -238,6 +240,7 @@ def test_group_paths_assume_membership_for_a_lone_policy() -> None:
     assert found.assumptions == (POLICY_ATTACHED,)
 
 
+@pytest.mark.slow
 def test_ec2_authorizes_every_resource_an_instance_uses() -> None:
     to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
     instances_only = policies(
@@ -252,6 +255,7 @@ def test_ec2_authorizes_every_resource_an_instance_uses() -> None:
     assert kinds == ["instance", "image", "network-interface", "security-group", "subnet"]
 
 
+@pytest.mark.slow
 def test_keys_that_name_another_steps_resource() -> None:
     dev = f"arn:aws:lambda:*:{ACCOUNT}:function:dev-*"
     prod = f"arn:aws:lambda:*:{ACCOUNT}:function:prod-*"
@@ -657,6 +661,7 @@ def _concrete_sets() -> list[list[Request]]:
 CONCRETE = _concrete_sets()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(ps=lambda_policies())
 def test_a_proof_leaves_no_concrete_witness_set(ps: PolicySet) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -126,7 +127,11 @@ def _imports(module: str, path: Path) -> Iterator[Import]:
     yield from walk(ast.parse(path.read_text(), str(path)), True)
 
 
-IMPORTS = [i for module, path in MODULES.items() for i in _imports(module, path)]
+@cache
+def imports() -> list[Import]:
+    """Every import of the package; read on first use, so that collecting the suite in each
+    worker does not parse the whole package."""
+    return [i for module, path in MODULES.items() for i in _imports(module, path)]
 
 
 def _unit(module: str) -> str:
@@ -152,7 +157,7 @@ def test_every_unit_has_a_layer() -> None:
 
 def test_imports_go_down_the_layers() -> None:
     wrong = []
-    for imp in IMPORTS:
+    for imp in imports():
         if not _ours(imp.target) or (imp.source, imp.target) in ALLOWED:
             continue
         here, there = _unit(imp.source), _unit(imp.target)
@@ -163,14 +168,14 @@ def test_imports_go_down_the_layers() -> None:
 
 def test_allowed_exceptions_are_still_needed() -> None:
     # An entry whose import is gone would let the next one back in unnoticed.
-    present = {(i.source, i.target) for i in IMPORTS}
+    present = {(i.source, i.target) for i in imports()}
     assert [pair for pair in ALLOWED if pair not in present] == []
 
 
 def test_only_smt_imports_cvc5() -> None:
     users = sorted(
         f"{MODULES[i.source]}:{i.line}"
-        for i in IMPORTS
+        for i in imports()
         if i.target.split(".")[0] == "cvc5" and _unit(i.source) != "smt"
     )
     assert not users, "cvc5 imported outside smt/:\n" + "\n".join(users)
@@ -215,7 +220,7 @@ def _load_edges() -> dict[str, set[str]]:
     # A package that is still loading when one of its submodules imports a sibling is no
     # circle (Python finds the sibling); one whose names are read before they exist is.
     edges: dict[str, set[str]] = {m: set() for m in MODULES}
-    for imp in IMPORTS:
+    for imp in imports():
         if imp.at_load and imp.target in MODULES and imp.target != imp.source:
             edges[imp.source].add(imp.target)
     return edges

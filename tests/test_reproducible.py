@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
+
 from policyreason.analysis.compare import compare
 from policyreason.analysis.public import public_access
 from policyreason.ir.policy import PolicyKind
@@ -88,6 +90,7 @@ def answers(rlimit: int) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 def test_answers_do_not_depend_on_load() -> None:
     # A normal limit, and one so small that some questions run out of resources: both kinds
     # of answer must come out the same on a busy machine.

@@ -208,6 +208,7 @@ def test_the_stack_account_is_in_the_zone_of_trust(tmp_path: Path) -> None:
     assert principals == {"codepipeline.${AWS.URLSuffix}"}
 
 
+@pytest.mark.slow
 def test_aws_default_key_policy_passes_the_gate(tmp_path: Path) -> None:
     path = tmp_path / "key.yaml"
     path.write_text(KMS_DEFAULT_KEY)
@@ -490,6 +491,7 @@ def test_values_of_a_template_mean_their_substitution(
     assert allows(templated, bound) == allows(concrete, req)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=templated_policies(), req=requests(), data=st.data())
 def test_solver_matches_evaluator_under_template_values(
@@ -507,6 +509,7 @@ def test_solver_matches_evaluator_under_template_values(
     assert holds_for([policy], bound, goal) == allows(policy, bound)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=templated_policies())
 def test_a_witness_with_its_values_written_in_is_a_witness_of_the_concrete_policy(
@@ -525,6 +528,7 @@ def test_a_witness_with_its_values_written_in_is_a_witness_of_the_concrete_polic
         assert allows(concrete, plain), (witness.bindings, witness.to_json())
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=templated_policies(), data=st.data())
 def test_not_public_for_every_value_holds_for_each_value(
