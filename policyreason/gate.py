@@ -8,7 +8,6 @@ checked), 130 interrupted (the report covers the files checked before the interr
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 from policyreason.config import Suppression
@@ -20,8 +19,9 @@ from policyreason.gating import EXIT_OK as EXIT_OK
 from policyreason.gating import (
     Gated,
     GateSettings,
-    baseline_state,
-    suppressed,
+    Place,
+    Screening,
+    screen,
     verdict,
 )
 from policyreason.inputs import (
@@ -178,9 +178,7 @@ def _apply(
     found: list[FoundFinding], options: RunOptions, suppressions: list[Suppression]
 ) -> tuple[list[ReportedFinding], int]:
     seen: set[tuple[str, str, str]] = set()
-    reported: list[ReportedFinding] = []
-    dropped = 0
-    remaining = Counter(options.baseline) if options.baseline is not None else None
+    unique: list[FoundFinding] = []
     ordered = sorted(
         found,
         key=lambda p: (
@@ -194,23 +192,27 @@ def _apply(
         finding = item.finding
         # A boundary analysed twice (as a managed policy and as a role's boundary) reports once.
         key = (finding.rule_id, str(finding.span), finding.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        path = relative_path(finding.span.file, options.config_dir)
-        if suppressed(path, finding.rule_id, finding.aa_code, item.sid, finding.span, suppressions):
-            dropped += 1
-            continue
-        reported.append(
-            ReportedFinding(
-                finding=finding,
-                document=item.document,
-                fingerprint=item.fingerprint,
-                baseline=baseline_state(remaining, item.fingerprint),
-                sid=item.sid,
-            )
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+
+    def place(item: FoundFinding) -> Place:
+        f = item.finding
+        path = relative_path(f.span.file, options.config_dir)
+        return Place(f.rule_id, path, f.span, item.fingerprint, f.aa_code, item.sid)
+
+    screened = screen(unique, place, Screening(tuple(suppressions), baseline=options.baseline))
+    reported = [
+        ReportedFinding(
+            finding=item.finding,
+            document=item.document,
+            fingerprint=item.fingerprint,
+            baseline=state,
+            sid=item.sid,
         )
-    return reported, dropped
+        for item, state in screened.kept
+    ]
+    return reported, screened.suppressed
 
 
 def _gated(item: ReportedFinding) -> Gated:
