@@ -35,7 +35,7 @@ from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
 from policyreason.run.options import RunOptions
 from policyreason.run.schedule import Execution, execute_stream
-from policyreason.run.tasks import FileResult, FoundFinding, file_result, relative_path
+from policyreason.run.tasks import FileResult, FoundFinding, file_result
 
 Progress = Callable[[int, int], None]
 
@@ -198,10 +198,10 @@ def _apply(
 
     def place(item: FoundFinding) -> Place:
         f = item.finding
-        path = relative_path(f.span.file, options.config_dir)
-        return Place(f.rule_id, path, f.span, item.fingerprint, f.aa_code, item.sid)
+        return Place(f.rule_id, f.span, item.fingerprint, f.aa_code, item.sid)
 
-    screened = screen(unique, place, Screening(tuple(suppressions), baseline=options.baseline))
+    screening = Screening(tuple(suppressions), baseline=options.baseline, root=options.config_dir)
+    screened = screen(unique, place, screening)
     reported = [
         ReportedFinding(
             finding=item.finding,

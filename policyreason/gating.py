@@ -16,6 +16,7 @@ import datetime
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from policyreason.analysis.findings import Status
@@ -136,11 +137,9 @@ def baseline_state(remaining: Counter[str] | None, fingerprint: str) -> Baseline
 @dataclass(frozen=True)
 class Place:
     """A finding as suppressions and baselines name it: its rule (and Access Analyzer code),
-    its file relative to the configuration's folder (with `/`), its span, its statement's Sid
-    and its fingerprint."""
+    its span, its statement's Sid and its fingerprint."""
 
     rule_id: str
-    path: str
     span: Span
     fingerprint: str
     aa_code: str | None = None
@@ -151,11 +150,13 @@ class Place:
 class Screening:
     """What a run screens its findings with before the gate judges them: the suppressions in
     force (expired ones are kept apart, each fails the run) and the baseline's fingerprints
-    (None without a baseline)."""
+    (None without a baseline); suppressions name files relative to `root`, the
+    configuration's folder (None: the working folder)."""
 
     suppressions: tuple[Suppression, ...] = ()
     expired: tuple[Suppression, ...] = ()
     baseline: Counter[str] | None = field(default=None, compare=False)
+    root: Path | None = None
 
     @classmethod
     def of(
@@ -163,11 +164,12 @@ class Screening:
         suppressions: Sequence[Suppression],
         today: datetime.date,
         baseline: Counter[str] | None = None,
+        root: Path | None = None,
     ) -> Screening:
         """Split `suppressions` into those in force and those past their date."""
         expired = tuple(s for s in suppressions if s.expired(today))
         live = tuple(s for s in suppressions if s not in expired)
-        return cls(live, expired, baseline)
+        return cls(live, expired, baseline, root)
 
 
 @dataclass(frozen=True)
@@ -187,13 +189,24 @@ def screen(items: Sequence[T], place: Callable[[T], Place], screening: Screening
     dropped = 0
     for item in items:
         where = place(item)
+        path = relative_path(where.span.file, screening.root)
         if suppressed(
-            where.path, where.rule_id, where.aa_code, where.sid, where.span, screening.suppressions
+            path, where.rule_id, where.aa_code, where.sid, where.span, screening.suppressions
         ):
             dropped += 1
             continue
         kept.append((item, baseline_state(remaining, where.fingerprint)))
     return Screened(tuple(kept), dropped)
+
+
+def relative_path(file: str, root: Path | None) -> str:
+    """`file` relative to `root` (the configuration's folder) with `/`, as globs see it."""
+    if root is None:
+        return Path(file).as_posix()
+    try:
+        return Path(file).absolute().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(file).as_posix()
 
 
 def naming(suppressions: Sequence[Suppression], rule_ids: set[str]) -> list[Suppression]:

@@ -18,8 +18,19 @@ from policyreason.analysis.change import (
     Version,
     run_changes,
 )
+from policyreason.checks import Family, all_rules
 from policyreason.errors import JsonSyntaxError
-from policyreason.gating import Gated, GateSettings, fails
+from policyreason.gating import (
+    BaselineState,
+    Gated,
+    GateSettings,
+    Place,
+    Screening,
+    exit_code,
+    fails,
+    naming,
+    screen,
+)
 from policyreason.inputs import LoadOptions, SourceFile, display_path
 from policyreason.inputs.git import (
     INDEX,
@@ -36,6 +47,7 @@ from policyreason.inputs.tf_plan import is_plan, read_plan_side
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.span import Span
 from policyreason.parse.json_spans import parse_json
+from policyreason.report.findings import diff_fingerprint
 
 
 def diff_git(
@@ -45,9 +57,11 @@ def diff_git(
     paths: Sequence[str],
     settings: DiffSettings,
     load: LoadOptions,
+    screening: Screening | None = None,
 ) -> DiffRun:
     """Compare every policy changed between `base_ref` and `head_ref` (default: the working
-    tree; with `staged`, HEAD against the index) under `paths`; raises GitError."""
+    tree; with `staged`, HEAD against the index) under `paths`, and judge the findings after
+    `screening` (suppressions, a baseline); raises GitError."""
     repo = open_repository()
     base_ref = "HEAD" if staged or base_ref is None else base_ref
     base = resolve_base(repo, base_ref, staged)
@@ -66,11 +80,20 @@ def diff_git(
     pairs, unchanged = pair(old_files, new_files, renames)
     head_label = {INDEX: "index", WORKTREE: "working tree"}.get(head, head_ref or head)
     return compare_pairs(
-        pairs, new_files, unchanged, settings, f"{base_ref} ({base[:12]})", head_label, len(changed)
+        pairs,
+        new_files,
+        unchanged,
+        settings,
+        f"{base_ref} ({base[:12]})",
+        head_label,
+        len(changed),
+        screening,
     )
 
 
-def diff_plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
+def diff_plan(
+    path: str, settings: DiffSettings, load: LoadOptions, screening: Screening | None = None
+) -> DiffRun:
     """Compare the `before` and `after` of every resource change of a Terraform plan
     (`terraform show -json`); a file that is not one is an input error of the run."""
     shown = display_path(Path(path))
@@ -93,7 +116,9 @@ def diff_plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
             olds = SourceFile(shown, None, tuple(before))
             news = SourceFile(shown, None, tuple(after), tuple(diags))
             pairs, unchanged = pair([olds], [news])
-            return compare_pairs(pairs, [news], unchanged, settings, "before", "after", 1)
+            return compare_pairs(
+                pairs, [news], unchanged, settings, "before", "after", 1, screening
+            )
         problem = Diagnostic(
             code="wrong-input-type",
             level=Level.ERROR,
@@ -101,7 +126,7 @@ def diff_plan(path: str, settings: DiffSettings, load: LoadOptions) -> DiffRun:
             span=span,
         )
     failed = SourceFile(shown, None, diagnostics=(problem,))
-    return compare_pairs([], [failed], 0, settings, "before", "after", 1)
+    return compare_pairs([], [failed], 0, settings, "before", "after", 1, screening)
 
 
 def compare_pairs(
@@ -112,6 +137,7 @@ def compare_pairs(
     base: str,
     head: str,
     files: int,
+    screening: Screening | None = None,
 ) -> DiffRun:
     """Compare each pair, judge the findings, and collect the input errors and warnings of
     the head files."""
@@ -120,11 +146,10 @@ def compare_pairs(
     for source in new_files:
         for d in source.all_diagnostics:
             (errors if d.level is Level.ERROR else warnings).append(d)
-    results = judge(run_changes([policy_change(p) for p in pairs], settings), settings)
-    return DiffRun(
+    run = DiffRun(
         base=base,
         head=head,
-        results=results,
+        results=run_changes([policy_change(p) for p in pairs], settings),
         errors=errors,
         warnings=warnings,
         files=files,
@@ -132,23 +157,55 @@ def compare_pairs(
         fail_on=settings.fail_on,
         unknown=settings.unknown,
     )
+    return judge(run, settings, screening or Screening())
 
 
-def judge(results: list[ChangeResult], settings: DiffSettings) -> list[ChangeResult]:
-    """The results with each finding's verdict from the one gate."""
+def judge(run: DiffRun, settings: DiffSettings, screening: Screening) -> DiffRun:
+    """The run with the gate applied: suppressed findings left out (only suppressions that
+    name a rule of `diff`), the others marked against the baseline and judged, and the
+    run's failing count and exit code set."""
     gate = GateSettings(fail_on=settings.fail_on, unknown=settings.unknown)
+    ids = {r.id for r in all_rules(Family.CHANGE)}
+    screening = replace(
+        screening,
+        suppressions=tuple(naming(screening.suppressions, ids)),
+        expired=tuple(naming(screening.expired, ids)),
+    )
 
-    def judged(f: DiffFinding) -> DiffFinding:
+    def place(f: DiffFinding) -> Place:
+        return Place(f.category, f.span or _whole(f.policy), diff_fingerprint(f))
+
+    def judged(f: DiffFinding, state: BaselineState | None) -> DiffFinding:
         gated = Gated(
             tags=f.tags,
             severity=f.severity,
             status=f.status,
             possible=f.possible,
             accepted=bool(f.accepted),
+            baseline=state,
         )
-        return replace(f, failing=fails(gated, gate))
+        return replace(f, baseline=state, failing=fails(gated, gate))
 
-    return [replace(r, findings=tuple(judged(f) for f in r.findings)) for r in results]
+    results: list[ChangeResult] = []
+    dropped = 0
+    for result in run.results:
+        screened = screen(result.findings, place, screening)
+        dropped += screened.suppressed
+        findings = tuple(judged(f, state) for f, state in screened.kept)
+        results.append(replace(result, findings=findings))
+    failing = sum(1 for r in results for f in r.findings if f.failing) + len(screening.expired)
+    return replace(
+        run,
+        results=results,
+        failing=failing,
+        exit_code=exit_code(failing, len(run.errors)),
+        suppressed=dropped,
+        expired_suppressions=tuple(s.describe() for s in screening.expired),
+    )
+
+
+def _whole(file: str) -> Span:
+    return Span(file=file, line=0, column=0, end_line=0, end_column=0)
 
 
 def policy_change(p: DocumentPair) -> PolicyChange:
