@@ -60,11 +60,12 @@ def validate_check_ids(ids: Sequence[str]) -> None:
 
 def validate_suppressions(suppressions: Sequence[Suppression]) -> None:
     """Raise ConfigError for a suppression naming a rule that does not exist (it would never
-    match, and the finding it was written for would fail the gate unexplained)."""
-    from policyreason.checks import all_checks
+    match, and the finding it was written for would fail the gate unexplained); the rules of
+    `diff` and `reach` are known too."""
+    from policyreason.checks import all_rules
 
-    catalogue = all_checks()
-    known = {c.id for c in catalogue} | {c.aa_code for c in catalogue if c.aa_code}
+    catalogue = all_rules()
+    known = {c.id.upper() for c in catalogue} | {c.aa_code for c in catalogue if c.aa_code}
     for entry in suppressions:
         for name in entry.rules:
             if name not in known:

@@ -190,9 +190,9 @@ def screen(items: Sequence[T], place: Callable[[T], Place], screening: Screening
     for item in items:
         where = place(item)
         path = relative_path(where.span.file, screening.root)
-        if suppressed(
-            path, where.rule_id, where.aa_code, where.sid, where.span, screening.suppressions
-        ):
+        # The configuration reads rule ids in upper case (`new-access` as NEW-ACCESS).
+        rule_id = where.rule_id.upper()
+        if suppressed(path, rule_id, where.aa_code, where.sid, where.span, screening.suppressions):
             dropped += 1
             continue
         kept.append((item, baseline_state(remaining, where.fingerprint)))
@@ -212,7 +212,8 @@ def relative_path(file: str, root: Path | None) -> str:
 def naming(suppressions: Sequence[Suppression], rule_ids: set[str]) -> list[Suppression]:
     """The suppressions that name one of these rules: `diff` and `reach` apply only those, so
     a suppression written for `check` (or for every rule) never hides a change or a path."""
-    return [s for s in suppressions if not rule_ids.isdisjoint(s.rules)]
+    wanted = {r.upper() for r in rule_ids}
+    return [s for s in suppressions if not wanted.isdisjoint(s.rules)]
 
 
 def _in_scope(

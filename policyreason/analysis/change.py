@@ -122,8 +122,9 @@ class Access:
 class DiffFinding:
     """What the gate judges: one direction of one change (or its unknown answer). `possible`
     are the categories it may also be of though that could not be decided (None: any, for an
-    unknown answer); `baseline` its state against a baseline (None without one) and `failing`
-    the gate's verdict, both set by the diff pipeline."""
+    unknown answer). Set by the diff pipeline: `fingerprint` (what a baseline holds),
+    `baseline` its state against a baseline (None without one) and `failing` the gate's
+    verdict."""
 
     category: str
     tags: tuple[str, ...]
@@ -135,6 +136,7 @@ class DiffFinding:
     witnesses: tuple[Witness, ...] = ()
     accepted: tuple[Acceptance, ...] = ()
     possible: frozenset[str] | None = frozenset()
+    fingerprint: str = ""
     baseline: Literal["new", "unchanged"] | None = None
     failing: bool = False
 

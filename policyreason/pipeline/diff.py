@@ -173,7 +173,7 @@ def judge(run: DiffRun, settings: DiffSettings, screening: Screening) -> DiffRun
     )
 
     def place(f: DiffFinding) -> Place:
-        return Place(f.category, f.span or _whole(f.policy), diff_fingerprint(f))
+        return Place(f.category, f.span or _whole(f.policy), f.fingerprint)
 
     def judged(f: DiffFinding, state: BaselineState | None) -> DiffFinding:
         gated = Gated(
@@ -189,7 +189,10 @@ def judge(run: DiffRun, settings: DiffSettings, screening: Screening) -> DiffRun
     results: list[ChangeResult] = []
     dropped = 0
     for result in run.results:
-        screened = screen(result.findings, place, screening)
+        printed = [
+            replace(f, fingerprint=diff_fingerprint(f, result.change)) for f in result.findings
+        ]
+        screened = screen(printed, place, screening)
         dropped += screened.suppressed
         findings = tuple(judged(f, state) for f, state in screened.kept)
         results.append(replace(result, findings=findings))

@@ -41,6 +41,8 @@ def diff_json(diff: DiffRun) -> dict[str, Any]:
             "unknown": diff.unknown,
             "failing": diff.failing,
             "exit_code": diff.exit_code,
+            "suppressed": diff.suppressed,
+            "expired_suppressions": list(diff.expired_suppressions),
         },
         "stats": {
             "seconds": round(sum(r.seconds for r in diff.results), 4),
@@ -98,6 +100,8 @@ def finding_json(finding: DiffFinding) -> dict[str, Any]:
         "location": str(finding.span) if finding.span else None,
         "accepted": [a.reason for a in finding.accepted],
         "failing": finding.failing,
+        "fingerprint": finding.fingerprint,
+        "baseline": finding.baseline,
     }
 
 

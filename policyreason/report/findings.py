@@ -11,6 +11,7 @@ or none for a finding read off the text. The gate (`gating.py`) reads the same s
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -21,10 +22,11 @@ from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffFinding
+    from policyreason.analysis.change import DiffFinding, PolicyChange
     from policyreason.analysis.network.exposures import ExposureResult
     from policyreason.analysis.network.reach import ReachResult
     from policyreason.analysis.network.trace import Hop, PathWitness
+    from policyreason.ir.policy import Policy
     from policyreason.report import ReportedFinding
 
 
@@ -145,7 +147,7 @@ def of_diff(f: DiffFinding) -> VerbFinding:
         location=Location(span),
         status=f.status.value,
         evidence=evidence,
-        fingerprint=diff_fingerprint(f),
+        fingerprint=f.fingerprint,
         tags=f.tags,
         possible=f.possible,
         accepted=tuple(a.reason for a in f.accepted),
@@ -155,11 +157,26 @@ def of_diff(f: DiffFinding) -> VerbFinding:
     )
 
 
-def diff_fingerprint(f: DiffFinding) -> str:
-    """The policy, the rule and the actions of the witnesses: stable while the change does
-    not grant (or take away) other actions, wherever the statement moves."""
-    actions = sorted({w.request.action for w in f.witnesses})
-    return _digest(f.policy, f.category, *actions)
+def diff_fingerprint(f: DiffFinding, change: PolicyChange) -> str:
+    """The policy, the rule, and both versions of the policy with positions left out: the
+    same change keeps its fingerprint wherever it moves in the file, and any other edit of
+    the policy (one more action granted, a condition dropped) makes a new one."""
+    sides = [_canonical(v.policy) if v is not None else "" for v in (change.old, change.new)]
+    return _digest(f.policy, f.category, *sides)
+
+
+def _canonical(policy: Policy | None) -> str:
+    if policy is None:
+        return "unreadable"
+    return json.dumps(_positionless(policy.model_dump(mode="json")), sort_keys=True)
+
+
+def _positionless(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _positionless(v) for k, v in value.items() if k not in ("span", "index")}
+    if isinstance(value, list):
+        return [_positionless(v) for v in value]
+    return value
 
 
 def of_exposures(result: ExposureResult) -> list[VerbFinding]:

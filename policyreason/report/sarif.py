@@ -16,7 +16,6 @@ results.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path, PurePath
@@ -185,17 +184,14 @@ def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
     lines += [f"witness: {json.dumps(w.request.to_json())}" for w in finding.witnesses[:3]]
     lines += [f"accepted: {a.reason}" for a in finding.accepted]
     span = finding.span or Span(file=finding.policy, line=0, column=0, end_line=0, end_column=0)
-    actions = sorted({w.request.action for w in finding.witnesses})
-    fingerprint = hashlib.sha256(
-        "\x1f".join([finding.policy, finding.category, *actions]).encode()
-    ).hexdigest()[:32]
+    fingerprint = finding.fingerprint
     result = _result(
         finding.category,
         index,
         level(finding.severity),
         "\n".join(lines),
         [_location(span)],
-        {"policyreason-diff/v1": fingerprint},
+        {"policyreason-diff/v2": fingerprint},
         {
             "policy": finding.policy,
             "tags": list(finding.tags),

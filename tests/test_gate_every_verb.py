@@ -1,0 +1,121 @@
+"""The one gate applies suppressions and baselines to `diff` and `reach` as it does to
+`check`, when the user opts in: a suppressed finding does not fail the gate, a baselined one
+neither, a new one does; a suppression written for `check` hides no change and no path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policyreason.cli import main
+from tests.test_diff import commit, git, write
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+BUCKET = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Read",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::site/*",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose last commit makes a bucket public."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / ".policyreason.toml").write_text("")
+    write(root, "buckets/site.json", {"Version": "2012-10-17", "Statement": []})
+    commit(root, "private bucket")
+    write(root, "buckets/site.json", BUCKET)
+    commit(root, "public bucket")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _diff(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["diff", "--base", "HEAD~1", *args, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _suppress(root: Path, rules: str, paths: str = '["buckets/*"]') -> None:
+    (root / ".policyreason.toml").write_text(
+        f'[[suppress]]\nrules = {rules}\npaths = {paths}\nreason = "a public website"\n'
+    )
+
+
+def test_diff_new_finding_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _diff(capsys)
+    assert code == 1
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["category"] == "public" and finding["failing"]
+    assert finding["baseline"] is None
+
+
+def test_diff_suppression_naming_the_rule_passes(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _suppress(repo, '["public"]')
+    code, out = _diff(capsys)
+    assert code == 0
+    assert out["changes"][0]["findings"] == []
+    assert out["gate"]["suppressed"] == 1
+
+
+def test_diff_suppression_elsewhere_or_for_check_does_not(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _suppress(repo, '["public"]', '["other/*"]')
+    assert _diff(capsys)[0] == 1
+    # Written for check (every rule, or a rule of check): changes are not its business.
+    (repo / ".policyreason.toml").write_text(
+        '[[suppress]]\npaths = ["buckets/*"]\nreason = "lint noise"\n'
+    )
+    assert _diff(capsys)[0] == 1
+
+
+def test_diff_expired_suppression_fails(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / ".policyreason.toml").write_text(
+        '[[suppress]]\nrules = ["public"]\nreason = "until launch"\nexpires = 2020-01-01\n'
+    )
+    code, out = _diff(capsys)
+    assert code == 1
+    assert out["gate"]["expired_suppressions"]
+
+
+def test_diff_baseline_passes_what_it_holds_and_fails_what_is_new(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    baseline = tmp_path / "diff-baseline.json"
+    assert _diff(capsys, "--write-baseline", str(baseline))[0] == 1
+    code, out = _diff(capsys, "--baseline", str(baseline))
+    assert code == 0
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["baseline"] == "unchanged" and not finding["failing"]
+    # The same change grants one more action: a finding the baseline does not hold.
+    widened = json.loads(json.dumps(BUCKET))
+    widened["Statement"][0]["Action"] = ["s3:GetObject", "s3:PutObject"]
+    write(repo, "buckets/site.json", widened)
+    code, out = _diff(capsys, "--baseline", str(baseline))
+    assert code == 1
+    (finding,) = out["changes"][0]["findings"]
+    assert finding["baseline"] == "new" and finding["failing"]
+
+
+def test_unknown_rule_in_a_suppression_is_an_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _suppress(repo, '["no-such-rule"]')
+    assert main(["diff", "--base", "HEAD~1"]) == 2
+    assert "unknown rule" in capsys.readouterr().err
