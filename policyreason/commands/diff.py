@@ -213,8 +213,7 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions, Scre
 
 def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     from policyreason.report.console import make_console
-    from policyreason.report.diff_text import print_diff
-    from policyreason.report.text import diagnostic_line
+    from policyreason.report.text import diagnostic_line, print_diff
 
     for d in diff.errors:
         sys.stderr.write(diagnostic_line(d) + "\n")
@@ -230,18 +229,9 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
 
 
 def _render(diff: DiffRun, fmt: str) -> str:
-    from policyreason.report.diff_json import render_diff_json
-    from policyreason.report.diff_markdown import render_diff_markdown
-    from policyreason.report.diff_text import render_diff_text
-    from policyreason.report.sarif import render_diff_sarif
+    from policyreason.report import render_diff
 
-    renderers = {
-        "text": render_diff_text,
-        "json": render_diff_json,
-        "sarif": render_diff_sarif,
-        "markdown": render_diff_markdown,
-    }
-    return renderers[fmt](diff)
+    return render_diff(diff, fmt)
 
 
 def _write(file: str, text: str) -> bool:

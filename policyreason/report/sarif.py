@@ -24,19 +24,16 @@ from urllib.parse import quote
 
 from policyreason import __version__
 from policyreason.checks import Family
-from policyreason.ir.answer import Status
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
-from policyreason.report import Report, ReportedFinding, RuleInfo
+from policyreason.report import ReachReport, Report, ReportedFinding, RuleInfo
+from policyreason.report.findings import Proven, Undecided, VerbFinding, WitnessPacket
 from policyreason.report.json import TOOL_URI
 from policyreason.report.rules import rule_infos
 
 if TYPE_CHECKING:
     from policyreason.analysis.change import DiffFinding, DiffRun
-    from policyreason.analysis.network.exposures import ExposureResult
-    from policyreason.analysis.network.reach import ReachResult
-    from policyreason.analysis.network.trace import Hop, PathWitness
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INPUT_ERROR_RULE = "input-error"
@@ -178,7 +175,7 @@ def diff_sarif(diff: DiffRun) -> dict[str, Any]:
 
 
 def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
-    from policyreason.report.diff_json import witness_json
+    from policyreason.report.json import witness_json
 
     lines = [finding.message]
     lines += [f"witness: {json.dumps(w.request.to_json())}" for w in finding.witnesses[:3]]
@@ -210,101 +207,50 @@ def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
 # --- reach ---------------------------------------------------------------------------------
 
 
-def exposures_sarif(result: ExposureResult, exit_code: int) -> dict[str, Any]:
-    """`reach --exposures` as a SARIF log object: a warning per exposed interface and
-    protocol, at the rule that lets the traffic in; a note per possible exposure (through a
-    component whose rules are unknown) and per unknown target."""
-    index = _network_index()
-    results = []
-    for e in (*result.exposures, *result.possible):
-        what = f"{e.protocol} {_ranges(e.ports) or _ranges(e.icmp_types, 'type ')}".strip()
-        message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
-        if e.rule:
-            message += f", opened by {e.rule}"
-        if e.unknowns:
-            unless = "; ".join(str(u) for u in e.unknowns)
-            message += f", unless one of these blocks it (unknown): {unless}"
-        note = bool(e.unknowns)
-        hop = _opener(e.witness, e.rule)
-        results.append(_network_result("NET001", index, message, hop, e.witness, note))
-    for target, reason in result.unknown:
-        message = f"{target}: unknown ({reason})"
-        results.append(_network_result("NET001", index, message, None, None, True))
-    return _network_log(results, exit_code)
+def render_reach_sarif(report: ReachReport) -> str:
+    """The report of `reach` as a SARIF 2.1.0 log."""
+    return dumps(reach_sarif(report))
 
 
-def reach_sarif(result: ReachResult, src: str, dst: str, exit_code: int) -> dict[str, Any]:
-    """`reach --from --to` as a SARIF log object: one result, the reachable path (at the
-    rule that lets it in), the block (at the component that drops it), or the unknown."""
-    index = _network_index()
-    status = result.answer.status
-    if status is Status.WITNESSED:
-        w = result.paths[0]
-        res = _network_result("NET002", index, f"{src} can reach {dst}", _opener(w), w, False)
-    elif status is Status.PROVEN:
-        message = f"{src} cannot reach {dst}: {result.reason}"
-        res = _network_result("NET003", index, message, _stopper(result), result.blocked, False)
-    else:
-        candidate = result.candidate
-        message = f"{src} -> {dst}: {status.value} ({result.reason})"
-        hop = _opener(candidate) if candidate is not None else None
-        res = _network_result("NET002", index, message, hop, candidate, True)
-    return _network_log([res], exit_code)
-
-
-def _network_index() -> dict[str, int]:
-    return {rule.id: i for i, rule in enumerate(rule_infos(Family.NETWORK))}
-
-
-def _network_log(results: list[dict[str, Any]], exit_code: int) -> dict[str, Any]:
+def reach_sarif(report: ReachReport) -> dict[str, Any]:
+    """The report of `reach` as a SARIF log object: one result per finding, at the line of the
+    rule that lets the traffic in (or of the component that drops it), the component as a
+    logical location; what holds only if undecided components let it is a note."""
     rules = rule_infos(Family.NETWORK)
-    return _log(Family.NETWORK, rules, results, exit_code=exit_code, successful=exit_code != 2)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    results = [_network_result(f, index) for f in report.findings]
+    notifications = [
+        {"level": "error", "message": {"text": f"expired suppression: {text}"}}
+        for text in report.expired_suppressions
+    ]
+    return _log(
+        Family.NETWORK,
+        rules,
+        results,
+        exit_code=report.exit_code,
+        successful=report.exit_code != 2,
+        notifications=notifications,
+    )
 
 
-def _network_result(
-    rule_id: str,
-    index: dict[str, int],
-    message: str,
-    hop: Hop | None,
-    w: PathWitness | None,
-    note: bool,
-) -> dict[str, Any]:
-    """A result of a network rule; `note` for what is possible or unknown, not certain."""
-    severity = next(r.severity for r in rule_infos(Family.NETWORK) if r.id == rule_id)
-    located = hop is not None and hop.span is not None and hop.span.line > 0
-    locations = [_location(hop.span, hop.component)] if located and hop and hop.span else []
-    properties = {"packet": w.packet.to_json(), "source": w.source} if w is not None else None
-    shown = "note" if note else level(severity)
-    return _result(rule_id, index, shown, message, locations, None, properties)
-
-
-def _located(hops: Sequence[Hop]) -> list[Hop]:
-    return [h for h in hops if h.span is not None and h.span.line > 0]
-
-
-def _opener(w: PathWitness, rule: str = "") -> Hop | None:
-    """The hop whose rule decides: the named rule, else the inbound security group rule, else
-    the last located hop."""
-    located = _located(w.forward.hops)
-    for hop in located:
-        if (rule and hop.rule == rule) or (not rule and hop.kind == "security-group"):
-            return hop
-    return located[-1] if located else None
-
-
-def _stopper(result: ReachResult) -> Hop | None:
-    """The last located hop of the trace that stops: the forward one, else the reply."""
-    if result.blocked is None:
-        return None
-    stopped = result.blocked.reply or result.blocked.forward
-    if not result.blocked.forward.delivered:
-        stopped = result.blocked.forward
-    located = _located(stopped.hops)
-    return located[-1] if located else None
-
-
-def _ranges(ranges: tuple[tuple[int, int], ...], prefix: str = "") -> str:
-    return ", ".join(f"{prefix}{lo}" if lo == hi else f"{prefix}{lo}-{hi}" for lo, hi in ranges)
+def _network_result(f: VerbFinding, index: dict[str, int]) -> dict[str, Any]:
+    span = f.location.span
+    locations = [_location(span, f.location.component)] if span is not None else []
+    path = f.evidence.path if isinstance(f.evidence, WitnessPacket | Proven | Undecided) else None
+    properties = {"packet": path.packet.to_json(), "source": path.source} if path else None
+    shown = "note" if f.tentative else level(f.severity)
+    result = _result(
+        f.rule_id,
+        index,
+        shown,
+        f.message,
+        locations,
+        {"policyreason-reach/v1": f.fingerprint},
+        properties,
+    )
+    if f.baseline is not None:
+        result["baselineState"] = f.baseline
+    return result
 
 
 # --- the shape every log shares ------------------------------------------------------------
