@@ -119,3 +119,71 @@ def test_unknown_rule_in_a_suppression_is_an_error(
     _suppress(repo, '["no-such-rule"]')
     assert main(["diff", "--base", "HEAD~1"]) == 2
     assert "unknown rule" in capsys.readouterr().err
+
+
+WEB = str(EXAMPLES / "networks/public-web.net")
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty configuration in a working folder of its own."""
+    (tmp_path / ".policyreason.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _reach(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    code = main(["reach", WEB, *args, "--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_reach_exposures_fail_unless_suppressed(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _reach(capsys, "--exposures")
+    assert code == 1
+    assert {f["rule_id"] for f in out["findings"]} == {"NET001"}
+    assert all(f["failing"] for f in out["findings"])
+    (folder / ".policyreason.toml").write_text(
+        '[[suppress]]\nrules = ["NET001"]\npaths = ["*/public-web.net"]\nreason = "a web server"\n'
+    )
+    code, out = _reach(capsys, "--exposures")
+    assert code == 0
+    assert out["findings"] == [] and out["gate"]["suppressed"] == 2
+    # The answer itself is reported whole: the gate only decides what fails.
+    assert len(out["exposures"]) == 2
+
+
+def test_reach_suppression_of_another_rule_or_for_check_does_not(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / ".policyreason.toml").write_text(
+        '[[suppress]]\nrules = ["NET002"]\nreason = "paths between our own hosts"\n'
+        '[[suppress]]\nreason = "every lint rule"\n'
+    )
+    assert _reach(capsys, "--exposures")[0] == 1
+
+
+def test_reach_baseline_passes_what_it_holds_and_fails_what_is_new(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    baseline = folder / "reach-baseline.json"
+    assert main(["reach", WEB, "--exposures", "--write-baseline", str(baseline)]) == 1
+    code, out = _reach(capsys, "--exposures", "--baseline", str(baseline))
+    assert code == 0
+    assert {f["baseline"] for f in out["findings"]} == {"unchanged"}
+    # A path the baseline does not hold fails; a proof of no path passes anyway.
+    ssh = ["--from", "internet", "--to", "i-web", "--protocol", "tcp", "--port", "22"]
+    code, out = _reach(capsys, *ssh, "--baseline", str(baseline))
+    assert code == 1
+    (finding,) = out["findings"]
+    assert finding["rule_id"] == "NET002" and finding["baseline"] == "new"
+
+
+def test_reach_markdown(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reach", WEB, "--exposures", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("### policyreason reach: gate failed")
+    assert "| `NET001` |" in out and "public-web.net:18:5" in out
+    assert "forward:" in out and "return:" in out

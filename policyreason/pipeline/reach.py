@@ -103,7 +103,8 @@ def judge(
     kept = [replace(f, baseline=state) for f, state in screened.kept]
     judged = verdict([_gated(f) for f in kept], GATE, errors=errors, expired=len(expired))
     return ReachReport(
-        answer=answer,
+        path=answer if isinstance(answer, ReachResult) else None,
+        exposed=answer if isinstance(answer, ExposureResult) else None,
         src=src,
         dst=dst,
         findings=tuple(

@@ -169,19 +169,26 @@ def render(report: Report, fmt: str, color: bool = False, width: int = 100) -> s
 
 @dataclass(frozen=True)
 class ReachReport:
-    """What `reach` reports: the answer (to a path question between `src` and `dst`, or every
-    exposure to the internet), its findings as the gate judged them (suppressed ones left
-    out), how many suppressions dropped, the expired suppressions, how many things fail the
-    run, and its exit code."""
+    """What `reach` reports: the answer to a path question between `src` and `dst`
+    (`path`), or to every exposure to the internet (`exposed`); its findings as the gate
+    judged them (suppressed ones left out), how many suppressions dropped, the expired
+    suppressions, how many things fail the run, and its exit code."""
 
-    answer: ReachResult | ExposureResult
     findings: tuple[VerbFinding, ...]
+    path: ReachResult | None = None
+    exposed: ExposureResult | None = None
     src: str | None = None
     dst: str | None = None
     suppressed: int = 0
     expired_suppressions: tuple[str, ...] = ()
     failing: int = 0
     exit_code: int = 0
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """What the answer took for granted."""
+        found = self.exposed or self.path
+        return found.answer.assumptions if found is not None else ()
 
 
 def render_diff(diff: DiffRun, fmt: str) -> str:

@@ -258,6 +258,7 @@ def _network(
         evidence=evidence,
         fingerprint=_digest(rule_id, fingerprint),
         tentative=undecided,
+        properties={"target": target},
     )
 
 

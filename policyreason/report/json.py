@@ -9,18 +9,20 @@ runs over the same input give byte-identical output.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyreason import __version__
-from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun, Witness
-from policyreason.analysis.network.exposures import Exposure, ExposureResult
-from policyreason.analysis.network.reach import ReachResult
-from policyreason.analysis.network.trace import PathWitness, Unknown
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.span import Span
 from policyreason.report import ReachReport, Report, ReportedFinding
 from policyreason.report.findings import VerbFinding
+
+if TYPE_CHECKING:
+    from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun, Witness
+    from policyreason.analysis.network.exposures import Exposure, ExposureResult
+    from policyreason.analysis.network.reach import ReachResult
+    from policyreason.analysis.network.trace import PathWitness, Unknown
 
 SCHEMA_VERSION = 1
 TOOL_URI = "https://github.com/policyreason/policyreason"
@@ -203,10 +205,11 @@ def _diff_diagnostic(d: Diagnostic) -> dict[str, Any]:
 
 def render_reach_json(report: ReachReport) -> str:
     """The report of `reach` as JSON text: the answer, then its findings and the gate."""
-    if isinstance(report.answer, ExposureResult):
-        out = exposures_json(report.answer)
+    if report.exposed is not None:
+        out = exposures_json(report.exposed)
     else:
-        out = reach_json(report.answer, report.src or "", report.dst or "")
+        assert report.path is not None  # a report answers one of the two questions
+        out = reach_json(report.path, report.src or "", report.dst or "")
     out["findings"] = [verb_finding_json(f) for f in report.findings]
     out["gate"] = {
         "failing": report.failing,

@@ -6,13 +6,15 @@ requests (`diff`), the paths of witness packets (`reach`)."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from policyreason.analysis.change import Access, ChangeResult, DiffRun
-from policyreason.analysis.network.exposures import ExposureResult
-from policyreason.analysis.network.trace import PathWitness, Trace
 from policyreason.ir.answer import Status as Outcome
 from policyreason.report import ReachReport, Report
 from policyreason.report.findings import Proven, Undecided, VerbFinding, WitnessPacket
+
+if TYPE_CHECKING:
+    from policyreason.analysis.change import Access, ChangeResult, DiffRun
+    from policyreason.analysis.network.trace import PathWitness, Trace
 
 MAX_ROWS = 50
 _ICONS = {
@@ -169,32 +171,32 @@ def render_reach_markdown(report: ReachReport) -> str:
             lines.append(f"\n… and {len(report.findings) - MAX_ROWS} more (see the full report).")
     paths = [(f, p) for f in report.findings if (p := _path(f)) is not None][:MAX_PATHS]
     for f, path in paths:
-        lines += ["", f"Path of `{_code(f.location.component or f.rule_id)}`:", "```"]
+        target = str(f.properties.get("target", f.rule_id))
+        lines += ["", f"Path to `{_code(target)}` ({f.rule_id}):", "```"]
         lines += _hops("forward", path.forward)
         if path.reply is not None:
             lines += _hops("return", path.reply)
         lines.append("```")
-    if report.answer.answer.assumptions:
+    if report.assumptions:
         lines += ["", "Assumed:"]
-        lines += [f"- {_cell(a)}" for a in report.answer.answer.assumptions]
+        lines += [f"- {_cell(a)}" for a in report.assumptions]
     return "\n".join(lines) + "\n"
 
 
 def _question(report: ReachReport) -> str:
-    answer = report.answer.answer
     failing = f"**{report.failing}** failing."
-    if isinstance(report.answer, ExposureResult):
-        found = len(report.answer.exposures)
-        possible = len(report.answer.possible)
-        what = f"{found} exposure(s) to the internet ({answer.status.value})"
-        if possible:
-            what += f", {possible} possible"
+    if report.exposed is not None:
+        exp = report.exposed
+        what = f"{len(exp.exposures)} exposure(s) to the internet ({exp.answer.status.value})"
+        if exp.possible:
+            what += f", {len(exp.possible)} possible"
         return f"{what}; {failing}"
+    status = report.path.answer.status if report.path is not None else Outcome.ERROR
     ends = f"`{_code(report.src or '')}` → `{_code(report.dst or '')}`"
     verdict = {
         Outcome.WITNESSED: "reachable (witnessed)",
         Outcome.PROVEN: "not reachable (proven)",
-    }.get(answer.status, answer.status.value)
+    }.get(status, status.value)
     return f"{ends}: {verdict}; {failing}"
 
 

@@ -21,19 +21,17 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from policyreason.analysis.change import Access, ChangeResult, DiffRun
-from policyreason.analysis.network.exposures import Exposure, ExposureResult
-from policyreason.analysis.network.reach import ReachResult
-from policyreason.analysis.network.trace import PathWitness, Trace
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
 from policyreason.report import ReachReport, Report, ReportedFinding
-from policyreason.report.answers import witness_table
 from policyreason.report.console import make_console
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffFinding
+    from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun
+    from policyreason.analysis.network.exposures import Exposure, ExposureResult
+    from policyreason.analysis.network.reach import ReachResult
+    from policyreason.analysis.network.trace import PathWitness, Trace
     from policyreason.report.findings import VerbFinding
 
 STYLES = {
@@ -277,6 +275,8 @@ def _change(console: Console, result: ChangeResult) -> None:
 def _access(console: Console, access: Access) -> None:
     title = _TITLES[access.direction]
     if access.outcome is Outcome.WITNESSED and access.witnesses:
+        from policyreason.report.answers import witness_table
+
         console.print(witness_table(f"  {title}", [w.request for w in access.witnesses]))
     elif access.outcome is Outcome.UNKNOWN:
         console.print(f"  {title}: [magenta]unknown[/] — {escape(access.reason)}")
@@ -294,10 +294,10 @@ def render_reach_text(report: ReachReport, width: int | None = None) -> str:
 
 def print_reach(report: ReachReport, console: Console) -> None:
     """The answer of `reach` and its evidence, then the gate when it screened findings."""
-    if isinstance(report.answer, ExposureResult):
-        _print_exposures(console, report.answer)
-    else:
-        _print_path_answer(console, report.answer, report.src or "", report.dst or "")
+    if report.exposed is not None:
+        _print_exposures(console, report.exposed)
+    if report.path is not None:
+        _print_path_answer(console, report.path, report.src or "", report.dst or "")
     _print_screening(console, report.findings, report.suppressed, report.expired_suppressions)
 
 
