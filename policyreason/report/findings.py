@@ -22,7 +22,7 @@ from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffFinding, PolicyChange
+    from policyreason.analysis.change import DiffFinding, PolicyChange, Witness
     from policyreason.analysis.network.exposures import ExposureResult
     from policyreason.analysis.network.reach import ReachResult
     from policyreason.analysis.network.trace import Hop, PathWitness
@@ -115,9 +115,7 @@ def of_check(item: ReportedFinding) -> VerbFinding:
     """A finding of `check` (a rule on one policy)."""
     f = item.finding
     evidence = WitnessRequests((f.witness,)) if f.witness is not None else None
-    properties: dict[str, Any] = {"document": item.document, "sid": item.sid}
-    if f.aa_code:
-        properties["aaCode"] = f.aa_code
+    properties: dict[str, Any] = {"document": item.document, "aaCode": f.aa_code, "fix": f.fix}
     return VerbFinding(
         rule_id=f.rule_id,
         severity=f.severity,
@@ -151,10 +149,20 @@ def of_diff(f: DiffFinding) -> VerbFinding:
         tags=f.tags,
         possible=f.possible,
         accepted=tuple(a.reason for a in f.accepted),
-        properties={"policy": f.policy, "witnesses": f.witnesses},
+        properties={"policy": f.policy, "witnesses": [witness_json(w) for w in f.witnesses]},
         baseline=f.baseline,
         failing=f.failing,
     )
+
+
+def witness_json(witness: Witness) -> dict[str, Any]:
+    """A witness request of `diff` with its classification and granting statement."""
+    return {
+        "request": witness.request.to_json(),
+        "tags": list(witness.tags),
+        "statement": witness.statement,
+        "location": str(witness.span) if witness.span else None,
+    }
 
 
 def diff_fingerprint(f: DiffFinding, change: PolicyChange) -> str:

@@ -16,10 +16,10 @@ from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.span import Span
 from policyreason.report import ReachReport, Report, ReportedFinding
-from policyreason.report.findings import VerbFinding
+from policyreason.report.findings import VerbFinding, witness_json
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun, Witness
+    from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun
     from policyreason.analysis.network.exposures import Exposure, ExposureResult
     from policyreason.analysis.network.reach import ReachResult
     from policyreason.analysis.network.trace import PathWitness, Unknown
@@ -166,16 +166,6 @@ def _access(access: Access) -> dict[str, Any]:
         "reason": access.reason or None,
         "accepted": [a.reason for a in access.accepted],
         "fully_accepted": access.fully_accepted,
-    }
-
-
-def witness_json(witness: Witness) -> dict[str, Any]:
-    """A witness request with its classification and granting statement."""
-    return {
-        "request": witness.request.to_json(),
-        "tags": list(witness.tags),
-        "statement": witness.statement,
-        "location": str(witness.span) if witness.span else None,
     }
 
 

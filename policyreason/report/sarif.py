@@ -27,13 +27,21 @@ from policyreason.checks import Family
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
-from policyreason.report import ReachReport, Report, ReportedFinding, RuleInfo
-from policyreason.report.findings import Proven, Undecided, VerbFinding, WitnessPacket
+from policyreason.report import ReachReport, Report, RuleInfo
+from policyreason.report.findings import (
+    Proven,
+    Undecided,
+    VerbFinding,
+    WitnessPacket,
+    WitnessRequests,
+    of_check,
+    of_diff,
+)
 from policyreason.report.json import TOOL_URI
 from policyreason.report.rules import rule_infos
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffFinding, DiffRun
+    from policyreason.analysis.change import DiffRun
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INPUT_ERROR_RULE = "input-error"
@@ -49,6 +57,12 @@ _TAGS = {
     Family.LINT.value: ["iam", "policy"],
     Family.CHANGE.value: ["iam", "policy", "change"],
     Family.NETWORK.value: ["network"],
+}
+# Each verb's fingerprints are its own; the version changes with their meaning.
+_FINGERPRINTS = {
+    Family.LINT: "policyreason/v1",
+    Family.CHANGE: "policyreason-diff/v2",
+    Family.NETWORK: "policyreason-reach/v1",
 }
 # Code scanning keeps alerts per tool name: the change gate's alerts stay its own.
 _TOOL = {Family.LINT: "policyreason", Family.CHANGE: "policyreason-diff"}
@@ -85,7 +99,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     if any(d.rule_id is None for d in report.errors):
         rules.append(_INPUT_ERROR)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_check_result(item, index) for item in report.findings]
+    results = [_finding_result(of_check(item), Family.LINT, index) for item in report.findings]
     results += [_error_result(d, index) for d in report.errors]
     notifications = [_notification(d) for d in report.errors]
     notifications += [
@@ -104,32 +118,6 @@ def to_sarif(report: Report) -> dict[str, Any]:
         artifacts=[f.path for f in report.files],
         properties={"serviceReference": report.service_reference},
     )
-
-
-def _check_result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
-    f = item.finding
-    text = f.message
-    if f.witness:
-        text += f"\nWitness request: {witness_line(f.witness)}"
-    if f.fix:
-        text += f"\nFix: {f.fix}"
-    properties: dict[str, Any] = {"status": f.status.value, "document": item.document}
-    if f.aa_code:
-        properties["aaCode"] = f.aa_code
-    if f.witness is not None:
-        properties["witness"] = f.witness
-    result = _result(
-        f.rule_id,
-        index,
-        level(f.severity),
-        text,
-        [_location(f.span)],
-        {"policyreason/v1": item.fingerprint},
-        properties,
-    )
-    if item.baseline is not None:
-        result["baselineState"] = item.baseline
-    return result
 
 
 def witness_line(witness: dict[str, Any]) -> str:
@@ -161,7 +149,7 @@ def diff_sarif(diff: DiffRun) -> dict[str, Any]:
     if diff.errors:
         rules.append(_INPUT_ERROR)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_diff_result(f, index) for f in diff.findings]
+    results = [_finding_result(of_diff(f), Family.CHANGE, index) for f in diff.findings]
     results += [_error_result(d, index) for d in diff.errors]
     notifications = [_notification(d) for d in (*diff.errors, *diff.warnings)]
     return _log(
@@ -172,36 +160,6 @@ def diff_sarif(diff: DiffRun) -> dict[str, Any]:
         successful=not diff.errors,
         notifications=notifications,
     )
-
-
-def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
-    from policyreason.report.json import witness_json
-
-    lines = [finding.message]
-    lines += [f"witness: {json.dumps(w.request.to_json())}" for w in finding.witnesses[:3]]
-    lines += [f"accepted: {a.reason}" for a in finding.accepted]
-    span = finding.span or Span(file=finding.policy, line=0, column=0, end_line=0, end_column=0)
-    fingerprint = finding.fingerprint
-    result = _result(
-        finding.category,
-        index,
-        level(finding.severity),
-        "\n".join(lines),
-        [_location(span)],
-        {"policyreason-diff/v2": fingerprint},
-        {
-            "policy": finding.policy,
-            "tags": list(finding.tags),
-            "status": finding.status.value,
-            "failing": finding.failing,
-            "witnesses": [witness_json(w) for w in finding.witnesses],
-        },
-    )
-    if finding.accepted:
-        result["suppressions"] = [
-            {"kind": "external", "justification": a.reason} for a in finding.accepted
-        ]
-    return result
 
 
 # --- reach ---------------------------------------------------------------------------------
@@ -218,7 +176,7 @@ def reach_sarif(report: ReachReport) -> dict[str, Any]:
     logical location; what holds only if undecided components let it is a note."""
     rules = rule_infos(Family.NETWORK)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_network_result(f, index) for f in report.findings]
+    results = [_finding_result(f, Family.NETWORK, index) for f in report.findings]
     notifications = [
         {"level": "error", "message": {"text": f"expired suppression: {text}"}}
         for text in report.expired_suppressions
@@ -231,26 +189,6 @@ def reach_sarif(report: ReachReport) -> dict[str, Any]:
         successful=report.exit_code != 2,
         notifications=notifications,
     )
-
-
-def _network_result(f: VerbFinding, index: dict[str, int]) -> dict[str, Any]:
-    span = f.location.span
-    locations = [_location(span, f.location.component)] if span is not None else []
-    path = f.evidence.path if isinstance(f.evidence, WitnessPacket | Proven | Undecided) else None
-    properties = {"packet": path.packet.to_json(), "source": path.source} if path else None
-    shown = "note" if f.tentative else level(f.severity)
-    result = _result(
-        f.rule_id,
-        index,
-        shown,
-        f.message,
-        locations,
-        {"policyreason-reach/v1": f.fingerprint},
-        properties,
-    )
-    if f.baseline is not None:
-        result["baselineState"] = f.baseline
-    return result
 
 
 # --- the shape every log shares ------------------------------------------------------------
@@ -292,6 +230,69 @@ def _log(
     if properties is not None:
         run["properties"] = properties
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _finding_result(f: VerbFinding, family: Family, index: dict[str, int]) -> dict[str, Any]:
+    """A result of any verb: its rule, level (a note for what holds only if undecided
+    components let it), message with the evidence code scanning shows, location, fingerprint
+    and baseline state; a finding an accepted change covers carries the acceptance as an
+    external suppression."""
+    span = f.location.span
+    locations = [_location(span, f.location.component)] if span is not None else []
+    result = _result(
+        f.rule_id,
+        index,
+        "note" if f.tentative else level(f.severity),
+        _text(f, family),
+        locations,
+        {_FINGERPRINTS[family]: f.fingerprint},
+        _properties(f, family),
+    )
+    if f.baseline is not None:
+        result["baselineState"] = f.baseline
+    if f.accepted:
+        result["suppressions"] = [{"kind": "external", "justification": a} for a in f.accepted]
+    return result
+
+
+def _requests(f: VerbFinding) -> tuple[dict[str, Any], ...]:
+    return f.evidence.requests if isinstance(f.evidence, WitnessRequests) else ()
+
+
+def _text(f: VerbFinding, family: Family) -> str:
+    lines = [f.message]
+    requests = _requests(f)
+    if family is Family.LINT:
+        lines += [f"Witness request: {witness_line(r)}" for r in requests[:1] if r]
+    else:
+        lines += [f"witness: {json.dumps(r)}" for r in requests[:3]]
+    lines += [f"accepted: {a}" for a in f.accepted]
+    fix = f.properties.get("fix")
+    if fix:
+        lines.append(f"Fix: {fix}")
+    return "\n".join(lines)
+
+
+def _properties(f: VerbFinding, family: Family) -> dict[str, Any] | None:
+    if family is Family.LINT:
+        properties: dict[str, Any] = {"status": f.status, "document": f.properties["document"]}
+        if f.properties.get("aaCode"):
+            properties["aaCode"] = f.properties["aaCode"]
+        requests = _requests(f)
+        if requests:
+            properties["witness"] = requests[0]
+        return properties
+    if family is Family.CHANGE:
+        return {
+            "policy": f.properties["policy"],
+            "tags": list(f.tags),
+            "status": f.status,
+            "failing": f.failing,
+            "witnesses": f.properties["witnesses"],
+        }
+    evidence = f.evidence
+    path = evidence.path if isinstance(evidence, WitnessPacket | Proven | Undecided) else None
+    return {"packet": path.packet.to_json(), "source": path.source} if path else None
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
