@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
@@ -157,6 +157,7 @@ class Screening:
     expired: tuple[Suppression, ...] = ()
     baseline: Counter[str] | None = field(default=None, compare=False)
     root: Path | None = None
+    today: datetime.date = field(default_factory=datetime.date.today)
 
     @classmethod
     def of(
@@ -169,7 +170,16 @@ class Screening:
         """Split `suppressions` into those in force and those past their date."""
         expired = tuple(s for s in suppressions if s.expired(today))
         live = tuple(s for s in suppressions if s not in expired)
-        return cls(live, expired, baseline, root)
+        return cls(live, expired, baseline, root, today)
+
+    def adding(self, suppressions: Sequence[Suppression]) -> Screening:
+        """This screening with more suppressions (those written in templates)."""
+        more = Screening.of(suppressions, self.today)
+        return replace(
+            self,
+            suppressions=(*self.suppressions, *more.suppressions),
+            expired=(*self.expired, *more.expired),
+        )
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _diff(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+def _diff(
+    capsys: pytest.CaptureFixture[str], *args: str, base: str = "HEAD~1"
+) -> tuple[int, dict[str, Any]]:
     capsys.readouterr()
-    code = main(["diff", "--base", "HEAD~1", *args, "--format", "json"])
+    code = main(["diff", "--base", base, *args, "--format", "json"])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -187,3 +189,40 @@ def test_reach_markdown(folder: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert out.startswith("### policyreason reach: gate failed")
     assert "| `NET001` |" in out and "public-web.net:18:5" in out
     assert "forward:" in out and "return:" in out
+
+
+def _template(statement: dict[str, Any], suppress: list[dict[str, Any]]) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": "site",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        },
+    }
+    if suppress:
+        resource["Metadata"] = {"policyreason": {"suppress": suppress}}
+    return {"Resources": {"SitePolicy": resource}}
+
+
+def test_diff_template_suppression_covers_its_resource(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    (root / ".policyreason.toml").write_text("")
+    private = dict(BUCKET["Statement"][0], Principal={"AWS": "arn:aws:iam::111122223333:root"})
+    write(root, "site.json", _template(private, []))
+    commit(root, "private bucket")
+    monkeypatch.chdir(root)
+    public = BUCKET["Statement"][0]
+    # Written for check's rule: the change still fails.
+    lint = [{"rules": ["PR601"], "reason": "public website"}]
+    write(root, "site.json", _template(public, lint))
+    code, out = _diff(capsys, base="HEAD")
+    assert code == 1 and out["gate"]["suppressed"] == 0
+    # Naming the change's rule: suppressed.
+    change = [{"rules": ["public", "cross-account"], "reason": "public website, SEC-42"}]
+    write(root, "site.json", _template(public, change))
+    code, out = _diff(capsys, base="HEAD")
+    assert code == 0 and out["gate"]["suppressed"] >= 1

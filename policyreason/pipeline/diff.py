@@ -19,7 +19,8 @@ from policyreason.analysis.change import (
     run_changes,
 )
 from policyreason.checks import Family, all_rules
-from policyreason.errors import JsonSyntaxError
+from policyreason.config import Suppression
+from policyreason.errors import GitError, InputError, JsonSyntaxError
 from policyreason.gating import (
     BaselineState,
     Gated,
@@ -31,15 +32,20 @@ from policyreason.gating import (
     naming,
     screen,
 )
+from policyreason.inline_suppressions import is_yaml, suppressions_in
 from policyreason.inputs import LoadOptions, SourceFile, display_path
+from policyreason.inputs.document import InputType
+from policyreason.inputs.encoding import decode
 from policyreason.inputs.git import (
     INDEX,
     WORKTREE,
     DocumentPair,
+    Repository,
     changes,
     load_at,
     open_repository,
     pair,
+    read_at,
     resolve,
     resolve_base,
 )
@@ -79,6 +85,16 @@ def diff_git(
             renames[repo.show_path(change.old)] = repo.show_path(change.new)
     pairs, unchanged = pair(old_files, new_files, renames)
     head_label = {INDEX: "index", WORKTREE: "working tree"}.get(head, head_ref or head)
+    screening = screening or Screening()
+    templates = [f.path for f in new_files if f.input_type is InputType.CLOUDFORMATION]
+    found, problems = _template_suppressions(repo, head, templates)
+    screening = screening.adding(found)
+    if problems:
+        # Malformed entries are located input errors of the run, as in `check`.
+        new_files = [
+            *new_files,
+            SourceFile(problems[0].span.file, None, diagnostics=tuple(problems)),
+        ]
     return compare_pairs(
         pairs,
         new_files,
@@ -89,6 +105,25 @@ def diff_git(
         len(changed),
         screening,
     )
+
+
+def _template_suppressions(
+    repo: Repository, head: str, shown_paths: Sequence[str]
+) -> tuple[list[Suppression], list[Diagnostic]]:
+    """The suppressions in the Metadata of the head templates (as `check` reads them), and
+    located errors for malformed ones."""
+    found: list[Suppression] = []
+    problems: list[Diagnostic] = []
+    for shown in shown_paths:
+        path = repo.pathspec(shown)
+        try:
+            text = decode(read_at(repo, head, path), shown)
+        except (GitError, InputError):
+            continue  # the template's reader already reported why
+        more, errors = suppressions_in(text, shown, is_yaml(Path(path), text))
+        found += more
+        problems += errors
+    return found, problems
 
 
 def diff_plan(
