@@ -152,3 +152,35 @@ def test_a_baseline_entry_covers_one_finding() -> None:
     remaining = Counter({"fp": 1})
     assert [baseline_state(remaining, "fp") for _ in range(2)] == ["unchanged", "new"]
     assert baseline_state(None, "fp") is None
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["PR1", "public", "NET001"]), st.sampled_from("abc"))),
+    st.one_of(st.none(), st.dictionaries(st.sampled_from("abc"), st.integers(1, 3))),
+    st.sets(st.sampled_from(["PR1", "PUBLIC", "NET001"])),
+)
+def test_screening_drops_the_suppressed_and_uses_each_baselined_fingerprint_once(
+    items: list[tuple[str, str]], baseline: dict[str, int] | None, suppressed_rules: set[str]
+) -> None:
+    from policyreason.config import Suppression
+    from policyreason.gating import Place, screen
+    from policyreason.ir.span import Span
+
+    span = Span(file="a.json", line=1, column=1, end_line=1, end_column=2)
+    suppressions = tuple(
+        Suppression(paths=("*",), rules=(rule,), reason="r") for rule in sorted(suppressed_rules)
+    )
+    screening = Screening(suppressions, baseline=None if baseline is None else Counter(baseline))
+    screened = screen(items, lambda i: Place(i[0], span, i[1]), screening)
+    kept = [item for item, _ in screened.kept]
+    # Rule ids match in any case, as the configuration reads them.
+    assert kept == [i for i in items if i[0].upper() not in suppressed_rules]
+    assert screened.suppressed == len(items) - len(kept)
+    states = [state for _, state in screened.kept]
+    if baseline is None:
+        assert set(states) <= {None}
+        return
+    for fingerprint in "abc":
+        mine = [state for (_, fp), state in screened.kept if fp == fingerprint]
+        held = min(baseline.get(fingerprint, 0), len(mine))
+        assert mine == ["unchanged"] * held + ["new"] * (len(mine) - held)
