@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from policyreason.ir.answer import Status as Outcome
 from policyreason.report import ReachReport, Report
-from policyreason.report.findings import Proven, Undecided, VerbFinding, WitnessPacket
+from policyreason.report.findings import Proven, Undecided, VerbFinding, WitnessPacket, of_check
 
 if TYPE_CHECKING:
     from policyreason.analysis.change import Access, ChangeResult, DiffRun
@@ -57,15 +57,25 @@ def render_markdown(report: Report) -> str:
     shown = [f for f in report.findings if f.baseline != "unchanged"]
     if shown:
         lines += ["", "| | Rule | Location | Message |", "|---|---|---|---|"]
-        for item in shown[:MAX_ROWS]:
-            f = item.finding
-            icon = _ICONS.get(f.severity.value, "")
-            message = _cell(f.message) + (f" — _{_cell(f.fix)}_" if f.fix else "")
-            rule = f"`{f.rule_id}`" + (f" `{f.aa_code}`" if f.aa_code else "")
-            lines.append(f"| {icon} {f.severity.value} | {rule} | `{f.span}` | {message} |")
+        lines += [_row(of_check(item)) for item in shown[:MAX_ROWS]]
         if len(shown) > MAX_ROWS:
             lines.append(f"\n… and {len(shown) - MAX_ROWS} more (see the full report).")
     return "\n".join(lines) + "\n"
+
+
+def _row(f: VerbFinding, state: str = "") -> str:
+    """A finding of any verb as a table row: severity (and the gate's `state`), rule,
+    location, message and fix."""
+    icon = _ICONS.get(f.severity.value, "")
+    aa_code = f.properties.get("aaCode")
+    rule = f"`{f.rule_id}`" + (f" `{aa_code}`" if aa_code else "")
+    span = f.location.span
+    where = f"`{span}`" if span is not None else ""
+    if f.location.component:
+        where = f"{where} {_cell(f.location.component)}".strip()
+    fix = f.properties.get("fix")
+    message = _cell(f.message) + (f" — _{_cell(fix)}_" if fix else "")
+    return f"| {icon} {f.severity.value}{state} | {rule} | {where} | {message} |"
 
 
 def _cell(text: str) -> str:
@@ -201,13 +211,8 @@ def _question(report: ReachReport) -> str:
 
 
 def _reach_row(f: VerbFinding) -> str:
-    icon = _ICONS.get(f.severity.value, "")
     state = " (failing)" if f.failing else " (in baseline)" if f.baseline == "unchanged" else ""
-    span = f.location.span
-    where = f"`{span}`" if span is not None else ""
-    if f.location.component:
-        where = f"{where} {_cell(f.location.component)}".strip()
-    return f"| {icon} {f.severity.value}{state} | `{f.rule_id}` | {where} | {_cell(f.message)} |"
+    return _row(f, state)
 
 
 def _path(f: VerbFinding) -> PathWitness | None:
