@@ -29,7 +29,8 @@ from policyreason.gating import (
 )
 from policyreason.ir.answer import Answer, Proof
 from policyreason.ir.network import Packet
-from policyreason.pipeline.reach import exposure_findings, judge, reach_finding
+from policyreason.pipeline.reach import judge
+from policyreason.report.findings import of_exposures, of_reach
 
 severities = st.sampled_from(list(Severity))
 statuses = st.sampled_from(list(Status))
@@ -120,7 +121,7 @@ def test_exposures_pass_only_on_a_proof(
         possible=(exposure,) * possible,
         unknown=(("i-x", "why"),) * undecided,
     )
-    code = judge(exp, exposure_findings(exp), errors, Screening()).exit_code
+    code = judge(exp, of_exposures(exp), errors, Screening()).exit_code
     # `reach` fails on anything but a proof that leaves nothing undecided.
     proven = kind == "proven" and not possible and not undecided
     assert code == (2 if errors else 0 if proven else 1)
@@ -130,7 +131,7 @@ def test_exposures_pass_only_on_a_proof(
 @given(answers, st.integers(0, 2))
 def test_a_path_passes_only_when_proven_blocked(kind: str, errors: int) -> None:
     result = ReachResult(answer=_answer(kind, _PATH))
-    finding = reach_finding(result, "internet", "i-x")
+    finding = of_reach(result, "internet", "i-x")
     assert finding.rule_id == ("NET003" if kind == "proven" else "NET002")
     code = judge(result, [finding], errors, Screening()).exit_code
     assert code == (2 if errors else 0 if kind == "proven" else 1)

@@ -1,6 +1,6 @@
 """The pipeline of `policyreason reach`: read a VPC snapshot (describe-* exports or a network
-description), answer the question (a path between two endpoints, or every exposure to the
-internet, through `api`), and judge the answer's findings with the one gate."""
+description), and judge the answer to its question (`api.reach`: a path between two
+endpoints; `api.exposures`: every exposure to the internet) with the one gate."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def judge_exposures(
     errors make a proof unknown (the input was not read in full)."""
     if errors:
         exp = replace(exp, answer=exp.answer.weakened(_partial(errors)))
-    return judge(exp, exposure_findings(exp), errors, screening or Screening())
+    return judge(exp, of_exposures(exp), errors, screening or Screening())
 
 
 def judge_reach(
@@ -66,22 +66,8 @@ def judge_reach(
     `errors` input errors make a proof unknown."""
     if errors:
         result = replace(result, answer=result.answer.weakened(_partial(errors)), blocked=None)
-    findings = [reach_finding(result, src, dst, protocol, port)]
+    findings = [of_reach(result, src, dst, protocol, port)]
     return judge(result, findings, errors, screening or Screening(), src, dst)
-
-
-def exposure_findings(exp: ExposureResult) -> list[VerbFinding]:
-    """The findings of an exposure answer: each exposure (witnessed), each possible exposure
-    and undecided target (unknown), or the answer itself when it is undecided."""
-    return of_exposures(exp)
-
-
-def reach_finding(
-    result: ReachResult, src: str, dst: str, protocol: int | None = None, port: int | None = None
-) -> VerbFinding:
-    """The finding of a path answer: the path (NET002), the proven block (NET003), or the
-    undecided question."""
-    return of_reach(result, src, dst, protocol, port)
 
 
 def judge(

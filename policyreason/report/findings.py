@@ -87,10 +87,10 @@ class VerbFinding:
 
     `status` is how it is backed (witnessed, proven, syntactic, unknown); `tentative` marks
     what holds only if undecided components let it (shown as a note). `tags` are the rules
-    and categories it belongs to beyond its own id, `possible` those it may belong to though
-    that could not be decided (None: any); `accepted` the reasons of reviewed changes that
-    cover it. `fingerprint` identifies it across runs (baselines); `baseline` and `failing`
-    are the gate's."""
+    and categories it belongs to (diff); `accepted` the reasons of reviewed changes that cover
+    it. `fingerprint` identifies it across runs (baselines); `baseline` and `failing` are the
+    gate's. `properties` are what a verb's reports show beyond the shape (check: document,
+    Access Analyzer code, fix; diff: policy, witnesses with their statements; reach: target)."""
 
     rule_id: str
     severity: Severity
@@ -101,7 +101,6 @@ class VerbFinding:
     fingerprint: str = ""
     tentative: bool = False
     tags: tuple[str, ...] = ()
-    possible: frozenset[str] | None = frozenset()
     accepted: tuple[str, ...] = ()
     properties: dict[str, Any] = field(default_factory=dict, compare=False)
     baseline: BaselineState | None = None
@@ -147,7 +146,6 @@ def of_diff(f: DiffFinding) -> VerbFinding:
         evidence=evidence,
         fingerprint=f.fingerprint,
         tags=f.tags,
-        possible=f.possible,
         accepted=tuple(a.reason for a in f.accepted),
         properties={"policy": f.policy, "witnesses": [witness_json(w) for w in f.witnesses]},
         baseline=f.baseline,
