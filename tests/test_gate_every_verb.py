@@ -226,3 +226,13 @@ def test_diff_template_suppression_covers_its_resource(
     write(root, "site.json", _template(public, change))
     code, out = _diff(capsys, base="HEAD")
     assert code == 0 and out["gate"]["suppressed"] >= 1
+
+
+def test_text_and_markdown_say_what_the_screening_took_out(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _suppress(repo, '["public", "cross-account"]')
+    out = repo / "diff.md"
+    assert main(["diff", "--base", "HEAD~1", "--also", f"markdown={out}"]) == 0
+    assert "1 suppressed" in capsys.readouterr().out
+    assert "1 finding(s) suppressed by configuration." in out.read_text()
