@@ -242,9 +242,11 @@ def print_diff(diff: DiffRun, console: Console) -> None:
         console.print(f"[red]{len(diff.errors)} input error(s): those files were not compared[/]")
     for result in diff.results:
         _change(console, result)
-    if diff.suppressed or diff.expired_suppressions or any(f.baseline for f in diff.findings):
+    screening = _screening(diff.findings, diff.suppressed, diff.expired_suppressions)
+    if screening:
         console.print()
-    _print_screening(console, diff.findings, diff.suppressed, diff.expired_suppressions)
+    for line in screening:
+        console.print(line)
     verdict = {0: "[green]passed[/]", 1: "[red]failed[/]"}.get(diff.exit_code, "[red]error[/]")
     console.print(
         f"\ngate {verdict}: {diff.failing} failing finding(s); fail on "
@@ -298,25 +300,23 @@ def print_reach(report: ReachReport, console: Console) -> None:
         _print_exposures(console, report.exposed)
     if report.path is not None:
         _print_path_answer(console, report.path, report.src or "", report.dst or "")
-    _print_screening(console, report.findings, report.suppressed, report.expired_suppressions)
+    for line in _screening(report.findings, report.suppressed, report.expired_suppressions):
+        console.print(line)
 
 
-def _print_screening(
-    console: Console,
-    findings: Sequence[VerbFinding | DiffFinding],
-    suppressed: int,
-    expired: Sequence[str],
-) -> None:
-    # Only a run that opted into suppressions or a baseline says what they did, so the
-    # report of every other run is as it was.
+def _screening(
+    findings: Sequence[VerbFinding | DiffFinding], suppressed: int, expired: Sequence[str]
+) -> list[str]:
+    """What suppressions and the baseline took out of the gate, as markup lines. Only a run
+    that opted into them says anything, so the report of every other run is as it was."""
+    lines = [f"[bold red]expired suppression (fails the gate):[/] {escape(t)}" for t in expired]
     baselined = sum(1 for f in findings if f.baseline == "unchanged")
-    for text in expired:
-        console.print(f"[bold red]expired suppression (fails the gate):[/] {escape(text)}")
     parts = [f"{suppressed} suppressed"] if suppressed else []
     if baselined:
         parts.append(f"{baselined} in baseline, not failing")
     if parts:
-        console.print(f"[dim]{', '.join(parts)}[/]")
+        lines.append(f"[dim]{', '.join(parts)}[/]")
+    return lines
 
 
 _STYLE = {"deny": "red", "drop": "red", "no route": "red", "deliver": "green", "unknown": "yellow"}
