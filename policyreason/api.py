@@ -21,6 +21,7 @@ from policyreason.errors import InputError, Undecidable
 if TYPE_CHECKING:
     from policyreason.analysis.compare import CompareResult
     from policyreason.analysis.evaluate import Evaluation
+    from policyreason.analysis.network.exposures import ExposureResult
     from policyreason.analysis.network.reach import ReachResult
     from policyreason.analysis.public import PublicResult
     from policyreason.ir.network import Network
@@ -36,6 +37,7 @@ __all__ = [
     "can",
     "check",
     "compare",
+    "exposures",
     "is_public",
     "reach",
     "read_network",
@@ -188,6 +190,27 @@ def reach(
         return result
     partial = "the input could not be read in full"
     return replace(result, answer=result.answer.weakened(partial), blocked=None)
+
+
+def exposures(network: Network | str | Path, rlimit: int | None = None) -> ExposureResult:
+    """Everything on the network the internet reaches: each interface with its exact
+    protocols and port ranges, a witness packet each and the rule that lets it in. The
+    result's `answer` is witnessed, proven (nothing is reachable) or unknown; `possible` lists
+    exposures through components whose rules are unknown. Over a network not read in full,
+    never proven."""
+    from dataclasses import replace
+
+    from policyreason.analysis.network.exposures import exposures as find_exposures
+    from policyreason.ir.network import Network
+
+    complete = True
+    if not isinstance(network, Network):
+        network, complete = read_network(network)
+    result = find_exposures(network, rlimit) if rlimit is not None else find_exposures(network)
+    if complete:
+        return result
+    partial = "the input could not be read in full"
+    return replace(result, answer=result.answer.weakened(partial))
 
 
 def _policy(value: Policy | str | Path) -> Policy:

@@ -81,20 +81,28 @@ def _node_at(root: JNode, span: Span) -> JNode | None:
 
 def write_baseline(path: Path, entries: Iterable[tuple[str, Finding, str]]) -> int:
     """Write (fingerprint, finding, document) entries; returns how many were written."""
-    rows: list[dict[str, Any]] = [
+    rows = ((fp, f.rule_id, f.span.file, document, f.message) for fp, f, document in entries)
+    return write_rows(path, rows)
+
+
+def write_rows(path: Path, rows: Iterable[tuple[str, str, str, str, str]]) -> int:
+    """Write (fingerprint, rule id, file, document, message) rows: the baseline of any verb
+    (a finding of `diff` or `reach` names its policy or target as the document). Returns how
+    many were written."""
+    entries: list[dict[str, Any]] = [
         {
             "fingerprint": fp,
-            "rule_id": f.rule_id,
-            "file": f.span.file,
+            "rule_id": rule_id,
+            "file": file,
             "document": document,
-            "message": f.message,
+            "message": message,
         }
-        for fp, f, document in entries
+        for fp, rule_id, file, document, message in rows
     ]
-    rows.sort(key=lambda r: (r["file"], r["rule_id"], r["document"], r["fingerprint"]))
-    data = {"baseline_version": BASELINE_VERSION, "tool_version": __version__, "findings": rows}
+    entries.sort(key=lambda r: (r["file"], r["rule_id"], r["document"], r["fingerprint"]))
+    data = {"baseline_version": BASELINE_VERSION, "tool_version": __version__, "findings": entries}
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return len(rows)
+    return len(entries)
 
 
 def read_baseline(path: Path) -> Counter[str]:

@@ -8,7 +8,6 @@ checked), 130 interrupted (the report covers the files checked before the interr
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 from policyreason.config import Suppression
@@ -20,8 +19,9 @@ from policyreason.gating import EXIT_OK as EXIT_OK
 from policyreason.gating import (
     Gated,
     GateSettings,
-    baseline_state,
-    suppressed,
+    Place,
+    Screening,
+    screen,
     verdict,
 )
 from policyreason.inputs import (
@@ -35,7 +35,7 @@ from policyreason.ir.span import Span
 from policyreason.report import Gate, Report, ReportedFinding, RuleInfo
 from policyreason.run.options import RunOptions
 from policyreason.run.schedule import Execution, execute_stream
-from policyreason.run.tasks import FileResult, FoundFinding, file_result, relative_path
+from policyreason.run.tasks import FileResult, FoundFinding, file_result
 
 Progress = Callable[[int, int], None]
 
@@ -60,11 +60,12 @@ def validate_check_ids(ids: Sequence[str]) -> None:
 
 def validate_suppressions(suppressions: Sequence[Suppression]) -> None:
     """Raise ConfigError for a suppression naming a rule that does not exist (it would never
-    match, and the finding it was written for would fail the gate unexplained)."""
-    from policyreason.checks import all_checks
+    match, and the finding it was written for would fail the gate unexplained); the rules of
+    `diff` and `reach` are known too."""
+    from policyreason.checks import all_rules
 
-    catalogue = all_checks()
-    known = {c.id for c in catalogue} | {c.aa_code for c in catalogue if c.aa_code}
+    catalogue = all_rules()
+    known = {c.id.upper() for c in catalogue} | {c.aa_code for c in catalogue if c.aa_code}
     for entry in suppressions:
         for name in entry.rules:
             if name not in known:
@@ -178,9 +179,7 @@ def _apply(
     found: list[FoundFinding], options: RunOptions, suppressions: list[Suppression]
 ) -> tuple[list[ReportedFinding], int]:
     seen: set[tuple[str, str, str]] = set()
-    reported: list[ReportedFinding] = []
-    dropped = 0
-    remaining = Counter(options.baseline) if options.baseline is not None else None
+    unique: list[FoundFinding] = []
     ordered = sorted(
         found,
         key=lambda p: (
@@ -194,23 +193,27 @@ def _apply(
         finding = item.finding
         # A boundary analysed twice (as a managed policy and as a role's boundary) reports once.
         key = (finding.rule_id, str(finding.span), finding.message)
-        if key in seen:
-            continue
-        seen.add(key)
-        path = relative_path(finding.span.file, options.config_dir)
-        if suppressed(path, finding.rule_id, finding.aa_code, item.sid, finding.span, suppressions):
-            dropped += 1
-            continue
-        reported.append(
-            ReportedFinding(
-                finding=finding,
-                document=item.document,
-                fingerprint=item.fingerprint,
-                baseline=baseline_state(remaining, item.fingerprint),
-                sid=item.sid,
-            )
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+
+    def place(item: FoundFinding) -> Place:
+        f = item.finding
+        return Place(f.rule_id, f.span, item.fingerprint, f.aa_code, item.sid)
+
+    screening = Screening(tuple(suppressions), baseline=options.baseline, root=options.config_dir)
+    screened = screen(unique, place, screening)
+    reported = [
+        ReportedFinding(
+            finding=item.finding,
+            document=item.document,
+            fingerprint=item.fingerprint,
+            baseline=state,
+            sid=item.sid,
         )
-    return reported, dropped
+        for item, state in screened.kept
+    ]
+    return reported, screened.suppressed
 
 
 def _gated(item: ReportedFinding) -> Gated:

@@ -12,10 +12,12 @@ a file that could not be read was not checked), 130 interrupted.
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from policyreason.analysis.findings import Status
 from policyreason.ir.answer import Status as AnswerStatus
@@ -31,6 +33,7 @@ EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 BaselineState = Literal["new", "unchanged"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,98 @@ def baseline_state(remaining: Counter[str] | None, fingerprint: str) -> Baseline
     state: BaselineState = "unchanged" if remaining[fingerprint] > 0 else "new"
     remaining[fingerprint] -= 1
     return state
+
+
+@dataclass(frozen=True)
+class Place:
+    """A finding as suppressions and baselines name it: its rule (and Access Analyzer code),
+    its span, its statement's Sid and its fingerprint."""
+
+    rule_id: str
+    span: Span
+    fingerprint: str
+    aa_code: str | None = None
+    sid: str | None = None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What a run screens its findings with before the gate judges them: the suppressions in
+    force (expired ones are kept apart, each fails the run) and the baseline's fingerprints
+    (None without a baseline); suppressions name files relative to `root`, the
+    configuration's folder (None: the working folder)."""
+
+    suppressions: tuple[Suppression, ...] = ()
+    expired: tuple[Suppression, ...] = ()
+    baseline: Counter[str] | None = field(default=None, compare=False)
+    root: Path | None = None
+    today: datetime.date = field(default_factory=datetime.date.today)
+
+    @classmethod
+    def of(
+        cls,
+        suppressions: Sequence[Suppression],
+        today: datetime.date,
+        baseline: Counter[str] | None = None,
+        root: Path | None = None,
+    ) -> Screening:
+        """Split `suppressions` into those in force and those past their date."""
+        expired = tuple(s for s in suppressions if s.expired(today))
+        live = tuple(s for s in suppressions if s not in expired)
+        return cls(live, expired, baseline, root, today)
+
+    def adding(self, suppressions: Sequence[Suppression]) -> Screening:
+        """This screening with more suppressions (those written in templates)."""
+        more = Screening.of(suppressions, self.today)
+        return replace(
+            self,
+            suppressions=(*self.suppressions, *more.suppressions),
+            expired=(*self.expired, *more.expired),
+        )
+
+
+@dataclass(frozen=True)
+class Screened(Generic[T]):
+    """The findings a screening kept, in their order, each with its baseline state, and how
+    many suppressions dropped."""
+
+    kept: tuple[tuple[T, BaselineState | None], ...]
+    suppressed: int
+
+
+def screen(items: Sequence[T], place: Callable[[T], Place], screening: Screening) -> Screened[T]:
+    """Drop the suppressed findings and mark each other one new or unchanged against the
+    baseline (each baselined fingerprint covers as many findings as it occurs)."""
+    remaining = Counter(screening.baseline) if screening.baseline is not None else None
+    kept: list[tuple[T, BaselineState | None]] = []
+    dropped = 0
+    for item in items:
+        where = place(item)
+        path = relative_path(where.span.file, screening.root)
+        # The configuration reads rule ids in upper case (`new-access` as NEW-ACCESS).
+        rule_id = where.rule_id.upper()
+        if suppressed(path, rule_id, where.aa_code, where.sid, where.span, screening.suppressions):
+            dropped += 1
+            continue
+        kept.append((item, baseline_state(remaining, where.fingerprint)))
+    return Screened(tuple(kept), dropped)
+
+
+def relative_path(file: str, root: Path | None) -> str:
+    """`file` relative to `root` (the configuration's folder) with `/`, as globs see it."""
+    if root is None:
+        return Path(file).as_posix()
+    try:
+        return Path(file).absolute().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(file).as_posix()
+
+
+def naming(suppressions: Sequence[Suppression], rule_ids: set[str]) -> list[Suppression]:
+    """The suppressions that name one of these rules: `diff` and `reach` apply only those, so
+    a suppression written for `check` (or for every rule) never hides a change or a path."""
+    wanted = {r.upper() for r in rule_ids}
+    return [s for s in suppressions if not wanted.isdisjoint(s.rules)]
 
 
 def _in_scope(

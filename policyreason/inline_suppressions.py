@@ -40,8 +40,19 @@ def template_suppressions(path: Path, shown: str) -> tuple[list[Suppression], li
     why)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
-        root = parse_yaml(text, shown) if _yaml(path, text) else parse_json(text, shown)
-    except (OSError, UnicodeDecodeError, YamlSyntaxError, JsonSyntaxError):
+    except (OSError, UnicodeDecodeError):
+        return [], []
+    return suppressions_in(text, shown, is_yaml(path, text))
+
+
+def suppressions_in(
+    text: str, shown: str, yaml: bool
+) -> tuple[list[Suppression], list[Diagnostic]]:
+    """The suppressions in the Metadata of a template's text (YAML when `yaml`, else JSON),
+    as `template_suppressions` reads them from a file."""
+    try:
+        root = parse_yaml(text, shown) if yaml else parse_json(text, shown)
+    except (YamlSyntaxError, JsonSyntaxError):
         return [], []
     resources = root.get("Resources") if isinstance(root, JObject) else None
     if not isinstance(resources, JObject):
@@ -63,7 +74,8 @@ def template_suppressions(path: Path, shown: str) -> tuple[list[Suppression], li
     return found, errors
 
 
-def _yaml(path: Path, text: str) -> bool:
+def is_yaml(path: Path, text: str) -> bool:
+    """Whether a template's text is YAML (by its suffix, else by its first character)."""
     return path.suffix.lower() in _YAML or not text.lstrip().startswith(("{", "["))
 
 
@@ -88,6 +100,7 @@ def _entry(node: JNode, label: str, origin: str, resource: JNode) -> Suppression
         raise ConfigError(f'{label} has no reason: every suppression must say why (reason: "...")')
     found = suppression(raw, reason, label, (), origin, within=resource.span)
     for name in found.rules:
-        if not find_rules(name):
+        # A rule of any verb: a template's suppression may be written for `diff`.
+        if not find_rules(name, None):
             raise ConfigError(f"{label} names unknown rule {name!r}")
     return found

@@ -60,10 +60,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "not_granted takes the verb's action and resource patterns as text; the callers "
         "should parse them"
     ),
-    ("policyreason.analysis.change", "policyreason.gating"): (
-        "DiffRun.exit_code asks the gate's exit-code rule (lazily); the diff pipeline should "
-        "set the exit code on the run instead"
-    ),
     ("policyreason.analysis.change", "policyreason.parse.pattern"): (
         "accepted changes name their actions as text in the configuration; the change gate "
         "parses them"

@@ -29,7 +29,7 @@ UPDATE = os.environ.get("POLICYREASON_UPDATE_SNAPSHOTS") == "1"
 
 CHECK_FORMATS = ("text", "json", "sarif", "markdown")
 DIFF_FORMATS = ("text", "json", "sarif", "markdown")
-REACH_FORMATS = ("text", "json", "sarif")
+REACH_FORMATS = ("text", "json", "sarif", "markdown")
 
 # name -> arguments; every case runs in a copy of examples/ with an empty configuration.
 CHECK = {"check-examples": ["check", "examples"]}

@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
@@ -121,7 +122,9 @@ class Access:
 class DiffFinding:
     """What the gate judges: one direction of one change (or its unknown answer). `possible`
     are the categories it may also be of though that could not be decided (None: any, for an
-    unknown answer); `failing` is the gate's verdict (`gating.py`)."""
+    unknown answer). Set by the diff pipeline: `fingerprint` (what a baseline holds),
+    `baseline` its state against a baseline (None without one) and `failing` the gate's
+    verdict."""
 
     category: str
     tags: tuple[str, ...]
@@ -133,6 +136,8 @@ class DiffFinding:
     witnesses: tuple[Witness, ...] = ()
     accepted: tuple[Acceptance, ...] = ()
     possible: frozenset[str] | None = frozenset()
+    fingerprint: str = ""
+    baseline: Literal["new", "unchanged"] | None = None
     failing: bool = False
 
 
@@ -171,7 +176,10 @@ class DiffSettings:
 
 @dataclass
 class DiffRun:
-    """Everything `diff` reports: the changes compared, input errors, and the gate."""
+    """Everything `diff` reports: the changes compared, input errors, and the gate's verdict
+    (set by the diff pipeline): how many things fail the run (failing findings and expired
+    suppressions), the exit code, how many findings suppressions dropped, and the expired
+    suppressions."""
 
     base: str
     head: str
@@ -182,23 +190,15 @@ class DiffRun:
     unchanged: int = 0
     fail_on: frozenset[str] = DEFAULT_FAIL_ON
     unknown: str = "fail"
+    failing: int = 0
+    exit_code: int = 0
+    suppressed: int = 0
+    expired_suppressions: tuple[str, ...] = ()
 
     @property
     def findings(self) -> list[DiffFinding]:
         """Every finding, in change order."""
         return [f for r in self.results for f in r.findings]
-
-    @property
-    def failing(self) -> int:
-        """How many findings fail the gate."""
-        return sum(1 for f in self.findings if f.failing)
-
-    @property
-    def exit_code(self) -> int:
-        """2 for input errors (they win), 1 for failing findings, else 0."""
-        from policyreason.gating import exit_code
-
-        return exit_code(self.failing, len(self.errors))
 
 
 # --- comparison ----------------------------------------------------------------------------

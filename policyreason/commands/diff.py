@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from policyreason.analysis.change import DiffRun, DiffSettings
+    from policyreason.gating import Screening
     from policyreason.inputs import LoadOptions
 
 FAIL_ON = ("new-access", "lost-access", "public", "cross-account", "any")
@@ -80,6 +81,16 @@ def register(subparsers: Any) -> None:
         metavar="ACCOUNT|o-ORGID",
         help="account or organization whose access is not cross-account (repeatable)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="fail only on findings not in FILE (written by --write-baseline)",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="write every finding of this run to FILE as the baseline of later runs",
+    )
     parser.add_argument("--kind", help="policy kind of raw policy JSON files (default: detected)")
     parser.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
     parser.set_defaults(run=run)
@@ -87,19 +98,21 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the change gate; returns its exit code."""
-    from policyreason.errors import ConfigError, GitError
+    from policyreason.errors import BaselineError, ConfigError, GitError
     from policyreason.pipeline.diff import diff_git, diff_plan
 
     try:
-        settings, load = _settings(args)
+        settings, load, screening = _settings(args)
         if args.head and (args.plan or args.staged):
             raise ConfigError("--head goes with --base")
         extra = [_extra_output(spec) for spec in args.also or ()]
         if args.plan:
-            diff = diff_plan(args.plan, settings, load)
+            diff = diff_plan(args.plan, settings, load, screening)
         else:
-            diff = diff_git(args.base, args.head, args.staged, args.paths, settings, load)
-    except (ConfigError, GitError) as exc:
+            diff = diff_git(
+                args.base, args.head, args.staged, args.paths, settings, load, screening
+            )
+    except (ConfigError, GitError, BaselineError) as exc:
         text = str(exc)
         sys.stderr.write(f"{text}\n" if "error: " in text else f"error: {text}\n")
         return 2
@@ -107,7 +120,28 @@ def run(args: argparse.Namespace) -> int:
     for fmt, file in extra:
         if not _write(file, _render(diff, fmt)):
             code = 2
+    if args.write_baseline and not _write_baseline(diff, args.write_baseline):
+        code = 2
     return code
+
+
+def _write_baseline(diff: DiffRun, file: str) -> bool:
+    from pathlib import Path
+
+    from policyreason.baseline import write_rows
+    from policyreason.report.findings import of_diff
+
+    rows = [
+        (v.fingerprint, v.rule_id, v.location.file or "", f.policy, v.message)
+        for f in diff.findings
+        for v in [of_diff(f)]
+    ]
+    try:
+        write_rows(Path(file), rows)
+    except OSError as exc:
+        sys.stderr.write(f"{file}: error: cannot write: {exc.strerror or exc}\n")
+        return False
+    return True
 
 
 def _extra_output(spec: str) -> tuple[str, str]:
@@ -121,16 +155,22 @@ def _extra_output(spec: str) -> tuple[str, str]:
     return fmt, file
 
 
-def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
+def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions, Screening]:
+    import datetime
     from pathlib import Path
 
     from policyreason.analysis.change import CATEGORIES, DEFAULT_FAIL_ON, DiffSettings
+    from policyreason.baseline import read_baseline
     from policyreason.config import find_config, load_config, validate_trust
     from policyreason.errors import ConfigError
+    from policyreason.gate import validate_suppressions
+    from policyreason.gating import Screening
     from policyreason.inputs import LoadOptions
     from policyreason.ir.policy import PolicyKind
 
-    cfg = load_config(Path(args.config) if args.config else find_config())
+    config_path = Path(args.config) if args.config else find_config()
+    cfg = load_config(config_path)
+    validate_suppressions(cfg.suppressions)
     fail_on = set(cfg.diff_fail_on or DEFAULT_FAIL_ON)
     chosen = args.fail_on or list(cfg.diff_fail_on)
     if chosen:
@@ -160,13 +200,20 @@ def _settings(args: argparse.Namespace) -> tuple[DiffSettings, LoadOptions]:
         parameters=cfg.parameters,
         max_bytes=int(cfg.max_file_size_mb * 1024 * 1024),
     )
-    return settings, load
+    # Only an explicit --baseline applies: the configuration's baseline is check's.
+    baseline = read_baseline(Path(args.baseline)) if args.baseline else None
+    screening = Screening.of(
+        cfg.suppressions,
+        datetime.date.today(),
+        baseline,
+        config_path.resolve().parent if config_path else None,
+    )
+    return settings, load, screening
 
 
 def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
     from policyreason.report.console import make_console
-    from policyreason.report.diff_text import print_diff
-    from policyreason.report.text import diagnostic_line
+    from policyreason.report.text import diagnostic_line, print_diff
 
     for d in diff.errors:
         sys.stderr.write(diagnostic_line(d) + "\n")
@@ -182,18 +229,9 @@ def _emit(diff: DiffRun, fmt: str, output: str | None) -> int:
 
 
 def _render(diff: DiffRun, fmt: str) -> str:
-    from policyreason.report.diff_json import render_diff_json
-    from policyreason.report.diff_markdown import render_diff_markdown
-    from policyreason.report.diff_text import render_diff_text
-    from policyreason.report.sarif import render_diff_sarif
+    from policyreason.report import render_diff
 
-    renderers = {
-        "text": render_diff_text,
-        "json": render_diff_json,
-        "sarif": render_diff_sarif,
-        "markdown": render_diff_markdown,
-    }
-    return renderers[fmt](diff)
+    return render_diff(diff, fmt)
 
 
 def _write(file: str, text: str) -> bool:

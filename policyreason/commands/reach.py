@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from policyreason.gating import Screening
+    from policyreason.ir.network import OnPremNetwork
+    from policyreason.report import ReachReport
+    from policyreason.report.findings import VerbFinding
 
 EXAMPLES = """\
 endpoints (--from/--to): internet, an ENI id (eni-...), an instance id (i-...), a subnet id
@@ -65,33 +71,18 @@ def register(sub: Any) -> None:
         metavar="N",
         help="solver resource limit per query (reproducible); exceeding it answers unknown",
     )
-    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    p.add_argument("--format", choices=["text", "json", "sarif", "markdown"], default="text")
     p.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument(
+        "--baseline", metavar="FILE", help="fail only on findings not in FILE (--write-baseline)"
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="write every finding of this run to FILE as the baseline of later runs",
+    )
+    p.add_argument("--config", metavar="FILE", help="configuration file (TOML)")
     p.set_defaults(run=run)
-
-
-def _onprem(declared: list[str]) -> Any:
-    """The on-premises networks of the configuration and of --onprem CIDR=NAME (which
-    override the configuration's), or an error message."""
-    from policyreason.config import find_config, load_config
-    from policyreason.errors import ConfigError
-    from policyreason.ir.cidr import Cidr
-    from policyreason.ir.network import OnPremNetwork
-
-    try:
-        table = dict(load_config(find_config()).onprem)
-    except ConfigError as exc:
-        return str(exc)
-    for item in declared:
-        cidr, sep, name = item.partition("=")
-        if not sep or not name.strip():
-            return f"policyreason reach: error: --onprem {item!r} is not CIDR=NAME"
-        table[cidr.strip()] = name.strip()
-    try:
-        return tuple(OnPremNetwork(cidr=Cidr.parse(c), name=n) for c, n in table.items())
-    except ValueError:
-        bad = next(c for c in table if not _is_cidr(c))
-        return f"policyreason reach: error: on-premises prefix {bad!r} is not a CIDR"
 
 
 def _is_cidr(text: str) -> bool:
@@ -105,33 +96,30 @@ def _is_cidr(text: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Answer the question through the library API, judge it with the gate, write the
+    report; returns the exit code."""
+    from policyreason.api import exposures, reach
+    from policyreason.errors import BaselineError, ConfigError
     from policyreason.ir.diagnostic import Level
     from policyreason.ir.network import parse_protocol
-    from policyreason.pipeline.reach import answer_exposures, answer_reach, read_network
-    from policyreason.report.console import make_console
-    from policyreason.report.network_json import exposures_json, reach_json
-    from policyreason.report.network_text import render_exposures, render_reach
-    from policyreason.report.sarif import dumps, exposures_sarif, reach_sarif
+    from policyreason.pipeline.reach import judge_exposures, judge_reach, read_network
 
     if not args.exposures and not (args.src and args.dst):
-        print("policyreason reach: error: give --from and --to, or --exposures", file=sys.stderr)
-        return 2
+        return _usage("give --from and --to, or --exposures")
     protocol = None
     if args.protocol is not None:
         try:
             protocol = parse_protocol(args.protocol)
         except ValueError:
-            print(f"policyreason reach: error: unknown protocol {args.protocol!r}", file=sys.stderr)
-            return 2
+            return _usage(f"unknown protocol {args.protocol!r}")
     if args.port is not None and not 0 <= args.port <= 65535:
-        print("policyreason reach: error: --port must be within 0..65535", file=sys.stderr)
-        return 2
+        return _usage("--port must be within 0..65535")
     if args.port is not None and protocol not in (None, 6, 17):
-        print("policyreason reach: error: --port needs --protocol tcp or udp", file=sys.stderr)
-        return 2
-    onprem = _onprem(args.onprem)
-    if isinstance(onprem, str):
-        print(onprem, file=sys.stderr)
+        return _usage("--port needs --protocol tcp or udp")
+    try:
+        onprem, screening = _configuration(args)
+    except (ConfigError, BaselineError) as exc:
+        print(str(exc), file=sys.stderr)
         return 2
     network, diagnostics = read_network(args.snapshot)
     for d in diagnostics:
@@ -140,34 +128,95 @@ def run(args: argparse.Namespace) -> int:
         return 2
     network = network.model_copy(update={"onprem": onprem})
     errors = sum(1 for d in diagnostics if d.level is Level.ERROR)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
-    try:
-        console = make_console(file=out, width=120 if args.output else None)
-        if args.exposures:
-            exp, code = answer_exposures(network, errors, args.rlimit)
-            if args.format == "json":
-                json.dump(exposures_json(exp), out, indent=2)
-                out.write("\n")
-            elif args.format == "sarif":
-                out.write(dumps(exposures_sarif(exp, code)))
-            else:
-                render_exposures(console, exp)
-        else:
-            try:
-                result, code = answer_reach(
-                    network, args.src, args.dst, protocol, args.port, errors, args.rlimit
-                )
-            except ValueError as exc:
-                print(f"policyreason reach: error: {exc}", file=sys.stderr)
-                return 2
-            if args.format == "json":
-                json.dump(reach_json(result, args.src, args.dst), out, indent=2)
-                out.write("\n")
-            elif args.format == "sarif":
-                out.write(dumps(reach_sarif(result, args.src, args.dst, code)))
-            else:
-                render_reach(console, result, args.src, args.dst)
-    finally:
-        if args.output:
-            out.close()
+    if args.exposures:
+        judged = judge_exposures(exposures(network, args.rlimit), errors, screening)
+    else:
+        try:
+            result = reach(network, args.src, args.dst, protocol, args.port, args.rlimit)
+        except ValueError as exc:
+            return _usage(str(exc))
+        judged = judge_reach(result, args.src, args.dst, protocol, args.port, errors, screening)
+    code = _emit(judged, args)
+    if args.write_baseline and not _write_baseline(judged.findings, args.write_baseline):
+        code = 2
     return code
+
+
+def _usage(message: str) -> int:
+    print(f"policyreason reach: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _configuration(
+    args: argparse.Namespace,
+) -> tuple[tuple[OnPremNetwork, ...], Screening]:
+    """The on-premises networks (the configuration's, overridden by --onprem CIDR=NAME) and
+    the screening of findings (suppressions naming a rule of `reach`, --baseline); raises
+    ConfigError or BaselineError."""
+    import datetime
+    from pathlib import Path
+
+    from policyreason.baseline import read_baseline
+    from policyreason.config import find_config, load_config
+    from policyreason.errors import ConfigError
+    from policyreason.gate import validate_suppressions
+    from policyreason.gating import Screening
+    from policyreason.ir.cidr import Cidr
+    from policyreason.ir.network import OnPremNetwork
+
+    config_path = Path(args.config) if args.config else find_config()
+    cfg = load_config(config_path)
+    validate_suppressions(cfg.suppressions)
+    table = dict(cfg.onprem)
+    for item in args.onprem:
+        cidr, sep, name = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"policyreason reach: error: --onprem {item!r} is not CIDR=NAME")
+        table[cidr.strip()] = name.strip()
+    try:
+        onprem = tuple(OnPremNetwork(cidr=Cidr.parse(c), name=n) for c, n in table.items())
+    except ValueError:
+        bad = next(c for c in table if not _is_cidr(c))
+        raise ConfigError(
+            f"policyreason reach: error: on-premises prefix {bad!r} is not a CIDR"
+        ) from None
+    baseline = read_baseline(Path(args.baseline)) if args.baseline else None
+    root = config_path.resolve().parent if config_path else None
+    return onprem, Screening.of(cfg.suppressions, datetime.date.today(), baseline, root)
+
+
+def _emit(report: ReachReport, args: argparse.Namespace) -> int:
+    from policyreason.report import render_reach
+    from policyreason.report.console import make_console
+    from policyreason.report.text import print_reach
+
+    if args.output is None:
+        if args.format == "text":
+            print_reach(report, make_console())
+        else:
+            sys.stdout.write(render_reach(report, args.format))
+        return report.exit_code
+    try:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(render_reach(report, args.format, width=120))
+    except OSError as exc:
+        print(f"{args.output}: error: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return report.exit_code
+
+
+def _write_baseline(findings: Sequence[VerbFinding], file: str) -> bool:
+    from pathlib import Path
+
+    from policyreason.baseline import write_rows
+
+    rows = [
+        (f.fingerprint, f.rule_id, f.location.file or "", f.location.component or "", f.message)
+        for f in findings
+    ]
+    try:
+        write_rows(Path(file), rows)
+    except OSError as exc:
+        print(f"{file}: error: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return False
+    return True

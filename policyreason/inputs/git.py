@@ -310,6 +310,11 @@ def load_at(
         return SourceFile(path=shown, input_type=None, diagnostics=(diag,))
 
 
+def read_at(repo: Repository, revision: str, path: str) -> bytes:
+    """The bytes of `path` at `revision` (WORKTREE, INDEX or a commit); raises GitError."""
+    return _content(repo, revision, path)
+
+
 def _content(repo: Repository, revision: str, path: str) -> bytes:
     if revision == WORKTREE:
         try:

@@ -1,25 +1,26 @@
 """The pipeline of `policyreason reach`: read a VPC snapshot (describe-* exports or a network
-description), answer the question (a path between two endpoints, or every exposure to the
-internet), and judge the answer's findings with the one gate."""
+description), and judge the answer to its question (`api.reach`: a path between two
+endpoints; `api.exposures`: every exposure to the internet) with the one gate."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
 
-from policyreason.analysis.network.exposures import ExposureResult, exposures
-from policyreason.analysis.network.reach import ReachResult, reach
+from policyreason.analysis.network.exposures import ExposureResult
+from policyreason.analysis.network.reach import ReachResult
 from policyreason.checks import Family, all_rules
 from policyreason.errors import NetworkDslError
-from policyreason.gating import Gated, GateSettings, verdict
+from policyreason.gating import Gated, GateSettings, Place, Screening, naming, screen, verdict
 from policyreason.inputs.aws_describe import read_snapshot
 from policyreason.ir.answer import Status
 from policyreason.ir.diagnostic import Diagnostic, Level
 from policyreason.ir.network import Network
-from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.parse.network_dsl import parse_network
+from policyreason.report import ReachReport
+from policyreason.report.findings import VerbFinding, of_exposures, of_reach
 
 # What fails: anything reachable from the internet, and a path the question asked about.
 # NET003 (proven blocked) passes; an unknown answer fails (fail closed).
@@ -42,62 +43,77 @@ def read_network(path: str) -> tuple[Network | None, list[Diagnostic]]:
     return network, list(diagnostics)
 
 
-def answer_exposures(
-    network: Network, errors: int, rlimit: int | None = None
-) -> tuple[ExposureResult, int]:
-    """Every exposure to the internet, and the exit code the gate gives it; `errors` input
+def judge_exposures(
+    exp: ExposureResult, errors: int, screening: Screening | None = None
+) -> ReachReport:
+    """Every exposure to the internet (`api.exposures`), judged by the gate; `errors` input
     errors make a proof unknown (the input was not read in full)."""
-    exp = exposures(network, rlimit) if rlimit else exposures(network)
     if errors:
         exp = replace(exp, answer=exp.answer.weakened(_partial(errors)))
-    return exp, verdict(exposure_findings(exp), GATE, errors=errors).exit_code
+    return judge(exp, of_exposures(exp), errors, screening or Screening())
 
 
-def answer_reach(
-    network: Network,
+def judge_reach(
+    result: ReachResult,
     src: str,
     dst: str,
     protocol: int | None,
     port: int | None,
     errors: int,
-    rlimit: int | None = None,
-) -> tuple[ReachResult, int]:
-    """Whether packets get from `src` to `dst` (and back), and the exit code the gate gives
-    the answer; raises ValueError for an endpoint the network does not have."""
-    result = reach(network, src, dst, protocol, port, **_limits(rlimit))
+    screening: Screening | None = None,
+) -> ReachReport:
+    """Whether packets get from `src` to `dst` and back (`api.reach`), judged by the gate;
+    `errors` input errors make a proof unknown."""
     if errors:
         result = replace(result, answer=result.answer.weakened(_partial(errors)), blocked=None)
-    return result, verdict(reach_findings(result), GATE, errors=errors).exit_code
+    findings = [of_reach(result, src, dst, protocol, port)]
+    return judge(result, findings, errors, screening or Screening(), src, dst)
 
 
-def exposure_findings(exp: ExposureResult) -> list[Gated]:
-    """What the gate judges of an exposure answer: each exposure (witnessed), each possible
-    exposure and undecided target (unknown), or the answer itself when it is unknown."""
-    found = [_gated("NET001", Status.WITNESSED) for _ in exp.exposures]
-    undecided = [_gated("NET001", Status.UNKNOWN) for _ in (*exp.possible, *exp.unknown)]
-    if not undecided and exp.answer.status not in (Status.PROVEN, Status.WITNESSED):
-        undecided = [_gated("NET001", exp.answer.status)]
-    return found + undecided
+def judge(
+    answer: ReachResult | ExposureResult,
+    findings: Sequence[VerbFinding],
+    errors: int,
+    screening: Screening,
+    src: str | None = None,
+    dst: str | None = None,
+) -> ReachReport:
+    """The answer's findings through the one gate: suppressions that name a rule of `reach`,
+    the baseline, then what fails (anything but a proof; NET003 passes)."""
+    ids = {r.id for r in all_rules(Family.NETWORK)}
+    live = naming(screening.suppressions, ids)
+    expired = naming(screening.expired, ids)
+    screened = screen(
+        findings, _place, replace(screening, suppressions=tuple(live), expired=tuple(expired))
+    )
+    kept = [replace(f, baseline=state) for f, state in screened.kept]
+    judged = verdict([_gated(f) for f in kept], GATE, errors=errors, expired=len(expired))
+    return ReachReport(
+        path=answer if isinstance(answer, ReachResult) else None,
+        exposed=answer if isinstance(answer, ExposureResult) else None,
+        src=src,
+        dst=dst,
+        findings=tuple(
+            replace(f, failing=bad) for f, bad in zip(kept, judged.failing, strict=True)
+        ),
+        suppressed=screened.suppressed,
+        expired_suppressions=tuple(s.describe() for s in expired),
+        failing=judged.count,
+        exit_code=judged.exit_code,
+    )
 
 
-def reach_findings(result: ReachResult) -> list[Gated]:
-    """What the gate judges of a path answer: the path (NET002), the proven block (NET003),
-    or the undecided question."""
-    status = result.answer.status
-    return [_gated("NET003" if status is Status.PROVEN else "NET002", status)]
+def _place(f: VerbFinding) -> Place:
+    # A finding at no line of a file is placed at its component, which no path glob names
+    # but a suppression without paths ("*") covers.
+    span = f.location.span or Span(
+        file=f.location.component or "", line=0, column=0, end_line=0, end_column=0
+    )
+    return Place(f.rule_id, span, f.fingerprint)
 
 
-def _gated(rule: str, status: Status) -> Gated:
-    return Gated((rule,), _severity(rule), status)
-
-
-@cache
-def _severity(rule: str) -> Severity:
-    return next(r.severity for r in all_rules(Family.NETWORK) if r.id == rule)
-
-
-def _limits(rlimit: int | None) -> dict[str, int]:
-    return {"rlimit": rlimit} if rlimit else {}
+def _gated(f: VerbFinding) -> Gated:
+    return Gated((f.rule_id,), f.severity, Status(f.status), baseline=f.baseline)
 
 
 def _partial(errors: int) -> str:

@@ -1,17 +1,27 @@
-"""What every reporter consumes: the result of one `check` run, analysis-free.
+"""What every reporter consumes: the result of one run of `check` (a Report, built by the
+gate), of `diff` (the DiffRun its pipeline judged) or of `reach` (a ReachReport), each with
+its findings in one shape (`report/findings.py`).
 
-Reporters (text, JSON, SARIF, markdown) only format a Report; the gate builds it.
+Reporters (text, JSON, SARIF, markdown) only format these; `render`, `render_diff` and
+`render_reach` pick the writer of a format.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.findings import Finding, Status
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
+
+if TYPE_CHECKING:
+    from policyreason.analysis.change import DiffRun
+    from policyreason.analysis.network.exposures import ExposureResult
+    from policyreason.analysis.network.reach import ReachResult
+    from policyreason.report.findings import VerbFinding
 
 FORMATS = ("text", "json", "sarif", "markdown")
 
@@ -155,3 +165,65 @@ def render(report: Report, fmt: str, color: bool = False, width: int = 100) -> s
     from policyreason.report.text import render_text
 
     return render_text(report, color=color, width=width)
+
+
+@dataclass(frozen=True)
+class ReachReport:
+    """What `reach` reports: the answer to a path question between `src` and `dst`
+    (`path`), or to every exposure to the internet (`exposed`); its findings as the gate
+    judged them (suppressed ones left out), how many suppressions dropped, the expired
+    suppressions, how many things fail the run, and its exit code."""
+
+    findings: tuple[VerbFinding, ...]
+    path: ReachResult | None = None
+    exposed: ExposureResult | None = None
+    src: str | None = None
+    dst: str | None = None
+    suppressed: int = 0
+    expired_suppressions: tuple[str, ...] = ()
+    failing: int = 0
+    exit_code: int = 0
+
+    @property
+    def assumptions(self) -> tuple[str, ...]:
+        """What the answer took for granted."""
+        found = self.exposed or self.path
+        return found.answer.assumptions if found is not None else ()
+
+
+def render_diff(diff: DiffRun, fmt: str) -> str:
+    """The report of `diff` in one of FORMATS."""
+    if fmt == "json":
+        from policyreason.report.json import render_diff_json
+
+        return render_diff_json(diff)
+    if fmt == "sarif":
+        from policyreason.report.sarif import render_diff_sarif
+
+        return render_diff_sarif(diff)
+    if fmt == "markdown":
+        from policyreason.report.markdown import render_diff_markdown
+
+        return render_diff_markdown(diff)
+    from policyreason.report.text import render_diff_text
+
+    return render_diff_text(diff)
+
+
+def render_reach(report: ReachReport, fmt: str, width: int | None = None) -> str:
+    """The report of `reach` in one of FORMATS (text `width` None: the terminal's)."""
+    if fmt == "json":
+        from policyreason.report.json import render_reach_json
+
+        return render_reach_json(report)
+    if fmt == "sarif":
+        from policyreason.report.sarif import render_reach_sarif
+
+        return render_reach_sarif(report)
+    if fmt == "markdown":
+        from policyreason.report.markdown import render_reach_markdown
+
+        return render_reach_markdown(report)
+    from policyreason.report.text import render_reach_text
+
+    return render_reach_text(report, width)

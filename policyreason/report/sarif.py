@@ -16,7 +16,6 @@ results.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path, PurePath
@@ -25,19 +24,24 @@ from urllib.parse import quote
 
 from policyreason import __version__
 from policyreason.checks import Family
-from policyreason.ir.answer import Status
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
-from policyreason.report import Report, ReportedFinding, RuleInfo
+from policyreason.report import ReachReport, Report, RuleInfo
+from policyreason.report.findings import (
+    Proven,
+    Undecided,
+    VerbFinding,
+    WitnessPacket,
+    WitnessRequests,
+    of_check,
+    of_diff,
+)
 from policyreason.report.json import TOOL_URI
 from policyreason.report.rules import rule_infos
 
 if TYPE_CHECKING:
-    from policyreason.analysis.change import DiffFinding, DiffRun
-    from policyreason.analysis.network.exposures import ExposureResult
-    from policyreason.analysis.network.reach import ReachResult
-    from policyreason.analysis.network.trace import Hop, PathWitness
+    from policyreason.analysis.change import DiffRun
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INPUT_ERROR_RULE = "input-error"
@@ -53,6 +57,12 @@ _TAGS = {
     Family.LINT.value: ["iam", "policy"],
     Family.CHANGE.value: ["iam", "policy", "change"],
     Family.NETWORK.value: ["network"],
+}
+# Each verb's fingerprints are its own; the version changes with their meaning.
+_FINGERPRINTS = {
+    Family.LINT: "policyreason/v1",
+    Family.CHANGE: "policyreason-diff/v2",
+    Family.NETWORK: "policyreason-reach/v1",
 }
 # Code scanning keeps alerts per tool name: the change gate's alerts stay its own.
 _TOOL = {Family.LINT: "policyreason", Family.CHANGE: "policyreason-diff"}
@@ -89,7 +99,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
     if any(d.rule_id is None for d in report.errors):
         rules.append(_INPUT_ERROR)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_check_result(item, index) for item in report.findings]
+    results = [_finding_result(of_check(item), Family.LINT, index) for item in report.findings]
     results += [_error_result(d, index) for d in report.errors]
     notifications = [_notification(d) for d in report.errors]
     notifications += [
@@ -108,32 +118,6 @@ def to_sarif(report: Report) -> dict[str, Any]:
         artifacts=[f.path for f in report.files],
         properties={"serviceReference": report.service_reference},
     )
-
-
-def _check_result(item: ReportedFinding, index: dict[str, int]) -> dict[str, Any]:
-    f = item.finding
-    text = f.message
-    if f.witness:
-        text += f"\nWitness request: {witness_line(f.witness)}"
-    if f.fix:
-        text += f"\nFix: {f.fix}"
-    properties: dict[str, Any] = {"status": f.status.value, "document": item.document}
-    if f.aa_code:
-        properties["aaCode"] = f.aa_code
-    if f.witness is not None:
-        properties["witness"] = f.witness
-    result = _result(
-        f.rule_id,
-        index,
-        level(f.severity),
-        text,
-        [_location(f.span)],
-        {"policyreason/v1": item.fingerprint},
-        properties,
-    )
-    if item.baseline is not None:
-        result["baselineState"] = item.baseline
-    return result
 
 
 def witness_line(witness: dict[str, Any]) -> str:
@@ -165,7 +149,7 @@ def diff_sarif(diff: DiffRun) -> dict[str, Any]:
     if diff.errors:
         rules.append(_INPUT_ERROR)
     index = {rule.id: i for i, rule in enumerate(rules)}
-    results = [_diff_result(f, index) for f in diff.findings]
+    results = [_finding_result(of_diff(f), Family.CHANGE, index) for f in diff.findings]
     results += [_error_result(d, index) for d in diff.errors]
     notifications = [_notification(d) for d in (*diff.errors, *diff.warnings)]
     return _log(
@@ -178,137 +162,33 @@ def diff_sarif(diff: DiffRun) -> dict[str, Any]:
     )
 
 
-def _diff_result(finding: DiffFinding, index: dict[str, int]) -> dict[str, Any]:
-    from policyreason.report.diff_json import witness_json
-
-    lines = [finding.message]
-    lines += [f"witness: {json.dumps(w.request.to_json())}" for w in finding.witnesses[:3]]
-    lines += [f"accepted: {a.reason}" for a in finding.accepted]
-    span = finding.span or Span(file=finding.policy, line=0, column=0, end_line=0, end_column=0)
-    actions = sorted({w.request.action for w in finding.witnesses})
-    fingerprint = hashlib.sha256(
-        "\x1f".join([finding.policy, finding.category, *actions]).encode()
-    ).hexdigest()[:32]
-    result = _result(
-        finding.category,
-        index,
-        level(finding.severity),
-        "\n".join(lines),
-        [_location(span)],
-        {"policyreason-diff/v1": fingerprint},
-        {
-            "policy": finding.policy,
-            "tags": list(finding.tags),
-            "status": finding.status.value,
-            "failing": finding.failing,
-            "witnesses": [witness_json(w) for w in finding.witnesses],
-        },
-    )
-    if finding.accepted:
-        result["suppressions"] = [
-            {"kind": "external", "justification": a.reason} for a in finding.accepted
-        ]
-    return result
-
-
 # --- reach ---------------------------------------------------------------------------------
 
 
-def exposures_sarif(result: ExposureResult, exit_code: int) -> dict[str, Any]:
-    """`reach --exposures` as a SARIF log object: a warning per exposed interface and
-    protocol, at the rule that lets the traffic in; a note per possible exposure (through a
-    component whose rules are unknown) and per unknown target."""
-    index = _network_index()
-    results = []
-    for e in (*result.exposures, *result.possible):
-        what = f"{e.protocol} {_ranges(e.ports) or _ranges(e.icmp_types, 'type ')}".strip()
-        message = f"{e.target} ({e.eni}) is reachable from the internet on {what}"
-        if e.rule:
-            message += f", opened by {e.rule}"
-        if e.unknowns:
-            unless = "; ".join(str(u) for u in e.unknowns)
-            message += f", unless one of these blocks it (unknown): {unless}"
-        note = bool(e.unknowns)
-        hop = _opener(e.witness, e.rule)
-        results.append(_network_result("NET001", index, message, hop, e.witness, note))
-    for target, reason in result.unknown:
-        message = f"{target}: unknown ({reason})"
-        results.append(_network_result("NET001", index, message, None, None, True))
-    return _network_log(results, exit_code)
+def render_reach_sarif(report: ReachReport) -> str:
+    """The report of `reach` as a SARIF 2.1.0 log."""
+    return dumps(reach_sarif(report))
 
 
-def reach_sarif(result: ReachResult, src: str, dst: str, exit_code: int) -> dict[str, Any]:
-    """`reach --from --to` as a SARIF log object: one result, the reachable path (at the
-    rule that lets it in), the block (at the component that drops it), or the unknown."""
-    index = _network_index()
-    status = result.answer.status
-    if status is Status.WITNESSED:
-        w = result.paths[0]
-        res = _network_result("NET002", index, f"{src} can reach {dst}", _opener(w), w, False)
-    elif status is Status.PROVEN:
-        message = f"{src} cannot reach {dst}: {result.reason}"
-        res = _network_result("NET003", index, message, _stopper(result), result.blocked, False)
-    else:
-        candidate = result.candidate
-        message = f"{src} -> {dst}: {status.value} ({result.reason})"
-        hop = _opener(candidate) if candidate is not None else None
-        res = _network_result("NET002", index, message, hop, candidate, True)
-    return _network_log([res], exit_code)
-
-
-def _network_index() -> dict[str, int]:
-    return {rule.id: i for i, rule in enumerate(rule_infos(Family.NETWORK))}
-
-
-def _network_log(results: list[dict[str, Any]], exit_code: int) -> dict[str, Any]:
+def reach_sarif(report: ReachReport) -> dict[str, Any]:
+    """The report of `reach` as a SARIF log object: one result per finding, at the line of the
+    rule that lets the traffic in (or of the component that drops it), the component as a
+    logical location; what holds only if undecided components let it is a note."""
     rules = rule_infos(Family.NETWORK)
-    return _log(Family.NETWORK, rules, results, exit_code=exit_code, successful=exit_code != 2)
-
-
-def _network_result(
-    rule_id: str,
-    index: dict[str, int],
-    message: str,
-    hop: Hop | None,
-    w: PathWitness | None,
-    note: bool,
-) -> dict[str, Any]:
-    """A result of a network rule; `note` for what is possible or unknown, not certain."""
-    severity = next(r.severity for r in rule_infos(Family.NETWORK) if r.id == rule_id)
-    located = hop is not None and hop.span is not None and hop.span.line > 0
-    locations = [_location(hop.span, hop.component)] if located and hop and hop.span else []
-    properties = {"packet": w.packet.to_json(), "source": w.source} if w is not None else None
-    shown = "note" if note else level(severity)
-    return _result(rule_id, index, shown, message, locations, None, properties)
-
-
-def _located(hops: Sequence[Hop]) -> list[Hop]:
-    return [h for h in hops if h.span is not None and h.span.line > 0]
-
-
-def _opener(w: PathWitness, rule: str = "") -> Hop | None:
-    """The hop whose rule decides: the named rule, else the inbound security group rule, else
-    the last located hop."""
-    located = _located(w.forward.hops)
-    for hop in located:
-        if (rule and hop.rule == rule) or (not rule and hop.kind == "security-group"):
-            return hop
-    return located[-1] if located else None
-
-
-def _stopper(result: ReachResult) -> Hop | None:
-    """The last located hop of the trace that stops: the forward one, else the reply."""
-    if result.blocked is None:
-        return None
-    stopped = result.blocked.reply or result.blocked.forward
-    if not result.blocked.forward.delivered:
-        stopped = result.blocked.forward
-    located = _located(stopped.hops)
-    return located[-1] if located else None
-
-
-def _ranges(ranges: tuple[tuple[int, int], ...], prefix: str = "") -> str:
-    return ", ".join(f"{prefix}{lo}" if lo == hi else f"{prefix}{lo}-{hi}" for lo, hi in ranges)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    results = [_finding_result(f, Family.NETWORK, index) for f in report.findings]
+    notifications = [
+        {"level": "error", "message": {"text": f"expired suppression: {text}"}}
+        for text in report.expired_suppressions
+    ]
+    return _log(
+        Family.NETWORK,
+        rules,
+        results,
+        exit_code=report.exit_code,
+        successful=report.exit_code != 2,
+        notifications=notifications,
+    )
 
 
 # --- the shape every log shares ------------------------------------------------------------
@@ -350,6 +230,69 @@ def _log(
     if properties is not None:
         run["properties"] = properties
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _finding_result(f: VerbFinding, family: Family, index: dict[str, int]) -> dict[str, Any]:
+    """A result of any verb: its rule, level (a note for what holds only if undecided
+    components let it), message with the evidence code scanning shows, location, fingerprint
+    and baseline state; a finding an accepted change covers carries the acceptance as an
+    external suppression."""
+    span = f.location.span
+    locations = [_location(span, f.location.component)] if span is not None else []
+    result = _result(
+        f.rule_id,
+        index,
+        "note" if f.tentative else level(f.severity),
+        _text(f, family),
+        locations,
+        {_FINGERPRINTS[family]: f.fingerprint},
+        _properties(f, family),
+    )
+    if f.baseline is not None:
+        result["baselineState"] = f.baseline
+    if f.accepted:
+        result["suppressions"] = [{"kind": "external", "justification": a} for a in f.accepted]
+    return result
+
+
+def _requests(f: VerbFinding) -> tuple[dict[str, Any], ...]:
+    return f.evidence.requests if isinstance(f.evidence, WitnessRequests) else ()
+
+
+def _text(f: VerbFinding, family: Family) -> str:
+    lines = [f.message]
+    requests = _requests(f)
+    if family is Family.LINT:
+        lines += [f"Witness request: {witness_line(r)}" for r in requests[:1] if r]
+    else:
+        lines += [f"witness: {json.dumps(r)}" for r in requests[:3]]
+    lines += [f"accepted: {a}" for a in f.accepted]
+    fix = f.properties.get("fix")
+    if fix:
+        lines.append(f"Fix: {fix}")
+    return "\n".join(lines)
+
+
+def _properties(f: VerbFinding, family: Family) -> dict[str, Any] | None:
+    if family is Family.LINT:
+        properties: dict[str, Any] = {"status": f.status, "document": f.properties["document"]}
+        if f.properties.get("aaCode"):
+            properties["aaCode"] = f.properties["aaCode"]
+        requests = _requests(f)
+        if requests:
+            properties["witness"] = requests[0]
+        return properties
+    if family is Family.CHANGE:
+        return {
+            "policy": f.properties["policy"],
+            "tags": list(f.tags),
+            "status": f.status,
+            "failing": f.failing,
+            "witnesses": f.properties["witnesses"],
+        }
+    evidence = f.evidence
+    path = evidence.path if isinstance(evidence, WitnessPacket | Proven | Undecided) else None
+    return {"packet": path.packet.to_json(), "source": path.source} if path else None
 
 
 def _rule(rule: RuleInfo) -> dict[str, Any]:
