@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from policyreason import api
 from policyreason.cli import main
 from policyreason.inputs.git import load_at, open_repository
 from policyreason.ir.diagnostic import Level
-from policyreason.pipeline.reach import answer_exposures, answer_reach, read_network
+from policyreason.pipeline.reach import read_network
 from tests.test_diff import commit, git
 
 EXPORT = Path(__file__).resolve().parents[1] / "data" / "inputs" / "network-snapshot.json"
@@ -70,9 +71,8 @@ def test_questions_over_one_snapshot_share_one_read(tmp_path: Path, reads: Count
     files = _split_snapshot(tmp_path / "snapshot")
     network, diagnostics = read_network(str(tmp_path / "snapshot"))
     assert network is not None and not diagnostics
-    exposures, _code = answer_exposures(network, errors=0)
-    assert exposures.exposures == ()
-    result, _code = answer_reach(network, "internet", "subnet-0a1", 6, 443, errors=0)
+    assert api.exposures(network).exposures == ()
+    result = api.reach(network, "internet", "subnet-0a1", 6, 443)
     assert result.answer.status.value == "proven"
     assert {name: reads[name] for name in files} == dict.fromkeys(files, 1)
 
