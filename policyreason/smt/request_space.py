@@ -188,7 +188,7 @@ def _cells(
         if len(hit) < len(actions):
             first = min(actions - hit)
             add((0, group(fmt, 0), avail), (first, by_action[first]), len(actions) - len(hit))
-        for a in sorted(hit):
+        for a in sorted(hit) if hit else ():
             add((signature[a], group(fmt, signature[a]), avail), (a, by_action[a]), 1)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
