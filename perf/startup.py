@@ -118,16 +118,22 @@ def main() -> None:
     before_env["PYTHONPATH"] = str(export_revision(args.before, Path(tempfile.mkdtemp())))
     load_before = [round(x, 2) for x in os.getloadavg()]
     rows: dict[str, dict[str, object]] = {}
+    versions = (("now", env), (f"at {args.before}", before_env))
     for label, argv in cases.items():
-        for version, version_env in (("now", env), (f"at {args.before}", before_env)):
+        for _version, version_env in versions:
             timed(argv, version_env)  # compiles byte code, warms the file-system cache
-            samples = [timed(argv, version_env) for _ in range(args.runs)]
-            walls = [w for w, _ in samples]
+        # The two versions take turns, so a change in the machine's load falls on both alike.
+        samples: dict[str, list[tuple[float, float]]] = {version: [] for version, _ in versions}
+        for _ in range(args.runs):
+            for version, version_env in versions:
+                samples[version].append(timed(argv, version_env))
+        for version, runs in samples.items():
+            walls = [w for w, _ in runs]
             rows.setdefault(label, {})[version] = {
                 "median_s": round(statistics.median(walls), 3),
                 "min_s": round(min(walls), 3),
-                "median_cpu_s": round(statistics.median(c for _, c in samples), 3),
-                "min_cpu_s": round(min(c for _, c in samples), 3),
+                "median_cpu_s": round(statistics.median(c for _, c in runs), 3),
+                "min_cpu_s": round(min(c for _, c in runs), 3),
                 "runs_s": [round(w, 3) for w in walls],
             }
     report = {
