@@ -120,10 +120,13 @@ def execution_from_args(args: argparse.Namespace) -> Execution:
     """How to spread the work and where the cache is, from the flags."""
     from pathlib import Path
 
-    from policyreason.run.cache import default_cache_dir
     from policyreason.run.schedule import Execution
 
-    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    cache_dir = None
+    if not args.no_cache:
+        from policyreason.run.cache import default_cache_dir  # and SQLite, only for a cache
+
+        cache_dir = Path(args.cache_dir or default_cache_dir())
     return Execution(
         jobs=args.jobs,
         scheduler=args.scheduler,
