@@ -35,6 +35,68 @@ SOLVER_FILE = ROOT / "examples/policies/bucket-public-website.json"
 SYNTAX_FILE = ROOT / "examples/policies/s3-read-widened.json"
 
 
+# Where a one-file check's CPU goes, stage by stage in one new process (each stage's imports
+# and tables are paid when the stage is reached; "the check" is what the run itself adds,
+# the solver's own time counted apart). Prints a JSON object of milliseconds.
+STAGES_PROBE = """
+import contextlib, io, json, sys, time
+stages, last = {}, time.process_time()
+def stage(name):
+    global last
+    now = time.process_time()
+    stages[name] = round((now - last) * 1000, 1)
+    last = now
+import policyreason.cli; stage("cli and argparse (after the interpreter)")
+import pydantic; stage("pydantic")
+import policyreason.ir.policy, policyreason.ir.scope, policyreason.ir.request
+stage("IR models (pydantic builds them)")
+import policyreason.gate; stage("gate: config, readers, report, run")
+import policyreason.checks; policyreason.checks.all_checks(); stage("rule modules and analyses")
+import cvc5; stage("cvc5")
+import policyreason.analysis.public; stage("SMT encoders")
+from policyreason.data import requests; requests.typing_table(); stage("typing table")
+from policyreason.smt import request_space; request_space._profiles(); stage("typing profiles")
+from policyreason.smt import session
+solver, check = [0.0], session.Session.check
+def timed(self, *assumptions):
+    start = time.process_time()
+    try:
+        return check(self, *assumptions)
+    finally:
+        solver[0] += time.process_time() - start
+session.Session.check = timed
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        policyreason.cli.main(["check", "--no-cache", "--format", "json", sys.argv[1]])
+    except SystemExit:
+        pass
+stage("the check, request space, report")
+stages["the check, request space, report"] -= round(solver[0] * 1000, 1)
+stages["solver queries"] = round(solver[0] * 1000, 1)
+print(json.dumps(stages))
+"""
+
+
+def stages(path: Path, envs: dict[str, dict[str, str]], runs: int) -> dict[str, dict[str, float]]:
+    """Per version, each stage's least CPU milliseconds over `runs` runs (taking turns)."""
+    seen: dict[str, list[dict[str, float]]] = {version: [] for version in envs}
+    for _ in range(runs):
+        for version, env in envs.items():
+            out = subprocess.run(
+                [sys.executable, "-c", STAGES_PROBE, str(path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tempfile.gettempdir(),
+                check=True,
+            ).stdout
+            seen[version].append(json.loads(out.splitlines()[-1]))
+    return {
+        version: {name: min(run[name] for run in found) for name in found[0]}
+        for version, found in seen.items()
+    }
+
+
 def solver_queries(path: Path) -> int:
     """How many solver queries checking `path` asks (in this process)."""
     from policyreason.run.options import RunOptions
@@ -136,12 +198,14 @@ def main() -> None:
                 "min_cpu_s": round(min(c for _, c in runs), 3),
                 "runs_s": [round(w, 3) for w in walls],
             }
+    breakdown = stages(SOLVER_FILE, dict(versions), args.runs)
     report = {
         "benchmark": "startup",
         "machine": machine(),
         "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cases": rows,
+        f"stages of the JSON check reaching the solver, least CPU ms of {args.runs}": breakdown,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
