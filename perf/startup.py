@@ -1,7 +1,8 @@
 """Benchmark start-up: `policyreason --help` and one-file `check`s (no cache), each from a new
 process, median of `--runs` runs: wall time, and the process's CPU time (user + system), which a
-busy machine inflates less. One checked file reaches the solver (its solver queries are counted
-in this process first), the other is decided without it.
+busy machine inflates less (and its minimum, the least disturbed run). One checked file reaches
+the solver (its solver queries are counted in this process first), the other is decided without
+it; each is checked with the text report and with `--format json` (CI, no terminal drawing).
 
 Byte code is compiled once into a private cache folder first, as an installed package has it
 (a wheel install compiles it), even where PYTHONDONTWRITEBYTECODE is set.
@@ -32,6 +33,68 @@ from _stats import export_revision, machine
 ROOT = Path(__file__).resolve().parents[1]
 SOLVER_FILE = ROOT / "examples/policies/bucket-public-website.json"
 SYNTAX_FILE = ROOT / "examples/policies/s3-read-widened.json"
+
+
+# Where a one-file check's CPU goes, stage by stage in one new process (each stage's imports
+# and tables are paid when the stage is reached; "the check" is what the run itself adds,
+# the solver's own time counted apart). Prints a JSON object of milliseconds.
+STAGES_PROBE = """
+import contextlib, io, json, sys, time
+stages, last = {}, time.process_time()
+def stage(name):
+    global last
+    now = time.process_time()
+    stages[name] = round((now - last) * 1000, 1)
+    last = now
+import policyreason.cli; stage("cli and argparse (after the interpreter)")
+import pydantic; stage("pydantic")
+import policyreason.ir.policy, policyreason.ir.scope, policyreason.ir.request
+stage("IR models (pydantic builds them)")
+import policyreason.gate; stage("gate: config, readers, report, run")
+import policyreason.checks; policyreason.checks.all_checks(); stage("rule modules and analyses")
+import cvc5; stage("cvc5")
+import policyreason.analysis.public; stage("SMT encoders")
+from policyreason.data import requests; requests.typing_table(); stage("typing table")
+from policyreason.smt import request_space; request_space._profiles(); stage("typing profiles")
+from policyreason.smt import session
+solver, check = [0.0], session.Session.check
+def timed(self, *assumptions):
+    start = time.process_time()
+    try:
+        return check(self, *assumptions)
+    finally:
+        solver[0] += time.process_time() - start
+session.Session.check = timed
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        policyreason.cli.main(["check", "--no-cache", "--format", "json", sys.argv[1]])
+    except SystemExit:
+        pass
+stage("the check, request space, report")
+stages["the check, request space, report"] -= round(solver[0] * 1000, 1)
+stages["solver queries"] = round(solver[0] * 1000, 1)
+print(json.dumps(stages))
+"""
+
+
+def stages(path: Path, envs: dict[str, dict[str, str]], runs: int) -> dict[str, dict[str, float]]:
+    """Per version, each stage's least CPU milliseconds over `runs` runs (taking turns)."""
+    seen: dict[str, list[dict[str, float]]] = {version: [] for version in envs}
+    for _ in range(runs):
+        for version, env in envs.items():
+            out = subprocess.run(
+                [sys.executable, "-c", STAGES_PROBE, str(path)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tempfile.gettempdir(),
+                check=True,
+            ).stdout
+            seen[version].append(json.loads(out.splitlines()[-1]))
+    return {
+        version: {name: min(run[name] for run in found) for name in found[0]}
+        for version, found in seen.items()
+    }
 
 
 def solver_queries(path: Path) -> int:
@@ -78,7 +141,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--before", default="eac5c3c", help="git revision to measure beside")
+    ap.add_argument("--before", default="58c2298", help="git revision to measure beside")
     ap.add_argument("--output", default=str(ROOT / "perf/results/startup.json"))
     args = ap.parse_args()
     queries = solver_queries(SOLVER_FILE)
@@ -90,10 +153,24 @@ def main() -> None:
             str(SOLVER_FILE),
             "--no-cache",
         ],
+        f"check one file reaching the solver ({queries} queries), --no-cache, --format json": [
+            "check",
+            str(SOLVER_FILE),
+            "--no-cache",
+            "--format",
+            "json",
+        ],
         "check one file decided without the solver, --no-cache": [
             "check",
             str(SYNTAX_FILE),
             "--no-cache",
+        ],
+        "check one file decided without the solver, --no-cache, --format json": [
+            "check",
+            str(SYNTAX_FILE),
+            "--no-cache",
+            "--format",
+            "json",
         ],
     }
     env = dict(os.environ)
@@ -103,23 +180,32 @@ def main() -> None:
     before_env["PYTHONPATH"] = str(export_revision(args.before, Path(tempfile.mkdtemp())))
     load_before = [round(x, 2) for x in os.getloadavg()]
     rows: dict[str, dict[str, object]] = {}
+    versions = (("now", env), (f"at {args.before}", before_env))
     for label, argv in cases.items():
-        for version, version_env in (("now", env), (f"at {args.before}", before_env)):
+        for _version, version_env in versions:
             timed(argv, version_env)  # compiles byte code, warms the file-system cache
-            samples = [timed(argv, version_env) for _ in range(args.runs)]
-            walls = [w for w, _ in samples]
+        # The two versions take turns, so a change in the machine's load falls on both alike.
+        samples: dict[str, list[tuple[float, float]]] = {version: [] for version, _ in versions}
+        for _ in range(args.runs):
+            for version, version_env in versions:
+                samples[version].append(timed(argv, version_env))
+        for version, runs in samples.items():
+            walls = [w for w, _ in runs]
             rows.setdefault(label, {})[version] = {
                 "median_s": round(statistics.median(walls), 3),
                 "min_s": round(min(walls), 3),
-                "median_cpu_s": round(statistics.median(c for _, c in samples), 3),
+                "median_cpu_s": round(statistics.median(c for _, c in runs), 3),
+                "min_cpu_s": round(min(c for _, c in runs), 3),
                 "runs_s": [round(w, 3) for w in walls],
             }
+    breakdown = stages(SOLVER_FILE, dict(versions), args.runs)
     report = {
         "benchmark": "startup",
         "machine": machine(),
         "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cases": rows,
+        f"stages of the JSON check reaching the solver, least CPU ms of {args.runs}": breakdown,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

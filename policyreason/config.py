@@ -12,7 +12,6 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -162,6 +161,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _has_section(pyproject: Path) -> bool:
+    import tomllib  # only when there is a file to read
+
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -173,6 +174,8 @@ def load_config(path: Path | None) -> Config:
     """Read the configuration file (None: defaults); raises ConfigError with the file name."""
     if path is None:
         return Config()
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

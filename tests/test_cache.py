@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
+from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,32 @@ def test_key_follows_the_question_but_not_the_gate_settings(tmp_path: Path) -> N
     assert key(base, copy) != reference  # same bytes, another path: findings name the path
     _write("admin.json", READ)
     assert key(base) != reference
+
+
+def test_key_follows_the_installed_solver_not_its_byte_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from policyreason.run import cache
+
+    package = tmp_path / "site" / "cvc5"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "base.so").write_bytes(b"1.4.2")
+    spec = ModuleSpec("cvc5", None, is_package=True)
+    spec.submodule_search_locations = [str(package)]
+    monkeypatch.setattr(cache, "find_spec", lambda name: spec if name == "cvc5" else None)
+    path = _write("admin.json", ADMIN)
+
+    def key() -> str | None:
+        return ResultCache(tmp_path / "k").file_key(path, RunOptions())
+
+    installed = key()
+    assert installed is not None
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"")
+    assert key() == installed  # written at its first import: the same solver
+    (package / "base.so").write_bytes(b"1.4.3 built")
+    assert key() != installed
 
 
 def test_a_file_edited_while_checked_is_not_stored(tmp_path: Path) -> None:

@@ -39,6 +39,20 @@ def test_resource_type_arn_formats() -> None:
     assert ref.arn_formats("s3", "no-such-type") == ()
 
 
+def test_every_arn_format_is_each_services_formats_in_prefix_order() -> None:
+    by_service = [
+        arn_format
+        for prefix in ref.service_prefixes()
+        for rtype in (ref.service(prefix) or pytest.fail(prefix)).resource_types.values()
+        for arn_format in rtype.arn_formats
+    ]
+    assert ref.every_arn_format() == tuple(by_service)
+    # One string in the reference, two formats.
+    assert "arn:${Partition}:apigateway:${Region}::/restapis/${RestApiId}/authorizers" in (
+        ref.every_arn_format()
+    )
+
+
 def test_tagging_and_permission_levels_keep_their_primary_level() -> None:
     assert ref.access_level("iam:AttachRolePolicy") == "Permissions management"
     tag = ref.action("s3:PutObjectTagging")

@@ -258,14 +258,10 @@ def _fits(segments: list[list[Token]], formats: tuple[str, ...]) -> bool:
 def _arn_formats() -> dict[str, tuple[str, ...]]:
     """ARN service segment -> every ARN format of the resource types using it."""
     out: dict[str, list[str]] = {}
-    for prefix in ref.service_prefixes():
-        svc = ref.service(prefix)
-        assert svc is not None
-        for rtype in svc.resource_types.values():
-            for arn_format in rtype.arn_formats:
-                parts = arn_format.split(":", 5)
-                if len(parts) == 6:
-                    out.setdefault(parts[2], []).append(arn_format)
+    for arn_format in ref.every_arn_format():
+        parts = arn_format.split(":", 5)
+        if len(parts) == 6:
+            out.setdefault(parts[2], []).append(arn_format)
     return {service: tuple(formats) for service, formats in out.items()}
 
 

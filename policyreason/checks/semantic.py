@@ -10,9 +10,8 @@ reason, never silence.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policyreason.analysis.escalation.paths import Caller, PathResult, escalation_paths
 from policyreason.analysis.findings import Finding, Status
 from policyreason.analysis.null_equivalence import NullForm, null_equivalence
 from policyreason.analysis.privilege import full_admin
@@ -23,6 +22,9 @@ from policyreason.ir.policy import Policy, PolicyKind, PolicySet
 from policyreason.ir.resource_type import resource_type
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
+
+if TYPE_CHECKING:
+    from policyreason.analysis.escalation.paths import Caller, PathResult
 
 _ACCESS_KINDS = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 _IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.SESSION)
@@ -210,6 +212,9 @@ def escalation(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Condition": {"ArnNotEquals": {
              "aws:PrincipalArn": "arn:aws:iam::111122223333:user/app"}}}]}
     """
+    # The paths' tables are loaded for the first identity policy, not for every check run.
+    from policyreason.analysis.escalation.paths import escalation_paths
+
     if policy.kind is PolicyKind.IDENTITY and full_admin(policy).admin:
         return
     results = escalation_paths(PolicySet(identity=(policy,)))
@@ -234,6 +239,8 @@ def check_principal(
         reason = f"its permissions boundary {missing} is not in the export"
         yield _unknown(ctx, span, f"the escalation paths of {name}", reason)
         return
+    from policyreason.analysis.escalation.paths import escalation_paths
+
     merged = _merged(policies.identity)
     if policies.boundary is None and merged is not None and full_admin(merged).admin:
         return

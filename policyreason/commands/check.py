@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -119,10 +120,13 @@ def execution_from_args(args: argparse.Namespace) -> Execution:
     """How to spread the work and where the cache is, from the flags."""
     from pathlib import Path
 
-    from policyreason.run.cache import default_cache_dir
     from policyreason.run.schedule import Execution
 
-    cache_dir = None if args.no_cache else Path(args.cache_dir or default_cache_dir())
+    cache_dir = None
+    if not args.no_cache:
+        from policyreason.run.cache import default_cache_dir  # and SQLite, only for a cache
+
+        cache_dir = Path(args.cache_dir or default_cache_dir())
     return Execution(
         jobs=args.jobs,
         scheduler=args.scheduler,
@@ -252,31 +256,65 @@ def run_with_progress(
 ) -> Any:
     """`api.check` with a progress bar on stderr for large batches in a terminal, progress
     lines elsewhere."""
-    from rich.progress import Progress
-
     from policyreason.api import check
-    from policyreason.report.console import make_console
 
-    console = make_console(stderr=True)
-    if not console.is_terminal:
-        return check(paths, options, execution, ProgressLines(sys.stderr))
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("checking", total=None, visible=False)
+    progress = BatchProgress()
+    try:
+        return check(paths, options, execution, progress)
+    finally:
+        progress.close()
+
+
+class BatchProgress:
+    """Progress shown once a batch has PROGRESS_MIN_FILES files: a bar in a terminal, lines
+    elsewhere. Chosen at the first report of such a batch, so a run of a few files (a
+    pre-commit hook) never loads rich to learn whether stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self._show: Callable[[int, int], None] | None = None
+        self._stop: Callable[[], None] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if self._show is None:
+            self._show = self._start()
+        self._show(done, total)
+
+    def _start(self) -> Callable[[int, int], None]:
+        from rich.progress import Progress
+
+        from policyreason.report.console import make_console
+
+        console = make_console(stderr=True)
+        if not console.is_terminal:
+            return ProgressLines(sys.stderr)
+        bar = Progress(console=console, transient=True)
+        bar.start()
+        self._stop = bar.stop
+        task = bar.add_task("checking", total=None)
 
         def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, visible=total >= PROGRESS_MIN_FILES)
+            bar.update(task, completed=done, total=total)
 
-        return check(paths, options, execution, advance)
+        return advance
+
+    def close(self) -> None:
+        """Take the bar off the terminal, if one was drawn."""
+        if self._stop is not None:
+            self._stop()
+            self._stop = None
 
 
 def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> int:
     """Write the report where asked; input errors also go to stderr unless the text report
     already shows them there. Returns the gate's exit code."""
     from policyreason.report import render
-    from policyreason.report.console import make_console
-    from policyreason.report.text import diagnostic_line, print_report
 
     if fmt == "text" and output is None:
+        from policyreason.report.console import make_console
+        from policyreason.report.text import print_report
+
         print_report(report, make_console(highlight=False, soft_wrap=True), verbose)
     else:
         text = render(report, fmt)
@@ -289,7 +327,11 @@ def emit(report: Any, fmt: str, output: str | None, verbose: bool = False) -> in
             except OSError as exc:
                 sys.stderr.write(f"{output}: error: cannot write: {exc.strerror or exc}\n")
                 return 2
-        for d in report.errors:
-            sys.stderr.write(diagnostic_line(d) + "\n")
+        if report.errors:
+            # rich (under the text report) is loaded only when there is an error to show.
+            from policyreason.report.text import diagnostic_line
+
+            for d in report.errors:
+                sys.stderr.write(diagnostic_line(d) + "\n")
     code: int = report.gate.exit_code
     return code

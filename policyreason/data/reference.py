@@ -144,9 +144,8 @@ class Service:
         self.prefix = prefix
         self.name: str = raw["name"]
         self._raw_keys: dict[str, str | list[str]] = raw["keys"]
-        # A few resource types list two ARN formats in one string, separated by ", ".
         self.resource_types: dict[str, ResourceType] = {
-            name: ResourceType(prefix, name, tuple(a.strip() for a in arn.split(", ")), tuple(keys))
+            name: ResourceType(prefix, name, _split_formats(arn), tuple(keys))
             for name, (arn, keys) in raw["resources"].items()
         }
 
@@ -381,6 +380,24 @@ def arn_formats(prefix: str, name: str) -> tuple[str, ...]:
     """The ARN format(s) of a resource type, e.g. `arn:${Partition}:s3:::${BucketName}`."""
     found = resource_type(prefix, name)
     return found.arn_formats if found is not None else ()
+
+
+@cache
+def every_arn_format() -> tuple[str, ...]:
+    """The ARN formats of every resource type, services in prefix order; read from the index
+    without building every service, which a check that sees one service should not pay for."""
+    services = _raw()["services"]
+    return tuple(
+        arn_format
+        for prefix in service_prefixes()
+        for arn, _keys in services[prefix]["resources"].values()
+        for arn_format in _split_formats(arn)
+    )
+
+
+def _split_formats(text: str) -> tuple[str, ...]:
+    # A few resource types list two ARN formats in one string, separated by ", ".
+    return tuple(a.strip() for a in text.split(", "))
 
 
 def access_level(name: str) -> str | None:

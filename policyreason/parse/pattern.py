@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 from functools import cache
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
+from typing import TYPE_CHECKING
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.ir.template import canonical, pieces, template_name
 from policyreason.resources import grammar_text
 
+if TYPE_CHECKING:
+    from lark import Lark
+
 
 @cache
 def _parser() -> Lark:
+    # Lark is loaded with the first pattern that has a `${`: most policies have none.
+    from lark import Lark
+
     return Lark(grammar_text("pattern.lark"), parser="lalr", maybe_placeholders=True)
 
 
@@ -67,6 +71,9 @@ def _wildcards_only(text: str) -> list[Part]:
 
 
 def _with_variables(text: str) -> list[Part]:
+    from lark import Token, Tree
+    from lark.exceptions import UnexpectedInput
+
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:

@@ -3,8 +3,8 @@
 The key is a hash of everything the result depends on: the file's bytes, its path (as shown and
 absolute), how it is read (input type, kind, parameters, size limit), the configuration that
 changes findings (everything but the gate's own settings: fail-on, unknown, suppressions and
-baseline are applied after the cache), the check catalogue, the tool and cvc5 versions and the
-installed package's own files (so an edited check never meets an old answer).
+baseline are applied after the cache), the check catalogue, the tool's version, the installed
+cvc5's files and the package's own files (so an edited check never meets an old answer).
 
 Results with an unknown finding, a crash or a time-out are never stored: a retry, perhaps on
 an idle machine, may decide them. Several processes may share the file (WAL journal, busy
@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -203,7 +203,7 @@ def _question(options: RunOptions) -> str:
     question = {
         "tool": __version__,
         "code": _code_fingerprint(),
-        "cvc5": _version("cvc5"),
+        "cvc5": _solver_files(),
         "checks": [_rule(c) for c in all_checks()],
         "input_type": load.input_type.value if load.input_type else None,
         "kind": load.kind.value if load.kind else None,
@@ -245,8 +245,13 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+def _solver_files() -> str:
+    # Which cvc5 is installed, from its package's file sizes and times as for our own code:
+    # reading its version from the distribution's metadata costs more than the rest of the key.
+    spec = find_spec("cvc5")
+    if spec is None or not spec.submodule_search_locations:
+        return "none"
+    # Files only: __pycache__ changes when the package is first imported.
+    with os.scandir(next(iter(spec.submodule_search_locations))) as entries:
+        files = sorted((e.name, e.stat()) for e in entries if e.is_file())
+    return ",".join(f"{name}:{info.st_size}:{info.st_mtime_ns}" for name, info in files)

@@ -91,9 +91,11 @@ def execute_stream(
     """`execute`, one (index in `files`, result) at a time as each file is done, so a caller
     interrupted half-way still has what was checked. Results are cached as they come; closing
     the stream stops the workers."""
-    from policyreason.run.cache import open_cache
+    cache = None
+    if execution.cache_dir is not None:
+        from policyreason.run.cache import open_cache  # and SQLite, only for a cache
 
-    cache = open_cache(execution.cache_dir) if execution.cache_dir is not None else None
+        cache = open_cache(execution.cache_dir)
     keys: dict[int, str] = {}
     todo: list[tuple[int, Path]] = []
     done = 0

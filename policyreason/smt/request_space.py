@@ -164,24 +164,32 @@ def _cells(
         seen = found.get(cell)
         found[cell] = (first, n) if seen is None else (seen[0], seen[1] + n)
 
+    # A format and a key set each recur in several profiles: what the patterns see of a format
+    # and which keys a key set makes available are worked out once each.
+    groups: dict[tuple[ArnFormat, int], object] = {}
+    avails: dict[frozenset[str], frozenset[str]] = {}
+
+    def group(fmt: ArnFormat, mask: int) -> object:
+        seen = groups.get((fmt, mask))
+        if seen is None:
+            seen = groups[(fmt, mask)] = _group(fmt, resources, mask)
+        return seen
+
     for fmt, typing_keys, by_action, every in _profiles():
         actions = every if only is None else every & only
         if not actions:
             continue
-        groups: dict[int, object] = {}
-
-        def group(mask: int, fmt: ArnFormat = fmt, groups: dict[int, object] = groups) -> object:
-            if mask not in groups:
-                groups[mask] = _group(fmt, resources, mask)
-            return groups[mask]
-
-        avail = frozenset(k for k in keys if key_available(k, typing_keys))
+        avail = avails.get(typing_keys)
+        if avail is None:
+            avail = avails[typing_keys] = frozenset(
+                k for k in keys if key_available(k, typing_keys)
+            )
         hit = actions & matched
         if len(hit) < len(actions):
-            first = next(a for a in sorted(actions) if a not in hit)
-            add((0, group(0), avail), (first, by_action[first]), len(actions) - len(hit))
-        for a in sorted(hit):
-            add((signature[a], group(signature[a]), avail), (a, by_action[a]), 1)
+            first = min(actions - hit)
+            add((0, group(fmt, 0), avail), (first, by_action[first]), len(actions) - len(hit))
+        for a in sorted(hit) if hit else ():
+            add((signature[a], group(fmt, signature[a]), avail), (a, by_action[a]), 1)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
@@ -196,12 +204,16 @@ def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, int], frozen
     """The table's (action, group) pairs by format text and keys, with each action's group:
     every action of a profile is typed alike, so a request space looks at each profile once."""
     table = typing_table()
-    profiles: dict[tuple[str, frozenset[str]], dict[int, int]] = {}
+    ids: dict[tuple[str, frozenset[str]], int] = {}
+    profile_of = [ids.setdefault((fmt.text, keys), len(ids)) for fmt, keys in table.groups]
+    members: list[dict[int, int]] = [{} for _ in ids]
     for a, groups in enumerate(table.of_action):
         for g in groups:
-            fmt, keys = table.groups[g]
-            profiles.setdefault((fmt.text, keys), {})[a] = g
-    ordered = sorted(profiles.items(), key=lambda kv: (kv[0][0], sorted(kv[0][1])))
+            members[profile_of[g]][a] = g
+    profiles = {key: members[i] for key, i in ids.items() if members[i]}
+    # Key sets in sorted order, each sorted once rather than once per profile.
+    rank = {keys: r for r, keys in enumerate(sorted({k for _t, k in profiles}, key=sorted))}
+    ordered = sorted(profiles.items(), key=lambda kv: (kv[0][0], rank[kv[0][1]]))
     return tuple(
         (table.groups[next(iter(by.values()))][0], keys, by, frozenset(by))
         for (_text, keys), by in ordered
