@@ -136,7 +136,7 @@ def in_cell(scope: Scope) -> Property:
 
         return scope_term(enc, scope)
 
-    return Property("in scope", goal, lambda r: concrete_scope.in_scope(scope, r))
+    return Property("in cell", goal, lambda r: concrete_scope.in_scope(scope, r))
 
 
 def public(policy: Policy, scope: Scope) -> Property:
