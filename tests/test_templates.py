@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policyreason.analysis import questions
 from policyreason.analysis.evaluate import allows
 from policyreason.analysis.external import external_access
 from policyreason.analysis.public import public_access
@@ -516,11 +517,7 @@ def test_a_witness_with_its_values_written_in_is_a_witness_of_the_concrete_polic
     doc: dict[str, Any],
 ) -> None:
     policy = _policy(doc)
-
-    def goal(enc: PolicyEncoder) -> Term:
-        return enc.allows(policy)
-
-    found = search_requests([policy], goal, lambda r: allows(policy, r), 1, None)
+    found = search_requests([policy], questions.allows(policy), 1, None)
     assert found.status is not Status.UNKNOWN, found.reason
     for witness in found.witnesses:
         concrete = _policy(_substituted(doc, witness.bindings))

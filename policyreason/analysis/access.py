@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policyreason.analysis.evaluate import allows as concrete_allows
-from policyreason.analysis.evaluate import arn_match, context_of, glob_match
+from policyreason.analysis.questions import actions_in, allows, resources_in
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Answer
-from policyreason.ir.pattern import Pattern, ascii_lower
+from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
 from policyreason.parse.pattern import parse_pattern
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.factory import Term
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 
@@ -49,23 +46,5 @@ def _answer(
     resource_patterns: list[Pattern],
     searcher: Searcher,
 ) -> ActionAnswer:
-    def in_scope(r: Request) -> bool:
-        ctx = context_of(r)
-        return glob_match(action_pattern, ascii_lower(r.action), ctx) and any(
-            arn_match(p, r.resource, ctx) for p in resource_patterns
-        )
-
-    def check(r: Request) -> bool:
-        return in_scope(r) and concrete_allows(policy, r)
-
-    def goal(enc: PolicyEncoder) -> Term:
-        f = enc.f
-        return f.and_(
-            [
-                enc.allows(policy),
-                enc.action_in([action_pattern]),
-                enc.resource_in(resource_patterns),
-            ]
-        )
-
-    return ActionAnswer(action, searcher.find(goal, check, 1))
+    scope = actions_in([action_pattern]).and_(resources_in(resource_patterns))
+    return ActionAnswer(action, searcher.find(allows(policy).within(scope), 1))

@@ -18,33 +18,35 @@ trusted, so access restricted to one's own organization is new access, not cross
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
 from policyreason.analysis.compare import CompareVerdict, compare
-from policyreason.analysis.evaluate import allows, context_of, glob_match, statement_matches
+from policyreason.analysis.evaluate import context_of, statement_matches
 from policyreason.analysis.findings import Status
 from policyreason.analysis.public import anyone_scope
-from policyreason.analysis.scope import in_scope, inside_zone, pins_of
+from policyreason.analysis.questions import (
+    Property,
+    actions_outside,
+    cross_account,
+    in_cell,
+    more_permissive,
+)
+from policyreason.analysis.scope import in_scope, pins_of
 from policyreason.analysis.search import search_requests
 from policyreason.ir.acceptance import Acceptance
 from policyreason.ir.answer import Answer
 from policyreason.ir.answer import Status as Outcome
 from policyreason.ir.diagnostic import Diagnostic
-from policyreason.ir.pattern import Pattern, ascii_lower
+from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Effect, Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.ir.scope import Pins, Zone
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
-from policyreason.ir.template import OWNER
 from policyreason.parse.pattern import parse_pattern
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_scope import inside_zone as inside_zone_term
-from policyreason.smt.encode_scope import scope_term
-from policyreason.smt.factory import Term
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 NEW_ACCESS = "new-access"
@@ -56,9 +58,6 @@ CATEGORIES = (NEW_ACCESS, LOST_ACCESS, PUBLIC, CROSS_ACCOUNT)
 # New access fails only when it reaches anyone or another account: the rest is reported for
 # review without blocking a commit (`--fail-on new-access` restores the strict gate).
 DEFAULT_FAIL_ON = frozenset({PUBLIC, CROSS_ACCOUNT})
-
-
-Goal = Callable[[PolicyEncoder], Term]
 
 
 class ChangeStatus(StrEnum):
@@ -254,18 +253,10 @@ def _direction(
     search = found
     excluded = [parse_pattern(p, variables=False, lower=True) for a in accepts for p in a.actions]
 
-    def outside(r: Request) -> bool:
-        action = ascii_lower(r.action)
-        return not any(glob_match(p, action, context_of(r)) for p in excluded)
-
-    def outside_goal(enc: PolicyEncoder) -> Term:
-        return enc.f.and_([enc.f.not_(enc.action_in([p])) for p in excluded])
-
+    outside = actions_outside(excluded)
     registered = [(p,) for p in excluded]
     if accepts:
-        search = _search(
-            narrower, wider, outside_goal, outside, settings.witnesses, settings, registered
-        )
+        search = _search(narrower, wider, outside, settings.witnesses, settings, registered)
         queries += search.queries
         if search.status is Outcome.PROVEN:
             access = Access(
@@ -286,34 +277,14 @@ def _direction(
         pins = pins_of(wider)
         zone = settings.zone(pins)
 
-        anyone = anyone_scope(wider, None)
-
-        def anonymous(enc: PolicyEncoder) -> Term:
-            return scope_term(enc, anyone)
-
-        def other_account(enc: PolicyEncoder) -> Term:
-            f, req = enc.f, enc.request
-            return f.and_(
-                [
-                    req.is_type(PrincipalType.AWS),
-                    f.not_(f.eq(req.principal_account, req.resource_account)),
-                    *(f.not_(f.eq(req.principal_account, f.string(a))) for a in sorted(trusted)),
-                    f.not_(inside_zone_term(enc, pins, zone)),
-                ]
-            )
-
+        anyone = in_cell(anyone_scope(wider, None))
+        other_account = cross_account(wider, trusted, zone)
         exposed: list[Request] = []
-        for tag, condition in ((PUBLIC, anonymous), (CROSS_ACCOUNT, other_account)):
+        for tag, condition in ((PUBLIC, anyone), (CROSS_ACCOUNT, other_account)):
             if any(tag in _tags(w, wider, trusted, zone) for w in witnesses):
                 continue
-
-            def goal(enc: PolicyEncoder, condition: Goal = condition) -> Term:
-                return enc.f.and_([outside_goal(enc), condition(enc)])
-
-            def check(r: Request, tag: str = tag) -> bool:
-                return outside(r) and tag in _tags(r, wider, trusted, zone)
-
-            tagged = _search(narrower, wider, goal, check, 1, settings, registered)
+            scope = outside.and_(condition)
+            tagged = _search(narrower, wider, scope, 1, settings, registered)
             queries += tagged.queries
             classified = classified and tagged.status is not Outcome.UNKNOWN
             exposed += tagged.witnesses
@@ -333,20 +304,13 @@ def _direction(
 def _search(
     narrower: Policy,
     wider: Policy,
-    extra_goal: Goal,
-    extra_check: Callable[[Request], bool],
+    scope: Property,
     limit: int,
     settings: DiffSettings,
     actions: Sequence[Sequence[Pattern]],
 ) -> Answer[Request]:
-    def goal(enc: PolicyEncoder) -> Term:
-        f = enc.f
-        return f.and_([enc.allows(wider), f.not_(enc.allows(narrower)), extra_goal(enc)])
-
-    def check(r: Request) -> bool:
-        return allows(wider, r) and not allows(narrower, r) and extra_check(r)
-
-    return search_requests([narrower, wider], goal, check, limit, settings.rlimit, actions)
+    question = more_permissive(wider, narrower).within(scope)
+    return search_requests([narrower, wider], question, limit, settings.rlimit, actions)
 
 
 def _tags(request: Request, policy: Policy, trusted: frozenset[str], zone: Zone) -> tuple[str, ...]:
@@ -356,16 +320,7 @@ def _tags(request: Request, policy: Policy, trusted: frozenset[str], zone: Zone)
     tags: list[str] = []
     if in_scope(anyone_scope(policy, None), request):
         tags.append(PUBLIC)
-    if (
-        request.principal_type is PrincipalType.AWS
-        and request.principal_account
-        and request.resource_account
-        and request.principal_account != request.resource_account
-        and request.principal_account not in trusted
-        # The stack's own account (`${AWS::AccountId}`) is trusted like the zone.
-        and request.principal_account != request.bindings.get(OWNER)
-        and not inside_zone(zone, request, pins_of(policy))
-    ):
+    if cross_account(policy, trusted, zone).holds(request):
         tags.append(CROSS_ACCOUNT)
     return tuple(tags)
 

@@ -6,18 +6,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from policyreason.analysis.evaluate import allows
+from policyreason.analysis.questions import more_permissive
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
-
-if TYPE_CHECKING:
-    from policyreason.smt.encode_policy import PolicyEncoder
-    from policyreason.smt.factory import Term
 
 DEFAULT_WITNESSES = 3
 
@@ -57,16 +52,8 @@ def compare(
     # Both directions are questions over the same two policies: encode them once.
     searcher = Searcher([old, new], rlimit)
 
-    def direction(wider: Policy, narrower: Policy) -> Answer[Request]:
-        def goal(enc: PolicyEncoder) -> Term:
-            return enc.f.and_([enc.allows(wider), enc.f.not_(enc.allows(narrower))])
-
-        return searcher.find(
-            goal, lambda r: allows(wider, r) and not allows(narrower, r), witnesses
-        )
-
-    gained = direction(new, old)
-    lost = direction(old, new)
+    gained = searcher.find(more_permissive(new, old), witnesses)
+    lost = searcher.find(more_permissive(old, new), witnesses)
     verdict = _verdict(gained.status, lost.status)
     return CompareResult(verdict, gained, lost, time.perf_counter() - start)
 

@@ -23,20 +23,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from policyreason.analysis.evaluate import allows, context_of, statement_matches
 from policyreason.analysis.public import granting_statements, infer_resource_type
-from policyreason.analysis.scope import in_scope, pins_of, principal_classes, written_keys
+from policyreason.analysis.questions import applies, not_, public
+from policyreason.analysis.scope import pins_of, principal_classes, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.errors import ModelInvalid
 from policyreason.ir import template
 from policyreason.ir.answer import Status
-from policyreason.ir.policy import Policy, Statement
+from policyreason.ir.policy import Policy
 from policyreason.ir.request import Request
 from policyreason.ir.resource_type import ResourceType
 from policyreason.ir.scope import SOURCE_IP, Pins, PrincipalClass, PrincipalKind, Scope, Zone
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_scope import scope_term, service_actions
-from policyreason.smt.factory import Term
+from policyreason.smt.encode_scope import service_actions
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 # Cells visited at most per policy; beyond it the result is incomplete (unknown), not wrong.
@@ -197,25 +195,8 @@ def _explore(
     while True:
         blocked = [policy.statements[i] for i in found]
 
-        def goal(enc: PolicyEncoder, blocked: list[Statement] = blocked) -> Term:
-            f = enc.f
-            return f.and_(
-                [
-                    enc.allows(policy),
-                    scope_term(enc, scope),
-                    *(f.not_(enc.statement(s)) for s in blocked),
-                ]
-            )
-
-        def check(req: Request, blocked: list[Statement] = blocked) -> bool:
-            ctx = context_of(req)
-            return (
-                in_scope(scope, req)
-                and allows(policy, req)
-                and not any(statement_matches(s, req, ctx) for s in blocked)
-            )
-
-        search = searcher.find(goal, check, 1)
+        question = public(policy, scope).and_(*(not_(applies(s)) for s in blocked))
+        search = searcher.find(question, 1)
         if search.status is Status.UNKNOWN:
             return new, witnesses, search.reason
         if search.status is Status.PROVEN:

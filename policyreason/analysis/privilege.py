@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from policyreason.analysis.evaluate import allows
+from policyreason.analysis.questions import allows, not_
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Effect, Policy
@@ -31,9 +31,7 @@ def full_admin(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> AdminResu
     broad = _broad_statement(policy)
     if broad is None:
         return AdminResult(False, "no Allow statement covers every action and resource")
-    search = Searcher([policy], rlimit).find(
-        lambda enc: enc.f.not_(enc.allows(policy)), lambda r: not allows(policy, r)
-    )
+    search = Searcher([policy], rlimit).find(not_(allows(policy)))
     if search.status is Status.UNKNOWN:
         return AdminResult(None, search.reason, statement=broad)
     if search.status is Status.PROVEN:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from policyreason.analysis.evaluate import allows, context_of, statement_matches
-from policyreason.analysis.scope import in_scope, pins_of, written_keys
+from policyreason.analysis.evaluate import context_of, statement_matches
+from policyreason.analysis.questions import public
+from policyreason.analysis.scope import pins_of, written_keys
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import Effect, Policy, PolicyKind
@@ -22,9 +23,7 @@ from policyreason.ir.request import Request
 from policyreason.ir.resource_type import RESOURCE_TYPES, ResourceType, resource_type
 from policyreason.ir.scope import Pins, PrincipalClass, PrincipalKind, Scope
 from policyreason.ir.template import names_in, show
-from policyreason.smt.encode_policy import PolicyEncoder
-from policyreason.smt.encode_scope import scope_term, service_actions
-from policyreason.smt.factory import Term
+from policyreason.smt.encode_scope import service_actions
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 
@@ -130,15 +129,8 @@ def public_access(
     if rtype is None and policy.kind.has_principal:
         rtype = infer_resource_type(policy)
     scope = anyone_scope(policy, rtype)
-
-    def goal(enc: PolicyEncoder) -> Term:
-        return enc.f.and_([enc.allows(policy), scope_term(enc, scope)])
-
-    def check(req: Request) -> bool:
-        return in_scope(scope, req) and allows(policy, req)
-
     actions = [service_actions(scope.services)] if scope.services else []
-    search = Searcher([policy], rlimit, actions=actions).find(goal, check, 1)
+    search = Searcher([policy], rlimit, actions=actions).find(public(policy, scope), 1)
     if search.status is Status.PROVEN:
         return PublicResult(search.with_reason(_pinned_reason(policy, scope.pins, rtype)), rtype)
     if search.witness is None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from policyreason.analysis.evaluate import allows, arn_match
+from policyreason.analysis.questions import more_permissive
 from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
@@ -27,10 +27,6 @@ from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, 
 from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
-
-if TYPE_CHECKING:
-    from policyreason.smt.encode_policy import PolicyEncoder
-    from policyreason.smt.factory import Term
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit (about a second): enough for every
@@ -70,14 +66,8 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         wider, narrower = (
             (cut_full, cut_reduced) if stmt.effect is Effect.ALLOW else (cut_reduced, cut_full)
         )
-
-        def goal(enc: PolicyEncoder, wider: Policy = wider, narrower: Policy = narrower) -> Term:
-            return enc.f.and_([enc.allows(wider), enc.f.not_(enc.allows(narrower))])
-
-        def check(r: Request, wider: Policy = wider, narrower: Policy = narrower) -> bool:
-            return allows(wider, r) and not allows(narrower, r)
-
-        search = Searcher([cut_full, cut_reduced], rlimit, QUICK).find(goal, check)
+        question = more_permissive(wider, narrower)
+        search = Searcher([cut_full, cut_reduced], rlimit, QUICK).find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out
@@ -217,14 +207,8 @@ def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: in
         return False
     alone = _single(stmt, (pattern,))
     rest = _single(stmt, tuple(others))
-
-    def goal(enc: PolicyEncoder) -> Term:
-        return enc.f.and_([enc.allows(alone), enc.f.not_(enc.allows(rest))])
-
-    def check(r: Request) -> bool:
-        return allows(alone, r) and not allows(rest, r)
-
-    return Searcher([alone, rest], rlimit, QUICK).find(goal, check).status is Status.PROVEN
+    question = more_permissive(alone, rest)
+    return Searcher([alone, rest], rlimit, QUICK).find(question).status is Status.PROVEN
 
 
 def _sample_arns(pattern: Pattern) -> tuple[str, ...]:

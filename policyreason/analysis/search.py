@@ -1,6 +1,7 @@
-"""Existential questions over policies: find real requests that satisfy a goal, each re-checked
-by the concrete evaluator and by the request typing, or prove there are none, or say why it is
-unknown. Every answer is an `Answer[Request]`; the solver's sat/unsat stays below this module.
+"""Existential questions over policies: find real requests that have a property
+(`analysis/questions.py`), each re-checked by the property's concrete twin and by the request
+typing, or prove there are none, or say why it is unknown. Every answer is an
+`Answer[Request]`; the solver's sat/unsat stays below this module.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from policyreason.analysis.questions import Property
 from policyreason.analysis.real_request import problems
 from policyreason.analysis.samples import samples
 from policyreason.analysis.witness import polish
@@ -20,11 +22,7 @@ from policyreason.ir.request import Request
 
 if TYPE_CHECKING:
     from policyreason.smt.encode_policy import PolicyEncoder
-    from policyreason.smt.factory import Term
     from policyreason.smt.session import Session
-
-Check = Callable[[Request], bool]
-Goal = Callable[["PolicyEncoder"], "Term"]
 
 # Tried in order for each question until one answers, each with its share of the resource
 # limit (a multiple of the question's `rlimit`; resources, not seconds, so that answers do not
@@ -45,14 +43,14 @@ def principal_types(*policies: Policy) -> list[PrincipalType | None] | None:
 def find_requests(
     session: Session,
     enc: PolicyEncoder,
-    goal: Term,
-    check: Check,
+    question: Property,
     limit: int,
     guesses: Iterable[tuple[Request, Typing]] = (),
 ) -> Answer[Request]:
-    """Up to `limit` distinct real requests satisfying `goal`, each re-checked by `check` (the
-    concrete evaluator) and by the request typing. Later witnesses come from other cells of
-    the request space (other actions or resource types), so they show different access.
+    """Up to `limit` distinct real requests with the property, each re-checked by its
+    concrete twin and by the request typing. Later witnesses come from other cells of the
+    request space (other actions or resource types), so they show different access. Raises
+    EncodeError when the property uses a construct the encoding does not support.
 
     `guesses` the concrete twin accepts are tried first, each pinned (a query that takes the
     solver a fraction of a second where the open one can take its whole limit); the solver
@@ -61,13 +59,14 @@ def find_requests(
     from policyreason.smt.session import Verdict
 
     f = enc.f
+    goal = question.goal(enc)
     found: list[Request] = []
     proof = None
 
     def take() -> None:
         raw = decode_request(session, enc)
-        _recheck(raw, check)
-        found.append(polish(raw, check))
+        _recheck(raw, question.holds)
+        found.append(polish(raw, question.holds))
         session.add(f.not_(f.eq(enc.request.cell, session.model_term(enc.request.cell))))
 
     session.push()
@@ -77,7 +76,7 @@ def find_requests(
             if len(found) >= limit:
                 break
             if (
-                check(guess)
+                question.holds(guess)
                 and session.check(enc.request.pin(guess, typing)).verdict is Verdict.SAT
             ):
                 take()
@@ -99,7 +98,7 @@ def find_requests(
     return Answer.proven(proof)
 
 
-def _recheck(raw: Request, check: Check) -> None:
+def _recheck(raw: Request, check: Callable[[Request], bool]) -> None:
     wrong = problems(raw)
     if wrong:
         raise ModelInvalid(
@@ -162,20 +161,19 @@ class Searcher:
             raise made
         return made
 
-    def find(self, goal: Goal, check: Check, limit: int = 1) -> Answer[Request]:
-        """Up to `limit` witnesses of `goal` (see `find_requests`), trying each option set in
-        turn until one answers; a construct the encoding does not support is unknown at once.
-        The answer's `queries` counts this question's solver calls."""
+    def find(self, question: Property, limit: int = 1) -> Answer[Request]:
+        """Up to `limit` requests with the property (see `find_requests`), trying each option
+        set in turn until one answers; a construct the encoding does not support is unknown at
+        once. The answer's `queries` counts this question's solver calls."""
         before = self.queries
         answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
         for level in range(len(self._portfolio)):
             try:
                 session, enc = self._session(level)
-                formula = goal(enc)
+                start = session.queries
+                answer = find_requests(session, enc, question, limit, self._guesses())
             except EncodeError as exc:
                 return Answer.unknown(str(exc), self.queries - before)
-            start = session.queries
-            answer = find_requests(session, enc, formula, check, limit, self._guesses())
             self.queries += session.queries - start
             if answer.decided:
                 break
@@ -184,13 +182,12 @@ class Searcher:
 
 def search_requests(
     policies: Sequence[Policy],
-    goal: Goal,
-    check: Check,
+    question: Property,
     limit: int,
     rlimit: int | None,
     actions: Iterable[Sequence[Pattern]] = (),
     resources: Iterable[Pattern] = (),
 ) -> Answer[Request]:
-    """Encode `policies` over one symbolic request and look for `goal` (a one-question
-    `Searcher`)."""
-    return Searcher(policies, rlimit, actions=actions, resources=resources).find(goal, check, limit)
+    """Encode `policies` over one symbolic request and look for requests with the property
+    (a one-question `Searcher`)."""
+    return Searcher(policies, rlimit, actions=actions, resources=resources).find(question, limit)

@@ -66,8 +66,8 @@ def witnesses_replayed(
     recorded: list[tuple[list[Policy], Request]] = []
     original = Searcher.find
 
-    def find(self: Searcher, goal: Any, check: Any, limit: int = 1) -> Any:
-        answer = original(self, goal, check, limit)
+    def find(self: Searcher, question: Any, limit: int = 1) -> Any:
+        answer = original(self, question, limit)
         recorded.extend((list(self._policies), w) for w in answer.witnesses)
         return answer
 

@@ -1,17 +1,18 @@
-"""Joint questions: find several real requests, made by one caller, that satisfy a goal
-together — or prove there are none, or say why it is unknown.
+"""Joint questions: find several real requests, made by one caller, that have a joint
+property (`analysis/questions.py`) together — or prove there are none, or say why it is
+unknown.
 
 The encoding is `smt/encode_path.py`. The answer is an `Answer[Request]` whose witnesses are
 the question's requests in order (all of them together are the witness), each re-checked by
-the request typing, and the whole set by the question's concrete check (the evaluator and every
+the request typing, and the whole set by the property's concrete twin (the evaluator and every
 link between the requests), before it is shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
+from policyreason.analysis.questions import JointHolds, JointProperty
 from policyreason.analysis.real_request import problems
 from policyreason.analysis.search import PORTFOLIO
 from policyreason.errors import EncodeError, ModelInvalid
@@ -19,25 +20,18 @@ from policyreason.ir.answer import Answer
 from policyreason.ir.request import Request
 from policyreason.smt.parts import Part
 
-if TYPE_CHECKING:
-    from policyreason.smt.encode_path import JointEncoder
-    from policyreason.smt.factory import Term
-
-JointGoal = Callable[["JointEncoder"], "Term"]
-JointCheck = Callable[[Sequence[Request]], list[str]]  # what is wrong with a set; [] if nothing
 Complete = Callable[[list[Request]], list[Request]]
 
 
 def find_joint(
     parts: Sequence[Part],
-    goal: JointGoal,
-    check: JointCheck,
+    question: JointProperty,
     complete: Complete,
     rlimit: int | None,
 ) -> Answer[Request]:
-    """Requests for `parts` that satisfy `goal` together. `complete` adds to a decoded set what
-    no policy reads but the question fixes (a pinned context value); `check` must then accept
-    it. Each option set of the portfolio is tried in turn until one decides."""
+    """Requests for `parts` that have the property together. `complete` adds to a decoded set
+    what no policy reads but the question fixes (a pinned context value); the property's twin
+    must then accept it. Each option set of the portfolio is tried in turn until one decides."""
     from policyreason.smt.decode import decode_request
     from policyreason.smt.encode_path import JointEncoder
     from policyreason.smt.session import Session, Verdict
@@ -51,7 +45,7 @@ def find_joint(
         try:
             enc = JointEncoder(session.tm, parts)
             session.add(enc.domain())
-            session.add(goal(enc))
+            session.add(question.goal(enc))
         except EncodeError as exc:
             return Answer.unknown(str(exc), queries)
         result = session.check()
@@ -63,12 +57,12 @@ def find_joint(
             assert result.proof is not None
             return Answer.proven(result.proof)
         raw = complete([decode_request(session, e) for e in enc.encoders])
-        recheck(raw, check)
+        recheck(raw, question.problems)
         return Answer.witnessed(raw, queries)
     return answer
 
 
-def recheck(requests: Sequence[Request], check: JointCheck) -> None:
+def recheck(requests: Sequence[Request], check: JointHolds) -> None:
     """Raise ModelInvalid unless every request is real and the set passes `check`."""
     for req in requests:
         wrong = problems(req)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
 from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
+from policyreason.analysis.questions import JointProperty, resources_are
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
 from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
@@ -305,14 +306,11 @@ class _Question:
         if fixed:
             share = None if rlimit is None else max(1, rlimit // 4)
 
-            def narrowed(enc: JointEncoder) -> Term:
-                named = [enc.resource_is(i, [arn]) for i, arn in fixed.items()]
-                return enc.f.and_([self.goal(enc), *named])
-
-            answer = find_joint(self.parts, narrowed, self.check, self.complete, share)
+            narrowed = self.question.and_(resources_are(fixed))
+            answer = find_joint(self.parts, narrowed, self.complete, share)
             if answer.status is Status.WITNESSED:
                 return answer.map(self.polish(list(answer.witnesses)))
-        answer = find_joint(self.parts, self.goal, self.check, self.complete, rlimit)
+        answer = find_joint(self.parts, self.question, self.complete, rlimit)
         if answer.status is not Status.WITNESSED:
             return answer
         return answer.map(self.polish(list(answer.witnesses)))
@@ -332,6 +330,11 @@ class _Question:
             if named:
                 out[i] = named[0]
         return out
+
+    @property
+    def question(self) -> JointProperty:
+        """The path as one joint property: `goal` and its concrete twin `check`."""
+        return JointProperty(self.path.name, self.goal, self.check)
 
     def goal(self, enc: JointEncoder) -> Term:
         f = enc.f

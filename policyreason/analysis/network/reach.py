@@ -9,6 +9,7 @@ modelled); when one of those is satisfiable the answer is unknown and names the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policyreason.analysis.network.branch import DELIVERED, UNKNOWN, Branch
@@ -18,6 +19,7 @@ from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.simulate import replay
 from policyreason.analysis.network.solve import PacketSolver, Solved
 from policyreason.analysis.network.trace import ONPREM, PathWitness, Unknown
+from policyreason.analysis.questions import reachable
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Answer, Proof, Status
 from policyreason.ir.network import Network, Packet
@@ -96,7 +98,7 @@ def reach(
                     search.undecided(source, base, back)
                 elif not back_home:
                     search.dead.append((source, back))
-                elif (witness := search.witness(source, base, back)) is not None:
+                elif (witness := search.witness(source, base, back, goal.accepts)) is not None:
                     answer = Answer.witnessed([witness], search.queries, witness.assumptions)
                     return ReachResult(answer)
     return search.conclude(src, dst)
@@ -130,16 +132,16 @@ class _Search:
         elif solved.verdict is Verdict.UNKNOWN:
             self.solver_reason = self.solver_reason or solved.reason
 
-    def witness(self, source: Source, base: Pred, back: Branch) -> PathWitness | None:
+    def witness(
+        self, source: Source, base: Pred, back: Branch, arrives: Callable[[str | None], bool]
+    ) -> PathWitness | None:
         """The replayed witness of a pair that arrives with every verdict known, if any."""
-        solved = self.solver.witness(conj(base, back.pred()))
+        question = reachable(self.ix, source.id, conj(base, back.pred()), back.choices, arrives)
+        solved = self.solver.find(question)
         self._record(solved)
         if solved.verdict is not Verdict.SAT or solved.packet is None:
             return None
-        witness = _replay(self.ix, source.id, solved.packet, back.choices)
-        if not witness.round_trip or witness.unknowns:
-            raise ModelInvalid(f"solver witness {solved.packet} from {source.id} does not replay")
-        return witness
+        return _replay(self.ix, source.id, solved.packet, back.choices)
 
     def undecided(self, source: Source, base: Pred, branch: Branch) -> None:
         """A branch through components the model cannot decide: if some packet takes it, the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from policyreason.analysis.questions import PacketProperty
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Proof
 from policyreason.ir.cidr import V4_SPACE, Cidr
@@ -117,6 +118,17 @@ class PacketSolver:
                 nicer = self.solve(conj(p, nice))
                 if nicer.verdict is Verdict.SAT:
                     return nicer
+        return solved
+
+    def find(self, question: PacketProperty, tries: tuple[Pred, ...] = ()) -> Solved:
+        """A readable packet with the property (see `witness`), re-checked by its concrete
+        twin, or the proof that there is none, or unknown."""
+        solved = self.witness(question.goal, tries)
+        if solved.packet is not None and not question.holds(solved.packet):
+            raise ModelInvalid(
+                f"the concrete replay rejects the solver's packet {solved.packet} "
+                f"({question.name}); this is a bug in policyreason"
+            )
         return solved
 
     def refute(self) -> Proof:
