@@ -27,7 +27,8 @@ from policyreason.analysis.real_request import is_real
 from policyreason.analysis.search import Searcher, principal_types
 from policyreason.errors import ModelInvalid
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.network import ICMP, TCP, UDP, Cidr, Network, Packet, parse_ip
+from policyreason.ir.cidr import Cidr, parse_ip
+from policyreason.ir.network import ICMP, TCP, UDP, Network, Packet
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PolicyKind, PrincipalType
 from policyreason.ir.request import Request
