@@ -38,6 +38,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
+from policyreason.analysis.escalation.meet import meet
 from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
@@ -490,7 +491,8 @@ class _Question:
         """Plain witnesses to try before the solver, one per kind of caller the path is for (or
         the known caller): request by request, the first resource and context that the policies
         allow, drawn from their own Resource patterns and condition values (then an example
-        resource), with the pinned and linked values and the caller's keys so far."""
+        resource), with the pinned and linked values and the caller's keys so far; then the same
+        set with each key that links to a later request's resource naming it."""
         for kind in self.kinds:
             for identity in self._identities(kind):
                 base = _as_caller(Request(action="", resource=""), identity, kind)
@@ -503,7 +505,28 @@ class _Question:
                         break
                     done.append(found)
                 else:
-                    yield self.complete(done)
+                    found_set = self.complete(done)
+                    yield found_set
+                    linked = self._linked(found_set)
+                    if linked != found_set:
+                        yield linked
+
+    def _linked(self, requests: list[Request]) -> list[Request]:
+        """`requests` with every key that links to a later request's resource, when sent,
+        naming that resource (a guess for a request is made before the later one's is known)."""
+        out = list(requests)
+        for i, p in enumerate(self.planned):
+            if not p.own:
+                continue
+            context = dict(out[i].context)
+            for link in self.path.steps[p.step].links:
+                if link.step <= p.step:
+                    continue
+                sent = next((k for k in context if k.lower() == link.key.lower()), None)
+                if sent is not None:
+                    context[sent] = (requests[self.own[link.step]].resource,)
+            out[i] = out[i].model_copy(update={"context": context})
+        return out
 
     def _identities(self, kind: IamKind) -> list[str]:
         """The known caller; else an example user or role, and the users or roles that the
@@ -587,15 +610,30 @@ class _Question:
         partition = identity.split(":")[1]
         typed = self._typed(p)
         ctx = context_of(base)
-        return [
-            arn
+        patterns = [
+            pattern
             for policy in self.policies.identity
             for stmt in _could_apply(policy, p.action).statements
             if stmt.effect is Effect.ALLOW and not stmt.not_resource
             for pattern in stmt.resources or ()
+        ]
+        plain = [
+            arn
+            for pattern in patterns
             for arn in _instances(pattern, partition, account, ctx)
             if any(fits(t, arn) for t in typed)
         ]
+        # Then, for patterns none of whose plain fillings has the format, one that has.
+        met = (
+            meet(pattern, t.format, partition, account, ctx)
+            for pattern in patterns
+            if not any(
+                any(fits(t, arn) for t in typed)
+                for arn in _instances(pattern, partition, account, ctx)
+            )
+            for t in typed
+        )
+        return plain + [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
 
     def _guess_contexts(self, p: Planned) -> list[dict[str, tuple[str, ...]]]:
         """No extra key, then each Allow statement's positive conditions, each key with its

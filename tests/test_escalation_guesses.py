@@ -1,0 +1,162 @@
+"""The concrete first pass of the escalation paths: the guesses that decide a path without the
+solver. A guess only proposes (the evaluator and the request typing judge it), so the
+properties here are that what `meet` proposes is what it claims to be, and that guesses now
+witness paths the solver could only leave undecided within its resource limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyreason.analysis.escalation.meet import meet
+from policyreason.analysis.escalation.paths import ANY_CALLER, path_answer
+from policyreason.analysis.evaluate import Decision, evaluate, glob_match
+from policyreason.analysis.real_request import fits, is_real
+from policyreason.data.escalation import catalogue
+from policyreason.data.requests import arn_format, typings
+from policyreason.ir.answer import Status
+from policyreason.ir.policy import PolicySet
+from policyreason.parse.pattern import parse_pattern
+from tests.strategies import to_policy
+
+ACCOUNT = "111122223333"
+PATHS = {p.id: p for p in catalogue()}
+# Formats with a literal, a plain name, a path-like name and two variables in one part.
+ACTIONS = [
+    "ecs:RegisterTaskDefinition",
+    "iam:PassRole",
+    "cloudformation:CreateStack",
+    "lambda:CreateFunction",
+    "s3:GetObject",
+    "logs:GetLogEvents",
+]
+FORMATS = [t.format for a in ACTIONS for t in typings(a) if not t.format.wildcard]
+
+
+@st.composite
+def resource_patterns(draw: st.DrawFn) -> str:
+    """ARN patterns in the shape policies write them, over a small alphabet so that they
+    often, but not always, meet a format."""
+    service = draw(st.sampled_from(["ecs", "iam", "cloudformation", "lambda", "s3", "logs", "*"]))
+    region = draw(st.sampled_from(["", "*", "us-east-1", "eu-west-1"]))
+    account = draw(st.sampled_from(["", "*", ACCOUNT, "444455556666"]))
+    pieces = st.sampled_from(
+        [
+            "task-definition/",
+            "role/",
+            "stack/",
+            "function:",
+            "log-group:",
+            "a",
+            "b",
+            "-",
+            ":",
+            "/",
+            "*",
+            "?",
+        ]
+    )
+    resource = "".join(draw(st.lists(pieces, min_size=1, max_size=6)))
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=resource_patterns(), index=st.integers(0, len(FORMATS) - 1))
+def test_what_meet_proposes_has_the_format_and_matches_the_pattern(text: str, index: int) -> None:
+    fmt = FORMATS[index]
+    pattern = parse_pattern(text)
+    found = meet(pattern, fmt, "aws", ACCOUNT, {})
+    if found is None:
+        return
+    typing = next(t for a in ACTIONS for t in typings(a) if t.format == fmt)
+    assert fits(typing, found), (text, fmt.text, found)
+    assert glob_match(pattern, found, {}), (text, found)
+
+
+def test_a_task_definition_named_by_prefix_gets_a_revision() -> None:
+    fmt = arn_format("ecs", "task-definition")
+    assert fmt is not None
+    pattern = parse_pattern("arn:aws:ecs:*:*:task-definition/AWSTransform*")
+    found = meet(pattern, fmt, "aws", ACCOUNT, {})
+    assert found == f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/AWSTransform:x"
+
+
+def test_no_arn_when_the_pattern_and_the_format_share_none() -> None:
+    fmt = arn_format("iam", "role")
+    assert fmt is not None
+    assert meet(parse_pattern("arn:aws:iam::*:user/*"), fmt, "aws", ACCOUNT, {}) is None
+    assert meet(parse_pattern("arn:aws:iam::444455556666:role/*"), fmt, "aws", ACCOUNT, {}) is None
+
+
+def policies(*statements: dict[str, Any]) -> PolicySet:
+    doc = {"Version": "2012-10-17", "Statement": list(statements)}
+    return PolicySet(identity=(to_policy(doc),))
+
+
+def witnessed_without_solver(ps: PolicySet, path_id: str) -> None:
+    answer = path_answer(ps, PATHS[path_id], ANY_CALLER)
+    assert answer is not None and answer.status is Status.WITNESSED, answer
+    assert answer.queries == 0
+    for req in answer.witnesses:
+        assert is_real(req), req
+        assert evaluate(ps, req).decision is Decision.ALLOWED, req
+
+
+def tagged(action: str, resource: str, **condition: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": resource,
+        "Condition": {
+            "StringEquals": {
+                "aws:ResourceAccount": "${aws:PrincipalAccount}",
+                **condition,
+            }
+        },
+    }
+
+
+def test_task_definitions_named_by_prefix_are_guessed() -> None:
+    ps = policies(
+        tagged(
+            "iam:PassRole",
+            "arn:aws:iam::*:role/Deploy-Task-Role",
+            **{"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+        ),
+        tagged(
+            "ecs:RegisterTaskDefinition",
+            "arn:aws:ecs:*:*:task-definition/Deploy*",
+            **{"aws:RequestTag/CreatedBy": "Deploy"},
+        ),
+        tagged(
+            "ecs:RunTask",
+            "arn:aws:ecs:*:*:task-definition/Deploy*",
+            **{"aws:ResourceTag/CreatedBy": "Deploy"},
+        ),
+    )
+    witnessed_without_solver(ps, "ecs-004")
+
+
+def test_a_key_naming_a_later_requests_resource_is_guessed() -> None:
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {
+                "StringEqualsIfExists": {"iam:PassedToService": "cloudformation.amazonaws.com"},
+                "StringLike": {
+                    "iam:AssociatedResourceArn": "arn:aws:cloudformation:*:*:stack/app-*/*"
+                },
+            },
+        },
+        {
+            "Effect": "Allow",
+            "Action": "cloudformation:CreateStack",
+            "Resource": "arn:aws:cloudformation:*:*:stack/app-*/*",
+        },
+    )
+    witnessed_without_solver(ps, "cloudformation-001")
