@@ -160,3 +160,36 @@ def test_a_key_naming_a_later_requests_resource_is_guessed() -> None:
         },
     )
     witnessed_without_solver(ps, "cloudformation-001")
+
+
+def test_a_condition_naming_a_policy_variable_is_guessed() -> None:
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": "arn:aws:iam::*:role/service-role/Agent_*",
+            "Condition": {
+                "StringLike": {"aws:RequestTag/SourceInstanceARN": "${ec2:SourceInstanceARN}"}
+            },
+        }
+    )
+    witnessed_without_solver(ps, "sts-001")
+
+
+def test_a_deny_spared_by_its_negated_condition_is_guessed() -> None:
+    ps = policies(
+        {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "ec2:RunInstances",
+            "Resource": "arn:aws:ec2:*:*:instance/*",
+            "Condition": {"StringNotEquals": {"ec2:InstanceMarketType": "spot"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        },
+    )
+    witnessed_without_solver(ps, "ec2-001")

@@ -556,7 +556,7 @@ class _Question:
                     fixed[link.key] = (done[self.own[link.step]].resource,)
         tried = 0
         for resource in self._guess_resources(p, base, done):
-            for extra in self._guess_contexts(p):
+            for extra in self._guess_contexts(p, base):
                 context = {**base.context, **shared, **extra, **fixed}
                 req = base.model_copy(
                     update={
@@ -635,10 +635,13 @@ class _Question:
         )
         return plain + [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
 
-    def _guess_contexts(self, p: Planned) -> list[dict[str, tuple[str, ...]]]:
+    def _guess_contexts(self, p: Planned, base: Request) -> list[dict[str, tuple[str, ...]]]:
         """No extra key, then each Allow statement's positive conditions, each key with its
-        first value (a guess: the evaluator judges it)."""
+        first value; then the same with values that name a policy variable filled in (the
+        variable's key sent too when the caller does not fix it); then each of these with the
+        values that a Deny's negated conditions spare. Guesses: the evaluator judges them."""
         out: list[dict[str, tuple[str, ...]]] = [{}]
+        ctx = context_of(base)
         for policy in self.policies.identity:
             for stmt in _could_apply(policy, p.action).statements:
                 if stmt.effect is not Effect.ALLOW or not stmt.conditions:
@@ -650,6 +653,23 @@ class _Question:
                 }
                 if guessed and guessed not in out:
                     out.append(guessed)
+                filled = dict(guessed)
+                for c in stmt.conditions:
+                    if not c.op.negated and c.key_text not in filled:
+                        filled.update(_variable_value(c, ctx))
+                if filled != guessed and filled not in out:
+                    out.append(filled)
+        # A Deny whose negated condition spares the requests that carry its value.
+        spared: dict[str, tuple[str, ...]] = {
+            c.key_text: (value,)
+            for policy in self.policies.identity
+            for stmt in _could_apply(policy, p.action).statements
+            if stmt.effect is Effect.DENY
+            for c in stmt.conditions
+            if c.op.negated and (value := _condition_value(c)) is not None
+        }
+        if spared:
+            out += [s for s in ({**spared, **o} for o in list(out)) if s not in out]
         return out
 
     def polish(self, requests: list[Request]) -> list[Request]:
@@ -869,6 +889,34 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
         if arn not in out:
             out.append(arn)
     return out
+
+
+def _variable_value(cond: Condition, ctx: Context) -> dict[str, tuple[str, ...]]:
+    """A value for a positive condition whose first value names policy variables: each
+    variable the caller's value, else its default, else `example` (then sent as well), each
+    wildcard `example` or `x`. Empty when the value names no variable."""
+    first = cond.values[0] if cond.values else None
+    if first is None or first.pattern is None or not first.pattern.has_variable:
+        return {}
+    text = ""
+    sent: dict[str, tuple[str, ...]] = {}
+    for part in first.pattern.parts:
+        if isinstance(part, Text):
+            text += part.text
+        elif isinstance(part, Star):
+            text += "example"
+        elif isinstance(part, AnyChar):
+            text += "x"
+        else:
+            known = ctx.get(part.key, ())
+            if len(known) == 1:
+                text += known[0]
+            elif part.default is not None:
+                text += part.default
+            else:
+                sent[part.key] = ("example",)
+                text += "example"
+    return {cond.key_text: (text,), **sent}
 
 
 def _condition_value(cond: Condition) -> str | None:
