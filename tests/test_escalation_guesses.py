@@ -11,9 +11,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policyreason.analysis.escalation.meet import meet
+from policyreason.analysis.escalation.meet import may_meet, meet
 from policyreason.analysis.escalation.paths import ANY_CALLER, path_answer
-from policyreason.analysis.evaluate import Decision, evaluate, glob_match
+from policyreason.analysis.evaluate import Decision, arn_match, evaluate, glob_match
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.escalation import catalogue
 from policyreason.data.requests import arn_format, typings
@@ -193,3 +193,95 @@ def test_a_deny_spared_by_its_negated_condition_is_guessed() -> None:
         },
     )
     witnessed_without_solver(ps, "ec2-001")
+
+
+# -- the resource cut: statements whose Resource cannot name the request's type ------------------
+
+STACKS = [
+    "arn:aws:cloudformation:*:*:stack/app",  # no stack ARN: the format has /${Id}
+    "arn:aws:cloudformation:*:*:stack/app/*",
+    "arn:aws:cloudformation:*:*:stack/app*",
+    "arn:aws:cloudformation:us-east-1:*:stack/?pp/x",
+    "arn:aws:cloudformation:*:*:changeSet/*",
+    "arn:aws:cloudformation:*:*:stack/${aws:username}/*",
+    "arn:aws:s3:::app/*",
+    "*",
+]
+STACK_CONDITIONS: list[dict[str, Any]] = [
+    {},
+    {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+    {"StringNotEquals": {"aws:PrincipalTag/team": "ml"}},
+]
+
+
+@st.composite
+def stack_policies(draw: st.DrawFn) -> PolicySet:
+    actions = ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"]
+    statements = []
+    for _ in range(draw(st.integers(1, 4))):
+        stmt: dict[str, Any] = {
+            "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+            "Action": draw(st.lists(st.sampled_from(actions), min_size=1, unique=True)),
+            "Resource": draw(st.lists(st.sampled_from(STACKS), min_size=1, max_size=2)),
+        }
+        condition = draw(st.sampled_from(STACK_CONDITIONS))
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(stmt)
+    return policies(*statements)
+
+
+def _decided(answer: Any) -> str:
+    """What the check reports of a path: taken, or not (proven, or no question needed)."""
+    return "not taken" if answer is None or answer.status is Status.PROVEN else answer.status.value
+
+
+@settings(max_examples=25, deadline=None)
+@given(ps=stack_policies())
+def test_the_resource_cut_never_changes_a_paths_answer(ps: PolicySet) -> None:
+    import policyreason.analysis.escalation.paths as paths
+
+    path = PATHS["cloudformation-005"]
+    cut = path_answer(ps, path, ANY_CALLER)
+    original = paths.may_meet
+    paths.may_meet = lambda pattern, fmt: True
+    try:
+        whole = path_answer(ps, path, ANY_CALLER)
+    finally:
+        paths.may_meet = original
+    assert _decided(cut) == _decided(whole), (cut, whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=resource_patterns(),
+    index=st.integers(0, len(FORMATS) - 1),
+    fillers=st.lists(
+        st.sampled_from(["a", "b", "x", "a-b", "a/b", "a:b", "AWSTransform"]),
+        min_size=8,
+        max_size=8,
+    ),
+)
+def test_a_pattern_that_cannot_meet_a_format_matches_none_of_its_arns(
+    text: str, index: int, fillers: list[str]
+) -> None:
+    fmt = FORMATS[index]
+    pattern = parse_pattern(text)
+    if may_meet(pattern, fmt):
+        return
+    values = iter(fillers)
+    arn = []
+    for comp in fmt.components:
+        part = ""
+        for piece in comp:
+            if isinstance(piece, str):
+                part += piece
+            elif piece.kind == "partition":
+                part += "aws"
+            elif piece.kind == "account":
+                part += ACCOUNT
+            else:
+                value = next(values, "x")
+                part += value if piece.kind == "any" or not set(value) & set(":/") else "x"
+        arn.append(part)
+    assert not arn_match(pattern, ":".join(arn), {}), (text, ":".join(arn))

@@ -152,3 +152,22 @@ def _spelled(
         chars.append(char)
         step = parent[state]
     return "".join(reversed(chars))
+
+
+def may_meet(pattern: Pattern, fmt: ArnFormat) -> bool:
+    """False only when no ARN of `fmt`, in any partition, region or account, matches
+    `pattern` (IAM's ARN matching: segment by segment, wildcards crossing `:` only in the
+    resource part). Every variable of the format is taken as any non-empty value of its
+    class, a superset of its real values, so False is exact; a pattern with a policy variable,
+    or that is not six segments, may always meet."""
+    if fmt.wildcard or pattern.is_match_all or pattern.has_variable:
+        return True
+    segments = arn_segments(pattern)
+    if len(segments) != 6:
+        return True
+    for segment, comp in zip(segments, fmt.components, strict=True):
+        tokens = _tokens(segment, {})
+        assert tokens is not None
+        if _walk(tokens, list(_pieces(comp, {}, region=False))) is None:
+            return False
+    return True

@@ -38,7 +38,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
-from policyreason.analysis.escalation.meet import meet
+from policyreason.analysis.escalation.meet import may_meet, meet
 from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
@@ -181,14 +181,21 @@ def path_answer(
 # -- the question of one path --------------------------------------------------------------------
 
 
-def _could_apply(policy: Policy, action: str) -> Policy:
-    """The policy cut down to the statements whose Action could match `action` (the others
-    never apply to a request for it)."""
+def _could_apply(policy: Policy, action: str, formats: Sequence[ArnFormat] | None = None) -> Policy:
+    """The policy cut down to the statements whose Action could match `action` and, given the
+    ARN formats the request's resource has (None: any resource), whose Resource could match
+    one of them (the others never apply to the request)."""
     name = ascii_lower(action)
     kept = tuple(
         s
         for s in policy.statements
-        if s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions)
+        if (s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions))
+        and (
+            formats is None
+            or s.not_resource
+            or s.resources is None
+            or any(may_meet(r, f) for r in s.resources for f in formats)
+        )
     )
     return policy.model_copy(update={"statements": kept})
 
@@ -197,12 +204,17 @@ def _allows_some(policy: Policy) -> bool:
     return any(s.effect is Effect.ALLOW for s in policy.statements)
 
 
-def cut(policies: PolicySet, action: str) -> PolicySet | None:
-    """The policies a request for `action` can meet, each cut to the statements that could
-    apply to it; None when no identity Allow (or no boundary or session Allow) could apply."""
-    identity = tuple(_could_apply(p, action) for p in policies.identity)
-    boundary = None if policies.boundary is None else _could_apply(policies.boundary, action)
-    session = tuple(_could_apply(p, action) for p in policies.session)
+def cut(
+    policies: PolicySet, action: str, formats: Sequence[ArnFormat] | None = None
+) -> PolicySet | None:
+    """The policies a request for `action` (on a resource of one of `formats`, if given) can
+    meet, each cut to the statements that could apply to it; None when no identity Allow (or
+    no boundary or session Allow) could apply."""
+    identity = tuple(_could_apply(p, action, formats) for p in policies.identity)
+    boundary = (
+        None if policies.boundary is None else _could_apply(policies.boundary, action, formats)
+    )
+    session = tuple(_could_apply(p, action, formats) for p in policies.session)
     if not any(_allows_some(p) for p in identity):
         return None
     if boundary is not None and not _allows_some(boundary):
@@ -210,6 +222,13 @@ def cut(policies: PolicySet, action: str) -> PolicySet | None:
     if session and not any(_allows_some(p) for p in session):
         return None
     return PolicySet(identity=identity, boundary=boundary, session=session)
+
+
+def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
+    """The formats the question holds the request's resource to (`goal`); None when it holds
+    it to none."""
+    formats = type_formats(p.action, p.types) if p.types else ()
+    return formats or None
 
 
 def format_pattern(fmt: ArnFormat) -> Pattern:
@@ -257,7 +276,7 @@ class _Question:
         self.kinds = self.caller.kinds(self.path)
         parts: list[Part] = []
         for p in self.planned:
-            policies = cut(self.policies, p.action)
+            policies = cut(self.policies, p.action, _resource_formats(p))
             if policies is None:
                 self.parts = None
                 return
