@@ -285,3 +285,20 @@ def test_a_pattern_that_cannot_meet_a_format_matches_none_of_its_arns(
                 part += value if piece.kind == "any" or not set(value) & set(":/") else "x"
         arn.append(part)
     assert not arn_match(pattern, ":".join(arn), {}), (text, ":".join(arn))
+
+
+def test_a_resource_naming_a_principal_tag_is_guessed() -> None:
+    ps = policies(
+        tagged(
+            "iam:PassRole",
+            "arn:aws:iam::*:role/${aws:PrincipalTag/RoleName}",
+            **{"iam:PassedToService": ["sagemaker.amazonaws.com", "glue.amazonaws.com"]},
+        ),
+        tagged(
+            "glue:CreateJob",
+            "arn:aws:glue:*:*:job/*",
+            **{"aws:ResourceTag/Project": "${aws:PrincipalTag/Project}"},
+        ),
+        tagged("glue:StartJobRun", "arn:aws:glue:*:*:job/*"),
+    )
+    witnessed_without_solver(ps, "glue-003")

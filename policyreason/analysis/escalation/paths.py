@@ -32,14 +32,21 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
 from policyreason.analysis.escalation.meet import may_meet, meet
-from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
+from policyreason.analysis.evaluate import (
+    DERIVED_KEYS,
+    Context,
+    Decision,
+    context_of,
+    evaluate,
+    glob_match,
+)
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
 from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
@@ -54,7 +61,16 @@ from policyreason.data.requests import (
     typings,
 )
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, arn_segments, ascii_lower, literal
+from policyreason.ir.pattern import (
+    AnyChar,
+    Pattern,
+    Star,
+    Text,
+    Variable,
+    arn_segments,
+    ascii_lower,
+    literal,
+)
 from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
 from policyreason.ir.request import IamKind, Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
@@ -68,6 +84,7 @@ KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
 EXAMPLE_SESSION = "example-session"
 MAX_GUESSES = 24  # candidate requests tried per request of a path before asking the solver
 MAX_IDENTITIES = 4  # callers tried per kind
+VARIABLE_FILLER = "example"  # a guessed value for a policy variable the caller does not fix
 IN_GROUP = "the caller is a member of the group"
 POLICY_ATTACHED = "the policy is attached to the caller"
 
@@ -642,17 +659,23 @@ class _Question:
             for arn in _instances(pattern, partition, account, ctx)
             if any(fits(t, arn) for t in typed)
         ]
-        # Then, for patterns none of whose plain fillings has the format, one that has.
+        # Then, for patterns none of whose plain fillings has the format, one that has, each
+        # variable the caller does not fix being `example` (a guessed context sends it).
+        filled = {**ctx, **{k: (VARIABLE_FILLER,) for k in _unfixed(patterns, ctx)}}
         met = (
-            meet(pattern, t.format, partition, account, ctx)
+            arn
             for pattern in patterns
             if not any(
                 any(fits(t, arn) for t in typed)
                 for arn in _instances(pattern, partition, account, ctx)
             )
-            for t in typed
+            for arn in [
+                *_instances(pattern, partition, account, filled),
+                *(meet(pattern, t.format, partition, account, filled) for t in typed),
+            ]
         )
-        return plain + [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
+        found = [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
+        return plain + list(dict.fromkeys(found))
 
     def _guess_contexts(self, p: Planned, base: Request) -> list[dict[str, tuple[str, ...]]]:
         """No extra key, then each Allow statement's positive conditions, each key with its
@@ -674,8 +697,11 @@ class _Question:
                     out.append(guessed)
                 filled = dict(guessed)
                 for c in stmt.conditions:
-                    if not c.op.negated and c.key_text not in filled:
+                    derived = c.key in DERIVED_KEYS  # read from the request, never sent
+                    if not c.op.negated and not derived and c.key_text not in filled:
                         filled.update(_variable_value(c, ctx))
+                for key in _unfixed(stmt.resources or (), ctx):
+                    filled.setdefault(key, (VARIABLE_FILLER,))
                 if filled != guessed and filled not in out:
                     out.append(filled)
         # A Deny whose negated condition spares the requests that carry its value.
@@ -933,9 +959,20 @@ def _variable_value(cond: Condition, ctx: Context) -> dict[str, tuple[str, ...]]
             elif part.default is not None:
                 text += part.default
             else:
-                sent[part.key] = ("example",)
-                text += "example"
+                sent[part.key] = (VARIABLE_FILLER,)
+                text += VARIABLE_FILLER
     return {cond.key_text: (text,), **sent}
+
+
+def _unfixed(patterns: Iterable[Pattern], ctx: Context) -> list[str]:
+    """The keys of the patterns' policy variables that have no value in `ctx` and no default
+    (a guess may send them)."""
+    return [
+        part.key
+        for pattern in patterns
+        for part in pattern.parts
+        if isinstance(part, Variable) and part.default is None and part.key not in ctx
+    ]
 
 
 def _condition_value(cond: Condition) -> str | None:
