@@ -1,7 +1,8 @@
-"""The concrete first pass of the escalation paths: the guesses that decide a path without the
-solver. A guess only proposes (the evaluator and the request typing judge it), so the
-properties here are that what `meet` proposes is what it claims to be, and that guesses now
-witness paths the solver could only leave undecided within its resource limit.
+"""The concrete first pass of the solver-backed checks: the guesses and cuts that decide a
+question without the solver. A guess only proposes (the evaluator and the request typing judge
+it), so the properties here are that what `meet` proposes is what it claims to be, that a cut
+never changes an answer, and that guesses now decide questions the solver could only leave
+undecided within its resource limit.
 """
 
 from __future__ import annotations
@@ -302,3 +303,34 @@ def test_a_resource_naming_a_principal_tag_is_guessed() -> None:
         tagged("glue:StartJobRun", "arn:aws:glue:*:*:job/*"),
     )
     witnessed_without_solver(ps, "glue-003")
+
+
+def test_a_statement_asking_for_a_tag_is_shown_needed_by_a_plain_request() -> None:
+    from policyreason.analysis.evaluate import allows
+    from policyreason.analysis.redundancy import _samples, redundant_statements
+
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ec2:CreateNetworkInterface",
+                "Resource": "arn:aws:ec2:*:*:network-interface/*",
+                "Condition": {"Null": {"aws:RequestTag/Managed": "false"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ec2:CreateNetworkInterface",
+                "Resource": "arn:aws:ec2:*:*:subnet/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ec2:RunInstances",
+                "Resource": "arn:aws:ec2:*:*:network-interface/*",
+            },
+        ],
+    }
+    policy = to_policy(doc)
+    reduced = policy.model_copy(update={"statements": policy.statements[1:]})
+    assert any(allows(policy, r) and not allows(reduced, r) for r in _samples(policy.statements[0]))
+    assert [r.index for r in redundant_statements(policy)] == []
