@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -160,8 +160,9 @@ def escalation_paths(
     """Every path of the catalogue (or of `paths`) the caller can take, and those that could
     not be decided, in catalogue order."""
     out: list[PathResult] = []
+    cuts = Cuts(policies)
     for path in catalogue() if paths is None else paths:
-        answer = path_answer(policies, path, caller, rlimit)
+        answer = path_answer(policies, path, caller, rlimit, cuts)
         if answer is not None and answer.status is not Status.PROVEN:
             out.append(PathResult(path, plan(path), answer))
     return out
@@ -172,17 +173,20 @@ def path_answer(
     path: EscalationPath,
     caller: Caller = ANY_CALLER,
     rlimit: int | None = DEFAULT_RLIMIT,
+    cuts: Cuts | None = None,
 ) -> Answer[Request] | None:
     """Whether the caller can make the path's requests together: witnessed (the requests,
     with what is assumed of the account), proven impossible, or unknown. None when no
-    statement could allow one of its actions (no question needed)."""
-    question = _Question(policies, path, caller, relaxed=False)
+    statement could allow one of its requests (no question needed). `cuts`: the cut
+    policies kept from other paths over the same policies."""
+    cuts = Cuts(policies) if cuts is None else cuts
+    question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
     answer = question.ask(rlimit)
     relaxable = [p.unless for s in path.steps for p in s.pins if p.unless]
     if answer.status is Status.PROVEN and relaxable:
-        second = _Question(policies, path, caller, relaxed=True).ask(rlimit)
+        second = _Question(policies, path, caller, relaxed=True, cuts=cuts).ask(rlimit)
         if second.status is Status.WITNESSED:
             answer = second.assuming(*relaxable)
         elif second.status is Status.PROVEN:
@@ -202,23 +206,30 @@ def _could_apply(policy: Policy, action: str, formats: Sequence[ArnFormat] | Non
     """The policy cut down to the statements whose Action could match `action` and, given the
     ARN formats the request's resource has (None: any resource), whose Resource could match
     one of them (the others never apply to the request)."""
+    return _for_resources(_for_action(policy, action), formats)
+
+
+def _for_action(policy: Policy, action: str) -> Policy:
     name = ascii_lower(action)
     kept = tuple(
         s
         for s in policy.statements
-        if (s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions))
-        and (
-            formats is None
-            or s.not_resource
-            or s.resources is None
-            or any(may_meet(r, f) for r in s.resources for f in formats)
-        )
+        if s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions)
     )
     return policy.model_copy(update={"statements": kept})
 
 
-def _allows_some(policy: Policy) -> bool:
-    return any(s.effect is Effect.ALLOW for s in policy.statements)
+def _for_resources(policy: Policy, formats: Sequence[ArnFormat] | None) -> Policy:
+    if formats is None:
+        return policy
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s.not_resource
+        or s.resources is None
+        or any(may_meet(r, f) for r in s.resources for f in formats)
+    )
+    return policy.model_copy(update={"statements": kept})
 
 
 def cut(
@@ -227,11 +238,13 @@ def cut(
     """The policies a request for `action` (on a resource of one of `formats`, if given) can
     meet, each cut to the statements that could apply to it; None when no identity Allow (or
     no boundary or session Allow) could apply."""
-    identity = tuple(_could_apply(p, action, formats) for p in policies.identity)
-    boundary = (
-        None if policies.boundary is None else _could_apply(policies.boundary, action, formats)
-    )
-    session = tuple(_could_apply(p, action, formats) for p in policies.session)
+    return _cut_set(policies, lambda p: _could_apply(p, action, formats))
+
+
+def _cut_set(policies: PolicySet, cut_one: Callable[[Policy], Policy]) -> PolicySet | None:
+    identity = tuple(cut_one(p) for p in policies.identity)
+    boundary = None if policies.boundary is None else cut_one(policies.boundary)
+    session = tuple(cut_one(p) for p in policies.session)
     if not any(_allows_some(p) for p in identity):
         return None
     if boundary is not None and not _allows_some(boundary):
@@ -239,6 +252,36 @@ def cut(
     if session and not any(_allows_some(p) for p in session):
         return None
     return PolicySet(identity=identity, boundary=boundary, session=session)
+
+
+class Cuts:
+    """`cut` and `_could_apply` over one policy set, each statement's Action matched once per
+    action (the 65 paths ask about a few dozen actions, many times over)."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._sets: dict[tuple[str, tuple[ArnFormat, ...] | None], PolicySet | None] = {}
+        self._policies: dict[tuple[int, str], Policy] = {}
+
+    def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
+        """`cut(self.policies, action, formats)`."""
+        key = (ascii_lower(action), formats)
+        if key not in self._sets:
+            self._sets[key] = _cut_set(
+                self.policies, lambda p: _for_resources(self.could_apply(p, action), formats)
+            )
+        return self._sets[key]
+
+    def could_apply(self, policy: Policy, action: str) -> Policy:
+        """`_could_apply(policy, action)` for a policy of the set."""
+        key = (id(policy), ascii_lower(action))
+        if key not in self._policies:
+            self._policies[key] = _for_action(policy, action)
+        return self._policies[key]
+
+
+def _allows_some(policy: Policy) -> bool:
+    return any(s.effect is Effect.ALLOW for s in policy.statements)
 
 
 def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
@@ -282,18 +325,21 @@ class _Question:
     path: EscalationPath
     caller: Caller
     relaxed: bool
+    cuts: Cuts | None = None
     planned: tuple[Planned, ...] = field(init=False)
     own: dict[int, int] = field(init=False)  # step -> index of its own request
     kinds: list[IamKind] = field(init=False)
     parts: list[Part] | None = field(init=False)
+    _cuts: Cuts = field(init=False)
 
     def __post_init__(self) -> None:
+        self._cuts = Cuts(self.policies) if self.cuts is None else self.cuts
         self.planned = plan(self.path)
         self.own = {p.step: i for i, p in enumerate(self.planned) if p.own}
         self.kinds = self.caller.kinds(self.path)
         parts: list[Part] = []
         for p in self.planned:
-            policies = cut(self.policies, p.action, _resource_formats(p))
+            policies = self._cuts.cut(p.action, _resource_formats(p))
             if policies is None:
                 self.parts = None
                 return
@@ -649,7 +695,7 @@ class _Question:
         patterns = [
             pattern
             for policy in self.policies.identity
-            for stmt in _could_apply(policy, p.action).statements
+            for stmt in self._cuts.could_apply(policy, p.action).statements
             if stmt.effect is Effect.ALLOW and not stmt.not_resource
             for pattern in stmt.resources or ()
         ]
@@ -685,7 +731,7 @@ class _Question:
         out: list[dict[str, tuple[str, ...]]] = [{}]
         ctx = context_of(base)
         for policy in self.policies.identity:
-            for stmt in _could_apply(policy, p.action).statements:
+            for stmt in self._cuts.could_apply(policy, p.action).statements:
                 if stmt.effect is not Effect.ALLOW or not stmt.conditions:
                     continue
                 guessed: dict[str, tuple[str, ...]] = {
@@ -708,7 +754,7 @@ class _Question:
         spared: dict[str, tuple[str, ...]] = {
             c.key_text: (value,)
             for policy in self.policies.identity
-            for stmt in _could_apply(policy, p.action).statements
+            for stmt in self._cuts.could_apply(policy, p.action).statements
             if stmt.effect is Effect.DENY
             for c in stmt.conditions
             if c.op.negated and (value := _condition_value(c)) is not None
