@@ -334,3 +334,26 @@ def test_a_statement_asking_for_a_tag_is_shown_needed_by_a_plain_request() -> No
     reduced = policy.model_copy(update={"statements": policy.statements[1:]})
     assert any(allows(policy, r) and not allows(reduced, r) for r in _samples(policy.statements[0]))
     assert [r.index for r in redundant_statements(policy)] == []
+
+
+def test_the_role_for_the_paths_service_is_guessed_after_the_others() -> None:
+    def pass_to(service: str, role: str) -> dict[str, Any]:
+        return {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": f"arn:aws:iam::*:role/{role}*",
+            "Condition": {"StringLike": {"iam:PassedToService": f"{service}.amazonaws.com"}},
+        }
+
+    ps = policies(
+        pass_to("glue", "GlueRole"),
+        pass_to("ec2", "NotebookRole"),
+        pass_to("lambda", "FunctionRole"),
+        pass_to("sagemaker", "SageMakerRole"),
+        {
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateNotebookInstance",
+            "Resource": "arn:aws:sagemaker:*:*:notebook-instance/aws-glue-*",
+        },
+    )
+    witnessed_without_solver(ps, "sagemaker-001")

@@ -637,9 +637,15 @@ class _Question:
                 if not link.optional and link.step < len(done):
                     fixed[link.key] = (done[self.own[link.step]].resource,)
         tried = 0
+        contexts = self._guess_contexts(p, base)
+        seen: list[dict[str, tuple[str, ...]]] = []
         for resource in self._guess_resources(p, base, done):
-            for extra in self._guess_contexts(p, base):
+            for extra in contexts:
                 context = {**base.context, **shared, **extra, **fixed}
+                # Guesses that the pinned and linked values make the same are one guess.
+                if context in seen:
+                    continue
+                seen.append(context)
                 req = base.model_copy(
                     update={
                         "action": p.action,
@@ -653,6 +659,7 @@ class _Question:
                 tried += 1
                 if tried >= MAX_GUESSES:
                     return None
+            seen.clear()
         return None
 
     def _guess_resources(
