@@ -145,11 +145,8 @@ def main() -> None:
     load_before = [round(x, 2) for x in os.getloadavg()]
     modes: dict[str, dict[str, object]] = {}
     try:
-        wanted = [
-            m
-            for m in (("idle", False), ("one core loaded", True))
-            if m[0][:4] in {x[:4] for x in args.modes}
-        ]
+        states = {"idle": ("idle", False), "loaded": ("one core loaded", True)}
+        wanted = [states[m] for m in ("idle", "loaded") if m in args.modes]
         for mode, loaded in wanted:
             cache = work / mode
             cases = {
