@@ -7,13 +7,13 @@ process).
 Wall seconds and CPU seconds (user + system of the process and its workers); the median of
 `--runs` runs.
 
-`--in-process` adds the per-policy p50/p95/p99/max of the per-file work (read, parse, checks)
-from one serial run in this process, and the count of unknown findings.
+`--in-process` adds the wall and CPU seconds of one serial run in this process, the per-policy
+p50/p95/p99/max of the per-file work (read, parse, checks), and the count of unknown findings.
 
 parliament comes with the `perf` extra (`pip install '.[perf]'`); it is never a dependency of
 the package.
 
-    python perf/corpus_lint.py [--corpus DIR] [--runs 1] [--in-process]
+    python perf/corpus_lint.py [--corpus DIR] [--runs 1] [--in-process] [--modes idle loaded]
                                [--output perf/results/corpus_lint.json]
 """
 
@@ -58,15 +58,16 @@ def in_process(corpus: Path) -> dict[str, object]:
         times.append(time.perf_counter() - start)
         return result
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     files, _missing = discover([str(corpus)])
     results = execute(files, RunOptions(), Execution(jobs=1), work=timed)
     report = assemble(results, RunOptions())
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     unknown = sum(1 for r in results for f in r.found if f.finding.status is Status.UNKNOWN)
     return {
         "files": len(files),
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
         "per_policy": percentiles(times),
         "findings": len(report.findings),
         "unknown_findings": unknown,
@@ -125,6 +126,13 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpora/aws-managed-policies"))
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--in-process", action="store_true")
+    ap.add_argument(
+        "--modes",
+        nargs="+",
+        choices=["idle", "loaded"],
+        default=["idle", "loaded"],
+        help="which machine states to measure (loaded: one extra spinning process)",
+    )
     ap.add_argument("--output", default=str(ROOT / "perf/results/corpus_lint.json"))
     args = ap.parse_args()
     corpus = Path(args.corpus).resolve()
@@ -137,7 +145,9 @@ def main() -> None:
     load_before = [round(x, 2) for x in os.getloadavg()]
     modes: dict[str, dict[str, object]] = {}
     try:
-        for mode, loaded in (("idle", False), ("one core loaded", True)):
+        states = {"idle": ("idle", False), "loaded": ("one core loaded", True)}
+        wanted = [states[m] for m in ("idle", "loaded") if m in args.modes]
+        for mode, loaded in wanted:
             cache = work / mode
             cases = {
                 "policyreason, default processes, empty cache": [*ours, "--cache-dir", str(cache)],
@@ -159,9 +169,10 @@ def main() -> None:
             ) / median_wall(samples["parliament"])
             rows["policyreason default / parliament (wall)"] = round(ratio, 2)
             modes[mode] = rows
-        # The idle mode's last default run left its cache full.
-        warm = [run([*ours, "--cache-dir", str(work / "idle")], work) for _ in range(args.runs)]
-        modes["idle"]["policyreason, default processes, warm cache"] = median_row(warm)
+        if "idle" in modes:
+            # The idle mode's last default run left its cache full.
+            warm = [run([*ours, "--cache-dir", str(work / "idle")], work) for _ in range(args.runs)]
+            modes["idle"]["policyreason, default processes, warm cache"] = median_row(warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report: dict[str, object] = {

@@ -24,7 +24,7 @@ from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
-from policyreason.ir.policy import Effect, Policy, PolicyKind, Statement
+from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
@@ -136,9 +136,18 @@ def _samples(stmt: Statement) -> Iterator[Request]:
     literal value. They are only guesses; the concrete evaluator judges them."""
     actions = sorted(_known(tuple(p.text for p in stmt.actions)))[:_MAX_SAMPLE_ACTIONS]
     resources = [p.text.replace("*", "x").replace("?", "x") for p in stmt.resources or ()]
+    # `"Null": {key: "false"}` asks for the key, with any value.
+    present = {
+        c.key_text: ("example",)
+        for c in stmt.conditions
+        if c.op.family is Family.NULL and c.values and c.values[0].flag is False
+    }
     for action in actions:
         for resource in resources or ["*"]:
-            yield guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt)
+            guess = guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt)
+            yield guess
+            if present:
+                yield guess.model_copy(update={"context": {**guess.context, **present}})
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

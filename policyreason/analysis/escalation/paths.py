@@ -32,13 +32,21 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
-from policyreason.analysis.evaluate import Context, Decision, context_of, evaluate, glob_match
+from policyreason.analysis.escalation.meet import may_meet, meet
+from policyreason.analysis.evaluate import (
+    DERIVED_KEYS,
+    Context,
+    Decision,
+    context_of,
+    evaluate,
+    glob_match,
+)
 from policyreason.analysis.questions import JointProperty, resources_are
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
@@ -54,7 +62,16 @@ from policyreason.data.requests import (
     typings,
 )
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, arn_segments, ascii_lower, literal
+from policyreason.ir.pattern import (
+    AnyChar,
+    Pattern,
+    Star,
+    Text,
+    Variable,
+    arn_segments,
+    ascii_lower,
+    literal,
+)
 from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
 from policyreason.ir.request import IamKind, Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
@@ -68,6 +85,7 @@ KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
 EXAMPLE_SESSION = "example-session"
 MAX_GUESSES = 24  # candidate requests tried per request of a path before asking the solver
 MAX_IDENTITIES = 4  # callers tried per kind
+VARIABLE_FILLER = "example"  # a guessed value for a policy variable the caller does not fix
 IN_GROUP = "the caller is a member of the group"
 POLICY_ATTACHED = "the policy is attached to the caller"
 
@@ -143,8 +161,9 @@ def escalation_paths(
     """Every path of the catalogue (or of `paths`) the caller can take, and those that could
     not be decided, in catalogue order."""
     out: list[PathResult] = []
+    cuts = Cuts(policies)
     for path in catalogue() if paths is None else paths:
-        answer = path_answer(policies, path, caller, rlimit)
+        answer = path_answer(policies, path, caller, rlimit, cuts)
         if answer is not None and answer.status is not Status.PROVEN:
             out.append(PathResult(path, plan(path), answer))
     return out
@@ -155,17 +174,20 @@ def path_answer(
     path: EscalationPath,
     caller: Caller = ANY_CALLER,
     rlimit: int | None = DEFAULT_RLIMIT,
+    cuts: Cuts | None = None,
 ) -> Answer[Request] | None:
     """Whether the caller can make the path's requests together: witnessed (the requests,
     with what is assumed of the account), proven impossible, or unknown. None when no
-    statement could allow one of its actions (no question needed)."""
-    question = _Question(policies, path, caller, relaxed=False)
+    statement could allow one of its requests (no question needed). `cuts`: the cut
+    policies kept from other paths over the same policies."""
+    cuts = Cuts(policies) if cuts is None else cuts
+    question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
     answer = question.ask(rlimit)
     relaxable = [p.unless for s in path.steps for p in s.pins if p.unless]
     if answer.status is Status.PROVEN and relaxable:
-        second = _Question(policies, path, caller, relaxed=True).ask(rlimit)
+        second = _Question(policies, path, caller, relaxed=True, cuts=cuts).ask(rlimit)
         if second.status is Status.WITNESSED:
             answer = second.assuming(*relaxable)
         elif second.status is Status.PROVEN:
@@ -181,9 +203,14 @@ def path_answer(
 # -- the question of one path --------------------------------------------------------------------
 
 
-def _could_apply(policy: Policy, action: str) -> Policy:
-    """The policy cut down to the statements whose Action could match `action` (the others
-    never apply to a request for it)."""
+def _could_apply(policy: Policy, action: str, formats: Sequence[ArnFormat] | None = None) -> Policy:
+    """The policy cut down to the statements whose Action could match `action` and, given the
+    ARN formats the request's resource has (None: any resource), whose Resource could match
+    one of them (the others never apply to the request)."""
+    return _for_resources(_for_action(policy, action), formats)
+
+
+def _for_action(policy: Policy, action: str) -> Policy:
     name = ascii_lower(action)
     kept = tuple(
         s
@@ -193,16 +220,32 @@ def _could_apply(policy: Policy, action: str) -> Policy:
     return policy.model_copy(update={"statements": kept})
 
 
-def _allows_some(policy: Policy) -> bool:
-    return any(s.effect is Effect.ALLOW for s in policy.statements)
+def _for_resources(policy: Policy, formats: Sequence[ArnFormat] | None) -> Policy:
+    if formats is None:
+        return policy
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s.not_resource
+        or s.resources is None
+        or any(may_meet(r, f) for r in s.resources for f in formats)
+    )
+    return policy.model_copy(update={"statements": kept})
 
 
-def cut(policies: PolicySet, action: str) -> PolicySet | None:
-    """The policies a request for `action` can meet, each cut to the statements that could
-    apply to it; None when no identity Allow (or no boundary or session Allow) could apply."""
-    identity = tuple(_could_apply(p, action) for p in policies.identity)
-    boundary = None if policies.boundary is None else _could_apply(policies.boundary, action)
-    session = tuple(_could_apply(p, action) for p in policies.session)
+def cut(
+    policies: PolicySet, action: str, formats: Sequence[ArnFormat] | None = None
+) -> PolicySet | None:
+    """The policies a request for `action` (on a resource of one of `formats`, if given) can
+    meet, each cut to the statements that could apply to it; None when no identity Allow (or
+    no boundary or session Allow) could apply."""
+    return _cut_set(policies, lambda p: _could_apply(p, action, formats))
+
+
+def _cut_set(policies: PolicySet, cut_one: Callable[[Policy], Policy]) -> PolicySet | None:
+    identity = tuple(cut_one(p) for p in policies.identity)
+    boundary = None if policies.boundary is None else cut_one(policies.boundary)
+    session = tuple(cut_one(p) for p in policies.session)
     if not any(_allows_some(p) for p in identity):
         return None
     if boundary is not None and not _allows_some(boundary):
@@ -210,6 +253,43 @@ def cut(policies: PolicySet, action: str) -> PolicySet | None:
     if session and not any(_allows_some(p) for p in session):
         return None
     return PolicySet(identity=identity, boundary=boundary, session=session)
+
+
+class Cuts:
+    """`cut` and `_could_apply` over one policy set, each statement's Action matched once per
+    action (the 65 paths ask about a few dozen actions, many times over)."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        self._sets: dict[tuple[str, tuple[ArnFormat, ...] | None], PolicySet | None] = {}
+        self._policies: dict[tuple[int, str], Policy] = {}
+
+    def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
+        """`cut(self.policies, action, formats)`."""
+        key = (ascii_lower(action), formats)
+        if key not in self._sets:
+            self._sets[key] = _cut_set(
+                self.policies, lambda p: _for_resources(self.could_apply(p, action), formats)
+            )
+        return self._sets[key]
+
+    def could_apply(self, policy: Policy, action: str) -> Policy:
+        """`_could_apply(policy, action)` for a policy of the set."""
+        key = (id(policy), ascii_lower(action))
+        if key not in self._policies:
+            self._policies[key] = _for_action(policy, action)
+        return self._policies[key]
+
+
+def _allows_some(policy: Policy) -> bool:
+    return any(s.effect is Effect.ALLOW for s in policy.statements)
+
+
+def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
+    """The formats the question holds the request's resource to (`goal`); None when it holds
+    it to none."""
+    formats = type_formats(p.action, p.types) if p.types else ()
+    return formats or None
 
 
 def format_pattern(fmt: ArnFormat) -> Pattern:
@@ -246,18 +326,21 @@ class _Question:
     path: EscalationPath
     caller: Caller
     relaxed: bool
+    cuts: Cuts | None = None
     planned: tuple[Planned, ...] = field(init=False)
     own: dict[int, int] = field(init=False)  # step -> index of its own request
     kinds: list[IamKind] = field(init=False)
     parts: list[Part] | None = field(init=False)
+    _cuts: Cuts = field(init=False)
 
     def __post_init__(self) -> None:
+        self._cuts = Cuts(self.policies) if self.cuts is None else self.cuts
         self.planned = plan(self.path)
         self.own = {p.step: i for i, p in enumerate(self.planned) if p.own}
         self.kinds = self.caller.kinds(self.path)
         parts: list[Part] = []
         for p in self.planned:
-            policies = cut(self.policies, p.action)
+            policies = self._cuts.cut(p.action, _resource_formats(p))
             if policies is None:
                 self.parts = None
                 return
@@ -493,7 +576,8 @@ class _Question:
         """Plain witnesses to try before the solver, one per kind of caller the path is for (or
         the known caller): request by request, the first resource and context that the policies
         allow, drawn from their own Resource patterns and condition values (then an example
-        resource), with the pinned and linked values and the caller's keys so far."""
+        resource), with the pinned and linked values and the caller's keys so far; then the same
+        set with each key that links to a later request's resource naming it."""
         for kind in self.kinds:
             for identity in self._identities(kind):
                 base = _as_caller(Request(action="", resource=""), identity, kind)
@@ -506,7 +590,28 @@ class _Question:
                         break
                     done.append(found)
                 else:
-                    yield self.complete(done)
+                    found_set = self.complete(done)
+                    yield found_set
+                    linked = self._linked(found_set)
+                    if linked != found_set:
+                        yield linked
+
+    def _linked(self, requests: list[Request]) -> list[Request]:
+        """`requests` with every key that links to a later request's resource, when sent,
+        naming that resource (a guess for a request is made before the later one's is known)."""
+        out = list(requests)
+        for i, p in enumerate(self.planned):
+            if not p.own:
+                continue
+            context = dict(out[i].context)
+            for link in self.path.steps[p.step].links:
+                if link.step <= p.step:
+                    continue
+                sent = next((k for k in context if k.lower() == link.key.lower()), None)
+                if sent is not None:
+                    context[sent] = (requests[self.own[link.step]].resource,)
+            out[i] = out[i].model_copy(update={"context": context})
+        return out
 
     def _identities(self, kind: IamKind) -> list[str]:
         """The known caller; else an example user or role, and the users or roles that the
@@ -535,9 +640,15 @@ class _Question:
                 if not link.optional and link.step < len(done):
                     fixed[link.key] = (done[self.own[link.step]].resource,)
         tried = 0
+        contexts = self._guess_contexts(p, base)
+        seen: list[dict[str, tuple[str, ...]]] = []
         for resource in self._guess_resources(p, base, done):
-            for extra in self._guess_contexts(p):
+            for extra in contexts:
                 context = {**base.context, **shared, **extra, **fixed}
+                # Guesses that the pinned and linked values make the same are one guess.
+                if context in seen:
+                    continue
+                seen.append(context)
                 req = base.model_copy(
                     update={
                         "action": p.action,
@@ -551,6 +662,7 @@ class _Question:
                 tried += 1
                 if tried >= MAX_GUESSES:
                     return None
+            seen.clear()
         return None
 
     def _guess_resources(
@@ -590,22 +702,46 @@ class _Question:
         partition = identity.split(":")[1]
         typed = self._typed(p)
         ctx = context_of(base)
-        return [
-            arn
+        patterns = [
+            pattern
             for policy in self.policies.identity
-            for stmt in _could_apply(policy, p.action).statements
+            for stmt in self._cuts.could_apply(policy, p.action).statements
             if stmt.effect is Effect.ALLOW and not stmt.not_resource
             for pattern in stmt.resources or ()
+        ]
+        plain = [
+            arn
+            for pattern in patterns
             for arn in _instances(pattern, partition, account, ctx)
             if any(fits(t, arn) for t in typed)
         ]
+        # Then, for patterns none of whose plain fillings has the format, one that has, each
+        # variable the caller does not fix being `example` (a guessed context sends it).
+        filled = {**ctx, **{k: (VARIABLE_FILLER,) for k in _unfixed(patterns, ctx)}}
+        met = (
+            arn
+            for pattern in patterns
+            if not any(
+                any(fits(t, arn) for t in typed)
+                for arn in _instances(pattern, partition, account, ctx)
+            )
+            for arn in [
+                *_instances(pattern, partition, account, filled),
+                *(meet(pattern, t.format, partition, account, filled) for t in typed),
+            ]
+        )
+        found = [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
+        return plain + list(dict.fromkeys(found))
 
-    def _guess_contexts(self, p: Planned) -> list[dict[str, tuple[str, ...]]]:
+    def _guess_contexts(self, p: Planned, base: Request) -> list[dict[str, tuple[str, ...]]]:
         """No extra key, then each Allow statement's positive conditions, each key with its
-        first value (a guess: the evaluator judges it)."""
+        first value; then the same with values that name a policy variable filled in (the
+        variable's key sent too when the caller does not fix it); then each of these with the
+        values that a Deny's negated conditions spare. Guesses: the evaluator judges them."""
         out: list[dict[str, tuple[str, ...]]] = [{}]
+        ctx = context_of(base)
         for policy in self.policies.identity:
-            for stmt in _could_apply(policy, p.action).statements:
+            for stmt in self._cuts.could_apply(policy, p.action).statements:
                 if stmt.effect is not Effect.ALLOW or not stmt.conditions:
                     continue
                 guessed: dict[str, tuple[str, ...]] = {
@@ -615,6 +751,26 @@ class _Question:
                 }
                 if guessed and guessed not in out:
                     out.append(guessed)
+                filled = dict(guessed)
+                for c in stmt.conditions:
+                    derived = c.key in DERIVED_KEYS  # read from the request, never sent
+                    if not c.op.negated and not derived and c.key_text not in filled:
+                        filled.update(_variable_value(c, ctx))
+                for key in _unfixed(stmt.resources or (), ctx):
+                    filled.setdefault(key, (VARIABLE_FILLER,))
+                if filled != guessed and filled not in out:
+                    out.append(filled)
+        # A Deny whose negated condition spares the requests that carry its value.
+        spared: dict[str, tuple[str, ...]] = {
+            c.key_text: (value,)
+            for policy in self.policies.identity
+            for stmt in self._cuts.could_apply(policy, p.action).statements
+            if stmt.effect is Effect.DENY
+            for c in stmt.conditions
+            if c.op.negated and (value := _condition_value(c)) is not None
+        }
+        if spared:
+            out += [s for s in ({**spared, **o} for o in list(out)) if s not in out]
         return out
 
     def polish(self, requests: list[Request]) -> list[Request]:
@@ -834,6 +990,45 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
         if arn not in out:
             out.append(arn)
     return out
+
+
+def _variable_value(cond: Condition, ctx: Context) -> dict[str, tuple[str, ...]]:
+    """A value for a positive condition whose first value names policy variables: each
+    variable the caller's value, else its default, else `example` (then sent as well), each
+    wildcard `example` or `x`. Empty when the value names no variable."""
+    first = cond.values[0] if cond.values else None
+    if first is None or first.pattern is None or not first.pattern.has_variable:
+        return {}
+    text = ""
+    sent: dict[str, tuple[str, ...]] = {}
+    for part in first.pattern.parts:
+        if isinstance(part, Text):
+            text += part.text
+        elif isinstance(part, Star):
+            text += "example"
+        elif isinstance(part, AnyChar):
+            text += "x"
+        else:
+            known = ctx.get(part.key, ())
+            if len(known) == 1:
+                text += known[0]
+            elif part.default is not None:
+                text += part.default
+            else:
+                sent[part.key] = (VARIABLE_FILLER,)
+                text += VARIABLE_FILLER
+    return {cond.key_text: (text,), **sent}
+
+
+def _unfixed(patterns: Iterable[Pattern], ctx: Context) -> list[str]:
+    """The keys of the patterns' policy variables that have no value in `ctx` and no default
+    (a guess may send them)."""
+    return [
+        part.key
+        for pattern in patterns
+        for part in pattern.parts
+        if isinstance(part, Variable) and part.default is None and part.key not in ctx
+    ]
 
 
 def _condition_value(cond: Condition) -> str | None:

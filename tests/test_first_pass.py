@@ -1,0 +1,359 @@
+"""The concrete first pass of the solver-backed checks: the guesses and cuts that decide a
+question without the solver. A guess only proposes (the evaluator and the request typing judge
+it), so the properties here are that what `meet` proposes is what it claims to be, that a cut
+never changes an answer, and that guesses now decide questions the solver could only leave
+undecided within its resource limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policyreason.analysis.escalation.meet import may_meet, meet
+from policyreason.analysis.escalation.paths import ANY_CALLER, path_answer
+from policyreason.analysis.evaluate import Decision, arn_match, evaluate, glob_match
+from policyreason.analysis.real_request import fits, is_real
+from policyreason.data.escalation import catalogue
+from policyreason.data.requests import arn_format, typings
+from policyreason.ir.answer import Status
+from policyreason.ir.policy import PolicySet
+from policyreason.parse.pattern import parse_pattern
+from tests.strategies import to_policy
+
+ACCOUNT = "111122223333"
+PATHS = {p.id: p for p in catalogue()}
+# Formats with a literal, a plain name, a path-like name and two variables in one part.
+ACTIONS = [
+    "ecs:RegisterTaskDefinition",
+    "iam:PassRole",
+    "cloudformation:CreateStack",
+    "lambda:CreateFunction",
+    "s3:GetObject",
+    "logs:GetLogEvents",
+]
+FORMATS = [t.format for a in ACTIONS for t in typings(a) if not t.format.wildcard]
+
+
+@st.composite
+def resource_patterns(draw: st.DrawFn) -> str:
+    """ARN patterns in the shape policies write them, over a small alphabet so that they
+    often, but not always, meet a format."""
+    service = draw(st.sampled_from(["ecs", "iam", "cloudformation", "lambda", "s3", "logs", "*"]))
+    region = draw(st.sampled_from(["", "*", "us-east-1", "eu-west-1"]))
+    account = draw(st.sampled_from(["", "*", ACCOUNT, "444455556666"]))
+    pieces = st.sampled_from(
+        [
+            "task-definition/",
+            "role/",
+            "stack/",
+            "function:",
+            "log-group:",
+            "a",
+            "b",
+            "-",
+            ":",
+            "/",
+            "*",
+            "?",
+        ]
+    )
+    resource = "".join(draw(st.lists(pieces, min_size=1, max_size=6)))
+    return f"arn:aws:{service}:{region}:{account}:{resource}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=resource_patterns(), index=st.integers(0, len(FORMATS) - 1))
+def test_what_meet_proposes_has_the_format_and_matches_the_pattern(text: str, index: int) -> None:
+    fmt = FORMATS[index]
+    pattern = parse_pattern(text)
+    found = meet(pattern, fmt, "aws", ACCOUNT, {})
+    if found is None:
+        return
+    typing = next(t for a in ACTIONS for t in typings(a) if t.format == fmt)
+    assert fits(typing, found), (text, fmt.text, found)
+    assert glob_match(pattern, found, {}), (text, found)
+
+
+def test_a_task_definition_named_by_prefix_gets_a_revision() -> None:
+    fmt = arn_format("ecs", "task-definition")
+    assert fmt is not None
+    pattern = parse_pattern("arn:aws:ecs:*:*:task-definition/AWSTransform*")
+    found = meet(pattern, fmt, "aws", ACCOUNT, {})
+    assert found == f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/AWSTransform:x"
+
+
+def test_no_arn_when_the_pattern_and_the_format_share_none() -> None:
+    fmt = arn_format("iam", "role")
+    assert fmt is not None
+    assert meet(parse_pattern("arn:aws:iam::*:user/*"), fmt, "aws", ACCOUNT, {}) is None
+    assert meet(parse_pattern("arn:aws:iam::444455556666:role/*"), fmt, "aws", ACCOUNT, {}) is None
+
+
+def policies(*statements: dict[str, Any]) -> PolicySet:
+    doc = {"Version": "2012-10-17", "Statement": list(statements)}
+    return PolicySet(identity=(to_policy(doc),))
+
+
+def witnessed_without_solver(ps: PolicySet, path_id: str) -> None:
+    answer = path_answer(ps, PATHS[path_id], ANY_CALLER)
+    assert answer is not None and answer.status is Status.WITNESSED, answer
+    assert answer.queries == 0
+    for req in answer.witnesses:
+        assert is_real(req), req
+        assert evaluate(ps, req).decision is Decision.ALLOWED, req
+
+
+def tagged(action: str, resource: str, **condition: Any) -> dict[str, Any]:
+    return {
+        "Effect": "Allow",
+        "Action": action,
+        "Resource": resource,
+        "Condition": {
+            "StringEquals": {
+                "aws:ResourceAccount": "${aws:PrincipalAccount}",
+                **condition,
+            }
+        },
+    }
+
+
+def test_task_definitions_named_by_prefix_are_guessed() -> None:
+    ps = policies(
+        tagged(
+            "iam:PassRole",
+            "arn:aws:iam::*:role/Deploy-Task-Role",
+            **{"iam:PassedToService": "ecs-tasks.amazonaws.com"},
+        ),
+        tagged(
+            "ecs:RegisterTaskDefinition",
+            "arn:aws:ecs:*:*:task-definition/Deploy*",
+            **{"aws:RequestTag/CreatedBy": "Deploy"},
+        ),
+        tagged(
+            "ecs:RunTask",
+            "arn:aws:ecs:*:*:task-definition/Deploy*",
+            **{"aws:ResourceTag/CreatedBy": "Deploy"},
+        ),
+    )
+    witnessed_without_solver(ps, "ecs-004")
+
+
+def test_a_key_naming_a_later_requests_resource_is_guessed() -> None:
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {
+                "StringEqualsIfExists": {"iam:PassedToService": "cloudformation.amazonaws.com"},
+                "StringLike": {
+                    "iam:AssociatedResourceArn": "arn:aws:cloudformation:*:*:stack/app-*/*"
+                },
+            },
+        },
+        {
+            "Effect": "Allow",
+            "Action": "cloudformation:CreateStack",
+            "Resource": "arn:aws:cloudformation:*:*:stack/app-*/*",
+        },
+    )
+    witnessed_without_solver(ps, "cloudformation-001")
+
+
+def test_a_condition_naming_a_policy_variable_is_guessed() -> None:
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Resource": "arn:aws:iam::*:role/service-role/Agent_*",
+            "Condition": {
+                "StringLike": {"aws:RequestTag/SourceInstanceARN": "${ec2:SourceInstanceARN}"}
+            },
+        }
+    )
+    witnessed_without_solver(ps, "sts-001")
+
+
+def test_a_deny_spared_by_its_negated_condition_is_guessed() -> None:
+    ps = policies(
+        {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "ec2:RunInstances",
+            "Resource": "arn:aws:ec2:*:*:instance/*",
+            "Condition": {"StringNotEquals": {"ec2:InstanceMarketType": "spot"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+        },
+    )
+    witnessed_without_solver(ps, "ec2-001")
+
+
+# -- the resource cut: statements whose Resource cannot name the request's type ------------------
+
+STACKS = [
+    "arn:aws:cloudformation:*:*:stack/app",  # no stack ARN: the format has /${Id}
+    "arn:aws:cloudformation:*:*:stack/app/*",
+    "arn:aws:cloudformation:*:*:stack/app*",
+    "arn:aws:cloudformation:us-east-1:*:stack/?pp/x",
+    "arn:aws:cloudformation:*:*:changeSet/*",
+    "arn:aws:cloudformation:*:*:stack/${aws:username}/*",
+    "arn:aws:s3:::app/*",
+    "*",
+]
+STACK_CONDITIONS: list[dict[str, Any]] = [
+    {},
+    {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+    {"StringNotEquals": {"aws:PrincipalTag/team": "ml"}},
+]
+
+
+@st.composite
+def stack_policies(draw: st.DrawFn) -> PolicySet:
+    actions = ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"]
+    statements = []
+    for _ in range(draw(st.integers(1, 4))):
+        stmt: dict[str, Any] = {
+            "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+            "Action": draw(st.lists(st.sampled_from(actions), min_size=1, unique=True)),
+            "Resource": draw(st.lists(st.sampled_from(STACKS), min_size=1, max_size=2)),
+        }
+        condition = draw(st.sampled_from(STACK_CONDITIONS))
+        if condition:
+            stmt["Condition"] = condition
+        statements.append(stmt)
+    return policies(*statements)
+
+
+def _decided(answer: Any) -> str:
+    """What the check reports of a path: taken, or not (proven, or no question needed)."""
+    return "not taken" if answer is None or answer.status is Status.PROVEN else answer.status.value
+
+
+@settings(max_examples=25, deadline=None)
+@given(ps=stack_policies())
+def test_the_resource_cut_never_changes_a_paths_answer(ps: PolicySet) -> None:
+    import policyreason.analysis.escalation.paths as paths
+
+    path = PATHS["cloudformation-005"]
+    cut = path_answer(ps, path, ANY_CALLER)
+    original = paths.may_meet
+    paths.may_meet = lambda pattern, fmt: True
+    try:
+        whole = path_answer(ps, path, ANY_CALLER)
+    finally:
+        paths.may_meet = original
+    assert _decided(cut) == _decided(whole), (cut, whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=resource_patterns(),
+    index=st.integers(0, len(FORMATS) - 1),
+    fillers=st.lists(
+        st.sampled_from(["a", "b", "x", "a-b", "a/b", "a:b", "AWSTransform"]),
+        min_size=8,
+        max_size=8,
+    ),
+)
+def test_a_pattern_that_cannot_meet_a_format_matches_none_of_its_arns(
+    text: str, index: int, fillers: list[str]
+) -> None:
+    fmt = FORMATS[index]
+    pattern = parse_pattern(text)
+    if may_meet(pattern, fmt):
+        return
+    values = iter(fillers)
+    arn = []
+    for comp in fmt.components:
+        part = ""
+        for piece in comp:
+            if isinstance(piece, str):
+                part += piece
+            elif piece.kind == "partition":
+                part += "aws"
+            elif piece.kind == "account":
+                part += ACCOUNT
+            else:
+                value = next(values, "x")
+                part += value if piece.kind == "any" or not set(value) & set(":/") else "x"
+        arn.append(part)
+    assert not arn_match(pattern, ":".join(arn), {}), (text, ":".join(arn))
+
+
+def test_a_resource_naming_a_principal_tag_is_guessed() -> None:
+    ps = policies(
+        tagged(
+            "iam:PassRole",
+            "arn:aws:iam::*:role/${aws:PrincipalTag/RoleName}",
+            **{"iam:PassedToService": ["sagemaker.amazonaws.com", "glue.amazonaws.com"]},
+        ),
+        tagged(
+            "glue:CreateJob",
+            "arn:aws:glue:*:*:job/*",
+            **{"aws:ResourceTag/Project": "${aws:PrincipalTag/Project}"},
+        ),
+        tagged("glue:StartJobRun", "arn:aws:glue:*:*:job/*"),
+    )
+    witnessed_without_solver(ps, "glue-003")
+
+
+def test_a_statement_asking_for_a_tag_is_shown_needed_by_a_plain_request() -> None:
+    from policyreason.analysis.evaluate import allows
+    from policyreason.analysis.redundancy import _samples, redundant_statements
+
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "ec2:CreateNetworkInterface",
+                "Resource": "arn:aws:ec2:*:*:network-interface/*",
+                "Condition": {"Null": {"aws:RequestTag/Managed": "false"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ec2:CreateNetworkInterface",
+                "Resource": "arn:aws:ec2:*:*:subnet/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "ec2:RunInstances",
+                "Resource": "arn:aws:ec2:*:*:network-interface/*",
+            },
+        ],
+    }
+    policy = to_policy(doc)
+    reduced = policy.model_copy(update={"statements": policy.statements[1:]})
+    assert any(allows(policy, r) and not allows(reduced, r) for r in _samples(policy.statements[0]))
+    assert [r.index for r in redundant_statements(policy)] == []
+
+
+def test_the_role_for_the_paths_service_is_guessed_after_the_others() -> None:
+    def pass_to(service: str, role: str) -> dict[str, Any]:
+        return {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": f"arn:aws:iam::*:role/{role}*",
+            "Condition": {"StringLike": {"iam:PassedToService": f"{service}.amazonaws.com"}},
+        }
+
+    ps = policies(
+        pass_to("glue", "GlueRole"),
+        pass_to("ec2", "NotebookRole"),
+        pass_to("lambda", "FunctionRole"),
+        pass_to("sagemaker", "SageMakerRole"),
+        {
+            "Effect": "Allow",
+            "Action": "sagemaker:CreateNotebookInstance",
+            "Resource": "arn:aws:sagemaker:*:*:notebook-instance/aws-glue-*",
+        },
+    )
+    witnessed_without_solver(ps, "sagemaker-001")
