@@ -674,3 +674,15 @@ def test_a_proof_leaves_no_concrete_witness_set(ps: PolicySet) -> None:
     else:
         assert answer.status is Status.WITNESSED
         assert not question.check(list(answer.witnesses))
+
+
+def test_a_readable_value_is_kept_as_it_is() -> None:
+    """A region already `us-east-1` is not offered as `us-east-1example`."""
+    from policyreason.analysis.escalation.paths import _readable
+
+    req = Request(
+        action="lambda:InvokeFunction",
+        resource=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f",
+    )
+    candidates = list(_readable(req))
+    assert candidates and not any("us-east-1example" in c for c in candidates)

@@ -899,6 +899,8 @@ def _readable(req: Request) -> Iterator[str]:
         spans = _variable_spans(typing.format, resource)
         for start, end, name in reversed(spans):
             value = resource[start:end]
+            if value == _example(name):
+                continue  # already readable: `us-east-1` must not become `us-east-1example`
             options = [_example(name)]
             if value.isprintable() and not value.endswith("example"):
                 options.append(value + "example")
