@@ -14,14 +14,21 @@ from hypothesis import strategies as st
 
 from policyreason.analysis.escalation.meet import may_meet, meet
 from policyreason.analysis.escalation.paths import ANY_CALLER, path_answer
-from policyreason.analysis.evaluate import Decision, arn_match, evaluate, glob_match
+from policyreason.analysis.evaluate import (
+    Decision,
+    arn_match,
+    evaluate,
+    glob_match,
+    statement_matches,
+)
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.escalation import catalogue
 from policyreason.data.requests import arn_format, typings
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import PolicySet
+from policyreason.ir.request import Request
 from policyreason.parse.pattern import parse_pattern
-from tests.strategies import to_policy
+from tests.strategies import policy_documents, requests, to_policy
 
 ACCOUNT = "111122223333"
 PATHS = {p.id: p for p in catalogue()}
@@ -196,6 +203,56 @@ def test_a_deny_spared_by_its_negated_condition_is_guessed() -> None:
     witnessed_without_solver(ps, "ec2-001")
 
 
+def test_a_function_the_caller_may_also_invoke_is_guessed() -> None:
+    """The first function the policy lets the caller create is one it may not invoke: the
+    guess goes back to the next one (AWS's SageMakerStudioProjectProvisioningRolePolicy)."""
+    tag = {"Null": {"aws:ResourceTag/Project": "false"}}
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "arn:aws:iam::*:role/app_role_*",
+            "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        },
+        {
+            "Effect": "Allow",
+            "Action": "lambda:CreateFunction",
+            "Resource": "arn:aws:lambda:*:*:function:catalog*",
+            "Condition": tag,
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
+            "Resource": "arn:aws:lambda:*:*:function:ide-*",
+            "Condition": tag,
+        },
+    )
+    witnessed_without_solver(ps, "lambda-001")
+
+
+def test_a_function_a_passed_roles_condition_names_is_guessed() -> None:
+    """The role may be passed only to functions named `lifecycle-*`, and the caller may
+    create `lifecycle*`: the function guessed must meet both (AWSQuickSetupSSMDeploymentRole
+    Policy)."""
+    ps = policies(
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": "arn:aws:iam::*:role/Lifecycle*",
+            "Condition": {
+                "ArnLike": {"iam:AssociatedResourceARN": "arn:aws:lambda:*:*:function:lifecycle-*"},
+                "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"},
+            },
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
+            "Resource": "arn:aws:lambda:*:*:function:lifecycle*",
+        },
+    )
+    witnessed_without_solver(ps, "lambda-001")
+
+
 # -- the resource cut: statements whose Resource cannot name the request's type ------------------
 
 STACKS = [
@@ -357,3 +414,40 @@ def test_the_role_for_the_paths_service_is_guessed_after_the_others() -> None:
         },
     )
     witnessed_without_solver(ps, "sagemaker-001")
+
+
+# -- the statement cut of a redundancy question ---------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc=policy_documents(), probes=st.lists(requests(), min_size=10, max_size=10))
+def test_statements_that_cannot_meet_never_apply_to_one_request(
+    doc: dict[str, Any], probes: list[Request]
+) -> None:
+    """The cut of PR605 drops a statement only when no request can meet both: no probe does."""
+    from policyreason.analysis.redundancy import _may_meet
+
+    a, *rest = to_policy(doc).statements
+    for b in rest:
+        if not _may_meet(a, b):
+            assert not any(statement_matches(a, r) and statement_matches(b, r) for r in probes)
+
+
+@settings(max_examples=20, deadline=None)
+@given(doc=policy_documents())
+def test_the_statement_cut_never_changes_a_redundancy_answer(doc: dict[str, Any]) -> None:
+    import policyreason.analysis.redundancy as redundancy
+
+    policy = to_policy(doc)
+    cut = redundancy.redundant_statements(policy)
+    original = redundancy._may_meet
+    redundancy._may_meet = lambda a, b: True
+    try:
+        whole = redundancy.redundant_statements(policy)
+    finally:
+        redundancy._may_meet = original
+    decided = {(r.index, r.search.status) for r in cut if r.search.status is not Status.UNKNOWN}
+    both = {(r.index, r.search.status) for r in whole if r.search.status is not Status.UNKNOWN}
+    # Either side may leave a question undecided; what both decide, they decide alike.
+    common = {i for i, _ in decided} & {i for i, _ in both}
+    assert {d for d in decided if d[0] in common} == {d for d in both if d[0] in common}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from policyreason.analysis.evaluate import allows, arn_match
-from policyreason.analysis.questions import more_permissive
+from policyreason.analysis.questions import applies, more_permissive
 from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
@@ -58,15 +58,15 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         wider, narrower = (policy, reduced) if stmt.effect is Effect.ALLOW else (reduced, policy)
         if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
             continue  # a plain request shows the statement matters; no question needed
-        # Only requests `stmt` applies to can tell the two apart, so statements of other
-        # services never matter: asking about the rest is the same question, much smaller.
-        services = _services(stmt)
-        cut_full = _cut(policy, services)
-        cut_reduced = _cut(reduced, services)
+        # Only requests `stmt` applies to can tell the two apart, so the statements that never
+        # apply to one of them do not matter: asking about the rest is the same question,
+        # much smaller.
+        cut_full = _meeting(policy, stmt)
+        cut_reduced = _meeting(reduced, stmt)
         wider, narrower = (
             (cut_full, cut_reduced) if stmt.effect is Effect.ALLOW else (cut_reduced, cut_full)
         )
-        question = more_permissive(wider, narrower)
+        question = more_permissive(wider, narrower).within(applies(stmt))
         search = Searcher([cut_full, cut_reduced], rlimit, QUICK).find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
@@ -107,27 +107,21 @@ def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
     return True
 
 
-def _services(stmt: Statement) -> frozenset[str] | None:
-    """The literal service prefixes of the statement's actions; None if any is a pattern."""
-    out: set[str] = set()
-    for pattern in stmt.actions:
-        service, sep, _name = pattern.text.partition(":")
-        if not sep or pattern.has_variable or "*" in service or "?" in service:
-            return None
-        out.add(ascii_lower(service))
-    return frozenset(out)
-
-
-def _cut(policy: Policy, services: frozenset[str] | None) -> Policy:
-    """The statements that can apply to an action of one of `services` (all when None)."""
-    if services is None:
-        return policy
-    kept = tuple(
-        s
-        for s in policy.statements
-        if s.not_action or _services(s) is None or (_services(s) or set()) & services
-    )
+def _meeting(policy: Policy, stmt: Statement) -> Policy:
+    """The statements of `policy` that can apply to some request `stmt` applies to: those whose
+    Action patterns, and Resource patterns, can match a string `stmt`'s do."""
+    kept = tuple(s for s in policy.statements if _may_meet(stmt, s))
     return policy.model_copy(update={"statements": kept})
+
+
+def _may_meet(a: Statement, b: Statement) -> bool:
+    if not (a.not_action or b.not_action) and not any(
+        _glob_overlap(_tokens(x.parts), _tokens(y.parts)) for x in a.actions for y in b.actions
+    ):
+        return False
+    if a.resources is None or b.resources is None or a.not_resource or b.not_resource:
+        return True
+    return any(_may_overlap(x, y) for x in a.resources for y in b.resources)
 
 
 def _samples(stmt: Statement) -> Iterator[Request]:

@@ -83,7 +83,7 @@ if TYPE_CHECKING:
 
 KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
 EXAMPLE_SESSION = "example-session"
-MAX_GUESSES = 24  # candidate requests tried per request of a path before asking the solver
+MAX_GUESSES = 24  # candidate requests judged per request of a path before asking the solver
 MAX_IDENTITIES = 4  # callers tried per kind
 VARIABLE_FILLER = "example"  # a guessed value for a policy variable the caller does not fix
 IN_GROUP = "the caller is a member of the group"
@@ -573,28 +573,36 @@ class _Question:
     # -- guesses and readable witnesses ------------------------------------------------------
 
     def guesses(self) -> Iterator[list[Request]]:
-        """Plain witnesses to try before the solver, one per kind of caller the path is for (or
-        the known caller): request by request, the first resource and context that the policies
-        allow, drawn from their own Resource patterns and condition values (then an example
-        resource), with the pinned and linked values and the caller's keys so far; then the same
-        set with each key that links to a later request's resource naming it."""
+        """Plain witnesses to try before the solver, for each kind of caller the path is for (or
+        the known caller): request by request, a resource and context that the policies allow,
+        drawn from their own Resource patterns and condition values (then an example resource),
+        with the pinned and linked values and the caller's keys so far, going back to an earlier
+        request's next choice when a later one finds none (the function created must be one the
+        caller may also invoke); then each set with every key that links to a later request's
+        resource naming it."""
         for kind in self.kinds:
             for identity in self._identities(kind):
                 base = _as_caller(Request(action="", resource=""), identity, kind)
                 always = {k: (v,) for k, v in ALWAYS_SENT.items()}
                 base = base.model_copy(update={"context": always})
-                done: list[Request] = []
-                for p in self.planned:
-                    found = self._guess_request(p, base, done)
-                    if found is None:
-                        break
-                    done.append(found)
-                else:
+                budget = [MAX_GUESSES * len(self.planned)]
+                for done in self._chains(base, [], budget):
                     found_set = self.complete(done)
                     yield found_set
                     linked = self._linked(found_set)
                     if linked != found_set:
                         yield linked
+
+    def _chains(
+        self, base: Request, done: list[Request], budget: list[int]
+    ) -> Iterator[list[Request]]:
+        """Depth first, the guessed request sets that extend `done`; `budget` bounds the
+        candidates judged over the whole search."""
+        if len(done) == len(self.planned):
+            yield done
+            return
+        for req in self._guess_requests(self.planned[len(done)], base, done, budget):
+            yield from self._chains(base, [*done, req], budget)
 
     def _linked(self, requests: list[Request]) -> list[Request]:
         """`requests` with every key that links to a later request's resource, when sent,
@@ -630,7 +638,11 @@ class _Question:
                         out.append(arn)
         return out[:MAX_IDENTITIES]
 
-    def _guess_request(self, p: Planned, base: Request, done: list[Request]) -> Request | None:
+    def _guess_requests(
+        self, p: Planned, base: Request, done: list[Request], budget: list[int]
+    ) -> Iterator[Request]:
+        """The candidates for request `p` the policies allow, each resource with each guessed
+        context, while `budget` lasts."""
         shared = {k: v for r in done for k, v in r.context.items() if _is_caller_key(k)}
         fixed: dict[str, tuple[str, ...]] = {}
         if p.own:
@@ -639,7 +651,6 @@ class _Question:
             for link in step.links:
                 if not link.optional and link.step < len(done):
                     fixed[link.key] = (done[self.own[link.step]].resource,)
-        tried = 0
         contexts = self._guess_contexts(p, base)
         seen: list[dict[str, tuple[str, ...]]] = []
         for resource in self._guess_resources(p, base, done):
@@ -657,13 +668,12 @@ class _Question:
                         "context": context,
                     }
                 )
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
                 if is_real(req) and evaluate(self.policies, req).decision is Decision.ALLOWED:
-                    return req
-                tried += 1
-                if tried >= MAX_GUESSES:
-                    return None
+                    yield req
             seen.clear()
-        return None
 
     def _guess_resources(
         self, p: Planned, base: Request, done: list[Request], examples: bool = True
@@ -702,7 +712,7 @@ class _Question:
         partition = identity.split(":")[1]
         typed = self._typed(p)
         ctx = context_of(base)
-        patterns = [
+        patterns = self._link_patterns(p) + [
             pattern
             for policy in self.policies.identity
             for stmt in self._cuts.could_apply(policy, p.action).statements
@@ -732,6 +742,27 @@ class _Question:
         )
         found = [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
         return plain + list(dict.fromkeys(found))
+
+    def _link_patterns(self, p: Planned) -> list[Pattern]:
+        """The patterns an earlier request's Allow conditions hold a key naming this request's
+        resource to (the iam:AssociatedResourceArn of a role passed to the function created):
+        the resource must meet them too."""
+        if not p.own:
+            return []
+        return [
+            value.pattern
+            for q in self.planned
+            if q.own
+            for link in self.path.steps[q.step].links
+            if link.step == p.step
+            for policy in self.policies.identity
+            for stmt in self._cuts.could_apply(policy, q.action).statements
+            if stmt.effect is Effect.ALLOW
+            for c in stmt.conditions
+            if c.key == link.key.lower() and not c.op.negated
+            for value in c.values
+            if value.pattern is not None
+        ]
 
     def _guess_contexts(self, p: Planned, base: Request) -> list[dict[str, tuple[str, ...]]]:
         """No extra key, then each Allow statement's positive conditions, each key with its
