@@ -54,20 +54,18 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         peers = [s for s in others if s.effect is stmt.effect and _conditions(s) <= mine]
         if not _covered(stmt, peers):
             continue
-        reduced = policy.model_copy(update={"statements": tuple(others)})
-        wider, narrower = (policy, reduced) if stmt.effect is Effect.ALLOW else (reduced, policy)
-        if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
-            continue  # a plain request shows the statement matters; no question needed
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
         # apply to one of them do not matter: asking about the rest is the same question,
         # much smaller.
-        cut_full = _meeting(policy, stmt)
-        cut_reduced = _meeting(reduced, stmt)
-        wider, narrower = (
-            (cut_full, cut_reduced) if stmt.effect is Effect.ALLOW else (cut_reduced, cut_full)
+        full = _meeting(policy, stmt)
+        reduced = full.model_copy(
+            update={"statements": tuple(s for s in full.statements if s is not stmt)}
         )
+        wider, narrower = (full, reduced) if stmt.effect is Effect.ALLOW else (reduced, full)
+        if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
+            continue  # a plain request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
-        search = Searcher([cut_full, cut_reduced], rlimit, QUICK).find(question)
+        search = Searcher([full, reduced], rlimit, QUICK).find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out

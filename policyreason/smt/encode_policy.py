@@ -217,12 +217,14 @@ class PolicyEncoder:
                     return f.and_(out)
                 budget -= 1
                 in_p, in_q = self.arn(p, self.request.resource), self.arn(q, self.request.resource)
-                if includes(tq, tp):
+                # Most pairs are disjoint, which the product search tells far more cheaply
+                # than the subset construction of an inclusion.
+                if not overlap(tp, tq):
+                    out.append(f.not_(f.and_([in_p, in_q])))
+                elif includes(tq, tp):
                     out.append(f.implies(in_p, in_q))
                 elif includes(tp, tq):
                     out.append(f.implies(in_q, in_p))
-                elif not overlap(tp, tq):
-                    out.append(f.not_(f.and_([in_p, in_q])))
         return f.and_(out)
 
     def action_in(self, patterns: Sequence[Pattern]) -> Term:
