@@ -61,6 +61,34 @@ def test_a_resource_policy_is_guessed_anonymous_first() -> None:
     assert first.principal is None and first.resource == "arn:aws:s3:::site/example"
 
 
+def test_a_condition_naming_the_callers_tag_is_guessed_with_the_tag_sent() -> None:
+    """`aws:RequestTag/owner` must equal the caller's own tag: the guess sends the tag and the
+    same value (AWS's AwsGlueSessionUserRestrictedServiceRole), and the solver confirms it."""
+    policy = _policy(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Allow",
+                    "Action": "glue:CreateSession",
+                    "Resource": "arn:aws:glue:*:*:session/*",
+                    "Condition": {
+                        "StringEquals": {
+                            "aws:RequestTag/owner": "${aws:PrincipalTag/owner}",
+                            "aws:ResourceAccount": "${aws:PrincipalAccount}",
+                        }
+                    },
+                },
+            }
+        )
+    )
+    first, _typing = next(samples([policy]))
+    context = {k.lower(): v for k, v in first.context.items()}
+    assert context["aws:requesttag/owner"] == context["aws:principaltag/owner"] == ("example",)
+    assert problems(first) == [] and allows(policy, first)
+    assert holds_for([policy], first, lambda enc: enc.allows(policy))
+
+
 # The four-statement policy whose mutants reached the resource limit (CHANGELOG, "Verdict
 # changes"): lost access with a wildcard log-group name took the solver its whole limit.
 PANORAMA = CORPUS / "AWSPanoramaApplianceServiceRolePolicy.json"

@@ -19,8 +19,9 @@ from functools import cache
 
 from policyreason.analysis.evaluate import allows, arn_match
 from policyreason.analysis.questions import applies, more_permissive
+from policyreason.analysis.real_request import is_real
+from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
-from policyreason.analysis.witness import EXAMPLE_ACCOUNT, guessed_request
 from policyreason.data import reference
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
@@ -63,7 +64,7 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         )
         wider, narrower = (full, reduced) if stmt.effect is Effect.ALLOW else (reduced, full)
         if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
-            continue  # a plain request shows the statement matters; no question needed
+            continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
         search = Searcher([full, reduced], rlimit, QUICK).find(question)
         if search.status is not Status.WITNESSED:
@@ -123,23 +124,20 @@ def _may_meet(a: Statement, b: Statement) -> bool:
 
 
 def _samples(stmt: Statement) -> Iterator[Request]:
-    """Plain requests the statement applies to, when its text spells them out: each known
-    action with each Resource pattern (wildcards filled in), conditions given their first
-    literal value. They are only guesses; the concrete evaluator judges them."""
-    actions = sorted(_known(tuple(p.text for p in stmt.actions)))[:_MAX_SAMPLE_ACTIONS]
-    resources = [p.text.replace("*", "x").replace("?", "x") for p in stmt.resources or ()]
+    """Real requests the statement applies to, when its text spells them out
+    (`samples.statement_samples`), each also with the keys its `"Null": false` conditions ask
+    for. They are only guesses; the concrete evaluator judges them."""
     # `"Null": {key: "false"}` asks for the key, with any value.
     present = {
         c.key_text: ("example",)
         for c in stmt.conditions
         if c.op.family is Family.NULL and c.values and c.values[0].flag is False
     }
-    for action in actions:
-        for resource in resources or ["*"]:
-            guess = guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt)
-            yield guess
-            if present:
-                yield guess.model_copy(update={"context": {**guess.context, **present}})
+    for guess, _typing in statement_samples(stmt, _MAX_SAMPLE_ACTIONS):
+        yield guess
+        with_keys = guess.model_copy(update={"context": {**guess.context, **present}})
+        if present and is_real(with_keys):
+            yield with_keys
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

@@ -52,7 +52,7 @@ def samples(policies: Sequence[Policy]) -> Iterator[tuple[Request, Typing]]:
         for stmt in policy.statements:
             if stmt.effect is not Effect.ALLOW or stmt.not_action:
                 continue
-            for guess, typing in _statement_samples(stmt):
+            for guess, typing in statement_samples(stmt):
                 for req in _callers(guess) if anyone else (guess,):
                     key = req.model_dump_json()
                     if key in seen or not is_real(req):
@@ -80,8 +80,13 @@ def _callers(req: Request) -> tuple[Request, ...]:
     return anonymous, outside, req
 
 
-def _statement_samples(stmt: Statement) -> Iterator[tuple[Request, Typing]]:
-    for action in _actions(stmt):
+def statement_samples(
+    stmt: Statement, max_actions: int = MAX_ACTIONS
+) -> Iterator[tuple[Request, Typing]]:
+    """The requests one statement spells out: its first `max_actions` actions, each on the
+    statement's Resource patterns with their wildcards filled in, with the values its
+    conditions test."""
+    for action in _actions(stmt, max_actions):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
                 if fits(typing, resource):
@@ -117,7 +122,7 @@ def _sent(req: Request) -> Request:
     return req.model_copy(update={"context": context, "resource_account": account or None})
 
 
-def _actions(stmt: Statement) -> list[str]:
+def _actions(stmt: Statement, most: int) -> list[str]:
     """The statement's first actions; none for `*`, whose first actions in the reference's
     order would make odd witnesses (the solver picks among the actions the policies name)."""
     names: list[str] = []
@@ -127,7 +132,7 @@ def _actions(stmt: Statement) -> list[str]:
         for action in reference.actions_matching(pattern.text):
             if action.full_name not in names:
                 names.append(action.full_name)
-            if len(names) >= MAX_ACTIONS:
+            if len(names) >= most:
                 return names
     return names
 

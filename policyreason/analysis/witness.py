@@ -15,6 +15,7 @@ from collections.abc import Callable
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.requests import Typing, Var, iam_principal, typings
 from policyreason.ir import template
+from policyreason.ir.pattern import Star, Text, Variable
 from policyreason.ir.policy import Comparison, Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
@@ -22,6 +23,9 @@ Check = Callable[[Request], bool]
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
 # The account of callers a witness makes up (AWS documentation's example account).
 EXAMPLE_ACCOUNT = "111122223333"
+
+# What a wildcard or an unknown policy variable becomes in a guess.
+_FILLER = "example"
 
 ALWAYS_SENT = {
     "aws:CurrentTime": "2026-01-01T00:00:00Z",
@@ -178,7 +182,45 @@ def guessed_request(
         if key.lower() not in given:
             context[key] = (value,)
     base = Request(action=action, resource=resource, context=context)
-    return iam_caller("aws", account, "AssumedRole", "ExampleRole", "example-session", base)
+    req = iam_caller("aws", account, "AssumedRole", "ExampleRole", "example-session", base)
+    return req if stmt is None else _variables_filled(req, stmt)
+
+
+def _variables_filled(req: Request, stmt: Statement) -> Request:
+    """The guess with each positive condition whose first value names policy variables given
+    that value as the caller makes it (`${aws:PrincipalTag/owner}` is the caller's tag): each
+    variable the caller's value, else its default, else `example`, then sent as well unless AWS
+    derives the key from the request. A variable that cannot be given a value leaves the
+    condition as it was (the guess then fails, and the solver is asked)."""
+    from policyreason.analysis.evaluate import DERIVED_KEYS, context_of
+
+    known = context_of(req)
+    context = dict(req.context)
+    for c in stmt.conditions:
+        first = c.values[0].pattern if c.values else None
+        if c.op.negated or first is None or not first.has_variable:
+            continue
+        text, sent = "", dict[str, tuple[str, ...]]()
+        for part in first.parts:
+            if isinstance(part, Text):
+                text += part.text
+            elif isinstance(part, Variable):
+                value = known.get(part.key, ())
+                if len(value) == 1:
+                    text += value[0]
+                elif part.default is not None:
+                    text += part.default
+                elif part.key in DERIVED_KEYS:
+                    break
+                else:
+                    sent[part.key] = (_FILLER,)
+                    text += _FILLER
+            else:
+                text += _FILLER if isinstance(part, Star) else "x"
+        else:
+            context.update(sent)
+            context[c.key_text] = (text,)
+    return req.model_copy(update={"context": context})
 
 
 def _like_filled(text: str) -> str:
