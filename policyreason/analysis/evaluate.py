@@ -126,8 +126,11 @@ def _resolve(var: Variable, ctx: Context) -> str | None:
     return var.default
 
 
+_Parts = tuple[Text | Star | AnyChar | Variable, ...]
+
+
 def _regex(
-    parts: tuple[Text | Star | AnyChar | Variable, ...],
+    parts: _Parts,
     ctx: Context,
     any_char: str,
     fold: bool = False,
@@ -152,10 +155,31 @@ def glob_match(pattern: Pattern, value: str, ctx: Context, ignore_case: bool = F
     """Whole-string match of an IAM pattern (`*`, `?`, variables) against `value`.
 
     With `ignore_case` both sides compare lower-cased (StringEqualsIgnoreCase)."""
-    rx = _regex(pattern.parts, ctx, ".", ignore_case)
-    if rx is None:
-        return False
-    return _compiled(rx).fullmatch(ascii_lower(value) if ignore_case else value) is not None
+    compiled = _fixed_glob(pattern.parts, ignore_case)
+    if compiled is None:
+        rx = _regex(pattern.parts, ctx, ".", ignore_case)
+        if rx is None:
+            return False
+        compiled = _compiled(rx)
+    return compiled.fullmatch(ascii_lower(value) if ignore_case else value) is not None
+
+
+# A pattern without variables matches alike in every context: its regex is built once (the
+# escalation paths match each statement's actions against dozens of actions).
+@lru_cache(maxsize=1 << 16)
+def _fixed_glob(parts: _Parts, fold: bool) -> re.Pattern[str] | None:
+    if any(isinstance(p, Variable) for p in parts):
+        return None
+    rx = _regex(parts, {}, ".", fold)
+    assert rx is not None  # only a variable leaves a pattern without a regex
+    return _compiled(rx)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fixed_arn(parts: _Parts) -> re.Pattern[str] | None:
+    if any(isinstance(p, Variable) for p in parts):
+        return None
+    return _arn_regex(Pattern(text="", parts=parts), {})
 
 
 @lru_cache(maxsize=1 << 16)
@@ -174,14 +198,21 @@ def arn_match(pattern: Pattern, value: str, ctx: Context) -> bool:
     the last (resource) segment."""
     if pattern.is_match_all:
         return True
+    compiled = _fixed_arn(pattern.parts)
+    if compiled is None:
+        compiled = _arn_regex(pattern, ctx)
+    return compiled is not None and compiled.fullmatch(value) is not None
+
+
+def _arn_regex(pattern: Pattern, ctx: Context) -> re.Pattern[str] | None:
     segments = arn_segments(pattern)
     pieces: list[str] = []
     for i, seg in enumerate(segments):
         rx = _regex(seg, ctx, "." if i == len(segments) - 1 else "[^:]")
         if rx is None:
-            return False
+            return None
         pieces.append(rx)
-    return _compiled(":".join(pieces)).fullmatch(value) is not None
+    return _compiled(":".join(pieces))
 
 
 # -- elements ----------------------------------------------------------------------------------

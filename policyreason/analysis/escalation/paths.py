@@ -263,6 +263,7 @@ class Cuts:
         self.policies = policies
         self._sets: dict[tuple[str, tuple[ArnFormat, ...] | None], PolicySet | None] = {}
         self._policies: dict[tuple[int, str], Policy] = {}
+        self._services: dict[tuple[int, str], Policy] = {}
 
     def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
         """`cut(self.policies, action, formats)`."""
@@ -277,8 +278,31 @@ class Cuts:
         """`_could_apply(policy, action)` for a policy of the set."""
         key = (id(policy), ascii_lower(action))
         if key not in self._policies:
-            self._policies[key] = _for_action(policy, action)
+            service = key[1].partition(":")[0]
+            self._policies[key] = _for_action(self._of_service(policy, service), action)
         return self._policies[key]
+
+    def _of_service(self, policy: Policy, service: str) -> Policy:
+        """The statements that could match an action of `service`: an Action pattern whose
+        service part is plain text names no other service (a cheap first cut)."""
+        key = (id(policy), service)
+        if key not in self._services:
+            kept = tuple(
+                s
+                for s in policy.statements
+                if s.not_action or any(_may_name_service(p, service) for p in s.actions)
+            )
+            self._services[key] = policy.model_copy(update={"statements": kept})
+        return self._services[key]
+
+
+def _may_name_service(pattern: Pattern, service: str) -> bool:
+    """False when the (lower-case) action pattern names another service in plain text."""
+    head = pattern.parts[0] if pattern.parts else None
+    if not isinstance(head, Text):
+        return True
+    named, colon, _rest = head.text.partition(":")
+    return not colon or named == service
 
 
 def _allows_some(policy: Policy) -> bool:
