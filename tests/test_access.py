@@ -320,6 +320,36 @@ def test_redundant_statements_are_proven() -> None:
     assert [r.index for r in result if r.search.status is Status.PROVEN] == [2]
 
 
+def test_a_statement_naming_a_role_is_not_made_redundant_by_the_account() -> None:
+    """AWS's default key policy: the account's root lets identity policies grant access, the
+    key administrators' statement grants its role access without one. Only a statement that
+    names the callers as directly (here `*`) makes it redundant."""
+    account = "arn:aws:iam::111122223333"
+    root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"{account}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    admins = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"{account}:role/KeyAdmin"},
+        "Action": ["kms:Describe*", "kms:Put*"],
+        "Resource": "*",
+    }
+    key_policy = to_policy(
+        {"Version": "2012-10-17", "Statement": [root, admins]}, PolicyKind.RESOURCE
+    )
+    assert redundant_statements(key_policy) == []
+    anyone = root | {"Principal": "*"}
+    open_policy = to_policy(
+        {"Version": "2012-10-17", "Statement": [anyone, admins]}, PolicyKind.RESOURCE
+    )
+    assert [(r.index, r.search.status) for r in redundant_statements(open_policy)] == [
+        (1, Status.PROVEN)
+    ]
+
+
 # -- properties --------------------------------------------------------------------------------
 
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -23,9 +23,10 @@ from policyreason.analysis.real_request import is_real
 from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
 from policyreason.data import reference
+from policyreason.ir import template
 from policyreason.ir.answer import Answer, Status
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
-from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, Statement
+from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, PrincipalType, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
@@ -48,7 +49,8 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
     """The statements proven redundant, and those the solver could not decide."""
     out: list[Redundancy] = []
     for index, stmt in enumerate(policy.statements):
-        others = [s for i, s in enumerate(policy.statements) if i != index]
+        able = _granting_as_directly(policy, stmt)
+        others = [s for s in able.statements if s is not stmt]
         mine = _conditions(stmt)
         # Only statements at least as general in their conditions (a subset of them) can
         # make this one redundant cheaply enough to be worth a question.
@@ -58,7 +60,7 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
         # apply to one of them do not matter: asking about the rest is the same question,
         # much smaller.
-        full = _meeting(policy, stmt)
+        full = _meeting(able, stmt)
         reduced = full.model_copy(
             update={"statements": tuple(s for s in full.statements if s is not stmt)}
         )
@@ -66,7 +68,8 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
             continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
-        search = Searcher([full, reduced], rlimit, QUICK).find(question)
+        only = _known(tuple(p.text for p in stmt.actions))  # `_covered`: no NotAction
+        search = Searcher([full, reduced], rlimit, QUICK, only_actions=only).find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out
@@ -104,6 +107,49 @@ def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
         ):
             return False
     return True
+
+
+# How directly a Principal entry names its callers (`evaluate.Grant`): the account (which then
+# needs an identity policy too), a role (its sessions, limited by their boundary and session
+# policies), or the caller itself.
+_ACCOUNT, _ROLE, _DIRECT = 1, 2, 3
+
+
+def _granting_as_directly(policy: Policy, stmt: Statement) -> Policy:
+    """In a policy with principals, the statements that can make `stmt` redundant: the Denies,
+    and the Allows that name every caller at least as directly as `stmt` names any. The
+    account's root grants less than a statement naming a role: AWS's default key policy
+    names both, and the role's statement is not redundant."""
+    if not policy.kind.has_principal:
+        return policy
+    most = max(_levels(stmt))
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s is stmt or s.effect is Effect.DENY or min(_levels(s)) >= most
+    )
+    return policy.model_copy(update={"statements": kept})
+
+
+def _levels(stmt: Statement) -> tuple[int, ...]:
+    """How directly each entry of the statement's Principal names its callers; every level
+    where that cannot be told (a NotPrincipal, a template value)."""
+    principal = stmt.principal
+    if principal is None or stmt.not_principal:
+        return (_ACCOUNT, _DIRECT)
+    if principal.anyone:
+        return (_DIRECT,)
+    out: list[int] = []
+    for entry in principal.entries:
+        if template.has_refs(entry.value):
+            out += [_ACCOUNT, _DIRECT]
+        elif entry.account is not None:
+            out.append(_ACCOUNT)
+        elif entry.type is PrincipalType.AWS and ":role/" in entry.value:
+            out.append(_ROLE)
+        else:
+            out.append(_DIRECT)
+    return tuple(out) or (_ACCOUNT, _DIRECT)
 
 
 def _meeting(policy: Policy, stmt: Statement) -> Policy:

@@ -117,8 +117,9 @@ class Searcher:
     asked inside push/pop), so a run of related queries pays for encoding once.
 
     A question that names actions or resources of its own registers them here (`actions`,
-    `resources`), so the request space tells them apart. Option sets after the first are
-    created only when a question comes back unknown."""
+    `resources`), so the request space tells them apart; questions only about requests of
+    some actions may say so (`only_actions`), and the request space is built for those alone.
+    Option sets after the first are created only when a question comes back unknown."""
 
     def __init__(
         self,
@@ -127,12 +128,14 @@ class Searcher:
         portfolio: Sequence[tuple[dict[str, str], float]] = PORTFOLIO,
         actions: Iterable[Sequence[Pattern]] = (),
         resources: Iterable[Pattern] = (),
+        only_actions: Iterable[str] | None = None,
     ) -> None:
         self._policies = list(policies)
         self._rlimit = rlimit
         self._portfolio = portfolio
         self._actions = list(actions)
         self._resources = list(resources)
+        self._only = None if only_actions is None else sorted(only_actions)
         self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
         self._samples: list[tuple[Request, Typing]] | None = None
         self.queries = 0
@@ -151,7 +154,13 @@ class Searcher:
             rlimit = None if self._rlimit is None else max(1, int(self._rlimit * share))
             session = Session(rlimit=rlimit, options=options)
             try:
-                enc = PolicyEncoder(session.tm, self._policies, self._actions, self._resources)
+                enc = PolicyEncoder(
+                    session.tm,
+                    self._policies,
+                    self._actions,
+                    self._resources,
+                    only_actions=self._only,
+                )
                 session.add(enc.domain(principal_types(*self._policies)))
                 self._sessions.append((session, enc))
             except EncodeError as exc:
