@@ -353,9 +353,11 @@ class _Builder:
     def _action(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
         # A variable is no variable in an action (the lint says so), but its colon is not the
-        # service separator either.
-        service, sep, name = _VARIABLE_TEXT.sub("variable", _placeheld(text)).partition(":")
-        whole = _one_reference(text)
+        # service separator either. Nearly every action has neither.
+        plain = "$" not in text
+        shape = text if plain else _VARIABLE_TEXT.sub("variable", _placeheld(text))
+        service, sep, name = shape.partition(":")
+        whole = not plain and _one_reference(text)
         if text != "*" and not whole and (not sep or not service or not name or ":" in name):
             self.error(
                 "malformed-action", f'action {text!r} is not of the form "service:Action"', v.span
