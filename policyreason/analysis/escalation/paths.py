@@ -34,7 +34,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
@@ -316,6 +316,11 @@ def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
     return formats or None
 
 
+@cache
+def _format_patterns(p: Planned) -> tuple[Pattern, ...]:
+    return tuple(format_pattern(f) for f in type_formats(p.action, p.types))
+
+
 def format_pattern(fmt: ArnFormat) -> Pattern:
     """The resource pattern of an ARN format: each variable a `*`."""
     parts: list[Text | Star] = []
@@ -335,7 +340,8 @@ def format_pattern(fmt: ArnFormat) -> Pattern:
     return Pattern(text=text, parts=tuple(parts))
 
 
-def type_formats(action: str, types: Sequence[str]) -> tuple[ArnFormat, ...]:
+@cache
+def type_formats(action: str, types: tuple[str, ...]) -> tuple[ArnFormat, ...]:
     """The ARN formats of the resource types a request acts on."""
     service = action.split(":", 1)[0].lower()
     found = (arn_format(service, name) for name in types)
@@ -368,8 +374,7 @@ class _Question:
             if policies is None:
                 self.parts = None
                 return
-            patterns = tuple(format_pattern(f) for f in type_formats(p.action, p.types))
-            parts.append(Part(policies, ((literal(p.action),),), patterns, (p.action,)))
+            parts.append(Part(policies, ((literal(p.action),),), _format_patterns(p), (p.action,)))
         self.parts = parts
 
     @cached_property
