@@ -212,7 +212,6 @@ def test_equivalent_rewrites_produce_no_finding(
     assert out["summary"]["policies_unchanged"] == 2
 
 
-@pytest.mark.slow
 def test_renamed_and_edited_policy_file_keeps_its_pair(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -240,7 +240,6 @@ def test_group_paths_assume_membership_for_a_lone_policy() -> None:
     assert found.assumptions == (POLICY_ATTACHED,)
 
 
-@pytest.mark.slow
 def test_ec2_authorizes_every_resource_an_instance_uses() -> None:
     to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
     instances_only = policies(

@@ -65,7 +65,6 @@ def _write(path: Path, document: Any) -> Path:
 # -- policy type per file -----------------------------------------------------------------------
 
 
-@pytest.mark.slow
 def test_a_region_lock_scp_is_not_linted_as_an_identity_policy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -209,7 +209,6 @@ def test_the_stack_account_is_in_the_zone_of_trust(tmp_path: Path) -> None:
     assert principals == {"codepipeline.${AWS.URLSuffix}"}
 
 
-@pytest.mark.slow
 def test_aws_default_key_policy_passes_the_gate(tmp_path: Path) -> None:
     path = tmp_path / "key.yaml"
     path.write_text(KMS_DEFAULT_KEY)
