@@ -215,6 +215,40 @@ def test_aws_default_key_policy_passes_the_gate(tmp_path: Path) -> None:
     assert main(["check", str(path), "--format", "json"]) == 0
 
 
+BRANCHES = """
+Conditions:
+  HasStage: !Not [!Equals [!Ref Stage, ""]]
+Parameters:
+  Stage: {Type: String}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com},
+                     Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: publish
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: sns:Publish
+                Resource: !If [HasStage, !Sub "arn:aws:sns:*:*:ingest-${Stage}", !Ref Topic]
+"""
+
+
+def test_the_branches_of_an_if_never_make_each_other_redundant(tmp_path: Path) -> None:
+    """No deployment has both branches, so neither is asked about as covering the other."""
+    from policyreason.analysis.redundancy import redundant_statements
+
+    policy = _documents(tmp_path, BRANCHES)["Role.Policies[publish]"]
+    assert len(policy.statements) == 2
+    assert redundant_statements(policy) == []
+
+
 def test_a_raw_policy_placeholder_stays_symbolic(tmp_path: Path) -> None:
     pinned = {
         "Version": "2012-10-17",

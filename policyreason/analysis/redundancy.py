@@ -54,7 +54,11 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         mine = _conditions(stmt)
         # Only statements at least as general in their conditions (a subset of them) can
         # make this one redundant cheaply enough to be worth a question.
-        peers = [s for s in others if s.effect is stmt.effect and _conditions(s) <= mine]
+        peers = [
+            s
+            for s in others
+            if s.effect is stmt.effect and _conditions(s) <= mine and not _exclusive(s, stmt)
+        ]
         if not _covered(stmt, peers):
             continue
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
@@ -73,6 +77,17 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out
+
+
+def _exclusive(a: Statement, b: Statement) -> bool:
+    """The two statements are the branches of one template condition (`Fn::If`): no
+    deployment has both, so neither makes the other redundant."""
+    return any(
+        x.key == y.key and x.values[0].flag != y.values[0].flag
+        for x in a.when
+        for y in b.when
+        if x.op.family is Family.BOOL and y.op.family is Family.BOOL and x.values and y.values
+    )
 
 
 def _covered(stmt: Statement, others: list[Statement]) -> bool:
