@@ -10,22 +10,23 @@ one AWS could receive and the concrete evaluator still accepts it for the same q
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.requests import Typing, Var, iam_principal, typings
 from policyreason.ir import template
 from policyreason.ir.pattern import Star, Text, Variable
-from policyreason.ir.policy import Comparison, Family, PrincipalType, Statement
+from policyreason.ir.policy import Comparison, Condition, Family, PrincipalType, Statement
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
+Context = dict[str, tuple[str, ...]]
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
 # The account of callers a witness makes up (AWS documentation's example account).
 EXAMPLE_ACCOUNT = "111122223333"
 
-# What a wildcard or an unknown policy variable becomes in a guess.
-_FILLER = "example"
+# What a wildcard or a policy variable the caller does not fix becomes in a guess.
+FILLER = "example"
 
 ALWAYS_SENT = {
     "aws:CurrentTime": "2026-01-01T00:00:00Z",
@@ -188,39 +189,48 @@ def guessed_request(
 
 def _variables_filled(req: Request, stmt: Statement) -> Request:
     """The guess with each positive condition whose first value names policy variables given
-    that value as the caller makes it (`${aws:PrincipalTag/owner}` is the caller's tag): each
-    variable the caller's value, else its default, else `example`, then sent as well unless AWS
-    derives the key from the request. A variable that cannot be given a value leaves the
-    condition as it was (the guess then fails, and the solver is asked)."""
-    from policyreason.analysis.evaluate import DERIVED_KEYS, context_of
+    that value as the caller makes it (`variable_value`). A condition whose value cannot be
+    given stays as it was (the guess then fails, and the solver is asked)."""
+    from policyreason.analysis.evaluate import context_of
 
     known = context_of(req)
     context = dict(req.context)
     for c in stmt.conditions:
-        first = c.values[0].pattern if c.values else None
-        if c.op.negated or first is None or not first.has_variable:
-            continue
-        text, sent = "", dict[str, tuple[str, ...]]()
-        for part in first.parts:
-            if isinstance(part, Text):
-                text += part.text
-            elif isinstance(part, Variable):
-                value = known.get(part.key, ())
-                if len(value) == 1:
-                    text += value[0]
-                elif part.default is not None:
-                    text += part.default
-                elif part.key in DERIVED_KEYS:
-                    break
-                else:
-                    sent[part.key] = (_FILLER,)
-                    text += _FILLER
-            else:
-                text += _FILLER if isinstance(part, Star) else "x"
-        else:
-            context.update(sent)
-            context[c.key_text] = (text,)
+        if not c.op.negated:
+            context.update(variable_value(c, known))
     return req.model_copy(update={"context": context})
+
+
+def variable_value(cond: Condition, known: Mapping[str, tuple[str, ...]]) -> Context:
+    """A value for a condition whose first value names policy variables
+    (`${aws:PrincipalTag/owner}` is the caller's tag), with the keys to send for it: each
+    variable the caller's value (`known`: lower-case keys), else its default, else `example`,
+    then sent as well; each wildcard `example` or `x`. Empty when the value names no variable,
+    or one that AWS derives from the request and the caller lacks (`aws:username` of a role)."""
+    from policyreason.analysis.evaluate import DERIVED_KEYS
+
+    first = cond.values[0].pattern if cond.values else None
+    if first is None or not first.has_variable:
+        return {}
+    text = ""
+    sent: Context = {}
+    for part in first.parts:
+        if isinstance(part, Text):
+            text += part.text
+        elif isinstance(part, Variable):
+            value = known.get(part.key, ())
+            if len(value) == 1:
+                text += value[0]
+            elif part.default is not None:
+                text += part.default
+            elif part.key in DERIVED_KEYS:
+                return {}
+            else:
+                sent[part.key] = (FILLER,)
+                text += FILLER
+        else:
+            text += FILLER if isinstance(part, Star) else "x"
+    return {cond.key_text: (text,), **sent}
 
 
 def _like_filled(text: str) -> str:

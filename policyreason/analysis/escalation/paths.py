@@ -49,7 +49,7 @@ from policyreason.analysis.evaluate import (
 )
 from policyreason.analysis.questions import JointProperty, resources_are
 from policyreason.analysis.real_request import fits, is_real
-from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT
+from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT, FILLER, variable_value
 from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
 from policyreason.data.requests import (
     DERIVED_PRINCIPAL_KEYS,
@@ -85,7 +85,6 @@ KINDS = {"user": IamKind.USER, "role": IamKind.ROLE_SESSION}
 EXAMPLE_SESSION = "example-session"
 MAX_GUESSES = 24  # candidate requests judged per request of a path before asking the solver
 MAX_IDENTITIES = 4  # callers tried per kind
-VARIABLE_FILLER = "example"  # a guessed value for a policy variable the caller does not fix
 IN_GROUP = "the caller is a member of the group"
 POLICY_ATTACHED = "the policy is attached to the caller"
 
@@ -756,7 +755,7 @@ class _Question:
         ]
         # Then, for patterns none of whose plain fillings has the format, one that has, each
         # variable the caller does not fix being `example` (a guessed context sends it).
-        filled = {**ctx, **{k: (VARIABLE_FILLER,) for k in _unfixed(patterns, ctx)}}
+        filled = {**ctx, **{k: (FILLER,) for k in _unfixed(patterns, ctx)}}
         met = (
             arn
             for pattern in patterns
@@ -815,9 +814,9 @@ class _Question:
                 for c in stmt.conditions:
                     derived = c.key in DERIVED_KEYS  # read from the request, never sent
                     if not c.op.negated and not derived and c.key_text not in filled:
-                        filled.update(_variable_value(c, ctx))
+                        filled.update(variable_value(c, ctx))
                 for key in _unfixed(stmt.resources or (), ctx):
-                    filled.setdefault(key, (VARIABLE_FILLER,))
+                    filled.setdefault(key, (FILLER,))
                 if filled != guessed and filled not in out:
                     out.append(filled)
         # A Deny whose negated condition spares the requests that carry its value.
@@ -1052,34 +1051,6 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
         if arn not in out:
             out.append(arn)
     return out
-
-
-def _variable_value(cond: Condition, ctx: Context) -> dict[str, tuple[str, ...]]:
-    """A value for a positive condition whose first value names policy variables: each
-    variable the caller's value, else its default, else `example` (then sent as well), each
-    wildcard `example` or `x`. Empty when the value names no variable."""
-    first = cond.values[0] if cond.values else None
-    if first is None or first.pattern is None or not first.pattern.has_variable:
-        return {}
-    text = ""
-    sent: dict[str, tuple[str, ...]] = {}
-    for part in first.pattern.parts:
-        if isinstance(part, Text):
-            text += part.text
-        elif isinstance(part, Star):
-            text += "example"
-        elif isinstance(part, AnyChar):
-            text += "x"
-        else:
-            known = ctx.get(part.key, ())
-            if len(known) == 1:
-                text += known[0]
-            elif part.default is not None:
-                text += part.default
-            else:
-                sent[part.key] = (VARIABLE_FILLER,)
-                text += VARIABLE_FILLER
-    return {cond.key_text: (text,), **sent}
 
 
 def _unfixed(patterns: Iterable[Pattern], ctx: Context) -> list[str]:
