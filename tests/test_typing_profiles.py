@@ -24,7 +24,7 @@ def test_profiles_are_the_pairs_of_one_format_text_and_key_set() -> None:
     text = [f.text for f in table.formats]
     # (format text, key set) -> {action: its last group of that profile}, in action order.
     expected: dict[tuple[str, tuple[str, ...]], dict[int, int]] = {}
-    for a in range(len(table.actions)):
+    for a in range(table.count):
         for g in table.groups_of(a):
             fmt, keys = table.groups[2 * g], table.groups[2 * g + 1]
             key = (text[fmt], tuple(sorted(table.keysets[keys])))
@@ -40,8 +40,8 @@ def test_profiles_are_the_pairs_of_one_format_text_and_key_set() -> None:
 
 def test_every_action_is_found_by_its_name_in_any_case() -> None:
     table = typing_table()
-    for i in range(0, len(table.actions), 97):
-        assert table.position(table.actions[i].upper()) == i
+    for i in range(0, table.count, 97):
+        assert table.position(table.name(i).upper()) == i
     assert table.position("s3:NoSuchAction") is None
     assert table.position("nosuchservice:GetObject") is None
 

@@ -17,7 +17,11 @@ is the resource's account.
 
 from __future__ import annotations
 
+import base64
 import re
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -230,23 +234,27 @@ def typings(action_name: str) -> tuple[Typing, ...]:
 # A profile is every (action, group) pair of one format text and key set: every action of a
 # profile is typed alike, so a request space looks at each profile once rather than at each
 # of ~22,000 actions. The profiles are shipped ready-made, in the order request spaces visit
-# them, as flat lists, which is what a start-up can read fastest.
+# them. Actions are numbered in the order of their services and, within a service, of their
+# names (which the service's own member lists), and the table's lists of numbers are packed
+# (base64 of little-endian unsigned 32-bit integers): read as JSON numbers they took most of
+# the table's reading time, which every run reaching the solver pays.
 
 
 def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
     """The typing table of a reference document as the generator builds it (services with
     their actions), actions sorted by service then name:
 
-        {"actions": [prefix:Name, ...], "services": [[prefix, first action], ...],
+        {"services": [[prefix, first action], ...],
          "formats": [[arn format, service, resource type], ...], "keysets": [[key, ...], ...],
          "groups": [format, keyset, format, keyset, ...],
          "action_groups": [group, ...], "action_starts": [0, ..., len(action_groups)],
          "profile_actions": [action, ...], "profile_groups": [group, ...],
          "profile_starts": [0, ..., len(profile_actions)]}
 
-    Group g is the pair at 2g, 2g + 1 of `groups`; action a's groups are
-    `action_groups[action_starts[a]:action_starts[a + 1]]`, and profile p's pairs are at
-    `profile_starts[p]:profile_starts[p + 1]` of `profile_actions` and `profile_groups`.
+    with the lists of numbers packed. Group g is the pair at 2g, 2g + 1 of `groups`; action
+    a's groups are `action_groups[action_starts[a]:action_starts[a + 1]]`, and profile p's
+    pairs are at `profile_starts[p]:profile_starts[p + 1]` of `profile_actions` and
+    `profile_groups`.
 
     The keys of a typing are the action's, its resource type's as the action lists it, and the
     resource type's own (lower-case); a resource type whose format is no ARN is left out, and
@@ -256,7 +264,6 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
     formats: dict[tuple[str, str, str], int] = {}
     keysets: dict[tuple[str, ...], int] = {}
     groups: dict[tuple[int, int], int] = {}
-    names: list[str] = []
     services: list[list[Any]] = []
     of_action: list[list[int]] = []
 
@@ -267,7 +274,7 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
 
     for prefix in sorted(document["services"]):
         svc = document["services"][prefix]
-        services.append([prefix, len(names)])
+        services.append([prefix, len(of_action)])
         for name in sorted(svc["actions"]):
             _level, rtypes, keys, *_rest = svc["actions"][name]
             own = {k.lower() for k in keys}
@@ -278,7 +285,6 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
                 if text.count(":") >= 5:
                     every = own | {k.lower() for k in rkeys} | {k.lower() for k in known[1]}
                     found.append(group((text, prefix, rname), every))
-            names.append(f"{prefix}:{name}")
             of_action.append(found)
     format_list, keyset_list, pairs = list(formats), list(keysets), list(groups)
     profiles: dict[tuple[str, tuple[str, ...]], dict[int, int]] = {}
@@ -288,16 +294,15 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
             profiles.setdefault((format_list[f][0], keyset_list[k]), {})[a] = g
     ordered = [profiles[key] for key in sorted(profiles)]
     return {
-        "actions": names,
         "services": services,
         "formats": [list(f) for f in format_list],
         "keysets": [list(k) for k in keyset_list],
-        "groups": [i for pair in groups for i in pair],
-        "action_groups": [g for found in of_action for g in found],
-        "action_starts": _starts(len(found) for found in of_action),
-        "profile_actions": [a for by in ordered for a in sorted(by)],
-        "profile_groups": [by[a] for by in ordered for a in sorted(by)],
-        "profile_starts": _starts(len(by) for by in ordered),
+        "groups": _pack(i for pair in pairs for i in pair),
+        "action_groups": _pack(g for found in of_action for g in found),
+        "action_starts": _pack(_starts(len(found) for found in of_action)),
+        "profile_actions": _pack(a for by in ordered for a in sorted(by)),
+        "profile_groups": _pack(by[a] for by in ordered for a in sorted(by)),
+        "profile_starts": _pack(_starts(len(by) for by in ordered)),
     }
 
 
@@ -308,50 +313,86 @@ def _starts(lengths: Iterable[int]) -> list[int]:
     return out
 
 
+def _pack(numbers: Iterable[int]) -> str:
+    packed = array("I", numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _unpack(text: str) -> array[int]:
+    numbers = array("I")
+    numbers.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers
+
+
 @dataclass(frozen=True, slots=True)
 class TypingTable:
-    """The typing table read (the lists as `typing_table_document` describes them, formats
-    and key sets made objects)."""
+    """The typing table read (as `typing_table_document` describes it, the lists of numbers
+    unpacked, formats and key sets made objects)."""
 
-    actions: list[str]
     formats: list[ArnFormat]
     keysets: list[frozenset[str]]
-    groups: list[int]
-    action_groups: list[int]
-    action_starts: list[int]
-    profile_actions: list[int]
-    profile_groups: list[int]
-    profile_starts: list[int]
-    # lower-case prefix -> (first action, end); each service's lower-case names -> position,
-    # made when the service is first looked up (a run meets a few of them).
-    services: dict[str, tuple[int, int]]
+    groups: array[int]
+    action_groups: array[int]
+    action_starts: array[int]
+    profile_actions: array[int]
+    profile_groups: array[int]
+    profile_starts: array[int]
+    prefixes: list[str]  # the services in the table's order
+    firsts: list[int]  # each service's first action
+    # Each service's action names in the table's order, and their positions by lower-case
+    # `prefix:name`: made when the service is first looked up (a run meets a few of them).
+    names: dict[str, list[str]] = field(default_factory=dict)
     positions: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """How many actions the table has."""
+        return len(self.action_starts) - 1
 
     def position(self, name: str) -> int | None:
         """The position of the action `prefix:Name` (any case), or None if unknown."""
         prefix = name.partition(":")[0].lower()
         found = self.positions.get(prefix)
         if found is None:
-            span = self.services.get(prefix)
-            if span is None:
+            svc = reference.service(prefix)
+            if svc is None:
                 return None
-            first, end = span
-            names = map(str.lower, self.actions[first:end])
-            found = self.positions[prefix] = dict(zip(names, range(first, end), strict=True))
+            first = self.firsts[bisect_left(self.prefixes, svc.prefix)]
+            found = self.positions[prefix] = {
+                f"{prefix}:{n}".lower(): i for i, n in enumerate(self._names(svc.prefix), first)
+            }
         return found.get(name.lower())
+
+    def name(self, action_index: int) -> str:
+        """The action `prefix:Name` at a position."""
+        at = bisect_right(self.firsts, action_index) - 1
+        prefix = self.prefixes[at]
+        return f"{prefix}:{self._names(prefix)[action_index - self.firsts[at]]}"
+
+    def _names(self, prefix: str) -> list[str]:
+        found = self.names.get(prefix)
+        if found is None:
+            svc = reference.service(prefix)
+            assert svc is not None
+            found = self.names[prefix] = sorted(a.name for a in svc.actions.values())
+        return found
 
     def group(self, group: int) -> tuple[ArnFormat, frozenset[str]]:
         """A group's format and keys."""
         return self.formats[self.groups[2 * group]], self.keysets[self.groups[2 * group + 1]]
 
-    def groups_of(self, action_index: int) -> list[int]:
+    def groups_of(self, action_index: int) -> array[int]:
         """The groups of one action."""
         starts = self.action_starts
         return self.action_groups[starts[action_index] : starts[action_index + 1]]
 
     def typing(self, action_index: int, group: int) -> Typing:
         """The typing of one action in one of its groups."""
-        found = reference.action(self.actions[action_index])
+        found = reference.action(self.name(action_index))
         assert found is not None
         return Typing(found, *self.group(group))
 
@@ -360,22 +401,17 @@ class TypingTable:
 def typing_table() -> TypingTable:
     """The packaged typing table."""
     raw = reference.typing_table_raw()
-    names: list[str] = raw["actions"]
-    ends = [first for _prefix, first in raw["services"][1:]] + [len(names)]
     return TypingTable(
-        actions=names,
         formats=[ArnFormat(*f) if f[0] != "*" else WILDCARD for f in raw["formats"]],
         keysets=[frozenset(keys) for keys in raw["keysets"]],
-        groups=raw["groups"],
-        action_groups=raw["action_groups"],
-        action_starts=raw["action_starts"],
-        profile_actions=raw["profile_actions"],
-        profile_groups=raw["profile_groups"],
-        profile_starts=raw["profile_starts"],
-        services={
-            prefix.lower(): (first, end)
-            for (prefix, first), end in zip(raw["services"], ends, strict=True)
-        },
+        groups=_unpack(raw["groups"]),
+        action_groups=_unpack(raw["action_groups"]),
+        action_starts=_unpack(raw["action_starts"]),
+        profile_actions=_unpack(raw["profile_actions"]),
+        profile_groups=_unpack(raw["profile_groups"]),
+        profile_starts=_unpack(raw["profile_starts"]),
+        prefixes=[prefix for prefix, _first in raw["services"]],
+        firsts=[first for _prefix, first in raw["services"]],
     )
 
 

@@ -66,7 +66,7 @@ def _position(name: str) -> int:
 @cache
 def _matching(pattern_text: str) -> frozenset[int]:
     if pattern_text and not pattern_text.strip("*"):
-        return frozenset(range(len(typing_table().actions)))
+        return frozenset(range(typing_table().count))
     return frozenset(_position(a.full_name) for a in reference.actions_matching(pattern_text))
 
 
@@ -244,7 +244,7 @@ class _Profiles:
     keysets: list[int]
     heads: list[tuple[int, int]]
     sizes: list[int]
-    starts: list[int]
+    starts: Sequence[int]
     of_group: list[int]
 
 
