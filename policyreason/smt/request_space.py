@@ -24,7 +24,6 @@ every action apart.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -194,37 +193,35 @@ def _cells(
         return seen
 
     # A profile holding none of the actions the lists match (or, with `only`, none of those)
-    # is one cell as a whole: its first pair and its size say all (a profile's actions ascend).
-    # Only the profiles that hold such actions are looked into action by action.
+    # is one cell as a whole: its first pair and its size say all. Only the profiles that
+    # hold such actions are looked into pair by pair: all of them when the lists match most
+    # actions (finding the few that need not be costs more than looking).
     profiles = _profiles()
-    members: dict[int, set[int]] = {}
-    for a in signature.keys() if only is None else only:
-        for g in table.groups_of(a):
-            members.setdefault(profiles.of_group[g], set()).add(a)
+    pick = signature.keys() if only is None else only
+    looked = (
+        None
+        if only is None and 4 * len(pick) > table.count
+        else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
+    )
+    actions, pairs = table.profile_actions, table.profile_groups
     heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
     for p, (fmt, keyset, head, size) in enumerate(heads):
-        inside = members.get(p)
-        if inside is None:
+        if looked is not None and p not in looked:
             if only is None:
                 add((0, group(fmt, 0), avail(keyset)), head, size)
             continue
         first, end = profiles.starts[p], profiles.starts[p + 1]
-        actions, pairs = table.profile_actions, table.profile_groups
-        if only is None:
-            hit, missed = sorted(inside), size - len(inside)
-            at = first
-            while missed and actions[at] in inside:
-                at += 1
-        else:
-            hit = sorted(a for a in inside if a in signature)
-            rest = sorted(a for a in inside if a not in signature)
-            missed = len(rest)
-            at = bisect_left(actions, rest[0], first, end) if rest else first
+        chosen: Iterable[tuple[int, int]] = zip(actions[first:end], pairs[first:end], strict=True)
+        if only is not None:
+            chosen = [pair for pair in chosen if pair[0] in only]
+        hit: list[tuple[int, int]] = []
+        missed: list[tuple[int, int]] = []
+        for pair in chosen:
+            (hit if pair[0] in signature else missed).append(pair)
         if missed:
-            add((0, group(fmt, 0), avail(keyset)), (actions[at], pairs[at]), missed)
-        for a in hit:
-            at = bisect_left(actions, a, first, end)
-            add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, pairs[at]), 1)
+            add((0, group(fmt, 0), avail(keyset)), missed[0], len(missed))
+        for a, g in hit:
+            add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, g), 1)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
