@@ -1,3 +1,3 @@
-from policyreason.cli import main
+from policyreason.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

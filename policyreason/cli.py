@@ -7,6 +7,7 @@ imports nothing heavy at import time, so `--help` stays fast and cvc5 loads only
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import pkgutil
@@ -61,5 +62,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def entry() -> int:
+    """The `policyreason` command: `main`, then an exit that skips the interpreter's last
+    collections."""
+    code = main()
+    # Tearing the interpreter down, Python walks the whole heap for reference cycles several
+    # times (the reference tables, pydantic's validators, the solver's terms): 40-60 ms of a
+    # one-file check, a sixth of it. Frozen objects are spared those walks; they are still
+    # freed by reference counting as modules are cleared, and only objects kept alive by a
+    # cycle alone are left to the operating system, whose finalisers Python never promises to
+    # run at exit (files, the cache database and worker pools are closed explicitly).
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -17,8 +17,13 @@ is the resource's account.
 
 from __future__ import annotations
 
+import base64
 import re
-from dataclasses import dataclass
+import sys
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
@@ -216,31 +221,50 @@ def typings(action_name: str) -> tuple[Typing, ...]:
     """Every (format, keys) an action can be called with: one per resource type it takes,
     or the wildcard `*` when it takes none."""
     table = typing_table()
-    index = table.index.get(action_name.lower())
-    return () if index is None else tuple(table.typing(index, g) for g in table.of_action[index])
+    index = table.position(action_name)
+    return () if index is None else tuple(table.typing(index, g) for g in table.groups_of(index))
 
 
 # The packaged typing table (`typings.json` in the reference archive): every action with the
-# (format, keys) groups it can be called with. Deriving it takes every service's actions, which
-# a run that names a few services should not have to read; `typing_table_document` derives it
-# from the generator's document, and a test holds the packaged one equal to a fresh derivation.
+# (format, keys) groups it can be called with, and the same pairs by *profile*. Deriving it
+# takes every service's actions, which a run that names a few services should not have to read;
+# `typing_table_document` derives it from the generator's document, and a test holds the
+# packaged one equal to a fresh derivation.
+#
+# A profile is every (action, group) pair of one format text and key set: every action of a
+# profile is typed alike, so a request space looks at each profile once rather than at each
+# of ~22,000 actions. The profiles are shipped ready-made, in the order request spaces visit
+# them. Actions are numbered in the order of their services and, within a service, of their
+# names (which the service's own member lists), and the table's lists of numbers are packed
+# (base64 of little-endian unsigned 32-bit integers): read as JSON numbers they took most of
+# the table's reading time, which every run reaching the solver pays.
 
 
 def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
     """The typing table of a reference document as the generator builds it (services with
     their actions), actions sorted by service then name:
 
-        {"actions": [prefix:Name, ...], "of_action": [[group, ...], ...],
-         "groups": [[format, keyset], ...], "formats": [[arn format, service, resource type], ...],
-         "keysets": [[key, ...], ...]}
+        {"services": [[prefix, first action], ...],
+         "formats": [[arn format, service, resource type], ...], "keysets": [[key, ...], ...],
+         "groups": [format, keyset, format, keyset, ...],
+         "action_groups": [group, ...], "action_starts": [0, ..., len(action_groups)],
+         "profile_actions": [action, ...], "profile_groups": [group, ...],
+         "profile_starts": [0, ..., len(profile_actions)]}
+
+    with the lists of numbers packed. Group g is the pair at 2g, 2g + 1 of `groups`; action
+    a's groups are `action_groups[action_starts[a]:action_starts[a + 1]]`, and profile p's
+    pairs are at `profile_starts[p]:profile_starts[p + 1]` of `profile_actions` and
+    `profile_groups`.
 
     The keys of a typing are the action's, its resource type's as the action lists it, and the
     resource type's own (lower-case); a resource type whose format is no ARN is left out, and
-    an action that takes none has the format `*`."""
+    an action that takes none has the format `*`. Profiles are sorted by format text, then by
+    key set; a profile's actions ascend, and an action with two groups in one profile keeps
+    the later one."""
     formats: dict[tuple[str, str, str], int] = {}
     keysets: dict[tuple[str, ...], int] = {}
     groups: dict[tuple[int, int], int] = {}
-    names: list[str] = []
+    services: list[list[Any]] = []
     of_action: list[list[int]] = []
 
     def group(fmt: tuple[str, str, str], keys: set[str]) -> int:
@@ -250,6 +274,7 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
 
     for prefix in sorted(document["services"]):
         svc = document["services"][prefix]
+        services.append([prefix, len(of_action)])
         for name in sorted(svc["actions"]):
             _level, rtypes, keys, *_rest = svc["actions"][name]
             own = {k.lower() for k in keys}
@@ -260,48 +285,133 @@ def typing_table_document(document: dict[str, Any]) -> dict[str, Any]:
                 if text.count(":") >= 5:
                     every = own | {k.lower() for k in rkeys} | {k.lower() for k in known[1]}
                     found.append(group((text, prefix, rname), every))
-            names.append(f"{prefix}:{name}")
             of_action.append(found)
+    format_list, keyset_list, pairs = list(formats), list(keysets), list(groups)
+    profiles: dict[tuple[str, tuple[str, ...]], dict[int, int]] = {}
+    for a, found in enumerate(of_action):
+        for g in found:
+            f, k = pairs[g]
+            profiles.setdefault((format_list[f][0], keyset_list[k]), {})[a] = g
+    ordered = [profiles[key] for key in sorted(profiles)]
     return {
-        "actions": names,
-        "of_action": of_action,
-        "groups": [list(g) for g in groups],
-        "formats": [list(f) for f in formats],
-        "keysets": [list(k) for k in keysets],
+        "services": services,
+        "formats": [list(f) for f in format_list],
+        "keysets": [list(k) for k in keyset_list],
+        "groups": _pack(i for pair in pairs for i in pair),
+        "action_groups": _pack(g for found in of_action for g in found),
+        "action_starts": _pack(_starts(len(found) for found in of_action)),
+        "profile_actions": _pack(a for by in ordered for a in sorted(by)),
+        "profile_groups": _pack(by[a] for by in ordered for a in sorted(by)),
+        "profile_starts": _pack(_starts(len(by) for by in ordered)),
     }
+
+
+def _starts(lengths: Iterable[int]) -> list[int]:
+    out = [0]
+    for n in lengths:
+        out.append(out[-1] + n)
+    return out
+
+
+def _pack(numbers: Iterable[int]) -> str:
+    packed = array("I", numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def _unpack(text: str) -> array[int]:
+    numbers = array("I")
+    numbers.frombytes(base64.b64decode(text))
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    return numbers
 
 
 @dataclass(frozen=True, slots=True)
 class TypingTable:
-    """The typing table read: action names (in the table's order), groups of (format, keys),
-    and each action's groups."""
+    """The typing table read (as `typing_table_document` describes it, the lists of numbers
+    unpacked, formats and key sets made objects)."""
 
-    actions: tuple[str, ...]
-    groups: tuple[tuple[ArnFormat, frozenset[str]], ...]
-    of_action: tuple[tuple[int, ...], ...]
-    index: dict[str, int]  # lower-case action name -> position
+    formats: list[ArnFormat]
+    keysets: list[frozenset[str]]
+    groups: array[int]
+    action_groups: array[int]
+    action_starts: array[int]
+    profile_actions: array[int]
+    profile_groups: array[int]
+    profile_starts: array[int]
+    prefixes: list[str]  # the services in the table's order
+    firsts: list[int]  # each service's first action
+    # Each service's action names in the table's order, and their positions by lower-case
+    # `prefix:name`: made when the service is first looked up (a run meets a few of them).
+    names: dict[str, list[str]] = field(default_factory=dict)
+    positions: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        """How many actions the table has."""
+        return len(self.action_starts) - 1
+
+    def position(self, name: str) -> int | None:
+        """The position of the action `prefix:Name` (any case), or None if unknown."""
+        prefix = name.partition(":")[0].lower()
+        found = self.positions.get(prefix)
+        if found is None:
+            svc = reference.service(prefix)
+            if svc is None:
+                return None
+            first = self.firsts[bisect_left(self.prefixes, svc.prefix)]
+            found = self.positions[prefix] = {
+                f"{prefix}:{n}".lower(): i for i, n in enumerate(self._names(svc.prefix), first)
+            }
+        return found.get(name.lower())
+
+    def name(self, action_index: int) -> str:
+        """The action `prefix:Name` at a position."""
+        at = bisect_right(self.firsts, action_index) - 1
+        prefix = self.prefixes[at]
+        return f"{prefix}:{self._names(prefix)[action_index - self.firsts[at]]}"
+
+    def _names(self, prefix: str) -> list[str]:
+        found = self.names.get(prefix)
+        if found is None:
+            svc = reference.service(prefix)
+            assert svc is not None
+            found = self.names[prefix] = sorted(a.name for a in svc.actions.values())
+        return found
+
+    def group(self, group: int) -> tuple[ArnFormat, frozenset[str]]:
+        """A group's format and keys."""
+        return self.formats[self.groups[2 * group]], self.keysets[self.groups[2 * group + 1]]
+
+    def groups_of(self, action_index: int) -> array[int]:
+        """The groups of one action."""
+        starts = self.action_starts
+        return self.action_groups[starts[action_index] : starts[action_index + 1]]
 
     def typing(self, action_index: int, group: int) -> Typing:
         """The typing of one action in one of its groups."""
-        found = reference.action(self.actions[action_index])
+        found = reference.action(self.name(action_index))
         assert found is not None
-        fmt, keys = self.groups[group]
-        return Typing(found, fmt, keys)
+        return Typing(found, *self.group(group))
 
 
 @cache
 def typing_table() -> TypingTable:
     """The packaged typing table."""
     raw = reference.typing_table_raw()
-    formats = [ArnFormat(*f) if f[0] != "*" else WILDCARD for f in raw["formats"]]
-    keysets = [frozenset(keys) for keys in raw["keysets"]]
-    names = tuple(raw["actions"])
     return TypingTable(
-        actions=names,
-        groups=tuple((formats[f], keysets[k]) for f, k in raw["groups"]),
-        # map and zip rather than comprehensions: 21,788 actions, read at every start-up.
-        of_action=tuple(map(tuple, raw["of_action"])),
-        index=dict(zip(map(str.lower, names), range(len(names)), strict=True)),
+        formats=[ArnFormat(*f) if f[0] != "*" else WILDCARD for f in raw["formats"]],
+        keysets=[frozenset(keys) for keys in raw["keysets"]],
+        groups=_unpack(raw["groups"]),
+        action_groups=_unpack(raw["action_groups"]),
+        action_starts=_unpack(raw["action_starts"]),
+        profile_actions=_unpack(raw["profile_actions"]),
+        profile_groups=_unpack(raw["profile_groups"]),
+        profile_starts=_unpack(raw["profile_starts"]),
+        prefixes=[prefix for prefix, _first in raw["services"]],
+        firsts=[first for _prefix, first in raw["services"]],
     )
 
 

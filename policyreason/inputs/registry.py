@@ -14,12 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from policyreason.inputs.auth_details import is_authorization_details, read_authorization_details
-from policyreason.inputs.cfn import is_template, read_template
 from policyreason.inputs.describe_kinds import DESCRIBE_KINDS
 from policyreason.inputs.document import Document, InputType, PrincipalPolicies
 from policyreason.inputs.policy_json import is_policy, read_policy
-from policyreason.inputs.tf_plan import is_plan, read_plan
 from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.policy import PolicyKind
 from policyreason.parse.json_spans import JNode, JObject
@@ -71,17 +68,45 @@ def _policy(source: Input) -> Read:
     return Read(documents=tuple(documents))
 
 
+# The readers of templates, plans and authorization exports (and what they pull in) load only
+# for a file that may be one: a policy file, the commonest input, is recognised first.
+
+
+def _is_template(root: JNode) -> bool:
+    from policyreason.inputs.cfn import is_template
+
+    return is_template(root)
+
+
 def _template(source: Input) -> Read:
+    from policyreason.inputs.cfn import read_template
+
     documents, diags = read_template(source.root, source.text, source.shown, source.parameters)
     return Read(documents=tuple(documents), diagnostics=tuple(diags))
 
 
+def _is_plan(root: JNode) -> bool:
+    from policyreason.inputs.tf_plan import is_plan
+
+    return is_plan(root)
+
+
 def _plan(source: Input) -> Read:
+    from policyreason.inputs.tf_plan import read_plan
+
     documents, diags = read_plan(source.root, source.text, source.shown)
     return Read(documents=tuple(documents), diagnostics=tuple(diags))
 
 
+def _is_authorization_details(root: JNode) -> bool:
+    from policyreason.inputs.auth_details import is_authorization_details
+
+    return is_authorization_details(root)
+
+
 def _authorization_details(source: Input) -> Read:
+    from policyreason.inputs.auth_details import read_authorization_details
+
     documents, principals, diags = read_authorization_details(
         source.root, source.text, source.shown
     )
@@ -107,12 +132,12 @@ def _describe(source: Input) -> Read:
 KINDS: tuple[InputKind, ...] = (
     InputKind(InputType.POLICY, is_policy, _policy, None),
     InputKind(
-        InputType.CLOUDFORMATION, is_template, _template, "a CloudFormation template", yaml=True
+        InputType.CLOUDFORMATION, _is_template, _template, "a CloudFormation template", yaml=True
     ),
-    InputKind(InputType.TERRAFORM_PLAN, is_plan, _plan, "a Terraform plan (terraform show -json)"),
+    InputKind(InputType.TERRAFORM_PLAN, _is_plan, _plan, "a Terraform plan (terraform show -json)"),
     InputKind(
         InputType.AUTHORIZATION_DETAILS,
-        is_authorization_details,
+        _is_authorization_details,
         _authorization_details,
         "an authorization-details export",
     ),

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import pairwise
 
 from policyreason.data import reference
 from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typing_table
@@ -55,16 +56,17 @@ class Cell:
     size: int  # how many (action, resource type) pairs the cell stands for
 
 
-def _action_index() -> dict[str, int]:
-    return typing_table().index
+def _position(name: str) -> int:
+    found = typing_table().position(name)
+    assert found is not None, name
+    return found
 
 
 @cache
 def _matching(pattern_text: str) -> frozenset[int]:
-    index = _action_index()
     if pattern_text and not pattern_text.strip("*"):
-        return frozenset(range(len(index)))
-    return frozenset(index[a.full_name.lower()] for a in reference.actions_matching(pattern_text))
+        return frozenset(range(typing_table().count))
+    return frozenset(_position(a.full_name) for a in reference.actions_matching(pattern_text))
 
 
 def _set_key(patterns: Sequence[Pattern]) -> tuple[str, ...]:
@@ -109,7 +111,7 @@ class RequestSpace:
         self._views = tuple(sorted(self._resources.items()))
         # A question whose request has a known action (one request of an escalation path)
         # needs only that action's cells, not the whole reference's.
-        restrict = None if only is None else frozenset(_action_index()[a.lower()] for a in only)
+        restrict = None if only is None else frozenset(_position(a) for a in only)
         self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys, restrict)
 
     def action_set(self, patterns: Sequence[Pattern]) -> int:
@@ -132,7 +134,7 @@ class RequestSpace:
 
     def cell_of(self, typing: Typing) -> int:
         """The cell of requests for `typing`'s action on a resource of its format."""
-        action = _action_index()[typing.action.full_name.lower()]
+        action = _position(typing.action.full_name)
         mask = sum(
             1 << i for i, key in enumerate(self._sets) if any(action in _matching(t) for t in key)
         )
@@ -155,7 +157,6 @@ def _cells(
     for i, key in enumerate(sets):
         for a in frozenset().union(*(_matching(t) for t in key)):
             signature[a] = signature.get(a, 0) | 1 << i
-    matched = signature.keys()
     table = typing_table()
     # cell -> (its first (action, group), how many pairs it stands for)
     found: dict[tuple[int, object, frozenset[str]], tuple[tuple[int, int], int]] = {}
@@ -165,31 +166,62 @@ def _cells(
         found[cell] = (first, n) if seen is None else (seen[0], seen[1] + n)
 
     # A format and a key set each recur in several profiles: what the patterns see of a format
-    # and which keys a key set makes available are worked out once each.
-    groups: dict[tuple[ArnFormat, int], object] = {}
-    avails: dict[frozenset[str], frozenset[str]] = {}
+    # and which keys a key set makes available are worked out once each (by their indexes).
+    # Patterns that name their service see nothing of another service's formats.
+    groups: dict[tuple[int, int], object] = {}
+    avails: dict[int, frozenset[str]] = {}
+    wanted = {service for _tokens, (_observed, service, _uses) in resources}
+    blind = None if "" in wanted else tuple(None for _ in resources)
 
-    def group(fmt: ArnFormat, mask: int) -> object:
+    def group(fmt: int, mask: int) -> object:
         seen = groups.get((fmt, mask))
         if seen is None:
-            seen = groups[(fmt, mask)] = _group(fmt, resources, mask)
+            arn = table.formats[fmt]
+            service = arn.literal_service
+            if blind is not None and service and service not in wanted:
+                seen = blind
+            else:
+                seen = _group(arn, resources, mask)
+            groups[(fmt, mask)] = seen
         return seen
 
-    for fmt, typing_keys, by_action, every in _profiles():
-        actions = every if only is None else every & only
-        if not actions:
+    def avail(keyset: int) -> frozenset[str]:
+        seen = avails.get(keyset)
+        if seen is None:
+            typing_keys = table.keysets[keyset]
+            seen = avails[keyset] = frozenset(k for k in keys if key_available(k, typing_keys))
+        return seen
+
+    # A profile holding none of the actions the lists match (or, with `only`, none of those)
+    # is one cell as a whole: its first pair and its size say all. Only the profiles that
+    # hold such actions are looked into pair by pair: all of them when the lists match most
+    # actions (finding the few that need not be costs more than looking).
+    profiles = _profiles()
+    pick = signature.keys() if only is None else only
+    looked = (
+        None
+        if only is None and 4 * len(pick) > table.count
+        else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
+    )
+    actions, pairs = table.profile_actions, table.profile_groups
+    heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
+    for p, (fmt, keyset, head, size) in enumerate(heads):
+        if looked is not None and p not in looked:
+            if only is None:
+                add((0, group(fmt, 0), avail(keyset)), head, size)
             continue
-        avail = avails.get(typing_keys)
-        if avail is None:
-            avail = avails[typing_keys] = frozenset(
-                k for k in keys if key_available(k, typing_keys)
-            )
-        hit = actions & matched
-        if len(hit) < len(actions):
-            first = min(actions - hit)
-            add((0, group(fmt, 0), avail), (first, by_action[first]), len(actions) - len(hit))
-        for a in sorted(hit) if hit else ():
-            add((signature[a], group(fmt, signature[a]), avail), (a, by_action[a]), 1)
+        first, end = profiles.starts[p], profiles.starts[p + 1]
+        chosen: Iterable[tuple[int, int]] = zip(actions[first:end], pairs[first:end], strict=True)
+        if only is not None:
+            chosen = [pair for pair in chosen if pair[0] in only]
+        hit: list[tuple[int, int]] = []
+        missed: list[tuple[int, int]] = []
+        for pair in chosen:
+            (hit if pair[0] in signature else missed).append(pair)
+        if missed:
+            add((0, group(fmt, 0), avail(keyset)), missed[0], len(missed))
+        for a, g in hit:
+            add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, g), 1)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
@@ -199,24 +231,36 @@ def _cells(
     return cells, {key: i for i, (key, _found) in enumerate(ordered)}
 
 
+@dataclass(frozen=True, slots=True)
+class _Profiles:
+    """The typing table's profiles as a request space walks them: each one's format and key
+    set (indexes), first (action, group) pair and size, where its pairs start, and the
+    profile of each group."""
+
+    formats: list[int]
+    keysets: list[int]
+    heads: list[tuple[int, int]]
+    sizes: list[int]
+    starts: Sequence[int]
+    of_group: list[int]
+
+
 @cache
-def _profiles() -> tuple[tuple[ArnFormat, frozenset[str], dict[int, int], frozenset[int]], ...]:
-    """The table's (action, group) pairs by format text and keys, with each action's group:
-    every action of a profile is typed alike, so a request space looks at each profile once."""
+def _profiles() -> _Profiles:
     table = typing_table()
-    ids: dict[tuple[str, frozenset[str]], int] = {}
-    profile_of = [ids.setdefault((fmt.text, keys), len(ids)) for fmt, keys in table.groups]
-    members: list[dict[int, int]] = [{} for _ in ids]
-    for a, groups in enumerate(table.of_action):
-        for g in groups:
-            members[profile_of[g]][a] = g
-    profiles = {key: members[i] for key, i in ids.items() if members[i]}
-    # Key sets in sorted order, each sorted once rather than once per profile.
-    rank = {keys: r for r, keys in enumerate(sorted({k for _t, k in profiles}, key=sorted))}
-    ordered = sorted(profiles.items(), key=lambda kv: (kv[0][0], rank[kv[0][1]]))
-    return tuple(
-        (table.groups[next(iter(by.values()))][0], keys, by, frozenset(by))
-        for (_text, keys), by in ordered
+    groups, starts = table.groups, table.profile_starts
+    heads = [(table.profile_actions[first], table.profile_groups[first]) for first in starts[:-1]]
+    firsts = [g for _a, g in heads]
+    text = [f.text for f in table.formats]
+    profile = {(text[groups[2 * g]], groups[2 * g + 1]): p for p, g in enumerate(firsts)}
+    return _Profiles(
+        formats=[groups[2 * g] for g in firsts],
+        keysets=[groups[2 * g + 1] for g in firsts],
+        heads=heads,
+        sizes=[end - first for first, end in pairwise(starts)],
+        starts=starts,
+        # A group belongs to the profile of its format text and keys.
+        of_group=[profile[(text[groups[i]], groups[i + 1])] for i in range(0, len(groups), 2)],
     )
 
 
