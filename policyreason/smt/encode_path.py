@@ -47,7 +47,12 @@ class JointEncoder:
         self.parts = list(parts)
         self.encoders = [
             PolicyEncoder(
-                tm, p.policies.all_policies(), p.actions, p.resources, only_actions=p.only
+                tm,
+                p.policies.all_policies(),
+                p.actions,
+                p.resources,
+                only_actions=p.only,
+                by_format=False,
             )
             for p in parts
         ]
