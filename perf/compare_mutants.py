@@ -16,7 +16,6 @@ import os
 import sys
 import time
 from collections import Counter
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +115,12 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.open:
-        compare_module.Searcher = partial(search.Searcher, split=False)  # type: ignore[misc]
+        open_searcher = search.Searcher
+
+        def opened(*a: Any, **k: Any) -> search.Searcher:
+            return open_searcher(*a, **{**k, "split": False})
+
+        compare_module.Searcher = opened  # type: ignore[misc,assignment]
     files = sorted(Path(args.corpus).glob("*.json"))[:: args.step]
     load_before = os.getloadavg()
     times: list[float] = []
