@@ -100,7 +100,7 @@ def test_matching_format_by_format_agrees_with_the_evaluator(
     p = policy.statements[0].resources[0]  # type: ignore[index]
     session = Session()
     enc = PolicyEncoder(session.tm, [policy])
-    session.add(enc.domain(lemmas=False))
+    session.add(enc.domain())
     f, req = enc.f, enc.request
     ctx = {} if team is None else {"aws:principaltag/team": (team,)}
     pins = []

@@ -67,9 +67,6 @@ from policyreason.smt.globs import (
 )
 from policyreason.smt.request_space import RequestSpace
 
-# Pattern pairs examined for lemmas: each costs an automaton product in Python.
-MAX_LEMMA_PAIRS = 2_000
-
 _FAMILY_SORT = {
     Family.STRING: KeySort.STRING,
     Family.ARN: KeySort.STRING,
@@ -206,41 +203,10 @@ class PolicyEncoder:
         self._matches: dict[str, Term] = {}
         self._by_format = by_format
 
-    def domain(
-        self, principal_types: Iterable[PrincipalType | None] | None = None, lemmas: bool = True
-    ) -> Term:
-        """The request is one AWS could receive (`SymbolicRequest.domain`), with the lemmas
-        about its resource patterns unless told not to, and the template values are values a
-        deployment could give."""
-        parts = [self.request.domain(principal_types), self.templates.domain()]
-        return self.f.and_([*parts, self.lemmas()] if lemmas else parts)
-
-    def lemmas(self) -> Term:
-        """Inclusion and disjointness of the resource patterns, decided on their automata
-        (`smt/globs.py`). They hold in every model, so they change no answer; they spare the
-        string solver the reasoning about complements it finds hard (a pattern inside another
-        is a one-step proof instead of a search). Patterns with variables are left out."""
-        f = self.f
-        unique: dict[Tokens, Pattern] = {}
-        for p in self._patterns:
-            if not p.is_match_all and not p.has_variable:
-                unique.setdefault(pattern_tokens(p), p)
-        pats = list(unique.items())
-        out: list[Term] = []
-        budget = MAX_LEMMA_PAIRS
-        for i, (tp, p) in enumerate(pats):
-            for tq, q in pats[i + 1 :]:
-                if budget == 0:
-                    return f.and_(out)
-                budget -= 1
-                in_p, in_q = self.resource_match(p), self.resource_match(q)
-                if includes(tq, tp):
-                    out.append(f.implies(in_p, in_q))
-                elif includes(tp, tq):
-                    out.append(f.implies(in_q, in_p))
-                elif not overlap(tp, tq):
-                    out.append(f.not_(f.and_([in_p, in_q])))
-        return f.and_(out)
+    def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
+        """The request is one AWS could receive (`SymbolicRequest.domain`), and the template
+        values are values a deployment could give."""
+        return self.f.and_([self.request.domain(principal_types), self.templates.domain()])
 
     def action_in(self, patterns: Sequence[Pattern]) -> Term:
         """The action matches one of the (registered) action patterns."""

@@ -2,8 +2,9 @@
 
 String solvers find inclusion between wildcard patterns hard (it is a question about the
 complement of a regular language); the glob language of IAM makes it cheap to decide directly.
-The encoder uses these answers as lemmas next to the solver's own regular expressions (the
-solver's answer stays the check), and the request space uses overlap to group formats.
+The encoder uses these answers to match a resource pattern against each resource format before
+the solver runs (`PolicyEncoder.resource_match`; the solver's answer stays the check), and the
+request space uses overlap to group formats.
 
 A pattern or format is a tuple of tokens over the whole string: ("lit", c), ("one", cls) or
 ("loop", cls), where cls is "any", "nocolon" ([^:], a `*` inside an ARN segment) or "nosep"
