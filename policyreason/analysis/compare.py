@@ -49,8 +49,9 @@ def compare(
 ) -> CompareResult:
     """Compare two policies (each on its own: Allow minus Deny) in both directions."""
     start = time.perf_counter()
-    # Both directions are questions over the same two policies: encode them once.
-    searcher = Searcher([old, new], rlimit)
+    # Both directions are questions over the same two policies: encode them once. Asked one
+    # cell of the request space at a time, no part of either can take the whole limit.
+    searcher = Searcher([old, new], rlimit, split=True)
 
     gained = searcher.find(more_permissive(new, old), witnesses)
     lost = searcher.find(more_permissive(old, new), witnesses)

@@ -7,6 +7,7 @@ typing, or prove there are none, or say why it is unknown. Every answer is an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.questions import Property
@@ -15,7 +16,7 @@ from policyreason.analysis.samples import samples
 from policyreason.analysis.witness import polish
 from policyreason.data.requests import Typing
 from policyreason.errors import EncodeError, ModelInvalid
-from policyreason.ir.answer import Answer
+from policyreason.ir.answer import Answer, Proof
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PrincipalType
 from policyreason.ir.request import Request
@@ -40,62 +41,95 @@ def principal_types(*policies: Policy) -> list[PrincipalType | None] | None:
     return [PrincipalType.AWS]
 
 
+@dataclass
+class _Search:
+    """What one option set made of a question: the witnesses found, the proof of the parts
+    proven empty, and the parts it could not decide (cell -> why)."""
+
+    found: list[Request] = field(default_factory=list)
+    proof: Proof | None = None
+    undecided: dict[int, str] = field(default_factory=dict)
+
+    def proven(self, proof: Proof | None) -> None:
+        assert proof is not None
+        self.proof = proof if self.proof is None else self.proof.join(proof)
+
+
 def find_requests(
     session: Session,
     enc: PolicyEncoder,
     question: Property,
     limit: int,
     guesses: Iterable[tuple[Request, Typing]] = (),
-) -> Answer[Request]:
+    cells: Iterable[int] | None = None,
+    split: bool = True,
+) -> _Search:
     """Up to `limit` distinct real requests with the property, each re-checked by its
-    concrete twin and by the request typing. Later witnesses come from other cells of the
-    request space (other actions or resource types), so they show different access. Raises
-    EncodeError when the property uses a construct the encoding does not support.
+    concrete twin and by the request typing, each from another cell of the request space
+    (another action or resource type), so they show different access. Raises EncodeError
+    when the property uses a construct the encoding does not support.
 
     `guesses` the concrete twin accepts are tried first, each pinned (a query that takes the
-    solver a fraction of a second where the open one can take its whole limit); the solver
-    then looks for the rest. A guess the solver does not confirm is dropped."""
+    solver a fraction of a second where the open one can take its whole limit). The solver
+    then looks for the rest one cell at a time (`cells`, or all): with the action and the
+    resource's format fixed, each part is a far smaller question than the whole, whose proof
+    is the join of the parts' proofs. Without `split`, one open question over all of them.
+    A guess the solver does not confirm is dropped."""
     from policyreason.smt.decode import decode_request
     from policyreason.smt.session import Verdict
 
     f = enc.f
     goal = question.goal(enc)
-    found: list[Request] = []
-    proof = None
+    space = enc.space
+    # Cells of actions the policies name first: their witnesses show what the policies say.
+    parts = sorted(
+        range(len(space.cells)) if cells is None else set(cells),
+        key=lambda c: (not space.named(space.cells[c]), c),
+    )
+    wanted = set(parts)
+    out = _Search()
 
-    def take() -> None:
+    def take() -> int:
         raw = decode_request(session, enc)
         _recheck(raw, question.holds)
-        found.append(polish(raw, question.holds))
-        session.add(f.not_(f.eq(enc.request.cell, session.model_term(enc.request.cell))))
+        out.found.append(polish(raw, question.holds))
+        cell = session.model_term(enc.request.cell)
+        session.add(f.not_(f.eq(enc.request.cell, cell)))
+        return int(cell.toPythonObj())
 
+    taken: set[int] = set()
     session.push()
     try:
         session.add(goal)
         for guess, typing in guesses:
-            if len(found) >= limit:
+            if len(out.found) >= limit:
                 break
             if (
-                question.holds(guess)
+                enc.space.cell_of(typing) in wanted - taken
+                and question.holds(guess)
                 and session.check(enc.request.pin(guess, typing)).verdict is Verdict.SAT
             ):
-                take()
-        while len(found) < limit:
-            result = session.check()
-            if result.verdict is Verdict.UNKNOWN:
-                if found:
-                    break
-                return Answer.unknown(result.reason)
-            if result.verdict is Verdict.UNSAT:
-                proof = result.proof
+                taken.add(take())
+        # Each ask covers some cells: one each, or (without `split`) all of them at once.
+        asks = (
+            [((f.eq(enc.request.cell, f.integer(c)),), [c]) for c in parts]
+            if split
+            else [(() if cells is None else (enc.request.in_cells(parts),), parts)]
+        )
+        for assumptions, covers in asks:
+            while len(out.found) < limit and not taken.issuperset(covers):
+                result = session.check(*assumptions)
+                if result.verdict is Verdict.SAT:
+                    taken.add(take())
+                    continue
+                if result.verdict is Verdict.UNSAT:
+                    out.proven(result.proof)
+                else:
+                    out.undecided.update((c, result.reason) for c in covers if c not in taken)
                 break
-            take()
     finally:
         session.pop()
-    if found:
-        return Answer.witnessed(found)
-    assert proof is not None
-    return Answer.proven(proof)
+    return out
 
 
 def _recheck(raw: Request, check: Callable[[Request], bool]) -> None:
@@ -119,7 +153,9 @@ class Searcher:
     A question that names actions or resources of its own registers them here (`actions`,
     `resources`), so the request space tells them apart; questions only about requests of
     some actions may say so (`only_actions`), and the request space is built for those alone.
-    Option sets after the first are created only when a question comes back unknown."""
+    Option sets after the first are created only when a question comes back unknown. With
+    `split`, each question is asked one cell of the request space at a time
+    (`find_requests`)."""
 
     def __init__(
         self,
@@ -129,8 +165,10 @@ class Searcher:
         actions: Iterable[Sequence[Pattern]] = (),
         resources: Iterable[Pattern] = (),
         only_actions: Iterable[str] | None = None,
+        split: bool = False,
     ) -> None:
         self._policies = list(policies)
+        self._split = split
         self._rlimit = rlimit
         self._portfolio = portfolio
         self._actions = list(actions)
@@ -172,21 +210,34 @@ class Searcher:
 
     def find(self, question: Property, limit: int = 1) -> Answer[Request]:
         """Up to `limit` requests with the property (see `find_requests`), trying each option
-        set in turn until one answers; a construct the encoding does not support is unknown at
-        once. The answer's `queries` counts this question's solver calls."""
+        set in turn on the parts the ones before could not decide; a construct the encoding
+        does not support is unknown at once. Witnessed as soon as an option set finds one,
+        proven when every part is proven, else unknown. The answer's `queries` counts this
+        question's solver calls."""
         before = self.queries
-        answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
+        proof: Proof | None = None
+        cells: list[int] | None = None
+        reason = "no solver strategy was tried"
         for level in range(len(self._portfolio)):
             try:
                 session, enc = self._session(level)
                 start = session.queries
-                answer = find_requests(session, enc, question, limit, self._guesses())
+                search = find_requests(
+                    session, enc, question, limit, self._guesses(), cells, self._split
+                )
             except EncodeError as exc:
                 return Answer.unknown(str(exc), self.queries - before)
             self.queries += session.queries - start
-            if answer.decided:
-                break
-        return answer.with_queries(self.queries - before)
+            if search.found:
+                return Answer.witnessed(search.found, self.queries - before)
+            if search.proof is not None:
+                proof = search.proof if proof is None else proof.join(search.proof)
+            if not search.undecided:
+                assert proof is not None
+                return Answer.proven(proof).with_queries(self.queries - before)
+            cells = sorted(search.undecided)
+            reason = search.undecided[cells[0]]
+        return Answer.unknown(reason, self.queries - before)
 
 
 def search_requests(

@@ -47,7 +47,12 @@ class JointEncoder:
         self.parts = list(parts)
         self.encoders = [
             PolicyEncoder(
-                tm, p.policies.all_policies(), p.actions, p.resources, only_actions=p.only
+                tm,
+                p.policies.all_policies(),
+                p.actions,
+                p.resources,
+                only_actions=p.only,
+                by_format=False,
             )
             for p in parts
         ]
@@ -57,10 +62,7 @@ class JointEncoder:
     def domain(self) -> Term:
         """Every request is real, made by one IAM caller."""
         f = self.f
-        # Without the pattern lemmas: a path's requests are linked through their resources and
-        # keys, and k copies of the lemmas make such questions harder, not easier (lambda-001
-        # over three statements: past 1,000,000 units with them, 9 s without).
-        out = [e.domain([PrincipalType.AWS], lemmas=False) for e in self.encoders]
+        out = [e.domain([PrincipalType.AWS]) for e in self.encoders]
         out += [self._first.same_caller(e.request) for e in self.encoders[1:]]
         return f.and_(out)
 

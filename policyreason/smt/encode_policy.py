@@ -25,7 +25,7 @@ import cvc5
 from cvc5 import Kind
 
 from policyreason.data import reference
-from policyreason.data.requests import key_type
+from policyreason.data.requests import ArnFormat, key_type
 from policyreason.errors import EncodeError
 from policyreason.ir.cidr import Cidr
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
@@ -55,11 +55,17 @@ from policyreason.smt.encode_request import (
 )
 from policyreason.smt.encode_template import TemplateTerms, template_resources, unsupported
 from policyreason.smt.factory import Factory, Term
-from policyreason.smt.globs import Tokens, includes, overlap, pattern_tokens
+from policyreason.smt.globs import (
+    WILDCARD_TOKENS,
+    Tokens,
+    component_tokens,
+    format_tokens,
+    includes,
+    overlap,
+    pattern_tokens,
+    segment_tokens,
+)
 from policyreason.smt.request_space import RequestSpace
-
-# Pattern pairs examined for lemmas: each costs an automaton product in Python.
-MAX_LEMMA_PAIRS = 2_000
 
 _FAMILY_SORT = {
     Family.STRING: KeySort.STRING,
@@ -163,9 +169,12 @@ class PolicyEncoder:
         extra_resources: Iterable[Pattern] = (),
         set_sizes: Mapping[str, int] | None = None,
         only_actions: Iterable[str] | None = None,
+        by_format: bool = True,
     ) -> None:
         """`set_sizes` gives multivalued keys at least that many slots: the bound is exact for
-        every question, but pinning one concrete request needs room for all its values."""
+        every question, but pinning one concrete request needs room for all its values.
+        Without `by_format`, resource patterns are matched against the whole ARN
+        (`resource_match`)."""
         self.f = Factory(tm)
         reason = unsupported([*policies])
         if reason is not None:
@@ -188,44 +197,16 @@ class PolicyEncoder:
         self.request = SymbolicRequest(self.f, self.space, keys)
         self.keys = self.request.keys
         self._patterns = [*resource_patterns(policies), *extra_resources]
+        self._formats: dict[ArnFormat, list[int]] = {}
+        for cell in self.space.cells:
+            self._formats.setdefault(cell.typing.format, []).append(cell.index)
+        self._matches: dict[str, Term] = {}
+        self._by_format = by_format
 
-    def domain(
-        self, principal_types: Iterable[PrincipalType | None] | None = None, lemmas: bool = True
-    ) -> Term:
-        """The request is one AWS could receive (`SymbolicRequest.domain`), with the lemmas
-        about its resource patterns unless told not to, and the template values are values a
-        deployment could give."""
-        parts = [self.request.domain(principal_types), self.templates.domain()]
-        return self.f.and_([*parts, self.lemmas()] if lemmas else parts)
-
-    def lemmas(self) -> Term:
-        """Inclusion and disjointness of the resource patterns, decided on their automata
-        (`smt/globs.py`). They hold in every model, so they change no answer; they spare the
-        string solver the reasoning about complements it finds hard (a pattern inside another
-        is a one-step proof instead of a search). Patterns with variables are left out."""
-        f = self.f
-        unique: dict[Tokens, Pattern] = {}
-        for p in self._patterns:
-            if not p.is_match_all and not p.has_variable:
-                unique.setdefault(pattern_tokens(p), p)
-        pats = list(unique.items())
-        out: list[Term] = []
-        budget = MAX_LEMMA_PAIRS
-        for i, (tp, p) in enumerate(pats):
-            for tq, q in pats[i + 1 :]:
-                if budget == 0:
-                    return f.and_(out)
-                budget -= 1
-                in_p, in_q = self.arn(p, self.request.resource), self.arn(q, self.request.resource)
-                # Most pairs are disjoint, which the product search tells far more cheaply
-                # than the subset construction of an inclusion.
-                if not overlap(tp, tq):
-                    out.append(f.not_(f.and_([in_p, in_q])))
-                elif includes(tq, tp):
-                    out.append(f.implies(in_p, in_q))
-                elif includes(tp, tq):
-                    out.append(f.implies(in_q, in_p))
-        return f.and_(out)
+    def domain(self, principal_types: Iterable[PrincipalType | None] | None = None) -> Term:
+        """The request is one AWS could receive (`SymbolicRequest.domain`), and the template
+        values are values a deployment could give."""
+        return self.f.and_([self.request.domain(principal_types), self.templates.domain()])
 
     def action_in(self, patterns: Sequence[Pattern]) -> Term:
         """The action matches one of the (registered) action patterns."""
@@ -236,7 +217,58 @@ class PolicyEncoder:
         """The resource matches one of the (registered) resource patterns."""
         for p in patterns:
             self.space.check_resource_pattern(p)
-        return self.f.or_(self.arn(p, self.request.resource) for p in patterns)
+        return self.f.or_(self.resource_match(p) for p in patterns)
+
+    def resource_match(self, pattern: Pattern) -> Term:
+        """The resource matches the ARN pattern, format by format: a cell fixes its resource's
+        format (the domain says so), and the automata of pattern and format decide most pairs
+        outright, never or always (`smt/globs.py`); the rest match component by component,
+        each undecided component against its segment. The string solver then never matches
+        a whole ARN against a whole pattern, nor its complement, which it finds hard (a new
+        access in another partition only was beyond its resource limit). An encoder made
+        without `by_format` matches the whole ARN: where requests are linked through their
+        resources, the same expression on both sides of a link is what the solver needs."""
+        f = self.f
+        if pattern.is_match_all:
+            return f.true
+        if pattern_refs(pattern) or not self._by_format:
+            return self.arn(pattern, self.request.resource)
+        found = self._matches.get(pattern.text)
+        if found is None:
+            tokens = pattern_tokens(pattern)
+            found = self._matches[pattern.text] = f.or_(
+                f.and_([self.request.in_cells(cells), meets])
+                for fmt, cells in self._formats.items()
+                if (meets := self._meets_format(tokens, pattern, fmt)) != f.false
+            )
+        return found
+
+    def _meets_format(self, tokens: Tokens, pattern: Pattern, fmt: ArnFormat) -> Term:
+        """A resource that is an ARN of `fmt` matches the pattern. A variable counts as `*`
+        for the automata, which then only ever say "never"."""
+        f = self.f
+        exact = not pattern.has_variable
+        if fmt.wildcard:
+            if not overlap(tokens, WILDCARD_TOKENS):
+                return f.false
+            return f.true if exact else self.arn(pattern, self.request.resource)
+        if not overlap(tokens, format_tokens(fmt)):
+            return f.false
+        if exact and includes(tokens, format_tokens(fmt)):
+            return f.true
+        segments = arn_segments(pattern)
+        if len(segments) != 6:
+            return self.arn(pattern, self.request.resource)
+        parts: list[Term] = []
+        for i, (segment, component) in enumerate(zip(segments, fmt.components, strict=True)):
+            last = i == 5
+            seg, comp = segment_tokens(segment, last), component_tokens(component)
+            if not overlap(seg, comp):
+                return f.false
+            if any(isinstance(p, Variable) for p in segment) or not includes(seg, comp):
+                regex, guards = self._regex(segment, f.any_char_re if last else f.no_colon_char_re)
+                parts += [*guards, f.in_re(self.request.component(fmt, i), regex)]
+        return f.and_(parts)
 
     # -- policies ----------------------------------------------------------------------------
 
@@ -406,7 +438,9 @@ class PolicyEncoder:
         default = f.string(lower(var.default) if fold else var.default)
         return f.ite(resolved, value, default), f.true
 
-    def _regex(self, parts: Sequence[Part], char: Term, fold: bool) -> tuple[Term, list[Term]]:
+    def _regex(
+        self, parts: Sequence[Part], char: Term, fold: bool = False
+    ) -> tuple[Term, list[Term]]:
         f = self.f
         pieces: list[Term] = []
         guards: list[Term] = []

@@ -322,6 +322,18 @@ class SymbolicRequest:
                     facts.append(fact)
         return f.and_([f.eq(self.resource, f.app(Kind.STRING_CONCAT, *parts)), *facts])
 
+    def component(self, fmt: ArnFormat, i: int) -> Term:
+        """Component `i` of the resource where it is an ARN of the format (its domain holds
+        the facts about the variables)."""
+        f = self.f
+        parts = [
+            f.string(piece) if isinstance(piece, str) else self._var_piece(piece, i, k)[0]
+            for k, piece in enumerate(fmt.components[i])
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return f.app(Kind.STRING_CONCAT, *parts) if parts else f.string("")
+
     def _var_piece(self, piece: Var, i: int, k: int) -> tuple[Term, Term | None]:
         f = self.f
         if piece.kind == "partition":

@@ -2,8 +2,9 @@
 
 String solvers find inclusion between wildcard patterns hard (it is a question about the
 complement of a regular language); the glob language of IAM makes it cheap to decide directly.
-The encoder uses these answers as lemmas next to the solver's own regular expressions (the
-solver's answer stays the check), and the request space uses overlap to group formats.
+The encoder uses these answers to match a resource pattern against each resource format before
+the solver runs (`PolicyEncoder.resource_match`; the solver's answer stays the check), and the
+request space uses overlap to group formats.
 
 A pattern or format is a tuple of tokens over the whole string: ("lit", c), ("one", cls) or
 ("loop", cls), where cls is "any", "nocolon" ([^:], a `*` inside an ARN segment) or "nosep"
@@ -12,13 +13,17 @@ A pattern or format is a tuple of tokens over the whole string: ("lit", c), ("on
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
-from policyreason.data.requests import ArnFormat, Var
-from policyreason.ir.pattern import AnyChar, Pattern, Star, Text, Variable, arn_segments
+from policyreason.data.requests import ArnFormat, Piece, Var
+from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
 
 Token = tuple[str, str]
 Tokens = tuple[Token, ...]
+
+# The resource of actions that take no resource type: the string `*`.
+WILDCARD_TOKENS: Tokens = (("lit", "*"),)
 
 
 def pattern_tokens(pattern: Pattern) -> Tokens:
@@ -29,15 +34,23 @@ def pattern_tokens(pattern: Pattern) -> Tokens:
     for i, seg in enumerate(segments):
         if i:
             out.append(("lit", ":"))
-        cls = "any" if i == len(segments) - 1 else "nocolon"
-        for part in seg:
-            if isinstance(part, Text):
-                out += [("lit", c) for c in part.text]
-            elif isinstance(part, AnyChar):
-                out.append(("one", cls))
-            else:
-                assert isinstance(part, Star | Variable)
-                out.append(("loop", cls))
+        out += segment_tokens(seg, i == len(segments) - 1)
+    return tuple(out)
+
+
+def segment_tokens(segment: Sequence[Part], last: bool) -> Tokens:
+    """One ARN segment of a pattern on its own (`last`: the resource part, which may hold
+    `:`); a variable counts as `*`, as in `pattern_tokens`."""
+    cls = "any" if last else "nocolon"
+    out: list[Token] = []
+    for part in segment:
+        if isinstance(part, Text):
+            out += [("lit", c) for c in part.text]
+        elif isinstance(part, AnyChar):
+            out.append(("one", cls))
+        else:
+            assert isinstance(part, Star | Variable)
+            out.append(("loop", cls))
     return tuple(out)
 
 
@@ -48,12 +61,19 @@ def format_tokens(fmt: ArnFormat) -> Tokens:
     for i, comp in enumerate(fmt.components):
         if i:
             out.append(("lit", ":"))
-        for piece in comp:
-            if isinstance(piece, Var):
-                cls = "any" if piece.kind == "any" else "nosep"
-                out += [("one", cls), ("loop", cls)]
-            else:
-                out += [("lit", c) for c in piece]
+        out += component_tokens(comp)
+    return tuple(out)
+
+
+def component_tokens(component: Sequence[Piece]) -> Tokens:
+    """One component of a format on its own (an over-approximation, as `format_tokens`)."""
+    out: list[Token] = []
+    for piece in component:
+        if isinstance(piece, Var):
+            cls = "any" if piece.kind == "any" else "nosep"
+            out += [("one", cls), ("loop", cls)]
+        else:
+            out += [("lit", c) for c in piece]
     return tuple(out)
 
 

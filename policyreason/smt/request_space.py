@@ -90,6 +90,9 @@ class RequestSpace:
         self._sets: dict[tuple[str, ...], int] = {}
         for patterns in action_sets:
             self._sets.setdefault(_set_key(patterns), len(self._sets))
+        self._named = frozenset(
+            i for key, i in self._sets.items() if all(t.strip("*") for t in key)
+        )
         scoped = list(scoped)
         uses: dict[Tokens, Uses] = {}
         for p, actions, negated in scoped:
@@ -140,6 +143,11 @@ class RequestSpace:
         )
         avail = frozenset(k for k in self.keys if key_available(k, typing.keys))
         return self._index[(mask, _group(typing.format, self._views, mask), avail)]
+
+    def named(self, cell: Cell) -> bool:
+        """The cell's actions are named by an action list that does not take every action: a
+        witness there shows access the policies spell out."""
+        return not cell.action_sets.isdisjoint(self._named)
 
     def cells_in(self, index: int) -> list[int]:
         """The cells whose actions match the action list `index`."""
