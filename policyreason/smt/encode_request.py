@@ -419,8 +419,11 @@ class SymbolicRequest:
         the action and the resource as patterns first, so the cell's format is the
         resource's): the concrete twin of every question can then be checked by the solver."""
         f = self.f
+        cell = self.space.cell_of(typing)
+        if cell is None:
+            raise EncodeError(f"internal: {typing.action.full_name} is outside the request space")
         out = [
-            f.eq(self.cell, f.integer(self.space.cell_of(typing))),
+            f.eq(self.cell, f.integer(cell)),
             f.eq(self.resource, f.string(req.resource)),
             f.eq(self.ptype, f.integer(PRINCIPAL_CODES[req.principal_type])),
         ]

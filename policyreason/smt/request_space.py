@@ -135,14 +135,15 @@ class RequestSpace:
                 "request space"
             )
 
-    def cell_of(self, typing: Typing) -> int:
-        """The cell of requests for `typing`'s action on a resource of its format."""
+    def cell_of(self, typing: Typing) -> int | None:
+        """The cell of requests for `typing`'s action on a resource of its format; None when
+        the space was built for other actions only (`only`)."""
         action = _position(typing.action.full_name)
         mask = sum(
             1 << i for i, key in enumerate(self._sets) if any(action in _matching(t) for t in key)
         )
         avail = frozenset(k for k in self.keys if key_available(k, typing.keys))
-        return self._index[(mask, _group(typing.format, self._views, mask), avail)]
+        return self._index.get((mask, _group(typing.format, self._views, mask), avail))
 
     def named(self, cell: Cell) -> bool:
         """The cell's actions are named by an action list that does not take every action: a
