@@ -22,6 +22,7 @@ from policyreason.analysis.questions import applies, more_permissive
 from policyreason.analysis.real_request import is_real
 from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
+from policyreason.analysis.witness import FILLER
 from policyreason.data import reference
 from policyreason.ir import template
 from policyreason.ir.answer import Answer, Status
@@ -189,15 +190,16 @@ def _samples(stmt: Statement) -> Iterator[Request]:
     for. They are only guesses; the concrete evaluator judges them."""
     # `"Null": {key: "false"}` asks for the key, with any value.
     present = {
-        c.key_text: ("example",)
+        c.key_text: (FILLER,)
         for c in stmt.conditions
         if c.op.family is Family.NULL and c.values and c.values[0].flag is False
     }
     for guess, _typing in statement_samples(stmt, _MAX_SAMPLE_ACTIONS):
         yield guess
-        with_keys = guess.model_copy(update={"context": {**guess.context, **present}})
-        if present and is_real(with_keys):
-            yield with_keys
+        if present:
+            with_keys = guess.model_copy(update={"context": {**guess.context, **present}})
+            if is_real(with_keys):
+                yield with_keys
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

@@ -10,8 +10,9 @@ one AWS could receive and the concrete evaluator still accepts it for the same q
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
+from policyreason.analysis.evaluate import DERIVED_KEYS, Context, context_of
 from policyreason.analysis.real_request import fits, is_real
 from policyreason.data.requests import Typing, Var, iam_principal, typings
 from policyreason.ir import template
@@ -20,7 +21,6 @@ from policyreason.ir.policy import Comparison, Condition, Family, PrincipalType,
 from policyreason.ir.request import Request
 
 Check = Callable[[Request], bool]
-Context = dict[str, tuple[str, ...]]
 # Values for the keys AWS sends with every request (`data.requests.ALWAYS_PRESENT`).
 # The account of callers a witness makes up (AWS documentation's example account).
 EXAMPLE_ACCOUNT = "111122223333"
@@ -191,8 +191,6 @@ def _variables_filled(req: Request, stmt: Statement) -> Request:
     """The guess with each positive condition whose first value names policy variables given
     that value as the caller makes it (`variable_value`). A condition whose value cannot be
     given stays as it was (the guess then fails, and the solver is asked)."""
-    from policyreason.analysis.evaluate import context_of
-
     known = context_of(req)
     context = dict(req.context)
     for c in stmt.conditions:
@@ -201,14 +199,12 @@ def _variables_filled(req: Request, stmt: Statement) -> Request:
     return req.model_copy(update={"context": context})
 
 
-def variable_value(cond: Condition, known: Mapping[str, tuple[str, ...]]) -> Context:
+def variable_value(cond: Condition, known: Context) -> Context:
     """A value for a condition whose first value names policy variables
     (`${aws:PrincipalTag/owner}` is the caller's tag), with the keys to send for it: each
     variable the caller's value (`known`: lower-case keys), else its default, else `example`,
     then sent as well; each wildcard `example` or `x`. Empty when the value names no variable,
     or one that AWS derives from the request and the caller lacks (`aws:username` of a role)."""
-    from policyreason.analysis.evaluate import DERIVED_KEYS
-
     first = cond.values[0].pattern if cond.values else None
     if first is None or not first.has_variable:
         return {}
