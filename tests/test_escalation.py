@@ -26,7 +26,9 @@ from policyreason.analysis.escalation.paths import (
     IN_GROUP,
     POLICY_ATTACHED,
     Caller,
+    Cuts,
     _Question,
+    cut,
     path_answer,
     plan,
 )
@@ -38,7 +40,7 @@ from policyreason.data.escalation import catalogue
 from policyreason.gate import evaluate as run_gate
 from policyreason.inputs import load_file
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.policy import PolicySet
+from policyreason.ir.policy import PolicyKind, PolicySet
 from policyreason.ir.request import Request
 from policyreason.run.options import RunOptions
 from tests.strategies import to_policy
@@ -288,6 +290,47 @@ def test_keys_that_name_another_steps_resource() -> None:
 
 
 # -- the catalogue -------------------------------------------------------------------------------
+
+
+_CUT_ACTIONS = ["iam:PassRole", "iam:Pass*", "iam:*ole", "*", "lambda:Create*", "s3:GetObject"]
+_ASKED = ["iam:PassRole", "lambda:CreateFunction", "iam:CreateRole", "s3:GetObject"]
+
+
+@st.composite
+def _cut_documents(draw: st.DrawFn) -> dict[str, Any]:
+    statements = [
+        {
+            "Effect": draw(st.sampled_from(["Allow", "Deny"])),
+            draw(st.sampled_from(["Action", "Action", "NotAction"])): draw(
+                st.lists(st.sampled_from(_CUT_ACTIONS), min_size=1, max_size=2)
+            ),
+            "Resource": "*",
+        }
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@given(
+    st.lists(_cut_documents(), min_size=1, max_size=2),
+    st.none() | _cut_documents(),
+    st.lists(_cut_documents(), max_size=2),
+    st.sampled_from(_ASKED),
+)
+def test_the_quick_allow_test_agrees_with_the_cut(
+    identity: list[dict[str, Any]],
+    boundary: dict[str, Any] | None,
+    session: list[dict[str, Any]],
+    action: str,
+) -> None:
+    """A path is dropped before any cut when no Allow names one of its actions; that happens
+    exactly when the cut finds nothing for the action."""
+    policies = PolicySet(
+        identity=tuple(to_policy(d) for d in identity),
+        boundary=None if boundary is None else to_policy(boundary, PolicyKind.BOUNDARY),
+        session=tuple(to_policy(d, PolicyKind.SESSION) for d in session),
+    )
+    assert Cuts(policies).may_allow(action) is (cut(policies, action) is not None)
 
 
 def test_catalogue_is_the_65_published_paths_with_attribution() -> None:

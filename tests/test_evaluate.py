@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policyreason.analysis.evaluate import (
     Decision,
@@ -172,6 +174,83 @@ def test_glob_match_is_whole_string_and_case_sensitive_unless_asked() -> None:
     assert glob_match(parse_pattern("a.b+(c)"), "a.b+(c)", ctx)
     assert not glob_match(parse_pattern("a.b"), "axb", ctx)
     assert glob_match(parse_pattern("a*"), "a\nb", ctx)
+
+
+def _reference_glob(pattern: str, value: str, fixed: int = 0) -> bool:
+    """Whole-string glob match by dynamic programming: `*` any run, `?` one character; the
+    wildcards before the pattern's `fixed`-th `:` never span a `:` (an ARN's first segments)."""
+    reach = [True] + [False] * len(value)
+    colons = 0
+    for ch in pattern:
+        stops = ":" if colons < fixed else ""
+        colons += ch == ":"
+        nxt = reach[:] if ch == "*" else [False] * (len(value) + 1)
+        for i in range(1, len(value) + 1):
+            c = value[i - 1]
+            if ch == "*":
+                nxt[i] = nxt[i] or (nxt[i - 1] and c not in stops)
+            else:
+                nxt[i] = reach[i - 1] and (c not in stops if ch == "?" else c == ch)
+        reach = nxt
+    return reach[-1]
+
+
+def _reference_arn(pattern: str, value: str) -> bool:
+    """ARN matching: wildcards stay within the pattern's segments up to its last one (at most
+    the sixth, the resource, which may hold `:` itself)."""
+    if pattern and set(pattern) == {"*"}:
+        return True
+    return _reference_glob(pattern, value, min(pattern.count(":"), 5))
+
+
+_PLAIN = st.text(alphabet="ab:/A", max_size=4)
+# Patterns of the shapes the matchers single out (a literal, a prefix, a suffix, both) and any.
+_GLOB_TEXT = st.one_of(
+    _PLAIN,
+    _PLAIN.map(lambda t: t + "*"),
+    _PLAIN.map(lambda t: "*" + t),
+    st.tuples(_PLAIN, _PLAIN).map("*".join),
+    st.text(alphabet="ab:*?/A", max_size=9),
+)
+_FILL = st.text(alphabet="ab:/A\n", max_size=3)
+
+
+@st.composite
+def _pattern_and_value(draw: st.DrawFn) -> tuple[str, str]:
+    """A pattern and a string made from it (each wildcard filled), then often edited at one
+    place: matches and near misses are both common."""
+    pattern = draw(_GLOB_TEXT)
+    fill = {"*": _FILL, "?": st.sampled_from("ab:")}
+    value = "".join(draw(fill[ch]) if ch in fill else ch for ch in pattern)
+    at = draw(st.integers(0, len(value)))
+    edit = draw(st.sampled_from(["none", "drop", "insert", "append"]))
+    if edit == "drop" and value:
+        value = value[:at] + value[at + 1 :]
+    elif edit == "insert":
+        value = value[:at] + draw(st.sampled_from("ab:")) + value[at:]
+    elif edit == "append":
+        value += draw(_FILL)
+    return pattern, value
+
+
+@settings(max_examples=1000)
+@given(_pattern_and_value(), st.booleans())
+def test_glob_match_agrees_with_a_reference_glob(case: tuple[str, str], fold: bool) -> None:
+    """Whatever shape the pattern has (a literal, a prefix, a suffix, both, other), the
+    matcher agrees with a plain glob matcher."""
+    pattern, value = case
+    folded = (pattern.lower(), value.lower()) if fold else (pattern, value)
+    expected = _reference_glob(*folded)
+    assert glob_match(parse_pattern(pattern), value, {}, ignore_case=fold) is expected
+
+
+@settings(max_examples=1000)
+@given(_pattern_and_value())
+def test_arn_match_agrees_with_a_reference_by_segments(case: tuple[str, str]) -> None:
+    pattern, value = case
+    for head in ("", "arn:a:b:c:d:", "arn:*:b:"):
+        text, arn = head + pattern, "arn:a:b:c:d:" + value
+        assert arn_match(parse_pattern(text), arn, {}) is _reference_arn(text, arn)
 
 
 def test_not_resource_is_a_complement() -> None:

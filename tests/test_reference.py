@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policyreason.data import reference as ref
 from policyreason.data.global_keys import GLOBAL_KEYS
@@ -81,6 +85,31 @@ def test_actions_with_no_resource_types_take_only_star() -> None:
 )
 def test_wildcard_expansion(pattern: str, count: int) -> None:
     assert len(ref.actions_matching(pattern)) == count
+
+
+_S3_NAMES = sorted(a.name for a in ref.actions_matching("s3:*"))
+
+
+@st.composite
+def _name_patterns(draw: st.DrawFn) -> str:
+    """The name part of an action pattern made from a real S3 action: cut short and ended
+    with `*`, a letter turned into `?` or `*`, its case changed."""
+    name = draw(st.sampled_from(_S3_NAMES))
+    cut = draw(st.integers(0, len(name)))
+    form = draw(st.sampled_from(["name", "prefix", "inner", "suffix"]))
+    if form == "prefix":
+        name = name[:cut] + "*"
+    elif form == "inner" and name:
+        name = name[:cut] + draw(st.sampled_from("*?")) + name[cut + 1 :]
+    elif form == "suffix":
+        name = "*" + name[cut:]
+    return draw(st.sampled_from([name, name.lower(), name.upper()]))
+
+
+@given(_name_patterns())
+def test_action_patterns_match_as_globs_of_any_case(name: str) -> None:
+    found = {a.name for a in ref.actions_matching("s3:" + name)}
+    assert found == {n for n in _S3_NAMES if fnmatchcase(n.lower(), name.lower())}
 
 
 def test_star_matches_every_action() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -285,8 +286,22 @@ def actions_matching(pattern_text: str) -> tuple[Action, ...]:
         prefixes = [p for p in service_prefixes() if prefix_re.fullmatch(p)]
     else:
         prefixes = [p for p in (_service_index().get(prefix_text.lower()),) if p]
-    name_re = _wildcard_regex(name_text)
-    return tuple(a for p in prefixes for a in _service_actions(p) if name_re.fullmatch(a.name))
+    matches = _name_matcher(name_text)
+    return tuple(a for p in prefixes for a in _service_actions(p) if matches(a.name))
+
+
+def _name_matcher(text: str) -> Callable[[str], bool]:
+    """Whether an action name (any case) matches the name part of a pattern. A name or a prefix
+    (`Get*`), the forms most patterns take, is compared as text: a regex costs about 0.25 ms
+    to compile, and a policy corpus holds thousands of distinct patterns."""
+    body = text.rstrip("*")
+    if "*" in body or "?" in body:
+        name_re = _wildcard_regex(text)
+        return lambda name: name_re.fullmatch(name) is not None
+    lowered = body.lower()
+    if body == text:
+        return lambda name: name.lower() == lowered
+    return lambda name: name.lower().startswith(lowered)
 
 
 def _service_actions(prefix: str) -> tuple[Action, ...]:

@@ -8,11 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policyreason.ir.span import Span
 
+# Patterns and their parts key the matchers' caches, millions of lookups over a corpus; pydantic's
+# own hash of a frozen model walks its fields in Python, so each hashes its text instead (equal
+# models have equal texts, so this agrees with equality).
+
 
 class Text(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: Literal["text"] = "text"
     text: str
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 class Star(BaseModel):
@@ -21,12 +28,18 @@ class Star(BaseModel):
     model_config = ConfigDict(frozen=True)
     kind: Literal["star"] = "star"
 
+    def __hash__(self) -> int:
+        return hash("*")
+
 
 class AnyChar(BaseModel):
     """`?`: exactly one character."""
 
     model_config = ConfigDict(frozen=True)
     kind: Literal["anychar"] = "anychar"
+
+    def __hash__(self) -> int:
+        return hash("?")
 
 
 class Variable(BaseModel):
@@ -36,6 +49,9 @@ class Variable(BaseModel):
     kind: Literal["variable"] = "variable"
     key: str
     default: str | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 Part = Annotated[Text | Star | AnyChar | Variable, Field(discriminator="kind")]
@@ -49,6 +65,9 @@ class Pattern(BaseModel):
     text: str
     parts: tuple[Part, ...]
     span: Span | None = None
+
+    def __hash__(self) -> int:
+        return hash(self.text)
 
     @property
     def is_literal(self) -> bool:

@@ -263,6 +263,24 @@ class Cuts:
         self._sets: dict[tuple[str, tuple[ArnFormat, ...] | None], PolicySet | None] = {}
         self._policies: dict[tuple[int, str], Policy] = {}
         self._services: dict[tuple[int, str], Policy] = {}
+        self._allow_actions: dict[int, _AllowActions] = {}
+
+    def may_allow(self, action: str) -> bool:
+        """False when no identity Allow (or no boundary or session Allow) names `action`:
+        then `cut` is None for every resource, and most of the 65 paths end there."""
+        name = ascii_lower(action)
+        policies = self.policies
+        if not any(self._allows(p, name) for p in policies.identity):
+            return False
+        if policies.boundary is not None and not self._allows(policies.boundary, name):
+            return False
+        return not policies.session or any(self._allows(p, name) for p in policies.session)
+
+    def _allows(self, policy: Policy, name: str) -> bool:
+        key = id(policy)
+        if key not in self._allow_actions:
+            self._allow_actions[key] = _AllowActions.of(policy)
+        return self._allow_actions[key].may_name(name)
 
     def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
         """`cut(self.policies, action, formats)`."""
@@ -293,6 +311,33 @@ class Cuts:
             )
             self._services[key] = policy.model_copy(update={"statements": kept})
         return self._services[key]
+
+
+@dataclass(frozen=True)
+class _AllowActions:
+    """The Action patterns of a policy's Allow statements, the plain ones as a set."""
+
+    any_action: bool  # an Allow with NotAction
+    plain: frozenset[str]
+    others: tuple[Pattern, ...]
+
+    @staticmethod
+    def of(policy: Policy) -> _AllowActions:
+        allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
+        patterns = [p for s in allows for p in s.actions]
+        return _AllowActions(
+            any_action=any(s.not_action for s in allows),
+            plain=frozenset(p.literal_text() for p in patterns if p.is_literal),
+            others=tuple(p for p in patterns if not p.is_literal),
+        )
+
+    def may_name(self, name: str) -> bool:
+        """Whether an Allow could match the (lower-case) action `name`."""
+        return (
+            self.any_action
+            or name in self.plain
+            or any(p.has_variable or glob_match(p, name, {}) for p in self.others)
+        )
 
 
 def _may_name_service(pattern: Pattern, service: str) -> bool:
@@ -367,6 +412,9 @@ class _Question:
         self.planned = plan(self.path)
         self.own = {p.step: i for i, p in enumerate(self.planned) if p.own}
         self.kinds = self.caller.kinds(self.path)
+        if not all(self._cuts.may_allow(p.action) for p in self.planned):
+            self.parts = None
+            return
         parts: list[Part] = []
         for p in self.planned:
             policies = self._cuts.cut(p.action, _resource_formats(p))
