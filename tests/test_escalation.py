@@ -235,6 +235,22 @@ def test_attaching_administrator_needs_nothing_else_another_policy_is_assumed() 
     assert "managed policy the caller may attach" in assumed
 
 
+def test_a_caller_held_to_a_principal_arn_pattern_is_that_caller_with_readable_values() -> None:
+    """The role a self-modification's Allow holds aws:PrincipalArn to is the caller of the
+    witness (not a solver's `000000000000` and session `A`), and a StringLike `*` on a tag
+    gets a value, not the `*` no tag may carry (the shape of AWS's QuickSetup boundaries)."""
+    condition = {
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/Automation-*"},
+        "StringLike": {"aws:PrincipalTag/team": "*"},
+        "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+    }
+    ps = policies(allow("iam:AttachRolePolicy", "arn:aws:iam::*:role/*", Condition=condition))
+    (req,) = witnessed(ps, "iam-009").witnesses
+    assert req.principal_arn == "arn:aws:iam::111122223333:role/Automation-example"
+    assert context(req, "aws:PrincipalTag/team") == ("example",)
+    assert context(req, "aws:PrincipalArn") == ()  # derived from the caller, never sent
+
+
 def test_group_paths_assume_membership_for_a_lone_policy() -> None:
     found = witnessed(policies(allow("iam:PutGroupPolicy")), "iam-011")
     assert found.assumptions == (IN_GROUP,)

@@ -698,21 +698,35 @@ class _Question:
         return out
 
     def _identities(self, kind: IamKind) -> list[str]:
-        """The known caller; else an example user or role, and the users or roles that the
+        """The known caller; else an example user or role, the users or roles that the
         policies name for the path's self-modification (a policy that lets one role change
-        itself is attached to that role)."""
+        itself is attached to that role), and those its Allows hold `aws:PrincipalArn` to."""
         if self.caller.identity is not None:
             return [self.caller.identity]
         example = _example_identity(kind)
-        out = [example]
         base = _as_caller(Request(action="", resource=""), example, kind)
-        for p in self.planned:
-            if p.own and self.path.steps[p.step].target is Target.SELF:
-                for arn in self._named(p, base):
-                    who = "user/" if kind is IamKind.USER else "role/"
-                    if arn.split(":", 5)[-1].startswith(who) and arn not in out:
-                        out.append(arn)
-        return out[:MAX_IDENTITIES]
+        named = [
+            arn
+            for p in self.planned
+            if p.own and self.path.steps[p.step].target is Target.SELF
+            for arn in self._named(p, base)
+        ]
+        ctx = context_of(base)
+        held = [
+            arn
+            for p in self.planned
+            for policy in self.policies.identity
+            for stmt in self._cuts.could_apply(policy, p.action).statements
+            if stmt.effect is Effect.ALLOW
+            for c in stmt.conditions
+            if c.key == "aws:principalarn" and not c.op.negated
+            for value in c.values
+            if value.pattern is not None
+            for arn in _instances(value.pattern, "aws", EXAMPLE_ACCOUNT, ctx)[:1]
+        ]
+        who = "user/" if kind is IamKind.USER else "role/"
+        out = [example, *(a for a in [*held, *named] if a.split(":", 5)[-1].startswith(who))]
+        return list(dict.fromkeys(out))[:MAX_IDENTITIES]
 
     def _guess_requests(
         self, p: Planned, base: Request, done: list[Request], budget: list[int]
@@ -851,17 +865,19 @@ class _Question:
             for stmt in self._cuts.could_apply(policy, p.action).statements:
                 if stmt.effect is not Effect.ALLOW or not stmt.conditions:
                     continue
+                # A derived key (aws:PrincipalArn) is never sent: the caller tried fixes it.
                 guessed: dict[str, tuple[str, ...]] = {
                     c.key_text: (value,)
                     for c in stmt.conditions
-                    if not c.op.negated and (value := _condition_value(c)) is not None
+                    if not c.op.negated
+                    and c.key not in DERIVED_KEYS
+                    and (value := _condition_value(c)) is not None
                 }
                 if guessed and guessed not in out:
                     out.append(guessed)
                 filled = dict(guessed)
                 for c in stmt.conditions:
-                    derived = c.key in DERIVED_KEYS  # read from the request, never sent
-                    if not c.op.negated and not derived and c.key_text not in filled:
+                    if not c.op.negated and c.key not in DERIVED_KEYS and c.key_text not in filled:
                         filled.update(variable_value(c, ctx))
                 for key in _unfixed(stmt.resources or (), ctx):
                     filled.setdefault(key, (FILLER,))
@@ -874,7 +890,9 @@ class _Question:
             for stmt in self._cuts.could_apply(policy, p.action).statements
             if stmt.effect is Effect.DENY
             for c in stmt.conditions
-            if c.op.negated and (value := _condition_value(c)) is not None
+            if c.op.negated
+            and c.key not in DERIVED_KEYS
+            and (value := _condition_value(c)) is not None
         }
         if spared:
             out += [s for s in ({**spared, **o} for o in list(out)) if s not in out]
@@ -1123,6 +1141,15 @@ def _condition_value(cond: Condition) -> str | None:
         if first.cidr is None:
             return None
         return str(ipaddress.ip_network(first.text, strict=False).network_address)
-    if first.pattern is not None and first.pattern.has_variable:
+    pattern = first.pattern
+    if pattern is not None and pattern.has_variable:
         return None
+    if pattern is not None and pattern.has_wildcard:
+        # What the pattern matches rather than its text: `*` is no value a key carries.
+        if cond.op.family is Family.ARN:
+            return next(iter(_instances(pattern, "aws", EXAMPLE_ACCOUNT, {})), None)
+        return "".join(
+            p.text if isinstance(p, Text) else FILLER if isinstance(p, Star) else "x"
+            for p in pattern.parts
+        )
     return first.text
