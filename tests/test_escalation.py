@@ -40,7 +40,7 @@ from policyreason.data.escalation import catalogue
 from policyreason.gate import evaluate as run_gate
 from policyreason.inputs import load_file
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.policy import PolicyKind, PolicySet
+from policyreason.ir.policy import PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.run.options import RunOptions
 from tests.strategies import to_policy
@@ -347,6 +347,38 @@ def test_the_quick_allow_test_agrees_with_the_cut(
         session=tuple(to_policy(d, PolicyKind.SESSION) for d in session),
     )
     assert Cuts(policies).may_allow(action) is (cut(policies, action) is not None)
+
+
+@given(
+    st.lists(_cut_documents(), min_size=1, max_size=2),
+    st.none() | _cut_documents(),
+    st.lists(_cut_documents(), max_size=2),
+    st.sampled_from(_ASKED),
+)
+def test_the_cut_decides_a_request_as_the_whole_policies_do(
+    identity: list[dict[str, Any]],
+    boundary: dict[str, Any] | None,
+    session: list[dict[str, Any]],
+    action: str,
+) -> None:
+    """Guesses and polish judge candidates over the statements that can apply to the action;
+    that must be the evaluator's decision over every statement."""
+    policies = PolicySet(
+        identity=tuple(to_policy(d) for d in identity),
+        boundary=None if boundary is None else to_policy(boundary, PolicyKind.BOUNDARY),
+        session=tuple(to_policy(d, PolicyKind.SESSION) for d in session),
+    )
+    req = Request(
+        action=action,
+        resource="*",
+        principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/r/s",
+        principal_type=PrincipalType.AWS,
+        principal_account=ACCOUNT,
+        principal_arn=f"arn:aws:iam::{ACCOUNT}:role/r",
+    )
+    whole = evaluate(policies, req).decision is Decision.ALLOWED
+    narrowed = cut(policies, action)
+    assert whole is (narrowed is not None and evaluate(narrowed, req).decision is Decision.ALLOWED)
 
 
 def test_catalogue_is_the_65_published_paths_with_attribution() -> None:

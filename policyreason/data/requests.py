@@ -24,7 +24,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any
 
 from policyreason.data import reference
@@ -186,6 +186,7 @@ def _parse_format(text: str, service: str, resource_type: str) -> ArnFormat | No
 _CLASS = {"partition": "|".join(PARTITIONS), "account": r"\d{12}", "segment": r"[^:/]+"}
 
 
+@cache
 def format_regex(fmt: ArnFormat) -> re.Pattern[str]:
     """The format as a Python regex (the concrete side of the typing)."""
     comps = []
@@ -217,6 +218,8 @@ class Typing:
     keys: frozenset[str]
 
 
+# Witness checks ask for the same few actions' typings thousands of times over a corpus.
+@lru_cache(maxsize=4096)
 def typings(action_name: str) -> tuple[Typing, ...]:
     """Every (format, keys) an action can be called with: one per resource type it takes,
     or the wildcard `*` when it takes none."""

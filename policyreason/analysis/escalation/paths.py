@@ -458,7 +458,7 @@ class _Question:
         resources fixed to the ones the policies name (the context left open: a far easier
         question); else the solver's answer over every resource."""
         for guess in self.guesses():
-            if all(is_real(r) for r in guess) and not self.check(guess):
+            if all(is_real(r) for r in guess) and not self._judge(guess):
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
         fixed = self.fixed_resources()
@@ -546,6 +546,21 @@ class _Question:
     def check(self, requests: Sequence[Request]) -> list[str]:
         """What keeps `requests` from being a witness of the path; empty if nothing (the
         concrete twin of `goal`)."""
+        return self._problems(requests, lambda req: _allows(self.policies, req))
+
+    def _judge(self, requests: Sequence[Request]) -> list[str]:
+        """`check` over the statements that can apply to each request's action (`Cuts`): the
+        same answer from a fraction of a large policy's statements, for the many candidates
+        the guesses and the polish judge; what is shown is then `check`ed in full."""
+        return self._problems(requests, self._allowed)
+
+    def _allowed(self, req: Request) -> bool:
+        cut = self._cuts.cut(req.action, None)
+        return cut is not None and _allows(cut, req)
+
+    def _problems(
+        self, requests: Sequence[Request], allowed: Callable[[Request], bool]
+    ) -> list[str]:
         if len(requests) != len(self.planned):
             return [f"{len(requests)} requests for a path of {len(self.planned)}"]
         first = requests[0]
@@ -557,20 +572,22 @@ class _Question:
             out.append(f"the caller is not {self.caller.identity}")
         for i, (p, req) in enumerate(zip(self.planned, requests, strict=True)):
             label = f"request {i + 1} ({p.action})"
-            out += [f"{label}: {w}" for w in self._request_problems(p, req, first)]
+            out += [f"{label}: {w}" for w in self._request_problems(p, req, first, allowed)]
             if p.own:
                 wrong = self._own_problems(self.path.steps[p.step], req, requests)
                 out += [f"{label}: {w}" for w in wrong]
         return out
 
-    def _request_problems(self, p: Planned, req: Request, first: Request) -> list[str]:
+    def _request_problems(
+        self, p: Planned, req: Request, first: Request, allowed: Callable[[Request], bool]
+    ) -> list[str]:
         out: list[str] = []
         if ascii_lower(req.action) != ascii_lower(p.action):
             out.append(f"the action is {req.action}")
         typed = [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
         if not any(fits(t, req.resource) for t in typed):
             out.append(f"{req.resource} is not a resource of the path")
-        if evaluate(self.policies, req).decision is not Decision.ALLOWED:
+        if not allowed(req):
             out.append("the policies do not allow it")
         same = ("principal", "principal_arn", "principal_account", "principal_type")
         if any(getattr(req, a) != getattr(first, a) for a in same):
@@ -761,7 +778,7 @@ class _Question:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-                if is_real(req) and evaluate(self.policies, req).decision is Decision.ALLOWED:
+                if is_real(req) and self._allowed(req):
                     yield req
             seen.clear()
 
@@ -903,7 +920,7 @@ class _Question:
         known), then readable resource names, each change kept only if the set still passes."""
 
         def keep(candidate: list[Request]) -> bool:
-            return all(is_real(r) for r in candidate) and not self.check(candidate)
+            return all(is_real(r) for r in candidate) and not self._judge(candidate)
 
         first = requests[0]
         who = iam_principal(first.principal or "")
@@ -921,6 +938,10 @@ class _Question:
                     requests = candidate
         recheck(requests, self.check)
         return requests
+
+
+def _allows(policies: PolicySet, req: Request) -> bool:
+    return evaluate(policies, req).decision is Decision.ALLOWED
 
 
 def _name(arn: str) -> str:
