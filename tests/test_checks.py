@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policyreason.analysis.escalation.paths import path_answer
 from policyreason.analysis.findings import Finding, Status
@@ -674,6 +676,67 @@ def test_resource_pattern_containment_is_sound() -> None:
     assert not contains("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:volume/*")
     # A literal `?` (written `${?}`) is not a wildcard.
     assert not contains("arn:aws:s3:::b/${?}", "arn:aws:s3:::b/a")
+
+
+_ARNISH = st.builds(
+    lambda head, tail: head + tail,
+    st.sampled_from(["arn:aws:s3:::", "arn:aws:ec2:*:*:", "arn:aws:iam::1:", "*", ""]),
+    st.text(alphabet="ab/*?:", max_size=6),
+)
+
+
+@given(_ARNISH, _ARNISH)
+def test_the_head_tests_agree_with_the_automata(a: str, b: str) -> None:
+    """The literal-head tests that settle most pairs of a long Resource list answer as the
+    segment automata do, but where those cannot tell (patterns of different shapes), and two
+    literal heads neither of which starts the other leave no string to share."""
+    from policyreason.analysis.redundancy import (
+        _contains,
+        _may_overlap,
+        _parts_contain,
+        _parts_overlap,
+    )
+    from policyreason.ir.pattern import arn_segments
+    from policyreason.parse.pattern import parse_pattern
+
+    pa, pb = parse_pattern(a), parse_pattern(b)
+    if not (pa.is_match_all or pb.is_match_all):
+        quick, automata = _may_overlap(pa, pb), _parts_overlap(pa.parts, pb.parts)
+        shapes_differ = len(arn_segments(pa)) != len(arn_segments(pb))
+        assert quick is automata or (automata and shapes_differ)
+    if not pa.is_match_all:
+        assert _contains(pa, pb) is _parts_contain(pa.parts, pb.parts)
+
+
+_TOKENS = st.lists(st.sampled_from(["a", "b", "/", None, "?any"]), max_size=7)
+
+
+@given(_TOKENS, _TOKENS)
+def test_segment_containment_agrees_with_a_plain_search(
+    outer: list[str | None], inner: list[str | None]
+) -> None:
+    """Containment of one segment in another, the wildcards of `inner` read as symbols: a
+    `*` of `outer` takes any run of them, its `?` any one but a `*`, a literal only itself."""
+    from functools import cache
+
+    from policyreason.analysis.redundancy import _ANY, _glob_contains
+
+    outer = [_ANY if t == "?any" else t for t in outer]
+    inner = [_ANY if t == "?any" else t for t in inner]
+
+    @cache
+    def matches(i: int, j: int) -> bool:
+        if i == len(outer):
+            return j == len(inner)
+        tok = outer[i]
+        if tok is None:
+            return any(matches(i + 1, k) for k in range(j, len(inner) + 1))
+        if j == len(inner):
+            return False
+        fits = inner[j] is not None if tok is _ANY else inner[j] == tok
+        return fits and matches(i + 1, j + 1)
+
+    assert _glob_contains(outer, inner) is matches(0, 0)
 
 
 def test_null_equivalence_refuted_by_the_conditions_own_values(

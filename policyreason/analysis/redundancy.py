@@ -287,16 +287,26 @@ def _may_overlap(a: Pattern, b: Pattern) -> bool:
     """False when no ARN can match both, segment by segment as IAM matches ARNs."""
     if a.is_match_all or b.is_match_all:
         return True
+    # A string both match starts with both literal heads: one is the other's prefix. (Most
+    # pairs of a long Resource list part there, before the automata are built.)
+    head_a, head_b = _head(a), _head(b)
+    if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
+        return False
     return _parts_overlap(a.parts, b.parts)
+
+
+def _head(pattern: Pattern) -> str:
+    """The literal text before the pattern's first wildcard or variable."""
+    first = pattern.parts[0] if pattern.parts else None
+    return first.text if isinstance(first, Text) else ""
 
 
 @cache
 def _parts_overlap(a: tuple[Part, ...], b: tuple[Part, ...]) -> bool:
-    seg_a = arn_segments(Pattern(text="", parts=a))
-    seg_b = arn_segments(Pattern(text="", parts=b))
+    seg_a, seg_b = _segment_tokens(a), _segment_tokens(b)
     if len(seg_a) != len(seg_b):
         return True  # not both ARN-shaped alike: cannot tell cheaply
-    return all(_glob_overlap(_tokens(x), _tokens(y)) for x, y in zip(seg_a, seg_b, strict=True))
+    return all(_glob_overlap(x, y) for x, y in zip(seg_a, seg_b, strict=True))
 
 
 def _contains(outer: Pattern, inner: Pattern) -> bool:
@@ -306,19 +316,38 @@ def _contains(outer: Pattern, inner: Pattern) -> bool:
     for unusual pairs such as `*?` and `?*`."""
     if outer.is_match_all:
         return True
+    # `outer`'s literal head must match `inner`'s leading characters, which a wildcard of
+    # `inner` (read as a symbol) never is.
+    if not _head(inner).startswith(_head(outer)):
+        return False
     return _parts_contain(outer.parts, inner.parts)
 
 
 @cache
 def _parts_contain(outer: tuple[Part, ...], inner: tuple[Part, ...]) -> bool:
-    seg_o = arn_segments(Pattern(text="", parts=outer))
-    seg_i = arn_segments(Pattern(text="", parts=inner))
+    seg_o, seg_i = _segment_tokens(outer), _segment_tokens(inner)
     if len(seg_o) != len(seg_i):
         return False
-    return all(_glob_contains(_tokens(o), _tokens(i)) for o, i in zip(seg_o, seg_i, strict=True))
+    return all(_glob_contains(o, i) for o, i in zip(seg_o, seg_i, strict=True))
+
+
+# A statement of n patterns asks n * (n - 1) pairs: each pattern is cut into segments once.
+@cache
+def _segment_tokens(parts: tuple[Part, ...]) -> tuple[list[str | None], ...]:
+    return tuple(_tokens(seg) for seg in arn_segments(Pattern(text="", parts=parts)))
 
 
 def _glob_contains(outer: list[str | None], inner: list[str | None]) -> bool:
+    # A literal of `outer` matches only the same literal of `inner`: its literal head and
+    # tail must be `inner`'s (compared whole, they settle most pairs before the search).
+    head = next((i for i, tok in enumerate(outer) if tok is None or tok is _ANY), len(outer))
+    if inner[:head] != outer[:head]:
+        return False
+    if head == len(outer):
+        return len(inner) == head
+    tail = next(i for i, tok in enumerate(reversed(outer)) if tok is None or tok is _ANY)
+    if tail and inner[-tail:] != outer[-tail:]:
+        return False
     # reach[j]: `outer[:i]` can match `inner[:j]`, symbol for symbol.
     reach = [True] + [False] * len(inner)
     for tok in outer:
