@@ -149,8 +149,27 @@ def _alphabet(*token_lists: Tokens) -> list[str]:
 
 @lru_cache(maxsize=1 << 16)
 def includes(big: Tokens, small: Tokens) -> bool:
-    """Every string of `small` is in `big`: no word reaches an accepting state of `small`
-    while the subset construction of `big` holds no accepting state."""
+    """Every string of `small` is in `big`. `big`'s literal head and tail must be `small`'s:
+    a class of `small` where `big` has a literal holds another character too (every token
+    accepts at least two, and every state can still reach the end). Most pairs of a pattern
+    and a format part there; the others are searched."""
+    if big == small:
+        return True
+    if _literal_run(small) < (head := _literal_run(big)) or small[:head] != big[:head]:
+        return False
+    tail = _literal_run(big[::-1])
+    if _literal_run(small[::-1]) < tail or (tail and small[-tail:] != big[-tail:]):
+        return False
+    return _search(big, small)
+
+
+def _literal_run(tokens: Tokens) -> int:
+    return next((i for i, (kind, _c) in enumerate(tokens) if kind != "lit"), len(tokens))
+
+
+def _search(big: Tokens, small: Tokens) -> bool:
+    """`includes` by search: no word reaches an accepting state of `small` while the subset
+    construction of `big` holds no accepting state."""
     alphabet = _alphabet(big, small)
     start = (_closure(small, frozenset({0})), _closure(big, frozenset({0})))
     todo = [start]
