@@ -101,6 +101,13 @@ KEYS = ["s3:prefix", "kms:viaservice", "aws:sourceip", "iam:passedtoservice", "e
     keys=["iam:policyarn"],
     only=["iam:AttachGroupPolicy", "iam:DetachGroupPolicy"],
 )
+# Every list holds `*`: each profile is one cell as a whole.
+@example(
+    sets=[["*"], ["s3:GetObject", "*"]],
+    resources=["arn:aws:s3:::bucket/*", "*"],
+    keys=["s3:prefix", "aws:sourceip"],
+    only=None,
+)
 def test_cells_are_those_of_every_pair(
     sets: list[list[str]], resources: list[str], keys: list[str], only: list[str] | None
 ) -> None:

@@ -162,11 +162,14 @@ def _cells(
     keys: frozenset[str],
     only: frozenset[int] | None = None,
 ) -> tuple[list[Cell], dict[tuple[int, object, frozenset[str]], int]]:
+    table = typing_table()
+    # When every list holds a `*` (a policy of `"Action": "*"`), every action matches every
+    # list: a profile is one cell as a whole, and the table need not be walked pair by pair.
+    every = only is None and all(any(not t.strip("*") for t in key) for key in sets)
     signature: dict[int, int] = {}  # action -> bit mask of the action lists it matches
-    for i, key in enumerate(sets):
+    for i, key in enumerate(() if every else sets):
         for a in frozenset().union(*(_matching(t) for t in key)):
             signature[a] = signature.get(a, 0) | 1 << i
-    table = typing_table()
     # cell -> (its first (action, group), how many pairs it stands for)
     found: dict[tuple[int, object, frozenset[str]], tuple[tuple[int, int], int]] = {}
 
@@ -214,7 +217,11 @@ def _cells(
     )
     actions, pairs = table.profile_actions, table.profile_groups
     heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
+    full = (1 << len(sets)) - 1
     for p, (fmt, keyset, head, size) in enumerate(heads):
+        if every:
+            add((full, group(fmt, full), avail(keyset)), head, size)
+            continue
         if looked is not None and p not in looked:
             if only is None:
                 add((0, group(fmt, 0), avail(keyset)), head, size)
