@@ -83,9 +83,13 @@ DERIVED_PRINCIPAL_KEYS = (
 RESOURCE_ACCOUNT = "aws:resourceaccount"
 
 
+_PRINCIPAL_KEYS = frozenset(k for k in PRINCIPAL_FAMILY if not k.endswith("/"))
+_PRINCIPAL_PREFIXES = tuple(k for k in PRINCIPAL_FAMILY if k.endswith("/"))
+
+
 def principal_family(key: str) -> bool:
     """The key (lower-case) describes the calling principal."""
-    return any(key == k or (k.endswith("/") and key.startswith(k)) for k in PRINCIPAL_FAMILY)
+    return key in _PRINCIPAL_KEYS or key.startswith(_PRINCIPAL_PREFIXES)
 
 
 # -- ARN formats --------------------------------------------------------------------------------

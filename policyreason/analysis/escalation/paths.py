@@ -264,11 +264,17 @@ class Cuts:
         self._policies: dict[tuple[int, str], Policy] = {}
         self._services: dict[tuple[int, str], Policy] = {}
         self._allow_actions: dict[int, _AllowActions] = {}
+        self._may_allow: dict[str, bool] = {}
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
         name = ascii_lower(action)
+        if name not in self._may_allow:
+            self._may_allow[name] = self._names(name)
+        return self._may_allow[name]
+
+    def _names(self, name: str) -> bool:
         policies = self.policies
         if not any(self._allows(p, name) for p in policies.identity):
             return False
