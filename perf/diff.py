@@ -172,6 +172,7 @@ def main() -> None:
     ap.add_argument("--no-processes", action="store_true", help="skip a process per change")
     ap.add_argument("--output", default=str(ROOT / "perf/results/diff.json"))
     args = ap.parse_args()
+    output = Path(args.output).resolve()  # before the run moves into its repository
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         kinds = build(repo, Path(args.corpus), args.count)
@@ -238,8 +239,8 @@ def main() -> None:
         "cli_end_to_end_s": round(cli_s, 2),
         "cli_exit_code": cli.returncode,
     }
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))
 
 
