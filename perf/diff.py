@@ -173,6 +173,7 @@ def main() -> None:
     ap.add_argument("--output", default=str(ROOT / "perf/results/diff.json"))
     args = ap.parse_args()
     output = Path(args.output).resolve()  # before the run moves into its repository
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         kinds = build(repo, Path(args.corpus), args.count)
@@ -186,20 +187,24 @@ def main() -> None:
         pairs, unchanged = pair(olds, news)
         read_s = time.perf_counter() - start
         per_change: list[float] = []
+        # CPU seconds too: other work on the machine stretches wall time, hardly CPU time.
+        per_change_cpu: list[float] = []
         verdicts: Counter[str] = Counter()
         categories: Counter[str] = Counter()
         queries = 0
         unknown: list[str] = []
         rows: list[dict[str, Any]] = []
         for p in pairs:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = analyse(policy_change(p), DiffSettings())
             per_change.append(time.perf_counter() - t0)
+            per_change_cpu.append(time.process_time() - c0)
             rows.append(
                 {
                     "policy": p.key,
                     "edit": kinds.get(p.key, ""),
                     "ms": round(per_change[-1] * 1000, 1),
+                    "cpu_ms": round(per_change_cpu[-1] * 1000, 1),
                     "queries": result.queries,
                     "verdict": result.verdict.value,
                 }
@@ -229,6 +234,8 @@ def main() -> None:
         "read_and_pair_s": round(read_s, 2),
         "compare_total_s": round(compare_s, 2),
         "compare": percentiles(per_change),
+        "compare_cpu": percentiles(per_change_cpu),
+        "load_average_start_end": [round(load_start, 2), round(os.getloadavg()[0], 2)],
         "solver_queries": queries,
         "slowest": sorted(rows, key=lambda r: -r["ms"])[:5],
         "compare_new_process": alone,
