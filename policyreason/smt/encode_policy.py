@@ -259,9 +259,10 @@ class PolicyEncoder:
             if exact and includes(tokens, format_tokens(fmt)):
                 return f.true
             return self.arn(pattern, self.request.resource)
-        # Segment by segment only: the whole ARN's answers follow from the segments' (joined
-        # by `:`), while its own automata are far larger (a policy's inclusions of whole
-        # ARNs cost a second of Python).
+        # Segment by segment only: a segment that never meets its component means "never" for
+        # the whole ARN, and segments that each include theirs mean "always" (ARNs join them
+        # with `:`); the whole ARN's automata are far larger (a policy's inclusions of whole
+        # ARNs cost a second of Python), and what they could add only spares a regex.
         pairs = [
             (segment_tokens(segment, i == 5), component_tokens(component))
             for i, (segment, component) in enumerate(zip(segments, fmt.components, strict=True))
