@@ -166,7 +166,8 @@ def _recheck(raw: Request, check: Callable[[Request], bool]) -> None:
 
 class Searcher:
     """One encoding of `policies` per PORTFOLIO option set, kept across many questions (each
-    asked inside push/pop), so a run of related queries pays for encoding once.
+    asked under assumptions or inside push/pop, never left asserted), so a run of related
+    queries pays for encoding once.
 
     A question that names actions or resources of its own registers them here (`actions`,
     `resources`), so the request space tells them apart; questions only about requests of
