@@ -266,6 +266,13 @@ def _cases() -> dict[str, tuple[PolicySet, Request]]:
                 resource=f"arn:aws:dms:us-east-1:{ACCOUNT}:cert:abc",
             ),
         ),
+        "D23": (
+            identity(_allow()),
+            _caller(
+                action="apigateway:GET",
+                resource="arn:aws:apigateway:us-east-1::/apis/example-api/stages/example-stage",
+            ),
+        ),
         "D16": (
             identity(_allow(Resource="arn:aws:s3:::b/axb")),
             _caller(resource="arn:aws:s3:::b/a*b"),

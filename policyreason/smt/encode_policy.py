@@ -252,21 +252,29 @@ class PolicyEncoder:
             if not overlap(tokens, WILDCARD_TOKENS):
                 return f.false
             return f.true if exact else self.arn(pattern, self.request.resource)
-        if not overlap(tokens, format_tokens(fmt)):
-            return f.false
-        if exact and includes(tokens, format_tokens(fmt)):
-            return f.true
         segments = arn_segments(pattern)
         if len(segments) != 6:
-            return self.arn(pattern, self.request.resource)
-        parts: list[Term] = []
-        for i, (segment, component) in enumerate(zip(segments, fmt.components, strict=True)):
-            last = i == 5
-            seg, comp = segment_tokens(segment, last), component_tokens(component)
-            if not overlap(seg, comp):
+            if not overlap(tokens, format_tokens(fmt)):
                 return f.false
+            if exact and includes(tokens, format_tokens(fmt)):
+                return f.true
+            return self.arn(pattern, self.request.resource)
+        # Segment by segment only: a segment that never meets its component means "never" for
+        # the whole ARN, and segments that each include theirs mean "always" (ARNs join them
+        # with `:`); the whole ARN's automata are far larger (a policy's inclusions of whole
+        # ARNs cost a second of Python), and what they could add only spares a regex.
+        pairs = [
+            (segment_tokens(segment, i == 5), component_tokens(component))
+            for i, (segment, component) in enumerate(zip(segments, fmt.components, strict=True))
+        ]
+        if not all(overlap(seg, comp) for seg, comp in pairs):
+            return f.false
+        parts: list[Term] = []
+        for i, (segment, (seg, comp)) in enumerate(zip(segments, pairs, strict=True)):
             if any(isinstance(p, Variable) for p in segment) or not includes(seg, comp):
-                regex, guards = self._regex(segment, f.any_char_re if last else f.no_colon_char_re)
+                regex, guards = self._regex(
+                    segment, f.any_char_re if i == 5 else f.no_colon_char_re
+                )
                 parts += [*guards, f.in_re(self.request.component(fmt, i), regex)]
         return f.and_(parts)
 

@@ -95,26 +95,6 @@ def _meets(a: Token, b: Token) -> bool:
     return True  # every class holds letters
 
 
-def _closure(tokens: Tokens, states: frozenset[int]) -> frozenset[int]:
-    """The states reachable by skipping loops (a loop may consume nothing)."""
-    out = set(states)
-    todo = list(states)
-    while todo:
-        i = todo.pop()
-        if i < len(tokens) and tokens[i][0] == "loop" and i + 1 not in out:
-            out.add(i + 1)
-            todo.append(i + 1)
-    return frozenset(out)
-
-
-def _step(tokens: Tokens, states: frozenset[int], c: str) -> frozenset[int]:
-    nxt = set()
-    for i in states:
-        if i < len(tokens) and _accepts(tokens[i], c):
-            nxt.add(i if tokens[i][0] == "loop" else i + 1)
-    return _closure(tokens, frozenset(nxt))
-
-
 @lru_cache(maxsize=1 << 16)
 def overlap(a: Tokens, b: Tokens) -> bool:
     """Some string is in both languages."""
@@ -147,6 +127,39 @@ def _alphabet(*token_lists: Tokens) -> list[str]:
     return [*sorted(chars), fresh]
 
 
+class _Nfa:
+    """The tokens as a bit-parallel automaton: state i (bit i) is before token i, state
+    len(tokens) accepts; a set of states is an int, so a step is a few integer operations
+    (the subset construction of `includes` takes hundreds of thousands of steps on the
+    resource patterns of one large policy)."""
+
+    def __init__(self, tokens: Tokens, alphabet: Sequence[str]) -> None:
+        self.loops = sum(1 << i for i, t in enumerate(tokens) if t[0] == "loop")
+        self.accept = 1 << len(tokens)
+        # For each character: the states whose token consumes it and moves on, and those
+        # whose loop consumes it and stays.
+        self.moves = [
+            (
+                sum(1 << i for i, t in enumerate(tokens) if t[0] != "loop" and _accepts(t, c)),
+                sum(1 << i for i, t in enumerate(tokens) if t[0] == "loop" and _accepts(t, c)),
+            )
+            for c in alphabet
+        ]
+        self.start = self.closure(1)
+
+    def closure(self, states: int) -> int:
+        """The states reachable by skipping loops (a loop may consume nothing)."""
+        while True:
+            more = states | (states & self.loops) << 1
+            if more == states:
+                return states
+            states = more
+
+    def step(self, states: int, char: int) -> int:
+        move, stay = self.moves[char]
+        return self.closure((states & move) << 1 | (states & stay))
+
+
 @lru_cache(maxsize=1 << 16)
 def includes(big: Tokens, small: Tokens) -> bool:
     """Every string of `small` is in `big`. `big`'s literal head and tail must be `small`'s:
@@ -171,18 +184,20 @@ def _search(big: Tokens, small: Tokens) -> bool:
     """`includes` by search: no word reaches an accepting state of `small` while the subset
     construction of `big` holds no accepting state."""
     alphabet = _alphabet(big, small)
-    start = (_closure(small, frozenset({0})), _closure(big, frozenset({0})))
+    b, s = _Nfa(big, alphabet), _Nfa(small, alphabet)
+    chars = range(len(alphabet))
+    start = (s.start, b.start)
     todo = [start]
     seen = {start}
     while todo:
         s_states, b_states = todo.pop()
-        if len(small) in s_states and len(big) not in b_states:
+        if s_states & s.accept and not b_states & b.accept:
             return False
-        for c in alphabet:
-            s_next = _step(small, s_states, c)
+        for c in chars:
+            s_next = s.step(s_states, c)
             if not s_next:
                 continue
-            state = (s_next, _step(big, b_states, c))
+            state = (s_next, b.step(b_states, c))
             if state not in seen:
                 seen.add(state)
                 todo.append(state)

@@ -304,9 +304,10 @@ def _applies(uses: Uses, mask: int) -> bool:
 
 def _literal_service(pattern: Pattern) -> str:
     """The pattern's service segment when it is plain text, else "": such a pattern matches
-    no ARN of another service (a quick test before `_overlap`)."""
+    no ARN of another service (a quick test before `_overlap`). Wildcards before it do not
+    matter: they never cross a `:`, so the third segment always meets the service."""
     segments = arn_segments(pattern)
-    if len(segments) < 4 or not all(isinstance(p, Text) for s in segments[:3] for p in s):
+    if len(segments) < 4 or not all(isinstance(p, Text) for p in segments[2]):
         return ""
     return "".join(p.text for p in segments[2] if isinstance(p, Text))
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from policyreason.analysis.evaluate import allows, evaluate, is_arn
 from policyreason.analysis.real_request import fits
+from policyreason.data import reference
 from policyreason.data.requests import Var, key_type, typings
 from policyreason.ir.pattern import Pattern, Text, Variable, arn_segments, literal
 from policyreason.ir.policy import (
@@ -622,6 +623,21 @@ def _d16(case: Case, o: Outcome) -> bool:
 @deviation("D17", "a resource matching two resource types of the action is refused")
 def _d17(_case: Case, o: Outcome) -> bool:
     return o.error == "multiple.resource.types"
+
+
+# D23: a resource type whose ARN the reference gives in two formats (API Gateway's Model,
+# Models and Stage: `/apis/...` and `/restapis/...`) is not recognised.
+
+
+@deviation("D23", "resource types the reference gives two ARN formats are not recognised")
+def _d23(case: Case, o: Outcome) -> bool:
+    if o.error != "no.resource.types":
+        return False
+    return any(
+        fits(t, case.request.resource)
+        and len(reference.arn_formats(t.format.service, t.format.resource_type)) > 1
+        for t in typings(case.request.action)
+    )
 
 
 # D18: a VPC endpoint policy whose Principal is not `*` is refused.
