@@ -464,10 +464,13 @@ class PolicyEncoder:
         f = self.f
         if pattern.is_match_all:
             return f.true
-        subject = f.app(Kind.STRING_TO_LOWER, s) if fold else s
         if pattern.is_literal:
             text = pattern.literal_text()
-            return f.eq(subject, f.string(lower(text) if fold else text))
+            # Ignoring case, a regex of each letter's two cases ([aA][lL]...) over the string
+            # itself: str.to_lower over a regex-constrained string is a question the solver
+            # can spend its whole resource limit on (an IAM name is never `a*`).
+            return f.in_re(s, self._ignore_case_re(text)) if fold else f.eq(s, f.string(text))
+        subject = f.app(Kind.STRING_TO_LOWER, s) if fold else s
         fixed = _fixed_text(pattern)
         if fixed is not None:
             # Text and template values only: an equation, far easier to solve than a regex.
@@ -586,9 +589,10 @@ class PolicyEncoder:
 
     def _ignore_case_re(self, text: str) -> Term:
         f = self.f
+        # A-Z and a-z only, the letters str.to_lower and IAM's comparisons fold.
         chars = [
             f.re_union([f.re_lit(c.lower()), f.re_lit(c.upper())])
-            if c.lower() != c.upper()
+            if c.isascii() and c.isalpha()
             else f.re_lit(c)
             for c in text
         ]
