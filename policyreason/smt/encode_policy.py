@@ -53,7 +53,12 @@ from policyreason.smt.encode_request import (
     KeyVars,
     SymbolicRequest,
 )
-from policyreason.smt.encode_template import TemplateTerms, template_resources, unsupported
+from policyreason.smt.encode_template import (
+    TemplateTerms,
+    either_case,
+    template_resources,
+    unsupported,
+)
 from policyreason.smt.factory import Factory, Term
 from policyreason.smt.globs import (
     WILDCARD_TOKENS,
@@ -466,10 +471,11 @@ class PolicyEncoder:
             return f.true
         if pattern.is_literal:
             text = pattern.literal_text()
-            # Ignoring case, a regex of each letter's two cases ([aA][lL]...) over the string
-            # itself: str.to_lower over a regex-constrained string is a question the solver
-            # can spend its whole resource limit on (an IAM name is never `a*`).
-            return f.in_re(s, self._ignore_case_re(text)) if fold else f.eq(s, f.string(text))
+            if fold:
+                # Not str.to_lower(s) = text: over a regex-constrained s (an IAM name, never
+                # `a*`) the solver could spend its whole resource limit on it.
+                return f.in_re(s, either_case(f, text))
+            return f.eq(s, f.string(text))
         subject = f.app(Kind.STRING_TO_LOWER, s) if fold else s
         fixed = _fixed_text(pattern)
         if fixed is not None:
@@ -560,7 +566,7 @@ class PolicyEncoder:
         if family is Family.BOOL:
             # Case-insensitive as a regex ([tT][rR]...): str.to_lower made such queries
             # several times slower.
-            return f.in_re(slot, self._ignore_case_re(cv.text))
+            return f.in_re(slot, either_case(f, cv.text))
         if family is Family.IP:
             assert cv.cidr is not None
             return self.in_cidr(kv, i, cv.cidr)
@@ -586,17 +592,6 @@ class PolicyEncoder:
         # At least five `:`, as `(.*:){5}.*`: the same language as `([^:]*:){5}.*`, cheaper.
         colon = f.re_concat([f.all_re, f.re_lit(":")])
         return f.in_re(s, f.re_concat([*[colon] * 5, f.all_re]))
-
-    def _ignore_case_re(self, text: str) -> Term:
-        f = self.f
-        # A-Z and a-z only, the letters str.to_lower and IAM's comparisons fold.
-        chars = [
-            f.re_union([f.re_lit(c.lower()), f.re_lit(c.upper())])
-            if c.isascii() and c.isalpha()
-            else f.re_lit(c)
-            for c in text
-        ]
-        return f.re_concat(chars)
 
     def in_cidr(self, kv: KeyVars, i: int, cidr: Cidr) -> Term:
         """Slot `i` of an IP-sorted key is an address of the network."""
