@@ -366,7 +366,12 @@ class PolicyEncoder:
         if stmt.resources is not None:
             res = self.resource_in(stmt.resources)
             parts.append(f.not_(res) if stmt.not_resource else res)
-        parts += [self.condition(c) for c in (*stmt.conditions, *stmt.when)]
+        # In one order whatever order the document wrote them in: the solver's terms are shared
+        # structurally, so the same statement written with its keys in another order is the
+        # same term, and comparing it with itself costs nothing (in the order written, the two
+        # versions of an 86-statement boundary policy took 9 s to prove equivalent).
+        conditions = sorted(stmt.conditions, key=_condition_order)
+        parts += [self.condition(c) for c in (*conditions, *stmt.when)]
         return f.and_(parts)
 
     def principal_term(
@@ -604,6 +609,10 @@ class PolicyEncoder:
         bits = f.app(f.tm.mkOp(Kind.BITVECTOR_EXTRACT, hi, lo), kv.slots[i])
         want = f.tm.mkBitVector(cidr.length, cidr.address >> lo)
         return f.and_([version, f.eq(bits, want)])
+
+
+def _condition_order(cond: Condition) -> tuple[str, str, tuple[str, ...]]:
+    return cond.key, cond.operator_text, tuple(v.text for v in cond.values)
 
 
 def _fixed_text(pattern: Pattern) -> str | None:
