@@ -19,6 +19,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,30 +41,56 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _revision() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
 def run(extra: list[str], workers: int) -> dict[str, object]:
     """One pytest run with the per-test CPU recorder on."""
     argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", str(workers)]
     argv += extra
+    # The one-minute load average every few seconds: other work on a shared machine shows in
+    # the wall time, and the load before and after can miss it.
+    samples: list[float] = []
+    finished = threading.Event()
+
+    def sample() -> None:
+        while not finished.wait(5.0):
+            samples.append(round(os.getloadavg()[0], 2))
+
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "cpu.jsonl"
         env = {**os.environ, "POLICYREASON_TEST_CPU": str(record)}
         load_before = _load()
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         cpu_before = _children_cpu()
         start = time.perf_counter()
         done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - start
         cpu = _children_cpu() - cpu_before
+        finished.set()
+        sampler.join()
         load_after = _load()
         lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
     per_test = sorted((json.loads(line) for line in lines), key=lambda r: -float(r["cpu_s"]))
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
     return {
+        "revision": _revision(),
         "argv": argv[3:],
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "tests_cpu_s": round(sum(float(r["cpu_s"]) for r in per_test), 1),
         "load_average_before": load_before,
         "load_average_after": load_after,
+        "load_average_during": {
+            "min": min(samples, default=None),
+            "median": sorted(samples)[len(samples) // 2] if samples else None,
+            "max": max(samples, default=None),
+        },
         "exit_code": done.returncode,
         "counts": {kind: int(n) for n, kind in _SUMMARY.findall(tail)},
         "tests_recorded": len(per_test),

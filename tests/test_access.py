@@ -350,6 +350,34 @@ def test_a_statement_naming_a_role_is_not_made_redundant_by_the_account() -> Non
     ]
 
 
+@pytest.mark.parametrize(
+    ("names", "public"),
+    [
+        # IAM user names hold no `?` or `*`: no caller's name equals these, in any case. The
+        # solver spent its whole resource limit on this (unknown) when the key was lower-cased.
+        (["al?ce", "a*"], False),
+        (["al?ce", "Alice"], True),
+    ],
+)
+def test_a_user_name_compared_ignoring_case_is_decided(names: list[str], public: bool) -> None:
+    policy = bucket_policy(
+        grant(
+            Action=["s3:put*", "iam:PassRole"],
+            Resource=[f"{BUCKET}/a?c", f"arn:aws:ec2:*:{OWN}:instance/*"],
+            **when("ForAnyValue:StringEqualsIgnoreCase", "aws:username", *names),
+        )
+    )
+    rtype = resource_type("AWS::S3::Bucket")
+    result = public_access(policy, rtype)
+    assert result.public is public, result.reason
+    if public:
+        assert result.witness is not None
+        assert (result.witness.principal or "").lower().endswith("/alice")
+    external = external_access(policy, parse_zone([OWN]), rtype)
+    assert external.complete, external.reason
+    assert bool(external.findings) is public
+
+
 # -- properties --------------------------------------------------------------------------------
 
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

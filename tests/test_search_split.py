@@ -157,3 +157,29 @@ def test_a_queue_narrowed_to_some_regions_is_decided() -> None:
     lost = result.lost_access.witnesses
     assert lost and all(allows(old, w) and not allows(new, w) for w in lost)
     assert compare(new, old).verdict is CompareVerdict.MORE_PERMISSIVE
+
+
+def test_a_statement_is_one_term_whatever_the_order_of_its_condition_keys() -> None:
+    """The same statement with its condition keys written in another order encodes to the same
+    term, so that a policy compared with a reformatted copy of itself is settled at once."""
+    conditions = {
+        "StringEquals": {"aws:RequestedRegion": "eu-west-1", "aws:ResourceTag/team": "ops"},
+        "Bool": {"aws:SecureTransport": "true"},
+        "StringLike": {"s3:prefix": "home/*"},
+    }
+    reordered = {op: dict(reversed(keys.items())) for op, keys in reversed(conditions.items())}
+    a, b = (
+        to_policy(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": c}
+                ],
+            }
+        )
+        for c in (conditions, reordered)
+    )
+    assert a.statements[0].conditions != b.statements[0].conditions
+    enc = PolicyEncoder(Session().tm, [a, b])
+    assert enc.statement(a.statements[0]) == enc.statement(b.statements[0])
+    assert compare(a, b).verdict is CompareVerdict.EQUIVALENT

@@ -209,6 +209,34 @@ def test_the_stack_account_is_in_the_zone_of_trust(tmp_path: Path) -> None:
     assert principals == {"codepipeline.${AWS.URLSuffix}"}
 
 
+LOG_DELIVERY = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  LogsBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: logs
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: !Sub "logging.s3.${AWS::URLSuffix}"}
+            Action: s3:PutObject
+            Resource: arn:aws:s3:::logs/*
+            Condition:
+              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}
+"""
+
+
+def test_a_service_acting_for_the_stack_account_is_inside_the_zone(tmp_path: Path) -> None:
+    policy = _documents(tmp_path, LOG_DELIVERY)["LogsBucketPolicy.PolicyDocument"]
+    # A tenth of the default limit: the cell of the service acting for another account than
+    # the stack's took the solver 8 s, most of the default limit, when the pinned account was
+    # compared lower-cased.
+    result = external_access(policy, parse_zone(["111122223333"]), rlimit=200_000)
+    assert result.complete, result.reason
+    assert result.findings == []
+
+
 def test_aws_default_key_policy_passes_the_gate(tmp_path: Path) -> None:
     path = tmp_path / "key.yaml"
     path.write_text(KMS_DEFAULT_KEY)

@@ -77,9 +77,9 @@ def _ptype(enc: PolicyEncoder, t: PrincipalType | None) -> Term:
     return enc.request.is_type(t)
 
 
-def _one_of(enc: PolicyEncoder, term: Term, values: Iterable[str], fold: bool = False) -> Term:
-    """`term` is one of the values (texts with template values; with `fold`, lower-cased)."""
-    return enc.f.or_(enc.f.eq(term, enc.templates.text(v, fold)) for v in values)
+def _one_of(enc: PolicyEncoder, term: Term, values: Iterable[str]) -> Term:
+    """`term` is one of the values (texts with template values)."""
+    return enc.f.or_(enc.f.eq(term, enc.templates.text(v)) for v in values)
 
 
 def _named(enc: PolicyEncoder, arn: str) -> Term:
@@ -173,11 +173,19 @@ def _some(enc: PolicyEncoder, kv: KeyVars, values: Iterable[str]) -> Term:
         f.and_(
             [
                 f.app(Kind.GT, kv.count, f.integer(i)),
-                _one_of(enc, f.app(Kind.STRING_TO_LOWER, slot), wanted, fold=True),
+                f.or_(_equal_ignoring_case(enc, slot, v) for v in wanted),
             ]
         )
         for i, slot in enumerate(kv.slots)
     )
+
+
+def _equal_ignoring_case(enc: PolicyEncoder, slot: Term, value: str) -> Term:
+    f = enc.f
+    regex = enc.templates.case_blind(value)
+    if regex is not None:
+        return f.in_re(slot, regex)
+    return f.eq(f.app(Kind.STRING_TO_LOWER, slot), enc.templates.text(value, fold=True))
 
 
 def _some_ip(enc: PolicyEncoder, kv: KeyVars, cidrs: Iterable[Cidr]) -> Term:

@@ -57,6 +57,26 @@ class TemplateTerms:
             return f.string("")
         return parts[0] if len(parts) == 1 else f.app(Op.STRING_CONCAT, *parts)
 
+    def case_blind(self, text: str) -> Term | None:
+        """The strings equal to a text with references ignoring case (A-Z only, as
+        str.to_lower), as a regex of each letter's two cases; None when a template value in it
+        may hold letters. The solver settles `s in [aA][lL]...` at once where
+        `str.to_lower(s) = "al..."`, over a regex-constrained `s`, could take its whole
+        resource limit."""
+        f = self.f
+        out: list[Term] = []
+        for piece, is_ref in pieces(text):
+            if not is_ref:
+                out.append(either_case(f, piece))
+            elif self._letterless(piece):
+                out.append(f.re_of(self.value(piece)))
+            else:
+                return None
+        return f.re_concat(out)
+
+    def _letterless(self, name: str) -> bool:
+        return kind(name) is Kind.ACCOUNT or Shape.ACCOUNT in self._shapes[name]
+
     def _lower_case(self, name: str) -> bool:
         # Lower-casing a value whose domain has no capitals changes nothing, and str.to_lower
         # over a regex-constrained string made a query twenty times slower.
@@ -191,3 +211,15 @@ def template_resources(
 
 def _digits(f: Factory, n: int) -> Term:
     return f.re_repeat(f.re_range("0", "9"), n)
+
+
+def either_case(f: Factory, text: str) -> Term:
+    """The strings equal to `text` ignoring case (A-Z only, as str.to_lower): [aA][lL]..."""
+    return f.re_concat(
+        [
+            f.re_union([f.re_lit(c.lower()), f.re_lit(c.upper())])
+            if c.isascii() and c.isalpha()
+            else f.re_lit(c)
+            for c in text
+        ]
+    )
