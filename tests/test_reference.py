@@ -112,6 +112,25 @@ def test_action_patterns_match_as_globs_of_any_case(name: str) -> None:
     assert found == {n for n in _S3_NAMES if fnmatchcase(n.lower(), name.lower())}
 
 
+def test_a_key_is_found_in_its_own_service_as_in_every_services_table() -> None:
+    """A key is looked up in the service its prefix names before every service's keys are
+    read; the answer is the one the table of all keys gives, for every key the reference
+    names and every templated key filled in."""
+    import re
+
+    names: set[str] = set()
+    for prefix in ref.service_prefixes():
+        svc = ref.service(prefix)
+        assert svc is not None
+        for key in svc.keys.exact.values():
+            names.add(key.name)
+            names.add(re.sub(r"\$\{[^}]*\}", "Name", key.name))
+    assert len(names) > 1_500
+    every = ref._all_keys()
+    for name in sorted(names):
+        assert ref.condition_key(name) is (ref.global_key(name) or every.get(name)), name
+
+
 def test_star_matches_every_action() -> None:
     every = ref.actions_matching("*")
     assert len(every) == sum(

@@ -350,7 +350,15 @@ def global_key(key: str) -> ConditionKey | None:
 
 def condition_key(key: str) -> ConditionKey | None:
     """Type information for any known condition key, global or service-specific."""
-    return global_key(key) or _all_keys().get(key)
+    return global_key(key) or _owned_key(key) or _all_keys().get(key)
+
+
+def _owned_key(key: str) -> ConditionKey | None:
+    """The key as the service its prefix names defines it: the definition `_all_keys` gives
+    first, found without reading every service's keys (a one-file run asks of a few)."""
+    prefix = key.partition(":")[0].lower()
+    svc = service(prefix) if prefix in _service_index() else None
+    return svc.keys.get(key) if svc is not None else None
 
 
 def is_multivalued(key: str) -> bool:
