@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -419,6 +420,7 @@ def test_the_role_for_the_paths_service_is_guessed_after_the_others() -> None:
 # -- the statement cut of a redundancy question ---------------------------------------------------
 
 
+@pytest.mark.slow  # several CPU-seconds: the whole suite, not the fast loop
 @settings(max_examples=200, deadline=None)
 @given(doc=policy_documents(), probes=st.lists(requests(), min_size=10, max_size=10))
 def test_statements_that_cannot_meet_never_apply_to_one_request(

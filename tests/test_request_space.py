@@ -4,6 +4,7 @@ wildcard partition or region before a spelled-out service included)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,6 +48,7 @@ def _seen(pattern: Pattern, fmt: ArnFormat) -> bool:
     return not fmt.wildcard and overlap(pattern_tokens(pattern), format_tokens(fmt))
 
 
+@pytest.mark.slow  # several CPU-seconds: the whole suite, not the fast loop
 @settings(max_examples=100, deadline=None)
 @given(
     patterns=st.lists(arn_patterns(), min_size=1, max_size=4),
