@@ -271,10 +271,10 @@ class Cuts:
         then `cut` is None for every resource, and most of the 65 paths end there."""
         name = ascii_lower(action)
         if name not in self._may_allow:
-            self._may_allow[name] = self._names(name)
+            self._may_allow[name] = self._some_allow_names(name)
         return self._may_allow[name]
 
-    def _names(self, name: str) -> bool:
+    def _some_allow_names(self, name: str) -> bool:
         policies = self.policies
         if not any(self._allows(p, name) for p in policies.identity):
             return False
@@ -552,7 +552,7 @@ class _Question:
     def check(self, requests: Sequence[Request]) -> list[str]:
         """What keeps `requests` from being a witness of the path; empty if nothing (the
         concrete twin of `goal`)."""
-        return self._problems(requests, lambda req: _allows(self.policies, req))
+        return self._problems(requests, lambda req: _permits(self.policies, req))
 
     def _judge(self, requests: Sequence[Request]) -> list[str]:
         """`check` over the statements that can apply to each request's action (`Cuts`): the
@@ -562,7 +562,7 @@ class _Question:
 
     def _allowed(self, req: Request) -> bool:
         cut = self._cuts.cut(req.action, None)
-        return cut is not None and _allows(cut, req)
+        return cut is not None and _permits(cut, req)
 
     def _problems(
         self, requests: Sequence[Request], allowed: Callable[[Request], bool]
@@ -946,7 +946,7 @@ class _Question:
         return requests
 
 
-def _allows(policies: PolicySet, req: Request) -> bool:
+def _permits(policies: PolicySet, req: Request) -> bool:
     return evaluate(policies, req).decision is Decision.ALLOWED
 
 
