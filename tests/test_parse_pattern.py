@@ -1,12 +1,20 @@
-"""IAM patterns: wildcards, policy variables with defaults, escapes, the 2008 version."""
+"""IAM patterns: wildcards, policy variables with defaults, escapes, the 2008 version; the
+scanner held equal to grammars/pattern.lark (read by Lark) on generated and corpus patterns."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Star, Text, Variable
 from policyreason.parse.pattern import parse_pattern
+from tests import pattern_reference
+from tests.corpus import every_policy
 
 
 def _parts(text: str, variables: bool = True, lower: bool = False) -> tuple[Part, ...]:
@@ -126,3 +134,52 @@ def test_unterminated_variable_is_an_error_inside_the_variable() -> None:
     with pytest.raises(PatternError) as info:
         parse_pattern("a/${aws:username")
     assert 3 <= info.value.offset <= len("a/${aws:username")
+
+
+def _read(read: Callable[[str], tuple[Part, ...]], text: str) -> object:
+    try:
+        return read(text)
+    except PatternError as exc:
+        return ("error", exc.code, exc.offset, exc.message)
+
+
+def _scanner(text: str) -> tuple[Part, ...]:
+    return parse_pattern(text).parts
+
+
+# Pattern syntax, the characters of keys and defaults, and characters of neither.
+_PIECES = st.sampled_from(
+    ["${", "}", "$", "{", "*", "?", ",", " ", "'", "a", "B", ":", "/", "-", "=", "%", "\t", "é"]
+)
+
+
+@given(st.lists(_PIECES, max_size=14).map("".join))
+@settings(max_examples=3000, deadline=None)
+@example("${aws:username, 'x'}${*}${?}${$}$${")
+@example("${AWS::Region}/${a,''}")
+def test_the_scanner_reads_as_the_grammar_does(text: str) -> None:
+    assert _read(_scanner, text) == _read(pattern_reference.parts, text)
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def test_the_scanner_reads_every_corpus_pattern_as_the_grammar_does() -> None:
+    texts = {
+        text
+        for path in every_policy()
+        for text in _strings(json.loads(path.read_text(encoding="utf-8")))
+        if "${" in text
+    }
+    assert len(texts) > 100
+    for text in sorted(texts):
+        assert _read(_scanner, text) == _read(pattern_reference.parts, text), text

@@ -1,26 +1,27 @@
-"""IAM patterns (grammars/pattern.lark) into `ir.pattern.Pattern`."""
+"""IAM patterns, as `grammars/pattern.lark` defines them, into `ir.pattern.Pattern`.
+
+The reader is a scanner, not Lark: building Lark's parser for the grammar costs about 40 ms of
+CPU, more than a one-file check's whole question, in every process that meets a `${`.
+`tests/test_parse_pattern.py` holds it equal to the grammar read by Lark (the same parts, and
+the same errors at the same offsets) on generated patterns and on every corpus pattern.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import NoReturn
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.ir.template import canonical, pieces, template_name
-from policyreason.resources import grammar_text
 
-if TYPE_CHECKING:
-    from lark import Lark
-
-
-@cache
-def _parser() -> Lark:
-    # Lark is loaded with the first pattern that has a `${`: most policies have none.
-    from lark import Lark
-
-    return Lark(grammar_text("pattern.lark"), parser="lalr", maybe_placeholders=True)
+# The grammar's terminals inside `${...}`, each tried where the grammar expects it.
+_KEY = re.compile(r"[A-Za-z0-9_.:/\-@+=]+")
+_DEFAULT_SEP = re.compile(r"\s*,\s*")
+_DEFAULT = re.compile(r"'[^']*'")
+_ESCAPED = re.compile(r"[*?$]")
+_CLOSE = re.compile(r"\}")
 
 
 @cache
@@ -71,40 +72,51 @@ def _wildcards_only(text: str) -> list[Part]:
 
 
 def _with_variables(text: str) -> list[Part]:
-    from lark import Token, Tree
-    from lark.exceptions import UnexpectedInput
-
-    try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        offset = exc.pos_in_stream if exc.pos_in_stream is not None else len(text)
-        code, message = _variable_problem(text, offset)
-        raise PatternError(message, offset, code) from None
     parts: list[Part] = []
-    for child in tree.children:
-        if isinstance(child, Token):
-            if child.type == "STAR":
-                parts.append(Star())
-            elif child.type == "QMARK":
-                parts.append(AnyChar())
-            else:
-                parts.append(Text(text=str(child)))
-        elif isinstance(child, Tree) and child.data == "escape":
-            parts.append(Text(text=str(child.children[0])))
-        elif isinstance(child, Tree) and child.data == "variable":
-            key, _sep, default = child.children
-            name = template_name(str(key))
-            if name is not None:
-                # A template value has no default: the deployment always gives it.
-                parts.append(Variable(key=name))
-                continue
-            parts.append(
-                Variable(
-                    key=str(key).lower(),
-                    default=None if default is None else str(default)[1:-1],
-                )
-            )
-    return parts
+    i = 0
+    while True:
+        at = text.find("${", i)
+        parts += _wildcards_only(text[i : len(text) if at < 0 else at])
+        if at < 0:
+            return parts
+        part, i = _braced(text, at)
+        parts.append(part)
+
+
+def _braced(text: str, at: int) -> tuple[Part, int]:
+    """The escape or variable whose `${` is at `at`, and the offset after its `}`. Raises
+    PatternError where the grammar's parser stops: at the first character no rule expects, or,
+    when the text ends too soon, at the start of the last token read (as Lark reports it)."""
+    last, i = at, at + 2
+
+    def expect(terminal: re.Pattern[str]) -> str:
+        nonlocal last, i
+        found = terminal.match(text, i)
+        if found is None:
+            _fail(text, i if i < len(text) else last)
+        last, i = i, found.end()
+        return found.group()
+
+    if text[i : i + 1] in ("*", "?", "$"):
+        escaped = expect(_ESCAPED)
+        expect(_CLOSE)
+        return Text(text=escaped), i
+    key = expect(_KEY)
+    default = None
+    if not _CLOSE.match(text, i):
+        expect(_DEFAULT_SEP)
+        default = expect(_DEFAULT)[1:-1]
+    expect(_CLOSE)
+    name = template_name(key)
+    if name is not None:
+        # A template value has no default: the deployment always gives it.
+        return Variable(key=name), i
+    return Variable(key=key.lower(), default=default), i
+
+
+def _fail(text: str, offset: int) -> NoReturn:
+    code, message = _variable_problem(text, offset)
+    raise PatternError(message, offset, code)
 
 
 def _with_template_refs(text: str) -> list[Part]:
