@@ -7,6 +7,8 @@ import os
 import platform
 import subprocess
 import tarfile
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,15 @@ def export_revision(rev: str, into: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into
+
+
+@cache
+def installed_env() -> dict[str, str]:
+    """The environment for a measured process: byte code compiled once into a private cache
+    folder and reused, as an installed package has it (a wheel install compiles it), even where
+    PYTHONDONTWRITEBYTECODE is set (then every new process would compile every module it
+    imports, about 0.1 s of a one-file check)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="policyreason-pyc-")
+    return env

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import machine, percentiles
+from _stats import installed_env, machine, percentiles
 
 from policyreason.analysis.change import DiffSettings, analyse
 from policyreason.inputs.git import WORKTREE, changes, load_at, open_repository, pair, resolve
@@ -109,6 +109,7 @@ def run_compare(old: Path, new: Path) -> tuple[float, float, dict[str, Any]]:
         [sys.executable, "-m", "policyreason", "compare", str(old), str(new), "--format", "json"],
         capture_output=True,
         text=True,
+        env=installed_env(),
         check=False,
     )
     wall = time.perf_counter() - t0
@@ -220,6 +221,7 @@ def main() -> None:
             [sys.executable, "-m", "policyreason", "diff", "--base", "HEAD~1", "--format", "json"],
             capture_output=True,
             text=True,
+            env=installed_env(),
             check=False,
         )
         cli_s = time.perf_counter() - t0

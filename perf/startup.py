@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import export_revision, machine
+from _stats import export_revision, installed_env, machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLVER_FILE = ROOT / "examples/policies/bucket-public-website.json"
@@ -180,9 +180,7 @@ def main() -> None:
             "json",
         ],
     }
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="policyreason-pyc-")
+    env = installed_env()
     before_env = dict(env)
     before_env["PYTHONPATH"] = str(export_revision(args.before, Path(tempfile.mkdtemp())))
     load_before = [round(x, 2) for x in os.getloadavg()]
