@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
@@ -45,9 +45,9 @@ _NO_SLASH = frozenset({"BucketName", "Partition", "Region", "Account", "AccountI
 # -- ARN segments of a resource pattern --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Token:
-    """One step of a wildcard pattern: a character class, repeated (`star`) or once."""
+class Token(NamedTuple):
+    """One step of a wildcard pattern: a character class, repeated (`star`) or once. A tuple,
+    so that segments hash cheaply as keys of `tokens_overlap`'s cache."""
 
     kind: str  # "char" (exactly `char`), "any", or "not" (any character except `char`)
     char: str = ""
@@ -55,6 +55,9 @@ class Token:
 
 
 _ANY_STAR = Token("any", star=True)
+# The tokens of one ARN segment, and the six segments of an ARN.
+Segment = tuple[Token, ...]
+Segments = tuple[Segment, ...]
 
 
 def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
@@ -70,7 +73,7 @@ def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
     return tokens
 
 
-def _segments(tokens: list[Token]) -> list[list[Token]] | None:
+def _segments(tokens: list[Token]) -> Segments | None:
     """Split at the first five literal colons: ARNs match segment by segment."""
     out: list[list[Token]] = [[]]
     for token in tokens:
@@ -78,11 +81,11 @@ def _segments(tokens: list[Token]) -> list[list[Token]] | None:
             out.append([])
         else:
             out[-1].append(token)
-    return out if len(out) == 6 else None
+    return tuple(tuple(segment) for segment in out) if len(out) == 6 else None
 
 
 @cache
-def _format_segments(arn_format: str) -> list[list[Token]] | None:
+def _format_segments(arn_format: str) -> Segments | None:
     tokens: list[Token] = []
     position = 0
     for match in _PLACEHOLDER.finditer(arn_format):
@@ -108,7 +111,10 @@ def _compatible(a: Token, b: Token) -> bool:
     return True
 
 
-def tokens_overlap(a: list[Token], b: list[Token]) -> bool:
+# Segments recur across patterns and formats (`arn`, `aws`, `*`, an account): over the
+# managed policies most questions have been asked before.
+@lru_cache(maxsize=1 << 16)
+def tokens_overlap(a: Segment, b: Segment) -> bool:
     """True when some string matches both token sequences (a product-automaton search)."""
     stack = [(0, 0)]
     seen: set[tuple[int, int]] = set()
@@ -130,13 +136,13 @@ def tokens_overlap(a: list[Token], b: list[Token]) -> bool:
     return False
 
 
-def arn_segments(pattern: Pattern) -> list[list[Token]] | None:
+def arn_segments(pattern: Pattern) -> Segments | None:
     """The six ARN segments of a resource pattern, or None if it is not ARN-shaped."""
     return _parts_segments(pattern.parts)
 
 
 @cache
-def _parts_segments(parts: tuple[Part, ...]) -> list[list[Token]] | None:
+def _parts_segments(parts: tuple[Part, ...]) -> Segments | None:
     return _segments(_pattern_tokens(parts))
 
 
@@ -149,7 +155,12 @@ def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
     mine, theirs = _parts_segments(parts), _format_segments(arn_format)
     if mine is None or theirs is None:
         return True  # cannot tell: never report a mismatch we are unsure of
-    return all(tokens_overlap(x, y) for x, y in zip(mine, theirs, strict=True))
+    return _segments_overlap(mine, theirs)
+
+
+def _segments_overlap(mine: Segments, theirs: Segments) -> bool:
+    # The resource segment first: it is the one in which formats of a service differ.
+    return all(tokens_overlap(mine[i], theirs[i]) for i in (5, 2, 3, 4, 1, 0))
 
 
 # Prefixes shared by two service pages (API Gateway and API Gateway V2, ELB and ELBv2, ...):
@@ -226,30 +237,28 @@ def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> tuple[str, str] | N
     if _fits(segments, formats):
         return None
     # The ARN fits no format; say which segment would make it fit, if one would.
-    if region and _fits(_with(segments, 3, []), formats):
+    if region and _fits(_with(segments, 3, ()), formats):
         return "region-not-allowed", f"this {service} ARN has an empty region segment"
-    if account and _fits(_with(segments, 4, []), formats):
+    if account and _fits(_with(segments, 4, ()), formats):
         return "account-not-allowed", f"this {service} ARN has an empty account segment"
-    if region == "" and _fits(_with(segments, 3, [_ANY_STAR]), formats):
+    if region == "" and _fits(_with(segments, 3, (_ANY_STAR,)), formats):
         return "missing-region", f"this {service} ARN names a region"
-    if account == "" and _fits(_with(segments, 4, [_ANY_STAR]), formats):
+    if account == "" and _fits(_with(segments, 4, (_ANY_STAR,)), formats):
         if (service, text.split(":", 5)[5].split("/", 1)[0]) in _AWS_OWNED:
             return None
         return "missing-account", f"this {service} ARN names an account"
     return "resource", f"fits no ARN format of {service}"
 
 
-def _with(segments: list[list[Token]], index: int, tokens: list[Token]) -> list[list[Token]]:
-    return [tokens if i == index else segment for i, segment in enumerate(segments)]
+def _with(segments: Segments, index: int, tokens: Segment) -> Segments:
+    return tuple(tokens if i == index else segment for i, segment in enumerate(segments))
 
 
-def _fits(segments: list[list[Token]], formats: tuple[str, ...]) -> bool:
+def _fits(segments: Segments, formats: tuple[str, ...]) -> bool:
     """True when some resource of one of the ARN formats can match the segments."""
     for arn_format in formats:
         theirs = _format_segments(arn_format)
-        if theirs is None or all(
-            tokens_overlap(x, y) for x, y in zip(segments, theirs, strict=True)
-        ):
+        if theirs is None or _segments_overlap(segments, theirs):
             return True
     return False
 

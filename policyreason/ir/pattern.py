@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -107,11 +108,17 @@ def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-def arn_segments(pattern: Pattern) -> list[tuple[Part, ...]]:
+def arn_segments(pattern: Pattern) -> tuple[tuple[Part, ...], ...]:
     """Split a pattern at the first five `:` of its literal text: ARN segments, the last of
     which (the resource part) may itself contain `:`."""
+    return _arn_segments(pattern.parts)
+
+
+# Matchers, encoders and checks each split the same patterns, many times over a corpus.
+@lru_cache(maxsize=1 << 14)
+def _arn_segments(parts: tuple[Part, ...]) -> tuple[tuple[Part, ...], ...]:
     segments: list[list[Part]] = [[]]
-    for p in pattern.parts:
+    for p in parts:
         if isinstance(p, Text) and len(segments) < 6:
             pieces = p.text.split(":", 6 - len(segments))
             for i, piece in enumerate(pieces):
@@ -121,4 +128,4 @@ def arn_segments(pattern: Pattern) -> list[tuple[Part, ...]]:
                     segments[-1].append(Text(text=piece))
         else:
             segments[-1].append(p)
-    return [tuple(s) for s in segments]
+    return tuple(tuple(s) for s in segments)
