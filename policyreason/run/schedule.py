@@ -157,4 +157,7 @@ def _dispatch(
         for index, path in todo:
             yield index, isolated(work, path, options, execution.file_timeout)
         return
-    yield from in_pool(todo, options, min(jobs, len(todo)), execution.file_timeout, work)
+    # Largest files first (size stands for cost): the costliest are not left to the end, when
+    # one worker would check them while the others wait.
+    largest_first = sorted(todo, key=lambda item: -_size(item[1]))
+    yield from in_pool(largest_first, options, min(jobs, len(todo)), execution.file_timeout, work)
