@@ -6,7 +6,9 @@ the requests that lack it (`"StringNotLike": {key: "*"}`).
 Decided in two steps: a few concrete values first (the concrete evaluator refutes nearly every
 condition with one of them, at no solver cost), then, for what survives, the solver proves the
 equivalence by comparing a policy that allows everything under the condition with one that
-allows everything under the Null test: equivalent in both directions, or not reported.
+allows everything under the Null test: equivalent in both directions, or not reported. A
+condition whose key has one value and whose Like operator lists `*` cannot tell one value from
+another, so the values tried already decide it: the solver is not asked.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from policyreason.data.reference import multivalued
 from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text
 from policyreason.ir.policy import (
     OPERATORS,
+    Comparison,
     Condition,
     ConditionValue,
     Effect,
@@ -83,8 +86,31 @@ def null_equivalence(
     wanted = form is NullForm.PRESENT
     if any(condition_holds(cond, {cond.key: values}) != wanted for values in _probe_sets(cond)):
         return None
+    if _presence_only(cond):
+        # What the condition says of a present key, the probes read; of an absent one, `form`.
+        return NullEquivalence(form)
+    return proven_equivalence(cond, form, rlimit)
+
+
+def proven_equivalence(
+    cond: Condition, form: NullForm, rlimit: int | None
+) -> NullEquivalence | None:
+    """The solver's answer: `cond` and the Null test of `form` allow the same requests."""
     result = compare(_allow_all(cond), _allow_all(_null(cond, form)), witnesses=1, rlimit=rlimit)
     return NullEquivalence(form) if result.verdict is CompareVerdict.EQUIVALENT else None
+
+
+def _presence_only(cond: Condition) -> bool:
+    """The condition cannot tell one value of its key from another: a string Like operator
+    with a plain `*` among its values, on a key that carries one value (nearly every condition
+    that reaches the solver in the managed policies). Any value matches the `*`, so with the key
+    present it holds always or never, whatever its qualifier, IfExists or negation."""
+    return (
+        cond.op.family is Family.STRING
+        and cond.op.comparison is Comparison.LIKE
+        and not multivalued(cond.key)
+        and any(v.pattern is not None and v.pattern.is_match_all for v in cond.values)
+    )
 
 
 def _probe_sets(cond: Condition) -> list[tuple[str, ...]]:
