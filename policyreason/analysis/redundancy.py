@@ -13,7 +13,7 @@ statement whose question runs out is returned as undecided rather than waited fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -48,18 +48,31 @@ class Redundancy:
 def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[Redundancy]:
     """The statements proven redundant, and those the solver could not decide."""
     out: list[Redundancy] = []
+    # Every statement is held against every other: what each one's conditions and known
+    # actions are is worked out once (by identity: a merged policy may repeat an index).
+    conditions = {id(s): _conditions(s) for s in policy.statements}
+    known: dict[int, frozenset[str]] = {}
+
+    def known_of(s: Statement) -> frozenset[str]:
+        found = known.get(id(s))
+        if found is None:
+            found = known[id(s)] = _known(tuple(p.text for p in s.actions))
+        return found
+
     for index, stmt in enumerate(policy.statements):
         able = _granting_as_directly(policy, stmt)
-        others = [s for s in able.statements if s is not stmt]
-        mine = _conditions(stmt)
+        mine = conditions[id(stmt)]
         # Only statements at least as general in their conditions (a subset of them) can
         # make this one redundant cheaply enough to be worth a question.
         peers = [
             s
-            for s in others
-            if s.effect is stmt.effect and _conditions(s) <= mine and not _exclusive(s, stmt)
+            for s in able.statements
+            if s is not stmt
+            and s.effect is stmt.effect
+            and conditions[id(s)] <= mine
+            and not _exclusive(s, stmt)
         ]
-        if not _covered(stmt, peers):
+        if not _covered(stmt, peers, known_of):
             continue
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
         # apply to one of them do not matter: asking about the rest is the same question,
@@ -90,20 +103,25 @@ def _exclusive(a: Statement, b: Statement) -> bool:
     )
 
 
-def _covered(stmt: Statement, others: list[Statement]) -> bool:
-    """Every known action of `stmt` is matched by some other statement's Action (a necessary
-    condition for redundancy of a statement that can apply at all)."""
+def _covered(
+    stmt: Statement, others: list[Statement], known: Callable[[Statement], frozenset[str]]
+) -> bool:
+    """Every known action of `stmt` (`known`: a statement's known actions) is matched by some
+    other statement's Action (a necessary condition for redundancy of a statement that can
+    apply at all)."""
     if stmt.not_action or not others:
         return False
-    mine = _known(tuple(p.text for p in stmt.actions))
+    mine = known(stmt)
     if not mine:
         return False
     if any(o.not_action for o in others):
         return True
-    theirs: set[str] = set()
+    left = set(mine)
     for other in others:
-        theirs |= _known(tuple(p.text for p in other.actions))
-    return mine <= theirs and _resources_covered(stmt, others)
+        left -= known(other)
+        if not left:
+            return _resources_covered(stmt, others)
+    return False
 
 
 def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
@@ -176,12 +194,21 @@ def _meeting(policy: Policy, stmt: Statement) -> Policy:
 
 def _may_meet(a: Statement, b: Statement) -> bool:
     if not (a.not_action or b.not_action) and not any(
-        _glob_overlap(_tokens(x.parts), _tokens(y.parts)) for x in a.actions for y in b.actions
+        _actions_overlap(x, y) for x in a.actions for y in b.actions
     ):
         return False
     if a.resources is None or b.resources is None or a.not_resource or b.not_resource:
         return True
     return any(_may_overlap(x, y) for x in a.resources for y in b.resources)
+
+
+def _actions_overlap(a: Pattern, b: Pattern) -> bool:
+    """Some action matches both patterns. Its name starts with both literal heads: most pairs
+    name different services or actions, and part there before the search."""
+    head_a, head_b = _head(a), _head(b)
+    if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
+        return False
+    return _glob_overlap(_tokens(a.parts), _tokens(b.parts))
 
 
 def _samples(stmt: Statement) -> Iterator[Request]:
