@@ -17,16 +17,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from policyreason.analysis.evaluate import allows, arn_match
+from policyreason.analysis.escalation.meet import meet
+from policyreason.analysis.evaluate import DERIVED_KEYS, allows, arn_match, context_of
 from policyreason.analysis.questions import applies, more_permissive
 from policyreason.analysis.real_request import is_real
 from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
-from policyreason.analysis.witness import FILLER
+from policyreason.analysis.witness import EXAMPLE_ACCOUNT, FILLER, guessed_request
 from policyreason.data import reference
+from policyreason.data.requests import RESOURCE_ACCOUNT, typings
 from policyreason.ir import template
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
+from policyreason.ir.pattern import (
+    AnyChar,
+    Part,
+    Pattern,
+    Text,
+    Variable,
+    arn_segments,
+    ascii_lower,
+)
 from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, PrincipalType, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
@@ -213,8 +223,8 @@ def _actions_overlap(a: Pattern, b: Pattern) -> bool:
 
 def _samples(stmt: Statement) -> Iterator[Request]:
     """Real requests the statement applies to, when its text spells them out
-    (`samples.statement_samples`), each also with the keys its `"Null": false` conditions ask
-    for. They are only guesses; the concrete evaluator judges them."""
+    (`samples.statement_samples`, then `_met`), each also with the keys its `"Null": false`
+    conditions ask for. They are only guesses; the concrete evaluator judges them."""
     # `"Null": {key: "false"}` asks for the key, with any value.
     present = {
         c.key_text: (FILLER,)
@@ -227,6 +237,56 @@ def _samples(stmt: Statement) -> Iterator[Request]:
             with_keys = guess.model_copy(update={"context": {**guess.context, **present}})
             if is_real(with_keys):
                 yield with_keys
+    for guess in _met(stmt):
+        with_keys = guess.model_copy(update={"context": {**present, **guess.context}})
+        if is_real(with_keys):
+            yield with_keys
+
+
+def _met(stmt: Statement) -> Iterator[Request]:
+    """Requests on a resource each Resource pattern names in the format of each action's
+    resource type (`meet`), the pattern's policy variables given as the caller's: the plain
+    fillings of `statement_samples` are often of no format the action takes (`bucket-*` for
+    s3:GetObject, which wants `bucket-x/key`), and leave patterns with variables out."""
+    if stmt.resources is None or stmt.not_resource or stmt.not_action:
+        return
+    for action in _action_names(stmt):
+        base = guessed_request(action, "*", EXAMPLE_ACCOUNT, stmt)
+        # AWS derives some keys from the request: a condition's value for one is no key sent.
+        derived = {k: v for k, v in base.context.items() if k.lower() in DERIVED_KEYS}
+        sent_keys = {k: v for k, v in base.context.items() if k not in derived}
+        asked = next((v[0] for k, v in derived.items() if k.lower() == RESOURCE_ACCOUNT), None)
+        known = context_of(base)
+        for typing in typings(action):
+            for pattern in stmt.resources:
+                sent = {
+                    p.key: (FILLER,)
+                    for p in pattern.parts
+                    if isinstance(p, Variable) and p.key not in known
+                }
+                arn = meet(pattern, typing.format, "aws", EXAMPLE_ACCOUNT, {**known, **sent})
+                if arn is None:
+                    continue
+                yield base.model_copy(
+                    update={
+                        "resource": arn,
+                        # The ARN's account, else the one a condition asked for.
+                        "resource_account": arn.split(":", 5)[4] or asked,
+                        "context": {**sent_keys, **sent},
+                    }
+                )
+
+
+def _action_names(stmt: Statement) -> list[str]:
+    """The statement's first actions in the service reference (`_MAX_SAMPLE_ACTIONS`)."""
+    names: list[str] = []
+    for pattern in stmt.actions:
+        for action in reference.actions_matching(pattern.text):
+            if action.full_name not in names:
+                names.append(action.full_name)
+                if len(names) >= _MAX_SAMPLE_ACTIONS:
+                    return names
+    return names
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:
