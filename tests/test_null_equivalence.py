@@ -81,3 +81,25 @@ def test_a_star_on_a_key_of_one_value_asks_no_solver(monkeypatch: pytest.MonkeyP
 def test_a_star_on_a_multivalued_key_is_still_asked() -> None:
     assert not nulls._presence_only(condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"]))
     assert not nulls._presence_only(condition("ArnLike", "aws:SourceArn", ["*"]))
+
+
+def test_a_condition_written_twice_is_asked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[object] = []
+    original = nulls.compare
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(nulls, "compare", counted)
+    nulls._proven.cache_clear()
+    values = ["${aws:PrincipalAccount}"]
+    first = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
+    again = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
+    moved = again.span.model_copy(update={"line": 9})
+    value = again.values[0].model_copy(update={"span": moved})
+    again = again.model_copy(update={"span": moved, "values": (value,)})
+    assert again != first
+    assert null_equivalence(first) is None
+    assert null_equivalence(again) is None
+    assert len(asked) == 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
@@ -51,6 +52,10 @@ _PROBES: dict[Family, tuple[str, ...]] = {
     Family.IP: ("203.0.113.7", "10.1.2.3", "2001:db8::1"),
     Family.BINARY: ("QUJD", "cHJvYmU="),
 }
+
+
+# Where the solver's questions say they were written (nowhere a user wrote them).
+_SPAN = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
 
 
 class NullForm(StrEnum):
@@ -96,8 +101,32 @@ def proven_equivalence(
     cond: Condition, form: NullForm, rlimit: int | None
 ) -> NullEquivalence | None:
     """The solver's answer: `cond` and the Null test of `form` allow the same requests."""
+    return _proven(_unplaced(cond), form, rlimit)
+
+
+# The policies of a folder repeat their conditions (`aws:ResourceAccount` against the caller's
+# account, one tag test in many policies): each is asked once, wherever it is written.
+@lru_cache(maxsize=256)
+def _proven(cond: Condition, form: NullForm, rlimit: int | None) -> NullEquivalence | None:
     result = compare(_allow_all(cond), _allow_all(_null(cond, form)), witnesses=1, rlimit=rlimit)
     return NullEquivalence(form) if result.verdict is CompareVerdict.EQUIVALENT else None
+
+
+def _unplaced(cond: Condition) -> Condition:
+    """The condition without where it was written: what the solver is asked does not depend
+    on it."""
+    values = tuple(
+        v.model_copy(
+            update={
+                "span": _SPAN,
+                "pattern": None
+                if v.pattern is None
+                else v.pattern.model_copy(update={"span": None}),
+            }
+        )
+        for v in cond.values
+    )
+    return cond.model_copy(update={"span": _SPAN, "values": values})
 
 
 def _presence_only(cond: Condition) -> bool:
@@ -153,7 +182,6 @@ def _null(cond: Condition, form: NullForm) -> Condition:
 def _allow_all(cond: Condition) -> Policy:
     """An identity policy allowing every action on every resource under `cond` alone."""
     star = MATCH_ALL
-    span = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
     statement = Statement(
         index=0,
         sid=None,
@@ -161,8 +189,8 @@ def _allow_all(cond: Condition) -> Policy:
         actions=(star,),
         resources=(star,),
         conditions=(cond,),
-        span=span,
+        span=_SPAN,
     )
     return Policy(
-        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(statement,), span=span
+        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(statement,), span=_SPAN
     )
