@@ -708,6 +708,20 @@ def test_the_head_tests_agree_with_the_automata(a: str, b: str) -> None:
         assert _contains(pa, pb) is _parts_contain(pa.parts, pb.parts)
 
 
+@given(
+    st.text(alphabet="s3:gG*?", max_size=7),
+    st.text(alphabet="s3:gG*?", max_size=7),
+)
+def test_the_action_head_test_agrees_with_the_automaton(a: str, b: str) -> None:
+    """Two action patterns whose literal heads part (neither starts the other) share no
+    action name: the head test answers as the search of both patterns does."""
+    from policyreason.analysis.redundancy import _actions_overlap, _glob_overlap, _tokens
+    from policyreason.parse.pattern import parse_pattern
+
+    pa, pb = parse_pattern(a), parse_pattern(b)
+    assert _actions_overlap(pa, pb) is _glob_overlap(_tokens(pa.parts), _tokens(pb.parts))
+
+
 _TOKENS = st.lists(st.sampled_from(["a", "b", "/", None, "?any"]), max_size=7)
 
 

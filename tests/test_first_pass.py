@@ -394,6 +394,108 @@ def test_a_statement_asking_for_a_tag_is_shown_needed_by_a_plain_request() -> No
     assert [r.index for r in redundant_statements(policy)] == []
 
 
+def test_a_statement_is_shown_needed_on_a_resource_in_its_actions_format(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`crawler-public*` filled plainly is a bucket, which s3:GetObject does not take; the
+    object `crawler-public/x` shows the statement grants what the other does not, and so do
+    the caller's tags a Resource names."""
+    import policyreason.analysis.redundancy as redundancy
+
+    def no_solver(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the solver was asked")
+
+    monkeypatch.setattr(redundancy, "Searcher", no_solver)
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": "arn:aws:s3:::aws-glue-*/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": ["arn:aws:s3:::crawler-public*", "arn:aws:s3:::aws-glue-*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::${aws:PrincipalTag/bucket}/shared/*",
+                "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+            },
+        ],
+    }
+    assert redundancy.redundant_statements(to_policy(doc)) == []
+
+
+# Statements of a few S3 actions, so that one often covers another's, on patterns whose plain
+# fillings are of no format an action takes, or that name a caller's tag.
+_FORMAT_RESOURCES = [
+    "arn:aws:s3:::b*",
+    "arn:aws:s3:::b*/*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::*/k*",
+    "*",
+    "arn:aws:s3:::${aws:PrincipalTag/team}/*",
+    "arn:aws:s3:::${aws:PrincipalTag/team}*",
+]
+_FORMAT_CONDITIONS: list[dict[str, Any]] = [
+    {},
+    {},
+    {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+    {"Null": {"aws:PrincipalTag/team": "false"}},
+    {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+]
+
+
+@st.composite
+def covering_documents(draw: st.DrawFn) -> dict[str, Any]:
+    statements = []
+    for _ in range(draw(st.integers(2, 3))):
+        statement: dict[str, Any] = {
+            "Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
+            "Action": draw(
+                st.lists(
+                    st.sampled_from(["s3:GetObject", "s3:Get*", "s3:ListBucket"]),
+                    min_size=1,
+                    max_size=2,
+                )
+            ),
+            "Resource": draw(st.lists(st.sampled_from(_FORMAT_RESOURCES), min_size=1, max_size=2)),
+        }
+        condition = draw(st.sampled_from(_FORMAT_CONDITIONS))
+        if condition:
+            statement["Condition"] = condition
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@settings(max_examples=30, deadline=None)
+@given(doc=covering_documents())
+def test_a_guess_in_the_actions_format_never_changes_a_redundancy_answer(
+    doc: dict[str, Any],
+) -> None:
+    """A question the guesses of `_met` settle is one the solver, asked, does not prove: a
+    guess decides only on a real request the concrete evaluator sees the statement matter to.
+    The other questions are asked as before."""
+    import policyreason.analysis.redundancy as redundancy
+
+    policy = to_policy(doc)
+    guessed = {r.index: r.search.status for r in redundancy.redundant_statements(policy)}
+    original = redundancy._met
+    redundancy._met = lambda stmt: iter(())
+    try:
+        asked = {r.index: r.search.status for r in redundancy.redundant_statements(policy)}
+    finally:
+        redundancy._met = original
+    assert set(guessed) <= set(asked)
+    assert {i: asked[i] for i in guessed} == guessed
+    assert all(asked[i] is not Status.PROVEN for i in set(asked) - set(guessed))
+
+
 def test_the_role_for_the_paths_service_is_guessed_after_the_others() -> None:
     def pass_to(service: str, role: str) -> dict[str, Any]:
         return {

@@ -6,13 +6,16 @@ the requests that lack it (`"StringNotLike": {key: "*"}`).
 Decided in two steps: a few concrete values first (the concrete evaluator refutes nearly every
 condition with one of them, at no solver cost), then, for what survives, the solver proves the
 equivalence by comparing a policy that allows everything under the condition with one that
-allows everything under the Null test: equivalent in both directions, or not reported.
+allows everything under the Null test: equivalent in both directions, or not reported. A
+condition whose key has one value and whose Like operator lists `*` cannot tell one value from
+another, so the values tried already decide it: the solver is not asked.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
@@ -20,6 +23,7 @@ from policyreason.data.reference import multivalued
 from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text
 from policyreason.ir.policy import (
     OPERATORS,
+    Comparison,
     Condition,
     ConditionValue,
     Effect,
@@ -48,6 +52,10 @@ _PROBES: dict[Family, tuple[str, ...]] = {
     Family.IP: ("203.0.113.7", "10.1.2.3", "2001:db8::1"),
     Family.BINARY: ("QUJD", "cHJvYmU="),
 }
+
+
+# Where the solver's questions say they were written (nowhere a user wrote them).
+_SPAN = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
 
 
 class NullForm(StrEnum):
@@ -83,8 +91,55 @@ def null_equivalence(
     wanted = form is NullForm.PRESENT
     if any(condition_holds(cond, {cond.key: values}) != wanted for values in _probe_sets(cond)):
         return None
+    if _presence_only(cond):
+        # What the condition says of a present key, the probes read; of an absent one, `form`.
+        return NullEquivalence(form)
+    return proven_equivalence(cond, form, rlimit)
+
+
+def proven_equivalence(
+    cond: Condition, form: NullForm, rlimit: int | None
+) -> NullEquivalence | None:
+    """The solver's answer: `cond` and the Null test of `form` allow the same requests."""
+    return _proven(_unplaced(cond), form, rlimit)
+
+
+# The policies of a folder repeat their conditions (`aws:ResourceAccount` against the caller's
+# account, one tag test in many policies): each is asked once, wherever it is written.
+@lru_cache(maxsize=256)
+def _proven(cond: Condition, form: NullForm, rlimit: int | None) -> NullEquivalence | None:
     result = compare(_allow_all(cond), _allow_all(_null(cond, form)), witnesses=1, rlimit=rlimit)
     return NullEquivalence(form) if result.verdict is CompareVerdict.EQUIVALENT else None
+
+
+def _unplaced(cond: Condition) -> Condition:
+    """The condition without where it was written: what the solver is asked does not depend
+    on it."""
+    values = tuple(
+        v.model_copy(
+            update={
+                "span": _SPAN,
+                "pattern": None
+                if v.pattern is None
+                else v.pattern.model_copy(update={"span": None}),
+            }
+        )
+        for v in cond.values
+    )
+    return cond.model_copy(update={"span": _SPAN, "values": values})
+
+
+def _presence_only(cond: Condition) -> bool:
+    """The condition cannot tell one value of its key from another: a string Like operator
+    with a plain `*` among its values, on a key that carries one value (nearly every condition
+    that reaches the solver in the managed policies). Any value matches the `*`, so with the key
+    present it holds always or never, whatever its qualifier, IfExists or negation."""
+    return (
+        cond.op.family is Family.STRING
+        and cond.op.comparison is Comparison.LIKE
+        and not multivalued(cond.key)
+        and any(v.pattern is not None and v.pattern.is_match_all for v in cond.values)
+    )
 
 
 def _probe_sets(cond: Condition) -> list[tuple[str, ...]]:
@@ -127,7 +182,6 @@ def _null(cond: Condition, form: NullForm) -> Condition:
 def _allow_all(cond: Condition) -> Policy:
     """An identity policy allowing every action on every resource under `cond` alone."""
     star = MATCH_ALL
-    span = Span(file="<null-equivalence>", line=1, column=1, end_line=1, end_column=1)
     statement = Statement(
         index=0,
         sid=None,
@@ -135,8 +189,8 @@ def _allow_all(cond: Condition) -> Policy:
         actions=(star,),
         resources=(star,),
         conditions=(cond,),
-        span=span,
+        span=_SPAN,
     )
     return Policy(
-        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(statement,), span=span
+        kind=PolicyKind.IDENTITY, version="2012-10-17", statements=(statement,), span=_SPAN
     )

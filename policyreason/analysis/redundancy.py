@@ -13,27 +13,38 @@ statement whose question runs out is returned as undecided rather than waited fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from policyreason.analysis.evaluate import allows, arn_match
+from policyreason.analysis.escalation.meet import meet
+from policyreason.analysis.evaluate import DERIVED_KEYS, allows, arn_match, context_of
 from policyreason.analysis.questions import applies, more_permissive
 from policyreason.analysis.real_request import is_real
 from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
-from policyreason.analysis.witness import FILLER
+from policyreason.analysis.witness import EXAMPLE_ACCOUNT, FILLER, guessed_request
 from policyreason.data import reference
+from policyreason.data.requests import RESOURCE_ACCOUNT, typings
 from policyreason.ir import template
 from policyreason.ir.answer import Answer, Status
-from policyreason.ir.pattern import AnyChar, Part, Pattern, Text, arn_segments, ascii_lower
+from policyreason.ir.pattern import (
+    AnyChar,
+    Part,
+    Pattern,
+    Text,
+    Variable,
+    arn_segments,
+    ascii_lower,
+)
 from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, PrincipalType, Statement
 from policyreason.ir.request import Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit: enough for every redundant statement of
-# the managed-policy corpus (51 proven, 2 questions undecided).
+# the managed-policy corpus (51 proven; 1 question undecided, 5 witnessed, the rest of the
+# statements shown needed by a guess).
 QUICK: tuple[tuple[dict[str, str], float], ...] = (({}, 0.05),)
 
 
@@ -48,18 +59,31 @@ class Redundancy:
 def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[Redundancy]:
     """The statements proven redundant, and those the solver could not decide."""
     out: list[Redundancy] = []
+    # Every statement is held against every other: what each one's conditions and known
+    # actions are is worked out once (by identity: a merged policy may repeat an index).
+    conditions = {id(s): _conditions(s) for s in policy.statements}
+    known: dict[int, frozenset[str]] = {}
+
+    def known_of(s: Statement) -> frozenset[str]:
+        found = known.get(id(s))
+        if found is None:
+            found = known[id(s)] = _known(tuple(p.text for p in s.actions))
+        return found
+
     for index, stmt in enumerate(policy.statements):
         able = _granting_as_directly(policy, stmt)
-        others = [s for s in able.statements if s is not stmt]
-        mine = _conditions(stmt)
+        mine = conditions[id(stmt)]
         # Only statements at least as general in their conditions (a subset of them) can
         # make this one redundant cheaply enough to be worth a question.
         peers = [
             s
-            for s in others
-            if s.effect is stmt.effect and _conditions(s) <= mine and not _exclusive(s, stmt)
+            for s in able.statements
+            if s is not stmt
+            and s.effect is stmt.effect
+            and conditions[id(s)] <= mine
+            and not _exclusive(s, stmt)
         ]
-        if not _covered(stmt, peers):
+        if not _covered(stmt, peers, known_of):
             continue
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
         # apply to one of them do not matter: asking about the rest is the same question,
@@ -90,20 +114,25 @@ def _exclusive(a: Statement, b: Statement) -> bool:
     )
 
 
-def _covered(stmt: Statement, others: list[Statement]) -> bool:
-    """Every known action of `stmt` is matched by some other statement's Action (a necessary
-    condition for redundancy of a statement that can apply at all)."""
+def _covered(
+    stmt: Statement, others: list[Statement], known: Callable[[Statement], frozenset[str]]
+) -> bool:
+    """Every known action of `stmt` (`known`: a statement's known actions) is matched by some
+    other statement's Action (a necessary condition for redundancy of a statement that can
+    apply at all)."""
     if stmt.not_action or not others:
         return False
-    mine = _known(tuple(p.text for p in stmt.actions))
+    mine = known(stmt)
     if not mine:
         return False
     if any(o.not_action for o in others):
         return True
-    theirs: set[str] = set()
+    left = set(mine)
     for other in others:
-        theirs |= _known(tuple(p.text for p in other.actions))
-    return mine <= theirs and _resources_covered(stmt, others)
+        left -= known(other)
+        if not left:
+            return _resources_covered(stmt, others)
+    return False
 
 
 def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
@@ -176,7 +205,7 @@ def _meeting(policy: Policy, stmt: Statement) -> Policy:
 
 def _may_meet(a: Statement, b: Statement) -> bool:
     if not (a.not_action or b.not_action) and not any(
-        _glob_overlap(_tokens(x.parts), _tokens(y.parts)) for x in a.actions for y in b.actions
+        _actions_overlap(x, y) for x in a.actions for y in b.actions
     ):
         return False
     if a.resources is None or b.resources is None or a.not_resource or b.not_resource:
@@ -184,10 +213,19 @@ def _may_meet(a: Statement, b: Statement) -> bool:
     return any(_may_overlap(x, y) for x in a.resources for y in b.resources)
 
 
+def _actions_overlap(a: Pattern, b: Pattern) -> bool:
+    """Some action matches both patterns. Its name starts with both literal heads: most pairs
+    name different services or actions, and part there before the search."""
+    head_a, head_b = _head(a), _head(b)
+    if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
+        return False
+    return _glob_overlap(_tokens(a.parts), _tokens(b.parts))
+
+
 def _samples(stmt: Statement) -> Iterator[Request]:
     """Real requests the statement applies to, when its text spells them out
-    (`samples.statement_samples`), each also with the keys its `"Null": false` conditions ask
-    for. They are only guesses; the concrete evaluator judges them."""
+    (`samples.statement_samples`, then `_met`), each also with the keys its `"Null": false`
+    conditions ask for. They are only guesses; the concrete evaluator judges them."""
     # `"Null": {key: "false"}` asks for the key, with any value.
     present = {
         c.key_text: (FILLER,)
@@ -200,6 +238,59 @@ def _samples(stmt: Statement) -> Iterator[Request]:
             with_keys = guess.model_copy(update={"context": {**guess.context, **present}})
             if is_real(with_keys):
                 yield with_keys
+    for guess in _met(stmt):
+        with_keys = guess.model_copy(update={"context": {**present, **guess.context}})
+        if is_real(with_keys):
+            yield with_keys
+
+
+def _met(stmt: Statement) -> Iterator[Request]:
+    """Requests on a resource each Resource pattern names in the format of each action's
+    resource type (`meet`), the pattern's policy variables given as the caller's: the plain
+    fillings of `statement_samples` are often of no format the action takes (`bucket-*` for
+    s3:GetObject, which wants `bucket-x/key`), and leave patterns with variables out. The
+    statement has an Action list (`_covered`)."""
+    if stmt.resources is None or stmt.not_resource:
+        return
+    for action in _action_names(stmt):
+        base = guessed_request(action, "*", EXAMPLE_ACCOUNT, stmt)
+        # AWS derives some keys from the request: a condition's value for one is no key sent.
+        derived = {k: v for k, v in base.context.items() if k.lower() in DERIVED_KEYS}
+        sent_keys = {k: v for k, v in base.context.items() if k not in derived}
+        asked = next((v[0] for k, v in derived.items() if k.lower() == RESOURCE_ACCOUNT), None)
+        known = context_of(base)
+        for typing in typings(action):
+            for pattern in stmt.resources:
+                # A policy variable the caller does not fix is sent; a template value (no `:`
+                # in its name) is the deployment's, left open: `meet` then proposes nothing.
+                sent = {
+                    p.key: (FILLER,)
+                    for p in pattern.parts
+                    if isinstance(p, Variable) and ":" in p.key and p.key not in known
+                }
+                arn = meet(pattern, typing.format, "aws", EXAMPLE_ACCOUNT, {**known, **sent})
+                if arn is None:
+                    continue
+                yield base.model_copy(
+                    update={
+                        "resource": arn,
+                        # The ARN's account, else the one a condition asked for.
+                        "resource_account": arn.split(":", 5)[4] or asked,
+                        "context": {**sent_keys, **sent},
+                    }
+                )
+
+
+def _action_names(stmt: Statement) -> list[str]:
+    """The statement's first actions in the service reference (`_MAX_SAMPLE_ACTIONS`)."""
+    names: list[str] = []
+    for pattern in stmt.actions:
+        for action in reference.actions_matching(pattern.text):
+            if action.full_name not in names:
+                names.append(action.full_name)
+                if len(names) >= _MAX_SAMPLE_ACTIONS:
+                    return names
+    return names
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

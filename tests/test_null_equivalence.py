@@ -1,0 +1,105 @@
+"""PR606/PR607's decision without the solver: a string Like condition listing `*` on a key of
+one value only tests the key's presence, so the concrete values tried decide it. The shortcut
+must answer as the solver's comparison does, for every operator, qualifier and key kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import policyreason.analysis.null_equivalence as nulls
+from policyreason.analysis.evaluate import condition_holds
+from policyreason.analysis.null_equivalence import NullForm, null_equivalence, proven_equivalence
+from policyreason.ir.policy import Condition
+from tests.strategies import to_policy
+
+OPERATORS = [
+    "StringLike",
+    "StringNotLike",
+    "StringLikeIfExists",
+    "StringNotLikeIfExists",
+    "ForAnyValue:StringLike",
+    "ForAllValues:StringLike",
+    "ForAnyValue:StringNotLike",
+    "ForAllValues:StringNotLike",
+]
+# Global and service keys of one value, typed as strings or not, and a multivalued one.
+KEYS = [
+    "aws:PrincipalTag/team",
+    "aws:ResourceTag/eks:cluster-name",
+    "ec2:ResourceTag/Name",
+    "s3:prefix",
+    "aws:SourceVpc",
+    "aws:SourceIp",
+    "aws:CurrentTime",
+    "aws:TagKeys",
+]
+VALUES = st.lists(st.sampled_from(["*", "**", "team-*", "", "?", "a"]), min_size=1, max_size=3)
+
+
+def condition(operator: str, key: str, values: list[str]) -> Condition:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {operator: {key: values}},
+    }
+    policy = to_policy({"Version": "2012-10-17", "Statement": [statement]})
+    (cond,) = policy.statements[0].conditions
+    return cond
+
+
+@settings(max_examples=60, deadline=None)
+@given(operator=st.sampled_from(OPERATORS), key=st.sampled_from(KEYS), values=VALUES)
+def test_presence_only_conditions_are_decided_as_the_solver_decides(
+    operator: str, key: str, values: list[str]
+) -> None:
+    cond = condition(operator, key, values)
+    found = null_equivalence(cond)
+    if not nulls._presence_only(cond) or found is None:
+        return  # asked of the solver, or refuted by a value tried, as before the shortcut
+    form = NullForm.ABSENT if condition_holds(cond, {}) else NullForm.PRESENT
+    assert found == proven_equivalence(cond, form, nulls.QUICK_RLIMIT)
+
+
+def test_a_star_on_a_key_of_one_value_asks_no_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_solver(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the solver was asked")
+
+    monkeypatch.setattr(nulls, "compare", no_solver)
+    present = condition("StringLike", "aws:ResourceTag/eks:cluster-name", ["*"])
+    absent = condition("StringNotLike", "aws:PrincipalTag/team", ["*", "a"])
+    assert null_equivalence(present) == nulls.NullEquivalence(NullForm.PRESENT)
+    assert null_equivalence(absent) == nulls.NullEquivalence(NullForm.ABSENT)
+    assert null_equivalence(absent, only=NullForm.PRESENT) is None
+    assert null_equivalence(condition("StringLikeIfExists", "aws:PrincipalTag/team", ["*"])) is None
+
+
+def test_a_star_on_a_multivalued_key_is_still_asked() -> None:
+    assert not nulls._presence_only(condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"]))
+    assert not nulls._presence_only(condition("ArnLike", "aws:SourceArn", ["*"]))
+
+
+def test_a_condition_written_twice_is_asked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[object] = []
+    original = nulls.compare
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        asked.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(nulls, "compare", counted)
+    nulls._proven.cache_clear()
+    values = ["${aws:PrincipalAccount}"]
+    first = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
+    again = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
+    moved = again.span.model_copy(update={"line": 9})
+    value = again.values[0].model_copy(update={"span": moved})
+    again = again.model_copy(update={"span": moved, "values": (value,)})
+    assert again != first
+    assert null_equivalence(first) is None
+    assert null_equivalence(again) is None
+    assert len(asked) == 1
