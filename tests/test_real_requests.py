@@ -174,6 +174,57 @@ def test_keys_aws_always_sends_are_never_missing() -> None:
     assert compare(nothing, with_null).verdict is CompareVerdict.EQUIVALENT
 
 
+def test_the_time_compared_as_text_is_the_time_aws_sends() -> None:
+    """aws:CurrentTime under a string operator is still the request's time in full: a witness
+    never sends `0` or a bare date (decoding one used to fail), and a condition only a bare
+    date meets is met by no request."""
+    any_time = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringLikeIfExists": {"aws:CurrentTime": "*"}},
+        }
+    )
+    in_2026 = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringLike": {"aws:CurrentTime": "2026*"}},
+        }
+    )
+    ws = witnesses(in_2026, any_time)
+    assert_real(ws)
+    for w in ws:
+        assert "T" in w.context["aws:CurrentTime"][0]
+        assert not w.context["aws:CurrentTime"][0].startswith("2026")
+    a_date = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:CurrentTime": "2026-01-01"}},
+        }
+    )
+    nothing = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    assert compare(nothing, a_date).verdict is CompareVerdict.EQUIVALENT
+    assert not is_real(
+        Request(
+            principal=f"arn:aws:iam::{ACCOUNT}:user/alice",
+            principal_type=PrincipalType.AWS,
+            principal_account=ACCOUNT,
+            action="s3:ListAllMyBuckets",
+            resource="*",
+            context={
+                "aws:CurrentTime": ("2026-01-01",),
+                "aws:EpochTime": ("1767225600",),
+                "aws:SecureTransport": ("true",),
+            },
+        )
+    )
+
+
 def test_a_set_needs_as_many_values_as_the_policy_tests() -> None:
     """Three ForAnyValue conditions on one multivalued key need a request with three tag keys:
     public, with that request as the witness (two slots per key used to prove "not public")."""

@@ -147,6 +147,9 @@ def _context_problems(req: Request, fitting: list[Typing]) -> list[str]:
         out += _value_problems(written, key_type(key) or "String", values)
     current = _values(req, "aws:currenttime")
     epoch = _values(req, "aws:epochtime")
+    if current and "T" not in current[0]:
+        # A date or epoch seconds compare as dates, but AWS sends the time in full.
+        out.append(f"aws:CurrentTime = {current[0]!r} is not a date and time (ISO 8601)")
     if current and epoch:
         a, b = parse_date(current[0]), parse_date(epoch[0])
         if a is None or b is None or a // 1000 != b // 1000:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from policyreason.errors import DecodeError
 from policyreason.ir.policy import PrincipalType
 from policyreason.ir.request import Request
+from policyreason.ir.values import parse_date
 from policyreason.smt.encode_policy import PolicyEncoder
 from policyreason.smt.encode_request import PRINCIPAL_CODES, KeySort, KeyVars
 from policyreason.smt.session import Session
@@ -95,8 +96,10 @@ def _always_present(context: dict[str, tuple[str, ...]]) -> None:
     if epoch is None:
         seconds = _DEFAULT_TIME_MS // 1000
         if current is not None:
-            moment = datetime.fromisoformat(current[0].replace("Z", "+00:00"))
-            seconds = (moment - _EPOCH) // timedelta(seconds=1)
+            at = parse_date(current[0])
+            if at is None:
+                raise DecodeError(f"aws:CurrentTime {current[0]!r} is outside the encoding")
+            seconds = at // 1000
         context["aws:EpochTime"] = (str(seconds),)
     if "aws:securetransport" not in given:
         context["aws:SecureTransport"] = (_DEFAULT_SECURE,)

@@ -599,6 +599,9 @@ class SymbolicRequest:
             return [f.or_([f.eq(slot, f.string("true")), f.eq(slot, f.string("false"))])]
         if base == "Numeric":
             return [f.in_re(slot, _decimal(f))]
+        if base == "Date" and key == "aws:currenttime":
+            # What AWS sends: the request's time, written in full (2026-12-04T13:00:00Z).
+            return [f.in_re(slot, _iso_date(f, time=True))]
         if base == "Date":
             return [f.in_re(slot, f.re_union([f.re_plus(f.re_range("0", "9")), _iso_date(f)]))]
         if base == "IPAddress":
@@ -649,9 +652,9 @@ def _decimal(f: Factory) -> Term:
     return f.re_concat([f.re_union([f.re_lit(""), f.re_lit("-")]), digits, fraction])
 
 
-def _iso_date(f: Factory) -> Term:
+def _iso_date(f: Factory, time: bool = False) -> Term:
     """ISO 8601 dates and UTC date-times that parse (February 29 left out: the regex does not
-    know leap years)."""
+    know leap years); with `time`, date-times only, from 1970 on (as a request's time is)."""
     d = f.re_range("0", "9")
 
     def lits(*texts: str) -> Term:
@@ -682,11 +685,21 @@ def _iso_date(f: Factory) -> Term:
     )
     minute = f.re_concat([f.re_range("0", "5"), d])
     millis = f.re_union([f.re_lit(""), f.re_concat([f.re_lit("."), f.re_repeat(d, 3)])])
-    time = f.re_concat(
+    clock = f.re_concat(
         [f.re_lit("T"), hour, f.re_lit(":"), minute, f.re_lit(":"), minute, millis, f.re_lit("Z")]
     )
-    date = f.re_concat([f.re_repeat(d, 4), f.re_lit("-"), month_day])
-    return f.re_concat([date, f.re_union([f.re_lit(""), time])])
+    year = (
+        f.re_union(
+            [
+                f.re_concat([f.re_lit("19"), f.re_range("7", "9"), d]),
+                f.re_concat([f.re_range("2", "9"), f.re_repeat(d, 3)]),
+            ]
+        )
+        if time
+        else f.re_repeat(d, 4)
+    )
+    date = f.re_concat([year, f.re_lit("-"), month_day])
+    return f.re_concat([date, clock if time else f.re_union([f.re_lit(""), clock])])
 
 
 def _ipv4(f: Factory) -> Term:
