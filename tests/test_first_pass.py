@@ -66,6 +66,8 @@ def resource_patterns(draw: st.DrawFn) -> str:
             "/",
             "*",
             "?",
+            "${*}",
+            "${?}",
         ]
     )
     resource = "".join(draw(st.lists(pieces, min_size=1, max_size=6)))
@@ -91,6 +93,13 @@ def test_a_task_definition_named_by_prefix_gets_a_revision() -> None:
     pattern = parse_pattern("arn:aws:ecs:*:*:task-definition/AWSTransform*")
     found = meet(pattern, fmt, "aws", ACCOUNT, {})
     assert found == f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/AWSTransform:x"
+
+
+def test_an_escaped_star_is_a_star_in_the_arn() -> None:
+    fmt = arn_format("s3", "object")
+    assert fmt is not None
+    pattern = parse_pattern("arn:aws:s3:::reports/${*}")
+    assert meet(pattern, fmt, "aws", ACCOUNT, {}) == "arn:aws:s3:::reports/*"
 
 
 def test_no_arn_when_the_pattern_and_the_format_share_none() -> None:

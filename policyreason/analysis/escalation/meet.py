@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping, Sequence
+from enum import Enum
 
 from policyreason.data.requests import ArnFormat, Var
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, arn_segments
@@ -18,8 +19,17 @@ from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable
 FILLER = "x"
 EXAMPLE_REGION = "us-east-1"
 
-# Tokens of the pattern side: a character, or one of these.
-_STAR, _ONE = "*", "?"
+
+class _Wild(Enum):
+    """The wildcards of the pattern side: not characters, so that a literal `*` or `?`
+    (written `${*}`, `${?}`) is never read as one."""
+
+    STAR = "*"
+    ONE = "?"
+
+
+# Tokens of the pattern side: a character, or a wildcard.
+_Token = str | _Wild
 _FREE = ""  # the pattern side takes any character here
 
 
@@ -56,15 +66,15 @@ def meet(
     return ":".join(out)
 
 
-def _tokens(segment: Sequence[Part], context: Mapping[str, Sequence[str]]) -> list[str] | None:
-    out: list[str] = []
+def _tokens(segment: Sequence[Part], context: Mapping[str, Sequence[str]]) -> list[_Token] | None:
+    out: list[_Token] = []
     for part in segment:
         if isinstance(part, Text):
             out += list(part.text)
         elif isinstance(part, Star):
-            out.append(_STAR)
+            out.append(_Wild.STAR)
         elif isinstance(part, AnyChar):
-            out.append(_ONE)
+            out.append(_Wild.ONE)
         else:
             assert isinstance(part, Variable)
             values = context.get(part.key, ())
@@ -91,7 +101,7 @@ def _pieces(comp: Sequence[str | Var], fixed: Mapping[str, str], region: bool) -
     return out
 
 
-def _walk(tokens: list[str], pieces: list[str | Var]) -> str | None:
+def _walk(tokens: list[_Token], pieces: list[str | Var]) -> str | None:
     """A short string both sides accept (breadth first; moves that read nothing first). A
     state is (position in the pattern, position in the format, inside a variable that has read
     a character)."""
@@ -104,7 +114,7 @@ def _walk(tokens: list[str], pieces: list[str | Var]) -> str | None:
         if i == len(tokens) and j == len(pieces):
             return _spelled(state, parent)
         moves: list[tuple[tuple[int, int, bool], str]] = []
-        if i < len(tokens) and tokens[i] == _STAR:
+        if i < len(tokens) and tokens[i] is _Wild.STAR:
             moves.append(((i + 1, j, inside), ""))
         if inside:
             moves.append(((i, j + 1, False), ""))
@@ -122,15 +132,15 @@ def _walk(tokens: list[str], pieces: list[str | Var]) -> str | None:
 
 
 def _steps(
-    tokens: list[str], pieces: list[str | Var], i: int, j: int
+    tokens: list[_Token], pieces: list[str | Var], i: int, j: int
 ) -> list[tuple[str, tuple[int, int, bool]]]:
     """The moves that read one character (a format variable never takes a `:` or `/` unless
     it is one that may)."""
     if i >= len(tokens) or j >= len(pieces):
         return []
     token, piece = tokens[i], pieces[j]
-    after_i = i if token == _STAR else i + 1
-    wanted = _FREE if token in (_STAR, _ONE) else token
+    after_i = i if token is _Wild.STAR else i + 1
+    wanted = _FREE if isinstance(token, _Wild) else token
     if isinstance(piece, str):
         if wanted != _FREE and wanted != piece:
             return []
