@@ -296,9 +296,15 @@ def all_checks() -> list[CheckInfo]:
 def all_rules(family: Family | None = None) -> list[CheckInfo]:
     """Every registered rule (of one family), ordered by family, then id."""
     _load()
+    return list(_ordered(len(_REGISTRY), family))
+
+
+# Asked once per checked file; keyed by the registry's size, since rules are only ever added.
+@cache
+def _ordered(count: int, family: Family | None) -> tuple[CheckInfo, ...]:
     families = list(Family)
     ordered = sorted(_REGISTRY.values(), key=lambda c: (families.index(c.family), c.id))
-    return [c for c in ordered if family is None or c.family is family]
+    return tuple(c for c in ordered if family is None or c.family is family)
 
 
 def find_rules(name: str, family: Family | None = Family.LINT) -> list[CheckInfo]:
