@@ -308,7 +308,19 @@ def test_keys_that_name_another_steps_resource() -> None:
 # -- the catalogue -------------------------------------------------------------------------------
 
 
-_CUT_ACTIONS = ["iam:PassRole", "iam:Pass*", "iam:*ole", "*", "lambda:Create*", "s3:GetObject"]
+# Wildcards that name a service in plain text, and those that name none (`*:PassRole`).
+_CUT_ACTIONS = [
+    "iam:PassRole",
+    "iam:Pass*",
+    "iam:*ole",
+    "*",
+    "lambda:Create*",
+    "s3:GetObject",
+    "*:PassRole",
+    "ia?:Create*",
+    "iam*:PassRole",
+    "IAM:Create*",
+]
 _ASKED = ["iam:PassRole", "lambda:CreateFunction", "iam:CreateRole", "s3:GetObject"]
 
 

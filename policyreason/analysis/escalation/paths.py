@@ -180,6 +180,10 @@ def path_answer(
     statement could allow one of its requests (no question needed). `cuts`: the cut
     policies kept from other paths over the same policies."""
     cuts = Cuts(policies) if cuts is None else cuts
+    # Most paths of most policies end here, before any question is built (`_Question` asks
+    # the same first).
+    if not all(cuts.may_allow(step.action) for step in path.steps):
+        return None
     question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
@@ -269,10 +273,11 @@ class Cuts:
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
-        name = ascii_lower(action)
-        if name not in self._may_allow:
-            self._may_allow[name] = self._some_allow_names(name)
-        return self._may_allow[name]
+        # Keyed by the action as written: the catalogue spells each one alike every time.
+        known = self._may_allow.get(action)
+        if known is None:
+            known = self._may_allow[action] = self._some_allow_names(ascii_lower(action))
+        return known
 
     def _some_allow_names(self, name: str) -> bool:
         policies = self.policies
@@ -321,38 +326,59 @@ class Cuts:
 
 @dataclass(frozen=True)
 class _AllowActions:
-    """The Action patterns of a policy's Allow statements, the plain ones as a set."""
+    """The Action patterns of a policy's Allow statements: the plain ones as a set, the
+    wildcard ones by the service their plain head names (`s3:Get*` is tried on S3 actions
+    only), and those that name none (`*`, `*:Get*`) apart."""
 
-    any_action: bool  # an Allow with NotAction
+    any_action: bool  # an Allow with NotAction, or an Action with a policy variable
     plain: frozenset[str]
-    others: tuple[Pattern, ...]
+    by_service: dict[str, tuple[Pattern, ...]]
+    anywhere: tuple[Pattern, ...]
 
     @staticmethod
     def of(policy: Policy) -> _AllowActions:
         allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
         patterns = [p for s in allows for p in s.actions]
+        by_service: dict[str, list[Pattern]] = {}
+        anywhere: list[Pattern] = []
+        for p in patterns:
+            if p.is_literal or p.has_variable:
+                continue
+            service = _named_service(p)
+            if service is None:
+                anywhere.append(p)
+            else:
+                by_service.setdefault(service, []).append(p)
         return _AllowActions(
-            any_action=any(s.not_action for s in allows),
+            any_action=any(s.not_action for s in allows) or any(p.has_variable for p in patterns),
             plain=frozenset(p.literal_text() for p in patterns if p.is_literal),
-            others=tuple(p for p in patterns if not p.is_literal),
+            by_service={k: tuple(v) for k, v in by_service.items()},
+            anywhere=tuple(anywhere),
         )
 
     def may_name(self, name: str) -> bool:
         """Whether an Allow could match the (lower-case) action `name`."""
-        return (
-            self.any_action
-            or name in self.plain
-            or any(p.has_variable or glob_match(p, name, {}) for p in self.others)
+        if self.any_action or name in self.plain:
+            return True
+        service = name.partition(":")[0]
+        return any(glob_match(p, name, {}) for p in self.by_service.get(service, ())) or any(
+            glob_match(p, name, {}) for p in self.anywhere
         )
+
+
+def _named_service(pattern: Pattern) -> str | None:
+    """The service an action pattern names in plain text (`s3` for `s3:Get*`), or None."""
+    head = pattern.parts[0] if pattern.parts else None
+    if not isinstance(head, Text):
+        return None
+    named, colon, _rest = head.text.partition(":")
+    return named if colon else None
 
 
 def _may_name_service(pattern: Pattern, service: str) -> bool:
     """False when the (lower-case) action pattern names another service in plain text."""
-    head = pattern.parts[0] if pattern.parts else None
-    if not isinstance(head, Text):
-        return True
-    named, colon, _rest = head.text.partition(":")
-    return not colon or named == service
+    named = _named_service(pattern)
+    return named is None or named == service
 
 
 def _allows_some(policy: Policy) -> bool:
