@@ -34,7 +34,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
@@ -269,6 +269,29 @@ class Cuts:
         self._services: dict[tuple[int, str], Policy] = {}
         self._allow_actions: dict[int, _AllowActions] = {}
         self._may_allow: dict[str, bool] = {}
+        self._real: dict[RequestKey, bool] = {}
+        self._allowed: dict[RequestKey, bool] = {}
+
+    # The guesses of a path build the same requests for each earlier choice, and the polish
+    # judges whole sets in which one request changed: each request is judged once.
+
+    def is_real(self, req: Request) -> bool:
+        """`is_real(req)`."""
+        key = request_key(req)
+        known = self._real.get(key)
+        if known is None:
+            known = self._real[key] = is_real(req)
+        return known
+
+    def allowed(self, req: Request) -> bool:
+        """Whether the policies allow `req`, decided over the statements that can apply to
+        its action (`cut`)."""
+        key = request_key(req)
+        known = self._allowed.get(key)
+        if known is None:
+            cut = self.cut(req.action, None)
+            known = self._allowed[key] = cut is not None and _permits(cut, req)
+        return known
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
@@ -322,6 +345,18 @@ class Cuts:
             )
             self._services[key] = policy.model_copy(update={"statements": kept})
         return self._services[key]
+
+
+RequestKey = tuple[object, ...]
+
+
+def request_key(req: Request) -> RequestKey:
+    """Every field of the request, hashable (a dict field as its items): equal keys, equal
+    requests."""
+    return tuple(
+        tuple(value.items()) if isinstance(value, dict) else value
+        for value in (getattr(req, name) for name in Request.model_fields)
+    )
 
 
 @dataclass(frozen=True)
@@ -490,7 +525,7 @@ class _Question:
         resources fixed to the ones the policies name (the context left open: a far easier
         question); else the solver's answer over every resource."""
         for guess in self.guesses():
-            if all(is_real(r) for r in guess) and not self._judge(guess):
+            if all(self._cuts.is_real(r) for r in guess) and not self._judge(guess):
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
         fixed = self.fixed_resources()
@@ -587,8 +622,7 @@ class _Question:
         return self._problems(requests, self._allowed)
 
     def _allowed(self, req: Request) -> bool:
-        cut = self._cuts.cut(req.action, None)
-        return cut is not None and _permits(cut, req)
+        return self._cuts.allowed(req)
 
     def _problems(
         self, requests: Sequence[Request], allowed: Callable[[Request], bool]
@@ -810,7 +844,7 @@ class _Question:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-                if is_real(req) and self._allowed(req):
+                if self._cuts.is_real(req) and self._allowed(req):
                     yield req
             seen.clear()
 
@@ -952,7 +986,7 @@ class _Question:
         known), then readable resource names, each change kept only if the set still passes."""
 
         def keep(candidate: list[Request]) -> bool:
-            return all(is_real(r) for r in candidate) and not self._judge(candidate)
+            return all(self._cuts.is_real(r) for r in candidate) and not self._judge(candidate)
 
         first = requests[0]
         who = iam_principal(first.principal or "")
@@ -1144,13 +1178,32 @@ def _is_caller_key(key: str) -> bool:
 def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
     """ARNs the pattern matches: `*` in the region and account segments is us-east-1 and the
     caller's account, elsewhere `example` (in the resource segment also `example/example`,
-    for formats with a path); `?` is `x`; a variable takes the caller's value."""
+    for formats with a path); `?` is `x`; a variable takes the caller's value (none: no ARN)."""
     if pattern.is_match_all:
         return []
+    values: list[str] = []
+    for part in pattern.parts:
+        if isinstance(part, Variable):
+            sent = ctx.get(part.key, ())
+            value = sent[0] if len(sent) == 1 else part.default
+            if value is None:
+                return []
+            values.append(value)
+    return list(_filled(pattern, partition, account, tuple(values)))
+
+
+# The guesses of every path fill the same few patterns of a policy over and over.
+@lru_cache(maxsize=1 << 12)
+def _filled(
+    pattern: Pattern, partition: str, account: str, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """`_instances` with `values` for the pattern's variables, in order."""
     out: list[str] = []
+    segments = arn_segments(pattern)
     for filler in ("example", "example/example", "example/example/example"):
-        segments: list[str] = []
-        for i, segment in enumerate(arn_segments(pattern)):
+        given = iter(values)
+        texts: list[str] = []
+        for i, segment in enumerate(segments):
             text = ""
             for part in segment:
                 if isinstance(part, Text):
@@ -1160,16 +1213,12 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
                 elif isinstance(part, AnyChar):
                     text += "x"
                 else:
-                    values = ctx.get(part.key, ())
-                    value = values[0] if len(values) == 1 else part.default
-                    if value is None:
-                        return out
-                    text += value
-            segments.append(text)
-        arn = ":".join(segments)
+                    text += next(given)
+            texts.append(text)
+        arn = ":".join(texts)
         if arn not in out:
             out.append(arn)
-    return out
+    return tuple(out)
 
 
 def _unfixed(patterns: Iterable[Pattern], ctx: Context) -> list[str]:
