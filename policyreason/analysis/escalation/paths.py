@@ -34,7 +34,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from policyreason.analysis.escalation.joint import find_joint, recheck
@@ -271,6 +271,7 @@ class Cuts:
         self._may_allow: dict[str, bool] = {}
         self._real: dict[RequestKey, bool] = {}
         self._allowed: dict[RequestKey, bool] = {}
+        self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
 
     # The guesses of a path build the same requests for each earlier choice, and the polish
     # judges whole sets in which one request changed: each request is judged once.
@@ -292,6 +293,19 @@ class Cuts:
             cut = self.cut(req.action, None)
             known = self._allowed[key] = cut is not None and _permits(cut, req)
         return known
+
+    def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
+        """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
+        same few patterns over and over."""
+        values = _variable_values(pattern, ctx)
+        if pattern.is_match_all or values is None:
+            return []
+        # By identity (the pattern is kept beside its ARNs, so its id is not reused).
+        key = (id(pattern), partition, account, values)
+        known = self._instances.get(key)
+        if known is None:
+            known = self._instances[key] = (pattern, _filled(pattern, partition, account, values))
+        return list(known[1])
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
@@ -805,7 +819,7 @@ class _Question:
             if c.key == "aws:principalarn" and not c.op.negated
             for value in c.values
             if value.pattern is not None
-            for arn in _instances(value.pattern, "aws", EXAMPLE_ACCOUNT, ctx)[:1]
+            for arn in self._cuts.instances(value.pattern, "aws", EXAMPLE_ACCOUNT, ctx)[:1]
         ]
         who = "user/" if kind is IamKind.USER else "role/"
         out = [example, *(a for a in [*held, *named] if a.split(":", 5)[-1].startswith(who))]
@@ -895,7 +909,7 @@ class _Question:
         plain = [
             arn
             for pattern in patterns
-            for arn in _instances(pattern, partition, account, ctx)
+            for arn in self._cuts.instances(pattern, partition, account, ctx)
             if any(fits(t, arn) for t in typed)
         ]
         # Then, for patterns none of whose plain fillings has the format, one that has, each
@@ -906,10 +920,10 @@ class _Question:
             for pattern in patterns
             if not any(
                 any(fits(t, arn) for t in typed)
-                for arn in _instances(pattern, partition, account, ctx)
+                for arn in self._cuts.instances(pattern, partition, account, ctx)
             )
             for arn in [
-                *_instances(pattern, partition, account, filled),
+                *self._cuts.instances(pattern, partition, account, filled),
                 *(meet(pattern, t.format, partition, account, filled) for t in typed),
             ]
         )
@@ -1179,24 +1193,27 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
     """ARNs the pattern matches: `*` in the region and account segments is us-east-1 and the
     caller's account, elsewhere `example` (in the resource segment also `example/example`,
     for formats with a path); `?` is `x`; a variable takes the caller's value (none: no ARN)."""
-    if pattern.is_match_all:
+    values = _variable_values(pattern, ctx)
+    if pattern.is_match_all or values is None:
         return []
+    return list(_filled(pattern, partition, account, values))
+
+
+def _variable_values(pattern: Pattern, ctx: Context) -> tuple[str, ...] | None:
+    """The value each policy variable of the pattern takes, in order: the caller's single
+    value, else the variable's default; None when one has neither."""
     values: list[str] = []
     for part in pattern.parts:
         if isinstance(part, Variable):
             sent = ctx.get(part.key, ())
             value = sent[0] if len(sent) == 1 else part.default
             if value is None:
-                return []
+                return None
             values.append(value)
-    return list(_filled(pattern, partition, account, tuple(values)))
+    return tuple(values)
 
 
-# The guesses of every path fill the same few patterns of a policy over and over.
-@lru_cache(maxsize=1 << 12)
-def _filled(
-    pattern: Pattern, partition: str, account: str, values: tuple[str, ...]
-) -> tuple[str, ...]:
+def _filled(pattern: Pattern, partition: str, account: str, values: tuple[str, ...]) -> list[str]:
     """`_instances` with `values` for the pattern's variables, in order."""
     out: list[str] = []
     segments = arn_segments(pattern)
@@ -1218,7 +1235,7 @@ def _filled(
         arn = ":".join(texts)
         if arn not in out:
             out.append(arn)
-    return tuple(out)
+    return out
 
 
 def _unfixed(patterns: Iterable[Pattern], ctx: Context) -> list[str]:
