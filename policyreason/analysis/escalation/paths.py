@@ -182,8 +182,9 @@ def path_answer(
     cuts = Cuts(policies) if cuts is None else cuts
     # Most paths of most policies end here, before any question is built (`_Question` asks
     # the same first).
-    if not all(cuts.may_allow(step.action) for step in path.steps):
-        return None
+    for step in path.steps:
+        if not cuts.may_allow(step.action):
+            return None
     question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
@@ -387,20 +388,22 @@ class _AllowActions:
     @staticmethod
     def of(policy: Policy) -> _AllowActions:
         allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
-        patterns = [p for s in allows for p in s.actions]
+        any_action = any(s.not_action for s in allows)
+        plain: set[str] = set()
         by_service: dict[str, list[Pattern]] = {}
         anywhere: list[Pattern] = []
-        for p in patterns:
-            if p.is_literal or p.has_variable:
-                continue
-            service = _named_service(p)
-            if service is None:
-                anywhere.append(p)
-            else:
+        for p in (p for s in allows for p in s.actions):
+            if p.is_literal:
+                plain.add(p.literal_text())
+            elif p.has_variable:
+                any_action = True
+            elif (service := _named_service(p)) is not None:
                 by_service.setdefault(service, []).append(p)
+            else:
+                anywhere.append(p)
         return _AllowActions(
-            any_action=any(s.not_action for s in allows) or any(p.has_variable for p in patterns),
-            plain=frozenset(p.literal_text() for p in patterns if p.is_literal),
+            any_action=any_action,
+            plain=frozenset(plain),
             by_service={k: tuple(v) for k, v in by_service.items()},
             anywhere=tuple(anywhere),
         )
