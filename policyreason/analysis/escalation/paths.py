@@ -224,15 +224,20 @@ def _for_action(policy: Policy, action: str) -> Policy:
     return policy.model_copy(update={"statements": kept})
 
 
-def _for_resources(policy: Policy, formats: Sequence[ArnFormat] | None) -> Policy:
+def _for_resources(
+    policy: Policy,
+    formats: Sequence[ArnFormat] | None,
+    meets: Callable[[Pattern, ArnFormat], bool] | None = None,
+) -> Policy:
     if formats is None:
         return policy
+    meets = may_meet if meets is None else meets
     kept = tuple(
         s
         for s in policy.statements
         if s.not_resource
         or s.resources is None
-        or any(may_meet(r, f) for r in s.resources for f in formats)
+        or any(meets(r, f) for r in s.resources for f in formats)
     )
     return policy.model_copy(update={"statements": kept})
 
@@ -273,6 +278,8 @@ class Cuts:
         self._real: dict[RequestKey, bool] = {}
         self._allowed: dict[RequestKey, bool] = {}
         self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
+        self._may_meet: dict[tuple[int, ArnFormat], tuple[Pattern, bool]] = {}
+        self._meet: dict[MeetKey, tuple[Pattern, str | None]] = {}
 
     # The guesses of a path build the same requests for each earlier choice, and the polish
     # judges whole sets in which one request changed: each request is judged once.
@@ -308,6 +315,29 @@ class Cuts:
             known = self._instances[key] = (pattern, _filled(pattern, partition, account, values))
         return list(known[1])
 
+    # Each path's cut and guesses walk the policies' Resource patterns with the formats of its
+    # requests, and most paths share a few formats (a role, a function...). Patterns are kept
+    # by identity, beside the answer so that the id is not reused.
+
+    def may_meet(self, pattern: Pattern, fmt: ArnFormat) -> bool:
+        """`may_meet(pattern, fmt)`."""
+        key = (id(pattern), fmt)
+        known = self._may_meet.get(key)
+        if known is None:
+            known = self._may_meet[key] = (pattern, may_meet(pattern, fmt))
+        return known[1]
+
+    def meet(
+        self, pattern: Pattern, fmt: ArnFormat, partition: str, account: str, ctx: Context
+    ) -> str | None:
+        """`meet(pattern, fmt, partition, account, ctx)`, which reads of `ctx` only the values
+        of the pattern's variables."""
+        key = (id(pattern), fmt, partition, account, _variable_values(pattern, ctx))
+        known = self._meet.get(key)
+        if known is None:
+            known = self._meet[key] = (pattern, meet(pattern, fmt, partition, account, ctx))
+        return known[1]
+
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
@@ -336,7 +366,8 @@ class Cuts:
         key = (ascii_lower(action), formats)
         if key not in self._sets:
             self._sets[key] = _cut_set(
-                self.policies, lambda p: _for_resources(self.could_apply(p, action), formats)
+                self.policies,
+                lambda p: _for_resources(self.could_apply(p, action), formats, self.may_meet),
             )
         return self._sets[key]
 
@@ -363,6 +394,7 @@ class Cuts:
 
 
 RequestKey = tuple[object, ...]
+MeetKey = tuple[int, ArnFormat, str, str, tuple[str, ...] | None]
 
 
 def request_key(req: Request) -> RequestKey:
@@ -927,7 +959,7 @@ class _Question:
             )
             for arn in [
                 *self._cuts.instances(pattern, partition, account, filled),
-                *(meet(pattern, t.format, partition, account, filled) for t in typed),
+                *(self._cuts.meet(pattern, t.format, partition, account, filled) for t in typed),
             ]
         )
         found = [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
