@@ -488,6 +488,24 @@ def test_one_finding_for_a_broad_policy_no_flood() -> None:
     assert [r["action"] for r in requests.values()] == LAMBDA
 
 
+def test_administrator_is_asked_once_for_pr603_and_pr604(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PR604 leaves an administrator policy to PR603, which has just asked the same."""
+    import policyreason.analysis.privilege as privilege
+
+    asked: list[object] = []
+    original = privilege._full_admin
+
+    def counted(policy: Any, rlimit: int | None) -> Any:
+        asked.append(policy)
+        return original(policy, rlimit)
+
+    monkeypatch.setattr(privilege, "_full_admin", counted)
+    admin = to_policy({"Version": "2012-10-17", "Statement": [allow("*")]})
+    found = list(run_checks(admin, enabled=["PR603", "PR604"], context=CheckContext()))
+    assert [f.rule_id for f in found] == ["PR603"]
+    assert asked == [admin]
+
+
 def _export(tmp_path: Path, **lists: Any) -> Path:
     path = tmp_path / "export.json"
     path.write_text(json.dumps(lists, indent=2))
