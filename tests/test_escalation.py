@@ -31,6 +31,7 @@ from policyreason.analysis.escalation.paths import (
     cut,
     path_answer,
     plan,
+    request_key,
 )
 from policyreason.analysis.evaluate import Decision, evaluate
 from policyreason.analysis.findings import Status as FindingStatus
@@ -43,7 +44,7 @@ from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.run.options import RunOptions
-from tests.strategies import to_policy
+from tests.strategies import requests, to_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT.parent / "shared" / "corpora" / "pathfinding-cloud"
@@ -308,7 +309,19 @@ def test_keys_that_name_another_steps_resource() -> None:
 # -- the catalogue -------------------------------------------------------------------------------
 
 
-_CUT_ACTIONS = ["iam:PassRole", "iam:Pass*", "iam:*ole", "*", "lambda:Create*", "s3:GetObject"]
+# Wildcards that name a service in plain text, and those that name none (`*:PassRole`).
+_CUT_ACTIONS = [
+    "iam:PassRole",
+    "iam:Pass*",
+    "iam:*ole",
+    "*",
+    "lambda:Create*",
+    "s3:GetObject",
+    "*:PassRole",
+    "ia?:Create*",
+    "iam*:PassRole",
+    "IAM:Create*",
+]
 _ASKED = ["iam:PassRole", "lambda:CreateFunction", "iam:CreateRole", "s3:GetObject"]
 
 
@@ -379,6 +392,23 @@ def test_the_cut_decides_a_request_as_the_whole_policies_do(
     whole = evaluate(policies, req).decision is Decision.ALLOWED
     narrowed = cut(policies, action)
     assert whole is (narrowed is not None and evaluate(narrowed, req).decision is Decision.ALLOWED)
+
+
+@given(requests(), requests(), st.sampled_from(["resource", "context", "bindings", "copy", None]))
+def test_a_request_is_judged_once_under_a_key_only_it_has(
+    first: Request, second: Request, change: str | None
+) -> None:
+    """Cuts remember whether each request is real and allowed under its `request_key`: two
+    requests share a key exactly when they are equal."""
+    if change == "resource":
+        second = first.model_copy(update={"resource": first.resource + "x"})
+    elif change == "context":
+        second = first.model_copy(update={"context": {**first.context, "aws:SourceIp": ("1",)}})
+    elif change == "bindings":
+        second = first.model_copy(update={"bindings": {"t": "v"}})
+    elif change == "copy":
+        second = first.model_copy(update={"context": dict(first.context)})
+    assert (request_key(first) == request_key(second)) is (first == second)
 
 
 def test_catalogue_is_the_65_published_paths_with_attribution() -> None:
@@ -456,6 +486,24 @@ def test_one_finding_for_a_broad_policy_no_flood() -> None:
     assert "from its policies alone" in finding.message.split(";")[0]
     requests = finding.details["paths"]["lambda-001"]["requests"]
     assert [r["action"] for r in requests.values()] == LAMBDA
+
+
+def test_administrator_is_asked_once_for_pr603_and_pr604(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PR604 leaves an administrator policy to PR603, which has just asked the same."""
+    import policyreason.analysis.privilege as privilege
+
+    asked: list[object] = []
+    original = privilege._full_admin
+
+    def counted(policy: Any, rlimit: int | None) -> Any:
+        asked.append(policy)
+        return original(policy, rlimit)
+
+    monkeypatch.setattr(privilege, "_full_admin", counted)
+    admin = to_policy({"Version": "2012-10-17", "Statement": [allow("*")]})
+    found = list(run_checks(admin, enabled=["PR603", "PR604"], context=CheckContext()))
+    assert [f.rule_id for f in found] == ["PR603"]
+    assert asked == [admin]
 
 
 def _export(tmp_path: Path, **lists: Any) -> Path:

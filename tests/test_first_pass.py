@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis.escalation.meet import may_meet, meet
-from policyreason.analysis.escalation.paths import ANY_CALLER, path_answer
+from policyreason.analysis.escalation.paths import ANY_CALLER, Cuts, _instances, path_answer
 from policyreason.analysis.evaluate import (
     Decision,
     arn_match,
@@ -85,6 +85,44 @@ def test_what_meet_proposes_has_the_format_and_matches_the_pattern(text: str, in
     typing = next(t for a in ACTIONS for t in typings(a) if t.format == fmt)
     assert fits(typing, found), (text, fmt.text, found)
     assert glob_match(pattern, found, {}), (text, found)
+
+
+_CONTEXTS = st.dictionaries(
+    st.sampled_from(["aws:username", "aws:userid", "aws:sourceip"]),
+    st.lists(st.sampled_from(["a", "b-c", "d/e"]), max_size=2).map(tuple),
+    max_size=3,
+)
+
+
+# Heads that meet a format whatever the variable after them takes, beside random patterns.
+_MEETING = [
+    f"arn:aws:iam::{ACCOUNT}:role/",
+    "arn:aws:lambda:*:*:function:a",
+    "arn:aws:ecs:*:*:task-definition/",
+    "arn:aws:*:*:*:",
+]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.sampled_from(_MEETING) | resource_patterns(),
+    variable=st.sampled_from(["", "${aws:username}", "${aws:userid, 'u'}"]),
+    contexts=st.lists(_CONTEXTS, min_size=1, max_size=3),
+)
+def test_kept_arns_of_a_pattern_are_the_ones_made_afresh(
+    text: str, variable: str, contexts: list[dict[str, tuple[str, ...]]]
+) -> None:
+    """Cuts keep what `meet` and `_instances` give for a pattern under the values its
+    variables take in a context (the only part of the context either reads)."""
+    pattern = parse_pattern(text + variable)
+    cuts = Cuts(PolicySet(identity=()))
+    for ctx in contexts:
+        for fmt in FORMATS:
+            kept = cuts.meet(pattern, fmt, "aws", ACCOUNT, ctx)
+            assert kept == meet(pattern, fmt, "aws", ACCOUNT, ctx)
+            assert cuts.may_meet(pattern, fmt) is may_meet(pattern, fmt)
+        kept_arns = cuts.instances(pattern, "aws", ACCOUNT, ctx)
+        assert kept_arns == _instances(pattern, "aws", ACCOUNT, ctx)
 
 
 def test_a_task_definition_named_by_prefix_gets_a_revision() -> None:

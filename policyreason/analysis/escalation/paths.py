@@ -180,6 +180,11 @@ def path_answer(
     statement could allow one of its requests (no question needed). `cuts`: the cut
     policies kept from other paths over the same policies."""
     cuts = Cuts(policies) if cuts is None else cuts
+    # Most paths of most policies end here, before any question is built (`_Question` asks
+    # the same first).
+    for step in path.steps:
+        if not cuts.may_allow(step.action):
+            return None
     question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
@@ -219,15 +224,20 @@ def _for_action(policy: Policy, action: str) -> Policy:
     return policy.model_copy(update={"statements": kept})
 
 
-def _for_resources(policy: Policy, formats: Sequence[ArnFormat] | None) -> Policy:
+def _for_resources(
+    policy: Policy,
+    formats: Sequence[ArnFormat] | None,
+    meets: Callable[[Pattern, ArnFormat], bool] | None = None,
+) -> Policy:
     if formats is None:
         return policy
+    meets = may_meet if meets is None else meets
     kept = tuple(
         s
         for s in policy.statements
         if s.not_resource
         or s.resources is None
-        or any(may_meet(r, f) for r in s.resources for f in formats)
+        or any(meets(r, f) for r in s.resources for f in formats)
     )
     return policy.model_copy(update={"statements": kept})
 
@@ -265,14 +275,77 @@ class Cuts:
         self._services: dict[tuple[int, str], Policy] = {}
         self._allow_actions: dict[int, _AllowActions] = {}
         self._may_allow: dict[str, bool] = {}
+        self._real: dict[RequestKey, bool] = {}
+        self._allowed: dict[RequestKey, bool] = {}
+        self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
+        self._may_meet: dict[tuple[int, ArnFormat], tuple[Pattern, bool]] = {}
+        self._meet: dict[MeetKey, tuple[Pattern, str | None]] = {}
+
+    # The guesses of a path build the same requests for each earlier choice, and the polish
+    # judges whole sets in which one request changed: each request is judged once.
+
+    def is_real(self, req: Request) -> bool:
+        """`is_real(req)`."""
+        key = request_key(req)
+        known = self._real.get(key)
+        if known is None:
+            known = self._real[key] = is_real(req)
+        return known
+
+    def allowed(self, req: Request) -> bool:
+        """Whether the policies allow `req`, decided over the statements that can apply to
+        its action (`cut`)."""
+        key = request_key(req)
+        known = self._allowed.get(key)
+        if known is None:
+            cut = self.cut(req.action, None)
+            known = self._allowed[key] = cut is not None and _permits(cut, req)
+        return known
+
+    def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
+        """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
+        same few patterns over and over."""
+        values = _variable_values(pattern, ctx)
+        if pattern.is_match_all or values is None:
+            return []
+        # By identity (the pattern is kept beside its ARNs, so its id is not reused).
+        key = (id(pattern), partition, account, values)
+        known = self._instances.get(key)
+        if known is None:
+            known = self._instances[key] = (pattern, _filled(pattern, partition, account, values))
+        return list(known[1])
+
+    # Each path's cut and guesses walk the policies' Resource patterns with the formats of its
+    # requests, and most paths share a few formats (a role, a function...). Patterns are kept
+    # by identity, beside the answer so that the id is not reused.
+
+    def may_meet(self, pattern: Pattern, fmt: ArnFormat) -> bool:
+        """`may_meet(pattern, fmt)`."""
+        key = (id(pattern), fmt)
+        known = self._may_meet.get(key)
+        if known is None:
+            known = self._may_meet[key] = (pattern, may_meet(pattern, fmt))
+        return known[1]
+
+    def meet(
+        self, pattern: Pattern, fmt: ArnFormat, partition: str, account: str, ctx: Context
+    ) -> str | None:
+        """`meet(pattern, fmt, partition, account, ctx)`, which reads of `ctx` only the values
+        of the pattern's variables."""
+        key = (id(pattern), fmt, partition, account, _variable_values(pattern, ctx))
+        known = self._meet.get(key)
+        if known is None:
+            known = self._meet[key] = (pattern, meet(pattern, fmt, partition, account, ctx))
+        return known[1]
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
-        name = ascii_lower(action)
-        if name not in self._may_allow:
-            self._may_allow[name] = self._some_allow_names(name)
-        return self._may_allow[name]
+        # Keyed by the action as written: the catalogue spells each one alike every time.
+        known = self._may_allow.get(action)
+        if known is None:
+            known = self._may_allow[action] = self._some_allow_names(ascii_lower(action))
+        return known
 
     def _some_allow_names(self, name: str) -> bool:
         policies = self.policies
@@ -293,7 +366,8 @@ class Cuts:
         key = (ascii_lower(action), formats)
         if key not in self._sets:
             self._sets[key] = _cut_set(
-                self.policies, lambda p: _for_resources(self.could_apply(p, action), formats)
+                self.policies,
+                lambda p: _for_resources(self.could_apply(p, action), formats, self.may_meet),
             )
         return self._sets[key]
 
@@ -319,40 +393,76 @@ class Cuts:
         return self._services[key]
 
 
+RequestKey = tuple[object, ...]
+MeetKey = tuple[int, ArnFormat, str, str, tuple[str, ...] | None]
+
+
+def request_key(req: Request) -> RequestKey:
+    """Every field of the request, hashable (a dict field as its items): equal keys, equal
+    requests."""
+    return tuple(
+        tuple(value.items()) if isinstance(value, dict) else value
+        for value in (getattr(req, name) for name in Request.model_fields)
+    )
+
+
 @dataclass(frozen=True)
 class _AllowActions:
-    """The Action patterns of a policy's Allow statements, the plain ones as a set."""
+    """The Action patterns of a policy's Allow statements: the plain ones as a set, the
+    wildcard ones by the service their plain head names (`s3:Get*` is tried on S3 actions
+    only), and those that name none (`*`, `*:Get*`) apart."""
 
-    any_action: bool  # an Allow with NotAction
+    any_action: bool  # an Allow with NotAction, or an Action with a policy variable
     plain: frozenset[str]
-    others: tuple[Pattern, ...]
+    by_service: dict[str, tuple[Pattern, ...]]
+    anywhere: tuple[Pattern, ...]
 
     @staticmethod
     def of(policy: Policy) -> _AllowActions:
         allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
-        patterns = [p for s in allows for p in s.actions]
+        any_action = any(s.not_action for s in allows)
+        plain: set[str] = set()
+        by_service: dict[str, list[Pattern]] = {}
+        anywhere: list[Pattern] = []
+        for p in (p for s in allows for p in s.actions):
+            if p.is_literal:
+                plain.add(p.literal_text())
+            elif p.has_variable:
+                any_action = True
+            elif (service := _named_service(p)) is not None:
+                by_service.setdefault(service, []).append(p)
+            else:
+                anywhere.append(p)
         return _AllowActions(
-            any_action=any(s.not_action for s in allows),
-            plain=frozenset(p.literal_text() for p in patterns if p.is_literal),
-            others=tuple(p for p in patterns if not p.is_literal),
+            any_action=any_action,
+            plain=frozenset(plain),
+            by_service={k: tuple(v) for k, v in by_service.items()},
+            anywhere=tuple(anywhere),
         )
 
     def may_name(self, name: str) -> bool:
         """Whether an Allow could match the (lower-case) action `name`."""
-        return (
-            self.any_action
-            or name in self.plain
-            or any(p.has_variable or glob_match(p, name, {}) for p in self.others)
+        if self.any_action or name in self.plain:
+            return True
+        service = name.partition(":")[0]
+        return any(glob_match(p, name, {}) for p in self.by_service.get(service, ())) or any(
+            glob_match(p, name, {}) for p in self.anywhere
         )
+
+
+def _named_service(pattern: Pattern) -> str | None:
+    """The service an action pattern names in plain text (`s3` for `s3:Get*`), or None."""
+    head = pattern.parts[0] if pattern.parts else None
+    if not isinstance(head, Text):
+        return None
+    named, colon, _rest = head.text.partition(":")
+    return named if colon else None
 
 
 def _may_name_service(pattern: Pattern, service: str) -> bool:
     """False when the (lower-case) action pattern names another service in plain text."""
-    head = pattern.parts[0] if pattern.parts else None
-    if not isinstance(head, Text):
-        return True
-    named, colon, _rest = head.text.partition(":")
-    return not colon or named == service
+    named = _named_service(pattern)
+    return named is None or named == service
 
 
 def _allows_some(policy: Policy) -> bool:
@@ -464,7 +574,7 @@ class _Question:
         resources fixed to the ones the policies name (the context left open: a far easier
         question); else the solver's answer over every resource."""
         for guess in self.guesses():
-            if all(is_real(r) for r in guess) and not self._judge(guess):
+            if all(self._cuts.is_real(r) for r in guess) and not self._judge(guess):
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
         fixed = self.fixed_resources()
@@ -561,8 +671,7 @@ class _Question:
         return self._problems(requests, self._allowed)
 
     def _allowed(self, req: Request) -> bool:
-        cut = self._cuts.cut(req.action, None)
-        return cut is not None and _permits(cut, req)
+        return self._cuts.allowed(req)
 
     def _problems(
         self, requests: Sequence[Request], allowed: Callable[[Request], bool]
@@ -745,7 +854,7 @@ class _Question:
             if c.key == "aws:principalarn" and not c.op.negated
             for value in c.values
             if value.pattern is not None
-            for arn in _instances(value.pattern, "aws", EXAMPLE_ACCOUNT, ctx)[:1]
+            for arn in self._cuts.instances(value.pattern, "aws", EXAMPLE_ACCOUNT, ctx)[:1]
         ]
         who = "user/" if kind is IamKind.USER else "role/"
         out = [example, *(a for a in [*held, *named] if a.split(":", 5)[-1].startswith(who))]
@@ -784,7 +893,7 @@ class _Question:
                 if budget[0] <= 0:
                     return
                 budget[0] -= 1
-                if is_real(req) and self._allowed(req):
+                if self._cuts.is_real(req) and self._allowed(req):
                     yield req
             seen.clear()
 
@@ -835,7 +944,7 @@ class _Question:
         plain = [
             arn
             for pattern in patterns
-            for arn in _instances(pattern, partition, account, ctx)
+            for arn in self._cuts.instances(pattern, partition, account, ctx)
             if any(fits(t, arn) for t in typed)
         ]
         # Then, for patterns none of whose plain fillings has the format, one that has, each
@@ -846,11 +955,11 @@ class _Question:
             for pattern in patterns
             if not any(
                 any(fits(t, arn) for t in typed)
-                for arn in _instances(pattern, partition, account, ctx)
+                for arn in self._cuts.instances(pattern, partition, account, ctx)
             )
             for arn in [
-                *_instances(pattern, partition, account, filled),
-                *(meet(pattern, t.format, partition, account, filled) for t in typed),
+                *self._cuts.instances(pattern, partition, account, filled),
+                *(self._cuts.meet(pattern, t.format, partition, account, filled) for t in typed),
             ]
         )
         found = [arn for arn in met if arn is not None and any(fits(t, arn) for t in typed)]
@@ -926,7 +1035,7 @@ class _Question:
         known), then readable resource names, each change kept only if the set still passes."""
 
         def keep(candidate: list[Request]) -> bool:
-            return all(is_real(r) for r in candidate) and not self._judge(candidate)
+            return all(self._cuts.is_real(r) for r in candidate) and not self._judge(candidate)
 
         first = requests[0]
         who = iam_principal(first.principal or "")
@@ -1118,13 +1227,35 @@ def _is_caller_key(key: str) -> bool:
 def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
     """ARNs the pattern matches: `*` in the region and account segments is us-east-1 and the
     caller's account, elsewhere `example` (in the resource segment also `example/example`,
-    for formats with a path); `?` is `x`; a variable takes the caller's value."""
-    if pattern.is_match_all:
+    for formats with a path); `?` is `x`; a variable takes the caller's value (none: no ARN)."""
+    values = _variable_values(pattern, ctx)
+    if pattern.is_match_all or values is None:
         return []
+    return list(_filled(pattern, partition, account, values))
+
+
+def _variable_values(pattern: Pattern, ctx: Context) -> tuple[str, ...] | None:
+    """The value each policy variable of the pattern takes, in order: the caller's single
+    value, else the variable's default; None when one has neither."""
+    values: list[str] = []
+    for part in pattern.parts:
+        if isinstance(part, Variable):
+            sent = ctx.get(part.key, ())
+            value = sent[0] if len(sent) == 1 else part.default
+            if value is None:
+                return None
+            values.append(value)
+    return tuple(values)
+
+
+def _filled(pattern: Pattern, partition: str, account: str, values: tuple[str, ...]) -> list[str]:
+    """`_instances` with `values` for the pattern's variables, in order."""
     out: list[str] = []
+    segments = arn_segments(pattern)
     for filler in ("example", "example/example", "example/example/example"):
-        segments: list[str] = []
-        for i, segment in enumerate(arn_segments(pattern)):
+        given = iter(values)
+        texts: list[str] = []
+        for i, segment in enumerate(segments):
             text = ""
             for part in segment:
                 if isinstance(part, Text):
@@ -1134,13 +1265,9 @@ def _instances(pattern: Pattern, partition: str, account: str, ctx: Context) -> 
                 elif isinstance(part, AnyChar):
                     text += "x"
                 else:
-                    values = ctx.get(part.key, ())
-                    value = values[0] if len(values) == 1 else part.default
-                    if value is None:
-                        return out
-                    text += value
-            segments.append(text)
-        arn = ":".join(segments)
+                    text += next(given)
+            texts.append(text)
+        arn = ":".join(texts)
         if arn not in out:
             out.append(arn)
     return out
