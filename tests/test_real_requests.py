@@ -7,6 +7,7 @@ that rested on a bound of the encoding (two values for a multivalued key)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -223,6 +224,50 @@ def test_the_time_compared_as_text_is_the_time_aws_sends() -> None:
             },
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "like", "sent"),
+    [
+        ("aws:EpochTime", "17*", r"0|[1-9][0-9]{0,10}"),
+        ("aws:TokenIssueTime", "20*", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z"),
+    ],
+)
+def test_time_keys_compared_as_text_take_the_form_aws_sends(key: str, like: str, sent: str) -> None:
+    """aws:EpochTime is whole seconds and aws:TokenIssueTime a full date-time in a request,
+    though a Date key's value may be either in a policy: decoding `2026-01-01` as epoch
+    seconds used to fail, and a condition only such a form meets grants nothing."""
+    any_value = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringLikeIfExists": {key: "*"}},
+        }
+    )
+    some = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringLike": {key: like}},
+        }
+    )
+    nothing = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    ws = witnesses(nothing, some) + witnesses(some, any_value)
+    assert_real(ws)
+    for w in ws:
+        assert all(re.fullmatch(sent, v) for v in w.context.get(key, ())), w.context
+    other_form = "2026-01-01" if key == "aws:EpochTime" else "1767225600"
+    written = policy(
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringEquals": {key: other_form}},
+        }
+    )
+    assert compare(nothing, written).verdict is CompareVerdict.EQUIVALENT
 
 
 def test_a_set_needs_as_many_values_as_the_policy_tests() -> None:

@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from policyreason.data import reference
+from policyreason.data.global_keys import SENT_AS_DATETIME, SENT_AS_SECONDS
 from policyreason.data.requests import (
     ALWAYS_PRESENT,
     DERIVED_PRINCIPAL_KEYS,
@@ -147,14 +148,24 @@ def _context_problems(req: Request, fitting: list[Typing]) -> list[str]:
         out += _value_problems(written, key_type(key) or "String", values)
     current = _values(req, "aws:currenttime")
     epoch = _values(req, "aws:epochtime")
-    if current and "T" not in current[0]:
-        # A date or epoch seconds compare as dates, but AWS sends the time in full.
-        out.append(f"aws:CurrentTime = {current[0]!r} is not a date and time (ISO 8601)")
+    for key, (written, values) in sorted(given.items()):
+        out += [f"{written} = {v!r} is not how AWS sends it" for v in values if not _sent(key, v)]
     if current and epoch:
         a, b = parse_date(current[0]), parse_date(epoch[0])
         if a is None or b is None or a // 1000 != b // 1000:
             out.append("aws:CurrentTime and aws:EpochTime are the same instant")
     return out
+
+
+def _sent(key: str, value: str) -> bool:
+    """A time key's value as AWS writes it: a date or epoch seconds compare alike as dates,
+    but a request carries its own time keys in one form each."""
+    if key in SENT_AS_DATETIME:
+        when = parse_date(value)
+        return "T" in value and when is not None and when >= 0
+    if key in SENT_AS_SECONDS:
+        return re.fullmatch(r"0|[1-9][0-9]{0,10}", value) is not None
+    return True
 
 
 def _value_problems(key: str, kind: str, values: tuple[str, ...]) -> list[str]:

@@ -86,3 +86,8 @@ GLOBAL_KEYS: dict[str, str] = {
 
 # The guide gives aws:EpochTime both types: it takes date and numeric operators.
 ALSO_NUMERIC: frozenset[str] = frozenset({"aws:epochtime"})
+
+# How AWS writes its own time keys in a request (a policy may write Date values otherwise): the
+# full ISO 8601 date-time (2026-12-04T13:00:00Z), or whole seconds since 1970.
+SENT_AS_DATETIME: frozenset[str] = frozenset({"aws:currenttime", "aws:tokenissuetime"})
+SENT_AS_SECONDS: frozenset[str] = frozenset({"aws:epochtime"})

@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from cvc5 import Kind
 
+from policyreason.data.global_keys import SENT_AS_DATETIME, SENT_AS_SECONDS
 from policyreason.data.requests import (
     ALWAYS_PRESENT,
     PARTITIONS,
@@ -599,9 +600,10 @@ class SymbolicRequest:
             return [f.or_([f.eq(slot, f.string("true")), f.eq(slot, f.string("false"))])]
         if base == "Numeric":
             return [f.in_re(slot, _decimal(f))]
-        if base == "Date" and key == "aws:currenttime":
-            # What AWS sends: the request's time, written in full (2026-12-04T13:00:00Z).
+        if base == "Date" and key in SENT_AS_DATETIME:
             return [f.in_re(slot, _iso_date(f, time=True))]
+        if base == "Date" and key in SENT_AS_SECONDS:
+            return [f.in_re(slot, _epoch_seconds(f))]
         if base == "Date":
             return [f.in_re(slot, f.re_union([f.re_plus(f.re_range("0", "9")), _iso_date(f)]))]
         if base == "IPAddress":
@@ -700,6 +702,14 @@ def _iso_date(f: Factory, time: bool = False) -> Term:
     )
     date = f.re_concat([year, f.re_lit("-"), month_day])
     return f.re_concat([date, clock if time else f.re_union([f.re_lit(""), clock])])
+
+
+def _epoch_seconds(f: Factory) -> Term:
+    """Whole seconds since 1970 without leading zeros, up to 11 digits (the year 5138), so that
+    each is also an ISO 8601 date."""
+    d = f.re_range("0", "9")
+    rest = f.re_union([f.re_repeat(d, n) for n in range(11)])
+    return f.re_union([f.re_lit("0"), f.re_concat([f.re_range("1", "9"), rest])])
 
 
 def _ipv4(f: Factory) -> Term:
