@@ -33,7 +33,8 @@ def _value(session: Session, key: str, kv: KeyVars, i: int) -> str:
     if kv.sort is KeySort.INT:
         if kv.scale == 1:
             return str(raw)
-        return str((Decimal(int(raw)) / kv.scale).normalize())
+        # Fixed-point notation: normalize() alone writes 1767225600 as 1.7672256E+9.
+        return format((Decimal(int(raw)) / kv.scale).normalize(), "f")
     if kv.sort is KeySort.DATE:
         return str(int(raw) // 1000) if key == "aws:epochtime" else iso_time(int(raw))
     if kv.sort is KeySort.IP:

@@ -25,6 +25,7 @@ import cvc5
 from cvc5 import Kind
 
 from policyreason.data import reference
+from policyreason.data.global_keys import ALSO_NUMERIC
 from policyreason.data.requests import ArnFormat, key_type
 from policyreason.errors import EncodeError
 from policyreason.ir.cidr import Cidr
@@ -131,14 +132,34 @@ def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[
             )
         slots = 2 * len(tests.get(key, ())) + 1 if reference.multivalued(key) else 1
         # A key no typed operator reads (Null, variables) takes the reference's type.
-        natural = _NATURAL_SORT.get((key_type(key) or "String").removeprefix("ArrayOf"))
+        typed = (key_type(key) or "String").removeprefix("ArrayOf")
+        natural = _NATURAL_SORT.get(typed)
         sort = next(iter(used), natural or KeySort.STRING)
+        if _mismatched(key, typed, natural, sort):
+            raise EncodeError(
+                f"condition key {names[key]!r} holds {typed} values and is compared with "
+                f"{_SORT_OPERATORS[sort]} operators, which AWS cannot read them with; such "
+                "comparisons are not encoded"
+            )
         # Fractional literals: integers on a grid one digit finer than the literals, so every
         # open interval between two literals still holds a value.
         places = decimals.get(key, 0)
         scale = 10 ** (places + 1) if places else 1
         out[key] = KeyDecl(names[key], sort, slots, scale)
     return out
+
+
+_SORT_OPERATORS = {KeySort.INT: "Numeric", KeySort.DATE: "Date", KeySort.IP: "IpAddress"}
+
+
+def _mismatched(key: str, typed: str, natural: KeySort | None, sort: KeySort) -> bool:
+    """A key whose values AWS sends in one type (Bool, Date, ...) compared with operators of
+    another (PR306): its slots would hold values of the operators' type, which no request
+    carries. String keys may hold any text, numbers and addresses included; Date keys are
+    also read by string operators, in the form AWS sends them (`encode_request`)."""
+    if typed == "String" or sort is KeySort.STRING or sort is natural:
+        return False
+    return not (sort is KeySort.INT and key in ALSO_NUMERIC)
 
 
 def action_sets(policies: Sequence[Policy]) -> list[tuple[Pattern, ...]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from cvc5 import Kind
@@ -453,10 +453,13 @@ class SymbolicRequest:
                     out.append(f.eq(kv.slots[0], f.string(given[key][0])))
                 continue
             values = given.get(key, ())
-            if len(values) > len(kv.slots):
+            constants = [self._constant(kv, text) for text in values]
+            if len(values) > len(kv.slots) or any(c is None for c in constants):
+                # More values than slots, or a value the key's sort cannot hold (a guess
+                # sending a condition's CIDR as an address): no request of this encoding.
                 return f.false
             out.append(f.eq(kv.count, f.integer(len(values))))
-            out += [f.eq(kv.slots[i], self._constant(kv, text)) for i, text in enumerate(values)]
+            out += [f.eq(kv.slots[i], c) for i, c in enumerate(constants) if c is not None]
             out += [
                 f.eq(kv.v6[i], f.bool_const(ipaddress.ip_address(text).version == 6))
                 for i, text in enumerate(values)
@@ -464,17 +467,23 @@ class SymbolicRequest:
             ]
         return f.and_(out)
 
-    def _constant(self, kv: KeyVars, text: str) -> Term:
+    def _constant(self, kv: KeyVars, text: str) -> Term | None:
+        """`text` as a value of the key's sort; None when the sort has no such value."""
         f = self.f
         if kv.sort is KeySort.STRING:
             return f.string(text)
         if kv.sort is KeySort.INT:
-            return f.integer(int(Decimal(text) * kv.scale))
+            try:
+                return f.integer(int(Decimal(text) * kv.scale))
+            except (InvalidOperation, ValueError, OverflowError):
+                return None
         if kv.sort is KeySort.DATE:
             when = parse_date(text)
-            assert when is not None, text
-            return f.integer(when)
-        return f.tm.mkBitVector(128, int(ipaddress.ip_address(text)))
+            return None if when is None else f.integer(when)
+        try:
+            return f.tm.mkBitVector(128, int(ipaddress.ip_address(text)))
+        except ValueError:
+            return None
 
     # -- well-formedness -----------------------------------------------------------------------
 
@@ -620,6 +629,14 @@ class SymbolicRequest:
             out.append(
                 f.eq(f.app(Kind.INTS_MODULUS, epoch.slots[0], f.integer(1000)), f.integer(0))
             )
+        if epoch is not None and epoch.sort is KeySort.INT:
+            # Whole seconds since 1970 (`_epoch_seconds`), on the key's decimal grid.
+            slot, scale = epoch.slots[0], f.integer(epoch.scale)
+            out += [
+                f.eq(f.app(Kind.INTS_MODULUS, slot, scale), f.integer(0)),
+                f.app(Kind.GEQ, slot, f.integer(0)),
+                f.app(Kind.LT, slot, f.integer(10**11 * epoch.scale)),
+            ]
         if current is None or epoch is None or current.sort is not KeySort.DATE:
             return out
         seconds = f.app(Kind.INTS_DIVISION, current.slots[0], f.integer(1000))
