@@ -82,6 +82,9 @@ RESOURCES = [
     "arn:*:kms:*:*:key/*",
     "arn:aws:*:*:*:*",
 ]
+# With `only`, the cells of a few actions: some of one resource type, some of many (whose
+# pairs lie in several profiles), some of none.
+ONLY = ["s3:GetObject", "iam:PassRole", "ec2:RunInstances", "s3:ListAllMyBuckets", "kms:Decrypt"]
 KEYS = ["s3:prefix", "kms:viaservice", "aws:sourceip", "iam:passedtoservice", "ec2:region"]
 
 
@@ -90,7 +93,7 @@ KEYS = ["s3:prefix", "kms:viaservice", "aws:sourceip", "iam:passedtoservice", "e
     sets=st.lists(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=3), max_size=3),
     resources=st.lists(st.sampled_from(RESOURCES), max_size=3),
     keys=st.lists(st.sampled_from(KEYS), max_size=2),
-    only=st.none() | st.lists(st.sampled_from(["s3:GetObject", "iam:PassRole"]), min_size=1),
+    only=st.none() | st.lists(st.sampled_from(ONLY), min_size=1),
 )
 # iam:AttachGroupPolicy comes first in its profile, before iam:DetachGroupPolicy, and is the
 # first of its cell when iam:PolicyARN is asked about.

@@ -24,6 +24,7 @@ every action apart.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -204,32 +205,14 @@ def _cells(
             seen = avails[keyset] = frozenset(k for k in keys if key_available(k, typing_keys))
         return seen
 
-    # A profile holding none of the actions the lists match (or, with `only`, none of those)
-    # is one cell as a whole: its first pair and its size say all. Only the profiles that
-    # hold such actions are looked into pair by pair: all of them when the lists match most
-    # actions (finding the few that need not be costs more than looking).
+    # A profile holding none of the actions the lists match is one cell as a whole: its first
+    # pair and its size say all. Only the profiles that hold such actions are looked into pair
+    # by pair: all of them when the lists match most actions (finding the few that need not
+    # be costs more than looking). With `only`, the pairs of those actions alone.
     profiles = _profiles()
-    pick = signature.keys() if only is None else only
-    looked = (
-        None
-        if only is None and 4 * len(pick) > table.count
-        else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
-    )
     actions, pairs = table.profile_actions, table.profile_groups
-    heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
-    full = (1 << len(sets)) - 1
-    for p, (fmt, keyset, head, size) in enumerate(heads):
-        if every:
-            add((full, group(fmt, full), avail(keyset)), head, size)
-            continue
-        if looked is not None and p not in looked:
-            if only is None:
-                add((0, group(fmt, 0), avail(keyset)), head, size)
-            continue
-        first, end = profiles.starts[p], profiles.starts[p + 1]
-        chosen: Iterable[tuple[int, int]] = zip(actions[first:end], pairs[first:end], strict=True)
-        if only is not None:
-            chosen = [pair for pair in chosen if pair[0] in only]
+
+    def split(chosen: Iterable[tuple[int, int]], fmt: int, keyset: int) -> None:
         hit: list[tuple[int, int]] = []
         missed: list[tuple[int, int]] = []
         for pair in chosen:
@@ -238,6 +221,44 @@ def _cells(
             add((0, group(fmt, 0), avail(keyset)), missed[0], len(missed))
         for a, g in hit:
             add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, g), 1)
+
+    if only is not None and 4 * len(only) <= table.count:
+        # A few actions: their own pairs are found in their profiles (whose actions ascend)
+        # and walked in the table's order, not every profile's pairs filtered.
+        at: dict[int, list[int]] = {}
+        for a in only:
+            for g in table.groups_of(a):
+                p = profiles.of_group[g]
+                first, end = profiles.starts[p], profiles.starts[p + 1]
+                at.setdefault(p, []).append(bisect_left(actions, a, first, end))
+        for p in sorted(at):
+            split(
+                ((actions[i], pairs[i]) for i in sorted(set(at[p]))),
+                profiles.formats[p],
+                profiles.keysets[p],
+            )
+    else:
+        pick = signature.keys() if only is None else only
+        looked = (
+            None
+            if 4 * len(pick) > table.count
+            else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
+        )
+        heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
+        full = (1 << len(sets)) - 1
+        for p, (fmt, keyset, head, size) in enumerate(heads):
+            if every:
+                add((full, group(fmt, full), avail(keyset)), head, size)
+            elif looked is not None and p not in looked:
+                add((0, group(fmt, 0), avail(keyset)), head, size)
+            else:
+                first, end = profiles.starts[p], profiles.starts[p + 1]
+                chosen: Iterable[tuple[int, int]] = zip(
+                    actions[first:end], pairs[first:end], strict=True
+                )
+                if only is not None:
+                    chosen = [pair for pair in chosen if pair[0] in only]
+                split(chosen, fmt, keyset)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [
