@@ -116,6 +116,10 @@ class RequestSpace:
         # A question whose request has a known action (one request of an escalation path)
         # needs only that action's cells, not the whole reference's.
         restrict = None if only is None else frozenset(_position(a) for a in only)
+        if restrict is not None and len(restrict) == typing_table().count:
+            # Every action (a statement of `*` asked about): the same cells as no restriction,
+            # found by looking into the profiles the lists match rather than at every pair.
+            restrict = None
         self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys, restrict)
 
     def action_set(self, patterns: Sequence[Pattern]) -> int:
