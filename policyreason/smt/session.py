@@ -57,7 +57,8 @@ def _unknown_reason(explanation: object, rlimit: int | None, tlimit_ms: int | No
 
 
 class Session:
-    """Wraps one cvc5 Solver. Use `check` with assumptions, or push/pop around assertions.
+    """Wraps one cvc5 Solver: formulas asserted with `add` hold for every later `check`, which
+    takes a question's own facts as assumptions.
 
     Sessions may share a term manager (`tm`): terms built once are then asserted in each, as
     when one encoding is asked under different limits (a solver's limits are fixed once it
@@ -86,17 +87,11 @@ class Session:
         self.queries = 0
 
     def add(self, formula: cvc5.Term) -> None:
-        """Assert a formula at the current push level."""
+        """Assert a formula for every later check."""
         try:
             self.solver.assertFormula(formula)
         except RuntimeError as exc:
             raise SolverError(str(exc)) from exc
-
-    def push(self) -> None:
-        self.solver.push()
-
-    def pop(self) -> None:
-        self.solver.pop()
 
     def check(self, *assumptions: cvc5.Term) -> CheckResult:
         """Check satisfiability of the assertions plus `assumptions`."""
