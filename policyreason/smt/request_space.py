@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
+from typing import Any
 
 from policyreason.data import reference
 from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typing_table
@@ -217,14 +218,19 @@ def _cells(
     actions, pairs = table.profile_actions, table.profile_groups
 
     def split(chosen: Iterable[tuple[int, int]], fmt: int, keyset: int) -> None:
-        hit: list[tuple[int, int]] = []
-        missed: list[tuple[int, int]] = []
+        # The pairs of one profile differ only in the lists their actions match: each mask's
+        # first pair and count, then one cell each (a profile of thousands of pairs has a few).
+        masks: dict[int, list[Any]] = {}
         for pair in chosen:
-            (hit if pair[0] in signature else missed).append(pair)
-        if missed:
-            add((0, group(fmt, 0), avail(keyset)), missed[0], len(missed))
-        for a, g in hit:
-            add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, g), 1)
+            mask = signature.get(pair[0], 0)
+            seen = masks.get(mask)
+            if seen is None:
+                masks[mask] = [pair, 1]
+            else:
+                seen[1] += 1
+        keys_of = avail(keyset)
+        for mask, (first, n) in masks.items():
+            add((mask, group(fmt, mask), keys_of), first, n)
 
     if only is not None and 4 * len(only) <= table.count:
         # A few actions: their own pairs are found in their profiles (whose actions ascend)
