@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyreason.analysis import questions as q
-from policyreason.analysis.escalation.joint import find_joint
+from policyreason.analysis.escalation.joint import Joint
 from policyreason.analysis.escalation.paths import ANY_CALLER, _Question
 from policyreason.analysis.network.index import NetIndex
 from policyreason.analysis.network.reach import reach
@@ -272,11 +272,29 @@ def test_joint_path(ps: Any) -> None:
     if asked.parts is None:  # no statement can allow a step: nothing to ask
         assert [c for c in sets if question.holds(c)] == []
         return
-    answer = find_joint(asked.parts, question, asked.complete, RLIMIT)
+    answer = Joint(asked.parts).find(question, asked.complete, RLIMIT)
     if answer.status is Status.WITNESSED:
         assert question.holds(list(answer.witnesses))
     elif answer.status is Status.PROVEN:
         assert [c for c in sets if question.holds(c)] == []
+
+
+@QUICK
+@given(ps=lambda_policies())
+def test_joint_questions_share_one_encoding(ps: Any) -> None:
+    """A path asked with its resources fixed, then over every resource, of one `Joint` (one
+    encoding, a solver per question) answers each as a fresh encoding does."""
+    asked = _Question(ps, PATHS["lambda-001"], ANY_CALLER, relaxed=False)
+    if asked.parts is None:
+        return
+    narrowed = asked.question.and_(q.resources_are(asked.fixed_resources()))
+    shared = Joint(asked.parts)
+    for question in (narrowed, asked.question):
+        answer = shared.find(question, asked.complete, RLIMIT)
+        fresh = Joint(asked.parts).find(question, asked.complete, RLIMIT)
+        assert (answer.status, answer.queries) == (fresh.status, fresh.queries)
+        if answer.status is Status.WITNESSED:
+            assert question.holds(list(answer.witnesses))
 
 
 # -- packets: reachable against the hop-by-hop replay -----------------------------------------

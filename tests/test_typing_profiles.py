@@ -82,6 +82,9 @@ RESOURCES = [
     "arn:*:kms:*:*:key/*",
     "arn:aws:*:*:*:*",
 ]
+# With `only`, the cells of a few actions: some of one resource type, some of many (whose
+# pairs lie in several profiles), some of none.
+ONLY = ["s3:GetObject", "iam:PassRole", "ec2:RunInstances", "s3:ListAllMyBuckets", "kms:Decrypt"]
 KEYS = ["s3:prefix", "kms:viaservice", "aws:sourceip", "iam:passedtoservice", "ec2:region"]
 
 
@@ -90,7 +93,7 @@ KEYS = ["s3:prefix", "kms:viaservice", "aws:sourceip", "iam:passedtoservice", "e
     sets=st.lists(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=3), max_size=3),
     resources=st.lists(st.sampled_from(RESOURCES), max_size=3),
     keys=st.lists(st.sampled_from(KEYS), max_size=2),
-    only=st.none() | st.lists(st.sampled_from(["s3:GetObject", "iam:PassRole"]), min_size=1),
+    only=st.none() | st.lists(st.sampled_from(ONLY), min_size=1),
 )
 # iam:AttachGroupPolicy comes first in its profile, before iam:DetachGroupPolicy, and is the
 # first of its cell when iam:PolicyARN is asked about.
@@ -122,5 +125,30 @@ def test_cells_are_those_of_every_pair(
     want = [
         (frozenset(j for j in range(len(space._sets)) if mask >> j & 1), avail, t, n)
         for mask, avail, t, n in _cells_pair_by_pair(space, restrict)  # type: ignore[misc]
+    ]
+    assert got == want
+
+
+@settings(max_examples=3, deadline=None)
+@given(
+    sets=st.lists(st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=3), max_size=3),
+    resources=st.lists(st.sampled_from(RESOURCES), max_size=3),
+    keys=st.lists(st.sampled_from(KEYS), max_size=2),
+)
+def test_every_action_restricts_nothing(
+    sets: list[list[str]], resources: list[str], keys: list[str]
+) -> None:
+    """A space for every action of the table has the cells of every pair, each pair kept."""
+    table = typing_table()
+    space = RequestSpace(
+        [[parse_pattern(t, lower=True) for t in s] for s in sets],
+        [parse_pattern(t) for t in resources],
+        keys,
+        only=[table.name(a) for a in range(table.count)],
+    )
+    got = [(c.action_sets, c.keys, c.typing, c.size) for c in space.cells]
+    want = [
+        (frozenset(j for j in range(len(space._sets)) if mask >> j & 1), avail, t, n)
+        for mask, avail, t, n in _cells_pair_by_pair(space, frozenset(range(table.count)))  # type: ignore[misc]
     ]
     assert got == want

@@ -125,28 +125,23 @@ def find_requests(
             elif result.verdict is Verdict.UNKNOWN:
                 out.undecided[c] = result.reason
         return out
-    # One open question over every cell (or `cells`), each witness's cell blocked in turn.
-    session.push()
-    try:
-        session.add(goal)
-        if cells is not None:
-            session.add(enc.request.in_cells(parts))
-        for c in taken:
-            session.add(f.not_(f.eq(enc.request.cell, f.integer(c))))
-        while len(out.found) < limit and not taken.issuperset(parts):
-            result = session.check()
-            if result.verdict is Verdict.SAT:
-                cell = take()
-                taken.add(cell)
-                session.add(f.not_(f.eq(enc.request.cell, f.integer(cell))))
-                continue
-            if result.verdict is Verdict.UNSAT:
-                out.proven(result.proof)
-            else:
-                out.undecided.update((c, result.reason) for c in parts if c not in taken)
-            break
-    finally:
-        session.pop()
+    # One open question over every cell (or `cells`), each witness's cell blocked in turn; the
+    # goal and the blocks are assumed, as in the split questions, so the encoding's assertions
+    # need no push and pop around them.
+    facts = [] if cells is None else [enc.request.in_cells(parts)]
+    facts += [f.not_(f.eq(enc.request.cell, f.integer(c))) for c in taken]
+    while len(out.found) < limit and not taken.issuperset(parts):
+        result = session.check(goal, *facts)
+        if result.verdict is Verdict.SAT:
+            cell = take()
+            taken.add(cell)
+            facts.append(f.not_(f.eq(enc.request.cell, f.integer(cell))))
+            continue
+        if result.verdict is Verdict.UNSAT:
+            out.proven(result.proof)
+        else:
+            out.undecided.update((c, result.reason) for c in parts if c not in taken)
+        break
     return out
 
 
@@ -166,8 +161,8 @@ def _recheck(raw: Request, check: Callable[[Request], bool]) -> None:
 
 class Searcher:
     """One encoding of `policies` per PORTFOLIO option set, kept across many questions (each
-    asked under assumptions or inside push/pop, never left asserted), so a run of related
-    queries pays for encoding once.
+    asked under assumptions, never left asserted), so a run of related queries pays for
+    encoding once.
 
     A question that names actions or resources of its own registers them here (`actions`,
     `resources`), so the request space tells them apart; questions only about requests of

@@ -24,10 +24,12 @@ every action apart.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import pairwise
+from typing import Any
 
 from policyreason.data import reference
 from policyreason.data.requests import ArnFormat, Piece, Typing, Var, key_available, typing_table
@@ -115,6 +117,10 @@ class RequestSpace:
         # A question whose request has a known action (one request of an escalation path)
         # needs only that action's cells, not the whole reference's.
         restrict = None if only is None else frozenset(_position(a) for a in only)
+        if restrict is not None and len(restrict) == typing_table().count:
+            # Every action (a statement of `*` asked about): the same cells as no restriction,
+            # found by looking into the profiles the lists match rather than at every pair.
+            restrict = None
         self.cells, self._index = _cells(tuple(self._sets), self._views, self.keys, restrict)
 
     def action_set(self, patterns: Sequence[Pattern]) -> int:
@@ -204,40 +210,65 @@ def _cells(
             seen = avails[keyset] = frozenset(k for k in keys if key_available(k, typing_keys))
         return seen
 
-    # A profile holding none of the actions the lists match (or, with `only`, none of those)
-    # is one cell as a whole: its first pair and its size say all. Only the profiles that
-    # hold such actions are looked into pair by pair: all of them when the lists match most
-    # actions (finding the few that need not be costs more than looking).
+    # A profile holding none of the actions the lists match is one cell as a whole: its first
+    # pair and its size say all. Only the profiles that hold such actions are looked into pair
+    # by pair: all of them when the lists match most actions (finding the few that need not
+    # be costs more than looking). With `only`, the pairs of those actions alone.
     profiles = _profiles()
-    pick = signature.keys() if only is None else only
-    looked = (
-        None
-        if only is None and 4 * len(pick) > table.count
-        else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
-    )
     actions, pairs = table.profile_actions, table.profile_groups
-    heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
-    full = (1 << len(sets)) - 1
-    for p, (fmt, keyset, head, size) in enumerate(heads):
-        if every:
-            add((full, group(fmt, full), avail(keyset)), head, size)
-            continue
-        if looked is not None and p not in looked:
-            if only is None:
-                add((0, group(fmt, 0), avail(keyset)), head, size)
-            continue
-        first, end = profiles.starts[p], profiles.starts[p + 1]
-        chosen: Iterable[tuple[int, int]] = zip(actions[first:end], pairs[first:end], strict=True)
-        if only is not None:
-            chosen = [pair for pair in chosen if pair[0] in only]
-        hit: list[tuple[int, int]] = []
-        missed: list[tuple[int, int]] = []
+
+    def split(chosen: Iterable[tuple[int, int]], fmt: int, keyset: int) -> None:
+        # The pairs of one profile differ only in the lists their actions match: each mask's
+        # first pair and count, then one cell each (a profile of thousands of pairs has a few).
+        masks: dict[int, list[Any]] = {}
         for pair in chosen:
-            (hit if pair[0] in signature else missed).append(pair)
-        if missed:
-            add((0, group(fmt, 0), avail(keyset)), missed[0], len(missed))
-        for a, g in hit:
-            add((signature[a], group(fmt, signature[a]), avail(keyset)), (a, g), 1)
+            mask = signature.get(pair[0], 0)
+            seen = masks.get(mask)
+            if seen is None:
+                masks[mask] = [pair, 1]
+            else:
+                seen[1] += 1
+        keys_of = avail(keyset)
+        for mask, (first, n) in masks.items():
+            add((mask, group(fmt, mask), keys_of), first, n)
+
+    if only is not None and 4 * len(only) <= table.count:
+        # A few actions: their own pairs are found in their profiles (whose actions ascend)
+        # and walked in the table's order, not every profile's pairs filtered.
+        at: dict[int, list[int]] = {}
+        for a in only:
+            for g in table.groups_of(a):
+                p = profiles.of_group[g]
+                first, end = profiles.starts[p], profiles.starts[p + 1]
+                at.setdefault(p, []).append(bisect_left(actions, a, first, end))
+        for p in sorted(at):
+            split(
+                ((actions[i], pairs[i]) for i in sorted(set(at[p]))),
+                profiles.formats[p],
+                profiles.keysets[p],
+            )
+    else:
+        pick = signature.keys() if only is None else only
+        looked = (
+            None
+            if 4 * len(pick) > table.count
+            else {profiles.of_group[g] for a in pick for g in table.groups_of(a)}
+        )
+        heads = zip(profiles.formats, profiles.keysets, profiles.heads, profiles.sizes, strict=True)
+        full = (1 << len(sets)) - 1
+        for p, (fmt, keyset, head, size) in enumerate(heads):
+            if every:
+                add((full, group(fmt, full), avail(keyset)), head, size)
+            elif looked is not None and p not in looked:
+                add((0, group(fmt, 0), avail(keyset)), head, size)
+            else:
+                first, end = profiles.starts[p], profiles.starts[p + 1]
+                chosen: Iterable[tuple[int, int]] = zip(
+                    actions[first:end], pairs[first:end], strict=True
+                )
+                if only is not None:
+                    chosen = [pair for pair in chosen if pair[0] in only]
+                split(chosen, fmt, keyset)
     typed = {cell: (table.typing(*first), n) for cell, (first, n) in found.items()}
     ordered = sorted(typed.items(), key=lambda kv: _order(kv[0][0], kv[0][2], kv[1][0]))
     cells = [

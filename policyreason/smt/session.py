@@ -57,15 +57,21 @@ def _unknown_reason(explanation: object, rlimit: int | None, tlimit_ms: int | No
 
 
 class Session:
-    """Wraps one cvc5 Solver. Use `check` with assumptions, or push/pop around assertions."""
+    """Wraps one cvc5 Solver: formulas asserted with `add` hold for every later `check`, which
+    takes a question's own facts as assumptions.
+
+    Sessions may share a term manager (`tm`): terms built once are then asserted in each, as
+    when one encoding is asked under different limits (a solver's limits are fixed once it
+    has begun)."""
 
     def __init__(
         self,
         rlimit: int | None = DEFAULT_RLIMIT,
         tlimit_ms: int | None = DEFAULT_TLIMIT_MS,
         options: dict[str, str] | None = None,
+        tm: cvc5.TermManager | None = None,
     ) -> None:
-        self.tm = cvc5.TermManager()
+        self.tm = cvc5.TermManager() if tm is None else tm
         self.solver = cvc5.Solver(self.tm)
         self.solver.setOption("produce-models", "true")
         self.solver.setOption("strings-exp", "true")
@@ -81,17 +87,11 @@ class Session:
         self.queries = 0
 
     def add(self, formula: cvc5.Term) -> None:
-        """Assert a formula at the current push level."""
+        """Assert a formula for every later check."""
         try:
             self.solver.assertFormula(formula)
         except RuntimeError as exc:
             raise SolverError(str(exc)) from exc
-
-    def push(self) -> None:
-        self.solver.push()
-
-    def pop(self) -> None:
-        self.solver.pop()
 
     def check(self, *assumptions: cvc5.Term) -> CheckResult:
         """Check satisfiability of the assertions plus `assumptions`."""

@@ -11,6 +11,7 @@ link between the requests), before it is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from policyreason.analysis.questions import JointHolds, JointProperty
 from policyreason.analysis.real_request import problems
@@ -20,46 +21,74 @@ from policyreason.ir.answer import Answer
 from policyreason.ir.request import Request
 from policyreason.smt.parts import Part
 
+if TYPE_CHECKING:
+    from policyreason.smt.encode_path import JointEncoder
+    from policyreason.smt.factory import Term
+    from policyreason.smt.session import Session
+
 Complete = Callable[[list[Request]], list[Request]]
 
 
-def find_joint(
-    parts: Sequence[Part],
-    question: JointProperty,
-    complete: Complete,
-    rlimit: int | None,
-) -> Answer[Request]:
-    """Requests for `parts` that have the property together. `complete` adds to a decoded set
-    what no policy reads but the question fixes (a pinned context value); the property's twin
-    must then accept it. Each option set of the portfolio is tried in turn until one decides."""
-    from policyreason.smt.decode import decode_request
-    from policyreason.smt.encode_path import JointEncoder
-    from policyreason.smt.session import Session, Verdict
+class Joint:
+    """The requests of `parts` encoded once, in one term manager, for every question asked of
+    them: each question (and each option set of the portfolio) still gets a solver of its own,
+    whose resource limit is its share, but the encoding and its domain are built once. A path
+    asked first with its resources fixed, then over every resource, pays for one encoding."""
 
-    answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
-    queries = 0
-    for options, share in PORTFOLIO:
-        session = Session(
-            rlimit=None if rlimit is None else max(1, int(rlimit * share)), options=options
-        )
-        try:
-            enc = JointEncoder(session.tm, parts)
-            session.add(enc.domain())
-            session.add(question.goal(enc))
-        except EncodeError as exc:
-            return Answer.unknown(str(exc), queries)
-        result = session.check()
-        queries += session.queries
-        if result.verdict is Verdict.UNKNOWN:
-            answer = Answer.unknown(result.reason, queries)
-            continue
-        if result.verdict is Verdict.UNSAT:
-            assert result.proof is not None
-            return Answer.proven(result.proof)
-        raw = complete([decode_request(session, e) for e in enc.encoders])
-        recheck(raw, question.problems)
-        return Answer.witnessed(raw, queries)
-    return answer
+    def __init__(self, parts: Sequence[Part]) -> None:
+        self.parts = list(parts)
+        self._made: tuple[JointEncoder, Term] | EncodeError | None = None
+
+    def find(
+        self, question: JointProperty, complete: Complete, rlimit: int | None
+    ) -> Answer[Request]:
+        """Requests for the parts that have the property together. `complete` adds to a
+        decoded set what no policy reads but the question fixes (a pinned context value); the
+        property's twin must then accept it. Each option set of the portfolio is tried in turn
+        until one decides."""
+        from policyreason.smt.decode import decode_request
+        from policyreason.smt.session import Session, Verdict
+
+        answer: Answer[Request] = Answer.unknown("no solver strategy was tried")
+        queries = 0
+        for options, share in PORTFOLIO:
+            made = self._made
+            session = Session(
+                rlimit=None if rlimit is None else max(1, int(rlimit * share)),
+                options=options,
+                tm=made[0].f.tm if isinstance(made, tuple) else None,
+            )
+            try:
+                enc, domain = self._encoding(session)
+                session.add(domain)
+                session.add(question.goal(enc))
+            except EncodeError as exc:
+                return Answer.unknown(str(exc), queries)
+            result = session.check()
+            queries += session.queries
+            if result.verdict is Verdict.UNKNOWN:
+                answer = Answer.unknown(result.reason, queries)
+                continue
+            if result.verdict is Verdict.UNSAT:
+                assert result.proof is not None
+                return Answer.proven(result.proof)
+            raw = complete([decode_request(session, e) for e in enc.encoders])
+            recheck(raw, question.problems)
+            return Answer.witnessed(raw, queries)
+        return answer
+
+    def _encoding(self, session: Session) -> tuple[JointEncoder, Term]:
+        from policyreason.smt.encode_path import JointEncoder
+
+        if self._made is None:
+            try:
+                enc = JointEncoder(session.tm, self.parts)
+                self._made = (enc, enc.domain())
+            except EncodeError as exc:
+                self._made = exc
+        if isinstance(self._made, EncodeError):
+            raise self._made
+        return self._made
 
 
 def recheck(requests: Sequence[Request], check: JointHolds) -> None:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
-from policyreason.analysis.escalation.joint import find_joint, recheck
+from policyreason.analysis.escalation.joint import Joint, recheck
 from policyreason.analysis.escalation.meet import may_meet, meet
 from policyreason.analysis.evaluate import (
     DERIVED_KEYS,
@@ -577,15 +577,16 @@ class _Question:
             if all(self._cuts.is_real(r) for r in guess) and not self._judge(guess):
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
+        joint = Joint(self.parts)
         fixed = self.fixed_resources()
         if fixed:
             share = None if rlimit is None else max(1, rlimit // 4)
 
             narrowed = self.question.and_(resources_are(fixed))
-            answer = find_joint(self.parts, narrowed, self.complete, share)
+            answer = joint.find(narrowed, self.complete, share)
             if answer.status is Status.WITNESSED:
                 return answer.map(self.polish(list(answer.witnesses)))
-        answer = find_joint(self.parts, self.question, self.complete, rlimit)
+        answer = joint.find(self.question, self.complete, rlimit)
         if answer.status is not Status.WITNESSED:
             return answer
         return answer.map(self.polish(list(answer.witnesses)))
