@@ -279,6 +279,7 @@ def test_joint_path(ps: Any) -> None:
         assert [c for c in sets if question.holds(c)] == []
 
 
+@pytest.mark.slow
 @QUICK
 @given(ps=lambda_policies())
 def test_joint_questions_share_one_encoding(ps: Any) -> None:
