@@ -659,11 +659,11 @@ def test_resource_patterns_overlap_segment_by_segment() -> None:
 
 
 def test_resource_pattern_containment_is_sound() -> None:
-    from policyreason.analysis.redundancy import _contains
+    from policyreason.analysis.redundancy import _shape, _shape_contains
     from policyreason.parse.pattern import parse_pattern
 
     def contains(outer: str, inner: str) -> bool:
-        return _contains(parse_pattern(outer), parse_pattern(inner))
+        return _shape_contains(_shape(parse_pattern(outer)), _shape(parse_pattern(inner)))
 
     assert contains("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-*")
     assert contains("arn:aws:iam::1:role/jane*", "arn:aws:iam::1:role/jane-*")
@@ -683,29 +683,42 @@ _ARNISH = st.builds(
     st.sampled_from(["arn:aws:s3:::", "arn:aws:ec2:*:*:", "arn:aws:iam::1:", "*", ""]),
     st.text(alphabet="ab/*?:", max_size=6),
 )
+# With the escapes `${*}` and `${?}` (a literal `*` or `?`, which no glob spells).
+_ARNISH_ESCAPED = st.builds(
+    lambda head, tail: head + "".join(tail),
+    st.sampled_from(["arn:aws:s3:::", "arn:aws:ec2:*:*:", "*", ""]),
+    st.lists(st.sampled_from(["a", "/", "*", "?", ":", "${*}", "${?}"]), max_size=6),
+)
 
 
-@given(_ARNISH, _ARNISH)
-def test_the_head_tests_agree_with_the_automata(a: str, b: str) -> None:
+@given(st.one_of(_ARNISH, _ARNISH_ESCAPED), st.one_of(_ARNISH, _ARNISH_ESCAPED))
+def test_the_head_and_glob_tests_agree_with_the_automata(a: str, b: str) -> None:
     """The literal-head tests that settle most pairs of a long Resource list answer as the
     segment automata do, but where those cannot tell (patterns of different shapes), and two
-    literal heads neither of which starts the other leave no string to share."""
+    literal heads neither of which starts the other leave no string to share. So do the tests
+    on the patterns' globs (regular expressions where one side is literal)."""
     from policyreason.analysis.redundancy import (
-        _contains,
-        _may_overlap,
+        _globs_overlap,
         _parts_contain,
         _parts_overlap,
+        _shape,
+        _shape_contains,
+        _shapes_overlap,
     )
     from policyreason.ir.pattern import arn_segments
     from policyreason.parse.pattern import parse_pattern
 
     pa, pb = parse_pattern(a), parse_pattern(b)
+    sa, sb = _shape(pa), _shape(pb)
+    automata = _parts_overlap(pa.parts, pb.parts)
+    if sa.glob is not None and sb.glob is not None:
+        assert _globs_overlap(sa.glob, sb.glob) is automata
     if not (pa.is_match_all or pb.is_match_all):
-        quick, automata = _may_overlap(pa, pb), _parts_overlap(pa.parts, pb.parts)
+        quick = _shapes_overlap(sa, sb)
         shapes_differ = len(arn_segments(pa)) != len(arn_segments(pb))
         assert quick is automata or (automata and shapes_differ)
     if not pa.is_match_all:
-        assert _contains(pa, pb) is _parts_contain(pa.parts, pb.parts)
+        assert _shape_contains(sa, sb) is _parts_contain(pa.parts, pb.parts)
 
 
 @given(
