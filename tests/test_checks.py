@@ -930,3 +930,50 @@ def test_managed_policy_corpus_runs_clean(part: int, capsys: pytest.CaptureFixtu
     assert passing == flagged.get("PR503", set())
     # Managed policies are identity policies: no principal, trust or RCP checks can fire.
     assert not any(counts[r] for r in ("PR110", "PR111", "PR112", "PR508", "PR601", "PR602"))
+
+
+_ARN_TOKENS = st.lists(
+    st.sampled_from(
+        [("char", "a"), ("char", "/"), ("any", ""), ("not", "/"), ("not", "a")]
+    ).flatmap(lambda t: st.booleans().map(lambda star: (t[0], t[1], star and t[0] != "char"))),
+    max_size=6,
+)
+
+
+@given(_ARN_TOKENS, _ARN_TOKENS)
+def test_segment_overlap_agrees_with_a_plain_search(
+    a: list[tuple[str, str, bool]], b: list[tuple[str, str, bool]]
+) -> None:
+    """Two token sequences of ARN segments (a resource pattern's, a format's) overlap when
+    some string matches both: the settling of equal sequences and of the tokens at either end
+    answers as a search of every way to match both does."""
+    from functools import cache
+
+    from policyreason.checks.iam_resources import Token, tokens_overlap
+
+    ta, tb = tuple(Token(*t) for t in a), tuple(Token(*t) for t in b)
+
+    def fits(token: Token, ch: str) -> bool:
+        return token.kind == "any" or (token.char == ch) is (token.kind == "char")
+
+    @cache
+    def both(i: int, j: int) -> bool:
+        # Some string matches ta[i:] and tb[j:]: its first character from "a", "/", "b".
+        if i < len(ta) and ta[i].star and both(i + 1, j):
+            return True
+        if j < len(tb) and tb[j].star and both(i, j + 1):
+            return True
+        if i == len(ta) or j == len(tb):
+            return i == len(ta) and j == len(tb)
+        return any(
+            fits(ta[i], ch)
+            and fits(tb[j], ch)
+            and (
+                both(i + (not ta[i].star), j + (not tb[j].star))
+                if not (ta[i].star and tb[j].star)
+                else both(i + 1, j) or both(i, j + 1)
+            )
+            for ch in "a/b"
+        )
+
+    assert tokens_overlap(ta, tb) is both(0, 0)
