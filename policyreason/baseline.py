@@ -60,7 +60,17 @@ def _statement(root: JNode, span: Span) -> JNode | None:
 
 def _node_at(root: JNode, span: Span) -> JNode | None:
     # The innermost node (or key) whose span is exactly the finding's.
-    if root.span == span:
+    return _node_where(root, span, _where(span))
+
+
+def _where(span: Span) -> tuple[str, int, int, int, int]:
+    # A span's fields, compared as a tuple: a model's own equality walks them in Python, and
+    # the search compares every node it passes.
+    return span.file, span.line, span.column, span.end_line, span.end_column
+
+
+def _node_where(root: JNode, span: Span, where: tuple[str, int, int, int, int]) -> JNode | None:
+    if _where(root.span) == where:
         return root
     if isinstance(root, JScalar) or not _contains(root.span, span):
         return None
@@ -69,11 +79,11 @@ def _node_at(root: JNode, span: Span) -> JNode | None:
         children = list(root.items)
     else:
         for key, value in root.pairs:
-            if key.span == span:
+            if _where(key.span) == where:
                 return key
             children.append(value)
     for child in children:
-        found = _node_at(child, span)
+        found = _node_where(child, span, where)
         if found is not None:
             return found
     return None
