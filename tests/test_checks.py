@@ -977,3 +977,37 @@ def test_segment_overlap_agrees_with_a_plain_search(
         )
 
     assert tokens_overlap(ta, tb) is both(0, 0)
+
+
+def test_fingerprints_of_a_document_are_each_findings_own() -> None:
+    """Fingerprinting a document's findings together (a statement normalised once) gives each
+    finding the fingerprint it has alone."""
+    from policyreason.baseline import fingerprint, fingerprints
+    from policyreason.parse.json_spans import parse_json
+
+    bad = doc(
+        stmt(Action=["s3:GetObject", "s3:GetObject", "s3:getobject"], Resource=["*", "*"]),
+        stmt(Sid="A", Action="iam:PassRole", Resource="*"),
+    )
+    policy, text = parse(bad, IDT)
+    found = run_checks(policy, context=CheckContext(source=text))
+    assert len({f.span.line for f in found}) > 2
+    root = parse_json(text, "policy.json")
+    together = fingerprints(found, "policy", root)
+    assert together == [fingerprint(f, "policy", root) for f in found]
+    assert len(set(together)) == len(together)
+
+
+def test_each_check_runs_with_its_own_rule_in_the_context() -> None:
+    """Each rule's context is the caller's with that rule as the running one."""
+    from dataclasses import replace
+
+    from policyreason.parse.json_spans import parse_json
+
+    root = parse_json("{}")
+    base = CheckContext(source="{}", root=root, attachment="user", resource_type="s3")
+    for info in all_checks()[:3]:
+        running = base.running(info)
+        assert running == replace(base, current=info)
+        assert running.current is info and running.root is root
+        assert base.current is None

@@ -104,7 +104,7 @@ def relative_path(file: str, base: Path | None) -> str:
 
 def file_result(source: SourceFile, cfg: Config) -> FileResult:
     """The checks' results for an already-read file."""
-    from policyreason.baseline import fingerprint
+    from policyreason.baseline import fingerprint, fingerprints
 
     diags = _unique(_named(source))
     errors = [d for d in diags if d.level is Level.ERROR]
@@ -125,14 +125,15 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
         findings, failure = check_document(document, per_document)
         if failure is not None:
             errors.append(failure)
+        prints = fingerprints(findings, document.name, document.parsed.root)
         found += [
             FoundFinding(
                 finding=f,
                 document=document.name,
-                fingerprint=fingerprint(f, document.name, document.parsed.root),
+                fingerprint=printed,
                 sid=_sid(document, f),
             )
-            for f in findings
+            for f, printed in zip(findings, prints, strict=True)
         ]
     for principal in source.principals:
         findings, failure = check_principal_set(principal, cfg)
