@@ -27,16 +27,30 @@ DEFAULT_BASELINE = ".policyreason-baseline.json"
 
 def fingerprint(finding: Finding, document: str, root: JNode | None) -> str:
     """A stable identifier of a finding (see the module docstring)."""
-    statement = _statement(root, finding.span) if root is not None else None
-    element = _node_at(root, finding.span) if root is not None else None
-    parts = [
-        finding.rule_id,
-        finding.span.file,
-        document,
-        _normal(statement) if statement is not None else "",
-        _normal(element) if element is not None else finding.message,
-    ]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return fingerprints([finding], document, root)[0]
+
+
+def fingerprints(findings: Iterable[Finding], document: str, root: JNode | None) -> list[str]:
+    """`fingerprint` of each finding of one document; a statement with many findings is
+    normalised once."""
+    statements: dict[int, str] = {}  # by node: `root` keeps every node alive meanwhile
+    out: list[str] = []
+    for finding in findings:
+        statement = _statement(root, finding.span) if root is not None else None
+        element = _node_at(root, finding.span) if root is not None else None
+        normal = ""
+        if statement is not None:
+            known = statements.get(id(statement))
+            normal = statements[id(statement)] = _normal(statement) if known is None else known
+        parts = [
+            finding.rule_id,
+            finding.span.file,
+            document,
+            normal,
+            _normal(element) if element is not None else finding.message,
+        ]
+        out.append(hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32])
+    return out
 
 
 def _normal(node: JNode) -> str:
@@ -60,7 +74,17 @@ def _statement(root: JNode, span: Span) -> JNode | None:
 
 def _node_at(root: JNode, span: Span) -> JNode | None:
     # The innermost node (or key) whose span is exactly the finding's.
-    if root.span == span:
+    return _node_where(root, span, _where(span))
+
+
+def _where(span: Span) -> tuple[str, int, int, int, int]:
+    # A span's fields, compared as a tuple: a model's own equality walks them in Python, and
+    # the search compares every node it passes.
+    return span.file, span.line, span.column, span.end_line, span.end_column
+
+
+def _node_where(root: JNode, span: Span, where: tuple[str, int, int, int, int]) -> JNode | None:
+    if _where(root.span) == where:
         return root
     if isinstance(root, JScalar) or not _contains(root.span, span):
         return None
@@ -69,11 +93,12 @@ def _node_at(root: JNode, span: Span) -> JNode | None:
         children = list(root.items)
     else:
         for key, value in root.pairs:
-            if key.span == span:
+            if _where(key.span) == where:
                 return key
             children.append(value)
     for child in children:
-        found = _node_at(child, span)
+        # A node that does not contain the span holds no node that is it.
+        found = _node_where(child, span, where) if _contains(child.span, span) else None
         if found is not None:
             return found
     return None

@@ -659,11 +659,11 @@ def test_resource_patterns_overlap_segment_by_segment() -> None:
 
 
 def test_resource_pattern_containment_is_sound() -> None:
-    from policyreason.analysis.redundancy import _contains
+    from policyreason.analysis.redundancy import _shape, _shape_contains
     from policyreason.parse.pattern import parse_pattern
 
     def contains(outer: str, inner: str) -> bool:
-        return _contains(parse_pattern(outer), parse_pattern(inner))
+        return _shape_contains(_shape(parse_pattern(outer)), _shape(parse_pattern(inner)))
 
     assert contains("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:*:instance/i-*")
     assert contains("arn:aws:iam::1:role/jane*", "arn:aws:iam::1:role/jane-*")
@@ -683,29 +683,42 @@ _ARNISH = st.builds(
     st.sampled_from(["arn:aws:s3:::", "arn:aws:ec2:*:*:", "arn:aws:iam::1:", "*", ""]),
     st.text(alphabet="ab/*?:", max_size=6),
 )
+# With the escapes `${*}` and `${?}` (a literal `*` or `?`, which no glob spells).
+_ARNISH_ESCAPED = st.builds(
+    lambda head, tail: head + "".join(tail),
+    st.sampled_from(["arn:aws:s3:::", "arn:aws:ec2:*:*:", "*", ""]),
+    st.lists(st.sampled_from(["a", "/", "*", "?", ":", "${*}", "${?}"]), max_size=6),
+)
 
 
-@given(_ARNISH, _ARNISH)
-def test_the_head_tests_agree_with_the_automata(a: str, b: str) -> None:
+@given(st.one_of(_ARNISH, _ARNISH_ESCAPED), st.one_of(_ARNISH, _ARNISH_ESCAPED))
+def test_the_head_and_glob_tests_agree_with_the_automata(a: str, b: str) -> None:
     """The literal-head tests that settle most pairs of a long Resource list answer as the
     segment automata do, but where those cannot tell (patterns of different shapes), and two
-    literal heads neither of which starts the other leave no string to share."""
+    literal heads neither of which starts the other leave no string to share. So do the tests
+    on the patterns' globs (regular expressions where one side is literal)."""
     from policyreason.analysis.redundancy import (
-        _contains,
-        _may_overlap,
+        _globs_overlap,
         _parts_contain,
         _parts_overlap,
+        _shape,
+        _shape_contains,
+        _shapes_overlap,
     )
     from policyreason.ir.pattern import arn_segments
     from policyreason.parse.pattern import parse_pattern
 
     pa, pb = parse_pattern(a), parse_pattern(b)
+    sa, sb = _shape(pa), _shape(pb)
+    automata = _parts_overlap(pa.parts, pb.parts)
+    if sa.glob is not None and sb.glob is not None:
+        assert _globs_overlap(sa.glob, sb.glob) is automata
     if not (pa.is_match_all or pb.is_match_all):
-        quick, automata = _may_overlap(pa, pb), _parts_overlap(pa.parts, pb.parts)
+        quick = _shapes_overlap(sa, sb)
         shapes_differ = len(arn_segments(pa)) != len(arn_segments(pb))
         assert quick is automata or (automata and shapes_differ)
     if not pa.is_match_all:
-        assert _contains(pa, pb) is _parts_contain(pa.parts, pb.parts)
+        assert _shape_contains(sa, sb) is _parts_contain(pa.parts, pb.parts)
 
 
 @given(
@@ -917,3 +930,84 @@ def test_managed_policy_corpus_runs_clean(part: int, capsys: pytest.CaptureFixtu
     assert passing == flagged.get("PR503", set())
     # Managed policies are identity policies: no principal, trust or RCP checks can fire.
     assert not any(counts[r] for r in ("PR110", "PR111", "PR112", "PR508", "PR601", "PR602"))
+
+
+_ARN_TOKENS = st.lists(
+    st.sampled_from(
+        [("char", "a"), ("char", "/"), ("any", ""), ("not", "/"), ("not", "a")]
+    ).flatmap(lambda t: st.booleans().map(lambda star: (t[0], t[1], star and t[0] != "char"))),
+    max_size=6,
+)
+
+
+@given(_ARN_TOKENS, _ARN_TOKENS)
+def test_segment_overlap_agrees_with_a_plain_search(
+    a: list[tuple[str, str, bool]], b: list[tuple[str, str, bool]]
+) -> None:
+    """Two token sequences of ARN segments (a resource pattern's, a format's) overlap when
+    some string matches both: the settling of equal sequences and of the tokens at either end
+    answers as a search of every way to match both does."""
+    from functools import cache
+
+    from policyreason.checks.iam_resources import Token, tokens_overlap
+
+    ta, tb = tuple(Token(*t) for t in a), tuple(Token(*t) for t in b)
+
+    def fits(token: Token, ch: str) -> bool:
+        return token.kind == "any" or (token.char == ch) is (token.kind == "char")
+
+    @cache
+    def both(i: int, j: int) -> bool:
+        # Some string matches ta[i:] and tb[j:]: its first character from "a", "/", "b".
+        if i < len(ta) and ta[i].star and both(i + 1, j):
+            return True
+        if j < len(tb) and tb[j].star and both(i, j + 1):
+            return True
+        if i == len(ta) or j == len(tb):
+            return i == len(ta) and j == len(tb)
+        return any(
+            fits(ta[i], ch)
+            and fits(tb[j], ch)
+            and (
+                both(i + (not ta[i].star), j + (not tb[j].star))
+                if not (ta[i].star and tb[j].star)
+                else both(i + 1, j) or both(i, j + 1)
+            )
+            for ch in "a/b"
+        )
+
+    assert tokens_overlap(ta, tb) is both(0, 0)
+
+
+def test_fingerprints_of_a_document_are_each_findings_own() -> None:
+    """Fingerprinting a document's findings together (a statement normalised once) gives each
+    finding the fingerprint it has alone."""
+    from policyreason.baseline import fingerprint, fingerprints
+    from policyreason.parse.json_spans import parse_json
+
+    bad = doc(
+        stmt(Action=["s3:GetObject", "s3:GetObject", "s3:getobject"], Resource=["*", "*"]),
+        stmt(Sid="A", Action="iam:PassRole", Resource="*"),
+    )
+    policy, text = parse(bad, IDT)
+    found = run_checks(policy, context=CheckContext(source=text))
+    assert len({f.span.line for f in found}) > 2
+    root = parse_json(text, "policy.json")
+    together = fingerprints(found, "policy", root)
+    assert together == [fingerprint(f, "policy", root) for f in found]
+    assert len(set(together)) == len(together)
+
+
+def test_each_check_runs_with_its_own_rule_in_the_context() -> None:
+    """Each rule's context is the caller's with that rule as the running one."""
+    from dataclasses import replace
+
+    from policyreason.parse.json_spans import parse_json
+
+    root = parse_json("{}")
+    base = CheckContext(source="{}", root=root, attachment="user", resource_type="s3")
+    for info in all_checks()[:3]:
+        running = base.running(info)
+        assert running == replace(base, current=info)
+        assert running.current is info and running.root is root
+        assert base.current is None

@@ -13,9 +13,10 @@ statement whose question runs out is returned as undecided rather than waited fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from policyreason.analysis.escalation.meet import meet
 from policyreason.analysis.evaluate import DERIVED_KEYS, allows, arn_match, context_of
@@ -329,36 +330,69 @@ def redundant_resources(
     for stmt in policy.statements:
         if stmt.resources is None or stmt.not_resource or len(stmt.resources) < 2:
             continue
-        kept = list(range(len(stmt.resources)))
-        for position, pattern in enumerate(stmt.resources):
-            others = [stmt.resources[i] for i in kept if i != position]
-            if pattern.text in {p.text for p in stmt.resources[:position]}:
+        # A statement of n patterns asks n * (n - 1) pairs: each pattern is read once.
+        shapes = [_shape(p) for p in stmt.resources]
+        kept = list(range(len(shapes)))
+        seen: set[str] = set()
+        for position, shape in enumerate(shapes):
+            others = [shapes[i] for i in kept if i != position]
+            text = shape.pattern.text
+            if text in seen:
                 kept.remove(position)  # a repeat: reported as a duplicate
                 continue
-            if _covers(stmt, pattern, others, rlimit):
+            seen.add(text)
+            if _covers(stmt, shape, others, rlimit):
                 kept.remove(position)
-                out.append(RedundantResource(stmt.index, position, pattern.text))
+                out.append(RedundantResource(stmt.index, position, text))
     return out
 
 
-def _covers(stmt: Statement, pattern: Pattern, others: list[Pattern], rlimit: int | None) -> bool:
-    if pattern.has_variable or any(p.has_variable for p in others):
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """A Resource pattern as the pair tests read it: whether it matches everything, its
+    literal head (`_head`), whether it has a variable, and its `glob`: its text with `*` and
+    `?` for its wildcards (a variable read as `*`, as `_tokens` reads it), None when a literal
+    `*` or `?` (written `${*}`) leaves no such spelling."""
+
+    pattern: Pattern
+    match_all: bool
+    head: str
+    variable: bool
+    glob: str | None
+
+
+def _shape(pattern: Pattern) -> _Shape:
+    pieces: list[str] = []
+    plain = True
+    for part in pattern.parts:
+        if isinstance(part, Text):
+            plain = plain and "*" not in part.text and "?" not in part.text
+            pieces.append(part.text)
+        else:
+            pieces.append("?" if isinstance(part, AnyChar) else "*")
+    glob = "".join(pieces) if plain else None
+    return _Shape(pattern, pattern.is_match_all, _head(pattern), pattern.has_variable, glob)
+
+
+def _covers(stmt: Statement, shape: _Shape, others: list[_Shape], rlimit: int | None) -> bool:
+    pattern = shape.pattern
+    if shape.variable or any(o.variable for o in others):
         return False
     if pattern.is_literal:
-        return any(arn_match(p, pattern.text, {}) for p in others)
-    if any(_contains(p, pattern) for p in others):
+        return any(arn_match(o.pattern, pattern.text, {}) for o in others)
+    if any(_shape_contains(o, shape) for o in others):
         return True
     # One overlapping pattern that does not contain it leaves part of it uncovered (the
     # containment test is exact but for odd cases such as `*?` against `?*`); only a union of
     # two or more can cover it otherwise, which is what the solver is asked.
-    overlapping = [p for p in others if _may_overlap(pattern, p)]
+    overlapping = [o.pattern for o in others if _shapes_overlap(shape, o)]
     if len(overlapping) < 2:
         return False
     # An ARN the pattern matches and none of the others does settles it without the solver.
     if any(not any(arn_match(p, text, {}) for p in overlapping) for text in _sample_arns(pattern)):
         return False
     alone = _single(stmt, (pattern,))
-    rest = _single(stmt, tuple(others))
+    rest = _single(stmt, tuple(o.pattern for o in others))
     question = more_permissive(alone, rest)
     return Searcher([alone, rest], rlimit, QUICK).find(question).status is Status.PROVEN
 
@@ -376,14 +410,20 @@ def _sample_arns(pattern: Pattern) -> tuple[str, ...]:
 
 def _may_overlap(a: Pattern, b: Pattern) -> bool:
     """False when no ARN can match both, segment by segment as IAM matches ARNs."""
-    if a.is_match_all or b.is_match_all:
+    return _shapes_overlap(_shape(a), _shape(b))
+
+
+def _shapes_overlap(a: _Shape, b: _Shape) -> bool:
+    """`_may_overlap` of two patterns read once."""
+    if a.match_all or b.match_all:
         return True
     # A string both match starts with both literal heads: one is the other's prefix. (Most
     # pairs of a long Resource list part there, before the automata are built.)
-    head_a, head_b = _head(a), _head(b)
-    if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
+    if not (a.head.startswith(b.head) or b.head.startswith(a.head)):
         return False
-    return _parts_overlap(a.parts, b.parts)
+    if a.glob is None or b.glob is None:
+        return _parts_overlap(a.pattern.parts, b.pattern.parts)
+    return _globs_overlap(a.glob, b.glob)
 
 
 def _head(pattern: Pattern) -> str:
@@ -400,18 +440,63 @@ def _parts_overlap(a: tuple[Part, ...], b: tuple[Part, ...]) -> bool:
     return all(_glob_overlap(x, y) for x, y in zip(seg_a, seg_b, strict=True))
 
 
-def _contains(outer: Pattern, inner: Pattern) -> bool:
+# `_parts_overlap` on globs: keyed by strings, which hash and compare in C where parts do not.
+@lru_cache(maxsize=1 << 16)
+def _globs_overlap(a: str, b: str) -> bool:
+    seg_a, seg_b = a.split(":", 5), b.split(":", 5)
+    if len(seg_a) != len(seg_b):
+        return True  # as `_parts_overlap`
+    return all(_segments_overlap(x, y) for x, y in zip(seg_a, seg_b, strict=True))
+
+
+def _segments_overlap(x: str, y: str) -> bool:
+    """`_glob_overlap` of two segments of globs. Most pairs settle before the search: a glob
+    matches some string (so overlaps itself), literal characters at either end must agree and
+    are dropped, and a literal side is a regular-expression match of the other."""
+    if x == y:
+        return True
+    i = 0
+    while i < len(x) and i < len(y) and x[i] not in "*?" and y[i] not in "*?":
+        if x[i] != y[i]:
+            return False
+        i += 1
+    x, y = x[i:], y[i:]
+    j = 0
+    while j < len(x) and j < len(y) and x[-1 - j] not in "*?" and y[-1 - j] not in "*?":
+        if x[-1 - j] != y[-1 - j]:
+            return False
+        j += 1
+    x, y = x[: len(x) - j], y[: len(y) - j]
+    if "*" not in y and "?" not in y:
+        return _segment_regex(x).fullmatch(y) is not None
+    if "*" not in x and "?" not in x:
+        return _segment_regex(y).fullmatch(x) is not None
+    return _glob_overlap(_glob_tokens(x), _glob_tokens(y))
+
+
+@lru_cache(maxsize=1 << 14)
+def _segment_regex(segment: str) -> re.Pattern[str]:
+    """The strings a segment of a glob matches."""
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in segment)
+    return re.compile(body, re.DOTALL)
+
+
+def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
     """True when every ARN `inner` matches, `outer` matches too: `outer` matches the text of
     `inner` with each of its wildcards read as a symbol (a `*` of `outer` may take any run of
     them, its `?` one character or `?`), segment by segment. Sound; a False may be wrong only
     for unusual pairs such as `*?` and `?*`."""
-    if outer.is_match_all:
+    if outer.match_all:
         return True
     # `outer`'s literal head must match `inner`'s leading characters, which a wildcard of
     # `inner` (read as a symbol) never is.
-    if not _head(inner).startswith(_head(outer)):
+    if not inner.head.startswith(outer.head):
         return False
-    return _parts_contain(outer.parts, inner.parts)
+    if outer.glob is None or inner.glob is None:
+        return _parts_contain(outer.pattern.parts, inner.pattern.parts)
+    # `inner`'s glob is its tokens with `*` and `?` as the symbols, which no literal of
+    # `outer` is; a `?` of `outer` takes any symbol but a `*`.
+    return _containing(outer.glob).fullmatch(inner.glob) is not None
 
 
 @cache
@@ -420,6 +505,33 @@ def _parts_contain(outer: tuple[Part, ...], inner: tuple[Part, ...]) -> bool:
     if len(seg_o) != len(seg_i):
         return False
     return all(_glob_contains(o, i) for o, i in zip(seg_o, seg_i, strict=True))
+
+
+@lru_cache(maxsize=1 << 14)
+def _containing(glob: str) -> re.Pattern[str]:
+    """The globs `glob` contains (`_parts_contain`), as one expression: each wildcard stays in
+    its ARN segment (no `:` but in the sixth, the resource, which may hold more), a `*` takes
+    any run of symbols and a `?` any one but a `*`. The first five `:` of the glob matched must
+    be those of `glob`, so both have as many segments."""
+    out: list[str] = []
+    for index, segment in enumerate(glob.split(":", 5)):
+        last = index == 5
+        out.append(
+            "".join(
+                (".*" if last else "[^:]*")
+                if ch == "*"
+                else ("[^*]" if last else "[^*:]")
+                if ch == "?"
+                else re.escape(ch)
+                for ch in segment
+            )
+        )
+    return re.compile(":".join(out), re.DOTALL)
+
+
+def _glob_tokens(segment: str) -> list[str | None]:
+    """`_tokens` of a segment of a glob."""
+    return [None if ch == "*" else _ANY if ch == "?" else ch for ch in segment]
 
 
 # A statement of n patterns asks n * (n - 1) pairs: each pattern is cut into segments once.

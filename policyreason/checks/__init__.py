@@ -21,7 +21,7 @@ import importlib
 import inspect
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from typing import Any, TypeVar, cast
@@ -141,6 +141,13 @@ class CheckContext:
     resource_type: str | None = None
     current: CheckInfo | None = field(default=None, compare=False)
 
+    def running(self, info: CheckInfo) -> CheckContext:
+        """This context for the run of `info`'s check. A copy of the fields made directly:
+        `dataclasses.replace` costs more than most checks, and runs once per rule per policy."""
+        context = _new(CheckContext)
+        context.__dict__.update(self.__dict__, current=info)
+        return context
+
     def report(self, span: Span, message: str, fix: str | None = None, **details: Any) -> Finding:
         """A finding of the running check at `span`."""
         info = self.current
@@ -171,6 +178,7 @@ class CheckContext:
 
 
 _REGISTRY: dict[str, CheckInfo] = {}
+_new = object.__new__
 
 
 def check(
@@ -282,10 +290,17 @@ def _add(info: CheckInfo) -> None:
     _REGISTRY[info.id] = info
 
 
+_loaded: list[bool] = []
+
+
 def _load() -> None:
-    # The check modules import this one for `@check`, so they are loaded on first use.
+    # The check modules import this one for `@check`, so they are loaded on first use (once:
+    # asked for every checked policy).
+    if _loaded:
+        return
     for name in _MODULES:
         importlib.import_module(f"{__name__}.{name}")
+    _loaded.append(True)
 
 
 def all_checks() -> list[CheckInfo]:
@@ -332,18 +347,32 @@ def run_checks(
     context: CheckContext | None = None,
 ) -> list[Finding]:
     """Run the checks that apply to the policy's kind; `enabled`/`disabled` select by id."""
-    wanted = set(enabled) if enabled is not None else None
-    unwanted = set(disabled or ())
+    wanted = frozenset(enabled) if enabled is not None else None
     base = context or CheckContext()
     findings: list[Finding] = []
-    for info in all_checks():
-        if wanted is not None and info.id not in wanted:
-            continue
-        if info.function is None or info.id in unwanted or not info.applies_to(policy.kind):
-            continue
-        findings.extend(info.function(policy, replace(base, current=info)))
+    _load()
+    for info in _running(len(_REGISTRY), policy.kind, wanted, frozenset(disabled or ())):
+        function = cast(CheckFunction, info.function)  # `_running` keeps only rules with one
+        findings.extend(function(policy, base.running(info)))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
     return findings
+
+
+# Asked once per checked policy, with the same few selections: keyed by the registry's size, as
+# `_ordered` is.
+@cache
+def _running(
+    count: int, kind: PolicyKind, wanted: frozenset[str] | None, unwanted: frozenset[str]
+) -> tuple[CheckInfo, ...]:
+    """The selected rules with a function that run on policies of `kind`, in id order."""
+    return tuple(
+        info
+        for info in _ordered(count, Family.LINT)
+        if info.function is not None
+        and (wanted is None or info.id in wanted)
+        and info.id not in unwanted
+        and info.applies_to(kind)
+    )
 
 
 # -- helpers shared by the check modules ------------------------------------------------------

@@ -5,6 +5,7 @@ business, tag keys iam_tag_conditions'."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
@@ -47,7 +48,13 @@ _UNSUPPORTED_GLOBAL = frozenset({"aws:arn"})
 
 
 def _clean(cond: Condition) -> bool:
-    return not any(ch.isspace() for ch in cond.key_text)
+    return _no_space(cond.key_text)
+
+
+# Five checks ask it of every condition key, and keys recur across policies.
+@lru_cache(maxsize=1 << 12)
+def _no_space(text: str) -> bool:
+    return not any(ch.isspace() for ch in text)
 
 
 def _prefix(cond: Condition) -> str:

@@ -60,11 +60,22 @@ Segment = tuple[Token, ...]
 Segments = tuple[Segment, ...]
 
 
+# One token per character, made once: a pattern or format is read a token per character.
+_CHARS: dict[str, Token] = {}
+
+
+def _char(ch: str) -> Token:
+    token = _CHARS.get(ch)
+    if token is None:
+        token = _CHARS[ch] = Token("char", ch)
+    return token
+
+
 def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
     tokens: list[Token] = []
     for part in parts:
         if isinstance(part, Text):
-            tokens.extend(Token("char", ch) for ch in part.text)
+            tokens.extend(map(_char, part.text))
         elif isinstance(part, AnyChar):
             tokens.append(Token("any"))
         else:
@@ -89,13 +100,13 @@ def _format_segments(arn_format: str) -> Segments | None:
     tokens: list[Token] = []
     position = 0
     for match in _PLACEHOLDER.finditer(arn_format):
-        tokens.extend(Token("char", ch) for ch in arn_format[position : match.start()])
+        tokens.extend(map(_char, arn_format[position : match.start()]))
         if match.group(1) in _NO_SLASH:
             tokens += [Token("not", "/"), Token("not", "/", star=True)]
         else:
             tokens += [Token("any"), _ANY_STAR]
         position = match.end()
-    tokens.extend(_ANY_STAR if ch == "*" else Token("char", ch) for ch in arn_format[position:])
+    tokens.extend(_ANY_STAR if ch == "*" else _char(ch) for ch in arn_format[position:])
     return _segments(tokens)
 
 
@@ -115,7 +126,27 @@ def _compatible(a: Token, b: Token) -> bool:
 # managed policies most questions have been asked before.
 @lru_cache(maxsize=1 << 16)
 def tokens_overlap(a: Segment, b: Segment) -> bool:
-    """True when some string matches both token sequences (a product-automaton search)."""
+    """True when some string matches both token sequences (a product-automaton search).
+
+    Most pairs settle before the search: a sequence matches some string, so overlaps itself,
+    and a character both sequences take one of at either end must fit both tokens there
+    (those tokens are then dropped)."""
+    if a == b:
+        return True
+    start, a_end, b_end = 0, len(a), len(b)
+    while start < a_end and start < b_end and not a[start].star and not b[start].star:
+        if not _compatible(a[start], b[start]):
+            return False
+        start += 1
+    while a_end > start and b_end > start and not a[a_end - 1].star and not b[b_end - 1].star:
+        if not _compatible(a[a_end - 1], b[b_end - 1]):
+            return False
+        a_end, b_end = a_end - 1, b_end - 1
+    return _search(a[start:a_end], b[start:b_end])
+
+
+def _search(a: Segment, b: Segment) -> bool:
+    """The product-automaton search of `tokens_overlap`."""
     stack = [(0, 0)]
     seen: set[tuple[int, int]] = set()
     while stack:

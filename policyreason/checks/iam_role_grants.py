@@ -67,16 +67,37 @@ def _resource_form(stmt: Statement) -> str | None:
 def _findings(
     policy: Policy, ctx: CheckContext, target: _Target, action_form: str, resource_form: str
 ) -> Iterator[Finding]:
-    for stmt in policy.statements:
-        if not is_allow(stmt):
-            continue
-        found = _action_form(stmt, target)
-        if found is None or found[0] != action_form or _resource_form(stmt) != resource_form:
+    for stmt, found, resources in _grants(policy, target):
+        if found[0] != action_form or resources != resource_form:
             continue
         if resource_form == "star" and target.exempt_key in {c.key for c in stmt.conditions}:
             continue
         where = "every role" if resource_form == "star" else "every role but those excluded"
         yield ctx.report(found[1], f"{stmt.label} allows {target.action} on {where}")
+
+
+# The six checks of a target ask about the same policy one after the other: the last policy's
+# grants are kept, with the policy (so compared by identity, which a kept object cannot lose).
+_last: dict[_Target, tuple[Policy, list[tuple[Statement, tuple[str, Span], str | None]]]] = {}
+
+
+def _grants(
+    policy: Policy, target: _Target
+) -> list[tuple[Statement, tuple[str, Span], str | None]]:
+    """The Allow statements granting the target's action: each with its action form and span
+    and its resource form."""
+    last = _last.get(target)
+    if last is not None and last[0] is policy:
+        return last[1]
+    grants = []
+    for stmt in policy.statements:
+        if not is_allow(stmt):
+            continue
+        found = _action_form(stmt, target)
+        if found is not None:
+            grants.append((stmt, found, _resource_form(stmt)))
+    _last[target] = (policy, grants)
+    return grants
 
 
 def _register(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from policyreason.analysis.findings import Finding, Status
+from policyreason.collector import paused
 from policyreason.config import Suppression
 from policyreason.errors import too_deep
 from policyreason.ir.diagnostic import Diagnostic, Level
@@ -68,7 +69,11 @@ def check_file(path: Path, options: RunOptions) -> FileResult:
     from policyreason.inline_suppressions import template_suppressions
     from policyreason.inputs import InputType, load_file
 
-    source = load_file(path, load_options(path, options))
+    # Reading and each document's checks run with the cyclic collector paused (see
+    # `collector.py`): it would otherwise promote the file's tree and IR, which live through
+    # the checks, and those promotions set off the full collections that walk every cache.
+    with paused():
+        source = load_file(path, load_options(path, options))
     if source.input_type is not InputType.CLOUDFORMATION:
         return file_result(source, options.config)
     suppressions, errors = template_suppressions(path, source.path)
@@ -104,7 +109,7 @@ def relative_path(file: str, base: Path | None) -> str:
 
 def file_result(source: SourceFile, cfg: Config) -> FileResult:
     """The checks' results for an already-read file."""
-    from policyreason.baseline import fingerprint
+    from policyreason.baseline import fingerprint, fingerprints
 
     diags = _unique(_named(source))
     errors = [d for d in diags if d.level is Level.ERROR]
@@ -125,14 +130,15 @@ def file_result(source: SourceFile, cfg: Config) -> FileResult:
         findings, failure = check_document(document, per_document)
         if failure is not None:
             errors.append(failure)
+        prints = fingerprints(findings, document.name, document.parsed.root)
         found += [
             FoundFinding(
                 finding=f,
                 document=document.name,
-                fingerprint=fingerprint(f, document.name, document.parsed.root),
+                fingerprint=printed,
                 sid=_sid(document, f),
             )
-            for f in findings
+            for f, printed in zip(findings, prints, strict=True)
         ]
     for principal in source.principals:
         findings, failure = check_principal_set(principal, cfg)
@@ -166,12 +172,14 @@ def check_document(document: Document, cfg: Config) -> tuple[list[Finding], Diag
         resource_type=cfg.resource_type,
     )
     try:
-        findings = run_checks(
-            policy,
-            enabled=cfg.enable or None,
-            disabled=cfg.disable,
-            context=context,
-        )
+        # One document's garbage at most waits for the collector: it resumes after each.
+        with paused():
+            findings = run_checks(
+                policy,
+                enabled=cfg.enable or None,
+                disabled=cfg.disable,
+                context=context,
+            )
     except Exception as exc:
         return [], _internal_error(document.name, exc, policy.span)
     return findings, None
