@@ -305,6 +305,10 @@ def _cases() -> dict[str, tuple[PolicySet, Request]]:
             identity(_allow(Condition={"ArnNotLike": {"aws:SourceArn": "arn:aws:sqs:*:*:orders"}})),
             _caller(**{"aws:SourceArn": ACCOUNT}),
         ),
+        "D24": (
+            identity(_allow(Condition={"NotIpAddressIfExists": {"aws:EpochTime": "10.0.0.0/8"}})),
+            _caller(),
+        ),
         "D20": (
             identity(_allow(Resource="arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/*")),
             _caller(resource="arn:aws:s3:::b//k", **{"aws:PrincipalTag/team": ""}),

@@ -25,7 +25,7 @@ import cvc5
 from cvc5 import Kind
 
 from policyreason.data import reference
-from policyreason.data.global_keys import ALSO_NUMERIC
+from policyreason.data.global_keys import ALSO_NUMERIC, SENT_AS_DATETIME
 from policyreason.data.requests import ArnFormat, key_type
 from policyreason.errors import EncodeError
 from policyreason.ir.cidr import Cidr
@@ -108,7 +108,7 @@ def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[
                 names.setdefault(cond.key, cond.key_text)
                 sort = _FAMILY_SORT.get(cond.op.family)
                 sorts.setdefault(cond.key, set())
-                if sort is not None:
+                if sort is not None and not unreadable(cond):
                     sorts[cond.key].add(sort)
                     # One value test, whichever way it is negated or quantified.
                     op = cond.op
@@ -151,12 +151,36 @@ def declare_keys(policies: Sequence[Policy], extra: Iterable[str] = ()) -> dict[
 
 _SORT_OPERATORS = {KeySort.INT: "Numeric", KeySort.DATE: "Date", KeySort.IP: "IpAddress"}
 
+# Operator families that never read a value of a key's type (PR306's mismatches): no value AWS
+# sends for such a key parses as the operator's type (`true`, an ARN or an address is no number
+# or date; a date or a number is no address), so each comparison is false, as the evaluator has
+# it, and negation, IfExists and the set qualifiers apply as to any failed comparison. A number
+# may read as a date (epoch seconds), and a date key's value as a number (aws:EpochTime): those
+# pairs are not among them.
+_UNREADABLE: dict[str, frozenset[Family]] = {
+    "Bool": frozenset({Family.NUMERIC, Family.DATE, Family.IP}),
+    "ARN": frozenset({Family.NUMERIC, Family.DATE, Family.IP}),
+    "Date": frozenset({Family.IP}),
+    "Numeric": frozenset({Family.IP}),
+    "IPAddress": frozenset({Family.NUMERIC, Family.DATE}),
+}
+
+
+def unreadable(cond: Condition) -> bool:
+    """The condition's operator never reads a value of its key's type: every comparison fails
+    (a time AWS sends as a full date-time is no number either)."""
+    if cond.op.family is Family.NUMERIC and cond.key in SENT_AS_DATETIME:
+        return True
+    typed = (key_type(cond.key) or "String").removeprefix("ArrayOf")
+    return cond.op.family in _UNREADABLE.get(typed, frozenset())
+
 
 def _mismatched(key: str, typed: str, natural: KeySort | None, sort: KeySort) -> bool:
-    """A key whose values AWS sends in one type (Bool, Date, ...) compared with operators of
-    another (PR306): its slots would hold values of the operators' type, which no request
-    carries. String keys may hold any text, numbers and addresses included; Date keys are
-    also read by string operators, in the form AWS sends them (`encode_request`)."""
+    """A key whose values AWS sends in one type compared with operators of another that may
+    read some of them (a Numeric key with Date operators): its slots would hold values of the
+    operators' type, which no request carries. String keys may hold any text, numbers and
+    addresses included; Date keys are also read by string operators, in the form AWS sends
+    them (`encode_request`); the pairs that never read a value are `unreadable`."""
     if typed == "String" or sort is KeySort.STRING or sort is natural:
         return False
     return not (sort is KeySort.INT and key in ALSO_NUMERIC)
@@ -554,8 +578,10 @@ class PolicyEncoder:
         if cond.op.family is Family.NULL:
             return f.or_(missing if v.flag else f.not_(missing) for v in cond.values)
         present = [f.app(Kind.GT, kv.count, f.integer(i)) for i in range(len(kv.slots))]
+        never = unreadable(cond)
         matches = [
-            f.or_(self._compare(cond, kv, i, v) for v in cond.values) for i in range(len(kv.slots))
+            f.false if never else f.or_(self._compare(cond, kv, i, v) for v in cond.values)
+            for i in range(len(kv.slots))
         ]
         negated = cond.op.negated
         holds = [f.not_(m) if negated else m for m in matches]

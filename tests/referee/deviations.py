@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from policyreason.analysis.evaluate import allows, evaluate, is_arn
@@ -40,6 +41,7 @@ from policyreason.ir.policy import (
 )
 from policyreason.ir.request import Request
 from policyreason.ir.span import unknown_span
+from policyreason.ir.values import parse_date
 from policyreason.parse.pattern import parse_pattern
 from policyreason.parse.policy import parse_policy_text
 from tests.referee import Outcome, Referee
@@ -717,6 +719,48 @@ def _d22_ours(case: Case, o: Outcome) -> Case:
 def _d22(case: Case, o: Outcome) -> bool:
     given = _given(case, o)
     return any(_d22_hits(c, given) for _p, s in _statements(case) for c in s.conditions)
+
+
+# D24: a negated IP, Numeric or Date operator on a value its type cannot read never matches.
+
+
+def _unreadable_value(family: Family, value: str) -> bool:
+    if family is Family.IP:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            return True
+        return False
+    if family is Family.NUMERIC:
+        try:
+            Decimal(value)
+        except InvalidOperation:
+            return True
+        return False
+    return parse_date(value) is None
+
+
+def _d24_hits(cond: Condition, given: dict[str, str | list[str]]) -> bool:
+    value = given.get(cond.key)
+    values = [value] if isinstance(value, str) else value or []
+    return (
+        cond.op.family in (Family.IP, Family.NUMERIC, Family.DATE)
+        and cond.op.negated
+        and any(_unreadable_value(cond.op.family, v) for v in values)
+    )
+
+
+def _d24_ours(case: Case, o: Outcome) -> Case:
+    given = _given(case, o)
+    return _map_conditions(case, lambda c: NEVER if _d24_hits(c, given) else c)
+
+
+@deviation(
+    "D24", "a negated IP, Numeric or Date operator on a value it cannot read is false", _d24_ours
+)
+def _d24(case: Case, o: Outcome) -> bool:
+    given = _given(case, o)
+    return any(_d24_hits(c, given) for _p, s in _statements(case) for c in s.conditions)
 
 
 # D19: an implicit deny in a session policy denies even what a resource policy grants to the
