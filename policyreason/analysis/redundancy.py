@@ -22,7 +22,7 @@ from policyreason.analysis.escalation.meet import meet
 from policyreason.analysis.evaluate import DERIVED_KEYS, allows, arn_match, context_of
 from policyreason.analysis.questions import applies, more_permissive
 from policyreason.analysis.real_request import is_real
-from policyreason.analysis.samples import statement_samples
+from policyreason.analysis.samples import statement_actions, statement_samples
 from policyreason.analysis.search import Searcher
 from policyreason.analysis.witness import EXAMPLE_ACCOUNT, FILLER, guessed_request
 from policyreason.data import reference
@@ -253,7 +253,7 @@ def _met(stmt: Statement) -> Iterator[Request]:
     statement has an Action list (`_covered`)."""
     if stmt.resources is None or stmt.not_resource:
         return
-    for action in _action_names(stmt):
+    for action in statement_actions(stmt, _MAX_SAMPLE_ACTIONS):
         base = guessed_request(action, "*", EXAMPLE_ACCOUNT, stmt)
         # AWS derives some keys from the request: a condition's value for one is no key sent.
         derived = {k: v for k, v in base.context.items() if k.lower() in DERIVED_KEYS}
@@ -280,18 +280,6 @@ def _met(stmt: Statement) -> Iterator[Request]:
                         "context": {**sent_keys, **sent},
                     }
                 )
-
-
-def _action_names(stmt: Statement) -> list[str]:
-    """The statement's first actions in the service reference (`_MAX_SAMPLE_ACTIONS`)."""
-    names: list[str] = []
-    for pattern in stmt.actions:
-        for action in reference.actions_matching(pattern.text):
-            if action.full_name not in names:
-                names.append(action.full_name)
-                if len(names) >= _MAX_SAMPLE_ACTIONS:
-                    return names
-    return names
 
 
 def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:

@@ -86,7 +86,7 @@ def statement_samples(
     """The requests one statement spells out: its first `max_actions` actions, each on the
     statement's Resource patterns with their wildcards filled in, with the values its
     conditions test."""
-    for action in _actions(stmt, max_actions):
+    for action in statement_actions(stmt, max_actions):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
                 if fits(typing, resource):
@@ -122,7 +122,7 @@ def _sent(req: Request) -> Request:
     return req.model_copy(update={"context": context, "resource_account": account or None})
 
 
-def _actions(stmt: Statement, most: int) -> list[str]:
+def statement_actions(stmt: Statement, most: int) -> list[str]:
     """The statement's first actions; none for `*`, whose first actions in the reference's
     order would make odd witnesses (the solver picks among the actions the policies name)."""
     names: list[str] = []
