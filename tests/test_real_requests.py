@@ -31,6 +31,17 @@ def policy(*statements: dict[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) 
     return parsed.policy
 
 
+def get_object_if(operator: str, key: str, value: str) -> Policy:
+    """An Allow of s3:GetObject on every resource under one condition."""
+    condition = {operator: {key: value}}
+    return policy(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}
+    )
+
+
+NOTHING = {"Effect": "Deny", "Action": "*", "Resource": "*"}
+
+
 def witnesses(old: Policy, new: Policy) -> list[Request]:
     result = compare(old, new, witnesses=5)
     assert result.verdict is not CompareVerdict.UNKNOWN, result.reason
@@ -80,7 +91,7 @@ def test_access_no_real_action_could_use_is_not_access() -> None:
 def test_resource_account_is_the_arns_account() -> None:
     queue = "arn:aws:sqs:us-east-1:111122223333:orders"
     new = policy({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue})
-    ws = witnesses(policy({"Effect": "Deny", "Action": "*", "Resource": "*"}), new)
+    ws = witnesses(policy(NOTHING), new)
     assert_real(ws)
     assert all(w.resource_account == ACCOUNT for w in ws)
 
@@ -138,7 +149,7 @@ def test_principal_keys_follow_the_principal() -> None:
             "Resource": "arn:aws:s3:::home/${aws:username}/*",
         }
     )
-    ws = witnesses(policy({"Effect": "Deny", "Action": "*", "Resource": "*"}), by_name)
+    ws = witnesses(policy(NOTHING), by_name)
     assert_real(ws)
     for w in ws:
         who = iam_principal(w.principal or "")
@@ -163,15 +174,8 @@ def test_keys_aws_always_sends_are_never_missing() -> None:
     assert result.verdict is CompareVerdict.MORE_PERMISSIVE
     for w in result.new_access.witnesses:
         assert w.context["aws:SecureTransport"] == ("false",)
-    with_null = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"Null": {"aws:CurrentTime": "true"}},
-        }
-    )
-    nothing = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    with_null = get_object_if("Null", "aws:CurrentTime", "true")
+    nothing = policy(NOTHING)
     assert compare(nothing, with_null).verdict is CompareVerdict.EQUIVALENT
 
 
@@ -179,36 +183,15 @@ def test_the_time_compared_as_text_is_the_time_aws_sends() -> None:
     """aws:CurrentTime under a string operator is still the request's time in full: a witness
     never sends `0` or a bare date (decoding one used to fail), and a condition only a bare
     date meets is met by no request."""
-    any_time = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringLikeIfExists": {"aws:CurrentTime": "*"}},
-        }
-    )
-    in_2026 = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringLike": {"aws:CurrentTime": "2026*"}},
-        }
-    )
+    any_time = get_object_if("StringLikeIfExists", "aws:CurrentTime", "*")
+    in_2026 = get_object_if("StringLike", "aws:CurrentTime", "2026*")
     ws = witnesses(in_2026, any_time)
     assert_real(ws)
     for w in ws:
         assert "T" in w.context["aws:CurrentTime"][0]
         assert not w.context["aws:CurrentTime"][0].startswith("2026")
-    a_date = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:CurrentTime": "2026-01-01"}},
-        }
-    )
-    nothing = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    a_date = get_object_if("StringEquals", "aws:CurrentTime", "2026-01-01")
+    nothing = policy(NOTHING)
     assert compare(nothing, a_date).verdict is CompareVerdict.EQUIVALENT
     assert not is_real(
         Request(
@@ -237,36 +220,15 @@ def test_time_keys_compared_as_text_take_the_form_aws_sends(key: str, like: str,
     """aws:EpochTime is whole seconds and aws:TokenIssueTime a full date-time in a request,
     though a Date key's value may be either in a policy: decoding `2026-01-01` as epoch
     seconds used to fail, and a condition only such a form meets grants nothing."""
-    any_value = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringLikeIfExists": {key: "*"}},
-        }
-    )
-    some = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringLike": {key: like}},
-        }
-    )
-    nothing = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    any_value = get_object_if("StringLikeIfExists", key, "*")
+    some = get_object_if("StringLike", key, like)
+    nothing = policy(NOTHING)
     ws = witnesses(nothing, some) + witnesses(some, any_value)
     assert_real(ws)
     for w in ws:
         assert all(re.fullmatch(sent, v) for v in w.context.get(key, ())), w.context
     other_form = "2026-01-01" if key == "aws:EpochTime" else "1767225600"
-    written = policy(
-        {
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": "*",
-            "Condition": {"StringEquals": {key: other_form}},
-        }
-    )
+    written = get_object_if("StringEquals", key, other_form)
     assert compare(nothing, written).verdict is CompareVerdict.EQUIVALENT
 
 
