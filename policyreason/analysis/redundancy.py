@@ -456,17 +456,10 @@ def _segments_overlap(x: str, y: str) -> bool:
         j += 1
     x, y = x[: len(x) - j], y[: len(y) - j]
     if "*" not in y and "?" not in y:
-        return _segment_regex(x).fullmatch(y) is not None
+        return reference.wildcard_regex(x).fullmatch(y) is not None
     if "*" not in x and "?" not in x:
-        return _segment_regex(y).fullmatch(x) is not None
+        return reference.wildcard_regex(y).fullmatch(x) is not None
     return _glob_overlap(_glob_tokens(x), _glob_tokens(y))
-
-
-@lru_cache(maxsize=1 << 14)
-def _segment_regex(segment: str) -> re.Pattern[str]:
-    """The strings a segment of a glob matches."""
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in segment)
-    return re.compile(body, re.DOTALL)
 
 
 def _shape_contains(outer: _Shape, inner: _Shape) -> bool:

@@ -481,13 +481,7 @@ def wildcard_covers(general: Pattern, text: str, ignore_case: bool = False) -> b
         # `${*}`-style escapes: the parts, not the text, say what is literal.
         regex = re.compile(_parts_regex(general.parts), re.DOTALL)
         return regex.fullmatch(text.lower() if ignore_case else text) is not None
-    return _text_regex(general.text, ignore_case).fullmatch(text) is not None
-
-
-@cache
-def _text_regex(text: str, ignore_case: bool) -> re.Pattern[str]:
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return ref.wildcard_regex(general.text, ignore_case).fullmatch(text) is not None
 
 
 def _parts_regex(parts: tuple[Part, ...]) -> str:

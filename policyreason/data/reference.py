@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -268,9 +268,12 @@ def action(name: str) -> Action | None:
     return svc.action(rest) if svc is not None else None
 
 
-def _wildcard_regex(text: str) -> re.Pattern[str]:
+@lru_cache(maxsize=1 << 14)
+def wildcard_regex(text: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """The strings an IAM wildcard text matches, read as plain text: `*` any run of
+    characters, `?` one, everything else literal (no policy variables)."""
     body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
-    return re.compile(body, re.IGNORECASE | re.DOTALL)
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 @cache
@@ -282,7 +285,7 @@ def actions_matching(pattern_text: str) -> tuple[Action, ...]:
     if not sep:
         return ()
     if "*" in prefix_text or "?" in prefix_text:
-        prefix_re = _wildcard_regex(prefix_text)
+        prefix_re = wildcard_regex(prefix_text, ignore_case=True)
         prefixes = [p for p in service_prefixes() if prefix_re.fullmatch(p)]
     else:
         prefixes = [p for p in (_service_index().get(prefix_text.lower()),) if p]
@@ -304,7 +307,7 @@ def _name_matcher(text: str) -> Callable[[str], bool]:
     0.25 ms to compile, and a policy corpus holds thousands of distinct patterns."""
     body = text.rstrip("*")
     if "*" in body or "?" in body:
-        name_re = _wildcard_regex(text)
+        name_re = wildcard_regex(text, ignore_case=True)
         return lambda name: name_re.fullmatch(name) is not None
     lowered = body.lower()
     return lambda name: name.startswith(lowered)
