@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from policyreason.analysis.escalation.joint import Joint, recheck
 from policyreason.analysis.escalation.meet import may_meet, meet
@@ -286,21 +286,17 @@ class Cuts:
 
     def is_real(self, req: Request) -> bool:
         """`is_real(req)`."""
-        key = request_key(req)
-        known = self._real.get(key)
-        if known is None:
-            known = self._real[key] = is_real(req)
-        return known
+        return _kept(self._real, request_key(req), lambda: is_real(req))
 
     def allowed(self, req: Request) -> bool:
         """Whether the policies allow `req`, decided over the statements that can apply to
         its action (`cut`)."""
-        key = request_key(req)
-        known = self._allowed.get(key)
-        if known is None:
+
+        def judged() -> bool:
             cut = self.cut(req.action, None)
-            known = self._allowed[key] = cut is not None and _permits(cut, req)
-        return known
+            return cut is not None and _permits(cut, req)
+
+        return _kept(self._allowed, request_key(req), judged)
 
     def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
         """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
@@ -310,10 +306,10 @@ class Cuts:
             return []
         # By identity (the pattern is kept beside its ARNs, so its id is not reused).
         key = (id(pattern), partition, account, values)
-        known = self._instances.get(key)
-        if known is None:
-            known = self._instances[key] = (pattern, _filled(pattern, partition, account, values))
-        return list(known[1])
+        made = _kept(
+            self._instances, key, lambda: (pattern, _filled(pattern, partition, account, values))
+        )
+        return list(made[1])
 
     # Each path's cut and guesses walk the policies' Resource patterns with the formats of its
     # requests, and most paths share a few formats (a role, a function...). Patterns are kept
@@ -322,10 +318,7 @@ class Cuts:
     def may_meet(self, pattern: Pattern, fmt: ArnFormat) -> bool:
         """`may_meet(pattern, fmt)`."""
         key = (id(pattern), fmt)
-        known = self._may_meet.get(key)
-        if known is None:
-            known = self._may_meet[key] = (pattern, may_meet(pattern, fmt))
-        return known[1]
+        return _kept(self._may_meet, key, lambda: (pattern, may_meet(pattern, fmt)))[1]
 
     def meet(
         self, pattern: Pattern, fmt: ArnFormat, partition: str, account: str, ctx: Context
@@ -333,19 +326,15 @@ class Cuts:
         """`meet(pattern, fmt, partition, account, ctx)`, which reads of `ctx` only the values
         of the pattern's variables."""
         key = (id(pattern), fmt, partition, account, _variable_values(pattern, ctx))
-        known = self._meet.get(key)
-        if known is None:
-            known = self._meet[key] = (pattern, meet(pattern, fmt, partition, account, ctx))
-        return known[1]
+        return _kept(
+            self._meet, key, lambda: (pattern, meet(pattern, fmt, partition, account, ctx))
+        )[1]
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
         # Keyed by the action as written: the catalogue spells each one alike every time.
-        known = self._may_allow.get(action)
-        if known is None:
-            known = self._may_allow[action] = self._some_allow_names(ascii_lower(action))
-        return known
+        return _kept(self._may_allow, action, lambda: self._some_allow_names(ascii_lower(action)))
 
     def _some_allow_names(self, name: str) -> bool:
         policies = self.policies
@@ -395,6 +384,16 @@ class Cuts:
 
 RequestKey = tuple[object, ...]
 MeetKey = tuple[int, ArnFormat, str, str, tuple[str, ...] | None]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """`table[key]`, made by `make` the first time (`Cuts`' answers are never None)."""
+    known = table.get(key)
+    if known is None:
+        known = table[key] = make()
+    return known
 
 
 def request_key(req: Request) -> RequestKey:
