@@ -146,10 +146,9 @@ def _context_problems(req: Request, fitting: list[Typing]) -> list[str]:
             out.append(f"{req.action} on this resource sends no {written}")
             continue
         out += _value_problems(written, key_type(key) or "String", values)
+        out += [f"{written} = {v!r} is not how AWS sends it" for v in values if not _sent(key, v)]
     current = _values(req, "aws:currenttime")
     epoch = _values(req, "aws:epochtime")
-    for key, (written, values) in sorted(given.items()):
-        out += [f"{written} = {v!r} is not how AWS sends it" for v in values if not _sent(key, v)]
     if current and epoch:
         a, b = parse_date(current[0]), parse_date(epoch[0])
         if a is None or b is None or a // 1000 != b // 1000:
