@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from policyreason.cli import main
 from policyreason.errors import SchedulerError
 from policyreason.gate import run
-from policyreason.run import schedule
+from policyreason.run import local, schedule
 from policyreason.run.options import RunOptions
 from policyreason.run.schedule import Execution, execute
 from policyreason.run.tasks import FileResult, check_file
@@ -28,6 +29,15 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".policyreason.toml").write_text("")
     monkeypatch.setenv("POLICYREASON_CACHE_DIR", str(tmp_path / "user-cache"))
+
+
+@pytest.fixture(params=["fork", "spawn"] if sys.platform == "linux" else ["spawn"])
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way a pool's workers may start: a test process runs threads of its own, so the
+    choice is forced (forking is what a single-threaded `policyreason check` on Linux does)."""
+    method: str = request.param
+    monkeypatch.setattr(local, "start_method", lambda: method)
+    return method
 
 
 def _folder() -> Path:
@@ -68,7 +78,7 @@ def _json_report(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, s
 
 
 @pytest.mark.slow
-def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str]) -> None:
+def test_jobs_two_gives_the_serial_report(capsys: pytest.CaptureFixture[str], start: str) -> None:
     _folder()
     serial_code, serial = _json_report(capsys, "--jobs", "1")
     pooled_code, pooled = _json_report(capsys, "--jobs", "2")
@@ -104,7 +114,7 @@ def _errors(results: list[FileResult], files: list[Path]) -> dict[str, list[str]
 
 
 @pytest.mark.slow
-def test_a_crashed_worker_is_reported_for_its_file() -> None:
+def test_a_crashed_worker_is_reported_for_its_file(start: str) -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
     results = execute(files, RunOptions(), Execution(jobs=2), work=crash_on_boom)
@@ -120,7 +130,7 @@ def test_a_crashed_worker_is_reported_for_its_file() -> None:
 
 
 @pytest.mark.slow
-def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked() -> None:
+def test_a_file_over_the_time_limit_is_reported_and_the_rest_checked(start: str) -> None:
     files = _boom_batch()
     expected = execute(files, RunOptions(), Execution(jobs=1))
     # The limit is wall time: generous, so that a loaded machine finishes the other files
@@ -223,8 +233,15 @@ def test_default_jobs_follow_the_work_not_the_file_count(
         tiny[-1].write_text("{}")
     assert schedule.default_jobs(tiny) == 1
     big = tmp_path / "big.json"  # one large file pays for a pool on its own
-    big.write_text(" " * int(2 * schedule.WORKER_START_S / schedule.BYTE_S))
+    start_s = schedule.WORKER_START_S[schedule.start_method()]
+    big.write_text(" " * int(2 * start_s / schedule.BYTE_S))
     assert schedule.default_jobs([big, tiny[0]]) == 2
     assert schedule.default_jobs([tmp_path / "missing.json"]) == 1
     monkeypatch.setattr(schedule, "_usable_cpus", lambda: 1)
     assert schedule.default_jobs([big, tiny[0]]) == 1
+
+
+def test_a_single_threaded_check_forks_its_workers_on_linux() -> None:
+    code = "from policyreason.run.local import start_method; print(start_method())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policyreason.run.local import in_pool, isolated
+from policyreason.collector import relaxed
+from policyreason.run.local import in_pool, isolated, start_method
 from policyreason.run.tasks import FileResult, Work, check_file
 
 if TYPE_CHECKING:
@@ -19,9 +20,11 @@ if TYPE_CHECKING:
     from policyreason.run.options import RunOptions
 
 # The cost model behind the default number of processes (CPU seconds, measured on the managed-
-# policy corpus, perf/corpus_lint.py): a worker's start (a new interpreter importing the checks
-# and the reference index), and a file's check, a fixed part and a part per byte of input.
-WORKER_START_S = 0.35
+# policy corpus, perf/corpus_lint.py): a worker's start by how it starts, and a file's check, a
+# fixed part and a part per byte of input. A forked worker costs its fork and the first-use
+# tables it fills again (a pool of two over 31 managed policies took 0.1 CPU-s more than one
+# process); a new interpreter also imports the checks and the reference index.
+WORKER_START_S = {"fork": 0.1, "spawn": 0.35}
 FILE_S = 0.003
 BYTE_S = 10e-6
 DEFAULT_FILE_TIMEOUT_S = 600.0
@@ -51,7 +54,7 @@ def default_jobs(files: Sequence[Path]) -> int:
     if cpus < 2:
         return 1
     work = sum(FILE_S + BYTE_S * _size(path) for path in files)
-    return cpus if work * (1 - 1 / cpus) > WORKER_START_S else 1
+    return cpus if work * (1 - 1 / cpus) > WORKER_START_S[start_method()] else 1
 
 
 def _usable_cpus() -> int:
@@ -154,8 +157,9 @@ def _dispatch(
         return
     jobs = execution.jobs if execution.jobs is not None else default_jobs([p for _, p in todo])
     if jobs <= 1 or len(todo) <= 1:
-        for index, path in todo:
-            yield index, isolated(work, path, options, execution.file_timeout)
+        with relaxed():
+            for index, path in todo:
+                yield index, isolated(work, path, options, execution.file_timeout)
         return
     # Largest files first (size stands for cost): the costliest are not left to the end, when
     # one worker would check them while the others wait.
