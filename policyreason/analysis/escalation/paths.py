@@ -48,7 +48,7 @@ from policyreason.analysis.evaluate import (
     glob_match,
 )
 from policyreason.analysis.questions import JointProperty, resources_are
-from policyreason.analysis.real_request import fits, is_real
+from policyreason.analysis.real_request import fits, problems
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT, FILLER, variable_value
 from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
 from policyreason.data.requests import (
@@ -275,8 +275,8 @@ class Cuts:
         self._services: dict[tuple[int, str], Policy] = {}
         self._allow_actions: dict[int, _AllowActions] = {}
         self._may_allow: dict[str, bool] = {}
-        self._real: dict[RequestKey, bool] = {}
         self._allowed: dict[RequestKey, bool] = {}
+        self._permits: dict[RequestKey, bool] = {}
         self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
         self._may_meet: dict[tuple[int, ArnFormat], tuple[Pattern, bool]] = {}
         self._meet: dict[MeetKey, tuple[Pattern, str | None]] = {}
@@ -285,8 +285,8 @@ class Cuts:
     # judges whole sets in which one request changed: each request is judged once.
 
     def is_real(self, req: Request) -> bool:
-        """`is_real(req)`."""
-        return _kept(self._real, request_key(req), lambda: is_real(req))
+        """Whether AWS could receive `req` (real_request's `is_real`)."""
+        return not real_problems(req)
 
     def allowed(self, req: Request) -> bool:
         """Whether the policies allow `req`, decided over the statements that can apply to
@@ -297,6 +297,12 @@ class Cuts:
             return cut is not None and _permits(cut, req)
 
         return _kept(self._allowed, request_key(req), judged)
+
+    def permits(self, req: Request) -> bool:
+        """Whether the policies allow `req`, decided over every statement: the check of what
+        is shown, where paths of one policy share requests (the role passed, the caller's
+        own user)."""
+        return _kept(self._permits, request_key(req), lambda: _permits(self.policies, req))
 
     def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
         """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
@@ -313,22 +319,33 @@ class Cuts:
 
     # Each path's cut and guesses walk the policies' Resource patterns with the formats of its
     # requests, and most paths share a few formats (a role, a function...). Patterns are kept
-    # by identity, beside the answer so that the id is not reused.
+    # by identity, beside the answer so that the id is not reused; what `meet` and `may_meet`
+    # read of a pattern is its parts, and policies repeat patterns (`arn:aws:iam::*:role/*`),
+    # so the walks themselves are kept by the parts across policy sets.
 
     def may_meet(self, pattern: Pattern, fmt: ArnFormat) -> bool:
         """`may_meet(pattern, fmt)`."""
-        key = (id(pattern), fmt)
-        return _kept(self._may_meet, key, lambda: (pattern, may_meet(pattern, fmt)))[1]
+
+        def walked() -> tuple[Pattern, bool]:
+            met = _kept_across(_MAY_MEET, (pattern.parts, fmt), lambda: may_meet(pattern, fmt))
+            return pattern, met
+
+        return _kept(self._may_meet, (id(pattern), fmt), walked)[1]
 
     def meet(
         self, pattern: Pattern, fmt: ArnFormat, partition: str, account: str, ctx: Context
     ) -> str | None:
         """`meet(pattern, fmt, partition, account, ctx)`, which reads of `ctx` only the values
         of the pattern's variables."""
-        key = (id(pattern), fmt, partition, account, _variable_values(pattern, ctx))
-        return _kept(
-            self._meet, key, lambda: (pattern, meet(pattern, fmt, partition, account, ctx))
-        )[1]
+        values = _variable_values(pattern, ctx)
+
+        def walked() -> tuple[Pattern, str | None]:
+            key = (pattern.parts, fmt, partition, account, values)
+            # In a 1-tuple: a kept answer may be None.
+            met = _kept_across(_MEET, key, lambda: (meet(pattern, fmt, partition, account, ctx),))
+            return pattern, met[0]
+
+        return _kept(self._meet, (id(pattern), fmt, partition, account, values), walked)[1]
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
@@ -398,11 +415,32 @@ def _kept(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
 
 def request_key(req: Request) -> RequestKey:
     """Every field of the request, hashable (a dict field as its items): equal keys, equal
-    requests."""
-    return tuple(
-        tuple(value.items()) if isinstance(value, dict) else value
-        for value in (getattr(req, name) for name in Request.model_fields)
-    )
+    requests. (A model's `__dict__` holds its fields in order, read without `getattr`.)"""
+    return tuple([tuple(v.items()) if isinstance(v, dict) else v for v in req.__dict__.values()])
+
+
+# What reads no policy is kept across policy sets: whether a request is real (the paths of
+# every policy guess the same example callers, roles and functions), and where a Resource
+# pattern meets a format. Each table is emptied when it reaches `_KEPT_ACROSS` entries.
+_KEPT_ACROSS = 1 << 13
+_REAL: dict[RequestKey, tuple[str, ...]] = {}
+_MAY_MEET: dict[tuple[object, ...], bool] = {}
+_MEET: dict[tuple[object, ...], tuple[str | None]] = {}
+
+
+def _kept_across(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """`_kept` for a table kept across policy sets."""
+    known = table.get(key)
+    if known is None:
+        if len(table) >= _KEPT_ACROSS:
+            table.clear()
+        known = table[key] = make()
+    return known
+
+
+def real_problems(req: Request) -> tuple[str, ...]:
+    """`problems(req)` (real_request), kept under the request's key."""
+    return _kept_across(_REAL, request_key(req), lambda: tuple(problems(req)))
 
 
 @dataclass(frozen=True)
@@ -662,7 +700,7 @@ class _Question:
     def check(self, requests: Sequence[Request]) -> list[str]:
         """What keeps `requests` from being a witness of the path; empty if nothing (the
         concrete twin of `goal`)."""
-        return self._problems(requests, lambda req: _permits(self.policies, req))
+        return self._problems(requests, self._cuts.permits)
 
     def _judge(self, requests: Sequence[Request]) -> list[str]:
         """`check` over the statements that can apply to each request's action (`Cuts`): the
@@ -1051,7 +1089,7 @@ class _Question:
                 candidate = [_substitute(r, {old: new}) for r in requests]
                 if new != old and keep(candidate):
                     requests = candidate
-        recheck(requests, self.check)
+        recheck(requests, self.check, real_problems)
         return requests
 
 
