@@ -351,21 +351,36 @@ class Cuts:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
         # Keyed by the action as written: the catalogue spells each one alike every time.
-        return _kept(self._may_allow, action, lambda: self._some_allow_names(ascii_lower(action)))
+        known = self._may_allow.get(action)
+        if known is None:
+            # The first time, every action of the catalogue at once: a policy's plain Actions
+            # meet the catalogue's as one set against another, not name by name.
+            asked = {action: ascii_lower(action)}
+            if not self._may_allow:
+                asked.update(_catalogue_actions())
+            names = self._allowed_names(frozenset(asked.values()))
+            self._may_allow.update((a, name in names) for a, name in asked.items())
+            known = self._may_allow[action]
+        return known
 
-    def _some_allow_names(self, name: str) -> bool:
+    def _allowed_names(self, wanted: frozenset[str]) -> frozenset[str]:
+        """The (lower-case) action names of `wanted` that an identity Allow could match, and
+        a boundary Allow and a session Allow, when there are such policies."""
         policies = self.policies
-        if not any(self._allows(p, name) for p in policies.identity):
-            return False
-        if policies.boundary is not None and not self._allows(policies.boundary, name):
-            return False
-        return not policies.session or any(self._allows(p, name) for p in policies.session)
+        found = frozenset[str]().union(*(self._actions(p).names(wanted) for p in policies.identity))
+        if policies.boundary is not None:
+            found = self._actions(policies.boundary).names(found)
+        if policies.session:
+            found = frozenset[str]().union(
+                *(self._actions(p).names(found) for p in policies.session)
+            )
+        return found
 
-    def _allows(self, policy: Policy, name: str) -> bool:
+    def _actions(self, policy: Policy) -> _AllowActions:
         key = id(policy)
         if key not in self._allow_actions:
             self._allow_actions[key] = _AllowActions.of(policy)
-        return self._allow_actions[key].may_name(name)
+        return self._allow_actions[key]
 
     def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
         """`cut(self.policies, action, formats)`."""
@@ -477,14 +492,19 @@ class _AllowActions:
             anywhere=tuple(anywhere),
         )
 
-    def may_name(self, name: str) -> bool:
-        """Whether an Allow could match the (lower-case) action `name`."""
-        if self.any_action or name in self.plain:
-            return True
-        service = name.partition(":")[0]
-        return any(glob_match(p, name, {}) for p in self.by_service.get(service, ())) or any(
-            glob_match(p, name, {}) for p in self.anywhere
-        )
+    def names(self, wanted: frozenset[str]) -> frozenset[str]:
+        """The (lower-case) action names of `wanted` an Allow could match."""
+        if self.any_action:
+            return wanted
+        found = wanted & self.plain
+        if not self.by_service and not self.anywhere:
+            return found
+        return found | {
+            name
+            for name in wanted - found
+            if any(glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ()))
+            or any(glob_match(p, name, {}) for p in self.anywhere)
+        }
 
 
 def _named_service(pattern: Pattern) -> str | None:
@@ -535,6 +555,12 @@ def format_pattern(fmt: ArnFormat) -> Pattern:
                 text += "*"
                 parts.append(Star())
     return Pattern(text=text, parts=tuple(parts))
+
+
+@cache
+def _catalogue_actions() -> dict[str, str]:
+    """Every action of the catalogue's steps, as written, with its lower-case name."""
+    return {step.action: ascii_lower(step.action) for path in catalogue() for step in path.steps}
 
 
 @cache
