@@ -817,6 +817,33 @@ def test_a_proof_leaves_no_concrete_witness_set(ps: PolicySet) -> None:
         assert not question.check(list(answer.witnesses))
 
 
+@pytest.mark.slow
+@PROPERTY
+@given(
+    ps=lambda_policies(),
+    order=st.permutations([f"lambda-00{i}" for i in range(1, 7)]),
+)
+def test_paths_of_one_policy_answer_as_each_path_asked_alone(
+    ps: PolicySet, order: list[str]
+) -> None:
+    """The paths of one policy share Cuts: the requests judged, the ARNs that the statements
+    for a request's action name, the whole check of what is shown. Each path's answer, in any
+    order, is the one it gets with Cuts of its own."""
+    cuts = Cuts(ps)
+    for path_id in order:
+        shared = path_answer(ps, PATHS[path_id], ANY_CALLER, cuts=cuts)
+        alone = path_answer(ps, PATHS[path_id], ANY_CALLER)
+        if shared is None or alone is None:
+            assert shared is alone, path_id
+            continue
+        assert (shared.status, shared.witnesses, shared.assumptions, shared.reason) == (
+            alone.status,
+            alone.witnesses,
+            alone.assumptions,
+            alone.reason,
+        ), path_id
+
+
 def test_a_readable_value_is_kept_as_it_is() -> None:
     """A region already `us-east-1` is not offered as `us-east-1example`."""
     from policyreason.analysis.escalation.paths import _readable

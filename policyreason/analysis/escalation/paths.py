@@ -277,6 +277,7 @@ class Cuts:
         self._may_allow: dict[str, bool] = {}
         self._allowed: dict[RequestKey, bool] = {}
         self._permits: dict[RequestKey, bool] = {}
+        self._named: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
         self._may_meet: dict[tuple[int, ArnFormat], tuple[Pattern, bool]] = {}
         self._meet: dict[MeetKey, tuple[Pattern, str | None]] = {}
@@ -303,6 +304,12 @@ class Cuts:
         is shown, where paths of one policy share requests (the role passed, the caller's
         own user)."""
         return _kept(self._permits, request_key(req), lambda: _permits(self.policies, req))
+
+    def named(self, key: tuple[object, ...], make: Callable[[], list[str]]) -> list[str]:
+        """The ARNs a path's request names (`_Question._named`), made by `make` the first time
+        under `key`: the paths of one policy guess requests of the same actions and types."""
+        made: tuple[str, ...] = _kept(self._named, key, lambda: tuple(make()))
+        return list(made)
 
     def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
         """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
@@ -477,7 +484,11 @@ class _AllowActions:
         by_service: dict[str, list[Pattern]] = {}
         anywhere: list[Pattern] = []
         for p in (p for s in allows for p in s.actions):
-            if p.is_literal:
+            parts = p.parts
+            # Most Actions are one plain text (a large policy names thousands).
+            if len(parts) == 1 and isinstance(parts[0], Text):
+                plain.add(parts[0].text)
+            elif p.is_literal:
                 plain.add(p.literal_text())
             elif p.has_variable:
                 any_action = True
@@ -994,11 +1005,18 @@ class _Question:
 
     def _named(self, p: Planned, base: Request) -> list[str]:
         """ARNs of the request's types that the Allow statements for its action name."""
+        links = self._link_patterns(p)
+        # What is read: the action, the types, the patterns linked to the resource (by
+        # identity: they are the policies' own) and the base request.
+        key = (p.action, p.types, tuple(id(x) for x in links), request_key(base))
+        return self._cuts.named(key, lambda: self._named_afresh(p, base, links))
+
+    def _named_afresh(self, p: Planned, base: Request, links: list[Pattern]) -> list[str]:
         identity, account = base.identity_arn or "", base.principal_account or ""
         partition = identity.split(":")[1]
         typed = self._typed(p)
         ctx = context_of(base)
-        patterns = self._link_patterns(p) + [
+        patterns = links + [
             pattern
             for policy in self.policies.identity
             for stmt in self._cuts.could_apply(policy, p.action).statements
