@@ -652,15 +652,20 @@ class _Question:
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
         joint = Joint(self.parts)
+        # The question over every resource is asked first: what reaches the solver is mostly
+        # proven (every question over the managed policies), and a proof over every resource
+        # is one with the resources fixed. Only then is the narrowed question asked, whose
+        # witness is the one shown: the answer is the one asking it first gives.
+        answer = joint.find(self.question, self.complete, rlimit)
+        if answer.status is Status.PROVEN:
+            return answer
         fixed = self.fixed_resources()
         if fixed:
             share = None if rlimit is None else max(1, rlimit // 4)
-
             narrowed = self.question.and_(resources_are(fixed))
-            answer = joint.find(narrowed, self.complete, share)
-            if answer.status is Status.WITNESSED:
-                return answer.map(self.polish(list(answer.witnesses)))
-        answer = joint.find(self.question, self.complete, rlimit)
+            found = joint.find(narrowed, self.complete, share)
+            if found.status is Status.WITNESSED:
+                return found.map(self.polish(list(found.witnesses)))
         if answer.status is not Status.WITNESSED:
             return answer
         return answer.map(self.polish(list(answer.witnesses)))
