@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policyreason.analysis.escalation.joint import Joint
 from policyreason.analysis.escalation.paths import (
     ANY_CALLER,
     IN_GROUP,
@@ -35,6 +36,7 @@ from policyreason.analysis.escalation.paths import (
 )
 from policyreason.analysis.evaluate import Decision, evaluate
 from policyreason.analysis.findings import Status as FindingStatus
+from policyreason.analysis.questions import resources_are
 from policyreason.analysis.real_request import is_real
 from policyreason.checks import CheckContext, run_checks
 from policyreason.data.escalation import catalogue
@@ -44,6 +46,7 @@ from policyreason.ir.answer import Answer, Status
 from policyreason.ir.policy import PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
 from policyreason.run.options import RunOptions
+from policyreason.smt.limits import DEFAULT_RLIMIT
 from tests.strategies import requests, to_policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,22 +347,25 @@ def _cut_documents(draw: st.DrawFn) -> dict[str, Any]:
     st.lists(_cut_documents(), min_size=1, max_size=2),
     st.none() | _cut_documents(),
     st.lists(_cut_documents(), max_size=2),
-    st.sampled_from(_ASKED),
+    st.lists(st.sampled_from([*_ASKED, "IAM:passrole", "ec2:RunInstances"]), min_size=1),
 )
 def test_the_quick_allow_test_agrees_with_the_cut(
     identity: list[dict[str, Any]],
     boundary: dict[str, Any] | None,
     session: list[dict[str, Any]],
-    action: str,
+    actions: list[str],
 ) -> None:
     """A path is dropped before any cut when no Allow names one of its actions; that happens
-    exactly when the cut finds nothing for the action."""
+    exactly when the cut finds nothing for the action, whether Cuts decided it with the
+    catalogue's actions (the first action asked) or on its own (an action no path takes)."""
     policies = PolicySet(
         identity=tuple(to_policy(d) for d in identity),
         boundary=None if boundary is None else to_policy(boundary, PolicyKind.BOUNDARY),
         session=tuple(to_policy(d, PolicyKind.SESSION) for d in session),
     )
-    assert Cuts(policies).may_allow(action) is (cut(policies, action) is not None)
+    cuts = Cuts(policies)
+    for action in actions:
+        assert cuts.may_allow(action) is (cut(policies, action) is not None), action
 
 
 @given(
@@ -812,6 +818,56 @@ def test_a_proof_leaves_no_concrete_witness_set(ps: PolicySet) -> None:
     else:
         assert answer.status is Status.WITNESSED
         assert not question.check(list(answer.witnesses))
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(
+    ps=lambda_policies(),
+    order=st.permutations([f"lambda-00{i}" for i in range(1, 7)]),
+)
+def test_paths_of_one_policy_answer_as_each_path_asked_alone(
+    ps: PolicySet, order: list[str]
+) -> None:
+    """The paths of one policy share Cuts: the requests judged, the ARNs that the statements
+    for a request's action name, the whole check of what is shown. Each path's answer, in any
+    order, is the one it gets with Cuts of its own."""
+    cuts = Cuts(ps)
+    for path_id in order:
+        shared = path_answer(ps, PATHS[path_id], ANY_CALLER, cuts=cuts)
+        alone = path_answer(ps, PATHS[path_id], ANY_CALLER)
+        if shared is None or alone is None:
+            assert shared is alone, path_id
+            continue
+        assert (shared.status, shared.witnesses, shared.assumptions, shared.reason) == (
+            alone.status,
+            alone.witnesses,
+            alone.assumptions,
+            alone.reason,
+        ), path_id
+
+
+# Most drawn policies ask nothing (an action no Allow names): more examples than PROPERTY.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ps=lambda_policies(), path_id=st.sampled_from(["lambda-001", "lambda-002", "lambda-006"]))
+def test_a_proof_over_every_resource_leaves_no_witness_with_the_resources_fixed(
+    ps: PolicySet, path_id: str
+) -> None:
+    """The solver is asked over every resource first and, only when that is not proven, with
+    the resources fixed to the ones the policies name, whose witness is then shown. Asking the
+    narrowed question first gives the same answer because a proof over every resource leaves
+    the narrowed question no witness."""
+    question = _Question(ps, PATHS[path_id], ANY_CALLER, relaxed=False)
+    if not question.possible:
+        return
+    assert question.parts is not None
+    narrowed = question.question.and_(resources_are(question.fixed_resources()))
+    whole = Joint(question.parts).find(question.question, question.complete, DEFAULT_RLIMIT)
+    fixed = Joint(question.parts).find(narrowed, question.complete, DEFAULT_RLIMIT // 4)
+    if whole.status is Status.PROVEN:
+        assert fixed.status is not Status.WITNESSED, fixed
+    if fixed.status is Status.WITNESSED:
+        assert whole.status is not Status.PROVEN, whole
 
 
 def test_a_readable_value_is_kept_as_it_is() -> None:

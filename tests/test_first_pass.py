@@ -113,16 +113,18 @@ def test_kept_arns_of_a_pattern_are_the_ones_made_afresh(
     text: str, variable: str, contexts: list[dict[str, tuple[str, ...]]]
 ) -> None:
     """Cuts keep what `meet` and `_instances` give for a pattern under the values its
-    variables take in a context (the only part of the context either reads)."""
-    pattern = parse_pattern(text + variable)
-    cuts = Cuts(PolicySet(identity=()))
-    for ctx in contexts:
-        for fmt in FORMATS:
-            kept = cuts.meet(pattern, fmt, "aws", ACCOUNT, ctx)
-            assert kept == meet(pattern, fmt, "aws", ACCOUNT, ctx)
-            assert cuts.may_meet(pattern, fmt) is may_meet(pattern, fmt)
-        kept_arns = cuts.instances(pattern, "aws", ACCOUNT, ctx)
-        assert kept_arns == _instances(pattern, "aws", ACCOUNT, ctx)
+    variables take in a context (the only part of the context either reads), and what the
+    walks give is kept by the pattern's parts across policy sets: a second Cuts, over the
+    same pattern parsed anew, gets what the walks give afresh."""
+    for cuts in (Cuts(PolicySet(identity=())), Cuts(PolicySet(identity=()))):
+        pattern = parse_pattern(text + variable)
+        for ctx in contexts:
+            for fmt in FORMATS:
+                kept = cuts.meet(pattern, fmt, "aws", ACCOUNT, ctx)
+                assert kept == meet(pattern, fmt, "aws", ACCOUNT, ctx)
+                assert cuts.may_meet(pattern, fmt) is may_meet(pattern, fmt)
+            kept_arns = cuts.instances(pattern, "aws", ACCOUNT, ctx)
+            assert kept_arns == _instances(pattern, "aws", ACCOUNT, ctx)
 
 
 def test_a_task_definition_named_by_prefix_gets_a_revision() -> None:
@@ -349,12 +351,13 @@ def test_the_resource_cut_never_changes_a_paths_answer(ps: PolicySet) -> None:
 
     path = PATHS["cloudformation-005"]
     cut = path_answer(ps, path, ANY_CALLER)
-    original = paths.may_meet
-    paths.may_meet = lambda pattern, fmt: True
+    # Cuts keep what may_meet says across policy sets: the cut asks Cuts.
+    original = paths.Cuts.may_meet
+    paths.Cuts.may_meet = lambda self, pattern, fmt: True  # type: ignore[method-assign]
     try:
         whole = path_answer(ps, path, ANY_CALLER)
     finally:
-        paths.may_meet = original
+        paths.Cuts.may_meet = original  # type: ignore[method-assign]
     assert _decided(cut) == _decided(whole), (cut, whole)
 
 

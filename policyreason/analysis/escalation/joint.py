@@ -91,10 +91,15 @@ class Joint:
         return self._made
 
 
-def recheck(requests: Sequence[Request], check: JointHolds) -> None:
-    """Raise ModelInvalid unless every request is real and the set passes `check`."""
+def recheck(
+    requests: Sequence[Request],
+    check: JointHolds,
+    real: Callable[[Request], Sequence[str]] = problems,
+) -> None:
+    """Raise ModelInvalid unless every request is real (`real`: real_request's `problems`,
+    or a keeper of its answers) and the set passes `check`."""
     for req in requests:
-        wrong = problems(req)
+        wrong = real(req)
         if wrong:
             raise ModelInvalid(
                 f"the solver's witness {req.to_json()} is not a request AWS could receive "

@@ -48,7 +48,7 @@ from policyreason.analysis.evaluate import (
     glob_match,
 )
 from policyreason.analysis.questions import JointProperty, resources_are
-from policyreason.analysis.real_request import fits, is_real
+from policyreason.analysis.real_request import fits, problems
 from policyreason.analysis.witness import ALWAYS_SENT, EXAMPLE_ACCOUNT, FILLER, variable_value
 from policyreason.data.escalation import EscalationPath, Step, Target, catalogue
 from policyreason.data.requests import (
@@ -275,8 +275,9 @@ class Cuts:
         self._services: dict[tuple[int, str], Policy] = {}
         self._allow_actions: dict[int, _AllowActions] = {}
         self._may_allow: dict[str, bool] = {}
-        self._real: dict[RequestKey, bool] = {}
         self._allowed: dict[RequestKey, bool] = {}
+        self._permits: dict[RequestKey, bool] = {}
+        self._named: dict[tuple[object, ...], tuple[str, ...]] = {}
         self._instances: dict[tuple[int, str, str, tuple[str, ...]], tuple[Pattern, list[str]]] = {}
         self._may_meet: dict[tuple[int, ArnFormat], tuple[Pattern, bool]] = {}
         self._meet: dict[MeetKey, tuple[Pattern, str | None]] = {}
@@ -285,8 +286,8 @@ class Cuts:
     # judges whole sets in which one request changed: each request is judged once.
 
     def is_real(self, req: Request) -> bool:
-        """`is_real(req)`."""
-        return _kept(self._real, request_key(req), lambda: is_real(req))
+        """Whether AWS could receive `req` (real_request's `is_real`)."""
+        return not real_problems(req)
 
     def allowed(self, req: Request) -> bool:
         """Whether the policies allow `req`, decided over the statements that can apply to
@@ -297,6 +298,18 @@ class Cuts:
             return cut is not None and _permits(cut, req)
 
         return _kept(self._allowed, request_key(req), judged)
+
+    def permits(self, req: Request) -> bool:
+        """Whether the policies allow `req`, decided over every statement: the check of what
+        is shown, where paths of one policy share requests (the role passed, the caller's
+        own user)."""
+        return _kept(self._permits, request_key(req), lambda: _permits(self.policies, req))
+
+    def named(self, key: tuple[object, ...], make: Callable[[], list[str]]) -> list[str]:
+        """The ARNs a path's request names (`_Question._named`), made by `make` the first time
+        under `key`: the paths of one policy guess requests of the same actions and types."""
+        made: tuple[str, ...] = _kept(self._named, key, lambda: tuple(make()))
+        return list(made)
 
     def instances(self, pattern: Pattern, partition: str, account: str, ctx: Context) -> list[str]:
         """`_instances(...)` of a pattern of the policies: the guesses of every path fill the
@@ -313,42 +326,68 @@ class Cuts:
 
     # Each path's cut and guesses walk the policies' Resource patterns with the formats of its
     # requests, and most paths share a few formats (a role, a function...). Patterns are kept
-    # by identity, beside the answer so that the id is not reused.
+    # by identity, beside the answer so that the id is not reused; what `meet` and `may_meet`
+    # read of a pattern is its parts, and policies repeat patterns (`arn:aws:iam::*:role/*`),
+    # so the walks themselves are kept by the parts across policy sets.
 
     def may_meet(self, pattern: Pattern, fmt: ArnFormat) -> bool:
         """`may_meet(pattern, fmt)`."""
-        key = (id(pattern), fmt)
-        return _kept(self._may_meet, key, lambda: (pattern, may_meet(pattern, fmt)))[1]
+
+        def walked() -> tuple[Pattern, bool]:
+            met = _kept_across(_MAY_MEET, (pattern.parts, fmt), lambda: may_meet(pattern, fmt))
+            return pattern, met
+
+        return _kept(self._may_meet, (id(pattern), fmt), walked)[1]
 
     def meet(
         self, pattern: Pattern, fmt: ArnFormat, partition: str, account: str, ctx: Context
     ) -> str | None:
         """`meet(pattern, fmt, partition, account, ctx)`, which reads of `ctx` only the values
         of the pattern's variables."""
-        key = (id(pattern), fmt, partition, account, _variable_values(pattern, ctx))
-        return _kept(
-            self._meet, key, lambda: (pattern, meet(pattern, fmt, partition, account, ctx))
-        )[1]
+        values = _variable_values(pattern, ctx)
+
+        def walked() -> tuple[Pattern, str | None]:
+            key = (pattern.parts, fmt, partition, account, values)
+            # In a 1-tuple: a kept answer may be None.
+            met = _kept_across(_MEET, key, lambda: (meet(pattern, fmt, partition, account, ctx),))
+            return pattern, met[0]
+
+        return _kept(self._meet, (id(pattern), fmt, partition, account, values), walked)[1]
 
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary or session Allow) names `action`:
         then `cut` is None for every resource, and most of the 65 paths end there."""
         # Keyed by the action as written: the catalogue spells each one alike every time.
-        return _kept(self._may_allow, action, lambda: self._some_allow_names(ascii_lower(action)))
+        known = self._may_allow.get(action)
+        if known is None:
+            # The first time, every action of the catalogue at once: a policy's plain Actions
+            # meet the catalogue's as one set against another, not name by name.
+            asked = {action: ascii_lower(action)}
+            if not self._may_allow:
+                asked.update(_catalogue_actions())
+            names = self._allowed_names(frozenset(asked.values()))
+            self._may_allow.update((a, name in names) for a, name in asked.items())
+            known = self._may_allow[action]
+        return known
 
-    def _some_allow_names(self, name: str) -> bool:
+    def _allowed_names(self, wanted: frozenset[str]) -> frozenset[str]:
+        """The (lower-case) action names of `wanted` that an identity Allow could match, and
+        a boundary Allow and a session Allow, when there are such policies."""
         policies = self.policies
-        if not any(self._allows(p, name) for p in policies.identity):
-            return False
-        if policies.boundary is not None and not self._allows(policies.boundary, name):
-            return False
-        return not policies.session or any(self._allows(p, name) for p in policies.session)
+        found = frozenset[str]().union(*(self._actions(p).names(wanted) for p in policies.identity))
+        if policies.boundary is not None:
+            found = self._actions(policies.boundary).names(found)
+        if policies.session:
+            found = frozenset[str]().union(
+                *(self._actions(p).names(found) for p in policies.session)
+            )
+        return found
 
-    def _allows(self, policy: Policy, name: str) -> bool:
+    def _actions(self, policy: Policy) -> _AllowActions:
         key = id(policy)
         if key not in self._allow_actions:
             self._allow_actions[key] = _AllowActions.of(policy)
-        return self._allow_actions[key].may_name(name)
+        return self._allow_actions[key]
 
     def cut(self, action: str, formats: tuple[ArnFormat, ...] | None) -> PolicySet | None:
         """`cut(self.policies, action, formats)`."""
@@ -398,11 +437,32 @@ def _kept(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
 
 def request_key(req: Request) -> RequestKey:
     """Every field of the request, hashable (a dict field as its items): equal keys, equal
-    requests."""
-    return tuple(
-        tuple(value.items()) if isinstance(value, dict) else value
-        for value in (getattr(req, name) for name in Request.model_fields)
-    )
+    requests. (A model's `__dict__` holds its fields in order, read without `getattr`.)"""
+    return tuple([tuple(v.items()) if isinstance(v, dict) else v for v in req.__dict__.values()])
+
+
+# What reads no policy is kept across policy sets: whether a request is real (the paths of
+# every policy guess the same example callers, roles and functions), and where a Resource
+# pattern meets a format. Each table is emptied when it reaches `_KEPT_ACROSS` entries.
+_KEPT_ACROSS = 1 << 13
+_REAL: dict[RequestKey, tuple[str, ...]] = {}
+_MAY_MEET: dict[tuple[object, ...], bool] = {}
+_MEET: dict[tuple[object, ...], tuple[str | None]] = {}
+
+
+def _kept_across(table: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """`_kept` for a table kept across policy sets."""
+    known = table.get(key)
+    if known is None:
+        if len(table) >= _KEPT_ACROSS:
+            table.clear()
+        known = table[key] = make()
+    return known
+
+
+def real_problems(req: Request) -> tuple[str, ...]:
+    """`problems(req)` (real_request), kept under the request's key."""
+    return _kept_across(_REAL, request_key(req), lambda: tuple(problems(req)))
 
 
 @dataclass(frozen=True)
@@ -424,7 +484,11 @@ class _AllowActions:
         by_service: dict[str, list[Pattern]] = {}
         anywhere: list[Pattern] = []
         for p in (p for s in allows for p in s.actions):
-            if p.is_literal:
+            parts = p.parts
+            # Most Actions are one plain text (a large policy names thousands).
+            if len(parts) == 1 and isinstance(parts[0], Text):
+                plain.add(parts[0].text)
+            elif p.is_literal:
                 plain.add(p.literal_text())
             elif p.has_variable:
                 any_action = True
@@ -439,14 +503,19 @@ class _AllowActions:
             anywhere=tuple(anywhere),
         )
 
-    def may_name(self, name: str) -> bool:
-        """Whether an Allow could match the (lower-case) action `name`."""
-        if self.any_action or name in self.plain:
-            return True
-        service = name.partition(":")[0]
-        return any(glob_match(p, name, {}) for p in self.by_service.get(service, ())) or any(
-            glob_match(p, name, {}) for p in self.anywhere
-        )
+    def names(self, wanted: frozenset[str]) -> frozenset[str]:
+        """The (lower-case) action names of `wanted` an Allow could match."""
+        if self.any_action:
+            return wanted
+        found = wanted & self.plain
+        if not self.by_service and not self.anywhere:
+            return found
+        return found | {
+            name
+            for name in wanted - found
+            if any(glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ()))
+            or any(glob_match(p, name, {}) for p in self.anywhere)
+        }
 
 
 def _named_service(pattern: Pattern) -> str | None:
@@ -497,6 +566,12 @@ def format_pattern(fmt: ArnFormat) -> Pattern:
                 text += "*"
                 parts.append(Star())
     return Pattern(text=text, parts=tuple(parts))
+
+
+@cache
+def _catalogue_actions() -> dict[str, str]:
+    """Every action of the catalogue's steps, as written, with its lower-case name."""
+    return {step.action: ascii_lower(step.action) for path in catalogue() for step in path.steps}
 
 
 @cache
@@ -577,15 +652,20 @@ class _Question:
                 return Answer.witnessed(self.polish(guess))
         assert self.parts is not None
         joint = Joint(self.parts)
+        # The question over every resource is asked first: what reaches the solver is mostly
+        # proven (every question over the managed policies), and a proof over every resource
+        # is one with the resources fixed. Only then is the narrowed question asked, whose
+        # witness is the one shown: the answer is the one asking it first gives.
+        answer = joint.find(self.question, self.complete, rlimit)
+        if answer.status is Status.PROVEN:
+            return answer
         fixed = self.fixed_resources()
         if fixed:
             share = None if rlimit is None else max(1, rlimit // 4)
-
             narrowed = self.question.and_(resources_are(fixed))
-            answer = joint.find(narrowed, self.complete, share)
-            if answer.status is Status.WITNESSED:
-                return answer.map(self.polish(list(answer.witnesses)))
-        answer = joint.find(self.question, self.complete, rlimit)
+            found = joint.find(narrowed, self.complete, share)
+            if found.status is Status.WITNESSED:
+                return found.map(self.polish(list(found.witnesses)))
         if answer.status is not Status.WITNESSED:
             return answer
         return answer.map(self.polish(list(answer.witnesses)))
@@ -662,7 +742,7 @@ class _Question:
     def check(self, requests: Sequence[Request]) -> list[str]:
         """What keeps `requests` from being a witness of the path; empty if nothing (the
         concrete twin of `goal`)."""
-        return self._problems(requests, lambda req: _permits(self.policies, req))
+        return self._problems(requests, self._cuts.permits)
 
     def _judge(self, requests: Sequence[Request]) -> list[str]:
         """`check` over the statements that can apply to each request's action (`Cuts`): the
@@ -930,11 +1010,18 @@ class _Question:
 
     def _named(self, p: Planned, base: Request) -> list[str]:
         """ARNs of the request's types that the Allow statements for its action name."""
+        links = self._link_patterns(p)
+        # What is read: the action, the types, the patterns linked to the resource (by
+        # identity: they are the policies' own) and the base request.
+        key = (p.action, p.types, tuple(id(x) for x in links), request_key(base))
+        return self._cuts.named(key, lambda: self._named_afresh(p, base, links))
+
+    def _named_afresh(self, p: Planned, base: Request, links: list[Pattern]) -> list[str]:
         identity, account = base.identity_arn or "", base.principal_account or ""
         partition = identity.split(":")[1]
         typed = self._typed(p)
         ctx = context_of(base)
-        patterns = self._link_patterns(p) + [
+        patterns = links + [
             pattern
             for policy in self.policies.identity
             for stmt in self._cuts.could_apply(policy, p.action).statements
@@ -1051,7 +1138,7 @@ class _Question:
                 candidate = [_substitute(r, {old: new}) for r in requests]
                 if new != old and keep(candidate):
                     requests = candidate
-        recheck(requests, self.check)
+        recheck(requests, self.check, real_problems)
         return requests
 
 
