@@ -291,9 +291,16 @@ def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ..
 
 @cache
 def _known(patterns: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(
-        ascii_lower(a.full_name) for text in patterns for a in reference.actions_matching(text)
-    )
+    if len(patterns) == 1:
+        return _pattern_known(patterns[0])
+    return frozenset().union(*map(_pattern_known, patterns))
+
+
+# The policies of a folder repeat their action patterns (`ec2:Describe*`, `s3:GetObject`) in
+# list after list: each pattern's actions are named once, and a list's are their union.
+@cache
+def _pattern_known(text: str) -> frozenset[str]:
+    return frozenset(ascii_lower(a.full_name) for a in reference.actions_matching(text))
 
 
 @dataclass
