@@ -5,7 +5,9 @@ without it applies to exactly the same requests (an unsat answer, not a string c
 Only statements whose known actions (service reference) and Resource ARNs all appear in other
 statements of the same effect, with no more conditions, are asked about: a statement with an
 action or resource of its own is needed unless it can never apply, which the lint does not
-try to prove.
+try to prove. A statement whose every action and Resource pattern those statements hold
+outright (their patterns contain its own) needs no question: the solver would prove it
+redundant, as a test holds.
 
 A suggestion is not a safety claim, so the questions get a short resource limit and a
 statement whose question runs out is returned as undecided rather than waited for.
@@ -44,17 +46,24 @@ from policyreason.smt.limits import DEFAULT_RLIMIT
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit: enough for every redundant statement of
-# the managed-policy corpus (51 proven; 1 question undecided, 5 witnessed, the rest of the
-# statements shown needed by a guess).
+# the managed-policy corpus (51: 28 held outright by other statements, 23 proven; 1 question
+# undecided, 3 witnessed, the rest of the statements shown needed by a guess).
 QUICK: tuple[tuple[dict[str, str], float], ...] = (({}, 0.05),)
 
 
 @dataclass
 class Redundancy:
-    """A statement asked about: `search` UNSAT means redundant (proven), UNKNOWN undecided."""
+    """A redundant statement, or one the solver could not decide: `search` is the solver's
+    answer (proven: redundant, unknown: undecided), None when the statement's text already
+    shows the others apply wherever it does (`_contained`), with no question asked."""
 
     index: int
-    search: Answer[Request]
+    search: Answer[Request] | None
+
+    @property
+    def status(self) -> Status:
+        """PROVEN when the statement is redundant, UNKNOWN when undecided."""
+        return Status.PROVEN if self.search is None else self.search.status
 
 
 def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[Redundancy]:
@@ -85,6 +94,9 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             and not _exclusive(s, stmt)
         ]
         if not _covered(stmt, peers, known_of):
+            continue
+        if _contained(stmt, peers, known_of):
+            out.append(Redundancy(index, None))
             continue
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
         # apply to one of them do not matter: asking about the rest is the same question,
@@ -134,6 +146,51 @@ def _covered(
         if not left:
             return _resources_covered(stmt, others)
     return False
+
+
+def _contained(
+    stmt: Statement, peers: list[Statement], known: Callable[[Statement], frozenset[str]]
+) -> bool:
+    """The text shows that wherever `stmt` applies, one of `peers` (of its effect, with a
+    subset of its conditions) does: for each Resource pattern of `stmt`, the peers whose
+    Resource holds it (`_resource_holds`) name every known action of `stmt` between them.
+    Removing `stmt` then changes nothing, which is the solver's question answered without it
+    (a test holds the two to each other). Peers under a Principal or a template condition, or
+    with a NotResource, are left to the solver."""
+    plain = [
+        p
+        for p in peers
+        if p.principal is None and not p.not_principal and not p.when and not p.not_resource
+    ]
+    mine = known(stmt)
+    wanted = (None,) if stmt.resources is None or stmt.not_resource else stmt.resources
+    for pattern in wanted:
+        left = set(mine)
+        for peer in plain:
+            if not _resource_holds(peer, pattern):
+                continue
+            # A NotAction applies to every action but those its patterns name.
+            left = left & known(peer) if peer.not_action else left - known(peer)
+            if not left:
+                break
+        if left:
+            return False
+    return True
+
+
+def _resource_holds(peer: Statement, pattern: Pattern | None) -> bool:
+    """`peer`'s Resource matches every ARN `pattern` does (None: every resource at all)."""
+    if peer.resources is None or any(p.is_match_all for p in peer.resources):
+        return True
+    if pattern is None:
+        return False
+    if any(p.text == pattern.text for p in peer.resources):
+        return True  # a policy variable takes the same value in both
+    if pattern.has_variable:
+        return False
+    return any(
+        not p.has_variable and _shape_contains(_shape(p), _shape(pattern)) for p in peer.resources
+    )
 
 
 def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
