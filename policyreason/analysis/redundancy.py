@@ -110,7 +110,11 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
         only = _known(tuple(p.text for p in stmt.actions))  # `_covered`: no NotAction
-        search = Searcher([full, reduced], rlimit, QUICK, only_actions=only).find(question)
+        # The requests `stmt` spells out were tried above. Those of every other statement (the
+        # searcher's guesses) are not: a proof, as most answers are, would try each in vain,
+        # and a witness the solver finds without them shows the statement needed as well.
+        searcher = Searcher([full, reduced], rlimit, QUICK, only_actions=only, guess=False)
+        search = searcher.find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
     return out
