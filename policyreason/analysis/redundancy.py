@@ -55,7 +55,7 @@ QUICK: tuple[tuple[dict[str, str], float], ...] = (({}, 0.05),)
 class Redundancy:
     """A redundant statement, or one the solver could not decide: `search` is the solver's
     answer (proven: redundant, unknown: undecided), None when the statement's text already
-    shows the others apply wherever it does (`_contained`), with no question asked."""
+    shows the others apply wherever it does (`_unheld`), with no question asked."""
 
     index: int
     search: Answer[Request] | None
@@ -95,7 +95,10 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         ]
         if not _covered(stmt, peers, known_of):
             continue
-        if _contained(stmt, peers, known_of):
+        # The question is asked only about the actions the other statements' text does not
+        # already settle: a smaller request space (the statement's, at most).
+        only = _unheld(stmt, peers, known_of)
+        if not only:
             out.append(Redundancy(index, None))
             continue
         # Only requests `stmt` applies to can tell the two apart, so the statements that never
@@ -109,7 +112,6 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
             continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
-        only = _known(tuple(p.text for p in stmt.actions))  # `_covered`: no NotAction
         # The requests `stmt` spells out were tried above. Those of every other statement (the
         # searcher's guesses) are not: a proof, as most answers are, would try each in vain,
         # and a witness the solver finds without them shows the statement needed as well.
@@ -152,15 +154,17 @@ def _covered(
     return False
 
 
-def _contained(
+def _unheld(
     stmt: Statement, peers: list[Statement], known: Callable[[Statement], frozenset[str]]
-) -> bool:
-    """The text shows that wherever `stmt` applies, one of `peers` (of its effect, with a
-    subset of its conditions) does: for each Resource pattern of `stmt`, the peers whose
-    Resource holds it (`_resource_holds`) name every known action of `stmt` between them.
-    Removing `stmt` then changes nothing, which is the solver's question answered without it
-    (a test holds the two to each other). Peers under a Principal or a template condition, or
-    with a NotResource, are left to the solver."""
+) -> frozenset[str]:
+    """The known actions of `stmt` on which the text does not show that, wherever `stmt`
+    applies, one of `peers` (of its effect, with a subset of its conditions) does: for each
+    Resource pattern of `stmt`, those that no peer whose Resource holds the pattern
+    (`_resource_holds`) names. Only requests of these actions can tell the policy from the
+    policy without `stmt`; none (the peers hold every action on every pattern) means `stmt`
+    is redundant, the solver's question answered without it (a test holds the two to each
+    other). Peers under a Principal or a template condition, or with a NotResource, are left
+    to the solver."""
     plain = [
         p
         for p in peers
@@ -168,6 +172,7 @@ def _contained(
     ]
     mine = known(stmt)
     wanted = (None,) if stmt.resources is None or stmt.not_resource else stmt.resources
+    out: set[str] = set()
     for pattern in wanted:
         left = set(mine)
         for peer in plain:
@@ -177,9 +182,8 @@ def _contained(
             left = left & known(peer) if peer.not_action else left - known(peer)
             if not left:
                 break
-        if left:
-            return False
-    return True
+        out |= left
+    return frozenset(out)
 
 
 def _resource_holds(peer: Statement, pattern: Pattern | None) -> bool:
