@@ -101,15 +101,20 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         if not only:
             out.append(Redundancy(index, None))
             continue
-        # Only requests `stmt` applies to can tell the two apart, so the statements that never
-        # apply to one of them do not matter: asking about the rest is the same question,
-        # much smaller.
-        full = _meeting(able, stmt)
+        # Only requests of those actions that `stmt` applies to can tell the two apart, so the
+        # statements that never apply to one of them do not matter: asking about the rest is
+        # the same question, much smaller.
+        full = _meeting(able, stmt, only, known_of)
         reduced = full.model_copy(
             update={"statements": tuple(s for s in full.statements if s is not stmt)}
         )
         wider, narrower = (full, reduced) if stmt.effect is Effect.ALLOW else (reduced, full)
-        if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
+        # A request of another action is one the text shows `stmt` does not matter to (and
+        # the cut policies may leave out the statement that holds it).
+        if any(
+            ascii_lower(r.action) in only and allows(wider, r) and not allows(narrower, r)
+            for r in _samples(stmt)
+        ):
             continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
         # The requests `stmt` spells out were tried above. Those of every other statement (the
@@ -262,10 +267,25 @@ def _levels(stmt: Statement) -> tuple[int, ...]:
     return tuple(out) or (_ACCOUNT, _DIRECT)
 
 
-def _meeting(policy: Policy, stmt: Statement) -> Policy:
-    """The statements of `policy` that can apply to some request `stmt` applies to: those whose
-    Action patterns, and Resource patterns, can match a string `stmt`'s do."""
-    kept = tuple(s for s in policy.statements if _may_meet(stmt, s))
+def _meeting(
+    policy: Policy,
+    stmt: Statement,
+    only: frozenset[str],
+    known: Callable[[Statement], frozenset[str]],
+) -> Policy:
+    """The statements of `policy` that can apply to some request of an action in `only` (known
+    actions of `stmt`) that `stmt` applies to: those that apply to one of these actions (a
+    comparison of known actions, exact for real requests), and whose Action patterns, and
+    Resource patterns, can match a string `stmt`'s do."""
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s is stmt
+        or (
+            (bool(only - known(s)) if s.not_action else not only.isdisjoint(known(s)))
+            and _may_meet(stmt, s)
+        )
+    )
     return policy.model_copy(update={"statements": kept})
 
 
