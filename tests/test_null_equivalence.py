@@ -124,7 +124,10 @@ VARIABLE_KEYS = [
     "aws:RequestTag/project",
     "ec2:Vpc",
     "aws:SourceArn",
+    "aws:PrincipalArn",
+    "identitystore:UserExternalIdIssuers",
     "aws:TagKeys",
+    "aws:SourceVpc",
 ]
 STRING_VALUES = ["${aws:PrincipalAccount}", "${aws:PrincipalTag/team}", "${aws:username}-*", "*"]
 ARN_VALUES = [

@@ -21,6 +21,7 @@ from policyreason.analysis.evaluate import condition_holds
 from policyreason.analysis.questions import more_permissive
 from policyreason.analysis.search import Searcher
 from policyreason.data.reference import multivalued
+from policyreason.data.requests import key_type, principal_family
 from policyreason.ir.answer import Status
 from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text, Variable
 from policyreason.ir.policy import (
@@ -175,12 +176,15 @@ _TAG_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
 
 
 def _takes(key: str, value: str) -> bool:
-    """A real request can carry `value` for `key`: a tag any text, an account key an account
-    ID. Other keys are not tried (a caller's ARN or name, a VPC, a time have forms of their
-    own, which a probe could miss where the solver would not)."""
+    """A real request can carry `value` for `key`: a tag or a key of ARNs (not the caller's)
+    any text, an account key an account ID. Other keys are not tried (a caller's name, a
+    time, an address have forms of their own, which a probe could miss where the solver
+    would not)."""
     if key in _ACCOUNT_KEYS:
         return value == _VARIABLE_VALUE
-    return key.startswith(_TAG_PREFIXES) or ":resourcetag/" in key
+    if key.startswith(_TAG_PREFIXES) or ":resourcetag/" in key:
+        return True
+    return key_type(key) in ("ARN", "ArrayOfARN") and not principal_family(key)
 
 
 def _variable_probes(cond: Condition) -> list[dict[str, tuple[str, ...]]]:
