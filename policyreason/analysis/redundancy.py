@@ -181,10 +181,13 @@ def _unheld(
     for pattern in wanted:
         left = set(mine)
         for peer in plain:
-            if not _resource_holds(peer, pattern):
+            # A NotAction applies to every action but those its patterns name. A peer of none
+            # of the actions left is passed over before its Resource is read.
+            theirs = known(peer)
+            held = left - theirs if peer.not_action else left & theirs
+            if not held or not _resource_holds(peer, pattern):
                 continue
-            # A NotAction applies to every action but those its patterns name.
-            left = left & known(peer) if peer.not_action else left - known(peer)
+            left -= held
             if not left:
                 break
         out |= left
