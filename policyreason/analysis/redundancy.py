@@ -570,9 +570,31 @@ def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
         return False
     if outer.glob is None or inner.glob is None:
         return _parts_contain(outer.pattern.parts, inner.pattern.parts)
+    # Segment by segment, as `_containing` reads them: most segments are literal, `*`, or a
+    # literal head and a `*`, which settle without compiling the expression.
+    seg_o, seg_i = outer.glob.split(":", 5), inner.glob.split(":", 5)
+    if len(seg_o) != len(seg_i):
+        return False
+    plain = [_segment_holds(o, i) for o, i in zip(seg_o, seg_i, strict=True)]
+    if False in plain:
+        return False
+    if None not in plain:
+        return True
     # `inner`'s glob is its tokens with `*` and `?` as the symbols, which no literal of
     # `outer` is; a `?` of `outer` takes any symbol but a `*`.
     return _containing(outer.glob).fullmatch(inner.glob) is not None
+
+
+def _segment_holds(outer: str, inner: str) -> bool | None:
+    """Whether segment `outer` of a glob contains segment `inner` (`_shape_contains`), where
+    `outer` is literal, a `*`, or a literal head and a `*`; None otherwise. A segment holds
+    no `:` but the resource's, where a `*` takes them too."""
+    if outer == "*":
+        return True
+    star = outer.find("*")
+    if "?" in outer or (star != -1 and star != len(outer) - 1):
+        return None
+    return inner == outer if star == -1 else inner.startswith(outer[:-1])
 
 
 @cache
