@@ -80,7 +80,13 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             found = known[id(s)] = _known(tuple(p.text for p in s.actions))
         return found
 
+    shared = _shared(policy, known_of)
     for index, stmt in enumerate(policy.statements):
+        # `_covered` at its cheapest: an action no other statement of the effect names is
+        # one only `stmt` grants (most statements), before its peers are looked for.
+        twice = shared.get(stmt.effect)
+        if stmt.not_action or (twice is not None and not known_of(stmt) <= twice):
+            continue
         able = _granting_as_directly(policy, stmt)
         mine = conditions[id(stmt)]
         # Only statements at least as general in their conditions (a subset of them) can
@@ -124,6 +130,26 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         search = searcher.find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
+    return out
+
+
+def _shared(
+    policy: Policy, known: Callable[[Statement], frozenset[str]]
+) -> dict[Effect, set[str] | None]:
+    """For each effect, the known actions two or more of its statements name; None where one
+    has a NotAction (which may name any action)."""
+    once: dict[Effect, set[str]] = {}
+    out: dict[Effect, set[str] | None] = {}
+    for stmt in policy.statements:
+        if stmt.not_action:
+            out[stmt.effect] = None
+            continue
+        theirs = known(stmt)
+        seen = once.setdefault(stmt.effect, set())
+        twice = out.setdefault(stmt.effect, set())
+        if twice is not None:
+            twice |= seen & theirs
+        seen |= theirs
     return out
 
 
@@ -388,7 +414,10 @@ def _known(patterns: tuple[str, ...]) -> frozenset[str]:
 # list after list: each pattern's actions are named once, and a list's are their union.
 @cache
 def _pattern_known(text: str) -> frozenset[str]:
-    return frozenset(ascii_lower(a.full_name) for a in reference.actions_matching(text))
+    found = reference.actions_matching(text)
+    if len(found) == 1:  # a plain action name, most patterns
+        return frozenset((ascii_lower(found[0].full_name),))
+    return frozenset(ascii_lower(a.full_name) for a in found)
 
 
 @dataclass
