@@ -309,7 +309,7 @@ def test_redundant_statements_are_proven() -> None:
     other = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::c/*"}
     conditioned = narrow | {"Condition": {"Bool": {"aws:SecureTransport": "true"}}}
     result = redundant_statements(identity(broad, narrow, other, conditioned))
-    assert [(r.index, r.search.status) for r in result] == [
+    assert [(r.index, r.status) for r in result] == [
         (1, Status.PROVEN),
         (3, Status.PROVEN),
     ]
@@ -317,7 +317,7 @@ def test_redundant_statements_are_proven() -> None:
     deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
     small_deny = {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"}
     result = redundant_statements(identity(broad, deny, small_deny))
-    assert [r.index for r in result if r.search.status is Status.PROVEN] == [2]
+    assert [r.index for r in result if r.status is Status.PROVEN] == [2]
 
 
 def test_a_statement_naming_a_role_is_not_made_redundant_by_the_account() -> None:
@@ -345,9 +345,7 @@ def test_a_statement_naming_a_role_is_not_made_redundant_by_the_account() -> Non
     open_policy = to_policy(
         {"Version": "2012-10-17", "Statement": [anyone, admins]}, PolicyKind.RESOURCE
     )
-    assert [(r.index, r.search.status) for r in redundant_statements(open_policy)] == [
-        (1, Status.PROVEN)
-    ]
+    assert [(r.index, r.status) for r in redundant_statements(open_policy)] == [(1, Status.PROVEN)]
 
 
 @pytest.mark.parametrize(

@@ -774,7 +774,7 @@ def test_null_equivalence_refuted_by_the_conditions_own_values(
     def no_solver(*args: object, **kwargs: object) -> object:
         raise AssertionError("the solver was asked")
 
-    monkeypatch.setattr(nulls, "compare", no_solver)
+    monkeypatch.setattr(nulls, "Searcher", no_solver)
     conditions = {
         "ForAllValues:StringEquals": {"aws:TagKeys": ["Name", "Team"]},
         "StringLikeIfExists": {"iam:PassedToService": "ec2.amazon*"},

@@ -534,11 +534,11 @@ def test_a_guess_in_the_actions_format_never_changes_a_redundancy_answer(
     import policyreason.analysis.redundancy as redundancy
 
     policy = to_policy(doc)
-    guessed = {r.index: r.search.status for r in redundancy.redundant_statements(policy)}
+    guessed = {r.index: r.status for r in redundancy.redundant_statements(policy)}
     original = redundancy._met
     redundancy._met = lambda stmt: iter(())
     try:
-        asked = {r.index: r.search.status for r in redundancy.redundant_statements(policy)}
+        asked = {r.index: r.status for r in redundancy.redundant_statements(policy)}
     finally:
         redundancy._met = original
     assert set(guessed) <= set(asked)
@@ -600,8 +600,8 @@ def test_the_statement_cut_never_changes_a_redundancy_answer(doc: dict[str, Any]
         whole = redundancy.redundant_statements(policy)
     finally:
         redundancy._may_meet = original
-    decided = {(r.index, r.search.status) for r in cut if r.search.status is not Status.UNKNOWN}
-    both = {(r.index, r.search.status) for r in whole if r.search.status is not Status.UNKNOWN}
+    decided = {(r.index, r.status) for r in cut if r.status is not Status.UNKNOWN}
+    both = {(r.index, r.status) for r in whole if r.status is not Status.UNKNOWN}
     # Either side may leave a question undecided; what both decide, they decide alike.
     common = {i for i, _ in decided} & {i for i, _ in both}
     assert {d for d in decided if d[0] in common} == {d for d in both if d[0] in common}

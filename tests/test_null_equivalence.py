@@ -69,7 +69,7 @@ def test_a_star_on_a_key_of_one_value_asks_no_solver(monkeypatch: pytest.MonkeyP
     def no_solver(*args: object, **kwargs: object) -> object:
         raise AssertionError("the solver was asked")
 
-    monkeypatch.setattr(nulls, "compare", no_solver)
+    monkeypatch.setattr(nulls, "Searcher", no_solver)
     present = condition("StringLike", "aws:ResourceTag/eks:cluster-name", ["*"])
     absent = condition("StringNotLike", "aws:PrincipalTag/team", ["*", "a"])
     assert null_equivalence(present) == nulls.NullEquivalence(NullForm.PRESENT)
@@ -85,21 +85,75 @@ def test_a_star_on_a_multivalued_key_is_still_asked() -> None:
 
 def test_a_condition_written_twice_is_asked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[object] = []
-    original = nulls.compare
+    original = nulls.Searcher
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         asked.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(nulls, "compare", counted)
+    monkeypatch.setattr(nulls, "Searcher", counted)
     nulls._proven.cache_clear()
-    values = ["${aws:PrincipalAccount}"]
-    first = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
-    again = condition("StringEqualsIfExists", "aws:ResourceAccount", values)
+    # A key of many values: a `*` there is asked of the solver.
+    first = condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"])
+    again = condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"])
     moved = again.span.model_copy(update={"line": 9})
     value = again.values[0].model_copy(update={"span": moved})
     again = again.model_copy(update={"span": moved, "values": (value,)})
     assert again != first
-    assert null_equivalence(first) is None
-    assert null_equivalence(again) is None
+    assert null_equivalence(first) == nulls.NullEquivalence(NullForm.PRESENT)
+    assert null_equivalence(again) == nulls.NullEquivalence(NullForm.PRESENT)
     assert len(asked) == 1
+
+
+# Conditions on values that name policy variables: the solver was asked about each of them
+# until a probe gave the variables a value. ARN operators get ARN-shaped values.
+STRING_OPERATORS = [
+    "StringEquals",
+    "StringEqualsIfExists",
+    "StringNotEquals",
+    "StringNotEqualsIfExists",
+    "StringLike",
+    "StringNotLikeIfExists",
+    "ForAllValues:StringEquals",
+    "ForAnyValue:StringLike",
+]
+ARN_OPERATORS = ["ArnEquals", "ArnLikeIfExists", "ArnNotLike", "ForAllValues:ArnEquals"]
+VARIABLE_KEYS = [
+    "aws:ResourceAccount",
+    "aws:PrincipalTag/team",
+    "aws:RequestTag/project",
+    "ec2:Vpc",
+    "aws:SourceArn",
+    "aws:PrincipalArn",
+    "identitystore:UserExternalIdIssuers",
+    "aws:TagKeys",
+    "aws:SourceVpc",
+]
+STRING_VALUES = ["${aws:PrincipalAccount}", "${aws:PrincipalTag/team}", "${aws:username}-*", "*"]
+ARN_VALUES = [
+    "arn:aws:ec2:*:*:vpc/${aws:PrincipalTag/vpc}",
+    "arn:aws:iam::${aws:PrincipalAccount}:role/?*",
+    "arn:aws:iam::*:role/a",
+    "*",
+]
+
+
+@st.composite
+def variable_conditions(draw: st.DrawFn) -> Condition:
+    arn = draw(st.booleans())
+    operator = draw(st.sampled_from(ARN_OPERATORS if arn else STRING_OPERATORS))
+    values = st.sampled_from(ARN_VALUES if arn else STRING_VALUES)
+    key = draw(st.sampled_from(VARIABLE_KEYS))
+    return condition(operator, key, draw(st.lists(values, min_size=1, max_size=2, unique=True)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(cond=variable_conditions())
+def test_a_probe_meeting_a_variable_refutes_only_what_the_solver_refutes(cond: Condition) -> None:
+    original = nulls._variable_probes
+    nulls._variable_probes = lambda cond: []
+    try:
+        asked = null_equivalence(cond)
+    finally:
+        nulls._variable_probes = original
+    assert null_equivalence(cond) == asked

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
-from policyreason.analysis.compare import CompareVerdict, compare
 from policyreason.analysis.evaluate import condition_holds
+from policyreason.analysis.questions import more_permissive
+from policyreason.analysis.search import Searcher
 from policyreason.data.reference import multivalued
-from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text
+from policyreason.data.requests import key_type, principal_family
+from policyreason.ir.answer import Status
+from policyreason.ir.pattern import MATCH_ALL, AnyChar, Text, Variable
 from policyreason.ir.policy import (
     OPERATORS,
     Comparison,
@@ -89,7 +92,8 @@ def null_equivalence(
     if only is not None and form is not only:
         return None
     wanted = form is NullForm.PRESENT
-    if any(condition_holds(cond, {cond.key: values}) != wanted for values in _probe_sets(cond)):
+    probes = [*({cond.key: values} for values in _probe_sets(cond)), *_variable_probes(cond)]
+    if any(condition_holds(cond, probe) != wanted for probe in probes):
         return None
     if _presence_only(cond):
         # What the condition says of a present key, the probes read; of an absent one, `form`.
@@ -108,8 +112,18 @@ def proven_equivalence(
 # account, one tag test in many policies): each is asked once, wherever it is written.
 @lru_cache(maxsize=256)
 def _proven(cond: Condition, form: NullForm, rlimit: int | None) -> NullEquivalence | None:
-    result = compare(_allow_all(cond), _allow_all(_null(cond, form)), witnesses=1, rlimit=rlimit)
-    return NullEquivalence(form) if result.verdict is CompareVerdict.EQUIVALENT else None
+    # `compare`'s two questions over one encoding, but the second is not asked once the first
+    # is not proven: the policies are then not equivalent, whatever it says. The values tried
+    # (`_probe_sets`) found the condition as the Null test on the key present and absent; the
+    # requests that are left to tell them apart are those the condition adds (a variable's
+    # value met on a present key, for the corpus's "absent" ones), asked first.
+    cond_all, null_all = _allow_all(cond), _allow_all(_null(cond, form))
+    searcher = Searcher([cond_all, null_all], rlimit, split=True)
+    first, second = more_permissive(cond_all, null_all), more_permissive(null_all, cond_all)
+    for question in (first, second) if form is NullForm.ABSENT else (second, first):
+        if searcher.find(question, 1).status is not Status.PROVEN:
+            return None
+    return NullEquivalence(form)
 
 
 def _unplaced(cond: Condition) -> Condition:
@@ -152,6 +166,58 @@ def _probe_sets(cond: Condition) -> list[tuple[str, ...]]:
     if not multivalued(cond.key) or len(singles) < 2:
         return singles
     return [*singles, singles[0] + singles[1]]
+
+
+# The value a probe gives a policy variable: an account ID, which an account key takes as well
+# as a tag does.
+_VARIABLE_VALUE = "111122223333"
+_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:resourceaccount", "aws:sourceaccount"})
+_TAG_PREFIXES = ("aws:principaltag/", "aws:requesttag/", "aws:resourcetag/")
+
+
+def _takes(key: str, value: str) -> bool:
+    """A real request can carry `value` for `key`: a tag or a key of ARNs (not the caller's)
+    any text, an account key an account ID. Other keys are not tried (a caller's name, a
+    time, an address have forms of their own, which a probe could miss where the solver
+    would not)."""
+    if key in _ACCOUNT_KEYS:
+        return value == _VARIABLE_VALUE
+    if key.startswith(_TAG_PREFIXES) or ":resourcetag/" in key:
+        return True
+    return key_type(key) in ("ARN", "ArrayOfARN") and not principal_family(key)
+
+
+def _variable_probes(cond: Condition) -> list[dict[str, tuple[str, ...]]]:
+    """Requests where a value naming policy variables (`${aws:PrincipalTag/team}`) is met: its
+    variables given a value, and the key the string its pattern then matches. The values of
+    `_probe_sets` leave such a value unmet (its variables absent), which no condition of a
+    variable can be refuted by; the solver would have to find the request itself. Only keys
+    a real request can carry so are tried (`_takes`: not a template parameter, the
+    deployment's)."""
+    out: list[dict[str, tuple[str, ...]]] = []
+    for value in cond.values:
+        pattern = value.pattern
+        if pattern is None or not pattern.has_variable:
+            continue
+        variables = [p.key for p in pattern.parts if isinstance(p, Variable)]
+        met = "".join(
+            p.text
+            if isinstance(p, Text)
+            else "a"
+            if isinstance(p, AnyChar)
+            else _VARIABLE_VALUE
+            if isinstance(p, Variable)
+            else ""
+            for p in pattern.parts
+        )
+        # One dict: a variable that is the condition's own key reads the key's value.
+        probe: dict[str, tuple[str, ...]] = {
+            **{key: (_VARIABLE_VALUE,) for key in variables},
+            cond.key: (met,),
+        }
+        if all(_takes(key, text) for key, (text,) in probe.items()):
+            out.append(probe)
+    return out
 
 
 def _a_match(value: ConditionValue) -> str:

@@ -5,7 +5,9 @@ without it applies to exactly the same requests (an unsat answer, not a string c
 Only statements whose known actions (service reference) and Resource ARNs all appear in other
 statements of the same effect, with no more conditions, are asked about: a statement with an
 action or resource of its own is needed unless it can never apply, which the lint does not
-try to prove.
+try to prove. A statement whose every action and Resource pattern those statements hold
+outright (their patterns contain its own) needs no question: the solver would prove it
+redundant, as a test holds.
 
 A suggestion is not a safety claim, so the questions get a short resource limit and a
 statement whose question runs out is returned as undecided rather than waited for.
@@ -44,17 +46,24 @@ from policyreason.smt.limits import DEFAULT_RLIMIT
 
 _MAX_SAMPLE_ACTIONS = 40
 # One strategy with a twentieth of the resource limit: enough for every redundant statement of
-# the managed-policy corpus (51 proven; 1 question undecided, 5 witnessed, the rest of the
-# statements shown needed by a guess).
+# the managed-policy corpus (51: 28 held outright by other statements, 23 proven; 1 question
+# undecided, 3 witnessed, the rest of the statements shown needed by a guess).
 QUICK: tuple[tuple[dict[str, str], float], ...] = (({}, 0.05),)
 
 
 @dataclass
 class Redundancy:
-    """A statement asked about: `search` UNSAT means redundant (proven), UNKNOWN undecided."""
+    """A redundant statement, or one the solver could not decide: `search` is the solver's
+    answer (proven: redundant, unknown: undecided), None when the statement's text already
+    shows the others apply wherever it does (`_unheld`), with no question asked."""
 
     index: int
-    search: Answer[Request]
+    search: Answer[Request] | None
+
+    @property
+    def status(self) -> Status:
+        """PROVEN when the statement is redundant, UNKNOWN when undecided."""
+        return Status.PROVEN if self.search is None else self.search.status
 
 
 def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> list[Redundancy]:
@@ -71,7 +80,13 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             found = known[id(s)] = _known(tuple(p.text for p in s.actions))
         return found
 
+    shared = _shared(policy, known_of)
     for index, stmt in enumerate(policy.statements):
+        # `_covered` at its cheapest: an action no other statement of the effect names is
+        # one only `stmt` grants (most statements), before its peers are looked for.
+        twice = shared.get(stmt.effect)
+        if stmt.not_action or (twice is not None and not known_of(stmt) <= twice):
+            continue
         able = _granting_as_directly(policy, stmt)
         mine = conditions[id(stmt)]
         # Only statements at least as general in their conditions (a subset of them) can
@@ -86,21 +101,55 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         ]
         if not _covered(stmt, peers, known_of):
             continue
-        # Only requests `stmt` applies to can tell the two apart, so the statements that never
-        # apply to one of them do not matter: asking about the rest is the same question,
-        # much smaller.
-        full = _meeting(able, stmt)
+        # The question is asked only about the actions the other statements' text does not
+        # already settle: a smaller request space (the statement's, at most).
+        only = _unheld(stmt, peers, known_of)
+        if not only:
+            out.append(Redundancy(index, None))
+            continue
+        # Only requests of those actions that `stmt` applies to can tell the two apart, so the
+        # statements that never apply to one of them do not matter: asking about the rest is
+        # the same question, much smaller.
+        full = _meeting(able, stmt, only, known_of)
         reduced = full.model_copy(
             update={"statements": tuple(s for s in full.statements if s is not stmt)}
         )
         wider, narrower = (full, reduced) if stmt.effect is Effect.ALLOW else (reduced, full)
-        if any(allows(wider, r) and not allows(narrower, r) for r in _samples(stmt)):
+        # A request of another action is one the text shows `stmt` does not matter to (and
+        # the cut policies may leave out the statement that holds it).
+        if any(
+            ascii_lower(r.action) in only and allows(wider, r) and not allows(narrower, r)
+            for r in _samples(stmt)
+        ):
             continue  # a real request shows the statement matters; no question needed
         question = more_permissive(wider, narrower).within(applies(stmt))
-        only = _known(tuple(p.text for p in stmt.actions))  # `_covered`: no NotAction
-        search = Searcher([full, reduced], rlimit, QUICK, only_actions=only).find(question)
+        # The requests `stmt` spells out were tried above. Those of every other statement (the
+        # searcher's guesses) are not: a proof, as most answers are, would try each in vain,
+        # and a witness the solver finds without them shows the statement needed as well.
+        searcher = Searcher([full, reduced], rlimit, QUICK, only_actions=only, guess=False)
+        search = searcher.find(question)
         if search.status is not Status.WITNESSED:
             out.append(Redundancy(index, search))
+    return out
+
+
+def _shared(
+    policy: Policy, known: Callable[[Statement], frozenset[str]]
+) -> dict[Effect, set[str] | None]:
+    """For each effect, the known actions two or more of its statements name; None where one
+    has a NotAction (which may name any action)."""
+    once: dict[Effect, set[str]] = {}
+    out: dict[Effect, set[str] | None] = {}
+    for stmt in policy.statements:
+        if stmt.not_action:
+            out[stmt.effect] = None
+            continue
+        theirs = known(stmt)
+        seen = once.setdefault(stmt.effect, set())
+        twice = out.setdefault(stmt.effect, set())
+        if twice is not None:
+            twice |= seen & theirs
+        seen |= theirs
     return out
 
 
@@ -134,6 +183,56 @@ def _covered(
         if not left:
             return _resources_covered(stmt, others)
     return False
+
+
+def _unheld(
+    stmt: Statement, peers: list[Statement], known: Callable[[Statement], frozenset[str]]
+) -> frozenset[str]:
+    """The known actions of `stmt` on which the text does not show that, wherever `stmt`
+    applies, one of `peers` (of its effect, with a subset of its conditions) does: for each
+    Resource pattern of `stmt`, those that no peer whose Resource holds the pattern
+    (`_resource_holds`) names. Only requests of these actions can tell the policy from the
+    policy without `stmt`; none (the peers hold every action on every pattern) means `stmt`
+    is redundant, the solver's question answered without it (a test holds the two to each
+    other). Peers under a Principal or a template condition, or with a NotResource, are left
+    to the solver."""
+    plain = [
+        p
+        for p in peers
+        if p.principal is None and not p.not_principal and not p.when and not p.not_resource
+    ]
+    mine = known(stmt)
+    wanted = (None,) if stmt.resources is None or stmt.not_resource else stmt.resources
+    out: set[str] = set()
+    for pattern in wanted:
+        left = set(mine)
+        for peer in plain:
+            # A NotAction applies to every action but those its patterns name. A peer of none
+            # of the actions left is passed over before its Resource is read.
+            theirs = known(peer)
+            held = left - theirs if peer.not_action else left & theirs
+            if not held or not _resource_holds(peer, pattern):
+                continue
+            left -= held
+            if not left:
+                break
+        out |= left
+    return frozenset(out)
+
+
+def _resource_holds(peer: Statement, pattern: Pattern | None) -> bool:
+    """`peer`'s Resource matches every ARN `pattern` does (None: every resource at all)."""
+    if peer.resources is None or any(p.is_match_all for p in peer.resources):
+        return True
+    if pattern is None:
+        return False
+    if any(p.text == pattern.text for p in peer.resources):
+        return True  # a policy variable takes the same value in both
+    if pattern.has_variable:
+        return False
+    return any(
+        not p.has_variable and _shape_contains(_shape(p), _shape(pattern)) for p in peer.resources
+    )
 
 
 def _resources_covered(stmt: Statement, others: list[Statement]) -> bool:
@@ -197,10 +296,25 @@ def _levels(stmt: Statement) -> tuple[int, ...]:
     return tuple(out) or (_ACCOUNT, _DIRECT)
 
 
-def _meeting(policy: Policy, stmt: Statement) -> Policy:
-    """The statements of `policy` that can apply to some request `stmt` applies to: those whose
-    Action patterns, and Resource patterns, can match a string `stmt`'s do."""
-    kept = tuple(s for s in policy.statements if _may_meet(stmt, s))
+def _meeting(
+    policy: Policy,
+    stmt: Statement,
+    only: frozenset[str],
+    known: Callable[[Statement], frozenset[str]],
+) -> Policy:
+    """The statements of `policy` that can apply to some request of an action in `only` (known
+    actions of `stmt`) that `stmt` applies to: those that apply to one of these actions (a
+    comparison of known actions, exact for real requests), and whose Action patterns, and
+    Resource patterns, can match a string `stmt`'s do."""
+    kept = tuple(
+        s
+        for s in policy.statements
+        if s is stmt
+        or (
+            (bool(only - known(s)) if s.not_action else not only.isdisjoint(known(s)))
+            and _may_meet(stmt, s)
+        )
+    )
     return policy.model_copy(update={"statements": kept})
 
 
@@ -291,9 +405,19 @@ def _conditions(stmt: Statement) -> frozenset[tuple[str, str, str, tuple[str, ..
 
 @cache
 def _known(patterns: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(
-        ascii_lower(a.full_name) for text in patterns for a in reference.actions_matching(text)
-    )
+    if len(patterns) == 1:
+        return _pattern_known(patterns[0])
+    return frozenset().union(*map(_pattern_known, patterns))
+
+
+# The policies of a folder repeat their action patterns (`ec2:Describe*`, `s3:GetObject`) in
+# list after list: each pattern's actions are named once, and a list's are their union.
+@cache
+def _pattern_known(text: str) -> frozenset[str]:
+    found = reference.actions_matching(text)
+    if len(found) == 1:  # a plain action name, most patterns
+        return frozenset((ascii_lower(found[0].full_name),))
+    return frozenset(ascii_lower(a.full_name) for a in found)
 
 
 @dataclass
@@ -475,9 +599,31 @@ def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
         return False
     if outer.glob is None or inner.glob is None:
         return _parts_contain(outer.pattern.parts, inner.pattern.parts)
+    # Segment by segment, as `_containing` reads them: most segments are literal, `*`, or a
+    # literal head and a `*`, which settle without compiling the expression.
+    seg_o, seg_i = outer.glob.split(":", 5), inner.glob.split(":", 5)
+    if len(seg_o) != len(seg_i):
+        return False
+    plain = [_segment_holds(o, i) for o, i in zip(seg_o, seg_i, strict=True)]
+    if False in plain:
+        return False
+    if None not in plain:
+        return True
     # `inner`'s glob is its tokens with `*` and `?` as the symbols, which no literal of
     # `outer` is; a `?` of `outer` takes any symbol but a `*`.
     return _containing(outer.glob).fullmatch(inner.glob) is not None
+
+
+def _segment_holds(outer: str, inner: str) -> bool | None:
+    """Whether segment `outer` of a glob contains segment `inner` (`_shape_contains`), where
+    `outer` is literal, a `*`, or a literal head and a `*`; None otherwise. A segment holds
+    no `:` but the resource's, where a `*` takes them too."""
+    if outer == "*":
+        return True
+    star = outer.find("*")
+    if "?" in outer or (star != -1 and star != len(outer) - 1):
+        return None
+    return inner == outer if star == -1 else inner.startswith(outer[:-1])
 
 
 @cache

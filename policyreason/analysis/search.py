@@ -169,7 +169,8 @@ class Searcher:
     some actions may say so (`only_actions`), and the request space is built for those alone.
     Option sets after the first are created only when a question comes back unknown. With
     `split`, each question is asked one cell of the request space at a time
-    (`find_requests`)."""
+    (`find_requests`). Without `guess`, the requests the policies spell out (`samples`) are
+    not tried first: for a caller that has tried the ones that can matter already."""
 
     def __init__(
         self,
@@ -180,6 +181,7 @@ class Searcher:
         resources: Iterable[Pattern] = (),
         only_actions: Iterable[str] | None = None,
         split: bool = False,
+        guess: bool = True,
     ) -> None:
         self._policies = list(policies)
         self._split = split
@@ -189,7 +191,7 @@ class Searcher:
         self._resources = list(resources)
         self._only = None if only_actions is None else sorted(only_actions)
         self._sessions: list[tuple[Session, PolicyEncoder] | EncodeError] = []
-        self._samples: list[tuple[Request, Typing]] | None = None
+        self._samples: list[tuple[Request, Typing]] | None = None if guess else []
         self.queries = 0
 
     def _guesses(self) -> list[tuple[Request, Typing]]:

@@ -329,7 +329,8 @@ def _path_details(result: PathResult) -> dict[str, Any]:
 )
 def redundant(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """Removing the statement leaves the policy allowing exactly the same requests: proven by
-    the solver, not guessed from text, so a statement made redundant by a wildcard in another
+    the solver, or shown by other statements whose Action and Resource patterns contain its
+    own, never guessed from text, so a statement made redundant by a wildcard in another
     one, or by a broader resource, is found. Only proven cases are reported.
 
     Fails:
@@ -345,7 +346,7 @@ def redundant(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
           {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
     for result in redundant_statements(policy):
-        if result.search.status is Outcome.PROVEN:
+        if result.status is Outcome.PROVEN:
             stmt = policy.statements[result.index]
             finding = ctx.report(stmt.span, f"{stmt.label} changes nothing (proven)")
             yield finding.model_copy(update={"status": Status.PROVEN})
