@@ -37,6 +37,7 @@ from policyreason.ir.policy import (
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs
 from policyreason.ir.values import parse_date
+from policyreason.parse.built import located
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
 from policyreason.parse.pattern import parse_pattern
 
@@ -363,7 +364,7 @@ class _Builder:
                 "malformed-action", f'action {text!r} is not of the form "service:Action"', v.span
             )
             return None
-        return parse_pattern(text, variables=False, lower=True).model_copy(update={"span": v.span})
+        return located(parse_pattern(text, variables=False, lower=True), v.span)
 
     def _resource(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
@@ -412,7 +413,7 @@ class _Builder:
                 span.model_copy(update={"column": span.column + 1 + exc.offset}),
             )
             return None
-        return pattern.model_copy(update={"span": span})
+        return located(pattern, span)
 
     # -- principal --------------------------------------------------------------------------
 
