@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from policyreason.errors import JsonSyntaxError, PatternError
 from policyreason.ir.cidr import parse_cidr
@@ -353,41 +354,29 @@ class _Builder:
 
     def _action(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
-        # A variable is no variable in an action (the lint says so), but its colon is not the
-        # service separator either. Nearly every action has neither.
-        plain = "$" not in text
-        shape = text if plain else _VARIABLE_TEXT.sub("variable", _placeheld(text))
-        service, sep, name = shape.partition(":")
-        whole = not plain and _one_reference(text)
-        if text != "*" and not whole and (not sep or not service or not name or ":" in name):
+        pattern = _action_pattern(text)
+        if pattern is None:
             self.error(
                 "malformed-action", f'action {text!r} is not of the form "service:Action"', v.span
             )
             return None
-        return located(parse_pattern(text, variables=False, lower=True), v.span)
+        return located(pattern, v.span)
 
     def _resource(self, v: JScalar) -> Pattern | None:
         text = str(v.value)
-        if _one_reference(text):
-            return self._pattern(text, v.span, like=True)
-        shape = _placeheld(_leading_arn(text))
-        parts = shape.split(":", 5)
-        # Six segments, or a prefix ending in a wildcard that swallows the rest ("arn:aws:s3*").
-        full_arn = len(parts) == 6 and parts[0] in ("arn", "*")
-        if text != "*" and not full_arn and not (shape.startswith("arn:") and shape.endswith("*")):
-            if shape.startswith("arn:") or parts[0] == "*":
-                self.error(
-                    "arn-fields",
-                    f"resource {text!r} has too few fields for an ARN "
-                    "(arn:partition:service:region:account:resource)",
-                    v.span,
-                )
-            else:
-                self.error(
-                    "arn-prefix", f'resource {text!r} is not an ARN (arn:...) or "*"', v.span
-                )
+        shape = _resource_shape(text)
+        if shape == "arn-fields":
+            self.error(
+                "arn-fields",
+                f"resource {text!r} has too few fields for an ARN "
+                "(arn:partition:service:region:account:resource)",
+                v.span,
+            )
             return None
-        if self.variables and "${" in text[: _fifth_colon(text)]:
+        if shape == "arn-prefix":
+            self.error("arn-prefix", f'resource {text!r} is not an ARN (arn:...) or "*"', v.span)
+            return None
+        if shape == "arn" and self.variables and "${" in text[: _fifth_colon(text)]:
             # "You can't use a variable to replace parts of the ARN before the fifth colon"
             # (IAM User Guide, policy variables): the text is literal and names no resource.
             self.warn(
@@ -703,6 +692,37 @@ def _split_operator(text: str) -> tuple[str, bool, SetQualifier | None] | None:
     if if_exists and rest.lower() == "null":
         return None
     return rest, if_exists, qualifier
+
+
+# Policies repeat their actions and resources (the managed policies write 52,614 actions in
+# 14,923 texts, 10,430 resources in 2,272): what a text's form says is worked out once a text.
+@lru_cache(maxsize=1 << 14)
+def _action_pattern(text: str) -> Pattern | None:
+    """An action's pattern (lower-cased, unplaced), or None when it is not "service:Action"."""
+    # A variable is no variable in an action (the lint says so), but its colon is not the
+    # service separator either. Nearly every action has neither.
+    plain = "$" not in text
+    shape = text if plain else _VARIABLE_TEXT.sub("variable", _placeheld(text))
+    service, sep, name = shape.partition(":")
+    whole = not plain and _one_reference(text)
+    if text != "*" and not whole and (not sep or not service or not name or ":" in name):
+        return None
+    return parse_pattern(text, variables=False, lower=True)
+
+
+@lru_cache(maxsize=1 << 14)
+def _resource_shape(text: str) -> str:
+    """What a Resource text is: "reference" (one template value), "arn" (a pattern of an ARN or
+    of ARNs), or the code of the error that says it is neither."""
+    if _one_reference(text):
+        return "reference"
+    shape = _placeheld(_leading_arn(text))
+    parts = shape.split(":", 5)
+    # Six segments, or a prefix ending in a wildcard that swallows the rest ("arn:aws:s3*").
+    full_arn = len(parts) == 6 and parts[0] in ("arn", "*")
+    if text != "*" and not full_arn and not (shape.startswith("arn:") and shape.endswith("*")):
+        return "arn-fields" if shape.startswith("arn:") or parts[0] == "*" else "arn-prefix"
+    return "arn"
 
 
 def _one_reference(text: str) -> bool:
