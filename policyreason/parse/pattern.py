@@ -36,11 +36,13 @@ def parse_pattern(
     `wildcards` (every condition operator but the Like ones) `*` and `?` are ordinary text.
     """
     if "$" not in text:
-        parts = _wildcards_only(text)
-    elif variables:
-        parts = _with_variables(text)
-    else:
-        parts = _with_template_refs(text)
+        # Every action and nearly every resource: the text is its literal runs and wildcards,
+        # and folding case first folds the runs alone (it leaves `*` and `?` as they are).
+        folded = ascii_lower(text) if lower else text
+        if not wildcards:
+            return Pattern(text=text, parts=(Text(text=folded),) if folded else ())
+        return Pattern(text=text, parts=tuple(_wildcards_only(folded)))
+    parts = _with_variables(text) if variables else _with_template_refs(text)
     if not wildcards:
         parts = [
             Text(text="*")
@@ -55,19 +57,22 @@ def parse_pattern(
     return Pattern(text=text, parts=tuple(_merge_text(parts)))
 
 
+# Wildcards are alike wherever they are: one instance of each serves every pattern.
+_STAR = Star()
+_ANY_CHAR = AnyChar()
+_WILDCARD = re.compile(r"([*?])")
+
+
 def _wildcards_only(text: str) -> list[Part]:
+    """The literal runs and wildcards of text without variables, in order; a literal run is
+    never empty, so no two are adjacent."""
     parts: list[Part] = []
-    buf: list[str] = []
-    for ch in text:
-        if ch in "*?":
-            if buf:
-                parts.append(Text(text="".join(buf)))
-                buf = []
-            parts.append(Star() if ch == "*" else AnyChar())
-        else:
-            buf.append(ch)
-    if buf:
-        parts.append(Text(text="".join(buf)))
+    # The split alternates literal runs (perhaps empty) with the wildcard between them.
+    for index, piece in enumerate(_WILDCARD.split(text)):
+        if index % 2:
+            parts.append(_STAR if piece == "*" else _ANY_CHAR)
+        elif piece:
+            parts.append(Text(text=piece))
     return parts
 
 
