@@ -3,6 +3,7 @@ and spans the validating path makes: equal, hashing alike, dumping and printing 
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from typing import Any
 
@@ -12,17 +13,27 @@ from pydantic import BaseModel
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import Pattern
+from policyreason.ir.policy import PolicyKind, Statement
 from policyreason.ir.span import Span
 from policyreason.parse.built import built, located, span
 from policyreason.parse.json_spans import _Source
 from policyreason.parse.pattern import parse_pattern
+from policyreason.parse.policy import parse_policy_text
+from tests.strategies import policy_documents
 
 PROPERTY = settings(max_examples=200, deadline=None)
 
 
+def _hash(model: BaseModel) -> object:
+    try:
+        return hash(model)
+    except TypeError:  # a statement's `keys` is a dict: it hashes no more than a dict
+        return "unhashable"
+
+
 def _same(fast: BaseModel, slow: BaseModel) -> None:
     assert fast == slow and slow == fast
-    assert hash(fast) == hash(slow)
+    assert _hash(fast) == _hash(slow)
     assert repr(fast) == repr(slow)
     assert fast.model_dump() == slow.model_dump()
     assert fast.model_dump_json() == slow.model_dump_json()
@@ -34,7 +45,7 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
     # `built` sets no private attributes, extra fields or defaults and runs no post-init.
-    for cls in (Span, Pattern):
+    for cls in (Span, Pattern, Statement):
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
@@ -71,6 +82,7 @@ def test_located_is_model_copy(
         pattern = parse_pattern(text, variables, lower, wildcards)
     except PatternError:  # a malformed variable: nothing to place
         return
+    _same(pattern, Pattern(text=pattern.text, parts=pattern.parts))
     where = Span(file="p.json", line=line, column=column, end_line=line, end_column=column + 1)
     slow = pattern.model_copy(update={"span": where})
     _same(located(pattern, where), slow)
@@ -104,3 +116,15 @@ def test_source_span_is_both_ends_found_apart(text: str, data: st.DataObject) ->
         _two_searches(text, start, start).line,
         _two_searches(text, start, start).column,
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from([PolicyKind.IDENTITY, PolicyKind.RESOURCE]), st.data())
+def test_statements_are_the_validated_statements(kind: PolicyKind, data: st.DataObject) -> None:
+    document = data.draw(policy_documents(kind))
+    parsed = parse_policy_text(json.dumps(document, indent=2), "p.json", kind)
+    assert parsed.policy is not None
+    for statement in parsed.policy.statements:
+        # Every field but `when` is given: a document's statement is in it as written.
+        given_fields = {k: getattr(statement, k) for k in Statement.model_fields if k != "when"}
+        _same(statement, Statement(**given_fields))

@@ -15,6 +15,7 @@ from typing import NoReturn
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.ir.template import canonical, pieces, template_name
+from policyreason.parse.built import built
 
 # The grammar's terminals inside `${...}`, each tried where the grammar expects it.
 _KEY = re.compile(r"[A-Za-z0-9_.:/\-@+=]+")
@@ -40,8 +41,8 @@ def parse_pattern(
         # and folding case first folds the runs alone (it leaves `*` and `?` as they are).
         folded = ascii_lower(text) if lower else text
         if not wildcards:
-            return Pattern(text=text, parts=(Text(text=folded),) if folded else ())
-        return Pattern(text=text, parts=tuple(_wildcards_only(folded)))
+            return _pattern(text, (Text(text=folded),) if folded else ())
+        return _pattern(text, tuple(_wildcards_only(folded)))
     parts = _with_variables(text) if variables else _with_template_refs(text)
     if not wildcards:
         parts = [
@@ -54,7 +55,15 @@ def parse_pattern(
         ]
     if lower:
         parts = [Text(text=ascii_lower(p.text)) if isinstance(p, Text) else p for p in parts]
-    return Pattern(text=text, parts=tuple(_merge_text(parts)))
+    return _pattern(text, tuple(_merge_text(parts)))
+
+
+def _pattern(text: str, parts: tuple[Part, ...]) -> Pattern:
+    """Pattern(text=text, parts=parts), of parts the scanner made."""
+    return built(Pattern, {"text": text, "parts": parts, "span": None}, _UNPLACED)
+
+
+_UNPLACED = frozenset({"span"})
 
 
 # Wildcards are alike wherever they are: one instance of each serves every pattern.

@@ -38,7 +38,7 @@ from policyreason.ir.policy import (
 from policyreason.ir.span import Span
 from policyreason.ir.template import canonical, has_refs, pieces, refs
 from policyreason.ir.values import parse_date
-from policyreason.parse.built import located
+from policyreason.parse.built import built, located
 from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, parse_json
 from policyreason.parse.pattern import parse_pattern
 
@@ -62,6 +62,8 @@ MAX_STATEMENTS = 1_000
 # Services whose resource policies leave out the Resource element: the policy applies to the
 # resource it is attached to (ECR repository policies, as AWS documents them).
 IMPLICIT_RESOURCE_SERVICES = ("ecr", "ecr-public")
+# What a statement read from a document leaves at its default: it is in the policy as written.
+_WRITTEN = frozenset({"when"})
 TRUST_ACTIONS = (
     "sts:assumerole",
     "sts:assumerolewithsaml",
@@ -263,19 +265,24 @@ class _Builder:
         conditions = self._conditions(node.get("Condition"))
         if effect is None or actions is None:
             return None
-        return Statement(
-            index=index,
-            sid=sid,
-            effect=effect,
-            principal=principal,
-            not_principal=not_principal,
-            actions=tuple(actions),
-            not_action=not_action,
-            resources=None if resources is None else tuple(resources),
-            not_resource=not_resource,
-            conditions=tuple(conditions),
-            span=node.span,
-            keys={str(k.value): k.span for k, _ in node.pairs},
+        return built(
+            Statement,
+            {
+                "index": index,
+                "sid": sid,
+                "effect": effect,
+                "principal": principal,
+                "not_principal": not_principal,
+                "actions": tuple(actions),
+                "not_action": not_action,
+                "resources": None if resources is None else tuple(resources),
+                "not_resource": not_resource,
+                "conditions": tuple(conditions),
+                "span": node.span,
+                "keys": {str(k.value): k.span for k, _ in node.pairs},
+                "when": (),
+            },
+            _WRITTEN,
         )
 
     def _effect(self, node: JObject) -> Effect | None:
