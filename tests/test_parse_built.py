@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import Pattern
-from policyreason.ir.policy import PolicyKind, Statement
+from policyreason.ir.policy import Condition, PolicyKind, Statement
 from policyreason.ir.span import Span
 from policyreason.parse.built import built, located, span
 from policyreason.parse.json_spans import _Source
@@ -45,7 +45,7 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
     # `built` sets no private attributes, extra fields or defaults and runs no post-init.
-    for cls in (Span, Pattern, Statement):
+    for cls in (Span, Pattern, Statement, Condition):
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
@@ -128,3 +128,6 @@ def test_statements_are_the_validated_statements(kind: PolicyKind, data: st.Data
         # Every field but `when` is given: a document's statement is in it as written.
         given_fields = {k: getattr(statement, k) for k in Statement.model_fields if k != "when"}
         _same(statement, Statement(**given_fields))
+        for condition in statement.conditions:
+            fields = {k: getattr(condition, k) for k in Condition.model_fields}
+            _same(condition, Condition(**fields))

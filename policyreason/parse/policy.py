@@ -558,15 +558,18 @@ class _Builder:
         if not ok:
             return None
         key_text = str(key.value)
-        return Condition(
-            operator_text=op_text,
-            op=spec,
-            if_exists=if_exists,
-            qualifier=qualifier,
-            key_text=key_text,
-            key=key_text.lower(),
-            values=tuple(values),
-            span=key.span,
+        return built(
+            Condition,
+            {
+                "operator_text": op_text,
+                "op": spec,
+                "if_exists": if_exists,
+                "qualifier": qualifier,
+                "key_text": key_text,
+                "key": key_text.lower(),
+                "values": tuple(values),
+                "span": key.span,
+            },
         )
 
     def _typed_value(self, family: Family, cmp: Comparison, item: JScalar) -> ConditionValue | None:
@@ -684,6 +687,8 @@ def _is_null_if_exists(text: str) -> bool:
     return text.rpartition(":")[2].lower() == "nullifexists"
 
 
+# A few dozen operators are written over and over (StringEquals, ForAnyValue:StringLike, ...).
+@lru_cache(maxsize=1 << 10)
 def _split_operator(text: str) -> tuple[str, bool, SetQualifier | None] | None:
     qualifier: SetQualifier | None = None
     rest = text
