@@ -4,6 +4,7 @@ and spans the validating path makes: equal, hashing alike, dumping and printing 
 from __future__ import annotations
 
 import json
+import pickle
 from bisect import bisect_right
 from typing import Any
 
@@ -41,6 +42,8 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
     assert fast.__pydantic_extra__ == slow.__pydantic_extra__
     assert fast.__pydantic_private__ == slow.__pydantic_private__
     assert fast.model_copy(update={}) == slow
+    # Results cross to and from worker processes.
+    assert pickle.loads(pickle.dumps(fast)) == slow
 
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
