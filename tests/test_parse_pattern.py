@@ -183,3 +183,52 @@ def test_the_scanner_reads_every_corpus_pattern_as_the_grammar_does() -> None:
     assert len(texts) > 100
     for text in sorted(texts):
         assert _read(_scanner, text) == _read(pattern_reference.parts, text), text
+
+
+def _part_by_part(text: str, lower: bool, wildcards: bool) -> tuple[Part, ...]:
+    """Text without `$` read as the scanner read it before its shortcut: character by
+    character, then each flag's rewrite of the parts, then adjacent text merged."""
+    parts: list[Part] = []
+    buf = ""
+    for ch in text:
+        if ch in "*?":
+            parts += [Text(text=buf)] if buf else []
+            parts.append(Star() if ch == "*" else AnyChar())
+            buf = ""
+        else:
+            buf += ch
+    parts += [Text(text=buf)] if buf else []
+    if not wildcards:
+        parts = [Text(text="*") if isinstance(p, Star) else p for p in parts]
+        parts = [Text(text="?") if isinstance(p, AnyChar) else p for p in parts]
+    if lower:
+        parts = [Text(text=p.text.translate(_UPPER_TO_LOWER)) if isinstance(p, Text) else p
+                 for p in parts]  # fmt: skip
+    merged: list[Part] = []
+    for p in parts:
+        if isinstance(p, Text) and merged and isinstance(merged[-1], Text):
+            merged[-1] = Text(text=merged[-1].text + p.text)
+        else:
+            merged.append(p)
+    return tuple(merged)
+
+
+_UPPER_TO_LOWER = {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+
+
+@given(
+    st.text(alphabet="*?aZ:/-é İ", max_size=12),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+@settings(max_examples=1000, deadline=None)
+@example("S3:Get*Object?", False, True, True)
+@example("**", True, False, False)
+@example("", True, True, False)
+def test_text_without_dollar_reads_as_part_by_part(
+    text: str, variables: bool, lower: bool, wildcards: bool
+) -> None:
+    pattern = parse_pattern(text, variables, lower, wildcards)
+    assert pattern.text == text
+    assert pattern.parts == _part_by_part(text, lower, wildcards)

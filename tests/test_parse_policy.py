@@ -24,6 +24,8 @@ from policyreason.parse.json_spans import parse_json
 from policyreason.parse.policy import (
     MAX_STATEMENTS,
     ParsedPolicy,
+    _action_pattern,
+    _resource_shape,
     parse_date,
     parse_policy_node,
     parse_policy_text,
@@ -793,3 +795,64 @@ def test_one_cidr_for_policies_and_networks() -> None:
     mapped = parse_cidr("::ffff:10.0.0.0/104")
     assert mapped is not None and (mapped.version, mapped.length) == (6, 104)
     assert mapped.contains(parse_ip("10.1.2.3"))  # the same addresses, another family
+
+
+# Actions and resources, well-formed and not, with variables and template references: a
+# text's form is worked out once (`_action_pattern`, `_resource_shape`), each of its places
+# gets its own pattern and its own diagnostics.
+ACTION_TEXTS = ["s3:GetObject", "S3:get*", "*", "GetObject", "s3:a:b", "${Svc}", "s3:${aws:x}"]
+RESOURCE_TEXTS = [
+    "*",
+    "arn:aws:s3:::b/*",
+    "arn:aws:s3*",
+    "bucket",
+    "arn:aws:s3",
+    "arn:aws:sqs:*:${aws:PrincipalAccount}:q",
+    "arn:aws:s3:::${aws:username}/*",
+    "${Bucket.Arn}/*",
+]
+
+
+def _alone(version: str, element: str, text: str) -> list[tuple[str, Level]]:
+    """The diagnostics of `text` read in a policy of its own, as if first met."""
+    _action_pattern.cache_clear()
+    _resource_shape.cache_clear()
+    other = {"Action": "s3:GetObject"} if element == "Resource" else {"Resource": "*"}
+    statement = {"Effect": "Allow", element: text, **other}
+    parsed = parse_policy_text(json.dumps({"Version": version, "Statement": statement}))
+    return [(d.code, d.level) for d in parsed.diagnostics]
+
+
+@given(
+    st.lists(st.sampled_from(ACTION_TEXTS), min_size=1, max_size=5),
+    st.lists(st.sampled_from(RESOURCE_TEXTS), min_size=1, max_size=5),
+    st.sampled_from(["2012-10-17", "2008-10-17"]),
+)
+def test_a_text_met_again_is_read_as_when_first_met(
+    actions: list[str], resources: list[str], version: str
+) -> None:
+    statement = {"Effect": "Allow", "Action": actions, "Resource": resources}
+    text = json.dumps({"Version": version, "Statement": [statement, statement]}, indent=1)
+    parsed = parse_policy_text(text)
+    expected = [
+        d
+        for element, texts in (("Action", actions), ("Resource", resources))
+        for t in texts
+        for d in _alone(version, element, t)
+    ]
+    got = sorted((d.code, d.level) for d in parsed.diagnostics)
+    assert got == sorted(expected * 2)
+    assert len({d.span for d in parsed.diagnostics}) == len(parsed.diagnostics)
+    again = parse_policy_text(text)
+    assert (again.diagnostics, again.policy, again.partial) == (
+        parsed.diagnostics,
+        parsed.policy,
+        parsed.partial,
+    )
+    policy = parsed.checkable
+    if policy is None:
+        return
+    for s in policy.statements:
+        placed = [p.span for p in (*s.actions, *(s.resources or ()))]
+        assert None not in placed and len(set(placed)) == len(placed)
+        assert [p.text for p in s.actions] == actions

@@ -26,6 +26,7 @@ from typing import Any
 from policyreason.collector import paused
 from policyreason.errors import JsonSyntaxError
 from policyreason.ir.span import Span
+from policyreason.parse.built import span as built_span
 
 # Deeper input is refused with a located error: readers and checks walk the tree recursively,
 # and no policy, template or export nests anywhere near this deep.
@@ -55,20 +56,30 @@ class _Source(Locator):
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset; lines end at "\\n" only, as in Lark."""
+        starts = self._starts()
+        line = bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    def span(self, start: int, end: int) -> Span:
+        starts = self._starts()
+        line = bisect_right(starts, start)
+        first = starts[line - 1]
+        # Most spans (every scalar's: a JSON string holds no raw newline) end on the line they
+        # start on, before the next line's start: one search finds both ends.
+        if line == len(starts) or end < starts[line]:
+            return built_span(self.file, line, start - first + 1, line, end - first + 1)
+        end_line = bisect_right(starts, end, line)
+        return built_span(
+            self.file, line, start - first + 1, end_line, end - starts[end_line - 1] + 1
+        )
+
+    def _starts(self) -> list[int]:
         starts = self._line_starts
         if starts is None:
             # Line n + 1 starts after the first n lines and their n newlines.
             lengths = accumulate(map(len, self.text.split("\n")))
             starts = self._line_starts = [0, *map(add, lengths, count(1))]
-        line = bisect_right(starts, offset)
-        return line, offset - starts[line - 1] + 1
-
-    def span(self, start: int, end: int) -> Span:
-        line, column = self.position(start)
-        end_line, end_column = self.position(end)
-        return Span(
-            file=self.file, line=line, column=column, end_line=end_line, end_column=end_column
-        )
+        return starts
 
 
 class _Node:

@@ -15,6 +15,7 @@ from typing import NoReturn
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import AnyChar, Part, Pattern, Star, Text, Variable, ascii_lower
 from policyreason.ir.template import canonical, pieces, template_name
+from policyreason.parse.built import built
 
 # The grammar's terminals inside `${...}`, each tried where the grammar expects it.
 _KEY = re.compile(r"[A-Za-z0-9_.:/\-@+=]+")
@@ -36,11 +37,13 @@ def parse_pattern(
     `wildcards` (every condition operator but the Like ones) `*` and `?` are ordinary text.
     """
     if "$" not in text:
-        parts = _wildcards_only(text)
-    elif variables:
-        parts = _with_variables(text)
-    else:
-        parts = _with_template_refs(text)
+        # Every action and nearly every resource: the text is its literal runs and wildcards,
+        # and folding case first folds the runs alone (it leaves `*` and `?` as they are).
+        folded = ascii_lower(text) if lower else text
+        if not wildcards:
+            return _pattern(text, (Text(text=folded),) if folded else ())
+        return _pattern(text, tuple(_wildcards_only(folded)))
+    parts = _with_variables(text) if variables else _with_template_refs(text)
     if not wildcards:
         parts = [
             Text(text="*")
@@ -52,22 +55,33 @@ def parse_pattern(
         ]
     if lower:
         parts = [Text(text=ascii_lower(p.text)) if isinstance(p, Text) else p for p in parts]
-    return Pattern(text=text, parts=tuple(_merge_text(parts)))
+    return _pattern(text, tuple(_merge_text(parts)))
+
+
+def _pattern(text: str, parts: tuple[Part, ...]) -> Pattern:
+    """Pattern(text=text, parts=parts), of parts the scanner made."""
+    return built(Pattern, {"text": text, "parts": parts, "span": None}, _UNPLACED)
+
+
+_UNPLACED = frozenset({"span"})
+
+
+# Wildcards are alike wherever they are: one instance of each serves every pattern.
+_STAR = Star()
+_ANY_CHAR = AnyChar()
+_WILDCARD = re.compile(r"([*?])")
 
 
 def _wildcards_only(text: str) -> list[Part]:
+    """The literal runs and wildcards of text without variables, in order; a literal run is
+    never empty, so no two are adjacent."""
     parts: list[Part] = []
-    buf: list[str] = []
-    for ch in text:
-        if ch in "*?":
-            if buf:
-                parts.append(Text(text="".join(buf)))
-                buf = []
-            parts.append(Star() if ch == "*" else AnyChar())
-        else:
-            buf.append(ch)
-    if buf:
-        parts.append(Text(text="".join(buf)))
+    # The split alternates literal runs (perhaps empty) with the wildcard between them.
+    for index, piece in enumerate(_WILDCARD.split(text)):
+        if index % 2:
+            parts.append(_STAR if piece == "*" else _ANY_CHAR)
+        elif piece:
+            parts.append(Text(text=piece))
     return parts
 
 
