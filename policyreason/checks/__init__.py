@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
-from typing import Any, TypeVar, cast
+from functools import cache, lru_cache, wraps
+from typing import Any, NamedTuple, TypeVar, cast
 
 from policyreason.analysis.findings import Finding
 from policyreason.data import reference as ref
@@ -48,6 +48,7 @@ CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
 # Rules their analysis or the policy reader reports: the function only carries the docs.
 DocFunction = Callable[[], None]
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # What ValidatePolicy calls an identity policy: policies attached to a principal or a session.
 IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
@@ -393,7 +394,10 @@ def element_span(statement: Statement, *names: str) -> Span:
 
 def is_star(pattern: Pattern) -> bool:
     """`*` (or `**`...): matches everything."""
-    return pattern.is_match_all
+    # Asked of every action and resource by several rules: most patterns start with text,
+    # which settles it without walking the parts.
+    parts = pattern.parts
+    return bool(parts) and isinstance(parts[0], Star) and pattern.is_match_all
 
 
 def resources_are_star(statement: Statement) -> bool:
@@ -412,8 +416,56 @@ def is_allow(statement: Statement) -> bool:
 
 def split_action(pattern: Pattern) -> tuple[str, str] | None:
     """(service part, name part) of an action pattern as written; None for `*`."""
-    service, sep, name = pattern.text.partition(":")
-    return (service, name) if sep else None
+    return action_text(pattern.text).parts
+
+
+def per_policy(function: Callable[[Policy], T]) -> Callable[[Policy], T]:
+    """`function` of the last policy it was asked about, kept with that policy (compared by
+    identity, which a kept object cannot lose): the rules that share what it finds ask about
+    one policy one after the other."""
+    last: list[tuple[Policy, T]] = []
+
+    @wraps(function)
+    def kept(policy: Policy) -> T:
+        if last and last[0][0] is policy:
+            return last[0][1]
+        value = function(policy)
+        last[:] = [(policy, value)]
+        return value
+
+    return kept
+
+
+class ActionText(NamedTuple):
+    """What the action rules read off an action pattern's text, the same for every pattern
+    written alike: each rule asked for it again of each pattern, about 20 times a pattern."""
+
+    parts: tuple[str, str] | None  # (service part, name part) as written; None without `:`
+    wildcard: bool  # `*` or `?` anywhere in the text
+    service_wildcard: bool  # `*` or `?` in the service part
+    spaced: bool  # white space anywhere in the text
+    known_service: bool  # the service part is a service of the reference
+    action: ref.Action | None  # the action the text names (None: a wildcard, or unknown)
+    every_action: bool  # `service:*` (or `service:**`...): the name part is only `*`
+
+
+_WHITE_SPACE = re.compile(r"\s")
+
+
+@lru_cache(maxsize=1 << 16)
+def action_text(text: str) -> ActionText:
+    """The facts of an action pattern's text (`ActionText`)."""
+    service, sep, name = text.partition(":")
+    parts = (service, name) if sep else None
+    return ActionText(
+        parts=parts,
+        wildcard="*" in text or "?" in text,
+        service_wildcard=parts is not None and ("*" in service or "?" in service),
+        spaced=_WHITE_SPACE.search(text) is not None,
+        known_service=parts is not None and ref.service(service) is not None,
+        action=ref.action(text),
+        every_action=parts is not None and name.strip("*") == "",
+    )
 
 
 def actions_of(pattern: Pattern) -> tuple[ref.Action, ...]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
+    action_text,
     actions_of,
     check,
     element_span,
@@ -36,16 +38,6 @@ def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-_SPACE = re.compile(r"\s")
-
-
-def _well_formed(pattern: Pattern) -> tuple[str, str] | None:
-    parts = split_action(pattern)
-    if parts is None or _SPACE.search(pattern.text):
-        return None
-    return parts
-
-
 @check(
     id="PR201",
     severity=Severity.ERROR,
@@ -70,15 +62,15 @@ def unknown_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or _has_wildcard(parts[0]):
+            facts = action_text(pattern.text)
+            parts = facts.parts
+            if parts is None or facts.spaced or facts.service_wildcard or facts.known_service:
                 continue
-            if ref.service(parts[0]) is None:
-                yield ctx.report(
-                    span_of(pattern, stmt),
-                    f"unknown service prefix {parts[0]!r} in {pattern.text!r}",
-                    service=parts[0],
-                )
+            yield ctx.report(
+                span_of(pattern, stmt),
+                f"unknown service prefix {parts[0]!r} in {pattern.text!r}",
+                service=parts[0],
+            )
 
 
 @check(
@@ -104,10 +96,10 @@ def unknown_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or _has_wildcard(pattern.text):
+            facts = action_text(pattern.text)
+            if facts.parts is None or facts.spaced or facts.wildcard:
                 continue
-            if ref.service(parts[0]) is not None and ref.action(pattern.text) is None:
+            if facts.known_service and facts.action is None:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} is not an action")
 
 
@@ -133,10 +125,10 @@ def pattern_matches_nothing(policy: Policy, ctx: CheckContext) -> Iterator[Findi
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or not _has_wildcard(pattern.text) or is_star(pattern):
+            facts = action_text(pattern.text)
+            if facts.parts is None or facts.spaced or not facts.wildcard or is_star(pattern):
                 continue
-            if not _has_wildcard(parts[0]) and ref.service(parts[0]) is None:
+            if not facts.service_wildcard and not facts.known_service:
                 continue  # reported as an unknown service
             if not actions_of(pattern):
                 yield ctx.report(
@@ -165,10 +157,9 @@ def deprecated_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            if _has_wildcard(pattern.text):
-                continue
-            found = ref.action(pattern.text)
-            if found is not None and found.deprecated:
+            facts = action_text(pattern.text)
+            found = facts.action
+            if not facts.wildcard and found is not None and found.deprecated:
                 instead = f"; use {found.replacement}" if found.replacement else ""
                 yield ctx.report(
                     span_of(pattern, stmt),
@@ -232,13 +223,13 @@ def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     for stmt in policy.statements:
         by_service: dict[str, list[Pattern]] = {}
         for p in stmt.actions:
-            if _has_wildcard(p.text):
+            if action_text(p.text).wildcard:
                 service = p.text.partition(":")[0].lower()
                 by_service.setdefault("*" if _has_wildcard(service) else service, []).append(p)
         if not by_service:
             continue
         for pattern in stmt.actions:
-            if _has_wildcard(pattern.text):
+            if action_text(pattern.text).wildcard:
                 continue
             service = pattern.text.partition(":")[0].lower()
             wildcards = by_service.get(service, []) + by_service.get("*", [])
@@ -305,8 +296,9 @@ def allow_service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Findin
         if not is_allow(stmt) or stmt.not_action:
             continue
         for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if parts is None or parts[1].strip("*") != "" or _has_wildcard(parts[0]):
+            facts = action_text(pattern.text)
+            parts = facts.parts
+            if parts is None or not facts.every_action or facts.service_wildcard:
                 continue
             # iam:*, sts:* and organizations:* are reported as security warnings (PR506).
             if parts[0].lower() not in SENSITIVE_SERVICES:
@@ -371,8 +363,7 @@ def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if parts is not None and _has_wildcard(parts[0]):
+            if action_text(pattern.text).service_wildcard:
                 services = {a.service for a in actions_of(pattern)}
                 yield ctx.report(
                     span_of(pattern, stmt),
@@ -492,7 +483,7 @@ def action_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.actions:
-            if _SPACE.search(pattern.text):
+            if action_text(pattern.text).spaced:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} contains whitespace")
 
 
@@ -531,6 +522,8 @@ def scp_action_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
+# Asked of every action of every policy: an action's text is mostly one of a few thousand.
+@lru_cache(maxsize=1 << 16)
 def _has_variable(text: str) -> bool:
     # Template values (`${AWS::AccountId}`, `${RoleName}`) are filled in before AWS reads the
     # policy, wherever they stand; only what is left of `${...}` is a policy variable.

@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
+    action_text,
     check,
     element_span,
     is_allow,
     resources_are_star,
     span_of,
-    split_action,
     wildcard_covers,
 )
 from policyreason.ir.pattern import Pattern
@@ -80,17 +81,24 @@ def _covering(stmt: Statement, targets: tuple[str, ...]) -> Iterator[tuple[Patte
     if stmt.not_action:
         return
     for pattern in stmt.actions:
-        parts = split_action(pattern)
-        if parts is None or parts[1].strip("*") == "":
+        facts = action_text(pattern.text)
+        parts = facts.parts
+        if parts is None or facts.every_action:
             continue
-        service = parts[0].lower()
-        candidates = targets
-        if "*" not in service and "?" not in service:
-            # Cheap filter: most actions are of other services than the targets.
-            candidates = tuple(t for t in targets if t.startswith(service + ":"))
+        # Cheap filter: most actions are of other services than the targets.
+        candidates = targets if facts.service_wildcard else _of_service(parts[0], targets)
+        if not candidates:
+            continue
         hit = [t for t in candidates if wildcard_covers(pattern, t, ignore_case=True)]
         if hit:
             yield pattern, hit
+
+
+@lru_cache(maxsize=1 << 12)
+def _of_service(service: str, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets (lower case) of the service an action names."""
+    prefix = service.lower() + ":"
+    return tuple(t for t in targets if t.startswith(prefix))
 
 
 @check(
@@ -181,12 +189,9 @@ def allow_sensitive_service(policy: Policy, ctx: CheckContext) -> Iterator[Findi
         if not is_allow(stmt) or stmt.not_action:
             continue
         for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if (
-                parts is not None
-                and parts[1].strip("*") == ""
-                and parts[0].lower() in SENSITIVE_SERVICES
-            ):
+            facts = action_text(pattern.text)
+            parts = facts.parts
+            if parts is not None and facts.every_action and parts[0].lower() in SENSITIVE_SERVICES:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} in {stmt.label}")
 
 
