@@ -11,11 +11,12 @@ from typing import NamedTuple
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
+    actions_of,
     check,
     element_span,
     is_allow,
     is_star,
-    known_actions,
+    per_policy,
     span_of,
 )
 from policyreason.data import reference as ref
@@ -177,10 +178,6 @@ def _parts_segments(parts: tuple[Part, ...]) -> Segments | None:
     return _segments(_pattern_tokens(parts))
 
 
-def _overlaps_format(pattern: Pattern, arn_format: str) -> bool:
-    return _parts_overlap_format(pattern.parts, arn_format)
-
-
 @cache
 def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
     mine, theirs = _parts_segments(parts), _format_segments(arn_format)
@@ -202,18 +199,43 @@ _MERGED_PREFIXES = frozenset(
 )
 
 
-def fits_action(pattern: Pattern, action: ref.Action) -> bool:
-    """True when the resource pattern may name a resource of one of the action's types."""
+def _action_formats(action: ref.Action) -> list[str] | None:
+    """The ARN formats of the resource types the action acts on: a resource pattern may name a
+    resource of one of them when it overlaps one of the formats. None when the action names a
+    type its service does not list, whose resources may have any shape."""
     svc = ref.service(action.service)
     assert svc is not None
     if action.service in _MERGED_PREFIXES:
-        types = svc.resource_types.values()
-        return any(_overlaps_format(pattern, f) for t in types for f in t.arn_formats)
+        return [f for t in svc.resource_types.values() for f in t.arn_formats]
+    formats: list[str] = []
     for rt in action.resource_types:
         rtype = svc.resource_types.get(rt.name)
-        if rtype is None or any(_overlaps_format(pattern, f) for f in rtype.arn_formats):
-            return True
-    return False
+        if rtype is None:
+            return None
+        formats.extend(rtype.arn_formats)
+    return formats
+
+
+# PR407 and PR408 asked whether each resource fits each action, one action at a time; the
+# actions of a statement mostly share a few resource types, so their formats are gathered
+# first, once per action pattern's text (its actions are the same in every policy).
+@lru_cache(maxsize=1 << 14)
+def _pattern_formats(text: str) -> tuple[str, ...] | None:
+    """The ARN formats (each once) of the resource types of every action an action pattern
+    matches; None when one of its actions may act on resources of any shape."""
+    formats: dict[str, None] = {}
+    for action in ref.actions_matching(text):
+        found = _action_formats(action)
+        if found is None:
+            return None
+        formats.update(dict.fromkeys(found))
+    return tuple(formats)
+
+
+def _fits_formats(pattern: Pattern, formats: tuple[str, ...]) -> bool:
+    """True when the resource pattern may name a resource of one of the ARN formats."""
+    parts = pattern.parts
+    return any(_parts_overlap_format(parts, f) for f in formats)
 
 
 def _literal_segment(pattern: Pattern, index: int) -> str | None:
@@ -305,12 +327,33 @@ def _arn_formats() -> dict[str, tuple[str, ...]]:
     return {service: tuple(formats) for service, formats in out.items()}
 
 
-def _shape_check(policy: Policy, ctx: CheckContext, kind: str) -> Iterator[Finding]:
+class _Shapes(NamedTuple):
+    """The shape problems of a policy's resource patterns."""
+
+    # kind -> (statement, pattern, message) of each pattern with a problem of that kind
+    by_kind: dict[str, list[tuple[Statement, Pattern, str]]]
+    # id() of each pattern with a problem (the kept policy keeps the patterns alive)
+    flawed: frozenset[int]
+
+
+# Eleven rules each report one kind of problem, and PR407 and PR408 skip every flawed pattern:
+# each pattern's problem is found once per policy, not once per rule.
+@per_policy
+def _shapes(policy: Policy) -> _Shapes:
+    by_kind: dict[str, list[tuple[Statement, Pattern, str]]] = {}
+    flawed: set[int] = set()
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
             problem = _shape_problem(pattern)
-            if problem is not None and problem[0] == kind:
-                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem[1]}")
+            if problem is not None:
+                by_kind.setdefault(problem[0], []).append((stmt, pattern, problem[1]))
+                flawed.add(id(pattern))
+    return _Shapes(by_kind, frozenset(flawed))
+
+
+def _shape_check(policy: Policy, ctx: CheckContext, kind: str) -> Iterator[Finding]:
+    for stmt, pattern, message in _shapes(policy).by_kind.get(kind, ()):
+        yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {message}")
 
 
 @check(
@@ -510,19 +553,37 @@ def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Findi
           {"Effect": "Allow", "Action": "s3:GetObject",
            "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::logs/*"]}]}
     """
+    flawed = _shapes(policy).flawed
     for stmt in policy.statements:
         specific = _specific(stmt)
-        actions = known_actions(stmt) if specific else None
-        if not actions:
+        formats = _statement_formats(stmt) if specific else None
+        if formats is None:
             continue
         for pattern in specific:
-            if _shape_problem(pattern) is not None:
+            if id(pattern) in flawed:
                 continue
-            if not any(fits_action(pattern, action) for action in actions):
+            if not _fits_formats(pattern, formats):
                 yield ctx.report(
                     span_of(pattern, stmt),
                     f"{pattern.text!r} is not a resource of any action in {stmt.label}",
                 )
+
+
+def _statement_formats(stmt: Statement) -> tuple[str, ...] | None:
+    """The ARN formats of the resource types of every action of the statement; None when
+    nothing can be said (as `known_actions`: NotAction, `*`, an action pattern matching no
+    known action, no action at all) or when an action may act on resources of any shape."""
+    if stmt.not_action or not stmt.actions:
+        return None
+    formats: dict[str, None] = {}
+    for pattern in stmt.actions:
+        if is_star(pattern) or not actions_of(pattern):
+            return None
+        found = _pattern_formats(pattern.text)
+        if found is None:
+            return None
+        formats.update(dict.fromkeys(found))
+    return tuple(formats)
 
 
 def _s3_part(pattern: Pattern) -> str | None:
@@ -586,16 +647,18 @@ def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Findi
            "Resource": ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
                         "arn:aws:lambda:eu-west-1:111122223333:function:report"]}]}
     """
+    flawed = _shapes(policy).flawed
     for stmt in policy.statements:
         specific = _specific(stmt)
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
-        if any(_shape_problem(p) is not None or arn_segments(p) is None for p in specific):
+        if any(id(p) in flawed or arn_segments(p) is None for p in specific):
             continue
         for pattern, action in _literal_actions(stmt):
             if not action.resource_types or s3_level_mismatch(action, specific):
                 continue
-            if not any(fits_action(r, action) for r in specific):
+            formats = _pattern_formats(pattern.text)  # the action's: the pattern is literal
+            if formats is not None and not any(_fits_formats(r, formats) for r in specific):
                 yield ctx.report(
                     span_of(pattern, stmt),
                     f"{action.full_name} acts on "
