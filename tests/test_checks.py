@@ -1011,3 +1011,20 @@ def test_each_check_runs_with_its_own_rule_in_the_context() -> None:
         assert running == replace(base, current=info)
         assert running.current is info and running.root is root
         assert base.current is None
+
+
+# Action-like texts, with the characters case folding treats specially: the Kelvin sign folds
+# to "k" and the long s to "s" under the regex's IGNORECASE, not under str.lower().
+_COVER_TEXT = st.text(alphabet="sSkK:gG*?\u212a\u017f\n", max_size=7)
+
+
+@given(_COVER_TEXT, _COVER_TEXT, st.booleans())
+def test_text_covers_agrees_with_the_wildcard_regex(
+    general: str, text: str, ignore_case: bool
+) -> None:
+    """A literal or prefix pattern compared as text matches what its regex matches."""
+    from policyreason.checks import text_covers
+    from policyreason.data.reference import wildcard_regex
+
+    regex = wildcard_regex(general, ignore_case)
+    assert text_covers(general, text, ignore_case) is (regex.fullmatch(text) is not None)

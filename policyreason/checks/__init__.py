@@ -533,7 +533,25 @@ def wildcard_covers(general: Pattern, text: str, ignore_case: bool = False) -> b
         # `${*}`-style escapes: the parts, not the text, say what is literal.
         regex = re.compile(_parts_regex(general.parts), re.DOTALL)
         return regex.fullmatch(text.lower() if ignore_case else text) is not None
-    return ref.wildcard_regex(general.text, ignore_case).fullmatch(text) is not None
+    return text_covers(general.text, text, ignore_case)
+
+
+def text_covers(general: str, text: str, ignore_case: bool = False) -> bool:
+    """True when the IAM wildcard text `general` (`*` any run of characters, `?` one, nothing
+    else special) matches `text`."""
+    # A literal or a prefix (`s3:Get*`), as most action patterns are, is compared as text: a
+    # regex costs about 0.1 ms to compile, once for each of thousands of patterns. ASCII only
+    # when case is ignored, where lower-casing is exactly the regex's case folding.
+    star = general.find("*")
+    if (
+        "?" not in general
+        and star in (-1, len(general) - 1)
+        and (not ignore_case or (general.isascii() and text.isascii()))
+    ):
+        if ignore_case:
+            general, text = general.lower(), text.lower()
+        return text == general if star < 0 else text.startswith(general[:-1])
+    return ref.wildcard_regex(general, ignore_case).fullmatch(text) is not None
 
 
 def _parts_regex(parts: tuple[Part, ...]) -> str:

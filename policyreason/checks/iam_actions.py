@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
@@ -522,11 +521,11 @@ def scp_action_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
-# Asked of every action of every policy: an action's text is mostly one of a few thousand.
-@lru_cache(maxsize=1 << 16)
 def _has_variable(text: str) -> bool:
     # Template values (`${AWS::AccountId}`, `${RoleName}`) are filled in before AWS reads the
     # policy, wherever they stand; only what is left of `${...}` is a policy variable.
+    if "$" not in text:
+        return False  # asked of every action: most have no `$`, hence no `${...}`
     bare = "".join("x" if is_ref else p for p, is_ref in pieces(canonical(text)))
     return _VARIABLE.search(bare) is not None
 

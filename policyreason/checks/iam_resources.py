@@ -183,7 +183,9 @@ def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
     mine, theirs = _parts_segments(parts), _format_segments(arn_format)
     if mine is None or theirs is None:
         return True  # cannot tell: never report a mismatch we are unsure of
-    return _segments_overlap(mine, theirs)
+    # The service segment first: PR407 and PR408 try the formats of every service of a
+    # statement's actions, and most are of another service than the resource.
+    return tokens_overlap(mine[2], theirs[2]) and _segments_overlap(mine, theirs)
 
 
 def _segments_overlap(mine: Segments, theirs: Segments) -> bool:
