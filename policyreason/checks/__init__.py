@@ -142,9 +142,9 @@ class CheckContext:
     resource_type: str | None = None
     current: CheckInfo | None = field(default=None, compare=False)
 
-    def running(self, info: CheckInfo) -> CheckContext:
-        """This context for the run of `info`'s check. A copy of the fields made directly:
-        `dataclasses.replace` costs more than most checks, and runs once per rule per policy."""
+    def running(self, info: CheckInfo | None) -> CheckContext:
+        """This context for the run of `info`'s check (None: of no check yet). A copy of the
+        fields made directly: `dataclasses.replace` costs more than most checks."""
         context = _new(CheckContext)
         context.__dict__.update(self.__dict__, current=info)
         return context
@@ -180,6 +180,7 @@ class CheckContext:
 
 _REGISTRY: dict[str, CheckInfo] = {}
 _new = object.__new__
+_setattr = object.__setattr__
 
 
 def check(
@@ -352,9 +353,13 @@ def run_checks(
     base = context or CheckContext()
     findings: list[Finding] = []
     _load()
+    # One context for the run, told which rule runs: each rule's findings are all made before
+    # the next rule starts, and a copy per rule cost more than most rules over a corpus.
+    running = base.running(None)
     for info in _running(len(_REGISTRY), policy.kind, wanted, frozenset(disabled or ())):
         function = cast(CheckFunction, info.function)  # `_running` keeps only rules with one
-        findings.extend(function(policy, base.running(info)))
+        _setattr(running, "current", info)
+        findings.extend(function(policy, running))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
     return findings
 
