@@ -514,15 +514,32 @@ def supported_keys(actions: list[ref.Action]) -> set[str]:
     """Every condition key (lower-case) one of the actions, or its resource types, carries."""
     keys: set[str] = set()
     for action in actions:
-        keys.update(k.lower() for k in action.condition_keys)
-        svc = ref.service(action.service)
-        assert svc is not None
-        for rt in action.resource_types:
-            keys.update(k.lower() for k in rt.condition_keys)
-            rtype = svc.resource_types.get(rt.name)
-            if rtype is not None:
-                keys.update(k.lower() for k in rtype.condition_keys)
+        keys |= action_keys(action)
     return keys
+
+
+# An action's keys were gathered again for each statement and tag condition naming it. Kept by
+# the action's id() with the action (a reference action lives as long as the process): hashing
+# the action itself walks all its fields.
+_ACTION_KEYS: dict[int, tuple[ref.Action, frozenset[str]]] = {}
+
+
+def action_keys(action: ref.Action) -> frozenset[str]:
+    """Every condition key (lower-case) the action, or one of its resource types, carries."""
+    kept = _ACTION_KEYS.get(id(action))
+    if kept is not None and kept[0] is action:
+        return kept[1]
+    keys = {k.lower() for k in action.condition_keys}
+    svc = ref.service(action.service)
+    assert svc is not None
+    for rt in action.resource_types:
+        keys.update(k.lower() for k in rt.condition_keys)
+        rtype = svc.resource_types.get(rt.name)
+        if rtype is not None:
+            keys.update(k.lower() for k in rtype.condition_keys)
+    found = frozenset(keys)
+    _ACTION_KEYS[id(action)] = (action, found)
+    return found
 
 
 def literal_or_none(pattern: Pattern) -> str | None:
