@@ -11,6 +11,7 @@ from typing import NamedTuple
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
+    action_text,
     actions_of,
     check,
     element_span,
@@ -178,7 +179,6 @@ def _parts_segments(parts: tuple[Part, ...]) -> Segments | None:
     return _segments(_pattern_tokens(parts))
 
 
-@cache
 def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
     mine, theirs = _parts_segments(parts), _format_segments(arn_format)
     if mine is None or theirs is None:
@@ -237,7 +237,22 @@ def _pattern_formats(text: str) -> tuple[str, ...] | None:
 def _fits_formats(pattern: Pattern, formats: tuple[str, ...]) -> bool:
     """True when the resource pattern may name a resource of one of the ARN formats."""
     parts = pattern.parts
-    return any(_parts_overlap_format(parts, f) for f in formats)
+    known = _format_answers(parts)
+    for arn_format in formats:
+        fits = known.get(arn_format)
+        if fits is None:
+            fits = known[arn_format] = _parts_overlap_format(parts, arn_format)
+        if fits:
+            return True
+    return False
+
+
+# The answers of `_parts_overlap_format` for a pattern's parts, by format, filled in as they are
+# found: a statement's resources each meet several formats, and a cache keyed by (parts, format)
+# hashed the parts again for each format.
+@lru_cache(maxsize=1 << 14)
+def _format_answers(parts: tuple[Part, ...]) -> dict[str, bool]:
+    return {}
 
 
 def _literal_segment(pattern: Pattern, index: int) -> str | None:
@@ -619,10 +634,10 @@ def _literal_actions(stmt: Statement) -> Iterator[tuple[Pattern, ref.Action]]:
     if stmt.not_action:
         return
     for pattern in stmt.actions:
-        if not pattern.has_wildcard:
-            found = ref.action(pattern.text)
-            if found is not None:
-                yield pattern, found
+        facts = action_text(pattern.text)
+        # Without a wildcard in the text the parts have none either: most are read no further.
+        if facts.action is not None and (not facts.wildcard or not pattern.has_wildcard):
+            yield pattern, facts.action
 
 
 @check(
@@ -656,11 +671,18 @@ def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Findi
             continue
         if any(id(p) in flawed or arn_segments(p) is None for p in specific):
             continue
+        # Actions of a service mostly act on the same few types: one answer per set of formats.
+        fitting: dict[tuple[str, ...], bool] = {}
         for pattern, action in _literal_actions(stmt):
             if not action.resource_types or s3_level_mismatch(action, specific):
                 continue
             formats = _pattern_formats(pattern.text)  # the action's: the pattern is literal
-            if formats is not None and not any(_fits_formats(r, formats) for r in specific):
+            if formats is None:
+                continue
+            fits = fitting.get(formats)
+            if fits is None:
+                fits = fitting[formats] = any(_fits_formats(r, formats) for r in specific)
+            if not fits:
                 yield ctx.report(
                     span_of(pattern, stmt),
                     f"{action.full_name} acts on "
