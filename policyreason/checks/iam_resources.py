@@ -148,24 +148,32 @@ def tokens_overlap(a: Segment, b: Segment) -> bool:
 
 
 def _search(a: Segment, b: Segment) -> bool:
-    """The product-automaton search of `tokens_overlap`."""
-    stack = [(0, 0)]
-    seen: set[tuple[int, int]] = set()
+    """The product-automaton search of `tokens_overlap`. A state (i, j) is the number
+    `i * width + j`: a step in `a` adds `width`, a step in `b` adds 1 (the search runs once for
+    each of thousands of new pairs of segments over a corpus, and ints hash fastest)."""
+    a_len, b_len = len(a), len(b)
+    width = b_len + 1
+    goal = a_len * width + b_len
+    stack = [0]
+    seen: set[int] = set()
     while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
+        state = stack.pop()
+        if state in seen:
             continue
-        seen.add((i, j))
-        if i == len(a) and j == len(b):
+        seen.add(state)
+        if state == goal:
             return True
-        if i < len(a) and a[i].star:
-            stack.append((i + 1, j))
-        if j < len(b) and b[j].star:
-            stack.append((i, j + 1))
-        if i < len(a) and j < len(b) and _compatible(a[i], b[j]):
-            step = (i if a[i].star else i + 1, j if b[j].star else j + 1)
-            if step != (i, j):
-                stack.append(step)
+        i, j = divmod(state, width)
+        mine = a[i] if i < a_len else None
+        theirs = b[j] if j < b_len else None
+        if mine is not None and mine.star:
+            stack.append(state + width)
+        if theirs is not None and theirs.star:
+            stack.append(state + 1)
+        if mine is not None and theirs is not None and _compatible(mine, theirs):
+            step = (0 if mine.star else width) + (0 if theirs.star else 1)
+            if step:
+                stack.append(state + step)
     return False
 
 
@@ -257,7 +265,10 @@ def _format_answers(parts: tuple[Part, ...]) -> dict[str, bool]:
 
 def _literal_segment(pattern: Pattern, index: int) -> str | None:
     """Segment `index` of the ARN when that segment has no wildcard or variable."""
-    segments = arn_segments(pattern)
+    return _literal_of(arn_segments(pattern), index)
+
+
+def _literal_of(segments: Segments | None, index: int) -> str | None:
     if segments is None:
         return None
     tokens = segments[index]
@@ -281,26 +292,25 @@ def _shape_problem(pattern: Pattern) -> tuple[str, str] | None:
 
 @cache
 def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> tuple[str, str] | None:
-    pattern = Pattern(text=text, parts=parts)
     if any(ch.isspace() for ch in text):
         return "whitespace", "contains whitespace"
-    partition = _literal_segment(pattern, 1)
+    segments = _parts_segments(parts)
+    partition = _literal_of(segments, 1)
     if partition is not None and partition not in PARTITIONS:
         return "partition", f"partition {partition!r} is not an AWS partition"
-    service = _literal_segment(pattern, 2)
+    service = _literal_of(segments, 2)
     known = _arn_formats()
     if service is not None and service not in known and service.lower() in known:
         return "service-case", f"the service {service!r} in an ARN is written in lower case"
     # A service prefix is accepted even when the reference lists no resource types for it.
     if service is not None and service not in known and ref.service(service) is None:
         return "service", f"no resource type has the ARN service {service!r}"
-    region = _literal_segment(pattern, 3)
+    region = _literal_of(segments, 3)
     if region and not _REGION.fullmatch(region):
         return "region", f"region {region!r} is not a region code"
-    account = _literal_segment(pattern, 4)
+    account = _literal_of(segments, 4)
     if account and not _ACCOUNT.fullmatch(account):
         return "account", f"account {account!r} is not a 12-digit account id"
-    segments = arn_segments(pattern)
     if service not in known or segments is None:
         return None
     formats = known[service]
