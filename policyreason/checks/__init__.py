@@ -168,14 +168,28 @@ class CheckContext:
 
     def statement_node(self, statement: Statement) -> JObject | None:
         """The JSON object a statement was read from, when the root is known."""
-        if not isinstance(self.root, JObject):
-            return None
-        node = self.root.get("Statement")
-        items = node.items if isinstance(node, JArray) else (node,)
+        items = _statement_items(self.root)
         if statement.index >= len(items):
             return None
         found = items[statement.index]
         return found if isinstance(found, JObject) else None
+
+
+# Several rules ask for the node of each statement of a document, one rule after the other: the
+# last root's Statement items are kept, with the root (compared by identity).
+_last_items: list[tuple[JNode | None, tuple[JNode | None, ...]]] = []
+
+
+def _statement_items(root: JNode | None) -> tuple[JNode | None, ...]:
+    """The items of the root's Statement (the value itself when it is not an array)."""
+    if _last_items and _last_items[0][0] is root:
+        return _last_items[0][1]
+    items: tuple[JNode | None, ...] = ()
+    if isinstance(root, JObject):
+        node = root.get("Statement")
+        items = tuple(node.items) if isinstance(node, JArray) else (node,)
+    _last_items[:] = [(root, items)]
+    return items
 
 
 _REGISTRY: dict[str, CheckInfo] = {}
@@ -492,11 +506,15 @@ def known_actions(statement: Statement) -> list[ref.Action] | None:
     return out
 
 
-def conditions_of(policy: Policy) -> Iterator[tuple[Statement, Condition]]:
+def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
     """Every condition of every statement, with its statement."""
-    for stmt in policy.statements:
-        for cond in stmt.conditions:
-            yield stmt, cond
+    return _conditions(policy)
+
+
+# About 25 condition rules walk them, one after the other.
+@per_policy
+def _conditions(policy: Policy) -> list[tuple[Statement, Condition]]:
+    return [(stmt, cond) for stmt in policy.statements for cond in stmt.conditions]
 
 
 def literal_values(cond: Condition) -> Iterator[tuple[ConditionValue, str]]:
