@@ -506,6 +506,33 @@ def known_actions(statement: Statement) -> list[ref.Action] | None:
     return out
 
 
+# The reference's answers about condition keys and service prefixes, kept by text: about 25
+# rules ask them of each condition, and a key the reference does not name exactly is tried
+# against every templated key of every service.
+@lru_cache(maxsize=1 << 14)
+def key_info(key: str) -> ref.ConditionKey | None:
+    """Type information for a condition key (`reference.condition_key`)."""
+    return ref.condition_key(key)
+
+
+@lru_cache(maxsize=1 << 14)
+def global_key_info(key: str) -> ref.ConditionKey | None:
+    """The key if it is a global condition key (`reference.global_key`)."""
+    return ref.global_key(key)
+
+
+def key_multivalued(key: str) -> bool:
+    """True when the key is known and multivalued (`reference.is_multivalued`)."""
+    info = key_info(key)
+    return info is not None and info.multivalued
+
+
+@lru_cache(maxsize=1 << 12)
+def service_of(prefix: str) -> ref.Service | None:
+    """The service with this prefix (`reference.service`)."""
+    return ref.service(prefix)
+
+
 def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
     """Every condition of every statement, with its statement."""
     return _conditions(policy)

@@ -12,6 +12,7 @@ from policyreason.checks import (
     check,
     conditions_of,
     is_allow,
+    key_info,
     known_actions,
 )
 from policyreason.data import reference as ref
@@ -51,7 +52,7 @@ def _unsupported(actions: list[ref.Action], cond: Condition) -> dict[str, list[s
     """Service prefix -> the statement's actions (`actions`) of that service without the tag
     key."""
     out: dict[str, list[str]] = {}
-    info = ref.condition_key(cond.key_text) if actions else None
+    info = key_info(cond.key_text) if actions else None
     if info is None:
         return out
     key = info.name.lower()
