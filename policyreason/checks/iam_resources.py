@@ -284,6 +284,13 @@ def _specific(stmt: Statement) -> list[Pattern]:
     return [r for r in stmt.resources if not is_star(r)]
 
 
+# PR407 to PR410 each ask it of every statement.
+@per_policy
+def _specific_of(policy: Policy) -> dict[int, list[Pattern]]:
+    """`_specific` of each statement, by the statement's id() (the kept policy keeps them)."""
+    return {id(stmt): _specific(stmt) for stmt in policy.statements}
+
+
 def _shape_problem(pattern: Pattern) -> tuple[str, str] | None:
     """Why an ARN can never match any resource, if it is malformed in a way IAM accepts:
     (kind, message), the kind naming the check that reports it."""
@@ -581,8 +588,9 @@ def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Findi
            "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::logs/*"]}]}
     """
     flawed = _shapes(policy).flawed
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         formats = _statement_formats(stmt) if specific else None
         if formats is None:
             continue
@@ -675,8 +683,9 @@ def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Findi
                         "arn:aws:lambda:eu-west-1:111122223333:function:report"]}]}
     """
     flawed = _shapes(policy).flawed
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
         if any(id(p) in flawed or arn_segments(p) is None for p in specific):
@@ -721,8 +730,9 @@ def action_needs_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
     """
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
         for pattern, action in _literal_actions(stmt):
@@ -753,8 +763,9 @@ def s3_bucket_object_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Fin
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
         for pattern, action in _literal_actions(stmt):
@@ -846,6 +857,9 @@ def invalid_bucket_name(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
+            # A literal service segment `s3` is `:s3:` in the text: most ARNs are of others.
+            if ":s3:" not in pattern.text:
+                continue
             if _literal_segment(pattern, 2) != "s3" or _literal_segment(pattern, 4) != "":
                 continue
             segments = arn_segments(pattern)

@@ -388,7 +388,7 @@ def assume_any_role(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Resource": "arn:aws:iam::111122223333:role/app"}]}
     """
     for stmt in policy.statements:
-        if not is_allow(stmt) or not resources_are_star(stmt) or stmt.conditions:
+        if not is_allow(stmt) or stmt.conditions or not resources_are_star(stmt):
             continue
         for pattern, _hit in _covering(stmt, ("sts:assumerole",)):
             yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} on every role")
@@ -417,7 +417,7 @@ def secrets_on_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-*"}]}
     """
     for stmt in policy.statements:
-        if not is_allow(stmt) or not resources_are_star(stmt) or stmt.conditions:
+        if not is_allow(stmt) or stmt.conditions or not resources_are_star(stmt):
             continue
         for pattern, hit in _covering(stmt, _SECRETS):
             yield ctx.report(
