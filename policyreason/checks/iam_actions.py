@@ -232,6 +232,8 @@ def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
                 continue
             service = pattern.text.partition(":")[0].lower()
             wildcards = by_service.get(service, []) + by_service.get("*", [])
+            if not wildcards:
+                continue
             cover = next((w for w in wildcards if wildcard_covers(w, pattern.text, True)), None)
             if cover is not None:
                 yield ctx.report(
