@@ -476,13 +476,14 @@ def action_text(text: str) -> ActionText:
     """The facts of an action pattern's text (`ActionText`)."""
     service, sep, name = text.partition(":")
     parts = (service, name) if sep else None
+    svc = ref.service(service) if sep else None
     return ActionText(
         parts=parts,
         wildcard="*" in text or "?" in text,
         service_wildcard=parts is not None and ("*" in service or "?" in service),
         spaced=_WHITE_SPACE.search(text) is not None,
-        known_service=parts is not None and ref.service(service) is not None,
-        action=ref.action(text),
+        known_service=svc is not None,
+        action=svc.action(name) if svc is not None else None,  # `reference.action(text)`
         every_action=parts is not None and name.strip("*") == "",
     )
 

@@ -65,6 +65,12 @@ def _prefix(cond: Condition) -> str:
     return cond.key_text.partition(":")[0].lower()
 
 
+# Each call tries every non-service prefix's pattern, compiled again.
+@lru_cache(maxsize=1 << 10)
+def _prefix_services(prefix: str) -> tuple[str, ...]:
+    return ref.key_prefix_services(prefix)
+
+
 def _is_provider_prefix(prefix: str) -> bool:
     # OIDC providers (token.actions.githubusercontent.com, oidc.eks.../id/...) key their own
     # claims; the reference lists only a few of them.
@@ -161,7 +167,7 @@ def unknown_key_prefix(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             continue
         if ":" not in cond.key:
             continue  # PR336: no prefix at all
-        if _is_provider_prefix(prefix) or ref.key_prefix_services(prefix):
+        if _is_provider_prefix(prefix) or _prefix_services(prefix):
             continue
         if key_info(cond.key_text) is None:
             yield ctx.report(cond.span, f"{cond.key_text!r} has an unknown prefix {prefix!r}")
