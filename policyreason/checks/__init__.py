@@ -177,18 +177,19 @@ class CheckContext:
 
 # Several rules ask for the node of each statement of a document, one rule after the other: the
 # last root's Statement items are kept, with the root (compared by identity).
-_last_items: list[tuple[JNode | None, tuple[JNode | None, ...]]] = []
+_last_items: list[tuple[JNode | None, tuple[JNode | None, ...]] | None] = [None]
 
 
 def _statement_items(root: JNode | None) -> tuple[JNode | None, ...]:
     """The items of the root's Statement (the value itself when it is not an array)."""
-    if _last_items and _last_items[0][0] is root:
-        return _last_items[0][1]
+    entry = _last_items[0]  # read once: the root and its items stay together
+    if entry is not None and entry[0] is root:
+        return entry[1]
     items: tuple[JNode | None, ...] = ()
     if isinstance(root, JObject):
         node = root.get("Statement")
         items = tuple(node.items) if isinstance(node, JArray) else (node,)
-    _last_items[:] = [(root, items)]
+    _last_items[0] = (root, items)
     return items
 
 
@@ -442,14 +443,15 @@ def per_policy(function: Callable[[Policy], T]) -> Callable[[Policy], T]:
     """`function` of the last policy it was asked about, kept with that policy (compared by
     identity, which a kept object cannot lose): the rules that share what it finds ask about
     one policy one after the other."""
-    last: list[tuple[Policy, T]] = []
+    last: list[tuple[Policy, T] | None] = [None]
 
     @wraps(function)
     def kept(policy: Policy) -> T:
-        if last and last[0][0] is policy:
-            return last[0][1]
+        entry = last[0]  # read once: the policy and its value stay together
+        if entry is not None and entry[0] is policy:
+            return entry[1]
         value = function(policy)
-        last[:] = [(policy, value)]
+        last[0] = (policy, value)
         return value
 
     return kept
