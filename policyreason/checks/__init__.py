@@ -468,6 +468,8 @@ class ActionText(NamedTuple):
     known_service: bool  # the service part is a service of the reference
     action: ref.Action | None  # the action the text names (None: a wildcard, or unknown)
     every_action: bool  # `service:*` (or `service:**`...): the name part is only `*`
+    # A current action named plainly: no wildcard, white space or `$` (`notable_actions`).
+    plain: bool
 
 
 _WHITE_SPACE = re.compile(r"\s")
@@ -479,15 +481,44 @@ def action_text(text: str) -> ActionText:
     service, sep, name = text.partition(":")
     parts = (service, name) if sep else None
     svc = ref.service(service) if sep else None
+    action = svc.action(name) if svc is not None else None  # `reference.action(text)`
+    wildcard = "*" in text or "?" in text
+    spaced = _WHITE_SPACE.search(text) is not None
     return ActionText(
         parts=parts,
-        wildcard="*" in text or "?" in text,
+        wildcard=wildcard,
         service_wildcard=parts is not None and ("*" in service or "?" in service),
-        spaced=_WHITE_SPACE.search(text) is not None,
+        spaced=spaced,
         known_service=svc is not None,
-        action=svc.action(name) if svc is not None else None,  # `reference.action(text)`
+        action=action,
         every_action=parts is not None and name.strip("*") == "",
+        plain=(
+            action is not None
+            and not action.deprecated
+            and not wildcard
+            and not spaced
+            and "$" not in text
+        ),
     )
+
+
+# Ten action rules (PR201-PR204, PR207, PR208, PR210, PR213, PR215, PR506) each walked every
+# action of every policy, and most actions are plain, which none of them reports: an unknown
+# service or action, a wildcard (`*` among them), a deprecated action, white space or a
+# variable are what they look for.
+@per_policy
+def notable_actions(policy: Policy) -> list[list[tuple[Pattern, ActionText]]]:
+    """For each statement, in order, its action patterns that are not plain (`ActionText`),
+    in order, with their facts."""
+    found: list[list[tuple[Pattern, ActionText]]] = []
+    for stmt in policy.statements:
+        notable: list[tuple[Pattern, ActionText]] = []
+        for pattern in stmt.actions:
+            facts = action_text(pattern.text)
+            if not facts.plain:
+                notable.append((pattern, facts))
+        found.append(notable)
+    return found
 
 
 def actions_of(pattern: Pattern) -> tuple[ref.Action, ...]:

@@ -16,6 +16,7 @@ from policyreason.checks import (
     element_span,
     is_allow,
     is_star,
+    notable_actions,
     resources_are_star,
     span_of,
     split_action,
@@ -59,9 +60,8 @@ def unknown_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
             parts = facts.parts
             if parts is None or facts.spaced or facts.service_wildcard or facts.known_service:
                 continue
@@ -93,9 +93,8 @@ def unknown_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
             if facts.parts is None or facts.spaced or facts.wildcard:
                 continue
             if facts.known_service and facts.action is None:
@@ -122,9 +121,8 @@ def pattern_matches_nothing(policy: Policy, ctx: CheckContext) -> Iterator[Findi
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
             if facts.parts is None or facts.spaced or not facts.wildcard or is_star(pattern):
                 continue
             if not facts.service_wildcard and not facts.known_service:
@@ -154,9 +152,8 @@ def deprecated_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "es:CreateDomain", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
             found = facts.action
             if not facts.wildcard and found is not None and found.deprecated:
                 instead = f"; use {found.replacement}" if found.replacement else ""
@@ -262,10 +259,10 @@ def allow_all_actions(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        for pattern in stmt.actions:
+        for pattern, _facts in notable:
             # `*` has no colon: most actions are read no further than their text.
             if ":" in pattern.text or not is_star(pattern):
                 continue
@@ -295,11 +292,10 @@ def allow_service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Findin
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+        for pattern, facts in notable:
             parts = facts.parts
             if parts is None or not facts.every_action or facts.service_wildcard:
                 continue
@@ -364,9 +360,9 @@ def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            if action_text(pattern.text).service_wildcard:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.service_wildcard:
                 services = {a.service for a in actions_of(pattern)}
                 yield ctx.report(
                     span_of(pattern, stmt),
@@ -484,9 +480,9 @@ def action_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            if action_text(pattern.text).spaced:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.spaced:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} contains whitespace")
 
 
@@ -559,8 +555,8 @@ def variable_in_element(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     if not policy.supports_variables:
         return
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, _facts in notable:
             if _has_variable(pattern.text):
                 yield ctx.report(
                     span_of(pattern, stmt), f"{pattern.text!r}: variables are not replaced here"

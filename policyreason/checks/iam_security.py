@@ -16,6 +16,7 @@ from policyreason.checks import (
     check,
     element_span,
     is_allow,
+    notable_actions,
     resources_are_star,
     span_of,
     wildcard_covers,
@@ -185,11 +186,10 @@ def allow_sensitive_service(policy: Policy, ctx: CheckContext) -> Iterator[Findi
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        for pattern in stmt.actions:
-            facts = action_text(pattern.text)
+        for pattern, facts in notable:
             parts = facts.parts
             if parts is not None and facts.every_action and parts[0].lower() in SENSITIVE_SERVICES:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} in {stmt.label}")
