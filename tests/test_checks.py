@@ -1169,3 +1169,17 @@ def test_resource_fits_the_gathered_formats_as_it_fits_each_action(
         return
     formats = tuple(f for found in gathered if found is not None for f in found)
     assert _fits_formats(pattern, formats) is each
+
+
+@given(_ARN_TOKENS, _ARN_TOKENS)
+def test_overlapping_segments_have_heads_one_of_which_starts_the_other(
+    a: list[tuple[str, str, bool]], b: list[tuple[str, str, bool]]
+) -> None:
+    """The shape rules skip an ARN format whose resource segment's literal head and the
+    pattern's both fail to start the other: such segments never overlap."""
+    from policyreason.checks.iam_resources import Token, _head, tokens_overlap
+
+    ta, tb = tuple(Token(*t) for t in a), tuple(Token(*t) for t in b)
+    if tokens_overlap(ta, tb):
+        head_a, head_b = _head(ta), _head(tb)
+        assert head_a.startswith(head_b) or head_b.startswith(head_a)

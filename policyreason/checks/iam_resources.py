@@ -343,11 +343,36 @@ def _with(segments: Segments, index: int, tokens: Segment) -> Segments:
 
 def _fits(segments: Segments, formats: tuple[str, ...]) -> bool:
     """True when some resource of one of the ARN formats can match the segments."""
+    head = _head(segments[5])
     for arn_format in formats:
         theirs = _format_segments(arn_format)
-        if theirs is None or _segments_overlap(segments, theirs):
+        if theirs is None:
+            return True
+        # A resource of both starts with both literal heads (`role/`, `instance/`), so one
+        # starts the other: most formats of a service are of other resource types.
+        their_head = _format_head(arn_format)
+        if not (head.startswith(their_head) or their_head.startswith(head)):
+            continue
+        if _segments_overlap(segments, theirs):
             return True
     return False
+
+
+def _head(segment: Segment) -> str:
+    """The literal characters a segment starts with, up to its first wildcard or
+    placeholder."""
+    head: list[str] = []
+    for token in segment:
+        if token.kind != "char" or token.star:
+            break
+        head.append(token.char)
+    return "".join(head)
+
+
+@cache
+def _format_head(arn_format: str) -> str:
+    theirs = _format_segments(arn_format)
+    return _head(theirs[5]) if theirs is not None else ""
 
 
 @cache
