@@ -1056,14 +1056,14 @@ _PATTERN_TEXT = st.lists(
 ).map("".join)
 
 
-@given(_PATTERN_TEXT, st.booleans(), st.booleans())
+@given(_PATTERN_TEXT, st.booleans(), st.booleans(), st.booleans())
 def test_the_text_tests_before_the_parts_agree_with_the_parts(
-    text: str, variables: bool, lower: bool
+    text: str, variables: bool, lower: bool, wildcards: bool
 ) -> None:
     """The rules test a pattern's text before its parts (a wildcard needs `*` or `?` in the
     text, `*` alone has no colon, a literal service segment `s3` is `:s3:` in the text, a
     variable needs `$`): each text test is implied by what the parts say, however the pattern
-    is read."""
+    is read (an action, a resource, a condition value of any operator)."""
     from policyreason.checks import action_text, is_star
     from policyreason.checks.iam_actions import _has_variable
     from policyreason.checks.iam_resources import _literal_segment
@@ -1071,7 +1071,7 @@ def test_the_text_tests_before_the_parts_agree_with_the_parts(
     from policyreason.parse.pattern import parse_pattern
 
     try:
-        pattern = parse_pattern(text, variables=variables, lower=lower)
+        pattern = parse_pattern(text, variables=variables, lower=lower, wildcards=wildcards)
     except PatternError:
         return
     if pattern.has_wildcard:
@@ -1083,7 +1083,7 @@ def test_the_text_tests_before_the_parts_agree_with_the_parts(
     if _literal_segment(pattern, 2) == "s3":
         assert ":s3:" in text
     if "$" not in text:
-        assert not _has_variable(text)
+        assert not _has_variable(text) and not pattern.has_variable
 
 
 _ACTION_TEXTS = st.lists(

@@ -17,6 +17,7 @@ from policyreason.checks import (
     key_info,
     key_multivalued,
     known_actions,
+    per_policy,
     service_of,
     supported_keys,
 )
@@ -679,7 +680,10 @@ def key_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.report(cond.span, f"{cond.key_text!r} contains whitespace")
 
 
-def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
+# PR319 and PR320 each walked every resource and condition value's parts.
+@per_policy
+def _variables(policy: Policy) -> list[tuple[Variable, str, Span]]:
+    found: list[tuple[Variable, str, Span]] = []
     for stmt in policy.statements:
         patterns: list[tuple[Pattern, Span]] = [
             (r, r.span or stmt.span) for r in stmt.resources or ()
@@ -687,10 +691,13 @@ def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
         for cond in stmt.conditions:
             patterns += [(v.pattern, v.span) for v in cond.values if v.pattern is not None]
         for pattern, span in patterns:
+            if "$" not in pattern.text:
+                continue  # a variable is written `${...}`: most texts are read no further
             for part in pattern.parts:
                 # A template value (`${BucketName}`) is no policy variable: no key to check.
                 if isinstance(part, Variable) and not is_template(part):
-                    yield part, pattern.text, span
+                    found.append((part, pattern.text, span))
+    return found
 
 
 @check(
