@@ -216,10 +216,10 @@ def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
           {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:GenerateCredentialReport"],
            "Resource": "*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         by_service: dict[str, list[Pattern]] = {}
-        for p in stmt.actions:
-            if action_text(p.text).wildcard:
+        for p, facts in notable:  # a wildcard is never plain
+            if facts.wildcard:
                 service = p.text.partition(":")[0].lower()
                 by_service.setdefault("*" if _has_wildcard(service) else service, []).append(p)
         if not by_service:
