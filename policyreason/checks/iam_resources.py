@@ -62,15 +62,16 @@ Segment = tuple[Token, ...]
 Segments = tuple[Segment, ...]
 
 
-# One token per character, made once: a pattern or format is read a token per character.
-_CHARS: dict[str, Token] = {}
+class _CharTokens(dict[str, Token]):
+    """One token per character, made once: a pattern or format is read a token per character
+    (looked up by the dict's own `[]`, no Python call for a character met before)."""
+
+    def __missing__(self, ch: str) -> Token:
+        token = self[ch] = Token("char", ch)
+        return token
 
 
-def _char(ch: str) -> Token:
-    token = _CHARS.get(ch)
-    if token is None:
-        token = _CHARS[ch] = Token("char", ch)
-    return token
+_char = _CharTokens().__getitem__
 
 
 def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
