@@ -1011,3 +1011,175 @@ def test_each_check_runs_with_its_own_rule_in_the_context() -> None:
         assert running == replace(base, current=info)
         assert running.current is info and running.root is root
         assert base.current is None
+
+
+# Action-like texts, with the characters case folding treats specially: the Kelvin sign folds
+# to "k" and the long s to "s" under the regex's IGNORECASE, not under str.lower().
+_COVER_TEXT = st.text(alphabet="sSkK:gG*?\u212a\u017f\n", max_size=9)
+
+
+@given(_COVER_TEXT, _COVER_TEXT, st.booleans())
+def test_text_covers_agrees_with_the_wildcard_regex(
+    general: str, text: str, ignore_case: bool
+) -> None:
+    """A pattern without `?` compared as text matches what its regex matches."""
+    from policyreason.checks import text_covers
+    from policyreason.data.reference import wildcard_regex
+
+    regex = wildcard_regex(general, ignore_case)
+    assert text_covers(general, text, ignore_case) is (regex.fullmatch(text) is not None)
+
+
+# Pattern texts with the pieces whose parts differ from their characters: escapes, policy
+# variables and template values.
+_PATTERN_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "*",
+            "?",
+            ":",
+            "s",
+            "3",
+            "/",
+            "$",
+            "{",
+            "}",
+            "${*}",
+            "${?}",
+            "${aws:username}",
+            "${AWS::Region}",
+            "arn:aws:s3:::",
+            "arn:aws:iam::1:",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@given(_PATTERN_TEXT, st.booleans(), st.booleans(), st.booleans())
+def test_the_text_tests_before_the_parts_agree_with_the_parts(
+    text: str, variables: bool, lower: bool, wildcards: bool
+) -> None:
+    """The rules test a pattern's text before its parts (a wildcard needs `*` or `?` in the
+    text, `*` alone has no colon, a literal service segment `s3` is `:s3:` in the text, a
+    variable needs `$`): each text test is implied by what the parts say, however the pattern
+    is read (an action, a resource, a condition value of any operator)."""
+    from policyreason.checks import action_text, is_star
+    from policyreason.checks.iam_actions import _has_variable
+    from policyreason.checks.iam_resources import _literal_segment
+    from policyreason.errors import PatternError
+    from policyreason.parse.pattern import parse_pattern
+
+    try:
+        pattern = parse_pattern(text, variables=variables, lower=lower, wildcards=wildcards)
+    except PatternError:
+        return
+    if pattern.has_wildcard:
+        assert action_text(text).wildcard
+    if is_star(pattern):
+        assert ":" not in text and pattern.is_match_all
+    else:
+        assert not pattern.is_match_all
+    if _literal_segment(pattern, 2) == "s3":
+        assert ":s3:" in text
+    if "$" not in text:
+        assert not _has_variable(text) and not pattern.has_variable
+
+
+_ACTION_TEXTS = st.lists(
+    st.sampled_from(
+        [
+            "s3:GetObject",
+            "s3:List*",
+            "s3:ListAllMyBuckets",
+            "ec2:Describe*",
+            "ec2:RunInstances",
+            "apigateway:GET",
+            "elasticloadbalancing:Create*",
+            "iam:PassRole",
+            "lambda:*",
+            "dynamodb:GetItem",
+            "ses:SendEmail",
+            "sts:AssumeRole",
+            "kms:Decrypt",
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+)
+_RESOURCE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "arn:aws:s3:::reports/*",
+            "arn:aws:s3:::reports",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:iam::1:role/app",
+            "arn:aws:dynamodb:us-east-1:1:table/t",
+            "arn:*:*:*:*:*",
+            "arn:aws:apigateway:*::/restapis/*",
+            "arn:aws:lambda:*:1:function:f",
+            "*/x",
+            "arn:aws:ses:*:1:identity/*",
+            "arn:aws:kms:*:1:key/*",
+            "arn:aws:s3:::*",
+        ]
+    ),
+    st.text(alphabet="arn:aws3*/ec", max_size=16),
+)
+
+
+@given(_ACTION_TEXTS, _RESOURCE_TEXT)
+def test_resource_fits_the_gathered_formats_as_it_fits_each_action(
+    actions: list[str], resource: str
+) -> None:
+    """PR407 and PR408 match a resource against the ARN formats of all the actions of a
+    statement, gathered once: it fits them when it fits one of the actions, each matched
+    against the formats of its own resource types (the rules' test before)."""
+    from policyreason.checks.iam_resources import (
+        _MERGED_PREFIXES,
+        _fits_formats,
+        _parts_overlap_format,
+        _pattern_formats,
+    )
+    from policyreason.data import reference as ref
+    from policyreason.parse.pattern import parse_pattern
+
+    pattern = parse_pattern(resource)
+
+    def fits_action(action: ref.Action) -> bool:
+        svc = ref.service(action.service)
+        assert svc is not None
+        if action.service in _MERGED_PREFIXES:
+            types = svc.resource_types.values()
+            return any(
+                _parts_overlap_format(pattern.parts, f) for t in types for f in t.arn_formats
+            )
+        for rt in action.resource_types:
+            rtype = svc.resource_types.get(rt.name)
+            if rtype is None or any(
+                _parts_overlap_format(pattern.parts, f) for f in rtype.arn_formats
+            ):
+                return True
+        return False
+
+    each = any(fits_action(a) for text in actions for a in ref.actions_matching(text))
+    gathered = [_pattern_formats(text) for text in actions]
+    if any(formats is None for formats in gathered):
+        assert each
+        return
+    formats = tuple(f for found in gathered if found is not None for f in found)
+    assert _fits_formats(pattern, formats) is each
+
+
+@given(_ARN_TOKENS, _ARN_TOKENS)
+def test_overlapping_segments_have_heads_one_of_which_starts_the_other(
+    a: list[tuple[str, str, bool]], b: list[tuple[str, str, bool]]
+) -> None:
+    """The shape rules skip an ARN format whose resource segment's literal head and the
+    pattern's both fail to start the other: such segments never overlap."""
+    from policyreason.checks.iam_resources import Token, _head, tokens_overlap
+
+    ta, tb = tuple(Token(*t) for t in a), tuple(Token(*t) for t in b)
+    if tokens_overlap(ta, tb):
+        head_a, head_b = _head(ta), _head(tb)
+        assert head_a.startswith(head_b) or head_b.startswith(head_a)

@@ -60,12 +60,14 @@ def _broad_statement(policy: Policy) -> int | None:
     for index, stmt in enumerate(policy.statements):
         if stmt.effect is not Effect.ALLOW:
             continue
-        every_action = stmt.not_action or any(p.text.strip("*") == "" for p in stmt.actions)
         every_resource = (
             stmt.resources is None
             or stmt.not_resource
             or any(p.text.strip("*") == "" for p in stmt.resources)
         )
-        if every_action and every_resource:
+        # The actions after the resources: a statement lists far more of them.
+        if every_resource and (
+            stmt.not_action or any(p.text.strip("*") == "" for p in stmt.actions)
+        ):
             return index
     return None

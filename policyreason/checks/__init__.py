@@ -23,8 +23,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
-from typing import Any, TypeVar, cast
+from functools import cache, lru_cache, wraps
+from typing import Any, NamedTuple, TypeVar, cast
 
 from policyreason.analysis.findings import Finding
 from policyreason.data import reference as ref
@@ -48,6 +48,7 @@ CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
 # Rules their analysis or the policy reader reports: the function only carries the docs.
 DocFunction = Callable[[], None]
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 # What ValidatePolicy calls an identity policy: policies attached to a principal or a session.
 IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
@@ -141,9 +142,9 @@ class CheckContext:
     resource_type: str | None = None
     current: CheckInfo | None = field(default=None, compare=False)
 
-    def running(self, info: CheckInfo) -> CheckContext:
-        """This context for the run of `info`'s check. A copy of the fields made directly:
-        `dataclasses.replace` costs more than most checks, and runs once per rule per policy."""
+    def running(self, info: CheckInfo | None) -> CheckContext:
+        """This context for the run of `info`'s check (None: of no check yet). A copy of the
+        fields made directly: `dataclasses.replace` costs more than most checks."""
         context = _new(CheckContext)
         context.__dict__.update(self.__dict__, current=info)
         return context
@@ -167,18 +168,34 @@ class CheckContext:
 
     def statement_node(self, statement: Statement) -> JObject | None:
         """The JSON object a statement was read from, when the root is known."""
-        if not isinstance(self.root, JObject):
-            return None
-        node = self.root.get("Statement")
-        items = node.items if isinstance(node, JArray) else (node,)
+        items = _statement_items(self.root)
         if statement.index >= len(items):
             return None
         found = items[statement.index]
         return found if isinstance(found, JObject) else None
 
 
+# Several rules ask for the node of each statement of a document, one rule after the other: the
+# last root's Statement items are kept, with the root (compared by identity).
+_last_items: list[tuple[JNode | None, tuple[JNode | None, ...]] | None] = [None]
+
+
+def _statement_items(root: JNode | None) -> tuple[JNode | None, ...]:
+    """The items of the root's Statement (the value itself when it is not an array)."""
+    entry = _last_items[0]  # read once: the root and its items stay together
+    if entry is not None and entry[0] is root:
+        return entry[1]
+    items: tuple[JNode | None, ...] = ()
+    if isinstance(root, JObject):
+        node = root.get("Statement")
+        items = tuple(node.items) if isinstance(node, JArray) else (node,)
+    _last_items[0] = (root, items)
+    return items
+
+
 _REGISTRY: dict[str, CheckInfo] = {}
 _new = object.__new__
+_setattr = object.__setattr__
 
 
 def check(
@@ -351,9 +368,13 @@ def run_checks(
     base = context or CheckContext()
     findings: list[Finding] = []
     _load()
+    # One context for the run, told which rule runs: each rule's findings are all made before
+    # the next rule starts, and a copy per rule cost more than most rules over a corpus.
+    running = base.running(None)
     for info in _running(len(_REGISTRY), policy.kind, wanted, frozenset(disabled or ())):
         function = cast(CheckFunction, info.function)  # `_running` keeps only rules with one
-        findings.extend(function(policy, base.running(info)))
+        _setattr(running, "current", info)
+        findings.extend(function(policy, running))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
     return findings
 
@@ -393,7 +414,10 @@ def element_span(statement: Statement, *names: str) -> Span:
 
 def is_star(pattern: Pattern) -> bool:
     """`*` (or `**`...): matches everything."""
-    return pattern.is_match_all
+    # Asked of every action and resource by several rules: most patterns start with text,
+    # which settles it without walking the parts.
+    parts = pattern.parts
+    return bool(parts) and isinstance(parts[0], Star) and pattern.is_match_all
 
 
 def resources_are_star(statement: Statement) -> bool:
@@ -412,8 +436,89 @@ def is_allow(statement: Statement) -> bool:
 
 def split_action(pattern: Pattern) -> tuple[str, str] | None:
     """(service part, name part) of an action pattern as written; None for `*`."""
-    service, sep, name = pattern.text.partition(":")
-    return (service, name) if sep else None
+    return action_text(pattern.text).parts
+
+
+def per_policy(function: Callable[[Policy], T]) -> Callable[[Policy], T]:
+    """`function` of the last policy it was asked about, kept with that policy (compared by
+    identity, which a kept object cannot lose): the rules that share what it finds ask about
+    one policy one after the other."""
+    last: list[tuple[Policy, T] | None] = [None]
+
+    @wraps(function)
+    def kept(policy: Policy) -> T:
+        entry = last[0]  # read once: the policy and its value stay together
+        if entry is not None and entry[0] is policy:
+            return entry[1]
+        value = function(policy)
+        last[0] = (policy, value)
+        return value
+
+    return kept
+
+
+class ActionText(NamedTuple):
+    """What the action rules read off an action pattern's text, the same for every pattern
+    written alike: each rule asked for it again of each pattern, about 20 times a pattern."""
+
+    parts: tuple[str, str] | None  # (service part, name part) as written; None without `:`
+    wildcard: bool  # `*` or `?` anywhere in the text
+    service_wildcard: bool  # `*` or `?` in the service part
+    spaced: bool  # white space anywhere in the text
+    known_service: bool  # the service part is a service of the reference
+    action: ref.Action | None  # the action the text names (None: a wildcard, or unknown)
+    every_action: bool  # `service:*` (or `service:**`...): the name part is only `*`
+    # A current action named plainly: no wildcard, white space or `$` (`notable_actions`).
+    plain: bool
+
+
+_WHITE_SPACE = re.compile(r"\s")
+
+
+@lru_cache(maxsize=1 << 16)
+def action_text(text: str) -> ActionText:
+    """The facts of an action pattern's text (`ActionText`)."""
+    service, sep, name = text.partition(":")
+    parts = (service, name) if sep else None
+    svc = ref.service(service) if sep else None
+    action = svc.action(name) if svc is not None else None  # `reference.action(text)`
+    wildcard = "*" in text or "?" in text
+    spaced = _WHITE_SPACE.search(text) is not None
+    return ActionText(
+        parts=parts,
+        wildcard=wildcard,
+        service_wildcard=parts is not None and ("*" in service or "?" in service),
+        spaced=spaced,
+        known_service=svc is not None,
+        action=action,
+        every_action=parts is not None and name.strip("*") == "",
+        plain=(
+            action is not None
+            and not action.deprecated
+            and not wildcard
+            and not spaced
+            and "$" not in text
+        ),
+    )
+
+
+# Ten action rules (PR201-PR204, PR207, PR208, PR210, PR213, PR215, PR506) each walked every
+# action of every policy, and most actions are plain, which none of them reports: an unknown
+# service or action, a wildcard (`*` among them), a deprecated action, white space or a
+# variable are what they look for. PR206 finds its wildcards here too.
+@per_policy
+def notable_actions(policy: Policy) -> list[list[tuple[Pattern, ActionText]]]:
+    """For each statement, in order, its action patterns that are not plain (`ActionText`),
+    in order, with their facts."""
+    found: list[list[tuple[Pattern, ActionText]]] = []
+    for stmt in policy.statements:
+        notable: list[tuple[Pattern, ActionText]] = []
+        for pattern in stmt.actions:
+            facts = action_text(pattern.text)
+            if not facts.plain:
+                notable.append((pattern, facts))
+        found.append(notable)
+    return found
 
 
 def actions_of(pattern: Pattern) -> tuple[ref.Action, ...]:
@@ -435,11 +540,42 @@ def known_actions(statement: Statement) -> list[ref.Action] | None:
     return out
 
 
-def conditions_of(policy: Policy) -> Iterator[tuple[Statement, Condition]]:
+# The reference's answers about condition keys and service prefixes, kept by text: about 25
+# rules ask them of each condition, and a key the reference does not name exactly is tried
+# against every templated key of every service.
+@lru_cache(maxsize=1 << 14)
+def key_info(key: str) -> ref.ConditionKey | None:
+    """Type information for a condition key (`reference.condition_key`)."""
+    return ref.condition_key(key)
+
+
+@lru_cache(maxsize=1 << 14)
+def global_key_info(key: str) -> ref.ConditionKey | None:
+    """The key if it is a global condition key (`reference.global_key`)."""
+    return ref.global_key(key)
+
+
+def key_multivalued(key: str) -> bool:
+    """True when the key is known and multivalued (`reference.is_multivalued`)."""
+    info = key_info(key)
+    return info is not None and info.multivalued
+
+
+@lru_cache(maxsize=1 << 12)
+def service_of(prefix: str) -> ref.Service | None:
+    """The service with this prefix (`reference.service`)."""
+    return ref.service(prefix)
+
+
+def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
     """Every condition of every statement, with its statement."""
-    for stmt in policy.statements:
-        for cond in stmt.conditions:
-            yield stmt, cond
+    return _conditions(policy)
+
+
+# About 25 condition rules walk them, one after the other.
+@per_policy
+def _conditions(policy: Policy) -> list[tuple[Statement, Condition]]:
+    return [(stmt, cond) for stmt in policy.statements for cond in stmt.conditions]
 
 
 def literal_values(cond: Condition) -> Iterator[tuple[ConditionValue, str]]:
@@ -457,15 +593,32 @@ def supported_keys(actions: list[ref.Action]) -> set[str]:
     """Every condition key (lower-case) one of the actions, or its resource types, carries."""
     keys: set[str] = set()
     for action in actions:
-        keys.update(k.lower() for k in action.condition_keys)
-        svc = ref.service(action.service)
-        assert svc is not None
-        for rt in action.resource_types:
-            keys.update(k.lower() for k in rt.condition_keys)
-            rtype = svc.resource_types.get(rt.name)
-            if rtype is not None:
-                keys.update(k.lower() for k in rtype.condition_keys)
+        keys |= action_keys(action)
     return keys
+
+
+# An action's keys were gathered again for each statement and tag condition naming it. Kept by
+# the action's id() with the action (a reference action lives as long as the process): hashing
+# the action itself walks all its fields.
+_ACTION_KEYS: dict[int, tuple[ref.Action, frozenset[str]]] = {}
+
+
+def action_keys(action: ref.Action) -> frozenset[str]:
+    """Every condition key (lower-case) the action, or one of its resource types, carries."""
+    kept = _ACTION_KEYS.get(id(action))
+    if kept is not None and kept[0] is action:
+        return kept[1]
+    keys = {k.lower() for k in action.condition_keys}
+    svc = ref.service(action.service)
+    assert svc is not None
+    for rt in action.resource_types:
+        keys.update(k.lower() for k in rt.condition_keys)
+        rtype = svc.resource_types.get(rt.name)
+        if rtype is not None:
+            keys.update(k.lower() for k in rtype.condition_keys)
+    found = frozenset(keys)
+    _ACTION_KEYS[id(action)] = (action, found)
+    return found
 
 
 def literal_or_none(pattern: Pattern) -> str | None:
@@ -481,7 +634,34 @@ def wildcard_covers(general: Pattern, text: str, ignore_case: bool = False) -> b
         # `${*}`-style escapes: the parts, not the text, say what is literal.
         regex = re.compile(_parts_regex(general.parts), re.DOTALL)
         return regex.fullmatch(text.lower() if ignore_case else text) is not None
-    return ref.wildcard_regex(general.text, ignore_case).fullmatch(text) is not None
+    return text_covers(general.text, text, ignore_case)
+
+
+def text_covers(general: str, text: str, ignore_case: bool = False) -> bool:
+    """True when the IAM wildcard text `general` (`*` any run of characters, `?` one, nothing
+    else special) matches `text`."""
+    # Without `?` (as most action patterns are: `s3:Get*`) the pattern is compared as text: a
+    # regex costs about 0.1 ms to compile, once for each of thousands of patterns. ASCII only
+    # when case is ignored, where lower-casing is exactly the regex's case folding.
+    if "?" in general or (ignore_case and not (general.isascii() and text.isascii())):
+        return ref.wildcard_regex(general, ignore_case).fullmatch(text) is not None
+    if ignore_case:
+        general, text = general.lower(), text.lower()
+    first, *middle, last = general.split("*") if "*" in general else (general, None)
+    if last is None:
+        return text == first
+    end = len(text) - len(last)
+    if end < len(first) or not text.startswith(first) or not text.endswith(last):
+        return False
+    # Each piece between stars at its first place after the one before: a later place leaves
+    # less room for the pieces after it, never more.
+    start = len(first)
+    for piece in middle:
+        found = text.find(piece, start, end)
+        if found < 0:
+            return False
+        start = found + len(piece)
+    return True
 
 
 def _parts_regex(parts: tuple[Part, ...]) -> str:

@@ -10,11 +10,13 @@ from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
+    action_text,
     actions_of,
     check,
     element_span,
     is_allow,
     is_star,
+    notable_actions,
     resources_are_star,
     span_of,
     split_action,
@@ -34,16 +36,6 @@ _GRANTING = (PolicyKind.IDENTITY, PolicyKind.RESOURCE, PolicyKind.TRUST, PolicyK
 
 def _has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
-
-
-_SPACE = re.compile(r"\s")
-
-
-def _well_formed(pattern: Pattern) -> tuple[str, str] | None:
-    parts = split_action(pattern)
-    if parts is None or _SPACE.search(pattern.text):
-        return None
-    return parts
 
 
 @check(
@@ -68,17 +60,16 @@ def unknown_service(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or _has_wildcard(parts[0]):
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            parts = facts.parts
+            if parts is None or facts.spaced or facts.service_wildcard or facts.known_service:
                 continue
-            if ref.service(parts[0]) is None:
-                yield ctx.report(
-                    span_of(pattern, stmt),
-                    f"unknown service prefix {parts[0]!r} in {pattern.text!r}",
-                    service=parts[0],
-                )
+            yield ctx.report(
+                span_of(pattern, stmt),
+                f"unknown service prefix {parts[0]!r} in {pattern.text!r}",
+                service=parts[0],
+            )
 
 
 @check(
@@ -102,12 +93,11 @@ def unknown_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or _has_wildcard(pattern.text):
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.parts is None or facts.spaced or facts.wildcard:
                 continue
-            if ref.service(parts[0]) is not None and ref.action(pattern.text) is None:
+            if facts.known_service and facts.action is None:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} is not an action")
 
 
@@ -131,12 +121,11 @@ def pattern_matches_nothing(policy: Policy, ctx: CheckContext) -> Iterator[Findi
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            parts = _well_formed(pattern)
-            if parts is None or not _has_wildcard(pattern.text) or is_star(pattern):
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.parts is None or facts.spaced or not facts.wildcard or is_star(pattern):
                 continue
-            if not _has_wildcard(parts[0]) and ref.service(parts[0]) is None:
+            if not facts.service_wildcard and not facts.known_service:
                 continue  # reported as an unknown service
             if not actions_of(pattern):
                 yield ctx.report(
@@ -163,12 +152,10 @@ def deprecated_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "es:CreateDomain", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            if _has_wildcard(pattern.text):
-                continue
-            found = ref.action(pattern.text)
-            if found is not None and found.deprecated:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            found = facts.action
+            if not facts.wildcard and found is not None and found.deprecated:
                 instead = f"; use {found.replacement}" if found.replacement else ""
                 yield ctx.report(
                     span_of(pattern, stmt),
@@ -229,19 +216,21 @@ def action_covered(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
           {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:GenerateCredentialReport"],
            "Resource": "*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         by_service: dict[str, list[Pattern]] = {}
-        for p in stmt.actions:
-            if _has_wildcard(p.text):
+        for p, facts in notable:  # a wildcard is never plain
+            if facts.wildcard:
                 service = p.text.partition(":")[0].lower()
                 by_service.setdefault("*" if _has_wildcard(service) else service, []).append(p)
         if not by_service:
             continue
         for pattern in stmt.actions:
-            if _has_wildcard(pattern.text):
+            if action_text(pattern.text).wildcard:
                 continue
             service = pattern.text.partition(":")[0].lower()
             wildcards = by_service.get(service, []) + by_service.get("*", [])
+            if not wildcards:
+                continue
             cover = next((w for w in wildcards if wildcard_covers(w, pattern.text, True)), None)
             if cover is not None:
                 yield ctx.report(
@@ -270,14 +259,16 @@ def allow_all_actions(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        admin = resources_are_star(stmt) and not stmt.conditions
-        what = "grants administrator access" if admin else "allows every action"
-        for pattern in stmt.actions:
-            if is_star(pattern):
-                yield ctx.report(span_of(pattern, stmt), f"{stmt.label} {what}")
+        for pattern, _facts in notable:
+            # `*` has no colon: most actions are read no further than their text.
+            if ":" in pattern.text or not is_star(pattern):
+                continue
+            admin = not stmt.conditions and resources_are_star(stmt)
+            what = "grants administrator access" if admin else "allows every action"
+            yield ctx.report(span_of(pattern, stmt), f"{stmt.label} {what}")
 
 
 @check(
@@ -301,12 +292,12 @@ def allow_service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Findin
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if parts is None or parts[1].strip("*") != "" or _has_wildcard(parts[0]):
+        for pattern, facts in notable:
+            parts = facts.parts
+            if parts is None or not facts.every_action or facts.service_wildcard:
                 continue
             # iam:*, sts:* and organizations:* are reported as security warnings (PR506).
             if parts[0].lower() not in SENSITIVE_SERVICES:
@@ -369,10 +360,9 @@ def service_wildcard(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if parts is not None and _has_wildcard(parts[0]):
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.service_wildcard:
                 services = {a.service for a in actions_of(pattern)}
                 yield ctx.report(
                     span_of(pattern, stmt),
@@ -490,9 +480,9 @@ def action_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
-            if _SPACE.search(pattern.text):
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, facts in notable:
+            if facts.spaced:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} contains whitespace")
 
 
@@ -534,6 +524,8 @@ _VARIABLE = re.compile(r"\$\{[^}]*\}")
 def _has_variable(text: str) -> bool:
     # Template values (`${AWS::AccountId}`, `${RoleName}`) are filled in before AWS reads the
     # policy, wherever they stand; only what is left of `${...}` is a policy variable.
+    if "$" not in text:
+        return False  # asked of every action: most have no `$`, hence no `${...}`
     bare = "".join("x" if is_ref else p for p, is_ref in pieces(canonical(text)))
     return _VARIABLE.search(bare) is not None
 
@@ -563,8 +555,8 @@ def variable_in_element(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     if not policy.supports_variables:
         return
-    for stmt in policy.statements:
-        for pattern in stmt.actions:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
+        for pattern, _facts in notable:
             if _has_variable(pattern.text):
                 yield ctx.report(
                     span_of(pattern, stmt), f"{pattern.text!r}: variables are not replaced here"

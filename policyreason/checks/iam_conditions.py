@@ -12,8 +12,13 @@ from policyreason.checks import (
     CheckContext,
     check,
     conditions_of,
+    global_key_info,
     is_allow,
+    key_info,
+    key_multivalued,
     known_actions,
+    per_policy,
+    service_of,
     supported_keys,
 )
 from policyreason.checks.iam_tag_conditions import missing_tag_key
@@ -61,6 +66,12 @@ def _prefix(cond: Condition) -> str:
     return cond.key_text.partition(":")[0].lower()
 
 
+# Each call tries every non-service prefix's pattern, compiled again.
+@lru_cache(maxsize=1 << 10)
+def _prefix_services(prefix: str) -> tuple[str, ...]:
+    return ref.key_prefix_services(prefix)
+
+
 def _is_provider_prefix(prefix: str) -> bool:
     # OIDC providers (token.actions.githubusercontent.com, oidc.eks.../id/...) key their own
     # claims; the reference lists only a few of them.
@@ -93,7 +104,7 @@ def unknown_global_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     for _stmt, cond in conditions_of(policy):
         if cond.key in _UNSUPPORTED_GLOBAL or missing_tag_key(cond.key):
             continue
-        if _clean(cond) and _prefix(cond) == "aws" and ref.condition_key(cond.key_text) is None:
+        if _clean(cond) and _prefix(cond) == "aws" and key_info(cond.key_text) is None:
             yield ctx.report(cond.span, f"{cond.key_text!r} is not a global condition key")
 
 
@@ -121,11 +132,11 @@ def unknown_service_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for _stmt, cond in conditions_of(policy):
         prefix = _prefix(cond)
-        if not _clean(cond) or prefix == "aws" or ref.service(prefix) is None:
+        if not _clean(cond) or prefix == "aws" or service_of(prefix) is None:
             continue
         if missing_tag_key(cond.key):
             continue
-        if ref.condition_key(cond.key_text) is None:
+        if key_info(cond.key_text) is None:
             yield ctx.report(cond.span, f"{prefix} has no condition key {cond.key_text!r}")
 
 
@@ -153,13 +164,13 @@ def unknown_key_prefix(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for _stmt, cond in conditions_of(policy):
         prefix = _prefix(cond)
-        if not _clean(cond) or prefix == "aws" or ref.service(prefix) is not None:
+        if not _clean(cond) or prefix == "aws" or service_of(prefix) is not None:
             continue
         if ":" not in cond.key:
             continue  # PR336: no prefix at all
-        if _is_provider_prefix(prefix) or ref.key_prefix_services(prefix):
+        if _is_provider_prefix(prefix) or _prefix_services(prefix):
             continue
-        if ref.condition_key(cond.key_text) is None:
+        if key_info(cond.key_text) is None:
             yield ctx.report(cond.span, f"{cond.key_text!r} has an unknown prefix {prefix!r}")
 
 
@@ -186,14 +197,14 @@ def key_not_supported(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Condition": {"StringEquals": {"s3:ExistingObjectTag/team": "blue"}}}]}
     """
     for stmt in policy.statements:
-        keyed = [c for c in stmt.conditions if _clean(c) and ref.global_key(c.key_text) is None]
+        keyed = [c for c in stmt.conditions if _clean(c) and global_key_info(c.key_text) is None]
         actions = known_actions(stmt) if keyed else None
         if not actions:
             continue
         supported = supported_keys(actions)
         for cond in keyed:
-            info = ref.condition_key(cond.key_text)
-            if info is None or ref.service(_prefix(cond)) is None:
+            info = key_info(cond.key_text)
+            if info is None or service_of(_prefix(cond)) is None:
                 continue
             if info.name.lower() not in supported:
                 yield ctx.report(cond.span, f"no action of {stmt.label} supports {cond.key_text!r}")
@@ -205,7 +216,7 @@ def _type_checked(
     for _stmt, cond in conditions_of(policy):
         if cond.op.family is Family.NULL:
             continue
-        info = ref.condition_key(cond.key_text)
+        info = key_info(cond.key_text)
         if info is None:
             continue
         problem = test(cond, info)
@@ -373,7 +384,7 @@ def qualifier_on_single_valued(policy: Policy, ctx: CheckContext) -> Iterator[Fi
            "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}}]}
     """
     for _stmt, cond in conditions_of(policy):
-        info = ref.condition_key(cond.key_text)
+        info = key_info(cond.key_text)
         if (
             cond.qualifier is SetQualifier.FOR_ALL_VALUES
             and info is not None
@@ -410,7 +421,7 @@ def multivalued_without_qualifier(policy: Policy, ctx: CheckContext) -> Iterator
     for _stmt, cond in conditions_of(policy):
         if cond.qualifier is not None or cond.op.family is Family.NULL:
             continue
-        if ref.is_multivalued(cond.key_text):
+        if key_multivalued(cond.key_text):
             yield ctx.report(
                 cond.span, f"{cond.key_text!r} is multivalued; say ForAllValues or ForAnyValue"
             )
@@ -637,7 +648,7 @@ def deprecated_key(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Condition": {"StringEquals": {"kms:KeySpec": "RSA_2048"}}}]}
     """
     for _stmt, cond in conditions_of(policy):
-        info = ref.condition_key(cond.key_text)
+        info = key_info(cond.key_text)
         if info is not None and info.deprecated:
             instead = f"; use {info.replacement}" if info.replacement else ""
             yield ctx.report(cond.span, f"{info.name} is deprecated{instead}")
@@ -669,7 +680,10 @@ def key_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.report(cond.span, f"{cond.key_text!r} contains whitespace")
 
 
-def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
+# PR319 and PR320 each walked every resource and condition value's parts.
+@per_policy
+def _variables(policy: Policy) -> list[tuple[Variable, str, Span]]:
+    found: list[tuple[Variable, str, Span]] = []
     for stmt in policy.statements:
         patterns: list[tuple[Pattern, Span]] = [
             (r, r.span or stmt.span) for r in stmt.resources or ()
@@ -677,10 +691,13 @@ def _variables(policy: Policy) -> Iterator[tuple[Variable, str, Span]]:
         for cond in stmt.conditions:
             patterns += [(v.pattern, v.span) for v in cond.values if v.pattern is not None]
         for pattern, span in patterns:
+            if "$" not in pattern.text:
+                continue  # a variable is written `${...}`: most texts are read no further
             for part in pattern.parts:
                 # A template value (`${BucketName}`) is no policy variable: no key to check.
                 if isinstance(part, Variable) and not is_template(part):
-                    yield part, pattern.text, span
+                    found.append((part, pattern.text, span))
+    return found
 
 
 @check(
@@ -709,7 +726,7 @@ def unknown_variable(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         prefix = var.key.partition(":")[0]
         if var.default is not None or _is_provider_prefix(prefix):
             continue
-        if ref.condition_key(var.key) is None:
+        if key_info(var.key) is None:
             yield ctx.report(span, f"${{{var.key}}} in {text!r} is not a known key")
 
 
@@ -736,7 +753,7 @@ def multivalued_variable(policy: Policy, ctx: CheckContext) -> Iterator[Finding]
            "Resource": "arn:aws:s3:::home/${aws:PrincipalTag/team}/*"}]}
     """
     for var, text, span in _variables(policy):
-        if ref.is_multivalued(var.key):
+        if key_multivalued(var.key):
             yield ctx.report(span, f"${{{var.key}}} in {text!r} is multivalued")
 
 
@@ -919,7 +936,7 @@ def for_any_value_single(policy: Policy, ctx: CheckContext) -> Iterator[Finding]
            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": "team"}}}]}
     """
     for _stmt, cond in conditions_of(policy):
-        info = ref.condition_key(cond.key_text)
+        info = key_info(cond.key_text)
         if cond.qualifier is SetQualifier.FOR_ANY_VALUE and info and not info.multivalued:
             yield ctx.report(cond.span, f"ForAnyValue on single-valued key {cond.key_text!r}")
 

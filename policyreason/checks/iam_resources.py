@@ -11,11 +11,13 @@ from typing import NamedTuple
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
+    action_text,
+    actions_of,
     check,
     element_span,
     is_allow,
     is_star,
-    known_actions,
+    per_policy,
     span_of,
 )
 from policyreason.data import reference as ref
@@ -60,15 +62,16 @@ Segment = tuple[Token, ...]
 Segments = tuple[Segment, ...]
 
 
-# One token per character, made once: a pattern or format is read a token per character.
-_CHARS: dict[str, Token] = {}
+class _CharTokens(dict[str, Token]):
+    """One token per character, made once: a pattern or format is read a token per character
+    (looked up by the dict's own `[]`, no Python call for a character met before)."""
+
+    def __missing__(self, ch: str) -> Token:
+        token = self[ch] = Token("char", ch)
+        return token
 
 
-def _char(ch: str) -> Token:
-    token = _CHARS.get(ch)
-    if token is None:
-        token = _CHARS[ch] = Token("char", ch)
-    return token
+_char = _CharTokens().__getitem__
 
 
 def _pattern_tokens(parts: tuple[Part, ...]) -> list[Token]:
@@ -146,24 +149,32 @@ def tokens_overlap(a: Segment, b: Segment) -> bool:
 
 
 def _search(a: Segment, b: Segment) -> bool:
-    """The product-automaton search of `tokens_overlap`."""
-    stack = [(0, 0)]
-    seen: set[tuple[int, int]] = set()
+    """The product-automaton search of `tokens_overlap`. A state (i, j) is the number
+    `i * width + j`: a step in `a` adds `width`, a step in `b` adds 1 (the search runs once for
+    each of thousands of new pairs of segments over a corpus, and ints hash fastest)."""
+    a_len, b_len = len(a), len(b)
+    width = b_len + 1
+    goal = a_len * width + b_len
+    stack = [0]
+    seen: set[int] = set()
     while stack:
-        i, j = stack.pop()
-        if (i, j) in seen:
+        state = stack.pop()
+        if state in seen:
             continue
-        seen.add((i, j))
-        if i == len(a) and j == len(b):
+        seen.add(state)
+        if state == goal:
             return True
-        if i < len(a) and a[i].star:
-            stack.append((i + 1, j))
-        if j < len(b) and b[j].star:
-            stack.append((i, j + 1))
-        if i < len(a) and j < len(b) and _compatible(a[i], b[j]):
-            step = (i if a[i].star else i + 1, j if b[j].star else j + 1)
-            if step != (i, j):
-                stack.append(step)
+        i, j = divmod(state, width)
+        mine = a[i] if i < a_len else None
+        theirs = b[j] if j < b_len else None
+        if mine is not None and mine.star:
+            stack.append(state + width)
+        if theirs is not None and theirs.star:
+            stack.append(state + 1)
+        if mine is not None and theirs is not None and _compatible(mine, theirs):
+            step = (0 if mine.star else width) + (0 if theirs.star else 1)
+            if step:
+                stack.append(state + step)
     return False
 
 
@@ -177,16 +188,13 @@ def _parts_segments(parts: tuple[Part, ...]) -> Segments | None:
     return _segments(_pattern_tokens(parts))
 
 
-def _overlaps_format(pattern: Pattern, arn_format: str) -> bool:
-    return _parts_overlap_format(pattern.parts, arn_format)
-
-
-@cache
 def _parts_overlap_format(parts: tuple[Part, ...], arn_format: str) -> bool:
     mine, theirs = _parts_segments(parts), _format_segments(arn_format)
     if mine is None or theirs is None:
         return True  # cannot tell: never report a mismatch we are unsure of
-    return _segments_overlap(mine, theirs)
+    # The service segment first: PR407 and PR408 try the formats of every service of a
+    # statement's actions, and most are of another service than the resource.
+    return tokens_overlap(mine[2], theirs[2]) and _segments_overlap(mine, theirs)
 
 
 def _segments_overlap(mine: Segments, theirs: Segments) -> bool:
@@ -202,23 +210,66 @@ _MERGED_PREFIXES = frozenset(
 )
 
 
-def fits_action(pattern: Pattern, action: ref.Action) -> bool:
-    """True when the resource pattern may name a resource of one of the action's types."""
+def _action_formats(action: ref.Action) -> list[str] | None:
+    """The ARN formats of the resource types the action acts on: a resource pattern may name a
+    resource of one of them when it overlaps one of the formats. None when the action names a
+    type its service does not list, whose resources may have any shape."""
     svc = ref.service(action.service)
     assert svc is not None
     if action.service in _MERGED_PREFIXES:
-        types = svc.resource_types.values()
-        return any(_overlaps_format(pattern, f) for t in types for f in t.arn_formats)
+        return [f for t in svc.resource_types.values() for f in t.arn_formats]
+    formats: list[str] = []
     for rt in action.resource_types:
         rtype = svc.resource_types.get(rt.name)
-        if rtype is None or any(_overlaps_format(pattern, f) for f in rtype.arn_formats):
+        if rtype is None:
+            return None
+        formats.extend(rtype.arn_formats)
+    return formats
+
+
+# PR407 and PR408 asked whether each resource fits each action, one action at a time; the
+# actions of a statement mostly share a few resource types, so their formats are gathered
+# first, once per action pattern's text (its actions are the same in every policy).
+@lru_cache(maxsize=1 << 14)
+def _pattern_formats(text: str) -> tuple[str, ...] | None:
+    """The ARN formats (each once) of the resource types of every action an action pattern
+    matches; None when one of its actions may act on resources of any shape."""
+    formats: dict[str, None] = {}
+    for action in ref.actions_matching(text):
+        found = _action_formats(action)
+        if found is None:
+            return None
+        formats.update(dict.fromkeys(found))
+    return tuple(formats)
+
+
+def _fits_formats(pattern: Pattern, formats: tuple[str, ...]) -> bool:
+    """True when the resource pattern may name a resource of one of the ARN formats."""
+    parts = pattern.parts
+    known = _format_answers(parts)
+    for arn_format in formats:
+        fits = known.get(arn_format)
+        if fits is None:
+            fits = known[arn_format] = _parts_overlap_format(parts, arn_format)
+        if fits:
             return True
     return False
 
 
+# The answers of `_parts_overlap_format` for a pattern's parts, by format, filled in as they are
+# found: a statement's resources each meet several formats, and a cache keyed by (parts, format)
+# hashed the parts again for each format.
+@lru_cache(maxsize=1 << 14)
+def _format_answers(parts: tuple[Part, ...]) -> dict[str, bool]:
+    return {}
+
+
 def _literal_segment(pattern: Pattern, index: int) -> str | None:
     """Segment `index` of the ARN when that segment has no wildcard or variable."""
-    segments = arn_segments(pattern)
+    return _literal_of(arn_segments(pattern), index)
+
+
+def _literal_of(segments: Segments | None, index: int) -> str | None:
     if segments is None:
         return None
     tokens = segments[index]
@@ -234,6 +285,13 @@ def _specific(stmt: Statement) -> list[Pattern]:
     return [r for r in stmt.resources if not is_star(r)]
 
 
+# PR407 to PR410 each ask it of every statement.
+@per_policy
+def _specific_of(policy: Policy) -> dict[int, list[Pattern]]:
+    """`_specific` of each statement, by the statement's id() (the kept policy keeps them)."""
+    return {id(stmt): _specific(stmt) for stmt in policy.statements}
+
+
 def _shape_problem(pattern: Pattern) -> tuple[str, str] | None:
     """Why an ARN can never match any resource, if it is malformed in a way IAM accepts:
     (kind, message), the kind naming the check that reports it."""
@@ -242,26 +300,25 @@ def _shape_problem(pattern: Pattern) -> tuple[str, str] | None:
 
 @cache
 def _shape_problem_of(text: str, parts: tuple[Part, ...]) -> tuple[str, str] | None:
-    pattern = Pattern(text=text, parts=parts)
     if any(ch.isspace() for ch in text):
         return "whitespace", "contains whitespace"
-    partition = _literal_segment(pattern, 1)
+    segments = _parts_segments(parts)
+    partition = _literal_of(segments, 1)
     if partition is not None and partition not in PARTITIONS:
         return "partition", f"partition {partition!r} is not an AWS partition"
-    service = _literal_segment(pattern, 2)
+    service = _literal_of(segments, 2)
     known = _arn_formats()
     if service is not None and service not in known and service.lower() in known:
         return "service-case", f"the service {service!r} in an ARN is written in lower case"
     # A service prefix is accepted even when the reference lists no resource types for it.
     if service is not None and service not in known and ref.service(service) is None:
         return "service", f"no resource type has the ARN service {service!r}"
-    region = _literal_segment(pattern, 3)
+    region = _literal_of(segments, 3)
     if region and not _REGION.fullmatch(region):
         return "region", f"region {region!r} is not a region code"
-    account = _literal_segment(pattern, 4)
+    account = _literal_of(segments, 4)
     if account and not _ACCOUNT.fullmatch(account):
         return "account", f"account {account!r} is not a 12-digit account id"
-    segments = arn_segments(pattern)
     if service not in known or segments is None:
         return None
     formats = known[service]
@@ -287,11 +344,36 @@ def _with(segments: Segments, index: int, tokens: Segment) -> Segments:
 
 def _fits(segments: Segments, formats: tuple[str, ...]) -> bool:
     """True when some resource of one of the ARN formats can match the segments."""
+    head = _head(segments[5])
     for arn_format in formats:
         theirs = _format_segments(arn_format)
-        if theirs is None or _segments_overlap(segments, theirs):
+        if theirs is None:
+            return True
+        # A resource of both starts with both literal heads (`role/`, `instance/`), so one
+        # starts the other: most formats of a service are of other resource types.
+        their_head = _format_head(arn_format)
+        if not (head.startswith(their_head) or their_head.startswith(head)):
+            continue
+        if _segments_overlap(segments, theirs):
             return True
     return False
+
+
+def _head(segment: Segment) -> str:
+    """The literal characters a segment starts with, up to its first wildcard or
+    placeholder."""
+    head: list[str] = []
+    for token in segment:
+        if token.kind != "char" or token.star:
+            break
+        head.append(token.char)
+    return "".join(head)
+
+
+@cache
+def _format_head(arn_format: str) -> str:
+    theirs = _format_segments(arn_format)
+    return _head(theirs[5]) if theirs is not None else ""
 
 
 @cache
@@ -305,12 +387,33 @@ def _arn_formats() -> dict[str, tuple[str, ...]]:
     return {service: tuple(formats) for service, formats in out.items()}
 
 
-def _shape_check(policy: Policy, ctx: CheckContext, kind: str) -> Iterator[Finding]:
+class _Shapes(NamedTuple):
+    """The shape problems of a policy's resource patterns."""
+
+    # kind -> (statement, pattern, message) of each pattern with a problem of that kind
+    by_kind: dict[str, list[tuple[Statement, Pattern, str]]]
+    # id() of each pattern with a problem (the kept policy keeps the patterns alive)
+    flawed: frozenset[int]
+
+
+# Eleven rules each report one kind of problem, and PR407 and PR408 skip every flawed pattern:
+# each pattern's problem is found once per policy, not once per rule.
+@per_policy
+def _shapes(policy: Policy) -> _Shapes:
+    by_kind: dict[str, list[tuple[Statement, Pattern, str]]] = {}
+    flawed: set[int] = set()
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
             problem = _shape_problem(pattern)
-            if problem is not None and problem[0] == kind:
-                yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {problem[1]}")
+            if problem is not None:
+                by_kind.setdefault(problem[0], []).append((stmt, pattern, problem[1]))
+                flawed.add(id(pattern))
+    return _Shapes(by_kind, frozenset(flawed))
+
+
+def _shape_check(policy: Policy, ctx: CheckContext, kind: str) -> Iterator[Finding]:
+    for stmt, pattern, message in _shapes(policy).by_kind.get(kind, ()):
+        yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r}: {message}")
 
 
 @check(
@@ -510,19 +613,38 @@ def resource_fits_no_action(policy: Policy, ctx: CheckContext) -> Iterator[Findi
           {"Effect": "Allow", "Action": "s3:GetObject",
            "Resource": ["arn:aws:s3:::reports/*", "arn:aws:s3:::logs/*"]}]}
     """
+    flawed = _shapes(policy).flawed
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
-        actions = known_actions(stmt) if specific else None
-        if not actions:
+        specific = specific_of[id(stmt)]
+        formats = _statement_formats(stmt) if specific else None
+        if formats is None:
             continue
         for pattern in specific:
-            if _shape_problem(pattern) is not None:
+            if id(pattern) in flawed:
                 continue
-            if not any(fits_action(pattern, action) for action in actions):
+            if not _fits_formats(pattern, formats):
                 yield ctx.report(
                     span_of(pattern, stmt),
                     f"{pattern.text!r} is not a resource of any action in {stmt.label}",
                 )
+
+
+def _statement_formats(stmt: Statement) -> tuple[str, ...] | None:
+    """The ARN formats of the resource types of every action of the statement; None when
+    nothing can be said (as `known_actions`: NotAction, `*`, an action pattern matching no
+    known action, no action at all) or when an action may act on resources of any shape."""
+    if stmt.not_action or not stmt.actions:
+        return None
+    formats: dict[str, None] = {}
+    for pattern in stmt.actions:
+        if is_star(pattern) or not actions_of(pattern):
+            return None
+        found = _pattern_formats(pattern.text)
+        if found is None:
+            return None
+        formats.update(dict.fromkeys(found))
+    return tuple(formats)
 
 
 def _s3_part(pattern: Pattern) -> str | None:
@@ -556,10 +678,10 @@ def _literal_actions(stmt: Statement) -> Iterator[tuple[Pattern, ref.Action]]:
     if stmt.not_action:
         return
     for pattern in stmt.actions:
-        if not pattern.has_wildcard:
-            found = ref.action(pattern.text)
-            if found is not None:
-                yield pattern, found
+        facts = action_text(pattern.text)
+        # Without a wildcard in the text the parts have none either: most are read no further.
+        if facts.action is not None and (not facts.wildcard or not pattern.has_wildcard):
+            yield pattern, facts.action
 
 
 @check(
@@ -586,16 +708,26 @@ def action_fits_no_resource(policy: Policy, ctx: CheckContext) -> Iterator[Findi
            "Resource": ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
                         "arn:aws:lambda:eu-west-1:111122223333:function:report"]}]}
     """
+    flawed = _shapes(policy).flawed
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
-        if any(_shape_problem(p) is not None or arn_segments(p) is None for p in specific):
+        if any(id(p) in flawed or arn_segments(p) is None for p in specific):
             continue
+        # Actions of a service mostly act on the same few types: one answer per set of formats.
+        fitting: dict[tuple[str, ...], bool] = {}
         for pattern, action in _literal_actions(stmt):
             if not action.resource_types or s3_level_mismatch(action, specific):
                 continue
-            if not any(fits_action(r, action) for r in specific):
+            formats = _pattern_formats(pattern.text)  # the action's: the pattern is literal
+            if formats is None:
+                continue
+            fits = fitting.get(formats)
+            if fits is None:
+                fits = fitting[formats] = any(_fits_formats(r, formats) for r in specific)
+            if not fits:
                 yield ctx.report(
                     span_of(pattern, stmt),
                     f"{action.full_name} acts on "
@@ -624,8 +756,9 @@ def action_needs_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
     """
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
         for pattern, action in _literal_actions(stmt):
@@ -656,8 +789,9 @@ def s3_bucket_object_mismatch(policy: Policy, ctx: CheckContext) -> Iterator[Fin
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}]}
     """
+    specific_of = _specific_of(policy)
     for stmt in policy.statements:
-        specific = _specific(stmt)
+        specific = specific_of[id(stmt)]
         if not specific or len(specific) != len(stmt.resources or ()):
             continue
         for pattern, action in _literal_actions(stmt):
@@ -749,6 +883,9 @@ def invalid_bucket_name(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
     """
     for stmt in policy.statements:
         for pattern in stmt.resources or ():
+            # A literal service segment `s3` is `:s3:` in the text: most ARNs are of others.
+            if ":s3:" not in pattern.text:
+                continue
             if _literal_segment(pattern, 2) != "s3" or _literal_segment(pattern, 4) != "":
                 continue
             segments = arn_segments(pattern)

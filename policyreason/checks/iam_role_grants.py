@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from policyreason.analysis.findings import Finding
-from policyreason.checks import CheckContext, check, element_span, is_allow, span_of
+from policyreason.checks import CheckContext, action_text, check, element_span, is_allow, span_of
 from policyreason.checks import wildcard_covers as covers
 from policyreason.ir.pattern import Pattern
 from policyreason.ir.policy import Policy, PolicyKind, Statement
@@ -42,10 +42,15 @@ def _action_form(stmt: Statement, target: _Target) -> tuple[str, Span] | None:
         return "not", element_span(stmt, "NotAction")
     named: Pattern | None = None
     star: Pattern | None = None
+    wanted = target.action.lower()
     for pattern in stmt.actions:
-        if pattern.text.lower() == target.action.lower():
+        if pattern.text.lower() == wanted:
             named = named or pattern
-        elif pattern.has_wildcard and covers(pattern, target.action, ignore_case=True):
+        elif (
+            action_text(pattern.text).wildcard  # the text has the wildcards the parts have
+            and pattern.has_wildcard
+            and covers(pattern, target.action, ignore_case=True)
+        ):
             star = star or pattern
     if named is not None:
         return "named", span_of(named, stmt)

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     SENSITIVE_SERVICES,
     CheckContext,
+    action_text,
     check,
     element_span,
     is_allow,
+    notable_actions,
     resources_are_star,
     span_of,
-    split_action,
     wildcard_covers,
 )
 from policyreason.ir.pattern import Pattern
@@ -80,17 +82,24 @@ def _covering(stmt: Statement, targets: tuple[str, ...]) -> Iterator[tuple[Patte
     if stmt.not_action:
         return
     for pattern in stmt.actions:
-        parts = split_action(pattern)
-        if parts is None or parts[1].strip("*") == "":
+        facts = action_text(pattern.text)
+        parts = facts.parts
+        if parts is None or facts.every_action:
             continue
-        service = parts[0].lower()
-        candidates = targets
-        if "*" not in service and "?" not in service:
-            # Cheap filter: most actions are of other services than the targets.
-            candidates = tuple(t for t in targets if t.startswith(service + ":"))
+        # Cheap filter: most actions are of other services than the targets.
+        candidates = targets if facts.service_wildcard else _of_service(parts[0], targets)
+        if not candidates:
+            continue
         hit = [t for t in candidates if wildcard_covers(pattern, t, ignore_case=True)]
         if hit:
             yield pattern, hit
+
+
+@lru_cache(maxsize=1 << 12)
+def _of_service(service: str, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets (lower case) of the service an action names."""
+    prefix = service.lower() + ":"
+    return tuple(t for t in targets if t.startswith(prefix))
 
 
 @check(
@@ -177,16 +186,12 @@ def allow_sensitive_service(policy: Policy, ctx: CheckContext) -> Iterator[Findi
         {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "iam:Get*", "Resource": "*"}]}
     """
-    for stmt in policy.statements:
+    for stmt, notable in zip(policy.statements, notable_actions(policy), strict=True):
         if not is_allow(stmt) or stmt.not_action:
             continue
-        for pattern in stmt.actions:
-            parts = split_action(pattern)
-            if (
-                parts is not None
-                and parts[1].strip("*") == ""
-                and parts[0].lower() in SENSITIVE_SERVICES
-            ):
+        for pattern, facts in notable:
+            parts = facts.parts
+            if parts is not None and facts.every_action and parts[0].lower() in SENSITIVE_SERVICES:
                 yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} in {stmt.label}")
 
 
@@ -383,7 +388,7 @@ def assume_any_role(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Resource": "arn:aws:iam::111122223333:role/app"}]}
     """
     for stmt in policy.statements:
-        if not is_allow(stmt) or not resources_are_star(stmt) or stmt.conditions:
+        if not is_allow(stmt) or stmt.conditions or not resources_are_star(stmt):
             continue
         for pattern, _hit in _covering(stmt, ("sts:assumerole",)):
             yield ctx.report(span_of(pattern, stmt), f"{pattern.text!r} on every role")
@@ -412,7 +417,7 @@ def secrets_on_star(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
            "Resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app-*"}]}
     """
     for stmt in policy.statements:
-        if not is_allow(stmt) or not resources_are_star(stmt) or stmt.conditions:
+        if not is_allow(stmt) or stmt.conditions or not resources_are_star(stmt):
             continue
         for pattern, hit in _covering(stmt, _SECRETS):
             yield ctx.report(

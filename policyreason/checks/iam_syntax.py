@@ -744,6 +744,11 @@ def _fingerprint(stmt: Statement) -> tuple[Any, ...]:
     )
 
 
+def _counts(stmt: Statement) -> tuple[int, int, int]:
+    resources = -1 if stmt.resources is None else len(stmt.resources)
+    return len(stmt.actions), resources, len(stmt.conditions)
+
+
 @check(
     id="PR109",
     severity=Severity.SUGGESTION,
@@ -771,8 +776,13 @@ def duplicate_statement(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
           {"Sid": "B", "Effect": "Allow", "Action": "s3:PutObject",
            "Resource": "arn:aws:s3:::reports/*"}]}
     """
+    # Statements of one fingerprint have as many actions, resources and conditions: only those
+    # that share these counts with another statement are fingerprinted.
+    counts = Counter(_counts(stmt) for stmt in policy.statements)
     first: dict[tuple[Any, ...], Statement] = {}
     for stmt in policy.statements:
+        if counts[_counts(stmt)] == 1:
+            continue
         key = _fingerprint(stmt)
         if key in first:
             yield ctx.report(stmt.span, f"{stmt.label} repeats {first[key].label}")

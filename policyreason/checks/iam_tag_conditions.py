@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from policyreason.analysis.findings import Finding
 from policyreason.checks import (
     CheckContext,
+    action_keys,
     check,
     conditions_of,
     is_allow,
+    key_info,
     known_actions,
-    supported_keys,
 )
 from policyreason.data import reference as ref
 from policyreason.ir.policy import (
@@ -47,13 +48,16 @@ def _tag_conditions(stmt: Statement) -> list[Condition]:
     ]
 
 
-def _unsupported(stmt: Statement, cond: Condition) -> dict[str, list[str]]:
-    """Service prefix -> the statement's actions of that service without the tag key."""
-    actions = known_actions(stmt) or []
+def _unsupported(actions: list[ref.Action], cond: Condition) -> dict[str, list[str]]:
+    """Service prefix -> the statement's actions (`actions`) of that service without the tag
+    key."""
     out: dict[str, list[str]] = {}
+    info = key_info(cond.key_text) if actions else None
+    if info is None:
+        return out
+    key = info.name.lower()
     for action in actions:
-        info = ref.condition_key(cond.key_text)
-        if info is not None and info.name.lower() not in supported_keys([action]):
+        if key not in action_keys(action):
             out.setdefault(action.service, []).append(action.full_name)
     return out
 
@@ -64,8 +68,10 @@ def _tag_findings(
     for stmt in policy.statements:
         if is_allow(stmt) is not allow or stmt.not_action:
             continue
-        for cond in _tag_conditions(stmt):
-            missing = _unsupported(stmt, cond)
+        conditions = _tag_conditions(stmt)
+        known = (known_actions(stmt) or []) if conditions else []
+        for cond in conditions:
+            missing = _unsupported(known, cond)
             if missing:
                 actions = [a for names in missing.values() for a in names]
                 more = f" (and {len(actions) - 1} more)" if len(actions) > 1 else ""
