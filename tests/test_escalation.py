@@ -312,7 +312,8 @@ def test_keys_that_name_another_steps_resource() -> None:
 # -- the catalogue -------------------------------------------------------------------------------
 
 
-# Wildcards that name a service in plain text, and those that name none (`*:PassRole`).
+# Wildcards that name a service in plain text, those that name none (`*:PassRole`), and one
+# with a policy variable (never taken to name an action under NotAction).
 _CUT_ACTIONS = [
     "iam:PassRole",
     "iam:Pass*",
@@ -324,6 +325,7 @@ _CUT_ACTIONS = [
     "ia?:Create*",
     "iam*:PassRole",
     "IAM:Create*",
+    "iam:Pass${aws:PrincipalTag/action}",
 ]
 _ASKED = ["iam:PassRole", "lambda:CreateFunction", "iam:CreateRole", "s3:GetObject"]
 

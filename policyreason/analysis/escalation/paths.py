@@ -72,7 +72,15 @@ from policyreason.ir.pattern import (
     ascii_lower,
     literal,
 )
-from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
+from policyreason.ir.policy import (
+    Condition,
+    Effect,
+    Family,
+    Policy,
+    PolicySet,
+    PrincipalType,
+    Statement,
+)
 from policyreason.ir.request import IamKind, Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
 from policyreason.smt.parts import Part
@@ -216,12 +224,24 @@ def _could_apply(policy: Policy, action: str, formats: Sequence[ArnFormat] | Non
 
 def _for_action(policy: Policy, action: str) -> Policy:
     name = ascii_lower(action)
-    kept = tuple(
-        s
-        for s in policy.statements
-        if s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions)
-    )
+    kept = tuple(s for s in policy.statements if _may_name(s, name))
     return policy.model_copy(update={"statements": kept})
+
+
+def _may_name(stmt: Statement, name: str) -> bool:
+    """Whether the statement's Action could match the (lower-case) action name: one of its
+    patterns does, or has a policy variable; under NotAction, none of its patterns without a
+    variable does (a NotAction naming the action never applies to it, whatever the
+    context)."""
+    if stmt.not_action:
+        return not _excludes(stmt.actions, name)
+    return any(p.has_variable or glob_match(p, name, {}) for p in stmt.actions)
+
+
+def _excludes(not_actions: Iterable[Pattern], name: str) -> bool:
+    """A NotAction list names the action in every context: one of its patterns without a
+    policy variable matches it."""
+    return any(not p.has_variable and glob_match(p, name, {}) for p in not_actions)
 
 
 def _for_resources(
@@ -469,21 +489,23 @@ def real_problems(req: Request) -> tuple[str, ...]:
 class _AllowActions:
     """The Action patterns of a policy's Allow statements: the plain ones as a set, the
     wildcard ones by the service their plain head names (`s3:Get*` is tried on S3 actions
-    only), and those that name none (`*`, `*:Get*`) apart."""
+    only), and those that name none (`*`, `*:Get*`) apart; and the NotAction list of each
+    Allow with NotAction, which allows every action its list does not name."""
 
-    any_action: bool  # an Allow with NotAction, or an Action with a policy variable
+    any_action: bool  # an Action with a policy variable
     plain: frozenset[str]
     by_service: dict[str, tuple[Pattern, ...]]
     anywhere: tuple[Pattern, ...]
+    excepting: tuple[tuple[Pattern, ...], ...]
 
     @staticmethod
     def of(policy: Policy) -> _AllowActions:
         allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
-        any_action = any(s.not_action for s in allows)
+        any_action = False
         plain: set[str] = set()
         by_service: dict[str, list[Pattern]] = {}
         anywhere: list[Pattern] = []
-        for p in (p for s in allows for p in s.actions):
+        for p in (p for s in allows if not s.not_action for p in s.actions):
             parts = p.parts
             # Most Actions are one plain text (a large policy names thousands).
             if len(parts) == 1 and isinstance(parts[0], Text):
@@ -501,21 +523,26 @@ class _AllowActions:
             plain=frozenset(plain),
             by_service={k: tuple(v) for k, v in by_service.items()},
             anywhere=tuple(anywhere),
+            excepting=tuple(s.actions for s in allows if s.not_action),
         )
 
     def names(self, wanted: frozenset[str]) -> frozenset[str]:
-        """The (lower-case) action names of `wanted` an Allow could match."""
+        """The (lower-case) action names of `wanted` an Allow could match (`_may_name`)."""
         if self.any_action:
             return wanted
         found = wanted & self.plain
-        if not self.by_service and not self.anywhere:
-            return found
-        return found | {
-            name
-            for name in wanted - found
-            if any(glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ()))
-            or any(glob_match(p, name, {}) for p in self.anywhere)
-        }
+        if self.by_service or self.anywhere:
+            found |= {
+                name
+                for name in wanted - found
+                if any(
+                    glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ())
+                )
+                or any(glob_match(p, name, {}) for p in self.anywhere)
+            }
+        for not_actions in self.excepting:
+            found |= {name for name in wanted - found if not _excludes(not_actions, name)}
+        return found
 
 
 def _named_service(pattern: Pattern) -> str | None:
