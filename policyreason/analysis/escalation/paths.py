@@ -43,6 +43,7 @@ from policyreason.analysis.evaluate import (
     DERIVED_KEYS,
     Context,
     Decision,
+    condition_holds,
     context_of,
     evaluate,
     glob_match,
@@ -419,6 +420,21 @@ class Cuts:
             )
         return self._sets[key]
 
+    def pinned(
+        self, action: str, formats: tuple[ArnFormat, ...] | None, pins: Pins
+    ) -> PolicySet | None:
+        """`cut(action, formats)` less the statements that no request carrying a pinned value
+        for each pinned key (`_pinned_out`) meets; None as `cut`."""
+        policies = self.cut(action, formats)
+        if policies is None:
+            return None
+        return _cut_set(
+            policies,
+            lambda p: p.model_copy(
+                update={"statements": tuple(s for s in p.statements if not _pinned_out(s, pins))}
+            ),
+        )
+
     def could_apply(self, policy: Policy, action: str) -> Policy:
         """`_could_apply(policy, action)` for a policy of the set."""
         key = (id(policy), ascii_lower(action))
@@ -439,6 +455,33 @@ class Cuts:
             )
             self._services[key] = policy.model_copy(update={"statements": kept})
         return self._services[key]
+
+
+Pins = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _fixed_pins(step: Step) -> Pins:
+    """The step's pins that hold in every question of its path (not the ones `unless` lets
+    a relaxed question drop)."""
+    return tuple((p.key, p.values) for p in step.pins if not p.unless)
+
+
+def _pinned_out(stmt: Statement, pins: Pins) -> bool:
+    """Whether the statement applies to no request that carries, for each pinned key, one
+    of its values alone: a string condition on the key, with no policy variable, holds for
+    none of them. (Such a condition reads nothing else of the request; other families and
+    variables are left to the solver.)"""
+    for key, values in pins:
+        low = key.lower()
+        for c in stmt.conditions:
+            if (
+                c.key == low
+                and c.op.family is Family.STRING
+                and not any(v.pattern is not None and v.pattern.has_variable for v in c.values)
+                and not any(condition_holds(c, {low: (v,)}) for v in values)
+            ):
+                return True
+    return False
 
 
 RequestKey = tuple[object, ...]
@@ -651,6 +694,12 @@ class _Question:
             if step.target is Target.OWN_GROUP and self.caller.groups == ():
                 return False
             if step.target is Target.OWN_POLICY and self.caller.policies == ():
+                return False
+        # A PassRole to another service than the path's: most paths the solver was asked
+        # about over the managed policies, each proven after its guesses had all failed.
+        for p in self.planned:
+            pins = _fixed_pins(self.path.steps[p.step]) if p.own else ()
+            if pins and self._cuts.pinned(p.action, _resource_formats(p), pins) is None:
                 return False
         return True
 
