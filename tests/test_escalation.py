@@ -933,6 +933,55 @@ def test_a_path_the_pinned_service_rules_out_is_one_the_solver_proves(
     )
 
 
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+ATTACHED: list[dict[str, Any]] = [
+    {"ArnEquals": {"iam:PolicyARN": ADMIN_POLICY}},
+    {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/Admin*"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/service-role/*"}},
+    {"ArnNotEquals": {"iam:PolicyARN": ADMIN_POLICY}},
+    {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/administratoraccess"}},
+    {"StringLike": {"iam:PolicyArn": "arn:aws:iam::aws:policy/Admin*"}},
+    {"StringEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/Other"}},
+    {"ArnEqualsIfExists": {"iam:PolicyARN": "arn:aws:iam::aws:policy/Other"}},
+    {"ArnLike": {"iam:PolicyARN": "*"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:*"}},
+]
+
+
+@st.composite
+def attach_policies(draw: st.DrawFn) -> PolicySet:
+    statements = [allow(["sts:AssumeRole", "iam:CreateAccessKey"])]
+    for _ in range(draw(st.integers(1, 3))):
+        make = draw(st.sampled_from([allow, allow, deny]))
+        actions = draw(st.sampled_from(["iam:AttachRolePolicy", "iam:Attach*"]))
+        condition = draw(st.sampled_from(ATTACHED))
+        statements.append(make(actions, "*", Condition=condition))
+    return policies(*statements)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ps=attach_policies(), path_id=st.sampled_from(["iam-009", "iam-014", "iam-015"]))
+def test_a_path_whose_dropped_pin_no_allow_meets_is_asked_without_it(
+    ps: PolicySet, path_id: str
+) -> None:
+    """An attach path whose policy no Allow lets be AdministratorAccess skips the question
+    with that pin, which the solver would prove, for the one without it: the answer is the
+    one asking both gives."""
+    quick = ask(ps, path_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "_pinned_out", lambda stmt, pins: False)
+        slow = ask(ps, path_id)
+    assert (quick is None) is (slow is None)
+    if quick is not None and slow is not None:
+        assert (quick.status, quick.witnesses, quick.assumptions, quick.reason) == (
+            slow.status,
+            slow.witnesses,
+            slow.assumptions,
+            slow.reason,
+        )
+
+
 def test_a_pinned_service_compared_with_a_policy_variable_is_left_to_the_solver() -> None:
     """Which service `${aws:PrincipalTag/service}` names is the caller's: no cut, a question
     (the solver finds the caller with the tag)."""

@@ -197,17 +197,23 @@ def path_answer(
     question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
-    answer = question.ask(rlimit)
     relaxable = [p.unless for s in path.steps for p in s.pins if p.unless]
-    if answer.status is Status.PROVEN and relaxable:
+    # When no Allow lets a request carry the value a droppable pin gives it (an attach
+    # limited to other policies than AdministratorAccess), the question with the pins has no
+    # witness and the one without them decides, as after the solver's proof of the first
+    # (which an unsat answer of the second implies).
+    first = None if relaxable and question.ruled_out(every_pin=True) else question.ask(rlimit)
+    answer = first
+    if relaxable and (first is None or first.status is Status.PROVEN):
         second = _Question(policies, path, caller, relaxed=True, cuts=cuts).ask(rlimit)
         if second.status is Status.WITNESSED:
             answer = second.assuming(*relaxable)
-        elif second.status is Status.PROVEN:
-            assert answer.proof is not None and second.proof is not None
-            answer = Answer.proven(answer.proof.join(second.proof))
+        elif second.status is Status.PROVEN and first is not None:
+            assert first.proof is not None and second.proof is not None
+            answer = Answer.proven(first.proof.join(second.proof))
         else:
             answer = second
+    assert answer is not None
     if answer.status is Status.WITNESSED:
         return answer.assuming(*question.assumptions)
     return answer
@@ -468,15 +474,15 @@ def _fixed_pins(step: Step) -> Pins:
 
 def _pinned_out(stmt: Statement, pins: Pins) -> bool:
     """Whether the statement applies to no request that carries, for each pinned key, one
-    of its values alone: a string condition on the key, with no policy variable, holds for
-    none of them. (Such a condition reads nothing else of the request; other families and
-    variables are left to the solver.)"""
+    of its values alone: a string or ARN condition on the key, with no policy variable,
+    holds for none of them. (Such a condition reads nothing else of the request; other
+    families and variables are left to the solver.)"""
     for key, values in pins:
         low = key.lower()
         for c in stmt.conditions:
             if (
                 c.key == low
-                and c.op.family is Family.STRING
+                and c.op.family in (Family.STRING, Family.ARN)
                 and not any(v.pattern is not None and v.pattern.has_variable for v in c.values)
                 and not any(condition_holds(c, {low: (v,)}) for v in values)
             ):
@@ -697,11 +703,21 @@ class _Question:
                 return False
         # A PassRole to another service than the path's: most paths the solver was asked
         # about over the managed policies, each proven after its guesses had all failed.
+        return not self.ruled_out(every_pin=False)
+
+    def ruled_out(self, every_pin: bool) -> bool:
+        """Whether a request of the path, carrying the values its step pins (every pin, or
+        those no question drops), meets no Allow that could apply to it (`Cuts.pinned`)."""
         for p in self.planned:
-            pins = _fixed_pins(self.path.steps[p.step]) if p.own else ()
+            if not p.own:
+                continue
+            step = self.path.steps[p.step]
+            pins = tuple((pin.key, pin.values) for pin in step.pins) if every_pin else None
+            if pins is None:
+                pins = _fixed_pins(step)
             if pins and self._cuts.pinned(p.action, _resource_formats(p), pins) is None:
-                return False
-        return True
+                return True
+        return False
 
     @property
     def assumptions(self) -> tuple[str, ...]:
