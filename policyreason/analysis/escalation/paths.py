@@ -621,6 +621,13 @@ def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
 
 
 @cache
+def _typed(p: Planned) -> tuple[Typing, ...]:
+    """The typings of the request's action whose resource types the request acts on (any,
+    when it names none): checking witnesses asks this of the same few requests throughout."""
+    return tuple(t for t in typings(p.action) if not p.types or t.format.resource_type in p.types)
+
+
+@cache
 def _format_patterns(p: Planned) -> tuple[Pattern, ...]:
     return tuple(format_pattern(f) for f in type_formats(p.action, p.types))
 
@@ -857,32 +864,41 @@ class _Question:
             out.append(f"the caller {first.principal} is not one the path is for")
         if self.caller.identity is not None and first.identity_arn != self.caller.identity:
             out.append(f"the caller is not {self.caller.identity}")
+        keys = _principal_keys(first)
         for i, (p, req) in enumerate(zip(self.planned, requests, strict=True)):
             label = f"request {i + 1} ({p.action})"
-            out += [f"{label}: {w}" for w in self._request_problems(p, req, first, allowed)]
+            wrong = self._request_problems(p, req, first, keys, allowed)
+            out += [f"{label}: {w}" for w in wrong]
             if p.own:
                 wrong = self._own_problems(self.path.steps[p.step], req, requests)
                 out += [f"{label}: {w}" for w in wrong]
         return out
 
     def _request_problems(
-        self, p: Planned, req: Request, first: Request, allowed: Callable[[Request], bool]
+        self,
+        p: Planned,
+        req: Request,
+        first: Request,
+        first_keys: dict[str, tuple[str, ...]],
+        allowed: Callable[[Request], bool],
     ) -> list[str]:
+        """What keeps `req` from being request `p` of the path, made by the caller of `first`
+        (whose principal keys are `first_keys`)."""
         out: list[str] = []
         if ascii_lower(req.action) != ascii_lower(p.action):
             out.append(f"the action is {req.action}")
-        typed = [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
-        if not any(fits(t, req.resource) for t in typed):
+        if not any(fits(t, req.resource) for t in _typed(p)):
             out.append(f"{req.resource} is not a resource of the path")
         if not allowed(req):
             out.append("the policies do not allow it")
         same = ("principal", "principal_arn", "principal_account", "principal_type")
         if any(getattr(req, a) != getattr(first, a) for a in same):
             out.append("another caller makes it")
-        if _principal_keys(req) != _principal_keys(first):
+        keys = _principal_keys(req)
+        if keys != first_keys:
             out.append("the caller's keys differ from the first request's")
         if self.caller.tags is not None:
-            for key, values in _principal_keys(req).items():
+            for key, values in keys.items():
                 if key.startswith("aws:principaltag/") and values != (self.caller.tag(key),):
                     out.append(f"{key} is not the caller's tag")
         if req.resource_account != req.principal_account:
@@ -1086,7 +1102,7 @@ class _Question:
                 return list(caller.groups)
             if target is Target.OWN_POLICY and caller.policies:
                 return list(caller.policies)
-        typed = self._typed(p)
+        typed = _typed(p)
         if any(t.format.wildcard for t in typed):
             return ["*"] if examples else []
         named = self._named(p, base)
@@ -1096,9 +1112,6 @@ class _Question:
         if p.own and step.target is Target.OTHER:
             out = [r for r in out if not _same_principal(r, identity)]
         return out
-
-    def _typed(self, p: Planned) -> list[Typing]:
-        return [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
 
     def _named(self, p: Planned, base: Request) -> list[str]:
         """ARNs of the request's types that the Allow statements for its action name."""
@@ -1111,7 +1124,7 @@ class _Question:
     def _named_afresh(self, p: Planned, base: Request, links: list[Pattern]) -> list[str]:
         identity, account = base.identity_arn or "", base.principal_account or ""
         partition = identity.split(":")[1]
-        typed = self._typed(p)
+        typed = _typed(p)
         ctx = context_of(base)
         patterns = links + [
             pattern
@@ -1222,13 +1235,13 @@ class _Question:
             kind = "user" if who.kind == "User" else "role"
             identity = self.caller.identity or _example_identity(KINDS[kind])
             candidate = _recaller(requests, identity, KINDS[kind])
-            if keep(candidate):
+            # Most witnesses are guessed for the example caller already: then nothing changed.
+            if candidate != requests and keep(candidate):
                 requests = candidate
         for i in range(len(requests)):
             for new in _readable(requests[i]):
                 old = requests[i].resource
-                candidate = [_substitute(r, {old: new}) for r in requests]
-                if new != old and keep(candidate):
+                if new != old and keep(candidate := [_substitute(r, {old: new}) for r in requests]):
                     requests = candidate
         recheck(requests, self.check, real_problems)
         return requests
