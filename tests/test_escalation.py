@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import policyreason.analysis.escalation.paths as paths
 from policyreason.analysis.escalation.joint import Joint
 from policyreason.analysis.escalation.paths import (
     ANY_CALLER,
@@ -106,10 +107,13 @@ def test_passrole_for_ec2_is_no_lambda_path() -> None:
         allow("iam:PassRole", Condition=to_ec2),
         allow(["lambda:CreateFunction", "lambda:InvokeFunction"]),
     )
-    # Each action alone is allowed (the old per-action probe reported the path) ...
-    assert ask(tempting, "lambda-001") is not None
-    # ... but no role reaches Lambda.
-    proven(tempting, "lambda-001")
+    # Each action alone is allowed (the old per-action probe reported the path), but no role
+    # reaches Lambda: no Allow lets iam:PassRole carry it, which needs no question ...
+    assert ask(tempting, "lambda-001") is None
+    # ... and which the solver proves.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "_pinned_out", lambda stmt, pins: False)
+        proven(tempting, "lambda-001")
     to_lambda = {"StringLike": {"iam:PassedToService": "lambda.*"}}
     found = witnessed(
         policies(allow("iam:PassRole", Condition=to_lambda), allow(LAMBDA[1:])), "lambda-001"
@@ -312,7 +316,8 @@ def test_keys_that_name_another_steps_resource() -> None:
 # -- the catalogue -------------------------------------------------------------------------------
 
 
-# Wildcards that name a service in plain text, and those that name none (`*:PassRole`).
+# Wildcards that name a service in plain text, those that name none (`*:PassRole`), and one
+# with a policy variable (never taken to name an action under NotAction).
 _CUT_ACTIONS = [
     "iam:PassRole",
     "iam:Pass*",
@@ -324,6 +329,7 @@ _CUT_ACTIONS = [
     "ia?:Create*",
     "iam*:PassRole",
     "IAM:Create*",
+    "iam:Pass${aws:PrincipalTag/action}",
 ]
 _ASKED = ["iam:PassRole", "lambda:CreateFunction", "iam:CreateRole", "s3:GetObject"]
 
@@ -868,6 +874,126 @@ def test_a_proof_over_every_resource_leaves_no_witness_with_the_resources_fixed(
         assert fixed.status is not Status.WITNESSED, fixed
     if fixed.status is Status.WITNESSED:
         assert whole.status is not Status.PROVEN, whole
+
+
+PASSED_TO: list[dict[str, Any]] = [
+    {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "glue.amazonaws.com"]}},
+    {"StringEquals": {"iam:PassedToService": "LAMBDA.amazonaws.com"}},
+    {"StringEqualsIgnoreCase": {"iam:PassedToService": "LAMBDA.amazonaws.com"}},
+    {"StringLike": {"iam:PassedToService": ["lambda.*", "elasticmapreduce.*"]}},
+    {"StringLike": {"iam:PassedToService": "*.amazonaws.com.cn"}},
+    {"StringNotEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+    {"StringNotLike": {"iam:PassedToService": "ec2.*"}},
+    {"StringEqualsIfExists": {"iam:PassedToService": "datapipeline.amazonaws.com"}},
+    {"ForAnyValue:StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+    {"ForAllValues:StringLike": {"iam:PassedToService": "ec2.*"}},
+    {"Null": {"iam:PassedToService": "true"}},
+    {
+        "StringEquals": {
+            "iam:PassedToService": "ec2.amazonaws.com",
+            "aws:PrincipalTag/team": "ml",
+        }
+    },
+]
+
+
+@st.composite
+def passed_to_policies(draw: st.DrawFn) -> PolicySet:
+    statements = [allow(["lambda:*", "datapipeline:*"], "*")]
+    for _ in range(draw(st.integers(1, 3))):
+        make = draw(st.sampled_from([allow, allow, deny]))
+        condition = draw(st.sampled_from(PASSED_TO))
+        role = draw(st.sampled_from(["arn:aws:iam::*:role/app-*", "*"]))
+        statements.append(make("iam:PassRole", role, Condition=condition))
+    return policies(*statements)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ps=passed_to_policies(), path_id=st.sampled_from(["lambda-001", "datapipeline-001"]))
+def test_a_path_the_pinned_service_rules_out_is_one_the_solver_proves(
+    ps: PolicySet, path_id: str
+) -> None:
+    """A path whose iam:PassRole no Allow lets carry the service it passes the role to
+    (`_pinned_out`) ends before its guesses and the solver: that is when asking them proves
+    it (or needs no question); any other path gets the answer it would without the cut."""
+    quick = ask(ps, path_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "_pinned_out", lambda stmt, pins: False)
+        slow = ask(ps, path_id)
+    if quick is None:
+        assert slow is None or slow.status is Status.PROVEN, slow
+        return
+    assert slow is not None
+    assert (quick.status, quick.witnesses, quick.assumptions, quick.reason) == (
+        slow.status,
+        slow.witnesses,
+        slow.assumptions,
+        slow.reason,
+    )
+
+
+ADMIN_POLICY = "arn:aws:iam::aws:policy/AdministratorAccess"
+ATTACHED: list[dict[str, Any]] = [
+    {"ArnEquals": {"iam:PolicyARN": ADMIN_POLICY}},
+    {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/Admin*"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/service-role/*"}},
+    {"ArnNotEquals": {"iam:PolicyARN": ADMIN_POLICY}},
+    {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/administratoraccess"}},
+    {"StringLike": {"iam:PolicyArn": "arn:aws:iam::aws:policy/Admin*"}},
+    {"StringEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/Other"}},
+    {"ArnEqualsIfExists": {"iam:PolicyARN": "arn:aws:iam::aws:policy/Other"}},
+    {"ArnLike": {"iam:PolicyARN": "*"}},
+    {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:*"}},
+]
+
+
+@st.composite
+def attach_policies(draw: st.DrawFn) -> PolicySet:
+    statements = [allow(["sts:AssumeRole", "iam:CreateAccessKey"])]
+    for _ in range(draw(st.integers(1, 3))):
+        make = draw(st.sampled_from([allow, allow, deny]))
+        actions = draw(st.sampled_from(["iam:AttachRolePolicy", "iam:Attach*"]))
+        condition = draw(st.sampled_from(ATTACHED))
+        statements.append(make(actions, "*", Condition=condition))
+    return policies(*statements)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ps=attach_policies(), path_id=st.sampled_from(["iam-009", "iam-014", "iam-015"]))
+def test_a_path_whose_dropped_pin_no_allow_meets_is_asked_without_it(
+    ps: PolicySet, path_id: str
+) -> None:
+    """An attach path whose policy no Allow lets be AdministratorAccess skips the question
+    with that pin, which the solver would prove, for the one without it: the answer is the
+    one asking both gives."""
+    quick = ask(ps, path_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "_pinned_out", lambda stmt, pins: False)
+        slow = ask(ps, path_id)
+    assert (quick is None) is (slow is None)
+    if quick is not None and slow is not None:
+        assert (quick.status, quick.witnesses, quick.assumptions, quick.reason) == (
+            slow.status,
+            slow.witnesses,
+            slow.assumptions,
+            slow.reason,
+        )
+
+
+def test_a_pinned_service_compared_with_a_policy_variable_is_left_to_the_solver() -> None:
+    """Which service `${aws:PrincipalTag/service}` names is the caller's: no cut, a question
+    (the solver finds the caller with the tag)."""
+    ps = policies(
+        allow(["lambda:*"]),
+        allow(
+            "iam:PassRole",
+            Condition={"StringEquals": {"iam:PassedToService": "${aws:PrincipalTag/service}"}},
+        ),
+    )
+    found = witnessed(ps, "lambda-001")
+    assert context(found.witnesses[0], "aws:PrincipalTag/service") == ("lambda.amazonaws.com",)
 
 
 def test_a_readable_value_is_kept_as_it_is() -> None:

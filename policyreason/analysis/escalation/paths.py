@@ -43,6 +43,7 @@ from policyreason.analysis.evaluate import (
     DERIVED_KEYS,
     Context,
     Decision,
+    condition_holds,
     context_of,
     evaluate,
     glob_match,
@@ -72,7 +73,15 @@ from policyreason.ir.pattern import (
     ascii_lower,
     literal,
 )
-from policyreason.ir.policy import Condition, Effect, Family, Policy, PolicySet, PrincipalType
+from policyreason.ir.policy import (
+    Condition,
+    Effect,
+    Family,
+    Policy,
+    PolicySet,
+    PrincipalType,
+    Statement,
+)
 from policyreason.ir.request import IamKind, Request
 from policyreason.smt.limits import DEFAULT_RLIMIT
 from policyreason.smt.parts import Part
@@ -188,17 +197,23 @@ def path_answer(
     question = _Question(policies, path, caller, relaxed=False, cuts=cuts)
     if not question.possible:
         return None
-    answer = question.ask(rlimit)
     relaxable = [p.unless for s in path.steps for p in s.pins if p.unless]
-    if answer.status is Status.PROVEN and relaxable:
+    # When no Allow lets a request carry the value a droppable pin gives it (an attach
+    # limited to other policies than AdministratorAccess), the question with the pins has no
+    # witness and the one without them decides, as after the solver's proof of the first
+    # (which an unsat answer of the second implies).
+    first = None if relaxable and question.ruled_out(every_pin=True) else question.ask(rlimit)
+    answer = first
+    if relaxable and (first is None or first.status is Status.PROVEN):
         second = _Question(policies, path, caller, relaxed=True, cuts=cuts).ask(rlimit)
         if second.status is Status.WITNESSED:
             answer = second.assuming(*relaxable)
-        elif second.status is Status.PROVEN:
-            assert answer.proof is not None and second.proof is not None
-            answer = Answer.proven(answer.proof.join(second.proof))
+        elif second.status is Status.PROVEN and first is not None:
+            assert first.proof is not None and second.proof is not None
+            answer = Answer.proven(first.proof.join(second.proof))
         else:
             answer = second
+    assert answer is not None
     if answer.status is Status.WITNESSED:
         return answer.assuming(*question.assumptions)
     return answer
@@ -216,12 +231,24 @@ def _could_apply(policy: Policy, action: str, formats: Sequence[ArnFormat] | Non
 
 def _for_action(policy: Policy, action: str) -> Policy:
     name = ascii_lower(action)
-    kept = tuple(
-        s
-        for s in policy.statements
-        if s.not_action or any(p.has_variable or glob_match(p, name, {}) for p in s.actions)
-    )
+    kept = tuple(s for s in policy.statements if _may_name(s, name))
     return policy.model_copy(update={"statements": kept})
+
+
+def _may_name(stmt: Statement, name: str) -> bool:
+    """Whether the statement's Action could match the (lower-case) action name: one of its
+    patterns does, or has a policy variable; under NotAction, none of its patterns without a
+    variable does (a NotAction naming the action never applies to it, whatever the
+    context)."""
+    if stmt.not_action:
+        return not _excludes(stmt.actions, name)
+    return any(p.has_variable or glob_match(p, name, {}) for p in stmt.actions)
+
+
+def _excludes(not_actions: Iterable[Pattern], name: str) -> bool:
+    """A NotAction list names the action in every context: one of its patterns without a
+    policy variable matches it."""
+    return any(not p.has_variable and glob_match(p, name, {}) for p in not_actions)
 
 
 def _for_resources(
@@ -399,6 +426,21 @@ class Cuts:
             )
         return self._sets[key]
 
+    def pinned(
+        self, action: str, formats: tuple[ArnFormat, ...] | None, pins: Pins
+    ) -> PolicySet | None:
+        """`cut(action, formats)` less the statements that no request carrying a pinned value
+        for each pinned key (`_pinned_out`) meets; None as `cut`."""
+        policies = self.cut(action, formats)
+        if policies is None:
+            return None
+        return _cut_set(
+            policies,
+            lambda p: p.model_copy(
+                update={"statements": tuple(s for s in p.statements if not _pinned_out(s, pins))}
+            ),
+        )
+
     def could_apply(self, policy: Policy, action: str) -> Policy:
         """`_could_apply(policy, action)` for a policy of the set."""
         key = (id(policy), ascii_lower(action))
@@ -419,6 +461,33 @@ class Cuts:
             )
             self._services[key] = policy.model_copy(update={"statements": kept})
         return self._services[key]
+
+
+Pins = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _fixed_pins(step: Step) -> Pins:
+    """The step's pins that hold in every question of its path (not the ones `unless` lets
+    a relaxed question drop)."""
+    return tuple((p.key, p.values) for p in step.pins if not p.unless)
+
+
+def _pinned_out(stmt: Statement, pins: Pins) -> bool:
+    """Whether the statement applies to no request that carries, for each pinned key, one
+    of its values alone: a string or ARN condition on the key, with no policy variable,
+    holds for none of them. (Such a condition reads nothing else of the request; other
+    families and variables are left to the solver.)"""
+    for key, values in pins:
+        low = key.lower()
+        for c in stmt.conditions:
+            if (
+                c.key == low
+                and c.op.family in (Family.STRING, Family.ARN)
+                and not any(v.pattern is not None and v.pattern.has_variable for v in c.values)
+                and not any(condition_holds(c, {low: (v,)}) for v in values)
+            ):
+                return True
+    return False
 
 
 RequestKey = tuple[object, ...]
@@ -469,21 +538,23 @@ def real_problems(req: Request) -> tuple[str, ...]:
 class _AllowActions:
     """The Action patterns of a policy's Allow statements: the plain ones as a set, the
     wildcard ones by the service their plain head names (`s3:Get*` is tried on S3 actions
-    only), and those that name none (`*`, `*:Get*`) apart."""
+    only), and those that name none (`*`, `*:Get*`) apart; and the NotAction list of each
+    Allow with NotAction, which allows every action its list does not name."""
 
-    any_action: bool  # an Allow with NotAction, or an Action with a policy variable
+    any_action: bool  # an Action with a policy variable
     plain: frozenset[str]
     by_service: dict[str, tuple[Pattern, ...]]
     anywhere: tuple[Pattern, ...]
+    excepting: tuple[tuple[Pattern, ...], ...]
 
     @staticmethod
     def of(policy: Policy) -> _AllowActions:
         allows = [s for s in policy.statements if s.effect is Effect.ALLOW]
-        any_action = any(s.not_action for s in allows)
+        any_action = False
         plain: set[str] = set()
         by_service: dict[str, list[Pattern]] = {}
         anywhere: list[Pattern] = []
-        for p in (p for s in allows for p in s.actions):
+        for p in (p for s in allows if not s.not_action for p in s.actions):
             parts = p.parts
             # Most Actions are one plain text (a large policy names thousands).
             if len(parts) == 1 and isinstance(parts[0], Text):
@@ -501,21 +572,26 @@ class _AllowActions:
             plain=frozenset(plain),
             by_service={k: tuple(v) for k, v in by_service.items()},
             anywhere=tuple(anywhere),
+            excepting=tuple(s.actions for s in allows if s.not_action),
         )
 
     def names(self, wanted: frozenset[str]) -> frozenset[str]:
-        """The (lower-case) action names of `wanted` an Allow could match."""
+        """The (lower-case) action names of `wanted` an Allow could match (`_may_name`)."""
         if self.any_action:
             return wanted
         found = wanted & self.plain
-        if not self.by_service and not self.anywhere:
-            return found
-        return found | {
-            name
-            for name in wanted - found
-            if any(glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ()))
-            or any(glob_match(p, name, {}) for p in self.anywhere)
-        }
+        if self.by_service or self.anywhere:
+            found |= {
+                name
+                for name in wanted - found
+                if any(
+                    glob_match(p, name, {}) for p in self.by_service.get(name.partition(":")[0], ())
+                )
+                or any(glob_match(p, name, {}) for p in self.anywhere)
+            }
+        for not_actions in self.excepting:
+            found |= {name for name in wanted - found if not _excludes(not_actions, name)}
+        return found
 
 
 def _named_service(pattern: Pattern) -> str | None:
@@ -542,6 +618,13 @@ def _resource_formats(p: Planned) -> tuple[ArnFormat, ...] | None:
     it to none."""
     formats = type_formats(p.action, p.types) if p.types else ()
     return formats or None
+
+
+@cache
+def _typed(p: Planned) -> tuple[Typing, ...]:
+    """The typings of the request's action whose resource types the request acts on (any,
+    when it names none): checking witnesses asks this of the same few requests throughout."""
+    return tuple(t for t in typings(p.action) if not p.types or t.format.resource_type in p.types)
 
 
 @cache
@@ -625,7 +708,23 @@ class _Question:
                 return False
             if step.target is Target.OWN_POLICY and self.caller.policies == ():
                 return False
-        return True
+        # A PassRole to another service than the path's: most paths the solver was asked
+        # about over the managed policies, each proven after its guesses had all failed.
+        return not self.ruled_out(every_pin=False)
+
+    def ruled_out(self, every_pin: bool) -> bool:
+        """Whether a request of the path, carrying the values its step pins (every pin, or
+        those no question drops), meets no Allow that could apply to it (`Cuts.pinned`)."""
+        for p in self.planned:
+            if not p.own:
+                continue
+            step = self.path.steps[p.step]
+            pins = tuple((pin.key, pin.values) for pin in step.pins) if every_pin else None
+            if pins is None:
+                pins = _fixed_pins(step)
+            if pins and self._cuts.pinned(p.action, _resource_formats(p), pins) is None:
+                return True
+        return False
 
     @property
     def assumptions(self) -> tuple[str, ...]:
@@ -765,32 +864,41 @@ class _Question:
             out.append(f"the caller {first.principal} is not one the path is for")
         if self.caller.identity is not None and first.identity_arn != self.caller.identity:
             out.append(f"the caller is not {self.caller.identity}")
+        keys = _principal_keys(first)
         for i, (p, req) in enumerate(zip(self.planned, requests, strict=True)):
             label = f"request {i + 1} ({p.action})"
-            out += [f"{label}: {w}" for w in self._request_problems(p, req, first, allowed)]
+            wrong = self._request_problems(p, req, first, keys, allowed)
+            out += [f"{label}: {w}" for w in wrong]
             if p.own:
                 wrong = self._own_problems(self.path.steps[p.step], req, requests)
                 out += [f"{label}: {w}" for w in wrong]
         return out
 
     def _request_problems(
-        self, p: Planned, req: Request, first: Request, allowed: Callable[[Request], bool]
+        self,
+        p: Planned,
+        req: Request,
+        first: Request,
+        first_keys: dict[str, tuple[str, ...]],
+        allowed: Callable[[Request], bool],
     ) -> list[str]:
+        """What keeps `req` from being request `p` of the path, made by the caller of `first`
+        (whose principal keys are `first_keys`)."""
         out: list[str] = []
         if ascii_lower(req.action) != ascii_lower(p.action):
             out.append(f"the action is {req.action}")
-        typed = [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
-        if not any(fits(t, req.resource) for t in typed):
+        if not any(fits(t, req.resource) for t in _typed(p)):
             out.append(f"{req.resource} is not a resource of the path")
         if not allowed(req):
             out.append("the policies do not allow it")
         same = ("principal", "principal_arn", "principal_account", "principal_type")
         if any(getattr(req, a) != getattr(first, a) for a in same):
             out.append("another caller makes it")
-        if _principal_keys(req) != _principal_keys(first):
+        keys = _principal_keys(req)
+        if keys != first_keys:
             out.append("the caller's keys differ from the first request's")
         if self.caller.tags is not None:
-            for key, values in _principal_keys(req).items():
+            for key, values in keys.items():
                 if key.startswith("aws:principaltag/") and values != (self.caller.tag(key),):
                     out.append(f"{key} is not the caller's tag")
         if req.resource_account != req.principal_account:
@@ -994,7 +1102,7 @@ class _Question:
                 return list(caller.groups)
             if target is Target.OWN_POLICY and caller.policies:
                 return list(caller.policies)
-        typed = self._typed(p)
+        typed = _typed(p)
         if any(t.format.wildcard for t in typed):
             return ["*"] if examples else []
         named = self._named(p, base)
@@ -1004,9 +1112,6 @@ class _Question:
         if p.own and step.target is Target.OTHER:
             out = [r for r in out if not _same_principal(r, identity)]
         return out
-
-    def _typed(self, p: Planned) -> list[Typing]:
-        return [t for t in typings(p.action) if not p.types or t.format.resource_type in p.types]
 
     def _named(self, p: Planned, base: Request) -> list[str]:
         """ARNs of the request's types that the Allow statements for its action name."""
@@ -1019,7 +1124,7 @@ class _Question:
     def _named_afresh(self, p: Planned, base: Request, links: list[Pattern]) -> list[str]:
         identity, account = base.identity_arn or "", base.principal_account or ""
         partition = identity.split(":")[1]
-        typed = self._typed(p)
+        typed = _typed(p)
         ctx = context_of(base)
         patterns = links + [
             pattern
@@ -1130,13 +1235,13 @@ class _Question:
             kind = "user" if who.kind == "User" else "role"
             identity = self.caller.identity or _example_identity(KINDS[kind])
             candidate = _recaller(requests, identity, KINDS[kind])
-            if keep(candidate):
+            # Most witnesses are guessed for the example caller already: then nothing changed.
+            if candidate != requests and keep(candidate):
                 requests = candidate
         for i in range(len(requests)):
             for new in _readable(requests[i]):
                 old = requests[i].resource
-                candidate = [_substitute(r, {old: new}) for r in requests]
-                if new != old and keep(candidate):
+                if new != old and keep(candidate := [_substitute(r, {old: new}) for r in requests]):
                     requests = candidate
         recheck(requests, self.check, real_problems)
         return requests
