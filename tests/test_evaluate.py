@@ -17,6 +17,7 @@ from policyreason.analysis.evaluate import (
     context_of,
     evaluate,
     glob_match,
+    names_action,
 )
 from policyreason.ir.policy import Policy, PolicyKind, PolicySet, PrincipalType
 from policyreason.ir.request import Request
@@ -242,6 +243,24 @@ def test_glob_match_agrees_with_a_reference_glob(case: tuple[str, str], fold: bo
     folded = (pattern.lower(), value.lower()) if fold else (pattern, value)
     expected = _reference_glob(*folded)
     assert glob_match(parse_pattern(pattern), value, {}, ignore_case=fold) is expected
+
+
+@settings(max_examples=300)
+@given(st.lists(_pattern_and_value(), max_size=5), st.integers(0, 4), st.booleans())
+def test_an_action_list_names_an_action_as_its_patterns_one_by_one(
+    cases: list[tuple[str, str]], which: int, again: bool
+) -> None:
+    """The literal names of a statement's actions are looked up as a set, the rest matched:
+    the answer is that of matching each pattern, also for a list met before."""
+    actions = tuple(parse_pattern(p, variables=False, lower=True) for p, _ in cases)
+    values = [v.lower() for _, v in cases] or ["a:b"]
+    action = values[which % len(values)]
+    expected = any(glob_match(p, action, {}) for p in actions)
+    assert names_action(actions, action, {}) is expected
+    if again:
+        assert names_action(actions, action + "a", {}) is any(
+            glob_match(p, action + "a", {}) for p in actions
+        )
 
 
 @settings(max_examples=1000)

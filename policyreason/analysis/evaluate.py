@@ -411,14 +411,38 @@ def statement_matches(stmt: Statement, req: Request, ctx: Context | None = None)
     ctx = context_of(req) if ctx is None else ctx
     if stmt.principal is not None and principal_matches(stmt.principal, req) == stmt.not_principal:
         return False
-    action = ascii_lower(req.action)
-    if any(glob_match(p, action, ctx) for p in stmt.actions) == stmt.not_action:
+    if names_action(stmt.actions, ascii_lower(req.action), ctx) == stmt.not_action:
         return False
     if stmt.resources is not None and (
         any(arn_match(p, req.resource, ctx) for p in stmt.resources) == stmt.not_resource
     ):
         return False
     return all(condition_holds(c, ctx) for c in (*stmt.conditions, *stmt.when))
+
+
+# A statement is matched against many requests (witness re-checks, guessed requests): its
+# action list is read once into the names it lists literally, looked up as a set, and the
+# patterns left to match. Keyed by the list's identity, which the entry keeps alive.
+_ActionList = tuple[tuple[Pattern, ...], frozenset[str], tuple[Pattern, ...]]
+_ACTION_LISTS: dict[int, _ActionList] = {}
+_MAX_ACTION_LISTS = 4096
+
+
+def names_action(actions: tuple[Pattern, ...], action: str, ctx: Context) -> bool:
+    """Whether one of the action patterns (as parsed, lower-cased) matches `action` (lower-case):
+    `any(glob_match(p, action, ctx) for p in actions)`."""
+    known = _ACTION_LISTS.get(id(actions))
+    if known is None or known[0] is not actions:
+        if len(_ACTION_LISTS) >= _MAX_ACTION_LISTS:
+            _ACTION_LISTS.clear()
+        literal = frozenset(p.literal_text() for p in actions if p.is_literal)
+        known = _ACTION_LISTS[id(actions)] = (
+            actions,
+            literal,
+            tuple(p for p in actions if not p.is_literal),
+        )
+    _, literal, rest = known
+    return action in literal or any(glob_match(p, action, ctx) for p in rest)
 
 
 def _matching(policy: Policy, req: Request, ctx: Context, effect: Effect) -> list[Statement]:
