@@ -10,7 +10,7 @@ wildcards. A guess is only a guess: it is shown only when the solver confirms it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 
 from policyreason.analysis.evaluate import arn_match
 from policyreason.analysis.real_request import fits, is_real
@@ -22,7 +22,7 @@ from policyreason.analysis.witness import (
 )
 from policyreason.data import reference
 from policyreason.data.requests import DERIVED_PRINCIPAL_KEYS, RESOURCE_ACCOUNT, Typing, typings
-from policyreason.ir.pattern import arn_segments
+from policyreason.ir.pattern import arn_segments, ascii_lower
 from policyreason.ir.policy import Effect, Policy, Statement
 from policyreason.ir.request import Request
 
@@ -81,12 +81,12 @@ def _callers(req: Request) -> tuple[Request, ...]:
 
 
 def statement_samples(
-    stmt: Statement, max_actions: int = MAX_ACTIONS
+    stmt: Statement, max_actions: int = MAX_ACTIONS, among: Container[str] | None = None
 ) -> Iterator[tuple[Request, Typing]]:
-    """The requests one statement spells out: its first `max_actions` actions, each on the
-    statement's Resource patterns with their wildcards filled in, with the values its
-    conditions test."""
-    for action in statement_actions(stmt, max_actions):
+    """The requests one statement spells out: its first `max_actions` actions (of those
+    `among` names, lower-cased, if given), each on the statement's Resource patterns with
+    their wildcards filled in, with the values its conditions test."""
+    for action in statement_actions(stmt, max_actions, among):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
                 if fits(typing, resource):
@@ -122,14 +122,17 @@ def _sent(req: Request) -> Request:
     return req.model_copy(update={"context": context, "resource_account": account or None})
 
 
-def statement_actions(stmt: Statement, most: int) -> list[str]:
-    """The statement's first actions; none for `*`, whose first actions in the reference's
-    order would make odd witnesses (the solver picks among the actions the policies name)."""
+def statement_actions(stmt: Statement, most: int, among: Container[str] | None = None) -> list[str]:
+    """The statement's first actions (of those `among` names, lower-cased, if given); none for
+    `*`, whose first actions in the reference's order would make odd witnesses (the solver
+    picks among the actions the policies name)."""
     names: list[str] = []
     for pattern in stmt.actions:
         if pattern.text == "*":
             continue
         for action in reference.actions_matching(pattern.text):
+            if among is not None and ascii_lower(action.full_name) not in among:
+                continue
             if action.full_name not in names:
                 names.append(action.full_name)
             if len(names) >= most:
