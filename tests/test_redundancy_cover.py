@@ -248,3 +248,26 @@ def test_a_deny_is_shown_needed_without_the_solver(
         ],
     }
     assert redundancy.redundant_statements(to_policy(doc)) == []
+
+
+# -- the known actions of an action pattern ----------------------------------------------------
+
+_NAMES = ["s3", "S3", "kms", "iam", "nosuchservice", "", "s3:GetObject", "Get", "Object", "*"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from([*_NAMES, ":", "?", "*", "İ", "K", "a", "ı"]),
+        min_size=1,
+        max_size=6,
+    ).map("".join)
+)
+def test_a_patterns_known_actions_are_those_it_matches(text: str) -> None:
+    """`_pattern_known` looks a plain name up directly and lower-cases with `str.lower` where
+    it can: the same set as every action `actions_matching` finds, lower-cased as IAM does."""
+    from policyreason.data import reference
+    from policyreason.ir.pattern import ascii_lower
+
+    expected = frozenset(ascii_lower(a.full_name) for a in reference.actions_matching(text))
+    assert redundancy._pattern_known.__wrapped__(text) == expected
