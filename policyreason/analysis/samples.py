@@ -10,10 +10,11 @@ wildcards. A guess is only a guess: it is shown only when the solver confirms it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterator, Sequence
 
 from policyreason.analysis.evaluate import arn_match
-from policyreason.analysis.real_request import fits, is_real
+from policyreason.analysis.real_request import is_real
 from policyreason.analysis.witness import (
     EXAMPLE_ACCOUNT,
     example_resource,
@@ -21,7 +22,13 @@ from policyreason.analysis.witness import (
     iam_caller,
 )
 from policyreason.data import reference
-from policyreason.data.requests import DERIVED_PRINCIPAL_KEYS, RESOURCE_ACCOUNT, Typing, typings
+from policyreason.data.requests import (
+    DERIVED_PRINCIPAL_KEYS,
+    RESOURCE_ACCOUNT,
+    Typing,
+    format_regex,
+    typings,
+)
 from policyreason.ir.pattern import arn_segments, ascii_lower
 from policyreason.ir.policy import Effect, Policy, Statement
 from policyreason.ir.request import Request
@@ -89,7 +96,7 @@ def statement_samples(
     for action in statement_actions(stmt, max_actions, among):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
-                if fits(typing, resource):
+                if _fits(typing, resource):
                     guess = _sent(guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt))
                     yield guess, typing
                     if resource.startswith(_EXAMPLE_HEAD) and _any_partition(stmt):
@@ -144,7 +151,7 @@ def _resources(stmt: Statement, typing: Typing) -> list[str]:
     """The statement's Resource patterns with their wildcards filled in, and the typing's own
     example resource where a pattern matches it or the statement names every resource (`*`,
     or NotResource)."""
-    example = example_resource(typing)
+    example = _example(typing)
     out: list[str] = []
     for pattern in stmt.resources or ():
         if pattern.has_variable:
@@ -164,6 +171,33 @@ def _resources(stmt: Statement, typing: Typing) -> list[str]:
     if stmt.resources is None or stmt.not_resource:
         out.append(example)
     return out
+
+
+# A folder's statements take the same few hundred resource formats, a typing's guesses each
+# asking for its example and for its expression (`real_request.fits`), which are made from the
+# format's text each time: kept here by that text.
+_EXAMPLES: dict[str, str] = {}
+_FORMATS: dict[str, re.Pattern[str]] = {}
+
+
+def _example(typing: Typing) -> str:
+    """`example_resource` of the typing, made once a format."""
+    text = typing.format.text
+    found = _EXAMPLES.get(text)
+    if found is None:
+        found = _EXAMPLES[text] = example_resource(typing)
+    return found
+
+
+def _fits(typing: Typing, resource: str) -> bool:
+    """`real_request.fits`, with the format's expression made once a format."""
+    fmt = typing.format
+    if fmt.wildcard:
+        return resource == "*"
+    found = _FORMATS.get(fmt.text)
+    if found is None:
+        found = _FORMATS[fmt.text] = format_regex(fmt)
+    return found.fullmatch(resource) is not None
 
 
 def _filled(segment: str, fill: str) -> str:
