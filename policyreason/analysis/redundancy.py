@@ -646,7 +646,10 @@ def _globs_overlap(a: str, b: str) -> bool:
     seg_a, seg_b = a.split(":", 5), b.split(":", 5)
     if len(seg_a) != len(seg_b):
         return True  # as `_parts_overlap`
-    return all(_segments_overlap(x, y) for x, y in zip(seg_a, seg_b, strict=True))
+    # The resource segment first, as `_shape_contains` reads them.
+    return all(
+        _segments_overlap(x, y) for x, y in zip(reversed(seg_a), reversed(seg_b), strict=True)
+    )
 
 
 def _segments_overlap(x: str, y: str) -> bool:
@@ -692,10 +695,14 @@ def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
     seg_o, seg_i = outer.glob.split(":", 5), inner.glob.split(":", 5)
     if len(seg_o) != len(seg_i):
         return False
-    plain = [_segment_holds(o, i) for o, i in zip(seg_o, seg_i, strict=True)]
-    if False in plain:
-        return False
-    if None not in plain:
+    # The resource segment first: where the patterns of one statement most often part.
+    undecided = False
+    for o, i in zip(reversed(seg_o), reversed(seg_i), strict=True):
+        held = _segment_holds(o, i)
+        if held is False:
+            return False
+        undecided = undecided or held is None
+    if not undecided:
         return True
     # `inner`'s glob is its tokens with `*` and `?` as the symbols, which no literal of
     # `outer` is; a `?` of `outer` takes any symbol but a `*`.
