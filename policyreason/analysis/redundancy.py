@@ -70,9 +70,17 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
     """The statements proven redundant, and those the solver could not decide."""
     out: list[Redundancy] = []
     # Every statement is held against every other: what each one's conditions and known
-    # actions are is worked out once (by identity: a merged policy may repeat an index).
-    conditions = {id(s): _conditions(s) for s in policy.statements}
+    # actions are is worked out once (by identity: a merged policy may repeat an index), and
+    # its conditions only once a statement of the policy is looked at so (most policies have
+    # none: `_shared`).
+    conditions: dict[int, frozenset[tuple[str, str, str, tuple[str, ...]]]] = {}
     known: dict[int, frozenset[str]] = {}
+
+    def conditions_of(s: Statement) -> frozenset[tuple[str, str, str, tuple[str, ...]]]:
+        found = conditions.get(id(s))
+        if found is None:
+            found = conditions[id(s)] = _conditions(s)
+        return found
 
     def known_of(s: Statement) -> frozenset[str]:
         found = known.get(id(s))
@@ -88,7 +96,7 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
         if stmt.not_action or (twice is not None and not known_of(stmt) <= twice):
             continue
         able = _granting_as_directly(policy, stmt)
-        mine = conditions[id(stmt)]
+        mine = conditions_of(stmt)
         # Only statements at least as general in their conditions (a subset of them) can
         # make this one redundant cheaply enough to be worth a question.
         peers = [
@@ -96,7 +104,7 @@ def redundant_statements(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) ->
             for s in able.statements
             if s is not stmt
             and s.effect is stmt.effect
-            and conditions[id(s)] <= mine
+            and conditions_of(s) <= mine
             and not _exclusive(s, stmt)
         ]
         if not _covered(stmt, peers, known_of):
