@@ -10,11 +10,10 @@ wildcards. A guess is only a guess: it is shown only when the solver confirms it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Iterator, Sequence
 
 from policyreason.analysis.evaluate import arn_match
-from policyreason.analysis.real_request import is_real
+from policyreason.analysis.real_request import fits, is_real
 from policyreason.analysis.witness import (
     EXAMPLE_ACCOUNT,
     example_resource,
@@ -26,7 +25,6 @@ from policyreason.data.requests import (
     DERIVED_PRINCIPAL_KEYS,
     RESOURCE_ACCOUNT,
     Typing,
-    format_regex,
     typings,
 )
 from policyreason.ir.pattern import arn_segments, ascii_lower
@@ -96,7 +94,7 @@ def statement_samples(
     for action in statement_actions(stmt, max_actions, among):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
-                if _fits(typing, resource):
+                if fits(typing, resource):
                     guess = _sent(guessed_request(action, resource, EXAMPLE_ACCOUNT, stmt))
                     yield guess, typing
                     if resource.startswith(_EXAMPLE_HEAD) and _any_partition(stmt):
@@ -174,10 +172,8 @@ def _resources(stmt: Statement, typing: Typing) -> list[str]:
 
 
 # A folder's statements take the same few hundred resource formats, a typing's guesses each
-# asking for its example and for its expression (`real_request.fits`), which are made from the
-# format's text each time: kept here by that text.
+# asking for its example, which is made from the format's text each time: kept by that text.
 _EXAMPLES: dict[str, str] = {}
-_FORMATS: dict[str, re.Pattern[str]] = {}
 
 
 def _example(typing: Typing) -> str:
@@ -187,17 +183,6 @@ def _example(typing: Typing) -> str:
     if found is None:
         found = _EXAMPLES[text] = example_resource(typing)
     return found
-
-
-def _fits(typing: Typing, resource: str) -> bool:
-    """`real_request.fits`, with the format's expression made once a format."""
-    fmt = typing.format
-    if fmt.wildcard:
-        return resource == "*"
-    found = _FORMATS.get(fmt.text)
-    if found is None:
-        found = _FORMATS[fmt.text] = format_regex(fmt)
-    return found.fullmatch(resource) is not None
 
 
 def _filled(segment: str, fill: str) -> str:
