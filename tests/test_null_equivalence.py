@@ -157,3 +157,39 @@ def test_a_probe_meeting_a_variable_refutes_only_what_the_solver_refutes(cond: C
     finally:
         nulls._variable_probes = original
     assert null_equivalence(cond) == asked
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    operator=st.sampled_from([*OPERATORS, "StringEquals", "ArnLike", "StringNotEqualsIfExists"]),
+    key=st.sampled_from(KEYS),
+    values=st.lists(
+        st.sampled_from(["*", "team-*", "", "a", "${aws:username}", "${aws:PrincipalTag/team}"]),
+        min_size=1,
+        max_size=2,
+    ),
+    versions=st.permutations(["2012-10-17", "2008-10-17"]),
+)
+def test_the_values_tried_are_read_once_a_condition(
+    operator: str, key: str, values: list[str], versions: list[str]
+) -> None:
+    """A condition is tried on the values once as it is read (`_refuted` keeps its answer):
+    the answer kept is the one trying them again gives, also where the same text is read
+    otherwise (`${aws:username}` is a variable from the 2012-10-17 version on)."""
+    for version in versions:
+        statement = {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {operator: {key: values}},
+        }
+        policy = to_policy({"Version": version, "Statement": [statement]})
+        (cond,) = policy.statements[0].conditions
+        form = NullForm.ABSENT if condition_holds(cond, {}) else NullForm.PRESENT
+        wanted = form is NullForm.PRESENT
+        probes = [
+            *({cond.key: v} for v in nulls._probe_sets(cond)),
+            *nulls._variable_probes(cond),
+        ]
+        tried = any(condition_holds(cond, probe) != wanted for probe in probes)
+        assert nulls._refuted(cond, form) is tried

@@ -124,3 +124,150 @@ def test_the_text_settles_the_actions_others_hold(narrow: dict[str, Any], unheld
         return known(tuple(p.text for p in s.actions))
 
     assert redundancy._unheld(stmt, peers, known_of) == unheld
+
+
+# -- a Deny shown needed by a request an Allow spells out ------------------------------------------
+
+_DENY_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:*", "kms:Decrypt", "kms:*"]
+_DENY_RESOURCES = ["*", "arn:aws:s3:::b/*", "arn:aws:kms:*:*:key/*", "arn:aws:s3:::*"]
+_DENY_CONDITIONS: list[dict[str, Any]] = [
+    {},
+    {},
+    {
+        "Null": {"aws:ResourceTag/team": "false", "aws:PrincipalTag/team": "false"},
+        "StringNotEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"},
+    },
+    {"Null": {"aws:PrincipalTag/admin": "true"}},
+    {"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    {"StringNotLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+    {"Null": {"kms:EncryptionContext:aws:s3:arn": "false"}},
+    {"StringNotLikeIfExists": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::b*"}},
+    {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+]
+
+
+@st.composite
+def deny_documents(draw: st.DrawFn) -> dict[str, Any]:
+    """Policies whose Denies, under conditions on tags and keys, repeat one another's actions
+    (so PR605 asks about them), after an Allow of the same actions."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": draw(
+                st.lists(st.sampled_from(_DENY_ACTIONS), min_size=1, max_size=3, unique=True)
+            ),
+            "Resource": draw(st.sampled_from(["*", *_DENY_RESOURCES])),
+        }
+    ]
+    for _ in range(draw(st.integers(2, 3))):
+        statement: dict[str, Any] = {
+            "Effect": "Deny",
+            draw(st.sampled_from(["Action", "Action", "NotAction"])): draw(
+                st.lists(st.sampled_from(_DENY_ACTIONS), min_size=1, max_size=2, unique=True)
+            ),
+            draw(st.sampled_from(["Resource", "Resource", "NotResource"])): draw(
+                st.lists(st.sampled_from(_DENY_RESOURCES), min_size=1, max_size=2, unique=True)
+            ),
+        }
+        condition = draw(st.sampled_from(_DENY_CONDITIONS))
+        if condition:
+            statement["Condition"] = condition
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=deny_documents())
+def test_a_guess_for_a_deny_never_changes_a_redundancy_answer(doc: dict[str, Any]) -> None:
+    """A question the guesses of `_denied` settle is one the solver, asked, does not prove: a
+    guess decides only on a real request the concrete evaluator sees the Deny refuse alone.
+    The other questions are asked as before."""
+    policy = to_policy(doc)
+    guessed = {r.index: r.status for r in redundancy.redundant_statements(policy)}
+    original = redundancy._denied
+    redundancy._denied = lambda stmt, policy, only: iter(())
+    try:
+        asked = {r.index: r.status for r in redundancy.redundant_statements(policy)}
+    finally:
+        redundancy._denied = original
+    assert set(guessed) <= set(asked)
+    assert {i: asked[i] for i in guessed} == guessed
+    assert all(asked[i] is not Status.PROVEN for i in set(asked) - set(guessed))
+
+
+@pytest.mark.parametrize(
+    "deny",
+    [
+        # A resource of another project than the caller's (the managed permissions boundaries
+        # for SageMaker Studio projects): both tags present, with different values.
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "NotResource": "arn:aws:s3:::reports/*",
+            "Condition": {
+                "Null": {
+                    "aws:ResourceTag/project": "false",
+                    "aws:PrincipalTag/project": "false",
+                    "aws:PrincipalTag/query-role": "true",
+                },
+                "StringNotEquals": {"aws:ResourceTag/project": "${aws:PrincipalTag/project}"},
+            },
+        },
+        # A key of an encryption context outside the lake, asked through S3: the Deny of other
+        # services' calls must not apply (AmazonSecurityLakePermissionsBoundary).
+        {
+            "Effect": "Deny",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {
+                "Null": {"kms:EncryptionContext:aws:s3:arn": "false"},
+                "StringNotLikeIfExists": {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::lake*"},
+            },
+        },
+    ],
+)
+def test_a_deny_is_shown_needed_without_the_solver(
+    deny: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_solver(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the solver was asked")
+
+    monkeypatch.setattr(redundancy, "Searcher", no_solver)
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            deny,
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "glue:GetTable"], "Resource": "*"},
+            {"Effect": "Deny", "NotAction": ["kms:Decrypt", "glue:GetTable"], "Resource": "*"},
+            {
+                "Effect": "Deny",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringNotLike": {"kms:ViaService": "s3.*.amazonaws.com"}},
+            },
+        ],
+    }
+    assert redundancy.redundant_statements(to_policy(doc)) == []
+
+
+# -- the known actions of an action pattern ----------------------------------------------------
+
+_NAMES = ["s3", "S3", "kms", "iam", "nosuchservice", "", "s3:GetObject", "Get", "Object", "*"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from([*_NAMES, ":", "?", "*", "İ", "K", "a", "ı"]),
+        min_size=1,
+        max_size=6,
+    ).map("".join)
+)
+def test_a_patterns_known_actions_are_those_it_matches(text: str) -> None:
+    """`_pattern_known` looks a plain name up directly and lower-cases with `str.lower` where
+    it can: the same set as every action `actions_matching` finds, lower-cased as IAM does."""
+    from policyreason.data import reference
+    from policyreason.ir.pattern import ascii_lower
+
+    expected = frozenset(ascii_lower(a.full_name) for a in reference.actions_matching(text))
+    assert redundancy._pattern_known.__wrapped__(text) == expected

@@ -105,3 +105,19 @@ def test_small_policy_comparisons_decide(
 ) -> None:
     result = compare(_policy(PANORAMA.read_text()), _policy(json.dumps(mutated)))
     assert result.verdict in expected, (mutation, result.reason)
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["s3:GetObject", "s3:ListBucket", "ec2:RunInstances", "iam:PassRole", "sts:GetCallerIdentity"],
+)
+def test_a_formats_example_kept_by_its_text_is_the_typings_own(action: str) -> None:
+    """The guesses keep a format's example by the format's text: the same as
+    `example_resource` of each typing (`*` for an action of no resource type)."""
+    from policyreason.analysis import samples as module
+    from policyreason.analysis.witness import example_resource
+    from policyreason.data.requests import typings
+
+    for typing in typings(action):
+        assert module._example(typing) == example_resource(typing)
+        assert module._example(typing) == example_resource(typing)

@@ -10,7 +10,7 @@ wildcards. A guess is only a guess: it is shown only when the solver confirms it
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 
 from policyreason.analysis.evaluate import arn_match
 from policyreason.analysis.real_request import fits, is_real
@@ -21,8 +21,13 @@ from policyreason.analysis.witness import (
     iam_caller,
 )
 from policyreason.data import reference
-from policyreason.data.requests import DERIVED_PRINCIPAL_KEYS, RESOURCE_ACCOUNT, Typing, typings
-from policyreason.ir.pattern import arn_segments
+from policyreason.data.requests import (
+    DERIVED_PRINCIPAL_KEYS,
+    RESOURCE_ACCOUNT,
+    Typing,
+    typings,
+)
+from policyreason.ir.pattern import arn_segments, ascii_lower
 from policyreason.ir.policy import Effect, Policy, Statement
 from policyreason.ir.request import Request
 
@@ -81,12 +86,12 @@ def _callers(req: Request) -> tuple[Request, ...]:
 
 
 def statement_samples(
-    stmt: Statement, max_actions: int = MAX_ACTIONS
+    stmt: Statement, max_actions: int = MAX_ACTIONS, among: Container[str] | None = None
 ) -> Iterator[tuple[Request, Typing]]:
-    """The requests one statement spells out: its first `max_actions` actions, each on the
-    statement's Resource patterns with their wildcards filled in, with the values its
-    conditions test."""
-    for action in statement_actions(stmt, max_actions):
+    """The requests one statement spells out: its first `max_actions` actions (of those
+    `among` names, lower-cased, if given), each on the statement's Resource patterns with
+    their wildcards filled in, with the values its conditions test."""
+    for action in statement_actions(stmt, max_actions, among):
         for typing in typings(action):
             for resource in _resources(stmt, typing):
                 if fits(typing, resource):
@@ -122,14 +127,17 @@ def _sent(req: Request) -> Request:
     return req.model_copy(update={"context": context, "resource_account": account or None})
 
 
-def statement_actions(stmt: Statement, most: int) -> list[str]:
-    """The statement's first actions; none for `*`, whose first actions in the reference's
-    order would make odd witnesses (the solver picks among the actions the policies name)."""
+def statement_actions(stmt: Statement, most: int, among: Container[str] | None = None) -> list[str]:
+    """The statement's first actions (of those `among` names, lower-cased, if given); none for
+    `*`, whose first actions in the reference's order would make odd witnesses (the solver
+    picks among the actions the policies name)."""
     names: list[str] = []
     for pattern in stmt.actions:
         if pattern.text == "*":
             continue
         for action in reference.actions_matching(pattern.text):
+            if among is not None and ascii_lower(action.full_name) not in among:
+                continue
             if action.full_name not in names:
                 names.append(action.full_name)
             if len(names) >= most:
@@ -141,7 +149,7 @@ def _resources(stmt: Statement, typing: Typing) -> list[str]:
     """The statement's Resource patterns with their wildcards filled in, and the typing's own
     example resource where a pattern matches it or the statement names every resource (`*`,
     or NotResource)."""
-    example = example_resource(typing)
+    example = _example(typing)
     out: list[str] = []
     for pattern in stmt.resources or ():
         if pattern.has_variable:
@@ -161,6 +169,20 @@ def _resources(stmt: Statement, typing: Typing) -> list[str]:
     if stmt.resources is None or stmt.not_resource:
         out.append(example)
     return out
+
+
+# A folder's statements take the same few hundred resource formats, a typing's guesses each
+# asking for its example, which is made from the format's text each time: kept by that text.
+_EXAMPLES: dict[str, str] = {}
+
+
+def _example(typing: Typing) -> str:
+    """`example_resource` of the typing, made once a format."""
+    text = typing.format.text
+    found = _EXAMPLES.get(text)
+    if found is None:
+        found = _EXAMPLES[text] = example_resource(typing)
+    return found
 
 
 def _filled(segment: str, fill: str) -> str:
