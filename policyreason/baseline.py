@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -85,36 +84,24 @@ def _where(span: Span) -> tuple[str, int, int, int, int]:
 
 
 def _node_where(root: JNode, span: Span, where: tuple[str, int, int, int, int]) -> JNode | None:
-    node = root
-    at = (span.line, span.column)
-    while _contains(node.span, span):
-        if _where(node.span) == where:
-            return node
-        # An array's items and an object's pairs are in order and do not overlap: only the last
-        # one starting at or before the span can hold it.
-        if isinstance(node, JArray):
-            index = bisect_right(node.items, at, key=_start) - 1
-            if index < 0:
-                return None
-            node = node.items[index]
-        elif isinstance(node, JObject):
-            index = bisect_right(node.pairs, at, key=_key_start) - 1
-            if index < 0:
-                return None
-            key, node = node.pairs[index]
+    if _where(root.span) == where:
+        return root
+    if isinstance(root, JScalar) or not _contains(root.span, span):
+        return None
+    children: list[JNode] = []
+    if isinstance(root, JArray):
+        children = list(root.items)
+    else:
+        for key, value in root.pairs:
             if _where(key.span) == where:
                 return key
-        else:
-            return None
+            children.append(value)
+    for child in children:
+        # A node that does not contain the span holds no node that is it.
+        found = _node_where(child, span, where) if _contains(child.span, span) else None
+        if found is not None:
+            return found
     return None
-
-
-def _start(node: JNode) -> tuple[int, int]:
-    return node.span.line, node.span.column
-
-
-def _key_start(pair: tuple[JScalar, JNode]) -> tuple[int, int]:
-    return _start(pair[0])
 
 
 def write_baseline(path: Path, entries: Iterable[tuple[str, Finding, str]]) -> int:
