@@ -66,6 +66,17 @@ def raise_on_boom(path: Path, options: RunOptions) -> FileResult:
     return check_file(path, options)
 
 
+def read_every_service(path: Path, options: RunOptions) -> FileResult:
+    """Reads each service's actions from the packaged archive, as checks do when first asked,
+    then checks the file: workers doing this side by side read the archive at once."""
+    from policyreason.data import reference
+
+    for prefix in reference.service_prefixes():
+        service = reference.service(prefix)
+        assert service is not None and isinstance(service.actions, dict)
+    return check_file(path, options)
+
+
 def hang_on_boom(path: Path, options: RunOptions) -> FileResult:
     if path.name == "boom.json":
         time.sleep(60)
@@ -245,3 +256,17 @@ def test_a_single_threaded_check_forks_its_workers_on_linux() -> None:
     code = "from policyreason.run.local import start_method; print(start_method())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
+
+
+@pytest.mark.slow
+def test_workers_read_the_service_reference_side_by_side(start: str) -> None:
+    """A forked worker reads the packaged reference through its own open archive: through the
+    parent's, whose read position every child shares, two workers read each other's bytes."""
+    from policyreason.data import reference
+
+    reference.service_prefixes()  # the archive is open in this process before the pool starts
+    files = _boom_batch()
+    expected = execute(files, RunOptions(), Execution(jobs=1))
+    singles = [((index, file),) for index, file in enumerate(files)]
+    results = dict(local.in_pool(singles, RunOptions(), 2, None, read_every_service))
+    assert [results[i] for i in range(len(files))] == expected

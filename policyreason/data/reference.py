@@ -10,6 +10,7 @@ IAM, so every lookup here is too; results carry the canonical spelling.
 from __future__ import annotations
 
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -202,6 +203,13 @@ _ARCHIVE = "service_reference.zip"
 def _archive() -> zipfile.ZipFile:
     # Kept open for the process: each service's actions are read from it when first needed.
     return zipfile.ZipFile(resources.files("policyreason.data").joinpath(_ARCHIVE).open("rb"))
+
+
+# A forked process (a pool's worker) opens the archive anew: the parent's open file shares its
+# read position with every child, and two processes reading members at once through it read
+# each other's bytes (BadZipFile).
+if hasattr(os, "register_at_fork"):  # POSIX only; elsewhere no process forks
+    os.register_at_fork(after_in_child=_archive.cache_clear)
 
 
 @cache
