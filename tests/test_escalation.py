@@ -854,6 +854,7 @@ def test_paths_of_one_policy_answer_as_each_path_asked_alone(
 
 
 # Most drawn policies ask nothing (an action no Allow names): more examples than PROPERTY.
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ps=lambda_policies(), path_id=st.sampled_from(["lambda-001", "lambda-002", "lambda-006"]))
 def test_a_proof_over_every_resource_leaves_no_witness_with_the_resources_fixed(
@@ -909,6 +910,7 @@ def passed_to_policies(draw: st.DrawFn) -> PolicySet:
     return policies(*statements)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ps=passed_to_policies(), path_id=st.sampled_from(["lambda-001", "datapipeline-001"]))
 def test_a_path_the_pinned_service_rules_out_is_one_the_solver_proves(

@@ -70,6 +70,7 @@ def _asked(policy: Any) -> dict[int, Status]:
         redundancy._unheld = original
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(doc=nested_documents())
 def test_a_statement_the_text_shows_redundant_is_proven_by_the_solver(
