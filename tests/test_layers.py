@@ -23,8 +23,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "policyreason"
 LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(units)
     for units in (
-        # What everything may use: the version, the errors, resource files, the GC pause.
-        {"policyreason", "errors", "resources", "collector"},
+        # What everything may use: the version, the errors, resource files, the GC pause, memos.
+        {"policyreason", "errors", "resources", "collector", "memo"},
         # The intermediate representation; the service authorization reference beside it.
         {"ir", "data"},
         # Text to IR (Lark grammars, JSON with positions); IR to SMT terms (the only cvc5

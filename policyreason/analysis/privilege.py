@@ -12,6 +12,7 @@ from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Effect, Policy
 from policyreason.ir.request import Request
+from policyreason.memo import keep_last
 from policyreason.smt.limits import DEFAULT_RLIMIT
 
 
@@ -26,20 +27,11 @@ class AdminResult:
     statement: int | None = None  # the broad Allow statement that makes it possible
 
 
-# PR603 and PR604 ask this of each identity policy, one after the other: the last answer is
-# kept, with its policy (so compared by identity, which a kept object cannot lose).
-_last: tuple[Policy, int | None, AdminResult] | None = None
-
-
+# PR603 and PR604 ask this of each identity policy, one after the other.
+@keep_last
 def full_admin(policy: Policy, rlimit: int | None = DEFAULT_RLIMIT) -> AdminResult:
     """Whether the policy allows every action on every resource in every context."""
-    global _last
-    last = _last
-    if last is not None and last[0] is policy and last[1] == rlimit:
-        return last[2]
-    result = _full_admin(policy, rlimit)
-    _last = (policy, rlimit, result)
-    return result
+    return _full_admin(policy, rlimit)
 
 
 def _full_admin(policy: Policy, rlimit: int | None) -> AdminResult:

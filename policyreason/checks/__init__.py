@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache, lru_cache, wraps
+from functools import cache, lru_cache
 from typing import Any, NamedTuple, TypeVar, cast
 
 from policyreason.analysis.findings import Finding
@@ -42,13 +42,13 @@ from policyreason.ir.scope import Zone
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.ir.template import show
+from policyreason.memo import keep_last
 from policyreason.parse.json_spans import JArray, JNode, JObject
 
 CheckFunction = Callable[[Policy, "CheckContext"], Iterable[Finding]]
 # Rules their analysis or the policy reader reports: the function only carries the docs.
 DocFunction = Callable[[], None]
 F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
 
 # What ValidatePolicy calls an identity policy: policies attached to a principal or a session.
 IDENTITY_KINDS = (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION)
@@ -175,22 +175,14 @@ class CheckContext:
         return found if isinstance(found, JObject) else None
 
 
-# Several rules ask for the node of each statement of a document, one rule after the other: the
-# last root's Statement items are kept, with the root (compared by identity).
-_last_items: list[tuple[JNode | None, tuple[JNode | None, ...]] | None] = [None]
-
-
+# Several rules ask for the node of each statement of a document, one rule after the other.
+@keep_last
 def _statement_items(root: JNode | None) -> tuple[JNode | None, ...]:
     """The items of the root's Statement (the value itself when it is not an array)."""
-    entry = _last_items[0]  # read once: the root and its items stay together
-    if entry is not None and entry[0] is root:
-        return entry[1]
-    items: tuple[JNode | None, ...] = ()
-    if isinstance(root, JObject):
-        node = root.get("Statement")
-        items = tuple(node.items) if isinstance(node, JArray) else (node,)
-    _last_items[0] = (root, items)
-    return items
+    if not isinstance(root, JObject):
+        return ()
+    node = root.get("Statement")
+    return tuple(node.items) if isinstance(node, JArray) else (node,)
 
 
 _REGISTRY: dict[str, CheckInfo] = {}
@@ -439,24 +431,6 @@ def split_action(pattern: Pattern) -> tuple[str, str] | None:
     return action_text(pattern.text).parts
 
 
-def per_policy(function: Callable[[Policy], T]) -> Callable[[Policy], T]:
-    """`function` of the last policy it was asked about, kept with that policy (compared by
-    identity, which a kept object cannot lose): the rules that share what it finds ask about
-    one policy one after the other."""
-    last: list[tuple[Policy, T] | None] = [None]
-
-    @wraps(function)
-    def kept(policy: Policy) -> T:
-        entry = last[0]  # read once: the policy and its value stay together
-        if entry is not None and entry[0] is policy:
-            return entry[1]
-        value = function(policy)
-        last[0] = (policy, value)
-        return value
-
-    return kept
-
-
 class ActionText(NamedTuple):
     """What the action rules read off an action pattern's text, the same for every pattern
     written alike: each rule asked for it again of each pattern, about 20 times a pattern."""
@@ -506,7 +480,7 @@ def action_text(text: str) -> ActionText:
 # action of every policy, and most actions are plain, which none of them reports: an unknown
 # service or action, a wildcard (`*` among them), a deprecated action, white space or a
 # variable are what they look for. PR206 finds its wildcards here too.
-@per_policy
+@keep_last
 def notable_actions(policy: Policy) -> list[list[tuple[Pattern, ActionText]]]:
     """For each statement, in order, its action patterns that are not plain (`ActionText`),
     in order, with their facts."""
@@ -573,7 +547,7 @@ def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
 
 
 # About 25 condition rules walk them, one after the other.
-@per_policy
+@keep_last
 def _conditions(policy: Policy) -> list[tuple[Statement, Condition]]:
     return [(stmt, cond) for stmt in policy.statements for cond in stmt.conditions]
 

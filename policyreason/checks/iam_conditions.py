@@ -17,7 +17,6 @@ from policyreason.checks import (
     key_info,
     key_multivalued,
     known_actions,
-    per_policy,
     service_of,
     supported_keys,
 )
@@ -35,6 +34,7 @@ from policyreason.ir.policy import (
 from policyreason.ir.severity import Severity
 from policyreason.ir.span import Span
 from policyreason.ir.template import is_template
+from policyreason.memo import keep_last
 
 # Which key types each operator family compares meaningfully. Null tests presence only.
 _FAMILY_TYPES: dict[Family, frozenset[str]] = {
@@ -681,7 +681,7 @@ def key_whitespace(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 
 
 # PR319 and PR320 each walked every resource and condition value's parts.
-@per_policy
+@keep_last
 def _variables(policy: Policy) -> list[tuple[Variable, str, Span]]:
     found: list[tuple[Variable, str, Span]] = []
     for stmt in policy.statements:

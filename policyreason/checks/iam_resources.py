@@ -17,7 +17,6 @@ from policyreason.checks import (
     element_span,
     is_allow,
     is_star,
-    per_policy,
     span_of,
 )
 from policyreason.data import reference as ref
@@ -25,6 +24,7 @@ from policyreason.ir.pattern import AnyChar, Part, Pattern, Text
 from policyreason.ir.policy import Policy, PolicyKind, Statement
 from policyreason.ir.resource_type import resource_type
 from policyreason.ir.severity import Severity
+from policyreason.memo import keep_last
 
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
@@ -286,7 +286,7 @@ def _specific(stmt: Statement) -> list[Pattern]:
 
 
 # PR407 to PR410 each ask it of every statement.
-@per_policy
+@keep_last
 def _specific_of(policy: Policy) -> dict[int, list[Pattern]]:
     """`_specific` of each statement, by the statement's id() (the kept policy keeps them)."""
     return {id(stmt): _specific(stmt) for stmt in policy.statements}
@@ -398,7 +398,7 @@ class _Shapes(NamedTuple):
 
 # Eleven rules each report one kind of problem, and PR407 and PR408 skip every flawed pattern:
 # each pattern's problem is found once per policy, not once per rule.
-@per_policy
+@keep_last
 def _shapes(policy: Policy) -> _Shapes:
     by_kind: dict[str, list[tuple[Statement, Pattern, str]]] = {}
     flawed: set[int] = set()
