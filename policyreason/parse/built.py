@@ -42,14 +42,10 @@ def built(cls: type[M], fields: dict[str, Any], defaults: Set[str] = frozenset()
     return model
 
 
-_SPAN_FIELDS = {"file", "line", "column", "end_line", "end_column"}
-
-
 def span(file: str, line: int, column: int, end_line: int, end_column: int) -> Span:
     """Span(file=..., line=..., ...) for a reader's own positions."""
-    model = _new(Span)
-    _set_dict(
-        model,
+    return built(
+        Span,
         {
             "file": file,
             "line": line,
@@ -58,10 +54,6 @@ def span(file: str, line: int, column: int, end_line: int, end_column: int) -> S
             "end_column": end_column,
         },
     )
-    _set_fields_set(model, _SPAN_FIELDS.copy())
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
 
 
 def located(pattern: Pattern, where: Span) -> Pattern:
