@@ -197,9 +197,12 @@ def screen(items: Sequence[T], place: Callable[[T], Place], screening: Screening
     remaining = Counter(screening.baseline) if screening.baseline is not None else None
     kept: list[tuple[T, BaselineState | None]] = []
     dropped = 0
+    paths: dict[str, str] = {}  # a file's findings come together, thousands in a batch
     for item in items:
         where = place(item)
-        path = relative_path(where.span.file, screening.root)
+        path = paths.get(where.span.file)
+        if path is None:
+            path = paths[where.span.file] = relative_path(where.span.file, screening.root)
         # The configuration reads rule ids in upper case (`new-access` as NEW-ACCESS).
         rule_id = where.rule_id.upper()
         if suppressed(path, rule_id, where.aa_code, where.sid, where.span, screening.suppressions):

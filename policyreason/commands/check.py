@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -226,6 +227,10 @@ def run(args: argparse.Namespace) -> int:
         # Before any file was checked (while reading the configuration or listing files).
         sys.stderr.write("interrupted before any file was checked\n")
         return EXIT_INTERRUPTED
+    # The batch's caches and results now live until exit; rendering makes enough objects to
+    # set off full collections, each a walk over all of them (0.3 CPU-s over the managed
+    # policies). Frozen, they are left out of those walks.
+    gc.freeze()
     return emit(report, args.format, args.output, args.verbose)
 
 

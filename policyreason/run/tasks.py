@@ -86,6 +86,7 @@ def check_file(path: Path, options: RunOptions) -> FileResult:
 def load_options(path: Path, options: RunOptions) -> LoadOptions:
     """How to read `path`: the configured policy type of the first `policy-type` entry whose
     globs match it (relative to the configuration file), unless `--kind` set one for all."""
+    from policyreason.gating import relative_path
     from policyreason.ir.policy import PolicyKind
 
     if options.load.kind is not None:
@@ -95,16 +96,6 @@ def load_options(path: Path, options: RunOptions) -> LoadOptions:
         if rule.matches(relative):
             return replace(options.load, kind=PolicyKind(rule.type))
     return options.load
-
-
-def relative_path(file: str, base: Path | None) -> str:
-    """`file` relative to `base` (the configuration's folder) with `/`, as globs see it."""
-    if base is None:
-        return Path(file).as_posix()
-    try:
-        return Path(file).absolute().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return Path(file).as_posix()
 
 
 def file_result(source: SourceFile, cfg: Config) -> FileResult:
