@@ -205,12 +205,14 @@ def _reference_arn(pattern: str, value: str) -> bool:
 
 
 _PLAIN = st.text(alphabet="ab:/A", max_size=4)
-# Patterns of the shapes the matchers single out (a literal, a prefix, a suffix, both) and any.
+# Patterns of text and `*` alone, which the matchers compare with string methods (a literal, a
+# prefix, a suffix, both, pieces between several stars), and any.
 _GLOB_TEXT = st.one_of(
     _PLAIN,
     _PLAIN.map(lambda t: t + "*"),
     _PLAIN.map(lambda t: "*" + t),
     st.tuples(_PLAIN, _PLAIN).map("*".join),
+    st.lists(_PLAIN, min_size=3, max_size=5).map("*".join),
     st.text(alphabet="ab:*?/A", max_size=9),
 )
 _FILL = st.text(alphabet="ab:/A\n", max_size=3)

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from policyreason.analysis.findings import Finding
 from policyreason.data import reference as ref
-from policyreason.ir.pattern import Part, Pattern, Star, Text
+from policyreason.ir.pattern import Part, Pattern, Star, Text, pieces_match
 from policyreason.ir.policy import (
     Comparison,
     Condition,
@@ -621,21 +621,7 @@ def text_covers(general: str, text: str, ignore_case: bool = False) -> bool:
         return ref.wildcard_regex(general, ignore_case).fullmatch(text) is not None
     if ignore_case:
         general, text = general.lower(), text.lower()
-    first, *middle, last = general.split("*") if "*" in general else (general, None)
-    if last is None:
-        return text == first
-    end = len(text) - len(last)
-    if end < len(first) or not text.startswith(first) or not text.endswith(last):
-        return False
-    # Each piece between stars at its first place after the one before: a later place leaves
-    # less room for the pieces after it, never more.
-    start = len(first)
-    for piece in middle:
-        found = text.find(piece, start, end)
-        if found < 0:
-            return False
-        start = found + len(piece)
-    return True
+    return pieces_match(general.split("*"), text)
 
 
 def _parts_regex(parts: tuple[Part, ...]) -> str:

@@ -108,6 +108,28 @@ def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
+def pieces_match(pieces: tuple[str, ...] | list[str], value: str) -> bool:
+    """Whether `value` is the literal `pieces` in order with any characters between them: the
+    pieces of a wildcard split at its `*`s (one piece: no `*`, the value itself). String
+    methods, not a regex: compiling one costs about 0.2 ms, and a corpus has tens of thousands
+    of distinct patterns, most matched a few times."""
+    if len(pieces) == 1:
+        return value == pieces[0]
+    first, last = pieces[0], pieces[-1]
+    end = len(value) - len(last)
+    if end < len(first) or not value.startswith(first) or not value.endswith(last):
+        return False
+    # Each piece between stars at its first place after the one before: a later place leaves
+    # less room for the pieces after it, never more.
+    start = len(first)
+    for piece in pieces[1:-1]:
+        found = value.find(piece, start, end)
+        if found < 0:
+            return False
+        start = found + len(piece)
+    return True
+
+
 def arn_segments(pattern: Pattern) -> tuple[tuple[Part, ...], ...]:
     """Split a pattern at the first five `:` of its literal text: ARN segments, the last of
     which (the resource part) may itself contain `:`."""
