@@ -13,8 +13,10 @@ p50/p95/p99/max of the per-file work (read, parse, checks), and the count of unk
 parliament comes with the `perf` extra (`pip install '.[perf]'`); it is never a dependency of
 the package.
 
+`--before REV` also runs policyreason as it was at git revision REV, in turns with the rest.
+
     python perf/corpus_lint.py [--corpus DIR] [--runs 1] [--in-process] [--modes idle loaded]
-                               [--output perf/results/corpus_lint.json]
+                               [--before REV] [--output perf/results/corpus_lint.json]
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _stats import installed_env, machine, percentiles
+from _stats import export_revision, installed_env, machine, percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 # A core's worth of other work: one process that never sleeps.
@@ -76,7 +78,7 @@ def in_process(corpus: Path) -> dict[str, object]:
     }
 
 
-def run(argv: list[str], cwd: Path) -> dict[str, float | int]:
+def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float | int]:
     """Wall and CPU seconds (with every child process) and the exit code of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -86,7 +88,7 @@ def run(argv: list[str], cwd: Path) -> dict[str, float | int]:
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
         cwd=cwd,
-        env=installed_env(),
+        env=env or installed_env(),
         check=False,
     )
     wall = time.perf_counter() - start
@@ -134,6 +136,11 @@ def main() -> None:
         default=["idle", "loaded"],
         help="which machine states to measure (loaded: one extra spinning process)",
     )
+    ap.add_argument(
+        "--before",
+        default=None,
+        help="also run policyreason as it was at this git revision, in turns with the others",
+    )
     ap.add_argument("--output", default=str(ROOT / "perf/results/corpus_lint.json"))
     args = ap.parse_args()
     corpus = Path(args.corpus).resolve()
@@ -143,6 +150,12 @@ def main() -> None:
     ours = [sys.executable, "-m", "policyreason", "check", str(corpus), "--format", "json"]
     theirs = [parliament, "--directory", str(corpus), "--json"]
     work = Path(tempfile.mkdtemp(prefix="policyreason-bench-"))
+    envs: dict[str, dict[str, str]] = {"": installed_env()}
+    if args.before:
+        envs[f"@{args.before}"] = {
+            **installed_env(),
+            "PYTHONPATH": str(export_revision(args.before, work / "before")),
+        }
     load_before = [round(x, 2) for x in os.getloadavg()]
     modes: dict[str, dict[str, object]] = {}
     try:
@@ -152,25 +165,31 @@ def main() -> None:
         few.mkdir()
         for policy in sorted(corpus.glob("*.json"))[:20]:
             shutil.copy(policy, few)
-        for argv in (ours, theirs):
-            run([str(few) if arg == str(corpus) else arg for arg in argv], work)
+        for argv, env in [(ours, e) for e in envs.values()] + [(theirs, None)]:
+            run([str(few) if arg == str(corpus) else arg for arg in argv], work, env)
         states = {"idle": ("idle", False), "loaded": ("one core loaded", True)}
         wanted = [states[m] for m in ("idle", "loaded") if m in args.modes]
         for mode, loaded in wanted:
             cache = work / mode
-            cases = {
-                "policyreason, default processes, empty cache": [*ours, "--cache-dir", str(cache)],
-                "policyreason --jobs 1, no cache": [*ours, "--jobs", "1", "--no-cache"],
-                "parliament": theirs,
-            }
+            cases: dict[str, tuple[list[str], dict[str, str] | None]] = {}
+            for rev, env in envs.items():
+                cases[f"policyreason{rev}, default processes, empty cache"] = (
+                    [*ours, "--cache-dir", str(cache / (rev or "now"))],
+                    env,
+                )
+                cases[f"policyreason{rev} --jobs 1, no cache"] = (
+                    [*ours, "--jobs", "1", "--no-cache"],
+                    env,
+                )
+            cases["parliament"] = (theirs, None)
             rows: dict[str, object] = {}
             with spinning(loaded):
                 # Interleaved, so that both tools see the same machine.
                 samples: dict[str, list[dict[str, float | int]]] = {k: [] for k in cases}
                 for _ in range(args.runs):
                     shutil.rmtree(cache, ignore_errors=True)
-                    for label, argv in cases.items():
-                        samples[label].append(run(argv, work))
+                    for label, (argv, env) in cases.items():
+                        samples[label].append(run(argv, work, env))
                 for label in cases:
                     rows[label] = median_row(samples[label])
             ratio = median_wall(
@@ -180,7 +199,10 @@ def main() -> None:
             modes[mode] = rows
         if "idle" in modes:
             # The idle mode's last default run left its cache full.
-            warm = [run([*ours, "--cache-dir", str(work / "idle")], work) for _ in range(args.runs)]
+            warm = [
+                run([*ours, "--cache-dir", str(work / "idle" / "now")], work)
+                for _ in range(args.runs)
+            ]
             modes["idle"]["policyreason, default processes, warm cache"] = median_row(warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -190,6 +212,7 @@ def main() -> None:
         "files": len(list(corpus.glob("*.json"))),
         "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "before": args.before,
         "modes": modes,
     }
     if args.in_process:

@@ -96,7 +96,8 @@ class ResultCache:
         except OSError:
             return None
         if self._base is None:
-            self._base = _question(options)
+            # The question is 170 KB (every rule's documentation): hashed once, not per file.
+            self._base = hashlib.sha256(_question(options).encode()).hexdigest()
         from policyreason.inputs import display_path
 
         digest = hashlib.sha256()
