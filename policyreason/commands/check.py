@@ -227,11 +227,14 @@ def run(args: argparse.Namespace) -> int:
         # Before any file was checked (while reading the configuration or listing files).
         sys.stderr.write("interrupted before any file was checked\n")
         return EXIT_INTERRUPTED
-    # The batch's caches and results now live until exit; rendering makes enough objects to
-    # set off full collections, each a walk over all of them (0.3 CPU-s over the managed
-    # policies). Frozen, they are left out of those walks.
+    # Rendering makes enough objects to set off full collections, each a walk over the batch's
+    # caches and results (0.3 CPU-s over the managed policies). Frozen, those are left out of
+    # the walks; thawed afterwards, so that a process running several commands collects them.
     gc.freeze()
-    return emit(report, args.format, args.output, args.verbose)
+    try:
+        return emit(report, args.format, args.output, args.verbose)
+    finally:
+        gc.unfreeze()
 
 
 class ProgressLines:
