@@ -252,6 +252,51 @@ def test_default_jobs_follow_the_work_not_the_file_count(
     assert schedule.default_jobs([big, tiny[0]]) == 1
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_tasks_take_shares_of_the_work_left_largest_files_first(tmp_path: Path, jobs: int) -> None:
+    sizes = [400_000, 25_000, 9_000, *range(100, 3_000, 7)]
+    todo = []
+    for index, size in enumerate(sizes):
+        todo.append((index, tmp_path / f"p{index}.json"))
+        todo[-1][1].write_text(" " * size)
+    tasks = schedule._tasks(todo, jobs)
+
+    def cost(task: local.Task) -> float:
+        return sum(schedule.FILE_S + schedule.BYTE_S * sizes[i] for i, _ in task)
+
+    # Every file once, largest first.
+    handed = [file for task in tasks for file in task]
+    assert sorted(handed) == todo
+    assert [sizes[i] for i, _ in handed] == sorted(sizes, reverse=True)
+    # Each task a 1/(GUIDE * jobs) share of what was left (its last file overshoots), never
+    # under the tail's share of the whole; so at most GUIDE * jobs * TAIL_SHARES tasks.
+    total = sum(cost((file,)) for file in todo)
+    left = total
+    for task in tasks[:-1]:
+        share = max(left, total / schedule.TAIL_SHARES) / (schedule.GUIDE * jobs)
+        assert cost(task[:-1]) < share <= cost(task)
+        left -= cost(task)
+    assert len(tasks) <= schedule.GUIDE * jobs * schedule.TAIL_SHARES < len(todo)
+    assert len(tasks[0]) == 1  # the largest file alone outweighs its share
+
+
+def test_after_a_crash_only_the_files_being_checked_are_run_alone() -> None:
+    a = tuple((i, Path(f"a{i}.json")) for i in range(3))
+    b = tuple((i, Path(f"b{i}.json")) for i in range(10, 12))
+    suspects: list[local.Task] = []
+    queue: list[local.Task] = []
+    # The worker of `a` had begun its second file; `b` was waiting for a worker.
+    local._sort_out([a, b], {0: 1.0, 1: 2.0}, suspects, queue)
+    assert suspects == [(a[1],)]
+    assert queue == [(a[0], a[2]), b]
+    # No start report at all: each file of the broken tasks is run alone, so that a crash
+    # before any report still ends.
+    suspects, queue = [], []
+    local._sort_out([a, b], {}, suspects, queue)
+    assert suspects == [a, b]
+    assert queue == []
+
+
 def test_a_single_threaded_check_forks_its_workers_on_linux() -> None:
     code = "from policyreason.run.local import start_method; print(start_method())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -86,6 +86,7 @@ def in_pool(
         )
         running: dict[Future[list[FileResult]], Task] = {}
         started: dict[int, float] = {}
+        broken: list[Task] = []  # the tasks a crash took down with its pool
         crashed = stuck = False
         try:
             while (queue or running) and not (crashed or stuck):
@@ -122,7 +123,7 @@ def in_pool(
                                 ),
                             )
                         else:
-                            suspects.append(task)
+                            broken.append(task)
                     else:
                         # What escaped the worker's own handling of each file (a SystemExit)
                         # is the failure of the file it was on; the task's others run again.
@@ -142,13 +143,38 @@ def in_pool(
                     )
                     if rest:
                         queue.append(rest)
-            # Tasks still in flight when a pool is torn down run again: alone after a crash
-            # (one of them may be the cause), with the others after a time-out.
-            for task in running.values():
-                (suspects if crashed and not solo else queue).append(task)
+            # Tasks still in flight when a pool is torn down run again: after a crash, the
+            # files they were on alone (one of them may be the cause); after a time-out, with
+            # the others.
+            if crashed and not solo:
+                broken += running.values()
+                _sort_out(broken, started, suspects, queue)
+            else:
+                queue += running.values()
         finally:
             _stop(pool, kill=crashed or stuck or bool(running))
             started_queue.close()
+
+
+def _sort_out(
+    broken: list[Task], started: dict[int, float], suspects: list[Task], queue: list[Task]
+) -> None:
+    """After a crash: the file each broken task's worker was on is a suspect, to be run alone;
+    the tasks' other files (done, their results lost with the pool, or not begun) run again
+    with the rest. When no broken task had begun a file, the crash came before any start
+    report, and only running each of their files alone can tell which one it was."""
+    begun = [task for task in broken if any(index in started for index, _ in task)]
+    if not begun:
+        suspects += broken
+        return
+    for task in broken:
+        if task not in begun:
+            queue.append(task)
+            continue
+        suspects.append((_current(task, started),))
+        rest = _others(task, started)
+        if rest:
+            queue.append(rest)
 
 
 def _current(task: Task, started: dict[int, float]) -> tuple[int, Path]:

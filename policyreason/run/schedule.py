@@ -28,9 +28,10 @@ WORKER_START_S = {"fork": 0.1, "spawn": 0.35}
 FILE_S = 0.003
 BYTE_S = 10e-6
 DEFAULT_FILE_TIMEOUT_S = 600.0
-# A pool's task holds files until their estimated work reaches this: handing a task to a worker
-# costs this process about 0.4 ms of CPU, and the tasks at the end stay short.
-TASK_S = 0.05
+# A pool's task is a 1/(GUIDE * jobs) share of the estimated work not yet handed out, and never
+# less than 1/(GUIDE * jobs * TAIL_SHARES) of the batch's (see `_tasks`).
+GUIDE = 4
+TAIL_SHARES = 16
 
 Progress = Callable[[int, int], None]
 
@@ -164,23 +165,31 @@ def _dispatch(
             for index, path in todo:
                 yield index, isolated(work, path, options, execution.file_timeout)
         return
-    tasks = _tasks(todo)
+    tasks = _tasks(todo, jobs)
     yield from in_pool(tasks, options, min(jobs, len(tasks)), execution.file_timeout, work)
 
 
-def _tasks(todo: list[tuple[int, Path]]) -> list[Task]:
+def _tasks(todo: list[tuple[int, Path]], jobs: int) -> list[Task]:
     """The files as a pool's tasks: largest first (size stands for cost), so that the costliest
-    are not left to the end, when one worker would check them while the others wait; small
-    files together, until a task's estimated work reaches TASK_S."""
+    are not left to the end, when one worker would check them while the others wait. Small files
+    go together, each task taking a share of the estimated work still to be handed out (a
+    1/(GUIDE * jobs) share): large tasks while there is much left, each hand-over costing this
+    process and the worker a little, and short ones at the end, where the workers should finish
+    together. The shares are of the batch's own estimate, so its scale (which varies with the
+    kind of input) does not matter."""
     sized = sorted(((-_size(path), index, path) for index, path in todo), key=lambda s: s[:2])
+    costs = [FILE_S - BYTE_S * negative_size for negative_size, _, _ in sized]
+    remaining = sum(costs)
+    least = remaining / TAIL_SHARES
     tasks: list[Task] = []
     task: list[tuple[int, Path]] = []
     estimate = 0.0
-    for negative_size, index, path in sized:
+    for (_, index, path), cost in zip(sized, costs, strict=True):
         task.append((index, path))
-        estimate += FILE_S - BYTE_S * negative_size
-        if estimate >= TASK_S:
+        estimate += cost
+        if estimate >= max(remaining, least) / (GUIDE * jobs):
             tasks.append(tuple(task))
+            remaining -= estimate
             task, estimate = [], 0.0
     if task:
         tasks.append(tuple(task))
