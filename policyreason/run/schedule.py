@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from policyreason.run.cache import ResultCache
     from policyreason.run.options import RunOptions
 
-# The cost model behind the default number of processes (CPU seconds, measured on the managed-
-# policy corpus, perf/corpus_lint.py): a worker's start by how it starts, and a file's check, a
-# fixed part and a part per byte of input. A forked worker costs its fork and the first-use
-# tables it fills again (a pool of two over 31 managed policies took 0.1 CPU-s more than one
-# process); a new interpreter also imports the checks and the reference index.
+# The cost model behind the default number of processes (CPU seconds): a worker's start by how
+# it starts, and a file's check, a fixed part and a part per byte of input. A forked worker costs
+# its fork and the first-use tables it fills again (a pool of two over 31 managed policies took
+# 0.1 CPU-s more than one process); a new interpreter also imports the checks and the reference
+# index. The per-file estimate is a compromise across kinds of input: an identity policy costs
+# about 1.5 ms + 0.75 us a byte (the managed policies), a template, resource policy or
+# authorization export 10-140 us a byte (the examples, most of it the solver's).
 WORKER_START_S = {"fork": 0.1, "spawn": 0.35}
 FILE_S = 0.003
 BYTE_S = 10e-6
