@@ -163,12 +163,15 @@ def _sort_out(
     the tasks' other files (done, their results lost with the pool, or not begun) run again
     with the rest. When no broken task had begun a file, the crash came before any start
     report, and only running each of their files alone can tell which one it was."""
-    begun = [task for task in broken if any(index in started for index, _ in task)]
-    if not begun:
+
+    def begun(task: Task) -> bool:
+        return any(index in started for index, _ in task)
+
+    if not any(begun(task) for task in broken):
         suspects += broken
         return
     for task in broken:
-        if task not in begun:
+        if not begun(task):
             queue.append(task)
             continue
         suspects.append((_current(task, started),))

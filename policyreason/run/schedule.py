@@ -59,7 +59,7 @@ def default_jobs(files: Sequence[Path]) -> int:
     cpus = _usable_cpus()
     if cpus < 2:
         return 1
-    work = sum(FILE_S + BYTE_S * _size(path) for path in files)
+    work = sum(_estimate(_size(path)) for path in files)
     return cpus if work * (1 - 1 / cpus) > WORKER_START_S[start_method()] else 1
 
 
@@ -68,6 +68,11 @@ def _usable_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on every platform
         return max(1, os.cpu_count() or 1)
+
+
+def _estimate(size: int) -> float:
+    """The estimated CPU seconds of checking a file of `size` bytes."""
+    return FILE_S + BYTE_S * size
 
 
 def _size(path: Path) -> int:
@@ -180,7 +185,7 @@ def _tasks(todo: list[tuple[int, Path]], jobs: int) -> list[Task]:
     together. The shares are of the batch's own estimate, so its scale (which varies with the
     kind of input) does not matter."""
     sized = sorted(((-_size(path), index, path) for index, path in todo), key=lambda s: s[:2])
-    costs = [FILE_S - BYTE_S * negative_size for negative_size, _, _ in sized]
+    costs = [_estimate(-negative_size) for negative_size, _, _ in sized]
     remaining = sum(costs)
     least = remaining / TAIL_SHARES
     tasks: list[Task] = []
