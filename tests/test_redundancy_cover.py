@@ -39,23 +39,41 @@ _CONDITIONS: list[dict[str, Any]] = [
 ]
 
 
+def _statement(
+    draw: st.DrawFn,
+    effect: str,
+    vocabularies: tuple[list[str], list[str], list[dict[str, Any]]],
+    plain: int,
+) -> dict[str, Any]:
+    """A statement of one or two of the actions and resources, each element negated once in
+    `plain + 1` draws, under one of the conditions (`{}`: none)."""
+    actions, resources, conditions = vocabularies
+    statement: dict[str, Any] = {
+        "Effect": effect,
+        draw(st.sampled_from(["Action"] * plain + ["NotAction"])): draw(
+            st.lists(st.sampled_from(actions), min_size=1, max_size=2, unique=True)
+        ),
+        draw(st.sampled_from(["Resource"] * plain + ["NotResource"])): draw(
+            st.lists(st.sampled_from(resources), min_size=1, max_size=2, unique=True)
+        ),
+    }
+    condition = draw(st.sampled_from(conditions))
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
 @st.composite
 def nested_documents(draw: st.DrawFn) -> dict[str, Any]:
-    statements = []
-    for _ in range(draw(st.integers(2, 4))):
-        statement: dict[str, Any] = {
-            "Effect": draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
-            draw(st.sampled_from(["Action", "Action", "Action", "NotAction"])): draw(
-                st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=2, unique=True)
-            ),
-            draw(st.sampled_from(["Resource", "Resource", "Resource", "NotResource"])): draw(
-                st.lists(st.sampled_from(_RESOURCES), min_size=1, max_size=2, unique=True)
-            ),
-        }
-        condition = draw(st.sampled_from(_CONDITIONS))
-        if condition:
-            statement["Condition"] = condition
-        statements.append(statement)
+    statements = [
+        _statement(
+            draw,
+            draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"])),
+            (_ACTIONS, _RESOURCES, _CONDITIONS),
+            plain=3,
+        )
+        for _ in range(draw(st.integers(2, 4)))
+    ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -160,20 +178,9 @@ def deny_documents(draw: st.DrawFn) -> dict[str, Any]:
             "Resource": draw(st.sampled_from(["*", *_DENY_RESOURCES])),
         }
     ]
+    vocabularies = (_DENY_ACTIONS, _DENY_RESOURCES, _DENY_CONDITIONS)
     for _ in range(draw(st.integers(2, 3))):
-        statement: dict[str, Any] = {
-            "Effect": "Deny",
-            draw(st.sampled_from(["Action", "Action", "NotAction"])): draw(
-                st.lists(st.sampled_from(_DENY_ACTIONS), min_size=1, max_size=2, unique=True)
-            ),
-            draw(st.sampled_from(["Resource", "Resource", "NotResource"])): draw(
-                st.lists(st.sampled_from(_DENY_RESOURCES), min_size=1, max_size=2, unique=True)
-            ),
-        }
-        condition = draw(st.sampled_from(_DENY_CONDITIONS))
-        if condition:
-            statement["Condition"] = condition
-        statements.append(statement)
+        statements.append(_statement(draw, "Deny", vocabularies, plain=2))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
