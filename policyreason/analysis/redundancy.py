@@ -39,6 +39,7 @@ from policyreason.ir.pattern import (
     Variable,
     arn_segments,
     ascii_lower,
+    pieces_match,
 )
 from policyreason.ir.policy import Effect, Family, Policy, PolicyKind, PrincipalType, Statement
 from policyreason.ir.request import Request
@@ -698,8 +699,8 @@ def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
         return False
     if outer.glob is None or inner.glob is None:
         return _parts_contain(outer.pattern.parts, inner.pattern.parts)
-    # Segment by segment, as `_containing` reads them: most segments are literal, `*`, or a
-    # literal head and a `*`, which settle without compiling the expression.
+    # Segment by segment, as `_containing` reads them: most segments have no `?`, and settle
+    # without compiling the expression.
     seg_o, seg_i = outer.glob.split(":", 5), inner.glob.split(":", 5)
     if len(seg_o) != len(seg_i):
         return False
@@ -719,14 +720,11 @@ def _shape_contains(outer: _Shape, inner: _Shape) -> bool:
 
 def _segment_holds(outer: str, inner: str) -> bool | None:
     """Whether segment `outer` of a glob contains segment `inner` (`_shape_contains`), where
-    `outer` is literal, a `*`, or a literal head and a `*`; None otherwise. A segment holds
-    no `:` but the resource's, where a `*` takes them too."""
-    if outer == "*":
-        return True
-    star = outer.find("*")
-    if "?" in outer or (star != -1 and star != len(outer) - 1):
+    `outer` has no `?`; None otherwise. `inner`'s wildcards are symbols, which only a `*` of
+    `outer` takes. A segment holds no `:` but the resource's, where a `*` takes them too."""
+    if "?" in outer:
         return None
-    return inner == outer if star == -1 else inner.startswith(outer[:-1])
+    return pieces_match(outer.split("*"), inner)
 
 
 @cache
