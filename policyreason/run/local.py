@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyreason.collector import BATCH_THRESHOLD
+from policyreason.collector import Batch, start_batch
 from policyreason.run.tasks import FileResult, Work, describe_failure, failed
 
 if TYPE_CHECKING:
@@ -236,6 +236,7 @@ def _alarm(seconds: float | None) -> Iterator[None]:
 
 
 _started: Any = None
+_batch = Batch()  # replaced in each worker (`_worker_init`)
 
 
 def _warm() -> None:
@@ -254,13 +255,13 @@ def _warm() -> None:
 def _worker_init(started: Any) -> None:
     """Runs once in each worker: keep the start-report channel, collect as a batch does and
     load what the checks need, so the first file's clock does not include it."""
-    global _started
+    global _started, _batch
     _started = started
     # A worker's heap holds the tables and caches of every file it checked; the interpreter's
     # last collections walk it all as the worker exits (0.4 s after half the managed policies),
     # after every result is in. Frozen objects are spared those walks (see `cli.entry`).
     atexit.register(gc.freeze)
-    gc.set_threshold(BATCH_THRESHOLD)
+    _batch = start_batch()
     _warm()
 
 
@@ -270,6 +271,7 @@ def _run_task(work: Work, task: Task, options: RunOptions) -> list[FileResult]:
         # CLOCK_MONOTONIC is one clock for every process of the machine.
         _started.put((index, time.monotonic()))
         results.append(isolated(work, path, options, None))
+        _batch.settle()
     return results
 
 

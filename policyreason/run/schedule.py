@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policyreason.collector import relaxed
+from policyreason.collector import batch
 from policyreason.run.local import Task, in_pool, isolated, start_method
 from policyreason.run.tasks import FileResult, Work, check_file
 
@@ -168,9 +168,10 @@ def _dispatch(
         return
     jobs = execution.jobs if execution.jobs is not None else default_jobs([p for _, p in todo])
     if jobs <= 1 or len(todo) <= 1:
-        with relaxed():
+        with batch() as files:
             for index, path in todo:
                 yield index, isolated(work, path, options, execution.file_timeout)
+                files.settle()
         return
     tasks = _tasks(todo, jobs)
     yield from in_pool(tasks, options, min(jobs, len(tasks)), execution.file_timeout, work)

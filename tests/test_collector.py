@@ -1,0 +1,46 @@
+"""The collector's regime over a batch: what outlives a file is frozen, a cycle is collected at
+the latest past the limit, and the process is left as it was."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from policyreason import collector
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: object = None
+
+
+def _cycle() -> weakref.ref[_Node]:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_a_batch_freezes_what_outlives_each_file_and_thaws_at_its_end() -> None:
+    thresholds = gc.get_threshold()
+    with collector.batch() as files:
+        assert gc.get_threshold()[0] == collector.BATCH_THRESHOLD
+        kept = [_Node() for _ in range(100)]
+        files.settle()
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == thresholds
+
+
+def test_a_cycle_left_by_a_file_is_collected_once_the_batch_froze_past_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "FROZEN_LIMIT", 1_000)
+    with collector.batch() as files:
+        gone = _cycle()
+        files.settle()
+        assert gone() is not None  # frozen: no collection reaches it
+        _ = [_Node() for _ in range(2_000)]
+        files.settle()
+        assert gone() is None
