@@ -33,43 +33,40 @@ BATCH_THRESHOLD = 100_000
 # of it live caches and results).
 FROZEN_LIMIT = 1_000_000
 
-
-class Batch:
-    """The collector's regime over a batch of files in this process (see the module)."""
-
-    def __init__(self) -> None:
-        self._frozen = 0
-
-    def settle(self) -> None:
-        """After each file: freeze what outlived it."""
-        # The youngest generation's count is the objects made and not freed since the last
-        # collection or freeze (a freeze empties it).
-        self._frozen += gc.get_count()[0]
-        if self._frozen > FROZEN_LIMIT:
-            gc.unfreeze()
-            gc.collect()
-            self._frozen = 0
-        gc.freeze()
+_frozen = 0  # objects frozen by `settle` since the last full collection
+_batches = 0  # batches open in this process
 
 
-def start_batch() -> Batch:
-    """Collect as a batch does for the rest of this process (a pool's worker)."""
-    gc.set_threshold(BATCH_THRESHOLD, *gc.get_threshold()[1:])
-    return Batch()
+def settle() -> None:
+    """After each file of a batch: freeze what outlived it."""
+    global _frozen
+    # The youngest generation's count is the objects made and not freed since the last
+    # collection or freeze (a freeze empties it).
+    _frozen += gc.get_count()[0]
+    if _frozen > FROZEN_LIMIT:
+        gc.unfreeze()
+        gc.collect()
+        _frozen = 0
+    gc.freeze()
 
 
 @contextmanager
-def batch() -> Iterator[Batch]:
-    """Run the body as a batch; afterwards, the thresholds are as they were and what it froze
-    (with whatever was frozen before) is thawed, so that a process running several batches
-    collects it."""
+def batch() -> Iterator[None]:
+    """Run the body as a batch (`settle` after each file). Batches nest; when the outermost
+    ends, the thresholds are as they were and what it froze (with whatever was frozen before)
+    is thawed, so that a process running several batches collects it."""
+    global _batches
     before = gc.get_threshold()
-    gc.set_threshold(BATCH_THRESHOLD, *before[1:])
+    if _batches == 0:
+        gc.set_threshold(BATCH_THRESHOLD, *before[1:])
+    _batches += 1
     try:
-        yield Batch()
+        yield
     finally:
-        gc.set_threshold(*before)
-        gc.unfreeze()
+        _batches -= 1
+        if _batches == 0:
+            gc.set_threshold(*before)
+            gc.unfreeze()
 
 
 @contextmanager

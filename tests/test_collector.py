@@ -22,12 +22,13 @@ def _cycle() -> weakref.ref[_Node]:
     return weakref.ref(a)
 
 
-def test_a_batch_freezes_what_outlives_each_file_and_thaws_at_its_end() -> None:
+def test_a_batch_freezes_what_outlives_each_file_and_thaws_when_the_outermost_ends() -> None:
     thresholds = gc.get_threshold()
-    with collector.batch() as files:
+    with collector.batch():
         assert gc.get_threshold()[0] == collector.BATCH_THRESHOLD
-        kept = [_Node() for _ in range(100)]
-        files.settle()
+        with collector.batch():
+            kept = [_Node() for _ in range(100)]
+            collector.settle()
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == thresholds
@@ -37,10 +38,12 @@ def test_a_cycle_left_by_a_file_is_collected_once_the_batch_froze_past_its_limit
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(collector, "FROZEN_LIMIT", 1_000)
-    with collector.batch() as files:
+    monkeypatch.setattr(collector, "_frozen", 0)
+    with collector.batch():
+        gc.collect()  # the youngest generation's count starts from nothing
         gone = _cycle()
-        files.settle()
+        collector.settle()
         assert gone() is not None  # frozen: no collection reaches it
         _ = [_Node() for _ in range(2_000)]
-        files.settle()
+        collector.settle()
         assert gone() is None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
+
+from policyreason.collector import batch, settle
 
 if TYPE_CHECKING:
     from policyreason.run.options import RunOptions
@@ -218,23 +219,23 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, BaselineError) as exc:
         sys.stderr.write(f"{exc}\n" if ": error: " in str(exc) else f"error: {exc}\n")
         return EXIT_ERROR
-    try:
-        report = run_with_progress(args.paths, options, execution_from_args(args))
-    except SchedulerError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        # Before any file was checked (while reading the configuration or listing files).
-        sys.stderr.write("interrupted before any file was checked\n")
-        return EXIT_INTERRUPTED
-    # Rendering makes enough objects to set off full collections, each a walk over the batch's
-    # caches and results (0.3 CPU-s over the managed policies). Frozen, those are left out of
-    # the walks; thawed afterwards, so that a process running several commands collects them.
-    gc.freeze()
-    try:
+    # The whole command is one batch (`collector`): the caches and results frozen after each
+    # file stay frozen while the report is assembled and rendered, whose objects would
+    # otherwise set off full collections, each a walk over all of them (0.3 CPU-s over the
+    # managed policies); thawed afterwards, so that a process running several commands
+    # collects them.
+    with batch():
+        try:
+            report = run_with_progress(args.paths, options, execution_from_args(args))
+        except SchedulerError as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            # Before any file was checked (while reading the configuration or listing files).
+            sys.stderr.write("interrupted before any file was checked\n")
+            return EXIT_INTERRUPTED
+        settle()
         return emit(report, args.format, args.output, args.verbose)
-    finally:
-        gc.unfreeze()
 
 
 class ProgressLines:

@@ -12,12 +12,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyreason.collector import Batch, start_batch
+from policyreason.collector import BATCH_THRESHOLD, settle
 from policyreason.run.tasks import FileResult, Work, describe_failure, failed
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def in_pool(
     jobs: int,
     timeout: float | None,
     work: Work,
-) -> Iterator[tuple[int, FileResult]]:
+) -> Generator[tuple[int, FileResult], None, None]:
     """Run `work` on each file of the tasks in a pool of `jobs` processes, a task's results as
     it finishes; a crash, an error or a time-out is that file's result."""
     # At most two tasks per worker are in flight (a worker that finishes one starts the next
@@ -236,7 +236,6 @@ def _alarm(seconds: float | None) -> Iterator[None]:
 
 
 _started: Any = None
-_batch = Batch()  # replaced in each worker (`_worker_init`)
 
 
 def _warm() -> None:
@@ -255,13 +254,13 @@ def _warm() -> None:
 def _worker_init(started: Any) -> None:
     """Runs once in each worker: keep the start-report channel, collect as a batch does and
     load what the checks need, so the first file's clock does not include it."""
-    global _started, _batch
+    global _started
     _started = started
     # A worker's heap holds the tables and caches of every file it checked; the interpreter's
     # last collections walk it all as the worker exits (0.4 s after half the managed policies),
     # after every result is in. Frozen objects are spared those walks (see `cli.entry`).
     atexit.register(gc.freeze)
-    _batch = start_batch()
+    gc.set_threshold(BATCH_THRESHOLD)
     _warm()
 
 
@@ -271,7 +270,7 @@ def _run_task(work: Work, task: Task, options: RunOptions) -> list[FileResult]:
         # CLOCK_MONOTONIC is one clock for every process of the machine.
         _started.put((index, time.monotonic()))
         results.append(isolated(work, path, options, None))
-        _batch.settle()
+        settle()
     return results
 
 

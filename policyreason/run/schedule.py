@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policyreason.collector import batch
+from policyreason.collector import batch, settle
 from policyreason.run.local import Task, in_pool, isolated, start_method
 from policyreason.run.tasks import FileResult, Work, check_file
 
@@ -167,14 +168,18 @@ def _dispatch(
         yield from on_cluster(todo, options, execution, work)
         return
     jobs = execution.jobs if execution.jobs is not None else default_jobs([p for _, p in todo])
+    results: Generator[tuple[int, FileResult], None, None]
     if jobs <= 1 or len(todo) <= 1:
-        with batch() as files:
-            for index, path in todo:
-                yield index, isolated(work, path, options, execution.file_timeout)
-                files.settle()
-        return
-    tasks = _tasks(todo, jobs)
-    yield from in_pool(tasks, options, min(jobs, len(tasks)), execution.file_timeout, work)
+        results = (
+            (index, isolated(work, path, options, execution.file_timeout)) for index, path in todo
+        )
+    else:
+        tasks = _tasks(todo, jobs)
+        results = in_pool(tasks, options, min(jobs, len(tasks)), execution.file_timeout, work)
+    with closing(results), batch():
+        for found in results:
+            yield found
+            settle()
 
 
 def _tasks(todo: list[tuple[int, Path]], jobs: int) -> list[Task]:
