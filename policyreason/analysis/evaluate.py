@@ -191,9 +191,20 @@ def _fixed_arn(parts: _Parts) -> Matcher | None:
         shaped = _shaped(parts, False)
         if shaped is not None:
             return shaped
+    # Else segment by segment: the value's first colons are the segments' ends, as no `*`
+    # before the resource segment spans a `:` (the managed policies hold some 800 such
+    # patterns, like `arn:aws:iam::*:role/...`, each matched a few times).
+    segments = [_pieces(s, False) for s in arn_segments(Pattern(text="", parts=parts))]
+    if all(s is not None for s in segments):
+        return partial(_segments_match, tuple(s for s in segments if s is not None))
     compiled = _arn_regex(Pattern(text="", parts=parts), {})
     assert compiled is not None  # only a variable leaves a pattern without a regex
     return _whole(compiled)
+
+
+def _segments_match(segments: tuple[tuple[str, ...], ...], value: str) -> bool:
+    found = value.split(":", len(segments) - 1)
+    return len(found) == len(segments) and all(map(pieces_match, segments, found))
 
 
 def _whole(compiled: re.Pattern[str]) -> Matcher:
@@ -204,6 +215,13 @@ def _shaped(parts: _Parts, fold: bool) -> Matcher | None:
     """A matcher from string methods (`pieces_match`) for patterns of text and `*` alone; None
     for others (a `?`). Compiling a regex costs about 0.25 ms, and a policy corpus holds tens
     of thousands of distinct patterns."""
+    pieces = _pieces(parts, fold)
+    return None if pieces is None else partial(pieces_match, pieces)
+
+
+def _pieces(parts: _Parts, fold: bool) -> tuple[str, ...] | None:
+    """The texts between a pattern's `*`s (`pieces_match`); None when it has another kind of
+    part."""
     pieces = [""]
     for p in parts:
         if isinstance(p, Text):
@@ -212,7 +230,7 @@ def _shaped(parts: _Parts, fold: bool) -> Matcher | None:
             pieces.append("")
         else:
             return None
-    return partial(pieces_match, tuple(pieces))
+    return tuple(pieces)
 
 
 @lru_cache(maxsize=1 << 16)
