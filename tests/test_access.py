@@ -16,12 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from policyreason.analysis import questions
 from policyreason.analysis.evaluate import allows
 from policyreason.analysis.external import assignments, external_access
 from policyreason.analysis.privilege import full_admin
 from policyreason.analysis.public import anyone_scope, infer_resource_type, public_access
+from policyreason.analysis.questions import not_
+from policyreason.analysis.real_request import is_real
 from policyreason.analysis.redundancy import redundant_statements
 from policyreason.analysis.scope import in_scope, parse_zone, pins_of, principal_classes
+from policyreason.analysis.search import Searcher
 from policyreason.checks import CheckContext, run_checks
 from policyreason.cli import main
 from policyreason.data import reference
@@ -31,6 +35,7 @@ from policyreason.ir.request import Request
 from policyreason.ir.resource_type import RESOURCE_TYPES, resource_type
 from policyreason.ir.scope import PrincipalKind, Scope
 from policyreason.smt.encode_scope import scope_term, service_actions
+from policyreason.smt.limits import DEFAULT_RLIMIT
 from tests.pinning import holds_for
 from tests.strategies import policy_documents, requests, to_policy
 
@@ -301,6 +306,21 @@ def test_admin_however_written() -> None:
     result = full_admin(identity(mfa))
     assert result.admin is False and result.witness is not None
     assert not allows(identity(mfa), result.witness)
+
+
+def test_a_service_left_out_by_not_action_is_shown_by_a_real_request_the_solver_agrees_with() -> (
+    None
+):
+    power = identity(
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:ListRoles", "Resource": "*"},
+    )
+    result = full_admin(power)
+    assert result.admin is False and result.witness is not None
+    assert is_real(result.witness) and not allows(power, result.witness)
+    assert result.witness.action.lower().startswith(("iam:", "organizations:"))
+    solver = Searcher([power], DEFAULT_RLIMIT, guess=False).find(not_(questions.allows(power)))
+    assert solver.status is Status.WITNESSED
 
 
 def test_redundant_statements_are_proven() -> None:

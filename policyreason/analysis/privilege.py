@@ -5,9 +5,12 @@ AdministratorAccess" is a proof that no request is denied, however the policy is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from policyreason.analysis.questions import allows, not_
+from policyreason.analysis.real_request import is_real
+from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Status
 from policyreason.ir.policy import Effect, Policy
@@ -38,7 +41,13 @@ def _full_admin(policy: Policy, rlimit: int | None) -> AdminResult:
     broad = _broad_statement(policy)
     if broad is None:
         return AdminResult(False, "no Allow statement covers every action and resource")
-    search = Searcher([policy], rlimit).find(not_(allows(policy)))
+    question = not_(allows(policy))
+    # Most broad policies that are not administrator leave services out with NotAction
+    # (PowerUserAccess): a request of one of those shows it without the solver.
+    refused = next((r for r in _left_out(policy) if question.holds(r)), None)
+    if refused is not None:
+        return AdminResult(False, "some request is not allowed", refused, broad)
+    search = Searcher([policy], rlimit).find(question)
     if search.status is Status.UNKNOWN:
         return AdminResult(None, search.reason, statement=broad)
     if search.status is Status.PROVEN:
@@ -63,3 +72,16 @@ def _broad_statement(policy: Policy) -> int | None:
         ):
             return index
     return None
+
+
+_LEFT_OUT_TRIED = 3  # actions of each NotAction statement
+
+
+def _left_out(policy: Policy) -> Iterator[Request]:
+    """Real requests of the first actions each Allow's NotAction names, with no context."""
+    for stmt in policy.statements:
+        if stmt.effect is Effect.ALLOW and stmt.not_action:
+            named = stmt.model_copy(update={"not_action": False, "conditions": ()})
+            for req, _ in statement_samples(named, max_actions=_LEFT_OUT_TRIED):
+                if is_real(req):
+                    yield req
