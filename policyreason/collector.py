@@ -55,7 +55,7 @@ def batch() -> Iterator[None]:
     """Run the body as a batch (`settle` after each file). Batches nest; when the outermost
     ends, the thresholds are as they were and what it froze (with whatever was frozen before)
     is thawed, so that a process running several batches collects it."""
-    global _batches
+    global _batches, _frozen
     before = gc.get_threshold()
     if _batches == 0:
         gc.set_threshold(BATCH_THRESHOLD, *before[1:])
@@ -67,6 +67,7 @@ def batch() -> Iterator[None]:
         if _batches == 0:
             gc.set_threshold(*before)
             gc.unfreeze()
+            _frozen = 0
 
 
 @contextmanager
