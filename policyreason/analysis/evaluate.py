@@ -194,10 +194,11 @@ def _fixed_arn(parts: _Parts) -> Matcher | None:
     # Else segment by segment: the value's first colons are the segments' ends, as no `*`
     # before the resource segment spans a `:` (the managed policies hold some 800 such
     # patterns, like `arn:aws:iam::*:role/...`, each matched a few times).
-    segments = [_pieces(s, False) for s in arn_segments(Pattern(text="", parts=parts))]
+    pattern = Pattern(text="", parts=parts)
+    segments = [_pieces(s, False) for s in arn_segments(pattern)]
     if all(s is not None for s in segments):
         return partial(_segments_match, tuple(s for s in segments if s is not None))
-    compiled = _arn_regex(Pattern(text="", parts=parts), {})
+    compiled = _arn_regex(pattern, {})
     assert compiled is not None  # only a variable leaves a pattern without a regex
     return _whole(compiled)
 

@@ -541,14 +541,10 @@ def service_of(prefix: str) -> ref.Service | None:
     return ref.service(prefix)
 
 
-def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
-    """Every condition of every statement, with its statement."""
-    return _conditions(policy)
-
-
 # About 25 condition rules walk them, one after the other.
 @keep_last
-def _conditions(policy: Policy) -> list[tuple[Statement, Condition]]:
+def conditions_of(policy: Policy) -> list[tuple[Statement, Condition]]:
+    """Every condition of every statement, with its statement."""
     return [(stmt, cond) for stmt in policy.statements for cond in stmt.conditions]
 
 

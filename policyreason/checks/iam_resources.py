@@ -678,10 +678,11 @@ def _literal_actions(stmt: Statement) -> Iterator[tuple[Pattern, ref.Action]]:
     if stmt.not_action:
         return
     for pattern in stmt.actions:
-        facts = action_text(pattern.text)
-        # Without a wildcard in the text the parts have none either: most are read no further.
-        if facts.action is not None and (not facts.wildcard or not pattern.has_wildcard):
-            yield pattern, facts.action
+        # A text that names an action has no wildcard (no action's name has one), so its
+        # parts have none either.
+        found = action_text(pattern.text).action
+        if found is not None:
+            yield pattern, found
 
 
 @check(

@@ -719,9 +719,11 @@ class _Question:
             if not p.own:
                 continue
             step = self.path.steps[p.step]
-            pins = tuple((pin.key, pin.values) for pin in step.pins) if every_pin else None
-            if pins is None:
-                pins = _fixed_pins(step)
+            pins = (
+                tuple((pin.key, pin.values) for pin in step.pins)
+                if every_pin
+                else _fixed_pins(step)
+            )
             if pins and self._cuts.pinned(p.action, _resource_formats(p), pins) is None:
                 return True
         return False
