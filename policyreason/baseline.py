@@ -19,7 +19,7 @@ from policyreason import __version__
 from policyreason.analysis.findings import Finding
 from policyreason.errors import BaselineError
 from policyreason.ir.span import Span
-from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, to_python
+from policyreason.parse.json_spans import JArray, JNode, JObject, JScalar, made_spans, to_python
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".policyreason-baseline.json"
@@ -34,10 +34,14 @@ def fingerprints(findings: Iterable[Finding], document: str, root: JNode | None)
     """`fingerprint` of each finding of one document; a statement with many findings is
     normalised once."""
     statements: dict[int, str] = {}  # by node: `root` keeps every node alive meanwhile
+    made: dict[int, JNode] | None = None
     out: list[str] = []
     for finding in findings:
-        statement = _statement(root, finding.span) if root is not None else None
-        element = _node_at(root, finding.span) if root is not None else None
+        statement = element = None
+        if root is not None:
+            statement = _statement(root, finding.span)
+            made = made_spans(root) if made is None else made
+            element = made.get(id(finding.span)) or _node_at(root, finding.span)
         normal = ""
         if statement is not None:
             known = statements.get(id(statement))

@@ -302,10 +302,15 @@ def test_admin_however_written() -> None:
         {"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::*:user/x"},
     ]
     assert full_admin(identity(*split)).admin is True
-    mfa = star | {"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
-    result = full_admin(identity(mfa))
-    assert result.admin is False and result.witness is not None
-    assert not allows(identity(mfa), result.witness)
+    # A condition the Allow is held to: a real request without its key shows it, and one the
+    # condition lets through without the key (IfExists) leaves the question to the solver.
+    for operator in ("Bool", "BoolIfExists"):
+        mfa = star | {"Condition": {operator: {"aws:MultiFactorAuthPresent": "true"}}}
+        result = full_admin(identity(mfa))
+        assert result.admin is False and result.witness is not None
+        assert is_real(result.witness) and not allows(identity(mfa), result.witness)
+        present = "aws:MultiFactorAuthPresent" in result.witness.context
+        assert present is (operator == "BoolIfExists")
 
 
 def test_a_service_left_out_by_not_action_is_shown_by_a_real_request_the_solver_agrees_with() -> (

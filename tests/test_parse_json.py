@@ -12,7 +12,15 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from policyreason.errors import JsonSyntaxError
-from policyreason.parse.json_spans import MAX_DEPTH, JArray, JObject, JScalar, parse_json, to_python
+from policyreason.parse.json_spans import (
+    MAX_DEPTH,
+    JArray,
+    JObject,
+    JScalar,
+    made_spans,
+    parse_json,
+    to_python,
+)
 from tests import json_reference
 
 DOC = """{
@@ -223,6 +231,37 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 @given(_texts())
 def test_generated_documents_read_as_the_grammar_reads_them(text: str) -> None:
     _same_as_grammar(text)
+
+
+def _nodes(node: JScalar | JArray | JObject) -> list[JScalar | JArray | JObject]:
+    """Every node under `node` and every object key, depth first."""
+    if isinstance(node, JArray):
+        return [node, *(n for item in node.items for n in _nodes(item))]
+    if isinstance(node, JObject):
+        return [node, *(n for k, v in node.pairs for n in (k, *_nodes(v)))]
+    return [node]
+
+
+@PROPERTY
+@given(_texts(), st.randoms(use_true_random=False))
+def test_made_spans_indexes_exactly_the_spans_asked_for(text: str, rnd: Any) -> None:
+    # Fingerprints find a finding's node by its Span object through this index.
+    nodes = _nodes(parse_json(text))
+    asked = [n for n in nodes if rnd.random() < 0.5]
+    spans = [n.span for n in asked]
+    made = made_spans(nodes[0])
+    assert len(made) == len(asked)
+    assert all(made[id(span)] is node for span, node in zip(spans, asked, strict=True))
+
+
+def test_made_spans_leaves_trees_built_in_code_to_the_search() -> None:
+    # Readers that build nodes in code may give several nodes one span (a template's
+    # synthesized policy): which of them a finding means is decided by position.
+    read = parse_json('{"a": [1]}')
+    span = read.span
+    built = JObject(((JScalar("Statement", span), read),), span)
+    assert made_spans(read) == {id(span): read}
+    assert made_spans(built) == {}
 
 
 @PROPERTY

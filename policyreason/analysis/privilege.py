@@ -43,7 +43,8 @@ def _full_admin(policy: Policy, rlimit: int | None) -> AdminResult:
         return AdminResult(False, "no Allow statement covers every action and resource")
     question = not_(allows(policy))
     # Most broad policies that are not administrator leave services out with NotAction
-    # (PowerUserAccess): a request of one of those shows it without the solver.
+    # (PowerUserAccess) or hold their Allow to a condition: a request of one of those
+    # actions, or one without the condition's keys, shows it without the solver.
     refused = next((r for r in _left_out(policy) if question.holds(r)), None)
     if refused is not None:
         return AdminResult(False, "some request is not allowed", refused, broad)
@@ -74,13 +75,14 @@ def _broad_statement(policy: Policy) -> int | None:
     return None
 
 
-_LEFT_OUT_TRIED = 3  # actions of each NotAction statement
+_LEFT_OUT_TRIED = 3  # actions of each such statement
 
 
 def _left_out(policy: Policy) -> Iterator[Request]:
-    """Real requests of the first actions each Allow's NotAction names, with no context."""
+    """Real requests of the first actions each Allow with NotAction names, or each Allow with
+    conditions allows, with no context."""
     for stmt in policy.statements:
-        if stmt.effect is Effect.ALLOW and stmt.not_action:
+        if stmt.effect is Effect.ALLOW and (stmt.not_action or stmt.conditions):
             named = stmt.model_copy(update={"not_action": False, "conditions": ()})
             for req, _ in statement_samples(named, max_actions=_LEFT_OUT_TRIED):
                 if is_real(req):

@@ -207,6 +207,29 @@ def located_object(
     return node
 
 
+def made_spans(root: JNode) -> dict[int, JNode]:
+    """The nodes (and object keys) under `root` whose span has been made, by the id of that
+    Span: what reports a node is usually the very Span its node made, which this finds without
+    making the span of every node a search by position passes. Empty unless `parse_json` read
+    every node from one text: only then is each node's span its own (a tree a reader builds in
+    code may repeat a span, and which node is meant is then the search's to say). The ids
+    hold while `root` is alive."""
+    out: dict[int, JNode] = {}
+    stack: list[JNode] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, JObject):
+            stack += [value for _, value in node.pairs]
+            stack += [key for key, _ in node.pairs]
+        elif isinstance(node, JArray):
+            stack += node.items
+        if type(getattr(node, "_start", None)) is not int:
+            return {}
+        if not isinstance(node._span, Locator):
+            out[id(node._span)] = node
+    return out
+
+
 def to_python(node: JNode) -> Any:
     """Drop positions: the plain JSON value (the last of duplicate keys wins)."""
     if isinstance(node, JScalar):
