@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policyreason.errors import PatternError
-from policyreason.ir.pattern import AnyChar, Part, Star, Text, Variable
+from policyreason.ir.pattern import AnyChar, Part, Star, Text, Variable, ascii_lower
 from policyreason.parse.pattern import parse_pattern
 from tests import pattern_reference
 from tests.corpus import every_policy
@@ -107,6 +107,13 @@ def test_lower_folds_literal_text_only() -> None:
         Text(text="home/"),
         Variable(key="aws:username", default="Bob"),
     )
+
+
+@given(st.text())
+@example("İSTANBUL-Kelvin-\u212a")  # non-ASCII letters that str.lower would change
+def test_ascii_lower_changes_only_a_to_z(text: str) -> None:
+    expected = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
+    assert ascii_lower(text) == expected
 
 
 def test_adjacent_text_parts_are_merged_so_equal_patterns_compare_equal() -> None:
