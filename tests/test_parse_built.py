@@ -8,6 +8,7 @@ import pickle
 from bisect import bisect_right
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -52,6 +53,20 @@ def test_built_models_have_nothing_built_leaves_out() -> None:
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
+
+
+def test_models_built_alike_share_a_fields_set_no_change_reaches() -> None:
+    one, two = span("f", 1, 1, 1, 2), span("f", 2, 1, 2, 2)
+    assert one.model_fields_set is two.model_fields_set
+    moved = one.model_copy(update={"line": 3})
+    assert moved.model_fields_set is not one.model_fields_set
+    assert two.model_fields_set == set(Span.model_fields)
+    with pytest.raises(TypeError, match="not frozen"):
+        built(Loose, {"x": 1})
+
+
+class Loose(BaseModel):
+    x: int
 
 
 positions = st.integers(min_value=0, max_value=10_000)

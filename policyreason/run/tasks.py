@@ -89,7 +89,7 @@ def load_options(path: Path, options: RunOptions) -> LoadOptions:
     from policyreason.gating import relative_path
     from policyreason.ir.policy import PolicyKind
 
-    if options.load.kind is not None:
+    if options.load.kind is not None or not options.config.policy_types:
         return options.load
     relative = relative_path(str(path), options.config_dir)
     for rule in options.config.policy_types:
