@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from policyreason.errors import PatternError
-from policyreason.ir.pattern import Pattern
+from policyreason.ir.pattern import Pattern, Text
 from policyreason.ir.policy import Condition, PolicyKind, Statement
 from policyreason.ir.span import Span
 from policyreason.parse.built import built, located, span
@@ -49,7 +49,7 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
     # `built` sets no private attributes, extra fields or defaults and runs no post-init.
-    for cls in (Span, Pattern, Statement, Condition):
+    for cls in (Span, Pattern, Text, Statement, Condition):
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
@@ -63,6 +63,8 @@ def test_models_built_alike_share_a_fields_set_no_change_reaches() -> None:
     assert two.model_fields_set == set(Span.model_fields)
     with pytest.raises(TypeError, match="not frozen"):
         built(Loose, {"x": 1})
+    # The scanner's literal runs are the validated ones.
+    _same(parse_pattern("arn:*:s3:::b/?").parts[0], Text(text="arn:"))
 
 
 class Loose(BaseModel):

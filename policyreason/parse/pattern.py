@@ -81,8 +81,11 @@ def _wildcards_only(text: str) -> list[Part]:
         if index % 2:
             parts.append(_STAR if piece == "*" else _ANY_CHAR)
         elif piece:
-            parts.append(Text(text=piece))
+            parts.append(built(Text, {"kind": "text", "text": piece}, _KIND))
     return parts
+
+
+_KIND = frozenset({"kind"})
 
 
 def _with_variables(text: str) -> list[Part]:
