@@ -363,8 +363,7 @@ def run_checks(
     # One context for the run, told which rule runs: each rule's findings are all made before
     # the next rule starts, and a copy per rule cost more than most rules over a corpus.
     running = base.running(None)
-    for info in _running(len(_REGISTRY), policy.kind, wanted, frozenset(disabled or ())):
-        function = cast(CheckFunction, info.function)  # `_running` keeps only rules with one
+    for info, function in _running(len(_REGISTRY), policy.kind, wanted, frozenset(disabled or ())):
         _setattr(running, "current", info)
         findings.extend(function(policy, running))
     findings.sort(key=lambda f: (f.span.line, f.span.column, f.rule_id))
@@ -376,10 +375,11 @@ def run_checks(
 @cache
 def _running(
     count: int, kind: PolicyKind, wanted: frozenset[str] | None, unwanted: frozenset[str]
-) -> tuple[CheckInfo, ...]:
-    """The selected rules with a function that run on policies of `kind`, in id order."""
+) -> tuple[tuple[CheckInfo, CheckFunction], ...]:
+    """The selected rules with a function that run on policies of `kind`, in id order, each
+    with its function."""
     return tuple(
-        info
+        (info, info.function)
         for info in _ordered(count, Family.LINT)
         if info.function is not None
         and (wanted is None or info.id in wanted)
