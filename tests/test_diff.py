@@ -149,6 +149,21 @@ def test_widened_wildcard_is_new_access_and_fails(
     assert change["summary"].startswith("now allows s3:")
 
 
+def test_a_change_keeps_its_fingerprint_wherever_the_policy_moves_in_its_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = f"policies/{S3_READ}"
+    edit(repo, path, lambda d: d["Statement"][0]["Action"].append("s3:PutObject"))
+    _, out = diff(capsys, "--base", "HEAD")
+    (finding,) = out["changes"][0]["findings"]
+    # The same policy written wider: every key of every statement on another line and column.
+    write(repo, path, json.loads((repo / path).read_text(encoding="utf-8")), indent=6)
+    _, out = diff(capsys, "--base", "HEAD")
+    (moved,) = out["changes"][0]["findings"]
+    assert moved["location"] != finding["location"]
+    assert moved["fingerprint"] == finding["fingerprint"]
+
+
 def test_dropped_condition_is_new_access(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = f"policies/{MEDIASTORE}"
     edit(repo, path, lambda d: d["Statement"][0].pop("Condition"))

@@ -178,11 +178,19 @@ def _canonical(policy: Policy | None) -> str:
 
 
 def _positionless(value: Any) -> Any:
+    # A span sits under "span", and under an element's name in a statement's `keys`.
     if isinstance(value, dict):
-        return {k: _positionless(v) for k, v in value.items() if k not in ("span", "index")}
+        return {
+            k: _positionless(v)
+            for k, v in value.items()
+            if k not in ("span", "index") and not (isinstance(v, dict) and v.keys() == _SPAN)
+        }
     if isinstance(value, list):
         return [_positionless(v) for v in value]
     return value
+
+
+_SPAN = Span.model_fields.keys()
 
 
 def of_exposures(result: ExposureResult) -> list[VerbFinding]:
