@@ -86,3 +86,15 @@ def test_a_list_the_deployment_gives_is_named_unmodelled() -> None:
     assert "Ref Buckets (a list)" in what
     (warning,) = values.take_warnings()
     assert warning.code == "cfn-unmodelled"
+
+
+def test_a_dropped_template_value_lends_its_id_to_no_later_node() -> None:
+    # The values are known by the ids of their nodes; a node dropped while its id is kept
+    # could hand the id to a new node, which would then read as a template value.
+    values = _values({"Parameters": {"Suffix": {"Type": "String", "Default": ""}}})
+    for _ in range(50):
+        dropped = _resolve(values, {"Ref": "Suffix"})
+        _resolve(values, {"Fn::Sub": "x-${AWS::Region}"})
+        del dropped
+        known = JScalar("plain", values.root.span)
+        assert id(known) not in values.fuzzy and id(known) not in values.empty_defaults

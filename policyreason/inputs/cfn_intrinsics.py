@@ -59,6 +59,9 @@ class Intrinsics:
         self.pending: list[Diagnostic] = []
         # ids of scalars holding a parameter's '' default -> the parameter
         self.empty_defaults: dict[int, str] = {}
+        # Every scalar an id above names, kept alive: a node made after one was dropped could
+        # otherwise be given its id, and be read as a template value or a '' default.
+        self._named: list[JScalar] = []
         self.loop_values: set[str] = set()  # identifiers of loops over unknown collections
         self.choices = Choices()
 
@@ -190,6 +193,7 @@ class Intrinsics:
     def mark(self, scalar: JScalar) -> JScalar:
         """`scalar`, remembered as holding template values."""
         self.fuzzy.add(id(scalar))
+        self._named.append(scalar)
         return scalar
 
     def unmodelled_in(self, node: JNode) -> tuple[str, ...]:
@@ -258,6 +262,7 @@ class Intrinsics:
             value = _relocate(default, span)
             if isinstance(value, JScalar) and value.value == "":
                 self.empty_defaults[id(value)] = name
+                self._named.append(value)
             return value
         if name == "AWS::NotificationARNs" or self._is_list_parameter(name):
             return self.unresolved(f"Ref {name} (a list)", span)
