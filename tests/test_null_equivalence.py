@@ -96,7 +96,7 @@ def test_a_condition_written_twice_is_asked_once(monkeypatch: pytest.MonkeyPatch
     # A key of many values: a `*` there is asked of the solver.
     first = condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"])
     again = condition("ForAnyValue:StringLike", "aws:TagKeys", ["*"])
-    moved = again.span.model_copy(update={"line": 9})
+    moved = again.span._replace(line=9)
     value = again.values[0].model_copy(update={"span": moved})
     again = again.model_copy(update={"span": moved, "values": (value,)})
     assert again != first

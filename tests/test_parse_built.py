@@ -1,5 +1,6 @@
-"""The reader's unvalidated models (`parse/built.py`) and its one-search spans are the models
-and spans the validating path makes: equal, hashing alike, dumping and printing alike."""
+"""The reader's unvalidated models (`parse/built.py`) are the models the validating path makes:
+equal, hashing alike, dumping and printing alike; its one-search spans are the spans both ends
+found apart give; and a Span in a model validates and dumps as the object it always has."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import Pattern, Text
 from policyreason.ir.policy import Condition, PolicyKind, Statement
 from policyreason.ir.span import Span
-from policyreason.parse.built import built, located, span
+from policyreason.parse.built import built, located
 from policyreason.parse.json_spans import _Source
 from policyreason.parse.pattern import parse_pattern
 from policyreason.parse.policy import parse_policy_text
@@ -49,18 +50,19 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
     # `built` sets no private attributes, extra fields or defaults and runs no post-init.
-    for cls in (Span, Pattern, Text, Statement, Condition):
+    for cls in (Pattern, Text, Statement, Condition):
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
 
 
 def test_models_built_alike_share_a_fields_set_no_change_reaches() -> None:
-    one, two = span("f", 1, 1, 1, 2), span("f", 2, 1, 2, 2)
+    where = Span(file="f", line=1, column=1, end_line=1, end_column=2)
+    one, two = located(parse_pattern("a"), where), located(parse_pattern("b"), where)
     assert one.model_fields_set is two.model_fields_set
-    moved = one.model_copy(update={"line": 3})
+    moved = one.model_copy(update={"text": "c"})
     assert moved.model_fields_set is not one.model_fields_set
-    assert two.model_fields_set == set(Span.model_fields)
+    assert two.model_fields_set == set(Pattern.model_fields)
     with pytest.raises(TypeError, match="not frozen"):
         built(Loose, {"x": 1})
     # The scanner's literal runs are the validated ones.
@@ -76,7 +78,7 @@ positions = st.integers(min_value=0, max_value=10_000)
 
 @PROPERTY
 @given(st.text(max_size=20), positions, positions, positions, positions)
-def test_span_is_the_validated_span(
+def test_a_span_in_a_model_validates_and_dumps_as_an_object(
     file: str, line: int, column: int, end_line: int, end_column: int
 ) -> None:
     fields: dict[str, Any] = {
@@ -86,8 +88,23 @@ def test_span_is_the_validated_span(
         "end_line": end_line,
         "end_column": end_column,
     }
-    _same(span(file, line, column, end_line, end_column), Span(**fields))
-    _same(built(Span, dict(fields)), Span(**fields))
+    where = Span(**fields)
+    placed = Pattern(text="a", parts=(), span=fields)
+    assert type(placed.span) is Span and placed.span == where
+    assert Pattern(text="a", parts=(), span=where).span is where
+    assert placed.model_dump()["span"] == fields
+    assert json.loads(placed.model_dump_json())["span"] == fields
+    assert Pattern.model_validate_json(placed.model_dump_json()) == placed
+    assert pickle.loads(pickle.dumps(placed)) == placed
+    assert repr(where) == (
+        f"Span(file={file!r}, line={line}, column={column}, end_line={end_line}, "
+        f"end_column={end_column})"
+    )
+
+
+def test_a_span_missing_a_field_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError):
+        Pattern(text="a", parts=(), span={"file": "f", "line": 1})
 
 
 pattern_texts = st.text(alphabet="ab:*?$/{}'A ,-_", max_size=16)
@@ -131,7 +148,8 @@ def test_source_span_is_both_ends_found_apart(text: str, data: st.DataObject) ->
     source = _Source(text, "f")
     start = data.draw(st.integers(min_value=0, max_value=len(text)))
     end = data.draw(st.integers(min_value=start, max_value=len(text)))
-    _same(source.span(start, end), _two_searches(text, start, end))
+    made = source.span(start, end)
+    assert type(made) is Span and made == _two_searches(text, start, end)
     assert source.position(start) == (
         _two_searches(text, start, start).line,
         _two_searches(text, start, start).column,

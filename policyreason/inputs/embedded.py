@@ -49,9 +49,7 @@ def _remap_key(key: JScalar, mapper: Mapper) -> JScalar:
 def _map_span(span: Span, mapper: Mapper) -> Span:
     line, column = mapper((span.line, span.column), False)
     end_line, end_column = mapper((span.end_line, span.end_column), True)
-    return span.model_copy(
-        update={"line": line, "column": column, "end_line": end_line, "end_column": end_column}
-    )
+    return span._replace(line=line, column=column, end_line=end_line, end_column=end_column)
 
 
 def _mapper(value: str, span: Span, source: str) -> Mapper:

@@ -1,12 +1,12 @@
 """IR models the reader makes from values it has already checked, without pydantic's validation.
 
-Reading the managed policies makes over a hundred thousand Spans and tens of thousands of
-located Patterns. Pydantic's validating constructor costs about 0.9 us a Span and 1.5 us a
-Pattern (as does `model_copy`, which gave each cached pattern its span); setting the instance's
-state directly costs about 0.5 us. `built` does what `BaseModel.model_construct` does for a
-model with no aliases, extra or private attributes (the models built here), without
-model_construct's loop over the fields, which makes it slower than validating.
-`tests/test_parse_built.py` holds what it builds equal to the validated models.
+Reading the managed policies makes tens of thousands of located Patterns and Statements.
+Pydantic's validating constructor costs about 1.5 us a Pattern (as does `model_copy`, which
+gave each cached pattern its span); setting the instance's state directly costs about 0.5 us.
+`built` does what `BaseModel.model_construct` does for a model with no aliases, extra or private
+attributes (the models built here), without model_construct's loop over the fields, which makes
+it slower than validating. `tests/test_parse_built.py` holds what it builds equal to the
+validated models.
 """
 
 from __future__ import annotations
@@ -51,20 +51,6 @@ def built(cls: type[M], fields: dict[str, Any], defaults: Set[str] = frozenset()
     _set_extra(model, None)
     _set_private(model, None)
     return model
-
-
-def span(file: str, line: int, column: int, end_line: int, end_column: int) -> Span:
-    """Span(file=..., line=..., ...) for a reader's own positions."""
-    return built(
-        Span,
-        {
-            "file": file,
-            "line": line,
-            "column": column,
-            "end_line": end_line,
-            "end_column": end_column,
-        },
-    )
 
 
 def located(pattern: Pattern, where: Span) -> Pattern:

@@ -26,13 +26,13 @@ from typing import Any
 from policyreason.collector import paused
 from policyreason.errors import JsonSyntaxError
 from policyreason.ir.span import Span
-from policyreason.parse.built import span as built_span
 
 # Deeper input is refused with a located error: readers and checks walk the tree recursively,
 # and no policy, template or export nests anywhere near this deep.
 MAX_DEPTH = 128
 
 _new = object.__new__
+_tuple = tuple.__new__  # Span(...) without its keyword handling
 
 
 class Locator:
@@ -67,10 +67,10 @@ class _Source(Locator):
         # Most spans (every scalar's: a JSON string holds no raw newline) end on the line they
         # start on, before the next line's start: one search finds both ends.
         if line == len(starts) or end < starts[line]:
-            return built_span(self.file, line, start - first + 1, line, end - first + 1)
+            return _tuple(Span, (self.file, line, start - first + 1, line, end - first + 1))
         end_line = bisect_right(starts, end, line)
-        return built_span(
-            self.file, line, start - first + 1, end_line, end - starts[end_line - 1] + 1
+        return _tuple(
+            Span, (self.file, line, start - first + 1, end_line, end - starts[end_line - 1] + 1)
         )
 
     def _starts(self) -> list[int]:

@@ -406,7 +406,7 @@ class _Builder:
             self.error(
                 exc.code,
                 exc.message,
-                span.model_copy(update={"column": span.column + 1 + exc.offset}),
+                span._replace(column=span.column + 1 + exc.offset),
             )
             return None
         return located(pattern, span)

@@ -190,7 +190,7 @@ def _positionless(value: Any) -> Any:
     return value
 
 
-_SPAN = Span.model_fields.keys()
+_SPAN = frozenset(Span._fields)
 
 
 def of_exposures(result: ExposureResult) -> list[VerbFinding]:
