@@ -31,10 +31,17 @@ def fingerprint(finding: Finding, document: str, root: JNode | None) -> str:
 
 
 def fingerprints(findings: Iterable[Finding], document: str, root: JNode | None) -> list[str]:
-    """`fingerprint` of each finding of one document; a statement with many findings is
-    normalised once."""
-    statements: dict[int, str] = {}  # by node: `root` keeps every node alive meanwhile
+    """`fingerprint` of each finding of one document; a node with many findings in it (a
+    statement, or an element several rules flag) is normalised once."""
+    normals: dict[int, str] = {}  # by node: `root` keeps every node alive meanwhile
     made: dict[int, JNode] | None = None
+
+    def normal(node: JNode) -> str:
+        found = normals.get(id(node))
+        if found is None:
+            found = normals[id(node)] = _normal(node)
+        return found
+
     out: list[str] = []
     for finding in findings:
         statement = element = None
@@ -42,16 +49,12 @@ def fingerprints(findings: Iterable[Finding], document: str, root: JNode | None)
             statement = _statement(root, finding.span)
             made = made_spans(root) if made is None else made
             element = made.get(id(finding.span)) or _node_at(root, finding.span)
-        normal = ""
-        if statement is not None:
-            known = statements.get(id(statement))
-            normal = statements[id(statement)] = _normal(statement) if known is None else known
         parts = [
             finding.rule_id,
             finding.span.file,
             document,
-            normal,
-            _normal(element) if element is not None else finding.message,
+            normal(statement) if statement is not None else "",
+            normal(element) if element is not None else finding.message,
         ]
         out.append(hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32])
     return out

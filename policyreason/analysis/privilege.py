@@ -13,6 +13,7 @@ from policyreason.analysis.real_request import is_real
 from policyreason.analysis.samples import statement_samples
 from policyreason.analysis.search import Searcher
 from policyreason.ir.answer import Status
+from policyreason.ir.pattern import literal
 from policyreason.ir.policy import Effect, Policy
 from policyreason.ir.request import Request
 from policyreason.memo import keep_last
@@ -76,6 +77,9 @@ def _broad_statement(policy: Policy) -> int | None:
 
 
 _LEFT_OUT_TRIED = 3  # actions of each such statement
+# The action an Allow of `*` held to a condition is tried with (samples leave `*` out): any
+# would do, and creating a user is what an administrator is expected to be able to do.
+_FOR_EVERY_ACTION = (literal("iam:CreateUser"),)
 
 
 def _left_out(policy: Policy) -> Iterator[Request]:
@@ -83,7 +87,14 @@ def _left_out(policy: Policy) -> Iterator[Request]:
     conditions allows, with no context."""
     for stmt in policy.statements:
         if stmt.effect is Effect.ALLOW and (stmt.not_action or stmt.conditions):
-            named = stmt.model_copy(update={"not_action": False, "conditions": ()})
+            every = not stmt.not_action and any(p.is_match_all for p in stmt.actions)
+            named = stmt.model_copy(
+                update={
+                    "not_action": False,
+                    "conditions": (),
+                    "actions": _FOR_EVERY_ACTION if every else stmt.actions,
+                }
+            )
             for req, _ in statement_samples(named, max_actions=_LEFT_OUT_TRIED):
                 if is_real(req):
                     yield req
