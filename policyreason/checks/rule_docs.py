@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from policyreason.checks import (
     CheckContext,
@@ -56,6 +57,8 @@ class RuleDoc:
     examples: tuple[Example, ...]
 
 
+# A rule's page and its summary are made from one reading of its docstring.
+@cache
 def parse_doc(doc: str) -> RuleDoc:
     """Split a rule's docstring (see the module docstring for the layout)."""
     lines = doc.splitlines()

@@ -8,7 +8,6 @@ runs over the same input give byte-identical output.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from policyreason import __version__
@@ -17,6 +16,7 @@ from policyreason.ir.diagnostic import Diagnostic
 from policyreason.ir.span import Span
 from policyreason.report import ReachReport, Report, ReportedFinding
 from policyreason.report.findings import VerbFinding, witness_json
+from policyreason.report.json_text import indented
 
 if TYPE_CHECKING:
     from policyreason.analysis.change import Access, ChangeResult, DiffFinding, DiffRun
@@ -30,7 +30,7 @@ TOOL_URI = "https://github.com/policyreason/policyreason"
 
 def render_json(report: Report) -> str:
     """The report as a JSON document (schema_version 1)."""
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return indented(to_json(report), ensure_ascii=False) + "\n"
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -109,7 +109,7 @@ _RESULT = {Outcome.WITNESSED: "witnessed", Outcome.PROVEN: "none", Outcome.UNKNO
 
 def render_diff_json(diff: DiffRun) -> str:
     """The run as JSON text."""
-    return json.dumps(diff_json(diff), indent=2, ensure_ascii=False) + "\n"
+    return indented(diff_json(diff), ensure_ascii=False) + "\n"
 
 
 def diff_json(diff: DiffRun) -> dict[str, Any]:
@@ -207,7 +207,7 @@ def render_reach_json(report: ReachReport) -> str:
         "suppressed": report.suppressed,
         "expired_suppressions": list(report.expired_suppressions),
     }
-    return json.dumps(out, indent=2) + "\n"
+    return indented(out) + "\n"
 
 
 def verb_finding_json(f: VerbFinding) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from policyreason.report.findings import (
     of_diff,
 )
 from policyreason.report.json import TOOL_URI
+from policyreason.report.json_text import indented
 from policyreason.report.rules import rule_infos
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def level(severity: Severity) -> str:
 
 def dumps(log: dict[str, Any]) -> str:
     """A SARIF log as text."""
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return indented(log, ensure_ascii=False) + "\n"
 
 
 # --- check ---------------------------------------------------------------------------------
