@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from policyreason.errors import PatternError
 from policyreason.ir.pattern import Pattern, Text
-from policyreason.ir.policy import Condition, PolicyKind, Statement
+from policyreason.ir.policy import Condition, ConditionValue, PolicyKind, Statement
 from policyreason.ir.span import Span
 from policyreason.parse.built import built, located
 from policyreason.parse.json_spans import _Source
@@ -50,7 +50,7 @@ def _same(fast: BaseModel, slow: BaseModel) -> None:
 
 def test_built_models_have_nothing_built_leaves_out() -> None:
     # `built` sets no private attributes, extra fields or defaults and runs no post-init.
-    for cls in (Pattern, Text, Statement, Condition):
+    for cls in (Pattern, Text, Statement, Condition, ConditionValue):
         assert not cls.__private_attributes__
         assert cls.model_config.get("extra") in (None, "ignore", "forbid")
         assert cls.__pydantic_post_init__ is None
@@ -169,3 +169,6 @@ def test_statements_are_the_validated_statements(kind: PolicyKind, data: st.Data
         for condition in statement.conditions:
             fields = {k: getattr(condition, k) for k in Condition.model_fields}
             _same(condition, Condition(**fields))
+            for value in condition.values:
+                given = {k: getattr(value, k) for k in value.model_fields_set}
+                _same(value, ConditionValue(**given))

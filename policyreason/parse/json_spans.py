@@ -61,7 +61,7 @@ class _Source(Locator):
         return line, offset - starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> Span:
-        starts = self._starts()
+        starts = self._line_starts or self._starts()
         line = bisect_right(starts, start)
         first = starts[line - 1]
         # Most spans (every scalar's: a JSON string holds no raw newline) end on the line they

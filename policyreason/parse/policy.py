@@ -592,9 +592,7 @@ class _Builder:
         if family in (Family.STRING, Family.ARN) or has_refs(canonical(text)):
             # A typed value a template fills in is read once its value is known.
             pattern = self._pattern(text, span, like=cmp is Comparison.LIKE)
-            return (
-                None if pattern is None else ConditionValue(text=text, span=span, pattern=pattern)
-            )
+            return None if pattern is None else _value(text, span, "pattern", pattern)
         if family is Family.NUMERIC:
             try:
                 number = Decimal(text)
@@ -605,7 +603,7 @@ class _Builder:
                 return None
             # Integers are kept as such; fractions stay in `text` (read exactly with Decimal).
             whole = int(number) if number == number.to_integral_value() else None
-            return ConditionValue(text=text, span=span, number=whole)
+            return _value(text, span, "number", whole)
         if family is Family.DATE:
             epoch = parse_date(text)
             if epoch is None:
@@ -613,19 +611,36 @@ class _Builder:
                     "bad-date", f"{text!r} is not an ISO 8601 date/time or epoch seconds", span
                 )
                 return None
-            return ConditionValue(text=text, span=span, number=epoch)
+            return _value(text, span, "number", epoch)
         if family in (Family.BOOL, Family.NULL):
             if text.lower() not in ("true", "false"):
                 self.error("bad-bool", f'{text!r} must be "true" or "false"', span)
                 return None
-            return ConditionValue(text=text, span=span, flag=text.lower() == "true")
+            return _value(text, span, "flag", text.lower() == "true")
         if family is Family.IP:
             cidr = parse_cidr(text)
             if cidr is None:
                 self.error("bad-cidr", f"{text!r} is not an IPv4/IPv6 address or CIDR", span)
                 return None
-            return ConditionValue(text=text, span=span, cidr=cidr)
-        return ConditionValue(text=text, span=span)
+            return _value(text, span, "cidr", cidr)
+        return _value(text, span)
+
+
+# The typed fields a condition value leaves at their defaults, by the one it sets (None: none).
+_TYPED = ("pattern", "number", "flag", "cidr")
+_UNSET = {field: frozenset(_TYPED) - {field} for field in (*_TYPED, None)}
+
+
+def _value(
+    text: str, span: Span, field: str | None = None, reading: object = None
+) -> ConditionValue:
+    """ConditionValue(text=text, span=span, **{field: reading}), of a value the reader has
+    checked: the one typed reading its operator's family gives (`field` None: none)."""
+    fields: dict[str, object] = dict.fromkeys(("text", "span", *_TYPED))
+    fields.update(text=text, span=span)
+    if field is not None:
+        fields[field] = reading
+    return built(ConditionValue, fields, _UNSET[field])
 
 
 def _items(node: JNode | None) -> tuple[JNode, ...]:
