@@ -470,6 +470,9 @@ class IamPrincipal:
     session: str = ""
 
 
+# Asked of every request judged (a witness's each request, each candidate a search judges),
+# which name a handful of callers.
+@lru_cache(maxsize=1 << 12)
 def iam_principal(caller: str) -> IamPrincipal | None:
     """The IAM principal a caller ARN names, or None if it is no caller ARN (a role ARN is not
     a caller: its sessions are)."""

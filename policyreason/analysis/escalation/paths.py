@@ -1336,7 +1336,12 @@ def _in_account(arn: str, old: str, new: str) -> str:
 
 
 def _substitute(req: Request, mapping: dict[str, str]) -> Request:
-    """`req` with every resource or context value equal to a key of `mapping` replaced."""
+    """`req` with every resource or context value equal to a key of `mapping` replaced (`req`
+    itself when none is: the polish tries each name in every request of a witness)."""
+    if req.resource not in mapping and not any(
+        v in mapping for vs in req.context.values() for v in vs
+    ):
+        return req
     context = {k: tuple(mapping.get(v, v) for v in vs) for k, vs in req.context.items()}
     return req.model_copy(
         update={"resource": mapping.get(req.resource, req.resource), "context": context}
