@@ -211,9 +211,9 @@ def made_spans(root: JNode) -> dict[int, JNode]:
     """The nodes (and object keys) under `root` whose span has been made, by the id of that
     Span: what reports a node is usually the very Span its node made, which this finds without
     making the span of every node a search by position passes. Empty unless `parse_json` read
-    every node from one text: only then is each node's span its own (a tree a reader builds in
-    code may repeat a span, and which node is meant is then the search's to say). The ids
-    hold while `root` is alive."""
+    every node (trees are joined only under nodes built in code, so such a tree is one text's):
+    only then is each node's span its own (nodes built in code may repeat a span, and which
+    one is meant is then the search's to say). The ids hold while `root` is alive."""
     out: dict[int, JNode] = {}
     stack: list[JNode] = [root]
     while stack:
