@@ -1000,6 +1000,9 @@ def empty_resource(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _principal_node(ctx: CheckContext, stmt: Statement) -> JObject | None:
+    # Most statements (every identity policy's) write no Principal: no node to look up.
+    if "Principal" not in stmt.keys and "NotPrincipal" not in stmt.keys:
+        return None
     node = ctx.statement_node(stmt)
     if node is None:
         return None
@@ -1088,6 +1091,8 @@ def empty_condition_object(policy: Policy, ctx: CheckContext) -> Iterator[Findin
            "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
     """
     for stmt in policy.statements:
+        if "Condition" not in stmt.keys:
+            continue
         node = ctx.statement_node(stmt)
         block = node.get("Condition") if node is not None else None
         if not isinstance(block, JObject):
