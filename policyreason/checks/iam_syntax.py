@@ -939,7 +939,8 @@ def rcp_not_action(policy: Policy, ctx: CheckContext) -> Iterator[Finding]:
 
 def _empty_list(ctx: CheckContext, stmt: Statement, element: str) -> JArray | None:
     # Only an empty list leaves the statement no patterns: most have some.
-    if stmt.actions if element == "Action" else stmt.resources:
+    patterns = stmt.actions if element == "Action" else stmt.resources
+    if patterns:
         return None
     node = ctx.statement_node(stmt)
     value = node.get(element) if node is not None else None
