@@ -444,18 +444,23 @@ _MAX_ACTION_LISTS = 4096
 def names_action(actions: tuple[Pattern, ...], action: str, ctx: Context) -> bool:
     """Whether one of the action patterns (as parsed, lower-cased) matches `action` (lower-case):
     `any(glob_match(p, action, ctx) for p in actions)`."""
+    plain, patterns = action_list(actions)
+    return action in plain or any(glob_match(p, action, ctx) for p in patterns)
+
+
+def action_list(actions: tuple[Pattern, ...]) -> tuple[frozenset[str], tuple[Pattern, ...]]:
+    """The names an Action list spells out plainly (lower-case, as parsed), and its other
+    patterns (wildcards and variables), read once per list."""
     known = _ACTION_LISTS.get(id(actions))
     if known is None or known[0] is not actions:
         if len(_ACTION_LISTS) >= _MAX_ACTION_LISTS:
             _ACTION_LISTS.clear()
-        literal = frozenset(p.literal_text() for p in actions if p.is_literal)
         known = _ACTION_LISTS[id(actions)] = (
             actions,
-            literal,
+            frozenset(p.literal_text() for p in actions if p.is_literal),
             tuple(p for p in actions if not p.is_literal),
         )
-    _, literal, rest = known
-    return action in literal or any(glob_match(p, action, ctx) for p in rest)
+    return known[1], known[2]
 
 
 def _matching(policy: Policy, req: Request, ctx: Context, effect: Effect) -> list[Statement]:

@@ -43,6 +43,7 @@ from policyreason.analysis.evaluate import (
     DERIVED_KEYS,
     Context,
     Decision,
+    action_list,
     condition_holds,
     context_of,
     evaluate,
@@ -242,7 +243,8 @@ def _may_name(stmt: Statement, name: str) -> bool:
     context)."""
     if stmt.not_action:
         return not _excludes(stmt.actions, name)
-    return any(p.has_variable or glob_match(p, name, {}) for p in stmt.actions)
+    plain, patterns = action_list(stmt.actions)
+    return name in plain or any(p.has_variable or glob_match(p, name, {}) for p in patterns)
 
 
 def _excludes(not_actions: Iterable[Pattern], name: str) -> bool:
