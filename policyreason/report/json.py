@@ -30,7 +30,7 @@ TOOL_URI = "https://github.com/policyreason/policyreason"
 
 def render_json(report: Report) -> str:
     """The report as a JSON document (schema_version 1)."""
-    return indented(to_json(report), ensure_ascii=False) + "\n"
+    return indented(to_json(report)) + "\n"
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -109,7 +109,7 @@ _RESULT = {Outcome.WITNESSED: "witnessed", Outcome.PROVEN: "none", Outcome.UNKNO
 
 def render_diff_json(diff: DiffRun) -> str:
     """The run as JSON text."""
-    return indented(diff_json(diff), ensure_ascii=False) + "\n"
+    return indented(diff_json(diff)) + "\n"
 
 
 def diff_json(diff: DiffRun) -> dict[str, Any]:

@@ -83,7 +83,7 @@ def level(severity: Severity) -> str:
 
 def dumps(log: dict[str, Any]) -> str:
     """A SARIF log as text."""
-    return indented(log, ensure_ascii=False) + "\n"
+    return indented(log) + "\n"
 
 
 # --- check ---------------------------------------------------------------------------------
